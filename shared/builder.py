@@ -1,0 +1,177 @@
+"""Builds the Appendix 1 workbook from the illustrative content (`sli workbook init PATH`).
+
+The file is made pleasant to edit in Excel with no add-in: drop-downs that point at defined
+names (Excel stores a drop-down whose list sits straight on another sheet in an extension that
+openpyxl would drop), status colours by conditional formatting, a frozen header, widths, wrapping.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from shared import sample_content as content
+from shared import schema as s
+
+TITLE = "Appendix 1 - Sector Led Improvement (SLI) Infant Mortality: recommendations for individual localities"
+HEADER_ROW = 3
+LAST_EDIT_ROW = 200
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+#: Fill colours of the status conditional formats (soft RAG, readable with black text).
+STATUS_FILLS = {
+    s.NOT_STARTED: "D9D9D9", s.ON_TRACK: "C6EFCE", s.AT_RISK: "FFEB9C",
+    s.OFF_TRACK: "FFC7CE", s.COMPLETE: "BDD7EE",
+}
+#: Defined names the drop-downs use; the dynamic ones grow as officers add to sheet Lists.
+STATUS_NAME, LEAD_ORG_NAME, PRIORITY_NAME, ROLE_NAME = "StatusList", "LeadOrgList", "PriorityList", "RoleList"
+
+_WIDTHS = {
+    s.REF: 7, s.RECOMMENDATION: 60, s.PRIORITY: 22, s.LEAD_ORG: 30, s.LEAD_OFFICER: 28, s.STATUS: 13,
+    s.SUMMARY: 55, s.NEXT_STEPS: 50, s.DUE: 13, s.LAST_UPDATED: 13, s.UPDATED_BY: 18,
+}
+_WRAPPED = (s.RECOMMENDATION, s.SUMMARY, s.NEXT_STEPS, s.LEAD_ORG, s.LEAD_OFFICER, s.PRIORITY)
+_BOLD = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", start_color="1F4E78")
+_HEADER_FONT = Font(bold=True, color="FFFFFF")
+_FIXED_TIME = datetime(2026, 11, 1, 9, 0, 0)
+
+
+def _letter(column: str) -> str:
+    return s.column_letter(s.MAIN_COLUMNS.index(column))
+
+
+def _header(ws, row: int, names: tuple[str, ...]) -> None:
+    for index, name in enumerate(names, start=1):
+        cell = ws.cell(row=row, column=index, value=name)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+
+
+def _main_sheet(ws) -> None:
+    ws.title = s.MAIN_SHEET
+    ws["A1"] = TITLE
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = content.ILLUSTRATIVE_NOTE
+    ws["A2"].font = Font(italic=True, color="7F7F7F")
+    _header(ws, HEADER_ROW, s.MAIN_COLUMNS)
+    keys = {s.REF: "ref", s.RECOMMENDATION: "recommendation", s.PRIORITY: "framework_priority",
+            s.LEAD_ORG: "lead_organisation", s.LEAD_OFFICER: "lead_officer", s.STATUS: "status",
+            s.SUMMARY: "summary", s.NEXT_STEPS: "next_steps", s.DUE: "next_step_due",
+            s.LAST_UPDATED: "last_updated", s.UPDATED_BY: "updated_by"}
+    for offset, item in enumerate(content.RECOMMENDATIONS, start=1):
+        row = HEADER_ROW + offset
+        for col, column in enumerate(s.MAIN_COLUMNS, start=1):
+            value = item.get(keys[column])
+            cell = ws.cell(row=row, column=col, value=value if value != "" else None)
+            cell.alignment = Alignment(wrap_text=column in _WRAPPED, vertical="top")
+            if column in s.DATE_COLUMNS:
+                cell.number_format = DATE_FORMAT
+    for column, width in _WIDTHS.items():
+        ws.column_dimensions[_letter(column)].width = width
+    # Rows officers add below the 22 keep the date format and wrapping.
+    for column in (s.DUE, s.LAST_UPDATED):
+        ws.column_dimensions[_letter(column)].number_format = DATE_FORMAT
+    ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    first, last = HEADER_ROW + 1, LAST_EDIT_ROW
+
+    status_range = f"{_letter(s.STATUS)}{first}:{_letter(s.STATUS)}{last}"
+    for status, colour in STATUS_FILLS.items():
+        ws.conditional_formatting.add(status_range, FormulaRule(
+            formula=[f'${_letter(s.STATUS)}{first}="{status}"'],
+            fill=PatternFill("solid", start_color=colour, end_color=colour), stopIfTrue=True))
+
+    def dropdown(column: str, name: str, title: str, prompt: str) -> None:
+        dv = DataValidation(type="list", formula1=name, allow_blank=True, showDropDown=False,
+                            showErrorMessage=True, errorTitle=title, error=prompt,
+                            promptTitle=title, prompt=prompt, showInputMessage=True)
+        dv.add(f"{_letter(column)}{first}:{_letter(column)}{last}")
+        ws.add_data_validation(dv)
+
+    dropdown(s.STATUS, STATUS_NAME, "Status", "Choose Not started, On track, At risk, Off track or Complete.")
+    dropdown(s.LEAD_ORG, LEAD_ORG_NAME, "Lead organisation",
+             "Choose from the list. To add an organisation, add it to sheet Lists first.")
+    dropdown(s.PRIORITY, PRIORITY_NAME, "Framework priority", "Choose a priority of the Framework for Action.")
+    due = DataValidation(type="date", operator="between", formula1="DATE(2016,1,1)",
+                         formula2="DATE(2099,12,31)", allow_blank=True, showErrorMessage=True,
+                         errorTitle="Next step due", error="Enter a date, e.g. 31/01/2027.",
+                         promptTitle="Next step due", prompt="A date, e.g. 31/01/2027.", showInputMessage=True)
+    due.add(f"{_letter(s.DUE)}{first}:{_letter(s.DUE)}{last}")
+    ws.add_data_validation(due)
+
+
+def _lists_sheet(wb: Workbook) -> None:
+    ws = wb.create_sheet(s.LISTS_SHEET)
+    _header(ws, 1, s.LISTS_COLUMNS)
+    for col, values in enumerate((s.STATUSES, content.LEAD_ORGANISATIONS, content.FRAMEWORK_PRIORITIES), 1):
+        for row, value in enumerate(values, start=2):
+            ws.cell(row=row, column=col, value=value)
+        ws.column_dimensions[s.column_letter(col - 1)].width = 45
+    ws["E1"] = "Officers may add to or rename these lists (CCGs have since become ICBs); the drop-downs follow."
+    ws["E1"].font = Font(italic=True, color="7F7F7F")
+    ws.freeze_panes = "A2"
+    quoted = f"'{s.LISTS_SHEET}'" if " " in s.LISTS_SHEET else s.LISTS_SHEET
+    names = {
+        STATUS_NAME: f"{quoted}!$A$2:$A${1 + len(s.STATUSES)}",
+        LEAD_ORG_NAME: f"OFFSET({quoted}!$B$2,0,0,MAX(1,COUNTA({quoted}!$B:$B)-1),1)",
+        PRIORITY_NAME: f"OFFSET({quoted}!$C$2,0,0,MAX(1,COUNTA({quoted}!$C:$C)-1),1)",
+        ROLE_NAME: '"lead,officer"',
+    }
+    for name, ref in names.items():
+        if name != ROLE_NAME:
+            wb.defined_names[name] = DefinedName(name, attr_text=ref)
+
+
+def _leads_sheet(wb: Workbook) -> None:
+    ws = wb.create_sheet(s.LEADS_SHEET)
+    _header(ws, 1, s.LEADS_COLUMNS)
+    for row, lead in enumerate(content.LEADS, start=2):
+        for col, key in enumerate(("lead_organisation", "name", "slack_user_id", "role"), start=1):
+            ws.cell(row=row, column=col, value=lead[key])
+    for letter, width in zip("ABCD", (45, 24, 16, 10), strict=True):
+        ws.column_dimensions[letter].width = width
+    ws.freeze_panes = "A2"
+    org = DataValidation(type="list", formula1=LEAD_ORG_NAME, allow_blank=True)
+    org.add("A2:A500")
+    role = DataValidation(type="list", formula1='"lead,officer"', allow_blank=False)
+    role.add("D2:D500")
+    ws.add_data_validation(org)
+    ws.add_data_validation(role)
+
+
+def _log_sheet(wb: Workbook) -> None:
+    ws = wb.create_sheet(s.LOG_SHEET)
+    _header(ws, 1, s.LOG_COLUMNS)
+    for letter, width in zip("ABCDEFGH", (20, 7, 18, 40, 40, 20, 8, 38), strict=True):
+        ws.column_dimensions[letter].width = width
+    # Appended rows take their style from the column: the When column shows date and time.
+    ws.column_dimensions["A"].number_format = DATETIME_FORMAT
+    ws.freeze_panes = "A2"
+
+
+def build_workbook(path: Path) -> Path:
+    """Write a new Appendix 1 workbook at `path` (overwriting nothing: refuses if it exists)."""
+    path = Path(path)
+    if path.exists():
+        raise FileExistsError(f"{path} already exists: choose another path or remove it first.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb = Workbook()
+    _main_sheet(wb.active)
+    _lists_sheet(wb)
+    _leads_sheet(wb)
+    _log_sheet(wb)
+    wb.properties.creator = "SLI Tracker"
+    wb.properties.title = "Appendix 1 - SLI Infant Mortality recommendations"
+    wb.properties.created = _FIXED_TIME
+    wb.properties.modified = _FIXED_TIME
+    wb.save(path)
+    return path
+

@@ -1,0 +1,176 @@
+"""The durable journal of updates (SQLite, beside the workbook): nothing a partner lead sends is lost.
+
+An update is written here before anything touches the workbook, and its state moves
+pending -> writing -> applied (or conflict, or rejected). `writing` marks the moment the file may
+already hold the update: after a crash, the Change log's Update ID column tells whether it did.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from shared import schema as s
+
+PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
+OPEN_STATES = (PENDING, WRITING)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS updates (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    ref TEXT NOT NULL,
+    changes TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    by TEXT NOT NULL,
+    via TEXT NOT NULL,
+    reply_to TEXT,
+    idempotency_key TEXT UNIQUE,
+    state TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    notified_at TEXT
+);
+CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
+CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
+"""
+
+
+def _encode(values: dict[str, object]) -> str:
+    return json.dumps({k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()},
+                      ensure_ascii=False, sort_keys=True)
+
+
+def _decode(text: str) -> dict[str, object]:
+    values = json.loads(text)
+    for column in s.DATE_COLUMNS:
+        if isinstance(values.get(column), str):
+            try:
+                values[column] = date.fromisoformat(values[column])
+            except ValueError:
+                pass
+    return values
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    id: str
+    ref: str
+    changes: dict[str, object]
+    seen: dict[str, object]
+    by: str
+    via: str
+    reply_to: str | None
+    state: str
+    detail: dict
+    created_at: str
+    updated_at: str
+    notified_at: str | None
+
+
+class Journal:
+    """The journal file. Each call opens its own connection, so threads and processes can share it."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            db.row_factory = sqlite3.Row
+            yield db
+        finally:
+            db.close()
+
+    def record(self, *, ref: str, changes: dict, seen: dict, by: str, via: str, state: str,
+               detail: dict | None = None, reply_to: str | None = None,
+               idempotency_key: str | None = None) -> JournalEntry:
+        """Write a new update (committed and synced before returning); an idempotency key seen before
+        returns the earlier entry instead of a second one (a double-clicked submit acts once)."""
+        now = utc_now()
+        with self._connect() as db:
+            if idempotency_key:
+                row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
+                if row:
+                    return _entry(row)
+            update_id = uuid.uuid4().hex
+            try:
+                db.execute(
+                    "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
+                    " detail, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (update_id, ref, _encode(changes), _encode(seen), by, via, reply_to, idempotency_key,
+                     state, json.dumps(detail or {}, ensure_ascii=False), now, now))
+            except sqlite3.IntegrityError:
+                row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
+                return _entry(row)
+        return self.get(update_id)
+
+    def get(self, update_id: str) -> JournalEntry:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()
+        if row is None:
+            raise KeyError(update_id)
+        return _entry(row)
+
+    def set_state(self, update_id: str, state: str, detail: dict | None = None) -> None:
+        with self._connect() as db:
+            if detail is None:
+                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, utc_now(), update_id))
+            else:
+                db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
+                           (state, json.dumps(detail, ensure_ascii=False), utc_now(), update_id))
+
+    def in_states(self, *states: str, ref: str | None = None) -> list[JournalEntry]:
+        marks = ",".join("?" for _ in states)
+        query = f"SELECT * FROM updates WHERE state IN ({marks})"
+        args: list[object] = list(states)
+        if ref:
+            query += " AND ref=?"
+            args.append(ref)
+        with self._connect() as db:
+            return [_entry(r) for r in db.execute(query + " ORDER BY seq", args)]
+
+    def for_ref(self, ref: str) -> list[JournalEntry]:
+        with self._connect() as db:
+            return [_entry(r) for r in db.execute("SELECT * FROM updates WHERE ref=? ORDER BY seq", (ref,))]
+
+    def to_notify(self) -> list[JournalEntry]:
+        """Updates that ended (applied, conflict, rejected) after being held, whose sender was not yet told."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM updates WHERE notified_at IS NULL AND reply_to IS NOT NULL AND state IN (?,?,?)"
+                " AND json_extract(detail, '$.was_held') = 1 ORDER BY seq", (APPLIED, CONFLICT, REJECTED))
+            return [_entry(r) for r in rows]
+
+    def mark_notified(self, update_id: str) -> bool:
+        """True for the one caller that marks it first (so a sender is told once)."""
+        with self._connect() as db:
+            cursor = db.execute("UPDATE updates SET notified_at=? WHERE id=? AND notified_at IS NULL",
+                                (utc_now(), update_id))
+            return cursor.rowcount == 1
+
+
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    return JournalEntry(
+        seq=row["seq"], id=row["id"], ref=row["ref"], changes=_decode(row["changes"]),
+        seen=_decode(row["seen"]), by=row["by"], via=row["via"], reply_to=row["reply_to"],
+        state=row["state"], detail=json.loads(row["detail"]), created_at=row["created_at"],
+        updated_at=row["updated_at"], notified_at=row["notified_at"])

@@ -1,0 +1,351 @@
+"""Surgical edits of the .xlsx package: set a few cells, append rows, keep every other part byte-identical.
+
+openpyxl's load-and-save drops what officers put in workbooks with Excel (threaded comments,
+shapes, cross-sheet drop-downs stored as extensions, add-in parts, cached formula results...).
+So the write path never re-saves the workbook: it rewrites only the XML of the sheets it
+changes, with text as inline strings (the shared strings part stays as it is), and copies every
+other part of the zip unchanged. Text that Excel could take for a formula gets a cell style with
+`quotePrefix`, so it stays text even after an officer edits the cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from pathlib import Path, PurePosixPath
+
+from lxml import etree
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_M = f"{{{MAIN_NS}}}"
+_PARSER = etree.XMLParser(huge_tree=True, remove_blank_text=False, resolve_entities=False)
+
+CellValue = str | date | datetime | int | float | None
+_ADDRESS = re.compile(r"^([A-Z]{1,3})(\d+)$")
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+class PackageError(Exception):
+    """The package holds something the write path cannot edit without loss; nothing was written."""
+
+
+def split_address(address: str) -> tuple[int, int]:
+    """`F7` -> (6, 7): 1-based column number and row number."""
+    match = _ADDRESS.match(address)
+    if not match:
+        raise ValueError(f"not a cell address: {address}")
+    column = 0
+    for char in match.group(1):
+        column = column * 26 + ord(char) - 64
+    return column, int(match.group(2))
+
+
+def _column_letters(number: int) -> str:
+    letters = ""
+    while number:
+        number, remainder = divmod(number - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """Text Excel would parse as a formula if someone retyped it."""
+    return text.lstrip()[:1] in _FORMULA_START
+
+
+def excel_serial(value: date | datetime, date1904: bool = False) -> float:
+    """Excel's day number for a date (1900 date system unless the workbook says 1904)."""
+    epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    delta = moment.replace(tzinfo=None) - epoch
+    serial = delta.days + delta.seconds / 86400
+    return int(serial) if serial == int(serial) else round(serial, 8)
+
+
+class Package:
+    """An opened .xlsx: its parts in order, sheets by name, and the pieces needed to edit cells."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            with zipfile.ZipFile(self.path) as archive:
+                self.infos = archive.infolist()
+                self.parts = {info.filename: archive.read(info) for info in self.infos}
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise PackageError(f"{self.path} is not a readable .xlsx package ({exc}).") from None
+        workbook_xml = self.parts.get("xl/workbook.xml")
+        if workbook_xml is None:
+            raise PackageError(f"{self.path} has no xl/workbook.xml: it is not an Excel workbook.")
+        if STRICT_NS.encode() in workbook_xml[:2000]:
+            raise PackageError("The workbook is saved as Strict Open XML; save it as a normal "
+                               "Excel Workbook (.xlsx) so updates can be written.")
+        self.workbook = etree.fromstring(workbook_xml, _PARSER)
+        pr = self.workbook.find(f"{_M}workbookPr")
+        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
+        rels = etree.fromstring(self.parts["xl/_rels/workbook.xml.rels"], _PARSER)
+        targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+        self.sheet_parts: dict[str, str] = {}
+        for sheet in self.workbook.iter(f"{_M}sheet"):
+            target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
+            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            self.sheet_parts[sheet.get("name")] = os.path.normpath(part).replace(os.sep, "/")
+        self.changed: dict[str, bytes] = {}
+        self._styles: etree._Element | None = None
+        self._quoted_styles: dict[int, int] = {}
+
+    # --- styles: the quote-prefix twin of a cell style ---------------------------------------
+
+    def _style_root(self) -> etree._Element:
+        if self._styles is None:
+            if "xl/styles.xml" not in self.parts:
+                raise PackageError("The workbook has no styles part; it cannot keep text as text.")
+            self._styles = etree.fromstring(self.parts["xl/styles.xml"], _PARSER)
+        return self._styles
+
+    def quoted_style(self, style: int) -> int:
+        """Index of a cell style like `style` but with quotePrefix set, added if the file lacks one."""
+        if style in self._quoted_styles:
+            return self._quoted_styles[style]
+        xfs = self._style_root().find(f"{_M}cellXfs")
+        entries = list(xfs.iterchildren(f"{_M}xf"))
+        base = entries[style] if style < len(entries) else entries[0]
+        if base.get("quotePrefix") in ("1", "true"):
+            self._quoted_styles[style] = style
+            return style
+        wanted = dict(base.attrib, quotePrefix="1")
+        for index, entry in enumerate(entries):
+            if dict(entry.attrib) == wanted and len(entry) == len(base):
+                self._quoted_styles[style] = index
+                return index
+        twin = copy.deepcopy(base)
+        twin.set("quotePrefix", "1")
+        xfs.append(twin)
+        xfs.set("count", str(len(entries) + 1))
+        self.changed["xl/styles.xml"] = _serialise(self._styles)
+        self._quoted_styles[style] = len(entries)
+        return len(entries)
+
+    # --- cell XML -----------------------------------------------------------------------------
+
+    def _fill_cell(self, cell: etree._Element, value: CellValue) -> None:
+        for child in list(cell):
+            if child.tag in (f"{_M}v", f"{_M}is", f"{_M}f"):
+                cell.remove(child)
+        cell.attrib.pop("t", None)
+        if value is None or value == "":
+            return
+        if isinstance(value, str):
+            cell.set("t", "inlineStr")
+            if needs_quote_prefix(value):
+                cell.set("s", str(self.quoted_style(int(cell.get("s", "0")))))
+            inline = etree.SubElement(cell, f"{_M}is")
+            text = etree.SubElement(inline, f"{_M}t")
+            text.text = value
+            if value != value.strip() or "\n" in value:
+                text.set(XML_SPACE, "preserve")
+            return
+        if isinstance(value, bool):
+            cell.set("t", "b")
+            etree.SubElement(cell, f"{_M}v").text = "1" if value else "0"
+            return
+        number = excel_serial(value, self.date1904) if isinstance(value, date) else value
+        etree.SubElement(cell, f"{_M}v").text = repr(number) if isinstance(number, float) else str(number)
+
+    def edit_cells(self, sheet_name: str, edits: Mapping[str, CellValue]) -> None:
+        """Set the given cells of one sheet; every other element of the sheet stays as it is."""
+        part = self._sheet_part(sheet_name)
+        root = etree.fromstring(self._current(part), _PARSER)
+        data = root.find(f"{_M}sheetData")
+        if data is None:
+            raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
+        column_styles = _column_styles(root)
+        rows = {int(row.get("r")): row for row in data.iterchildren(f"{_M}row") if row.get("r")}
+        for address, value in edits.items():
+            column, row_number = split_address(address)
+            row = rows.get(row_number)
+            if row is None:
+                raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
+            cell = _find_or_insert_cell(row, address, column)
+            if cell.find(f"{_M}f") is not None:
+                raise PackageError(f"Cell {address} on '{sheet_name}' holds a formula; an officer "
+                                   "needs to replace it with a plain value before updates can be written.")
+            if cell.get("s") is None and column in column_styles:
+                cell.set("s", column_styles[column])
+            self._fill_cell(cell, value)
+        self.changed[part] = _serialise(root)
+
+    def append_rows(self, sheet_name: str, rows: Sequence[Sequence[CellValue]]) -> list[int]:
+        """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.
+
+        Works on the bytes (the log sheet may hold tens of thousands of rows): the new rows go in
+        before `</sheetData>` and the `<dimension>` grows to include them.
+        """
+        part = self._sheet_part(sheet_name)
+        data = self._current(part)
+        head = data[:4000]
+        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
+            raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
+        column_styles = _column_styles(etree.fromstring(_head_without_data(data), _PARSER))
+        close = data.rfind(b"</sheetData>")
+        if close == -1:
+            empty = re.search(rb"<sheetData\s*/>", data)
+            if not empty:
+                raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
+            data = data[:empty.start()] + b"<sheetData></sheetData>" + data[empty.end():]
+            close = data.rfind(b"</sheetData>")
+        last = data.rfind(b"<row ", 0, close)
+        last_number = 0
+        if last != -1:
+            found = re.match(rb'<row [^>]*?\br="(\d+)"', data[last:last + 500])
+            if not found:
+                raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
+            last_number = int(found.group(1))
+        numbers, xml_rows = [], []
+        width = max((len(r) for r in rows), default=0)
+        for offset, values in enumerate(rows, start=1):
+            number = last_number + offset
+            numbers.append(number)
+            row = etree.Element(f"{_M}row", r=str(number), nsmap={None: MAIN_NS})
+            for index, value in enumerate(values, start=1):
+                if value is None or value == "":
+                    continue
+                cell = etree.SubElement(row, f"{_M}c", r=f"{_column_letters(index)}{number}")
+                if index in column_styles:
+                    cell.set("s", column_styles[index])
+                self._fill_cell(cell, value)
+            xml_rows.append(etree.tostring(row).replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
+        data = data[:close] + b"".join(xml_rows) + data[close:]
+        data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
+        self.changed[part] = data
+        return numbers
+
+    # --- saving -------------------------------------------------------------------------------
+
+    def write(self, target: Path) -> None:
+        """Write the package to `target` (a new file): changed parts replaced, others copied as they were."""
+        with open(target, "wb") as handle:
+            with zipfile.ZipFile(handle, "w") as archive:
+                for info in self.infos:
+                    data = self.changed.get(info.filename, self.parts[info.filename])
+                    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                    clone.compress_type = info.compress_type
+                    clone.external_attr = info.external_attr
+                    clone.create_system = info.create_system
+                    archive.writestr(clone, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _sheet_part(self, sheet_name: str) -> str:
+        part = self.sheet_parts.get(sheet_name)
+        if part is None or part not in self.parts:
+            raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
+        return part
+
+    def _current(self, part: str) -> bytes:
+        return self.changed.get(part, self.parts[part])
+
+
+def _serialise(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _head_without_data(data: bytes) -> bytes:
+    """The sheet XML with its cell data left out: enough to read `<cols>` without parsing every row."""
+    start = data.find(b"<sheetData")
+    if start == -1:
+        return data
+    end = data.rfind(b"</sheetData>")
+    if end == -1:
+        end_tag = re.search(rb"<sheetData\s*/>", data)
+        return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
+    return data[:start] + data[end + len(b"</sheetData>"):]
+
+
+def _column_styles(root: etree._Element) -> dict[int, str]:
+    """Column number -> the style officers (or the builder) set on the whole column."""
+    styles: dict[int, str] = {}
+    cols = root.find(f"{_M}cols")
+    if cols is None:
+        return styles
+    for col in cols.iterchildren(f"{_M}col"):
+        if col.get("style") is not None:
+            for number in range(int(col.get("min")), int(col.get("max")) + 1):
+                styles[number] = col.get("style")
+                if number > 16384:
+                    break
+    return styles
+
+
+def _find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree._Element:
+    for cell in row.iterchildren(f"{_M}c"):
+        ref = cell.get("r")
+        if ref == address:
+            return cell
+        if ref and split_address(ref)[0] > column:
+            new = etree.Element(f"{_M}c", r=address)
+            cell.addprevious(new)
+            return new
+    new = etree.SubElement(row, f"{_M}c", r=address)
+    spans = row.get("spans")
+    if spans and ":" in spans:
+        low, high = (int(x) for x in spans.split(":"))
+        if column > high or column < low:
+            row.set("spans", f"{min(low, column)}:{max(high, column)}")
+    return new
+
+
+def _grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
+    match = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>', data[:4000])
+    if not match:
+        return data
+    first_col, first_row = match.group(1), int(match.group(2))
+    last_col = match.group(3) or first_col
+    end_row = max(int(match.group(4) or first_row), last_row)
+    last_col_number = max(split_address(last_col.decode() + "1")[0], width)
+    ref = f"{first_col.decode()}{first_row}:{_column_letters(last_col_number)}{end_row}".encode()
+    return data[:match.start()] + b'<dimension ref="' + ref + b'"/>' + data[match.end():]
+
+
+def save_atomically(package: Package, path: Path, backup_dir: Path | None, keep_backups: int) -> None:
+    """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace.
+
+    A crash at any point leaves either the old file or the new one under `path`, never half of one.
+    """
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
+    try:
+        package.write(temporary)
+        if backup_dir is not None and keep_backups > 0 and path.exists():
+            _backup(path, backup_dir, keep_backups)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _backup(path: Path, backup_dir: Path, keep: int) -> None:
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    target = backup_dir / f"{path.stem}-{stamp}{path.suffix}"
+    try:
+        os.link(path, target)  # the old file's bytes, without copying them
+    except OSError:
+        import shutil
+
+        shutil.copy2(path, target)
+    backups = sorted(backup_dir.glob(f"{path.stem}-*{path.suffix}"))
+    for old in backups[:-keep]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,249 @@
+"""Fast reads of the workbook with python-calamine, only the sheets asked for, cached by file identity.
+
+A query in Slack or a validation run re-reads nothing while the file is unchanged: the cache key
+is the path with its size, modification time and inode, which every save (ours or Excel's) changes.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import python_calamine
+
+from shared import schema as s
+
+
+class WorkbookError(Exception):
+    """The workbook cannot be read as Appendix 1; the message is one sentence for the user."""
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet's used range: `grid[0][0]` sits at sheet position `origin` (0-based row, column)."""
+
+    name: str
+    grid: list[list[object]]
+    origin: tuple[int, int]
+
+    def cell(self, row_index: int, col_index: int) -> str:
+        """Sheet address of grid position (row_index, col_index)."""
+        return f"{s.column_letter(self.origin[1] + col_index)}{self.origin[0] + row_index + 1}"
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One row of Appendix 1, by column name, with where it sits in the sheet."""
+
+    ref: str
+    values: dict[str, object]
+    sheet_row: int
+
+    def __getitem__(self, column: str) -> object:
+        return self.values.get(column)
+
+    @property
+    def status(self) -> str:
+        return str(self.values.get(s.STATUS) or "")
+
+    @property
+    def lead_org(self) -> str:
+        return str(self.values.get(s.LEAD_ORG) or "")
+
+    @property
+    def due(self) -> date | None:
+        value = self.values.get(s.DUE)
+        return value if isinstance(value, date) else None
+
+
+@dataclass(frozen=True)
+class Lead:
+    lead_organisation: str
+    name: str
+    slack_user_id: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Appendix:
+    """What one read of the workbook gives: the main sheet, its header, its rows, the lists and leads."""
+
+    path: Path
+    sheet: Sheet
+    header: s.HeaderMap
+    rows: dict[str, Recommendation]
+    statuses: list[str] = field(default_factory=list)
+    lead_orgs: list[str] = field(default_factory=list)
+    priorities: list[str] = field(default_factory=list)
+    leads: list[Lead] = field(default_factory=list)
+
+    def get(self, ref: str) -> Recommendation | None:
+        return self.rows.get(s.normalise_ref(ref))
+
+    def locate(self, ref: str, column: str) -> str:
+        """Sheet address of `column` in the row of `ref` (e.g. `F7`)."""
+        col = self.sheet.origin[1] + self.header.columns[column]
+        return f"{s.column_letter(col)}{self.rows[ref].sheet_row}"
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    when: datetime | date | str
+    ref: str
+    field: str
+    old_value: str
+    new_value: str
+    by: str
+    via: str
+    update_id: str
+
+
+# --- identity-keyed cache ------------------------------------------------------------------
+
+_cache: dict[tuple[str, str], tuple[tuple[int, int, int], object]] = {}
+_cache_lock = threading.Lock()
+#: How many times a sheet was actually parsed; the tests read it to prove the cache works.
+parse_count = 0
+
+
+def file_identity(path: Path) -> tuple[int, int, int]:
+    """What changes whenever the file is saved: size, modification time (ns), inode."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise WorkbookError(f"There is no workbook at {path}.") from None
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _cached(path: Path, kind: str, build):
+    key = (str(Path(path).resolve()), kind)
+    identity = file_identity(path)
+    with _cache_lock:
+        hit = _cache.get(key)
+        if hit and hit[0] == identity:
+            return hit[1]
+    value = build()
+    with _cache_lock:
+        _cache[key] = (identity, value)
+    return value
+
+
+def _open(path: Path) -> python_calamine.CalamineWorkbook:
+    if not Path(path).is_file():
+        raise WorkbookError(f"There is no workbook at {path}.")
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception:
+        raise WorkbookError(f"{path} is not an Excel workbook (.xlsx) that can be read.") from None
+
+
+def _sheet(book: python_calamine.CalamineWorkbook, path: Path, name: str, required: bool = True) -> Sheet | None:
+    global parse_count
+    if name not in book.sheet_names:
+        if not required:
+            return None
+        raise WorkbookError(f"The workbook {path} has no sheet called '{name}'.")
+    parse_count += 1
+    data = book.get_sheet_by_name(name)
+    grid = data.to_python(skip_empty_area=True)
+    start = data.start or (0, 0)
+    return Sheet(name, grid, (start[0], start[1]))
+
+
+def _as_date(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.date() if (value.hour, value.minute, value.second) == (0, 0, 0) else value
+    return value
+
+
+def _column_values(sheet: Sheet | None, header_name: str) -> list[str]:
+    if sheet is None:
+        return []
+    try:
+        header = s.find_header(sheet.grid, (header_name,), sheet.name)
+    except s.HeaderError:
+        return []
+    col = header.columns[header_name]
+    out = []
+    for row in sheet.grid[header.row + 1:]:
+        value = row[col] if col < len(row) else None
+        if value not in (None, "") and str(value).strip():
+            out.append(str(value).strip())
+    return out
+
+
+def _records(sheet: Sheet, columns: tuple[str, ...]) -> list[list[object]]:
+    header = s.find_header(sheet.grid, columns, sheet.name)
+    rows = []
+    for row in sheet.grid[header.row + 1:]:
+        values = [row[header.columns[c]] if header.columns[c] < len(row) else None for c in columns]
+        if any(v not in (None, "") for v in values):
+            rows.append(values)
+    return rows
+
+
+def _build_appendix(path: Path) -> Appendix:
+    book = _open(path)
+    sheet = _sheet(book, path, s.MAIN_SHEET)
+    try:
+        header = s.find_header(sheet.grid, s.MAIN_COLUMNS, s.MAIN_SHEET)
+    except s.HeaderError as exc:
+        raise WorkbookError(f"{exc} ({path})") from None
+    rows: dict[str, Recommendation] = {}
+    for index in range(header.row + 1, len(sheet.grid)):
+        raw = sheet.grid[index]
+        values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
+        for column in s.DATE_COLUMNS:
+            values[column] = _as_date(values[column])
+        for column, value in values.items():
+            if value == "":
+                values[column] = None
+        try:
+            ref = s.normalise_ref(values[s.REF])
+        except s.RefError:
+            continue
+        values[s.REF] = ref
+        rows.setdefault(ref, Recommendation(ref, values, sheet.origin[0] + index + 1))
+    lists = _sheet(book, path, s.LISTS_SHEET, required=False)
+    leads_sheet = _sheet(book, path, s.LEADS_SHEET, required=False)
+    leads: list[Lead] = []
+    if leads_sheet is not None:
+        try:
+            for org, name, slack_id, role in _records(leads_sheet, s.LEADS_COLUMNS):
+                leads.append(Lead(str(org or "").strip(), str(name or "").strip(),
+                                  str(slack_id or "").strip(), str(role or "").strip().lower()))
+        except s.HeaderError:
+            pass
+    return Appendix(
+        path=Path(path), sheet=sheet, header=header, rows=rows,
+        statuses=_column_values(lists, s.LIST_STATUSES) or list(s.STATUSES),
+        lead_orgs=_column_values(lists, s.LIST_LEAD_ORGS),
+        priorities=_column_values(lists, s.LIST_PRIORITIES),
+        leads=leads,
+    )
+
+
+def read_appendix(path: Path) -> Appendix:
+    """Appendix 1 with its Lists and Leads, parsed once per version of the file."""
+    return _cached(Path(path), "appendix", lambda: _build_appendix(Path(path)))
+
+
+def _build_log(path: Path) -> list[LogEntry]:
+    book = _open(path)
+    sheet = _sheet(book, path, s.LOG_SHEET, required=False)
+    if sheet is None:
+        return []
+    try:
+        records = _records(sheet, s.LOG_COLUMNS)
+    except s.HeaderError:
+        return []
+    return [LogEntry(_as_date(r[0]) if r[0] is not None else "", *(str(v if v is not None else "")
+                                                                    for v in r[1:])) for r in records]
+
+
+def read_change_log(path: Path) -> list[LogEntry]:
+    """Every row of the Change log sheet, oldest first."""
+    return _cached(Path(path), "log", lambda: _build_log(Path(path)))

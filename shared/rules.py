@@ -1,0 +1,236 @@
+"""The validation rules for Appendix 1: the only ones. The command line, the bot and the add-in all call them.
+
+Each finding names its cell (`F7`), says error or warning, and has a sentence an officer
+understands without knowing the rule. An error stops an update; a warning is shown and allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from shared import schema as s
+from shared.values import DateParseError, parse_date, suggest_status
+
+ERROR = "error"
+WARNING = "warning"
+MAX_TEXT = 2000
+EXPECTED_REFS = tuple(f"L{n}" for n in range(1, 23))
+
+#: Columns whose text is checked for formulas, control characters, length and patient data.
+TEXT_COLUMNS = (s.RECOMMENDATION, s.LEAD_OFFICER, s.SUMMARY, s.NEXT_STEPS, s.UPDATED_BY)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one cell."""
+
+    cell: str
+    severity: str
+    message: str
+    rule: str
+    column: str = ""
+    ref: str = ""
+
+    def line(self) -> str:
+        return f"{self.cell}: {self.severity}: {self.message}"
+
+
+Locate = Callable[[str], str]
+"""Maps a column name to the cell address of that column in the row being checked."""
+
+
+# --- text rules ----------------------------------------------------------------------------
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NHS_CANDIDATE = re.compile(r"(?<![\d])(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?![\d])")
+_DOB = re.compile(
+    r"\b(d\.?\s?o\.?\s?b\.?|date of birth|born\s+(on\s+)?\d{1,2}[/.\-\s])", re.IGNORECASE
+)
+_NOT_A_NAME = ("Friendly", "Box", "Boxes", "Loss", "Unit", "Units", "Clinic", "Clinics", "Bank",
+               "Week", "Steps", "Buddy", "Room", "Cafe", "Massage", "Group", "Groups", "Pack",
+               "Packs", "Bundle", "Feeding", "Sleep", "Trust", "Charter")
+_BABY_NAME = re.compile(
+    r"\b[Bb]aby\s+(?:of\s+)?(?!(?:" + "|".join(_NOT_A_NAME) + r")\b)[A-Z][a-z'\-]+"
+)
+
+
+def nhs_number_valid(digits: str) -> bool:
+    """The NHS number's modulus-11 check: weights 10..2 on the first nine digits."""
+    if len(digits) != 10 or not digits.isdigit():
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
+    check = 11 - total % 11
+    if check == 11:
+        check = 0
+    return check != 10 and check == int(digits[9])
+
+
+def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(severity: str, rule: str, message: str) -> None:
+        found.append(Finding(cell, severity, message, rule, column, ref))
+
+    stripped = text.lstrip()
+    if stripped.startswith("="):
+        add(ERROR, "formula",
+            f"{column} starts with '=', which Excel would run as a formula. Remove the '=' or reword it.")
+    elif stripped[:1] in ("+", "-", "@"):
+        add(WARNING, "formula_like",
+            f"{column} starts with '{stripped[0]}', which Excel may take as a formula when the cell "
+            "is retyped. It is kept as plain text.")
+    if _CONTROL.search(text):
+        add(ERROR, "control_chars",
+            f"{column} contains invisible control characters (often from copying out of another "
+            "program). Retype the text or paste it as plain text.")
+    if len(text) > MAX_TEXT:
+        add(ERROR, "too_long",
+            f"{column} is {len(text):,} characters long; the limit is {MAX_TEXT:,}. Shorten it.")
+    if any(nhs_number_valid(a + b + c) for a, b, c in _NHS_CANDIDATE.findall(text)):
+        add(ERROR, "nhs_number",
+            f"{column} contains what looks like an NHS number. Patient-identifiable data must not "
+            "go in this workbook: remove it.")
+    if _DOB.search(text):
+        add(WARNING, "date_of_birth",
+            f"{column} seems to mention a date of birth. Check no patient can be identified.")
+    if _BABY_NAME.search(text):
+        add(WARNING, "baby_name",
+            f"{column} seems to name a baby. Check no patient can be identified.")
+    return found
+
+
+def check_text(text: str, column: str, cell: str = "", ref: str = "") -> list[Finding]:
+    """The text rules alone, for a value someone typed before it reaches a row."""
+    return _text_findings(text, cell, column, ref)
+
+
+# --- row rules ------------------------------------------------------------------------------
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def check_row(values: Mapping[str, object], locate: Locate, *, lead_orgs: Iterable[str] | None,
+              today: date) -> list[Finding]:
+    """Every rule that concerns one recommendation's row. `values` maps column names to cell values."""
+    ref = str(values.get(s.REF) or "")
+    found: list[Finding] = []
+
+    def add(column: str, severity: str, rule: str, message: str) -> None:
+        found.append(Finding(locate(column), severity, message, rule, column, ref))
+
+    raw_status = values.get(s.STATUS)
+    status = raw_status.strip() if isinstance(raw_status, str) else raw_status
+    if _blank(status):
+        add(s.STATUS, ERROR, "status_missing",
+            f"Status is empty: choose one of {', '.join(s.STATUSES)}.")
+        status = None
+    elif status not in s.STATUSES:
+        guess = suggest_status(status)
+        hint = f" Did you mean '{guess}'?" if guess else ""
+        add(s.STATUS, ERROR, "status_unknown",
+            f"'{status}' is not a status.{hint} Use one of {', '.join(s.STATUSES)}.")
+        status = None
+
+    if status and status != s.COMPLETE and _blank(values.get(s.NEXT_STEPS)):
+        add(s.NEXT_STEPS, ERROR, "next_steps_missing",
+            f"Next steps are empty: say what happens next (needed unless the status is {s.COMPLETE}).")
+
+    due_value = values.get(s.DUE)
+    due: date | None = None
+    if not _blank(due_value):
+        if isinstance(due_value, date | datetime):
+            due = parse_date(due_value)
+        else:
+            try:
+                due = parse_date(due_value)
+                add(s.DUE, WARNING, "due_as_text",
+                    f"Next step due '{due_value}' is text, not a date: retype it so Excel stores a date.")
+            except DateParseError:
+                add(s.DUE, ERROR, "due_not_date",
+                    f"Next step due '{due_value}' is not a date: write it like 31/01/2027.")
+    if status in (s.AT_RISK, s.OFF_TRACK) and due is None and _blank(due_value):
+        add(s.DUE, ERROR, "due_missing",
+            f"A recommendation that is {status} needs a next step with a due date.")
+    if due is not None and status != s.COMPLETE and due < today:
+        add(s.DUE, WARNING, "overdue",
+            f"The next step was due on {due:%d/%m/%Y} and the recommendation is not complete: "
+            "it is overdue. Update the status or set a new date.")
+
+    if status == s.COMPLETE and _blank(values.get(s.SUMMARY)):
+        add(s.SUMMARY, ERROR, "summary_missing",
+            "The status is Complete but the summary is empty: say what was done.")
+
+    lead = values.get(s.LEAD_ORG)
+    known = list(lead_orgs) if lead_orgs is not None else None
+    if _blank(lead):
+        add(s.LEAD_ORG, ERROR, "lead_missing", "No lead organisation: choose one from the list.")
+    elif known is not None and str(lead).strip() not in known:
+        add(s.LEAD_ORG, ERROR, "lead_unknown",
+            f"'{lead}' is not in the list of lead organisations (sheet Lists). "
+            "Choose one from the drop-down, or add it to the list first.")
+
+    for column in TEXT_COLUMNS:
+        value = values.get(column)
+        if isinstance(value, str) and value:
+            found.extend(_text_findings(value, locate(column), column, ref))
+    return found
+
+
+# --- whole-sheet rules ----------------------------------------------------------------------
+
+def check_grid(grid: Sequence[Sequence[object]], *, origin: tuple[int, int] = (0, 0),
+               lead_orgs: Iterable[str] | None, today: date | None = None) -> list[Finding]:
+    """Every rule over the Appendix 1 sheet given as a grid of cell values.
+
+    `origin` is the sheet position (0-based row, column) of grid[0][0], so findings name the
+    cells officers see. Raises schema.HeaderError when the header row is not there.
+    """
+    today = today or date.today()
+    header = s.find_header([list(r) for r in grid], s.MAIN_COLUMNS, s.MAIN_SHEET)
+    row0, col0 = origin
+    known = list(lead_orgs) if lead_orgs is not None else None
+    header_cell = f"{s.column_letter(col0 + header.columns[s.REF])}{row0 + header.row + 1}"
+    found: list[Finding] = []
+    seen_refs: dict[str, str] = {}
+
+    for index in range(header.row + 1, len(grid)):
+        row = grid[index]
+        values = {name: (row[col] if col < len(row) else None) for name, col in header.columns.items()}
+        if all(_blank(v) for v in values.values()):
+            continue
+        sheet_row = row0 + index + 1
+
+        def locate(column: str, sheet_row: int = sheet_row) -> str:
+            return f"{s.column_letter(col0 + header.columns[column])}{sheet_row}"
+
+        ref_cell = locate(s.REF)
+        raw_ref = values.get(s.REF)
+        try:
+            ref = s.normalise_ref(raw_ref)
+        except s.RefError:
+            found.append(Finding(ref_cell, ERROR, f"'{raw_ref or ''}' is not a reference like L7: "
+                                 "every recommendation needs its ref.", "ref_invalid", s.REF))
+            ref = ""
+        if ref and ref != str(raw_ref).strip():
+            found.append(Finding(ref_cell, WARNING, f"Ref '{raw_ref}' should be written {ref}.",
+                                 "ref_format", s.REF, ref))
+        if ref in seen_refs:
+            found.append(Finding(ref_cell, ERROR, f"{ref} appears twice (also in {seen_refs[ref]}): "
+                                 "each recommendation has one row.", "ref_duplicate", s.REF, ref))
+        elif ref:
+            seen_refs[ref] = ref_cell
+        found.extend(check_row({**values, s.REF: ref or raw_ref}, locate, lead_orgs=known, today=today))
+
+    missing = [ref for ref in EXPECTED_REFS if ref not in seen_refs]
+    if missing:
+        found.append(Finding(header_cell, ERROR, f"No row for {', '.join(missing)}: every one of "
+                             "the 22 recommendations needs its row.", "ref_missing", s.REF))
+    return found
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == ERROR]

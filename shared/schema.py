@@ -1,0 +1,118 @@
+"""The Appendix 1 workbook's shape: sheet and column names, the status vocabulary, refs.
+
+Code finds columns by their header text, never by position, because officers reorder
+and insert columns in Excel. Everything that names a sheet or a column imports it from here.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAIN_SHEET = "Appendix 1"
+LISTS_SHEET = "Lists"
+LEADS_SHEET = "Leads"
+LOG_SHEET = "Change log"
+
+REF = "Ref"
+RECOMMENDATION = "Recommendation"
+PRIORITY = "Framework priority"
+LEAD_ORG = "Lead organisation"
+LEAD_OFFICER = "Lead officer"
+STATUS = "Status"
+SUMMARY = "Summary of status"
+NEXT_STEPS = "Next steps"
+DUE = "Next step due"
+LAST_UPDATED = "Last updated"
+UPDATED_BY = "Updated by"
+
+MAIN_COLUMNS = (
+    REF, RECOMMENDATION, PRIORITY, LEAD_ORG, LEAD_OFFICER, STATUS,
+    SUMMARY, NEXT_STEPS, DUE, LAST_UPDATED, UPDATED_BY,
+)
+#: Columns the write path may change on an update (the others are officers' own).
+UPDATABLE = (STATUS, SUMMARY, NEXT_STEPS, DUE)
+DATE_COLUMNS = (DUE, LAST_UPDATED)
+
+LOG_COLUMNS = ("When (UTC)", "Ref", "Field", "Old value", "New value", "By", "Via", "Update ID")
+LEADS_COLUMNS = ("Lead organisation", "Name", "Slack user ID", "Role")
+LIST_STATUSES = "Statuses"
+LIST_LEAD_ORGS = "Lead organisations"
+LIST_PRIORITIES = "Framework priorities"
+LISTS_COLUMNS = (LIST_STATUSES, LIST_LEAD_ORGS, LIST_PRIORITIES)
+
+NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE = (
+    "Not started", "On track", "At risk", "Off track", "Complete",
+)
+STATUSES = (NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE)
+
+VIA_SLACK, VIA_EXCEL, VIA_CLI = "Slack", "Excel", "CLI"
+
+#: How many header rows from the top the reader looks through for the header.
+HEADER_SEARCH_ROWS = 20
+
+_REF_PATTERN = re.compile(r"^\s*#?\s*(?:l|ref)?\s*0*(\d{1,3})\s*$", re.IGNORECASE)
+
+
+class RefError(ValueError):
+    """The text does not name a recommendation."""
+
+
+def normalise_ref(text: object) -> str:
+    """Turn what people type for a recommendation (`L7`, `7`, `l07`, `#7`) into `L7`."""
+    match = _REF_PATTERN.match(str(text))
+    if not match or int(match.group(1)) == 0:
+        raise RefError(f"'{text}' is not a recommendation reference: use L1 to L22, e.g. L7 or 7.")
+    return f"L{int(match.group(1))}"
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to Excel letters (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+class HeaderError(ValueError):
+    """The sheet has no row holding the expected column headers."""
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """Where the header sits: its 0-based row in the grid and each column's 0-based index."""
+
+    row: int
+    columns: dict[str, int]
+
+    def letter(self, column: str) -> str:
+        return column_letter(self.columns[column])
+
+
+def _header_key(value: object) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+def find_header(grid: list[list[object]], required: tuple[str, ...], sheet: str) -> HeaderMap:
+    """Find the row holding every `required` header (case and spacing ignored) and map the columns.
+
+    Columns not in `required` (officers' additions) are ignored; their position does not matter.
+    """
+    wanted = {_header_key(name): name for name in required}
+    best_missing: list[str] = list(required)
+    for row_index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        found: dict[str, int] = {}
+        for col_index, value in enumerate(row):
+            name = wanted.get(_header_key(value)) if value not in (None, "") else None
+            if name and name not in found:
+                found[name] = col_index
+        if len(found) == len(required):
+            return HeaderMap(row=row_index, columns=found)
+        missing = [name for name in required if name not in found]
+        if len(missing) < len(best_missing):
+            best_missing = missing
+    raise HeaderError(
+        f"The sheet '{sheet}' has no header row with the columns {', '.join(best_missing)}."
+    )

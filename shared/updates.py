@@ -1,0 +1,268 @@
+"""Applying an update to Appendix 1: the one write path every front end (CLI, Slack, Excel) goes through.
+
+One unit of work: validate -> journal -> lock -> owner-file check -> conflict check -> patch the
+package -> change log -> atomic replace -> mark applied. An update the rules refuse writes nothing;
+one that cannot be written now (Excel has the file open, a part we cannot keep) stays pending in
+the journal and is applied later by `process_pending`, which also runs at every start-up.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from filelock import FileLock
+
+from shared import journal as j
+from shared import rules
+from shared import schema as s
+from shared.owner import STALE_AFTER, find_owner_file
+from shared.package import Package, PackageError, save_atomically
+from shared.reader import Appendix, Recommendation, read_appendix, read_change_log
+from shared.values import DateParseError, canonical_status, cell_text, parse_date
+
+DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
+DEFAULT_KEEP_BACKUPS = 20
+
+
+@dataclass(frozen=True)
+class Store:
+    """Where the workbook and everything kept beside it live."""
+
+    workbook: Path
+    journal_path: Path
+    lock_path: Path
+    backup_dir: Path
+    keep_backups: int = DEFAULT_KEEP_BACKUPS
+    stale_owner_after: timedelta = STALE_AFTER
+
+    @classmethod
+    def for_workbook(cls, workbook: Path | str, journal: Path | str | None = None,
+                     keep_backups: int | None = None) -> Store:
+        """Defaults beside the workbook; `SLI_JOURNAL` and `SLI_KEEP_BACKUPS` override them."""
+        workbook = Path(workbook)
+        journal = journal or os.environ.get("SLI_JOURNAL") or workbook.with_name(f"{workbook.name}.journal.sqlite")
+        keep = keep_backups if keep_backups is not None else int(os.environ.get("SLI_KEEP_BACKUPS",
+                                                                                  DEFAULT_KEEP_BACKUPS))
+        return cls(workbook=workbook, journal_path=Path(journal),
+                   lock_path=workbook.with_name(f".{workbook.name}.sli-lock"),
+                   backup_dir=workbook.parent / ".backups", keep_backups=keep)
+
+    def journal(self) -> j.Journal:
+        return j.Journal(self.journal_path)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field an officer changed after the sender saw it: both values, nothing overwritten."""
+
+    column: str
+    seen: object
+    current: object
+    proposed: object
+
+
+@dataclass
+class UpdateResult:
+    """What happened to one update, for the front end to render."""
+
+    update_id: str | None
+    ref: str
+    state: str
+    message: str
+    changes: dict[str, tuple[object, object]] = field(default_factory=dict)
+    findings: list[rules.Finding] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[rules.Finding]:
+        return rules.errors(self.findings)
+
+    @property
+    def warnings(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.severity == rules.WARNING]
+
+
+def _same(a: object, b: object) -> bool:
+    return cell_text(a).strip() == cell_text(b).strip()
+
+
+def normalise_changes(changes: dict[str, object]) -> dict[str, object]:
+    """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates.
+
+    Values that cannot be read are kept as typed, so the shared rules report them with their sentence.
+    """
+    unknown = [c for c in changes if c not in s.UPDATABLE]
+    if unknown:
+        raise ValueError(f"These fields cannot be updated: {', '.join(unknown)}.")
+    out: dict[str, object] = {}
+    for column, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if column == s.STATUS and value:
+            value = canonical_status(value) or value
+        elif column == s.DUE and value not in (None, ""):
+            try:
+                value = parse_date(value)
+            except DateParseError:
+                pass
+        out[column] = value if value != "" else None
+    return out
+
+
+def check_update(appendix: Appendix, row: Recommendation, changes: dict[str, object],
+                 today: date | None = None) -> list[rules.Finding]:
+    """The shared rules on the row as it would be after the update."""
+    merged = {**row.values, **changes}
+    return rules.check_row(merged, lambda column: appendix.locate(row.ref, column),
+                           lead_orgs=appendix.lead_orgs or None, today=today or date.today())
+
+
+def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str, via: str,
+                  seen: dict[str, object] | None = None, reply_to: str | None = None,
+                  idempotency_key: str | None = None) -> UpdateResult:
+    """Validate an update, journal it, and apply it now if the workbook is free.
+
+    `seen` holds the values the sender saw (the modal's prefill); by default the values now in the
+    file. If an officer changes one of them before the update is written, that field is a conflict.
+    """
+    try:
+        ref = s.normalise_ref(ref)
+    except s.RefError as exc:
+        return UpdateResult(None, str(ref), j.REJECTED, str(exc))
+    appendix = read_appendix(store.workbook)
+    row = appendix.rows.get(ref)
+    if row is None:
+        return UpdateResult(None, ref, j.REJECTED, f"There is no {ref} in the workbook.")
+    try:
+        changes = normalise_changes(changes)
+    except ValueError as exc:
+        return UpdateResult(None, ref, j.REJECTED, str(exc))
+    if not changes:
+        return UpdateResult(None, ref, j.REJECTED, "Nothing to update: give a status, summary, next steps or due date.")
+    if not by.strip():
+        return UpdateResult(None, ref, j.REJECTED, "Say who is making the update.")
+    findings = check_update(appendix, row, changes)
+    seen_values = normalise_changes({c: seen[c] for c in changes if c in seen}) if seen else {}
+    seen = {c: seen_values.get(c, row[c]) for c in changes}
+    journal = store.journal()
+    if rules.errors(findings):
+        reasons = [f.message for f in rules.errors(findings)]
+        entry = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.REJECTED,
+                               detail={"reasons": reasons}, reply_to=reply_to, idempotency_key=idempotency_key)
+        return UpdateResult(entry.id, ref, j.REJECTED, "Not recorded: " + " ".join(reasons), findings=findings)
+    entry = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.PENDING,
+                           reply_to=reply_to, idempotency_key=idempotency_key)
+    if entry.state != j.PENDING:  # the same submit arrived before and has already been handled
+        return result_of(entry)
+    result = apply_journalled(store, entry.id)
+    result.findings = findings + [f for f in result.findings if f not in findings]
+    return result
+
+
+def result_of(entry: j.JournalEntry) -> UpdateResult:
+    """The result of a journalled update, rebuilt from the journal (for retries and notifications)."""
+    detail = entry.detail
+    conflicts = [Conflict(c["column"], c["seen"], c["current"], c["proposed"]) for c in detail.get("conflicts", [])]
+    changes = {c: tuple(v) for c, v in detail.get("changes", {}).items()}
+    return UpdateResult(entry.id, entry.ref, entry.state, detail.get("message", ""), changes=changes,
+                        conflicts=conflicts)
+
+
+def process_pending(store: Store, force: bool = False) -> list[UpdateResult]:
+    """Apply every journalled update not yet in the file, oldest first (start-up and `sli sync`)."""
+    journal = store.journal()
+    return [apply_journalled(store, entry.id, force=force) for entry in journal.in_states(*j.OPEN_STATES)]
+
+
+def apply_journalled(store: Store, update_id: str, force: bool = False) -> UpdateResult:
+    """Write one journalled update into the workbook, under the cross-process lock."""
+    journal = store.journal()
+    with FileLock(str(store.lock_path), timeout=120):
+        entry = journal.get(update_id)
+        if entry.state == j.WRITING and _in_change_log(store, update_id):
+            detail = {**entry.detail, "message": entry.detail.get("message") or f"{entry.ref} updated."}
+            journal.set_state(update_id, j.APPLIED, detail)
+            return result_of(journal.get(update_id))
+        if entry.state not in j.OPEN_STATES:
+            return result_of(entry)
+        owner = find_owner_file(store.workbook)
+        if owner is not None and not force:
+            message = owner.describe(store.stale_owner_after)
+            journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1,
+                                                     "owner": owner.user})
+            return UpdateResult(update_id, entry.ref, j.PENDING, message)
+        try:
+            return _write(store, journal, entry)
+        except PackageError as exc:
+            message = f"Not written yet: {exc} The update is kept and will be applied once this is fixed."
+            journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1})
+            return UpdateResult(update_id, entry.ref, j.PENDING, message)
+
+
+def _in_change_log(store: Store, update_id: str) -> bool:
+    return any(row.update_id == update_id for row in read_change_log(store.workbook))
+
+
+def _write(store: Store, journal: j.Journal, entry: j.JournalEntry) -> UpdateResult:
+    appendix = read_appendix(store.workbook)
+    row = appendix.rows.get(entry.ref)
+    held = entry.detail.get("was_held", 0)
+    if row is None:
+        message = f"{entry.ref} is no longer in the workbook; the update was not applied."
+        journal.set_state(entry.id, j.REJECTED, {"message": message, "was_held": held})
+        return UpdateResult(entry.id, entry.ref, j.REJECTED, message)
+
+    conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed)
+                 for column, proposed in entry.changes.items()
+                 if not _same(row[column], entry.seen.get(column)) and not _same(row[column], proposed)]
+    if conflicts:
+        listed = "; ".join(f"{c.column}: an officer changed it to '{cell_text(c.current)}', "
+                           f"you sent '{cell_text(c.proposed)}'" for c in conflicts)
+        message = f"Not applied: {entry.ref} was changed in the workbook after you saw it ({listed})."
+        journal.set_state(entry.id, j.CONFLICT, {
+            "message": message, "was_held": held,
+            "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
+                           "proposed": cell_text(c.proposed)} for c in conflicts]})
+        return UpdateResult(entry.id, entry.ref, j.CONFLICT, message, conflicts=conflicts)
+
+    findings = check_update(appendix, row, entry.changes)
+    if rules.errors(findings):
+        reasons = [f.message for f in rules.errors(findings)]
+        message = "Not applied: the row has changed since and the update no longer fits: " + " ".join(reasons)
+        journal.set_state(entry.id, j.REJECTED, {"message": message, "reasons": reasons, "was_held": held})
+        return UpdateResult(entry.id, entry.ref, j.REJECTED, message, findings=findings)
+
+    changed = {c: (row[c], entry.changes[c]) for c in s.UPDATABLE
+               if c in entry.changes and not _same(row[c], entry.changes[c])}
+    if not changed:
+        message = f"{entry.ref} already shows these values; nothing needed changing."
+        journal.set_state(entry.id, j.APPLIED, {"message": message, "changes": {}, "was_held": held})
+        return UpdateResult(entry.id, entry.ref, j.APPLIED, message, findings=findings)
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    package = Package(store.workbook)
+    edits = {appendix.locate(entry.ref, c): new for c, (_, new) in changed.items()}
+    edits[appendix.locate(entry.ref, s.LAST_UPDATED)] = now.date()
+    edits[appendix.locate(entry.ref, s.UPDATED_BY)] = entry.by
+    package.edit_cells(s.MAIN_SHEET, edits)
+    package.append_rows(s.LOG_SHEET, [
+        [now.replace(tzinfo=None), entry.ref, c, _log_text(old), _log_text(new), entry.by, entry.via, entry.id]
+        for c, (old, new) in changed.items()])
+    message = f"{entry.ref} updated: " + "; ".join(
+        f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
+    detail = {"message": message, "was_held": held,
+              "changes": {c: [cell_text(old), cell_text(new)] for c, (old, new) in changed.items()}}
+    journal.set_state(entry.id, j.WRITING, detail)
+    save_atomically(package, store.workbook, store.backup_dir, store.keep_backups)
+    journal.set_state(entry.id, j.APPLIED, detail)
+    return UpdateResult(entry.id, entry.ref, j.APPLIED, message, changes=changed, findings=findings)
+
+
+def _log_text(value: object) -> str:
+    """Change log values are text (dates as 2027-01-31), so the log reads the same in any reader."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)

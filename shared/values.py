@@ -1,0 +1,116 @@
+"""Turning what people type into the workbook's values: statuses, dates, text.
+
+One place for it, so that the command line, the Slack bot and the add-in accept the same
+spellings: `on track`, `31/1/27`, `31 Jan 2027`, text pasted from a phone with curly quotes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime
+
+from shared.schema import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
+
+#: Words people use for a status that are not in the vocabulary, and what they mean.
+STATUS_SYNONYMS = {
+    "green": ON_TRACK, "amber": AT_RISK, "red": OFF_TRACK, "blue": COMPLETE,
+    "done": COMPLETE, "completed": COMPLETE, "finished": COMPLETE, "closed": COMPLETE,
+    "ontrack": ON_TRACK, "in progress": ON_TRACK, "started": ON_TRACK,
+    "atrisk": AT_RISK, "offtrack": OFF_TRACK, "behind": OFF_TRACK, "late": OFF_TRACK,
+    "notstarted": NOT_STARTED, "not yet started": NOT_STARTED, "todo": NOT_STARTED,
+}
+
+_CURLY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
+                        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
+                        "\u00a0": " ", "\u2013": "-", "\u2014": "-"})
+
+
+def straighten_quotes(text: str) -> str:
+    """Curly quotes and non-breaking spaces, as phones and Macs type them, made plain."""
+    return text.translate(_CURLY)
+
+
+def _status_key(text: str) -> str:
+    return " ".join(straighten_quotes(str(text)).split()).casefold()
+
+
+def canonical_status(text: object) -> str | None:
+    """The vocabulary entry `text` spells, ignoring case and spacing; None when it is not one."""
+    key = _status_key(str(text))
+    for status in STATUSES:
+        if status.casefold() == key:
+            return status
+    return None
+
+
+def suggest_status(text: object) -> str | None:
+    """The status someone most likely meant (`on-track` -> On track, `Amber` -> At risk)."""
+    key = _status_key(str(text))
+    squashed = re.sub(r"[\s\-_./]+", "", key)
+    for candidate in (key, squashed, re.sub(r"[\-_./]+", " ", key)):
+        if candidate in STATUS_SYNONYMS:
+            return STATUS_SYNONYMS[candidate]
+        for status in STATUSES:
+            if re.sub(r"\s+", "", status.casefold()) == re.sub(r"\s+", "", candidate):
+                return status
+    close = difflib.get_close_matches(key, [s.casefold() for s in STATUSES], n=1, cutoff=0.6)
+    if close:
+        return next(s for s in STATUSES if s.casefold() == close[0])
+    return None
+
+
+class DateParseError(ValueError):
+    """The text is not a date in a form we accept."""
+
+
+_MONTHS = {name: number for number, names in enumerate(
+    [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+     ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+     ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"), ("dec", "december")],
+    start=1) for name in names}
+
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_FIRST = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_WORDY = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?[\s\-]+([a-z]+)\.?,?[\s\-]+(\d{2}|\d{4})$", re.IGNORECASE)
+
+
+def _year(text: str) -> int:
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def parse_date(value: object) -> date:
+    """A due date from a cell or from what someone typed: `2027-01-31`, `31/01/2027`, `31/1/27`, `31 Jan 2027`.
+
+    Slashes are read day first, as in the UK. Raises DateParseError with a sentence saying what to type.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = straighten_quotes(str(value)).strip()
+    try:
+        if match := _ISO.match(text):
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        if match := _DAY_FIRST.match(text):
+            return date(_year(match[3]), int(match[2]), int(match[1]))
+        if (match := _WORDY.match(text)) and match[2].lower() in _MONTHS:
+            return date(_year(match[3]), _MONTHS[match[2].lower()], int(match[1]))
+    except ValueError:
+        raise DateParseError(f"'{text}' is not a real date: check the day and month.") from None
+    raise DateParseError(f"'{text}' is not a date: write it like 31/01/2027 or 2027-01-31.")
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as the text people read: dates as 31/01/2027, empty as ''."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second) == (0, 0, 0):
+            return value.strftime("%d/%m/%Y")
+        return value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

@@ -1,0 +1,181 @@
+"""The `sli` command line: a front end over the core in `shared/`, like the Slack bot and the add-in.
+
+Each command parses its arguments, calls the core and prints the answer. Errors a user can fix
+are one sentence with exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from datetime import date
+from pathlib import Path
+
+from shared import journal as j
+from shared import rules
+from shared import schema as s
+from shared.package import PackageError
+from shared.queries import QueryError, filter_rows
+from shared.reader import WorkbookError, read_appendix, read_change_log
+from shared.updates import DEFAULT_WORKBOOK, Store, process_pending, submit_update
+from shared.values import cell_text
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PENDING, EXIT_CONFLICT = 0, 1, 2, 3, 4
+
+
+def workbook_path(args: argparse.Namespace) -> Path:
+    """`--workbook`, else `SLI_WORKBOOK`, else workbook/Appendix1.xlsx."""
+    return Path(getattr(args, "workbook", None) or os.environ.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    path = Path(args.path) if args.path else workbook_path(args)
+    appendix = read_appendix(path)
+    findings = rules.check_grid(appendix.sheet.grid, origin=appendix.sheet.origin,
+                                lead_orgs=appendix.lead_orgs or None, today=date.today())
+    for finding in findings:
+        print(finding.line())
+    count = len(rules.errors(findings))
+    print(f"{path}: {count} error(s), {len(findings) - count} warning(s) in {len(appendix.rows)} recommendations.")
+    return EXIT_FINDINGS if count else EXIT_OK
+
+
+def _status_table(rows) -> str:
+    lines = [f"{'Ref':<4} {'Status':<11} {'Due':<10} {'Lead organisation':<44} Recommendation"]
+    for row in rows:
+        recommendation = textwrap.shorten(str(row[s.RECOMMENDATION] or ""), 60, placeholder="...")
+        lines.append(f"{row.ref:<4} {row.status:<11} {cell_text(row.due):<10} {row.lead_org[:44]:<44} {recommendation}")
+    return "\n".join(lines)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    rows = filter_rows(read_appendix(workbook_path(args)), status=args.status, lead=args.lead)
+    print(_status_table(rows) if rows else "No recommendations match.")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    ref = s.normalise_ref(args.ref)
+    appendix = read_appendix(workbook_path(args))
+    row = appendix.rows.get(ref)
+    if row is None:
+        raise QueryError(f"There is no {ref} in the workbook.")
+    for column in s.MAIN_COLUMNS:
+        text = cell_text(row[column]) or "-"
+        print(textwrap.fill(f"{column}: {text}", width=100, subsequent_indent="    "))
+    return EXIT_OK
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from shared.builder import build_workbook
+
+    try:
+        path = build_workbook(Path(args.path))
+    except FileExistsError as exc:
+        raise QueryError(str(exc)) from None
+    print(f"Wrote {path}.")
+    return EXIT_OK
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    changes = {column: value for column, value in (
+        (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due))
+        if value is not None}
+    store = Store.for_workbook(workbook_path(args))
+    result = submit_update(store, args.ref, changes, by=args.by, via=s.VIA_CLI)
+    for finding in result.findings:
+        print(finding.line())
+    print(result.message)
+    return {j.APPLIED: EXIT_OK, j.PENDING: EXIT_PENDING, j.CONFLICT: EXIT_CONFLICT}.get(result.state, EXIT_FINDINGS)
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    ref = s.normalise_ref(args.ref)
+    store = Store.for_workbook(workbook_path(args))
+    log = [e for e in read_change_log(store.workbook) if e.ref == ref]
+    for e in log:
+        print(f"{cell_text(e.when)}  {e.field}: '{e.old_value}' -> '{e.new_value}'  by {e.by} via {e.via}")
+    held = [e for e in store.journal().for_ref(ref) if e.state != j.APPLIED]
+    for e in held:
+        print(f"{e.created_at}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
+    if not log and not held:
+        print(f"No changes recorded for {ref}.")
+    return EXIT_OK
+
+
+def cmd_pending(args: argparse.Namespace) -> int:
+    entries = Store.for_workbook(workbook_path(args)).journal().in_states(j.PENDING, j.WRITING, j.CONFLICT)
+    for e in entries:
+        fields = ", ".join(f"{c}='{cell_text(v)}'" for c, v in e.changes.items())
+        print(f"{e.id[:8]} {e.ref:<4} [{e.state}] {e.created_at} by {e.by} via {e.via}: {fields}")
+        if e.detail.get("message"):
+            print(f"    {e.detail['message']}")
+    print(f"{len(entries)} update(s) waiting." if entries else "No updates waiting.")
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    results = process_pending(Store.for_workbook(workbook_path(args)), force=args.force)
+    for result in results:
+        print(f"{result.ref}: [{result.state}] {result.message}")
+    if not results:
+        print("No updates waiting.")
+    return EXIT_PENDING if any(r.state == j.PENDING for r in results) else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workbook", default=argparse.SUPPRESS,
+                        help="the workbook (default: $SLI_WORKBOOK or workbook/Appendix1.xlsx)")
+    parser = argparse.ArgumentParser(prog="sli", parents=[common],
+                                     description="Track the SLI infant mortality recommendations (Appendix 1).")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("validate", parents=[common], help="check the workbook against the rules")
+    p.add_argument("path", nargs="?")
+    p.set_defaults(run=cmd_validate)
+    p = sub.add_parser("status", parents=[common], help="one recommendation in full (L7, 7, l07)")
+    p.add_argument("ref")
+    p.set_defaults(run=cmd_status)
+    p = sub.add_parser("list", parents=[common], help="recommendations by status or lead")
+    p.add_argument("--status")
+    p.add_argument("--lead", help="lead organisation, e.g. ELHT")
+    p.set_defaults(run=cmd_list)
+    p = sub.add_parser("workbook", help="build the workbook")
+    wsub = p.add_subparsers(dest="action", required=True)
+    init = wsub.add_parser("init", help="write a new Appendix 1 workbook")
+    init.add_argument("path")
+    init.set_defaults(run=cmd_init)
+    p = sub.add_parser("update", parents=[common], help="update a recommendation")
+    p.add_argument("ref")
+    p.add_argument("--status")
+    p.add_argument("--summary")
+    p.add_argument("--next", help="next steps")
+    p.add_argument("--due", help="next step due, e.g. 2027-01-31 or 31/01/2027")
+    p.add_argument("--by", required=True, help="who is making the update")
+    p.set_defaults(run=cmd_update)
+    p = sub.add_parser("history", parents=[common], help="changes to one recommendation")
+    p.add_argument("ref")
+    p.set_defaults(run=cmd_history)
+    p = sub.add_parser("pending", parents=[common], help="updates waiting to be written")
+    p.set_defaults(run=cmd_pending)
+    p = sub.add_parser("sync", parents=[common], help="write waiting updates into the workbook")
+    p.add_argument("--force", action="store_true",
+                   help="write even though an Excel owner file is present (only once Excel is closed)")
+    p.set_defaults(run=cmd_sync)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError) as exc:
+        print(f"sli: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())
