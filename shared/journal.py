@@ -40,6 +40,10 @@ CREATE TABLE IF NOT EXISTS updates (
 );
 CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
 CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
+CREATE TABLE IF NOT EXISTS seen_keys (
+    key TEXT PRIMARY KEY,
+    seen_at TEXT NOT NULL
+);
 """
 
 
@@ -102,15 +106,17 @@ class Journal:
 
     def record(self, *, ref: str, changes: dict, seen: dict, by: str, via: str, state: str,
                detail: dict | None = None, reply_to: str | None = None,
-               idempotency_key: str | None = None) -> JournalEntry:
-        """Write a new update (committed and synced before returning); an idempotency key seen before
-        returns the earlier entry instead of a second one (a double-clicked submit acts once)."""
+               idempotency_key: str | None = None) -> tuple[JournalEntry, bool]:
+        """Write a new update (committed and synced before returning) and say whether it is new.
+
+        An idempotency key seen before returns the earlier entry and False instead of a second
+        entry (a double-clicked submit acts once)."""
         now = utc_now()
         with self._connect() as db:
             if idempotency_key:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 if row:
-                    return _entry(row)
+                    return _entry(row), False
             update_id = uuid.uuid4().hex
             try:
                 db.execute(
@@ -120,8 +126,8 @@ class Journal:
                      state, json.dumps(detail or {}, ensure_ascii=False), now, now))
             except sqlite3.IntegrityError:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
-                return _entry(row)
-        return self.get(update_id)
+                return _entry(row), False
+        return self.get(update_id), True
 
     def get(self, update_id: str) -> JournalEntry:
         with self._connect() as db:
@@ -159,6 +165,12 @@ class Journal:
                 "SELECT * FROM updates WHERE notified_at IS NULL AND reply_to IS NOT NULL AND state IN (?,?,?)"
                 " AND json_extract(detail, '$.was_held') = 1 ORDER BY seq", (APPLIED, CONFLICT, REJECTED))
             return [_entry(r) for r in rows]
+
+    def first_time(self, key: str) -> bool:
+        """True the first time `key` is offered, in any process (a retried Slack event acts once)."""
+        with self._connect() as db:
+            cursor = db.execute("INSERT OR IGNORE INTO seen_keys (key, seen_at) VALUES (?, ?)", (key, utc_now()))
+            return cursor.rowcount == 1
 
     def mark_notified(self, update_id: str) -> bool:
         """True for the one caller that marks it first (so a sender is told once)."""

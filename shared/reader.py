@@ -47,7 +47,7 @@ class Recommendation:
 
     @property
     def status(self) -> str:
-        return str(self.values.get(s.STATUS) or "")
+        return str(self.values.get(s.STATUS) or "").strip()
 
     @property
     def lead_org(self) -> str:
@@ -191,7 +191,7 @@ def _build_appendix(path: Path) -> Appendix:
     try:
         header = s.find_header(sheet.grid, s.MAIN_COLUMNS, s.MAIN_SHEET)
     except s.HeaderError as exc:
-        raise WorkbookError(f"{exc} ({path})") from None
+        raise WorkbookError(f"{str(exc).rstrip('.')} ({path}).") from None
     rows: dict[str, Recommendation] = {}
     for index in range(header.row + 1, len(sheet.grid)):
         raw = sheet.grid[index]

@@ -44,10 +44,10 @@ Locate = Callable[[str], str]
 
 # --- text rules ----------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _NHS_CANDIDATE = re.compile(r"(?<![\d])(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?![\d])")
 _DOB = re.compile(
-    r"\b(d\.?\s?o\.?\s?b\.?|date of birth|born\s+(on\s+)?\d{1,2}[/.\-\s])", re.IGNORECASE
+    r"\b(d\.?\s?o\.?\s?b(?![a-z])\.?|date of birth|born\s+(on\s+)?\d{1,2}[/.\-\s])", re.IGNORECASE
 )
 _NOT_A_NAME = ("Friendly", "Box", "Boxes", "Loss", "Unit", "Units", "Clinic", "Clinics", "Bank",
                "Week", "Steps", "Buddy", "Room", "Cafe", "Massage", "Group", "Groups", "Pack",

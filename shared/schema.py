@@ -60,6 +60,8 @@ class RefError(ValueError):
 
 def normalise_ref(text: object) -> str:
     """Turn what people type for a recommendation (`L7`, `7`, `l07`, `#7`) into `L7`."""
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)  # a number typed in the Ref cell, as calamine reads it: 7.0
     match = _REF_PATTERN.match(str(text))
     if not match or int(match.group(1)) == 0:
         raise RefError(f"'{text}' is not a recommendation reference: use L1 to L22, e.g. L7 or 7.")

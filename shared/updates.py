@@ -75,6 +75,8 @@ class UpdateResult:
     changes: dict[str, tuple[object, object]] = field(default_factory=dict)
     findings: list[rules.Finding] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
+    #: True when the same submission (same idempotency key) had already been received.
+    duplicate: bool = False
 
     @property
     def errors(self) -> list[rules.Finding]:
@@ -150,13 +152,17 @@ def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str
     journal = store.journal()
     if rules.errors(findings):
         reasons = [f.message for f in rules.errors(findings)]
-        entry = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.REJECTED,
-                               detail={"reasons": reasons}, reply_to=reply_to, idempotency_key=idempotency_key)
-        return UpdateResult(entry.id, ref, j.REJECTED, "Not recorded: " + " ".join(reasons), findings=findings)
-    entry = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.PENDING,
-                           reply_to=reply_to, idempotency_key=idempotency_key)
-    if entry.state != j.PENDING:  # the same submit arrived before and has already been handled
-        return result_of(entry)
+        message = "Not recorded: " + " ".join(reasons)
+        entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.REJECTED,
+                                    detail={"reasons": reasons, "message": message}, reply_to=reply_to,
+                                    idempotency_key=idempotency_key)
+        return UpdateResult(entry.id, ref, j.REJECTED, message, findings=findings, duplicate=not new)
+    entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.PENDING,
+                                reply_to=reply_to, idempotency_key=idempotency_key)
+    if not new:  # the same submission arrived before: report what became of it, act no further
+        result = result_of(entry)
+        result.duplicate = True
+        return result
     result = apply_journalled(store, entry.id)
     result.findings = findings + [f for f in result.findings if f not in findings]
     return result

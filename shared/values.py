@@ -88,7 +88,7 @@ def parse_date(value: object) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    text = straighten_quotes(str(value)).strip()
+    text = straighten_quotes(str(value)).strip().strip("\"'").strip()
     try:
         if match := _ISO.match(text):
             return date(int(match[1]), int(match[2]), int(match[3]))

@@ -1,0 +1,153 @@
+"""What people type to the bot, as an intent: the `/sli` grammar and plain phrases in messages.
+
+Typed on phones: curly quotes, `status = "At risk"`, unquoted values with spaces, `31/1/27`.
+The values are passed on as typed; the core decides whether they are valid.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from shared import schema as s
+from shared.values import straighten_quotes
+
+HELP, STATUS, SEARCH, LIST, MINE, UPDATE_MODAL, UPDATE, UNKNOWN = (
+    "help", "status", "search", "list", "mine", "update_modal", "update", "unknown")
+
+#: Names people give the fields in the one-line form, and the column each means.
+FIELD_NAMES = {
+    "status": s.STATUS, "summary": s.SUMMARY, "progress": s.SUMMARY,
+    "next": s.NEXT_STEPS, "nextstep": s.NEXT_STEPS, "nextsteps": s.NEXT_STEPS, "steps": s.NEXT_STEPS,
+    "due": s.DUE, "duedate": s.DUE, "date": s.DUE,
+}
+
+
+@dataclass
+class Intent:
+    kind: str
+    ref: str | None = None
+    query: str = ""
+    changes: dict[str, str] = field(default_factory=dict)
+    error: str = ""
+
+
+_KNOWN_KEY = r"status|summary|progress|next[ _\-]?steps?|next|steps|due[ _\-]?date|due|date"
+_ASSIGNMENT = re.compile(rf"(?:^|(?<=\s))(?:({_KNOWN_KEY})\s*[=:]|([A-Za-z][\w\-]*)\s*=)\s*", re.IGNORECASE)
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1].strip()
+    return value
+
+
+def parse_assignments(text: str) -> tuple[dict[str, str], str]:
+    """`status="At risk" next=Agree audit due=31/1/27` -> ({column: value}, error sentence or '')."""
+    text = straighten_quotes(text).strip()
+    matches = [m for m in _ASSIGNMENT.finditer(text)
+               if not _inside_quotes(text, m.start(1))]
+    if not matches:
+        return {}, ""
+    if text[:matches[0].start()].strip():
+        return {}, (f"I could not read '{text[:matches[0].start()].strip()}'. "
+                    "Write fields as status=\"At risk\" next=\"...\" due=31/01/2027 summary=\"...\".")
+    changes: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        name = match.group(1) or match.group(2)
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        column = FIELD_NAMES.get(re.sub(r"[\s_\-]", "", name).casefold())
+        if column is None:
+            return {}, f"I don't know the field '{name}'. Use status=, summary=, next= or due=."
+        changes[column] = _unquote(text[match.end():end])
+    return changes, ""
+
+
+def _inside_quotes(text: str, position: int) -> bool:
+    """Whether `position` falls inside a quoted value ("next=Ring the CCG: 2pm" must not split at the colon)."""
+    quote = None
+    for char in text[:position]:
+        if quote is None and char in "\"'":
+            quote = char
+        elif char == quote:
+            quote = None
+    return quote is not None
+
+
+def _ref(word: str) -> str | None:
+    try:
+        return s.normalise_ref(word)
+    except s.RefError:
+        return None
+
+
+def parse_command(text: str) -> Intent:
+    """The text after `/sli`."""
+    text = " ".join(straighten_quotes(text or "").split(" ")).strip()
+    verb, _, rest = text.partition(" ")
+    verb, rest = verb.casefold(), rest.strip()
+    if verb in ("", "help", "?"):
+        return Intent(HELP)
+    if verb == "mine":
+        return Intent(MINE)
+    if verb in ("status", "show", "find", "search"):
+        if not rest:
+            return Intent(UNKNOWN, error="Say which recommendation: `/sli status L7` or `/sli status safer sleeping`.")
+        ref = _ref(rest)
+        return Intent(STATUS, ref=ref) if ref else Intent(SEARCH, query=rest)
+    if verb == "list":
+        return Intent(LIST, query=rest)
+    if verb == "update":
+        ref_word, _, fields = rest.partition(" ")
+        ref = _ref(ref_word)
+        if not ref:
+            return Intent(UNKNOWN, error="Say which recommendation to update, e.g. `/sli update L7`.")
+        if not fields.strip():
+            return Intent(UPDATE_MODAL, ref=ref)
+        changes, error = parse_assignments(fields)
+        if not error and not changes:
+            changes, error = _plain_update(fields)
+        return Intent(UPDATE, ref=ref, changes=changes, error=error)
+    ref = _ref(verb)
+    if ref and not rest:
+        return Intent(STATUS, ref=ref)
+    return Intent(UNKNOWN, error=f"I don't know '{verb}'.")
+
+
+def _plain_update(fields: str) -> tuple[dict[str, str], str]:
+    """`status On track`, `next Agree the audit`: one field named by its first word."""
+    key, _, value = fields.strip().partition(" ")
+    column = FIELD_NAMES.get(re.sub(r"[\s_\-]", "", key).casefold())
+    if column is None or not value.strip():
+        return {}, ("Write the update as status=\"At risk\" next=\"...\" due=31/01/2027 summary=\"...\", "
+                    "or `/sli update L7` for a form.")
+    return {column: _unquote(value)}, ""
+
+
+_STATUS_OF = re.compile(r"^(?:what(?:'s| is)\s+(?:the\s+)?)?(?:status|progress|update)\s+(?:of|on|for)\s+(.+?)\??$")
+_WHAT_IS = re.compile(r"^(?:what(?:'s| is| are)|which (?:are|is)|show( me)?|list)\s+(.+?)\??$")
+
+
+def parse_message(text: str) -> Intent:
+    """A plain phrase in a DM or a mention: "status of 7", "what is at risk?", "update 7 status On track"."""
+    text = re.sub(r"<@[A-Z0-9]+>", " ", straighten_quotes(text or "")).strip()
+    lowered = " ".join(text.split()).casefold().rstrip("?!. ")
+    if not lowered:
+        return Intent(HELP)
+    if match := _STATUS_OF.match(lowered):
+        target = match.group(1).strip()
+        ref = _ref(target.removeprefix("recommendation ").strip())
+        return Intent(STATUS, ref=ref) if ref else Intent(SEARCH, query=target)
+    if lowered.split(" ", 1)[0] in ("help", "mine", "status", "list", "update", "search", "show", "find"):
+        intent = parse_command(text)
+        if intent.kind != UNKNOWN or lowered.split(" ", 1)[0] == "update":
+            return intent
+    if match := _WHAT_IS.match(lowered):
+        return Intent(LIST, query=match.group(2).strip())
+    if lowered in ("my recommendations", "mine", "my actions"):
+        return Intent(MINE)
+    ref = _ref(lowered)
+    if ref:
+        return Intent(STATUS, ref=ref)
+    return Intent(UNKNOWN, error="I didn't understand that.")
