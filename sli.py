@@ -125,6 +125,25 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return EXIT_PENDING if any(r.state == j.PENDING for r in results) else EXIT_OK
 
 
+def cmd_bot(args: argparse.Namespace) -> int:
+    from bot.app import Settings, run
+    from bot.console import DEFAULT_USER, run_console
+
+    settings = Settings.from_env(workbook=workbook_path(args))
+    read_appendix(settings.workbook)  # a clear sentence now rather than a failure in a listener
+    if args.console or not settings.bot_token:
+        if not args.console:
+            print("No SLACK_BOT_TOKEN: starting the local console instead (see README, 'Slack bot').")
+        for result in process_pending(settings.store()):
+            print(f"{result.ref}: [{result.state}] {result.message}")
+        run_console(settings.store(), user_id=args.as_user or DEFAULT_USER)
+        return EXIT_OK
+    if (args.http or not settings.app_token) and not settings.signing_secret:
+        raise QueryError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
+    run(settings, http=args.http, port=args.port, host=args.host)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workbook", default=argparse.SUPPRESS,
@@ -165,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="write even though an Excel owner file is present (only once Excel is closed)")
     p.set_defaults(run=cmd_sync)
+    p = sub.add_parser("bot", parents=[common], help="run the Slack bot (Socket Mode, HTTP, or a local console)")
+    p.add_argument("--http", action="store_true", help="serve /slack/events over HTTP instead of Socket Mode")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--host", default="0.0.0.0")
+    p.add_argument("--console", action="store_true", help="the local console, even with Slack credentials")
+    p.add_argument("--as", dest="as_user", help="Slack user ID to act as in the console (from sheet Leads)")
+    p.set_defaults(run=cmd_bot)
     return parser
 
 
@@ -175,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError) as exc:
         print(f"sli: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `sli list | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":

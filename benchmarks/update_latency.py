@@ -65,12 +65,12 @@ def main() -> int:
                 grow_log(workbook, log_rows)
             store = Store.for_workbook(workbook)
 
-            def update(n: int) -> None:
+            def update(n: int, store: Store = store) -> None:
                 result = submit_update(store, f"L{1 + n % 22}", {s.NEXT_STEPS: f"Benchmark step {n}"},
                                        by="Bench Mark", via=s.VIA_CLI)
                 assert result.state == "applied", result.message
 
-            def naive(n: int) -> None:
+            def naive(n: int, workbook: Path = workbook) -> None:
                 wb = openpyxl.load_workbook(workbook)
                 ws = wb[s.MAIN_SHEET]
                 ws.cell(4 + n % 22, 8).value = f"Naive step {n}"

@@ -321,7 +321,8 @@ def _grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
 def save_atomically(package: Package, path: Path, backup_dir: Path | None, keep_backups: int) -> None:
     """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace.
 
-    Called under the write lock, so any temporary file already there is a dead writer's. A crash at any point leaves either the old file or the new one under `path`, never half of one.
+    Called under the write lock, so any temporary file already there is a dead writer's. A crash at
+    any point leaves either the old file or the new one under `path`, never half of one.
     """
     path = Path(path)
     for leftover in path.parent.glob(f".{path.name}.sli-tmp-*"):  # left by a writer killed mid-save

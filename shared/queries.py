@@ -1,4 +1,6 @@
-"""Questions people ask of Appendix 1 (one recommendation, a status, a lead, a keyword), answered once for every front end."""
+"""Questions people ask of Appendix 1 (one recommendation, a status, a lead, a keyword).
+
+Answered here once for every front end."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from filelock import FileLock
 from shared import journal as j
 from shared import rules
 from shared import schema as s
+from shared.access import display_name, may_update
 from shared.owner import STALE_AFTER, find_owner_file
 from shared.package import Package, PackageError, save_atomically
 from shared.reader import Appendix, Recommendation, read_appendix, read_change_log
@@ -272,3 +273,21 @@ def _log_text(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return "" if value is None else str(value)
+
+
+def submit_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,
+                     seen: dict[str, object] | None = None, idempotency_key: str | None = None) -> UpdateResult:
+    """`submit_update` for someone known by their Slack user ID: only a recommendation's leads and
+    officers may update it (sheet Leads), and the journal keeps whom to tell when it lands."""
+    try:
+        ref = s.normalise_ref(ref)
+    except s.RefError as exc:
+        return UpdateResult(None, str(ref), j.REJECTED, str(exc))
+    appendix = read_appendix(store.workbook)
+    if ref not in appendix.rows:
+        return UpdateResult(None, ref, j.REJECTED, f"There is no {ref} in the workbook.")
+    permission = may_update(appendix, slack_user_id, ref)
+    if not permission.allowed:
+        return UpdateResult(None, ref, j.REJECTED, permission.message)
+    return submit_update(store, ref, changes, by=display_name(appendix, slack_user_id), via=via, seen=seen,
+                         reply_to=slack_user_id, idempotency_key=idempotency_key)

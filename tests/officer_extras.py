@@ -46,7 +46,7 @@ XM = "http://schemas.microsoft.com/office/excel/2006/main"
 TC = "http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"
 XR = "http://schemas.microsoft.com/office/spreadsheetml/2014/revision"
 V = "urn:schemas-microsoft-com:vml"
-O = "urn:schemas-microsoft-com:office:office"
+O = "urn:schemas-microsoft-com:office:office"  # noqa: E741 (the VML prefix)
 X = "urn:schemas-microsoft-com:office:excel"
 WE = "http://schemas.microsoft.com/office/webextensions/webextension/2010/11"
 WETP = "http://schemas.microsoft.com/office/webextensions/taskpanes/2010/11"
@@ -739,7 +739,9 @@ def _add_addin(pkg: _Package) -> str:
 
 def add_officer_extras(src: pathlib.Path, dst: pathlib.Path,
                        sheet_name: str = "Appendix 1") -> dict[str, str]:
-    """Copy the .xlsx `src` to `dst`, adding things officers put in workbooks with Excel that openpyxl's load-and-save drops.
+    """Copy the .xlsx `src` to `dst`, adding things officers put in workbooks with Excel.
+
+    These are what openpyxl's load-and-save drops.
 
     On sheet `sheet_name` this adds a threaded comment on B5 (with the legacy
     comments/VML fallback Excel writes), a rounded-rectangle text box and a

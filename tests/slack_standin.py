@@ -59,7 +59,9 @@ JSON_FIELDS = frozenset(
 Answer = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def _start(handler: type[BaseHTTPRequestHandler], **attrs: Any) -> tuple[ThreadingHTTPServer, threading.Thread]:
+def _start(
+    handler: type[BaseHTTPRequestHandler], **attrs: Any
+) -> tuple[ThreadingHTTPServer, threading.Thread]:
     server = ThreadingHTTPServer((HOST, 0), handler)
     server.daemon_threads = True
     for name, value in attrs.items():
@@ -117,13 +119,13 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
 class _StandInHandler(BaseHTTPRequestHandler):
     server_version = "SlackStandIn/1.0"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
+    def log_message(self, format: str, *args: Any) -> None:  # quiet test output
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         self._handle(b"")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         self._handle(self.rfile.read(length) if length else b"")
 
@@ -213,12 +215,15 @@ class SlackStandIn:
                 if left <= 0:
                     seen = [c["method"] for c in self._calls]
                     raise AssertionError(
-                        f"waited {timeout}s for {count} {method!r} call(s), got {len(found)}; calls seen: {seen}"
+                        f"waited {timeout}s for {count} {method!r} call(s), got {len(found)}; "
+                        f"calls seen: {seen}"
                     )
                 self._lock.wait(left)
 
-    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1, error: str | None = None) -> None:
-        """Answer the next call of ``method`` with ``status`` (queued; call several times for several failures).
+    def fail_next(
+        self, method: str, status: int = 429, retry_after: int | None = 1, error: str | None = None
+    ) -> None:
+        """Answer the next call of ``method`` with ``status`` (queued: call again for more failures).
 
         429 carries ``Retry-After: retry_after`` and ``{"ok": false, "error": "ratelimited"}``.
         With ``status=200`` and ``error`` it is a plain Slack error (``{"ok": false, "error": error}``).
@@ -229,7 +234,7 @@ class SlackStandIn:
             self._failures.setdefault(method, []).append((status, retry_after, error))
 
     def set_response(self, method: str, answer: Answer | None) -> None:
-        """Replace the default answer for ``method``: a dict, or a callable ``args -> dict``. None restores."""
+        """Replace the default answer for ``method``: a dict or a callable ``args -> dict``; None restores."""
         with self._lock:
             if answer is None:
                 self._answers.pop(method, None)
@@ -253,7 +258,9 @@ class SlackStandIn:
     def _ts(self) -> str:
         return f"{self._ts_base}.{self._next():06d}"
 
-    def _serve(self, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _serve(
+        self, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         split = urllib.parse.urlsplit(raw_path)
         path = split.path
         ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
@@ -360,7 +367,13 @@ class SlackStandIn:
             }
         if method == "chat.postMessage":
             ts = self._ts()
-            message = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "ts": ts, "text": args.get("text", "")}
+            message = {
+                "type": "message",
+                "user": "UBOT",
+                "bot_id": "BBOT",
+                "ts": ts,
+                "text": args.get("text", ""),
+            }
             for key in ("blocks", "attachments", "thread_ts", "metadata"):
                 if key in args:
                     message[key] = args[key]
@@ -371,8 +384,13 @@ class SlackStandIn:
             message = {"type": "message", "user": "UBOT", "bot_id": "BBOT", "text": args.get("text", "")}
             if "blocks" in args:
                 message["blocks"] = args["blocks"]
-            return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts"), "text": message["text"],
-                    "message": message}
+            return {
+                "ok": True,
+                "channel": args.get("channel"),
+                "ts": args.get("ts"),
+                "text": message["text"],
+                "message": message,
+            }
         if method == "chat.delete":
             return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
         if method in ("views.open", "views.push", "views.publish"):
@@ -384,8 +402,10 @@ class SlackStandIn:
             view_id = args.get("view_id")
             with self._lock:
                 if view_id is None and args.get("external_id"):
-                    view_id = next((k for k, v in self._views.items()
-                                    if v.get("external_id") == args["external_id"]), None)
+                    view_id = next(
+                        (k for k, v in self._views.items() if v.get("external_id") == args["external_id"]),
+                        None,
+                    )
                 current = self._views.get(view_id) if view_id else None
             if view_id is None and not args.get("external_id"):
                 return {"ok": False, "error": "invalid_arguments"}
@@ -408,7 +428,11 @@ class SlackStandIn:
                     "real_name": name,
                     "tz": "Europe/London",
                     "is_bot": False,
-                    "profile": {"real_name": name, "display_name": name, "email": f"{user.lower()}@example.org"},
+                    "profile": {
+                        "real_name": name,
+                        "display_name": name,
+                        "email": f"{user.lower()}@example.org",
+                    },
                 },
             }
         if method == "files.getUploadURLExternal":
@@ -424,14 +448,16 @@ class SlackStandIn:
                     meta = self._files.get(item.get("id"), {})
                     size = len(self.uploads.get(item.get("id"), b""))
                 name = meta.get("name")
-                files.append({
-                    "id": item.get("id"),
-                    "name": name,
-                    "title": item.get("title") or name,
-                    "size": size,
-                    "channels": [channel] if channel else [],
-                    "permalink": f"https://sli-test.slack.com/files/UBOT/{item.get('id')}/{name}",
-                })
+                files.append(
+                    {
+                        "id": item.get("id"),
+                        "name": name,
+                        "title": item.get("title") or name,
+                        "size": size,
+                        "channels": [channel] if channel else [],
+                        "permalink": f"https://sli-test.slack.com/files/UBOT/{item.get('id')}/{name}",
+                    }
+                )
             return {"ok": True, "files": files}
         return {"ok": True}
 
@@ -455,8 +481,9 @@ class BoltHTTP:
     The last response's headers are kept in ``last_headers``.
     """
 
-    def __init__(self, url: str, signing_secret: str, standin: SlackStandIn | None = None,
-                 timeout: float = 10.0) -> None:
+    def __init__(
+        self, url: str, signing_secret: str, standin: SlackStandIn | None = None, timeout: float = 10.0
+    ) -> None:
         self.url = url
         self.signing_secret = signing_secret
         self.standin = standin
@@ -464,8 +491,14 @@ class BoltHTTP:
         self.last_headers: dict[str, str] = {}
         self._counter = itertools.count(1)
 
-    def post(self, body: bytes, content_type: str, headers: dict[str, str] | None = None,
-             timestamp: int | None = None, bad_signature: bool = False) -> tuple[int, str]:
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        timestamp: int | None = None,
+        bad_signature: bool = False,
+    ) -> tuple[int, str]:
         secret = self.signing_secret + ("-wrong" if bad_signature else "")
         all_headers = {"Content-Type": content_type, **sign(secret, body, timestamp), **(headers or {})}
         request = urllib.request.Request(self.url, data=body, headers=all_headers, method="POST")
@@ -481,14 +514,26 @@ class BoltHTTP:
         body = urllib.parse.urlencode(fields).encode()
         return self.post(body, "application/x-www-form-urlencoded", **opts)
 
-    def command(self, command: str = "/sli", text: str = "", user_id: str = "U123", channel_id: str = "C1",
-                trigger_id: str | None = None, response_url: str | None = None, *,
-                timestamp: int | None = None, bad_signature: bool = False, **extra: Any) -> tuple[int, str]:
+    def command(
+        self,
+        command: str = "/sli",
+        text: str = "",
+        user_id: str = "U123",
+        channel_id: str = "C1",
+        trigger_id: str | None = None,
+        response_url: str | None = None,
+        *,
+        timestamp: int | None = None,
+        bad_signature: bool = False,
+        **extra: Any,
+    ) -> tuple[int, str]:
         """A slash command, form-encoded as Slack sends it; ``extra`` adds or overrides fields."""
         n = next(self._counter)
         if response_url is None:
             # Port 9 (discard) on loopback: a respond() without a stand-in fails fast and stays local.
-            response_url = self.standin.response_url(f"cmd{n}") if self.standin else f"http://{HOST}:9/response/cmd{n}"
+            response_url = (
+                self.standin.response_url(f"cmd{n}") if self.standin else f"http://{HOST}:9/response/cmd{n}"
+            )
         fields = {
             "token": "verification-token",
             "team_id": "T1",
@@ -507,14 +552,22 @@ class BoltHTTP:
         }
         return self._form(fields, timestamp=timestamp, bad_signature=bad_signature)
 
-    def interactive(self, payload: dict[str, Any], *, timestamp: int | None = None,
-                    bad_signature: bool = False) -> tuple[int, str]:
+    def interactive(
+        self, payload: dict[str, Any], *, timestamp: int | None = None, bad_signature: bool = False
+    ) -> tuple[int, str]:
         """An interactivity request (block_actions, view_submission, shortcut...): form ``payload=<json>``."""
         return self._form({"payload": json.dumps(payload)}, timestamp=timestamp, bad_signature=bad_signature)
 
-    def event(self, event: dict[str, Any], event_id: str = "Ev1", retry_num: int | None = None, *,
-              retry_reason: str = "http_timeout", timestamp: int | None = None,
-              bad_signature: bool = False) -> tuple[int, str]:
+    def event(
+        self,
+        event: dict[str, Any],
+        event_id: str = "Ev1",
+        retry_num: int | None = None,
+        *,
+        retry_reason: str = "http_timeout",
+        timestamp: int | None = None,
+        bad_signature: bool = False,
+    ) -> tuple[int, str]:
         """An Events API ``event_callback`` envelope (JSON); ``retry_num`` adds Slack's retry headers."""
         envelope = {
             "token": "verification-token",
@@ -525,55 +578,39 @@ class BoltHTTP:
             "event_id": event_id,
             "event_time": int(time.time()),
             "authorizations": [
-                {"enterprise_id": None, "team_id": "T1", "user_id": "UBOT", "is_bot": True,
-                 "is_enterprise_install": False}
+                {
+                    "enterprise_id": None,
+                    "team_id": "T1",
+                    "user_id": "UBOT",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
             ],
             "is_ext_shared_channel": False,
         }
         headers = {}
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
-        return self.post(json.dumps(envelope).encode(), "application/json", headers=headers,
-                         timestamp=timestamp, bad_signature=bad_signature)
+        return self.post(
+            json.dumps(envelope).encode(),
+            "application/json",
+            headers=headers,
+            timestamp=timestamp,
+            bad_signature=bad_signature,
+        )
 
 
 # --------------------------------------------------------------------------- serving a Bolt App over HTTP
 
 
-class _BoltHandler(BaseHTTPRequestHandler):
-    server_version = "BoltTestServer/1.0"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet test output
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802
-        self._reply(404, {"content-type": ["text/plain"]}, "not found")
-
-    def do_POST(self) -> None:  # noqa: N802
-        from slack_bolt.request import BoltRequest
-
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length).decode("utf-8") if length else ""
-        headers = {k: self.headers.get_all(k) or [] for k in set(self.headers.keys())}
-        request = BoltRequest(body=raw, query=urllib.parse.urlsplit(self.path).query, headers=headers)
-        response = self.server.bolt_app.dispatch(request)  # type: ignore[attr-defined]
-        self._reply(response.status, response.headers, response.body)
-
-    def _reply(self, status: int, headers: dict[str, Any], body: str) -> None:
-        data = (body or "").encode("utf-8")
-        self.send_response(status)
-        for name, values in headers.items():
-            if name.lower() == "content-length":
-                continue
-            for value in values if isinstance(values, list | tuple) else [values]:
-                self.send_header(name, str(value))
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-
 def serve_bolt(app: Any, path: str = "/slack/events") -> tuple[str, Callable[[], None]]:
-    """Serve a slack_bolt ``App`` on 127.0.0.1 (any POST path is dispatched); return ``(url, stop)``."""
-    server, thread = _start(_BoltHandler, bolt_app=app)
-    url = f"http://{HOST}:{server.server_address[1]}{path}"
-    return url, lambda: _stop(server, thread)
+    """Serve a slack_bolt ``App`` on 127.0.0.1 at ``/slack/events``; return ``(url, stop)``."""
+    from bot.http_server import serve_in_thread  # the bot's own HTTP entry point, so tests serve what runs
+
+    server = serve_in_thread(app, host=HOST)
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return f"http://{HOST}:{server.server_port}{path}", stop

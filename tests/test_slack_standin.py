@@ -12,8 +12,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-from tests.slack_standin import BoltHTTP, SlackStandIn, serve_bolt, sign
+from slack_standin import BoltHTTP, SlackStandIn, serve_bolt, sign
 
 SECRET = "test-signing-secret"
 PNG = (
@@ -74,10 +73,17 @@ def test_form_encoded_json_fields_are_decoded(slack: SlackStandIn, client: WebCl
 
 
 def test_views_open_then_update_with_hash(slack: SlackStandIn, client: WebClient) -> None:
-    view = {"type": "modal", "callback_id": "edit", "title": {"type": "plain_text", "text": "Edit"}, "blocks": []}
+    view = {
+        "type": "modal",
+        "callback_id": "edit",
+        "title": {"type": "plain_text", "text": "Edit"},
+        "blocks": [],
+    }
     opened = client.views_open(trigger_id="123.456.abc", view=view)["view"]
     assert opened["id"].startswith("V") and opened["hash"].startswith("h") and opened["callback_id"] == "edit"
-    updated = client.views_update(view_id=opened["id"], hash=opened["hash"], view={**view, "blocks": [{"type": "divider"}]})
+    updated = client.views_update(
+        view_id=opened["id"], hash=opened["hash"], view={**view, "blocks": [{"type": "divider"}]}
+    )
     assert updated["view"]["id"] == opened["id"] and updated["view"]["hash"] != opened["hash"]
     with pytest.raises(SlackApiError) as err:  # the old hash is stale now
         client.views_update(view_id=opened["id"], hash=opened["hash"], view=view)
@@ -94,16 +100,23 @@ def test_misc_methods(slack: SlackStandIn, client: WebClient) -> None:
     assert client.views_publish(user_id="U9", view={"type": "home", "blocks": []})["view"]["type"] == "home"
     assert client.reactions_add(channel="C1", timestamp="1.000001", name="eyes")["ok"]
     assert [c["method"] for c in slack.calls()][-1] == "reactions.add"
-    slack.set_response("users.info", lambda args: {"ok": True, "user": {"id": args["user"], "real_name": "Ann"}})
+    slack.set_response(
+        "users.info", lambda args: {"ok": True, "user": {"id": args["user"], "real_name": "Ann"}}
+    )
     assert client.users_info(user="U1")["user"]["real_name"] == "Ann"
 
 
 def test_files_upload_v2_three_steps(slack: SlackStandIn, client: WebClient) -> None:
-    resp = client.files_upload_v2(content=PNG, filename="chart.png", title="Chart", channel="C1",
-                                  initial_comment="monthly")
+    resp = client.files_upload_v2(
+        content=PNG, filename="chart.png", title="Chart", channel="C1", initial_comment="monthly"
+    )
     file_id = resp["file"]["id"]
     assert slack.uploads[file_id] == PNG
-    assert [c["method"] for c in slack.calls()] == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
+    assert [c["method"] for c in slack.calls()] == [
+        "files.getUploadURLExternal",
+        "upload",
+        "files.completeUploadExternal",
+    ]
     get_url = slack.calls("files.getUploadURLExternal")[0]["args"]
     assert get_url["filename"] == "chart.png" and get_url["length"] == str(len(PNG))
     complete = slack.calls("files.completeUploadExternal")[0]["args"]
@@ -112,8 +125,11 @@ def test_files_upload_v2_three_steps(slack: SlackStandIn, client: WebClient) -> 
 
 
 def test_rate_limit_retried_by_handler(slack: SlackStandIn) -> None:
-    retrying = WebClient(token="xoxb-test", base_url=slack.base_url,
-                         retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)])
+    retrying = WebClient(
+        token="xoxb-test",
+        base_url=slack.base_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=1)],
+    )
     slack.fail_next("chat.postMessage", retry_after=0)
     assert retrying.chat_postMessage(channel="C1", text="hi")["ok"]
     assert [c["status"] for c in slack.calls("chat.postMessage")] == [429, 200]
@@ -140,11 +156,15 @@ def test_wait_for_and_reset(slack: SlackStandIn, client: WebClient) -> None:
 
 def test_response_url_recorded(slack: SlackStandIn) -> None:
     body = json.dumps({"text": "done", "response_type": "ephemeral"}).encode()
-    req = urllib.request.Request(slack.response_url("abc"), data=body, headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(
+        slack.response_url("abc"), data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(req, timeout=5) as resp:
         assert resp.status == 200
     (call,) = slack.calls("response_url")
-    assert call["args"]["text"] == "done" and call["args"]["_key"] == "abc" and call["path"] == "/response/abc"
+    assert (
+        call["args"]["text"] == "done" and call["args"]["_key"] == "abc" and call["path"] == "/response/abc"
+    )
 
 
 def test_sign_matches_slack_sdk_verifier() -> None:
@@ -154,8 +174,9 @@ def test_sign_matches_slack_sdk_verifier() -> None:
     headers = sign(SECRET, body)
     verifier = SignatureVerifier(SECRET)
     assert verifier.is_valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
-    assert not SignatureVerifier("other").is_valid(body, headers["X-Slack-Request-Timestamp"],
-                                                   headers["X-Slack-Signature"])
+    assert not SignatureVerifier("other").is_valid(
+        body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
+    )
 
 
 @pytest.fixture
@@ -220,8 +241,14 @@ def test_bolt_interactive_and_event_with_retry_headers(slack: SlackStandIn, bolt
         "actions": [{"action_id": "approve", "block_id": "b1", "type": "button", "value": "yes"}],
     }
     assert http.interactive(payload)[0] == 200
-    event = {"type": "app_mention", "user": "U7", "text": "<@UBOT> hi", "channel": "C1", "ts": "1.000001",
-             "event_ts": "1.000001"}
+    event = {
+        "type": "app_mention",
+        "user": "U7",
+        "text": "<@UBOT> hi",
+        "channel": "C1",
+        "ts": "1.000001",
+        "event_ts": "1.000001",
+    }
     assert http.event(event, event_id="Ev42", retry_num=1)[0] == 200
     (posted,) = slack.wait_for("chat.postMessage")
     assert posted["args"]["text"] == "hi <@U7>" and posted["args"]["channel"] == "C1"

@@ -10,8 +10,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
-import python_calamine
 import pytest
+import python_calamine
 
 import sli
 from shared import journal as j

@@ -1,0 +1,95 @@
+"""The local console: type what you would type in Slack, as a chosen user, through the same listeners.
+
+No Slack workspace needed. `/sli ...` lines go to the slash-command listener, anything else to the
+direct-message listener; the Web API calls they make are printed instead of sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TextIO
+
+from bot.listeners import commands, events
+from shared.access import display_name
+from shared.reader import read_appendix
+from shared.updates import Store
+
+DEFAULT_USER = "U07SLI0006"
+
+
+def render(args: dict) -> str:
+    """A message's plain-text fallback, as the console shows it."""
+    return str(args.get("text", "")).strip()
+
+
+class ConsoleClient:
+    """The few Web API methods the listeners call, printed to the console."""
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.views = itertools.count(1)
+
+    def chat_postMessage(self, channel: str, **args: object) -> dict:  # noqa: N802 (slack_sdk's name)
+        print(f"[message to {channel}]\n{render(args)}", file=self.out)
+        return {"ok": True, "channel": channel, "ts": "1"}
+
+    def views_open(self, trigger_id: str, view: dict) -> dict:
+        view_id = f"V{next(self.views)}"
+        return {"ok": True, "view": {**view, "id": view_id, "hash": "h"}}
+
+    def views_update(self, view_id: str, view: dict, hash: str | None = None) -> dict:  # noqa: A002
+        fields = [b for b in view.get("blocks", []) if b.get("type") in ("input", "section")]
+        lines = [f"[form: {view.get('title', {}).get('text', '')}]"]
+        for block in fields:
+            if block["type"] == "section":
+                lines.append(block["text"]["text"])
+                continue
+            element = block["element"]
+            value = (element.get("initial_option") or {}).get("value") or element.get("initial_value") \
+                or element.get("initial_date") or ""
+            lines.append(f"  {block['label']['text']}: {value}")
+        lines.append("(In the console, send the update on one line: update L7 status=\"On track\" next=\"...\")")
+        print("\n".join(lines), file=self.out)
+        return {"ok": True, "view": {**view, "id": view_id}}
+
+    def views_publish(self, user_id: str, view: dict) -> dict:
+        return {"ok": True}
+
+
+def _read_lines(lines: Iterable[str] | None, out: TextIO) -> Iterator[str]:
+    if lines is not None:
+        yield from lines
+    elif sys.stdin.isatty():
+        while True:
+            try:
+                yield input("> ")
+            except EOFError:
+                print(file=out)
+                return
+    else:
+        yield from sys.stdin
+
+
+def run_console(store: Store, user_id: str = DEFAULT_USER, lines: Iterable[str] | None = None,
+                out: TextIO = sys.stdout) -> None:
+    """Read lines (stdin by default) and answer each through the bot's listeners."""
+    client = ConsoleClient(out)
+    context = {"store": store}
+    name = display_name(read_appendix(store.workbook), user_id)
+    print(f"SLI bot console: you are {name} ({user_id}). Type /sli help, or a message such as "
+          "'status of 7'. Ctrl-D to leave.", file=out)
+
+    def show(**args: object) -> None:
+        if args.get("text"):
+            print(render(args), file=out)
+
+    for count, raw in enumerate(_read_lines(lines, out)):
+        line = raw.strip()
+        if line.startswith("/sli"):
+            command = {"text": line[4:].strip(), "user_id": user_id, "trigger_id": f"console-{count}"}
+            commands.sli_command(ack=show, command=command, respond=show, client=client, context=context)
+        elif line:
+            event = {"type": "message", "channel_type": "im", "text": line, "user": user_id}
+            events.direct_message(event=event, say=show, context=context)

@@ -1,0 +1,20 @@
+"""Buttons: "Update" on App Home and in reminders opens the update modal."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks
+from bot.listeners.views import open_update_modal
+from shared.updates import Store
+
+
+def update_button_clicked(ack: Ack, body: dict, action: dict, client: WebClient, context: dict) -> None:
+    ack()
+    store: Store = context["store"]
+    open_update_modal(client, body["trigger_id"], store, action["value"], body["user"]["id"])
+
+
+def register(app: App) -> None:
+    app.action(blocks.OPEN_UPDATE_ACTION)(update_button_clicked)

@@ -1,0 +1,51 @@
+"""Events: plain phrases in a DM or a mention, and App Home. Anything not understood gets short help."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_bolt import App, Say
+from slack_sdk import WebClient
+
+from bot import blocks, parse
+from bot.listeners.commands import answer_query, update_from_text
+from shared.access import display_name
+from shared.queries import rows_for_person
+from shared.reader import read_appendix
+from shared.updates import Store
+
+
+def reply_to_phrase(store: Store, text: str, user_id: str) -> dict:
+    """The answer to a plain phrase, as message arguments."""
+    intent = parse.parse_message(text)
+    if intent.kind == parse.UPDATE_MODAL:
+        return blocks.message(f"To update {intent.ref}, use `/sli update {intent.ref}` for a form, or write "
+                              f"`update {intent.ref} status=\"On track\" next=\"...\"`.")
+    if intent.kind == parse.UPDATE:
+        return update_from_text(store, intent, user_id)
+    return answer_query(store, intent, user_id)
+
+
+def app_mention(event: dict, say: Say, context: dict) -> None:
+    reply = reply_to_phrase(context["store"], event.get("text", ""), event.get("user", ""))
+    say(thread_ts=event.get("thread_ts") or event.get("ts"), **reply)
+
+
+def direct_message(event: dict, say: Say, context: dict) -> None:
+    if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
+        return
+    say(**reply_to_phrase(context["store"], event.get("text", ""), event.get("user", "")))
+
+
+def home_opened(event: dict, client: WebClient, context: dict) -> None:
+    store: Store = context["store"]
+    user_id = event["user"]
+    appendix = read_appendix(store.workbook)
+    view = blocks.home_view(display_name(appendix, user_id), rows_for_person(appendix, user_id), date.today())
+    client.views_publish(user_id=user_id, view=view)
+
+
+def register(app: App) -> None:
+    app.event("app_mention")(app_mention)
+    app.event("message")(direct_message)
+    app.event("app_home_opened")(home_opened)

@@ -1,0 +1,65 @@
+"""The update modal: opened at once (the trigger expires in 3 s), filled from the workbook after,
+checked by the shared rules on submit (errors inline, nothing written), then written through the core."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import blocks
+from shared import schema as s
+from shared.access import may_update
+from shared.reader import read_appendix
+from shared.updates import Store, check_update, normalise_changes, submit_as_person
+from shared.values import cell_text
+
+
+def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str, user_id: str) -> None:
+    """Open a placeholder modal first, then fill it with the row's current values."""
+    opened = client.views_open(trigger_id=trigger_id, view=blocks.loading_modal(ref))
+    view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
+    appendix = read_appendix(store.workbook)
+    row = appendix.rows.get(ref)
+    if row is None:
+        view = blocks.notice_modal(ref, f"There is no {ref} in the workbook.")
+    elif not (permission := may_update(appendix, user_id, ref)).allowed:
+        view = blocks.notice_modal(ref, permission.message)
+    else:
+        view = blocks.update_modal(row, appendix.statuses)
+    client.views_update(view_id=view_id, hash=view_hash, view=view)
+
+
+def changed_fields(submitted: dict[str, str], seen: dict[str, str]) -> dict[str, str]:
+    """Only what the person changed in the form, so fields they left alone never conflict with an officer."""
+    return {column: value for column, value in submitted.items()
+            if cell_text(value).strip() != cell_text(seen.get(column, "")).strip()}
+
+
+def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
+    store: Store = context["store"]
+    user_id = body["user"]["id"]
+    ref, submitted, seen = blocks.read_modal(view)
+    changes = changed_fields(submitted, seen)
+    if not changes:
+        ack(response_action="errors", errors={"status": "Nothing has changed: edit a field, or press Cancel."})
+        return
+    appendix = read_appendix(store.workbook)
+    row = appendix.rows.get(ref)
+    if row is not None and may_update(appendix, user_id, ref).allowed:
+        errors = {}
+        for finding in check_update(appendix, row, normalise_changes(changes)):
+            block = blocks.BLOCK_FOR.get(finding.column)
+            if finding.severity == "error" and block and block not in errors:
+                errors[block] = finding.message[:150]
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+    ack()
+    result = submit_as_person(store, user_id, ref, changes, via=s.VIA_SLACK, seen=seen,
+                              idempotency_key=f"view:{view['id']}")
+    if not result.duplicate:
+        client.chat_postMessage(channel=user_id, **blocks.update_result_message(result))
+
+
+def register(app: App) -> None:
+    app.view(blocks.UPDATE_CALLBACK)(update_submitted)
