@@ -1,7 +1,8 @@
 """The durable journal of updates (SQLite, beside the workbook): nothing a partner lead sends is lost.
 
 An update is written here before anything touches the workbook, and its state moves
-pending -> writing -> applied (or conflict, or rejected). `writing` marks the moment the file may
+pending -> writing -> applied (or conflict, or rejected; or pending -> in_excel -> applied when the
+add-in puts it into the workbook open in Excel). `writing` marks the moment the file may
 already hold the update: after a crash, the Change log's Update ID column tells whether it did.
 """
 
@@ -19,7 +20,9 @@ from pathlib import Path
 from shared import schema as s
 
 PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
-OPEN_STATES = (PENDING, WRITING)
+#: Written into the workbook open in Excel by the add-in; applied once the saved file holds it.
+IN_EXCEL = "in_excel"
+OPEN_STATES = (PENDING, WRITING, IN_EXCEL)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (

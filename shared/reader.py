@@ -187,7 +187,12 @@ def _records(sheet: Sheet, columns: tuple[str, ...]) -> list[list[object]]:
 
 def _build_appendix(path: Path) -> Appendix:
     book = _open(path)
-    sheet = _sheet(book, path, s.MAIN_SHEET)
+    return appendix_from_sheets(path, _sheet(book, path, s.MAIN_SHEET), _sheet(book, path, s.LISTS_SHEET, False),
+                                _sheet(book, path, s.LEADS_SHEET, False))
+
+
+def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sheet: Sheet | None) -> Appendix:
+    """Appendix 1 from sheet grids, whoever read them: calamine from the file, or the add-in from the open book."""
     try:
         header = s.find_header(sheet.grid, s.MAIN_COLUMNS, s.MAIN_SHEET)
     except s.HeaderError as exc:
@@ -207,8 +212,6 @@ def _build_appendix(path: Path) -> Appendix:
             continue
         values[s.REF] = ref
         rows.setdefault(ref, Recommendation(ref, values, sheet.origin[0] + index + 1))
-    lists = _sheet(book, path, s.LISTS_SHEET, required=False)
-    leads_sheet = _sheet(book, path, s.LEADS_SHEET, required=False)
     leads: list[Lead] = []
     if leads_sheet is not None:
         try:

@@ -185,11 +185,15 @@ def process_pending(store: Store, force: bool = False) -> list[UpdateResult]:
 
 
 def apply_journalled(store: Store, update_id: str, force: bool = False) -> UpdateResult:
-    """Write one journalled update into the workbook, under the cross-process lock."""
+    """Write one journalled update into the workbook, under the cross-process lock.
+
+    An update the add-in delivered into the open workbook (`in_excel`) is applied once the saved file
+    holds its Update ID; if Excel was closed without saving, it is written to the file as usual.
+    """
     journal = store.journal()
     with FileLock(str(store.lock_path), timeout=120):
         entry = journal.get(update_id)
-        if entry.state == j.WRITING and _in_change_log(store, update_id):
+        if entry.state in (j.WRITING, j.IN_EXCEL) and _in_change_log(store, update_id):
             detail = {**entry.detail, "message": entry.detail.get("message") or f"{entry.ref} updated."}
             journal.set_state(update_id, j.APPLIED, detail)
             return result_of(journal.get(update_id))
@@ -197,6 +201,8 @@ def apply_journalled(store: Store, update_id: str, force: bool = False) -> Updat
             return result_of(entry)
         owner = find_owner_file(store.workbook)
         if owner is not None and not force:
+            if entry.state == j.IN_EXCEL:
+                return result_of(entry)  # in the open workbook; waiting for the officer to save
             message = owner.describe(store.stale_owner_after)
             journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1,
                                                      "owner": owner.user})
@@ -213,14 +219,36 @@ def _in_change_log(store: Store, update_id: str) -> bool:
     return any(row.update_id == update_id for row in read_change_log(store.workbook))
 
 
-def _write(store: Store, journal: j.Journal, entry: j.JournalEntry) -> UpdateResult:
-    appendix = read_appendix(store.workbook)
+@dataclass
+class Plan:
+    """What one journalled update does to a workbook whose current values are known (file or open book).
+
+    `state` is APPLIED when `edits` (cell address -> value on the main sheet) and `log_rows` are to be
+    written; CONFLICT, REJECTED, or APPLIED with no edits (nothing to change) otherwise.
+    """
+
+    entry: j.JournalEntry
+    state: str
+    message: str
+    detail: dict
+    edits: dict[str, object] = field(default_factory=dict)
+    log_rows: list[list[object]] = field(default_factory=list)
+    changed: dict[str, tuple[object, object]] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    findings: list[rules.Finding] = field(default_factory=list)
+
+    def result(self) -> UpdateResult:
+        return UpdateResult(self.entry.id, self.entry.ref, self.state, self.message, changes=self.changed,
+                            findings=self.findings, conflicts=self.conflicts)
+
+
+def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime) -> Plan:
+    """Decide, from the workbook's current values, whether an update conflicts, no longer fits, or what it writes."""
     row = appendix.rows.get(entry.ref)
     held = entry.detail.get("was_held", 0)
     if row is None:
         message = f"{entry.ref} is no longer in the workbook; the update was not applied."
-        journal.set_state(entry.id, j.REJECTED, {"message": message, "was_held": held})
-        return UpdateResult(entry.id, entry.ref, j.REJECTED, message)
+        return Plan(entry, j.REJECTED, message, {"message": message, "was_held": held})
 
     conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed)
                  for column, proposed in entry.changes.items()
@@ -229,43 +257,81 @@ def _write(store: Store, journal: j.Journal, entry: j.JournalEntry) -> UpdateRes
         listed = "; ".join(f"{c.column}: an officer changed it to '{cell_text(c.current)}', "
                            f"you sent '{cell_text(c.proposed)}'" for c in conflicts)
         message = f"Not applied: {entry.ref} was changed in the workbook after you saw it ({listed})."
-        journal.set_state(entry.id, j.CONFLICT, {
-            "message": message, "was_held": held,
-            "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
-                           "proposed": cell_text(c.proposed)} for c in conflicts]})
-        return UpdateResult(entry.id, entry.ref, j.CONFLICT, message, conflicts=conflicts)
+        detail = {"message": message, "was_held": held,
+                  "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
+                                 "proposed": cell_text(c.proposed)} for c in conflicts]}
+        return Plan(entry, j.CONFLICT, message, detail, conflicts=conflicts)
 
-    findings = check_update(appendix, row, entry.changes)
+    findings = check_update(appendix, row, entry.changes, today=now.date())
     if rules.errors(findings):
         reasons = [f.message for f in rules.errors(findings)]
         message = "Not applied: the row has changed since and the update no longer fits: " + " ".join(reasons)
-        journal.set_state(entry.id, j.REJECTED, {"message": message, "reasons": reasons, "was_held": held})
-        return UpdateResult(entry.id, entry.ref, j.REJECTED, message, findings=findings)
+        return Plan(entry, j.REJECTED, message, {"message": message, "reasons": reasons, "was_held": held},
+                    findings=findings)
 
     changed = {c: (row[c], entry.changes[c]) for c in s.UPDATABLE
                if c in entry.changes and not _same(row[c], entry.changes[c])}
     if not changed:
         message = f"{entry.ref} already shows these values; nothing needed changing."
-        journal.set_state(entry.id, j.APPLIED, {"message": message, "changes": {}, "was_held": held})
-        return UpdateResult(entry.id, entry.ref, j.APPLIED, message, findings=findings)
+        return Plan(entry, j.APPLIED, message, {"message": message, "changes": {}, "was_held": held},
+                    findings=findings)
 
-    now = datetime.now(UTC).replace(microsecond=0)
-    package = Package(store.workbook)
-    edits = {appendix.locate(entry.ref, c): new for c, (_, new) in changed.items()}
+    edits: dict[str, object] = {appendix.locate(entry.ref, c): new for c, (_, new) in changed.items()}
     edits[appendix.locate(entry.ref, s.LAST_UPDATED)] = now.date()
     edits[appendix.locate(entry.ref, s.UPDATED_BY)] = entry.by
-    package.edit_cells(s.MAIN_SHEET, edits)
-    package.append_rows(s.LOG_SHEET, [
-        [now.replace(tzinfo=None), entry.ref, c, _log_text(old), _log_text(new), entry.by, entry.via, entry.id]
-        for c, (old, new) in changed.items()])
-    message = f"{entry.ref} updated: " + "; ".join(
-        f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
+    stamp = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    log_rows = [[stamp, entry.ref, c, _log_text(old), _log_text(new), entry.by, entry.via, entry.id]
+                for c, (old, new) in changed.items()]
+    message = f"{entry.ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
     detail = {"message": message, "was_held": held,
               "changes": {c: [cell_text(old), cell_text(new)] for c, (old, new) in changed.items()}}
-    journal.set_state(entry.id, j.WRITING, detail)
+    return Plan(entry, j.APPLIED, message, detail, edits, log_rows, changed, findings=findings)
+
+
+def _write(store: Store, journal: j.Journal, entry: j.JournalEntry) -> UpdateResult:
+    plan = plan_update(entry, read_appendix(store.workbook), datetime.now(UTC))
+    if not plan.edits:
+        journal.set_state(entry.id, plan.state, plan.detail)
+        return plan.result()
+    package = Package(store.workbook)
+    package.edit_cells(s.MAIN_SHEET, plan.edits)
+    package.append_rows(s.LOG_SHEET, plan.log_rows)
+    journal.set_state(entry.id, j.WRITING, plan.detail)
     save_atomically(package, store.workbook, store.backup_dir, store.keep_backups)
-    journal.set_state(entry.id, j.APPLIED, detail)
-    return UpdateResult(entry.id, entry.ref, j.APPLIED, message, changes=changed, findings=findings)
+    journal.set_state(entry.id, j.APPLIED, plan.detail)
+    return plan.result()
+
+
+def deliver_to_open_book(store: Store, appendix: Appendix, now: datetime | None = None) -> list[Plan]:
+    """Plan every waiting update against a workbook open in Excel (its values come from the add-in).
+
+    Conflicts and refusals are settled in the journal at once. The plans that write are returned for
+    the add-in to put into the open workbook; `mark_in_excel` records that it did. Each plan sees the
+    values the earlier ones left, as the officer's workbook will.
+    """
+    now = now or datetime.now(UTC)
+    journal = store.journal()
+    plans = []
+    with FileLock(str(store.lock_path), timeout=120):
+        for entry in journal.in_states(j.PENDING):
+            plan = plan_update(entry, appendix, now)
+            if not plan.edits:
+                journal.set_state(entry.id, plan.state, {**plan.detail, "was_held": 1})
+            else:
+                for column, (_, new) in plan.changed.items():
+                    appendix.rows[entry.ref].values[column] = new
+            plans.append(plan)
+    return plans
+
+
+def mark_in_excel(store: Store, plans: list[Plan]) -> None:
+    """The add-in wrote these plans into the open workbook: applied once the saved file holds them."""
+    journal = store.journal()
+    for plan in plans:
+        if plan.edits:
+            journal.set_state(plan.entry.id, j.IN_EXCEL, {**plan.detail, "was_held": 1,
+                                                          "message": plan.message + " (in the open workbook; "
+                                                          "applied when it is saved)"})
 
 
 def _log_text(value: object) -> str:
