@@ -144,6 +144,35 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    from bot import blocks
+    from shared import summary as sm
+
+    year, month = sm.parse_month(args.month) if args.month else sm.previous_month(date.today().year,
+                                                                                 date.today().month)
+    store = Store.for_workbook(workbook_path(args))
+    if args.post:
+        from bot.app import Settings, make_client
+        from bot.scheduler import post_summary
+
+        settings = Settings.from_env(workbook=store.workbook)
+        if not settings.bot_token:
+            raise QueryError("Posting needs SLACK_BOT_TOKEN (and SLI_SUMMARY_CHANNEL); use --dry-run to see it.")
+        outcome = post_summary(store, make_client(settings), args.channel or settings.summary_channel,
+                               year, month, again=args.again)
+        print(outcome.message)
+        return EXIT_OK if outcome.posted else EXIT_FINDINGS
+    figures = sm.month_figures(store, year, month)
+    print(blocks.summary_message(figures)["text"])
+    for section in blocks.summary_message(figures)["blocks"][2:]:
+        if section.get("type") == "section":
+            print("\n" + section["text"]["text"].replace("*", ""))
+    chart = Path(args.chart or f"sli-summary-{sm.month_key(year, month)}.png")
+    chart.write_bytes(sm.status_chart(figures))
+    print(f"\nChart written to {chart}.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workbook", default=argparse.SUPPRESS,
@@ -191,6 +220,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--console", action="store_true", help="the local console, even with Slack credentials")
     p.add_argument("--as", dest="as_user", help="Slack user ID to act as in the console (from sheet Leads)")
     p.set_defaults(run=cmd_bot)
+    p = sub.add_parser("summary", parents=[common], help="the monthly summary: print it, or post it to Slack")
+    p.add_argument("--month", help="the month summarised, e.g. 2026-11 (default: last month)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--dry-run", action="store_true", help="print it and write the chart to a file (default)")
+    mode.add_argument("--post", action="store_true", help="post it now (at most once per month)")
+    p.add_argument("--again", action="store_true", help="with --post: post even if it was posted before")
+    p.add_argument("--channel", help="channel to post to (default: SLI_SUMMARY_CHANNEL)")
+    p.add_argument("--chart", help="where --dry-run writes the chart (default: sli-summary-MONTH.png)")
+    p.set_defaults(run=cmd_summary)
     return parser
 
 
@@ -198,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError) as exc:
+    except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError, ValueError) as exc:
         print(f"sli: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # `sli list | head`: the reader left, nothing is wrong

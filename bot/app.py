@@ -82,18 +82,23 @@ def create_app(settings: Settings, client: WebClient | None = None) -> App:
     return app
 
 
-def start_background(app: App, settings: Settings) -> Notifier:
-    """Apply journalled updates at start-up, then keep applying them as soon as Excel lets go, telling senders."""
+def start_background(app: App, settings: Settings) -> list:
+    """Apply journalled updates at start-up and keep applying them as soon as Excel lets go, telling
+    senders; post the monthly summary and reminders when due (catching up once after downtime)."""
+    from bot.scheduler import MonthlyJobs
+
     notifier = Notifier(settings.store(), app.client, settings.poll_seconds)
     notifier.run_once()
     notifier.start()
-    return notifier
+    monthly = MonthlyJobs(settings.store(), app.client, settings.summary_channel)
+    monthly.start()
+    return [notifier, monthly]
 
 
 def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> None:
     """Socket Mode when an app token is set (no public URL needed), else HTTP on `/slack/events`."""
     app = create_app(settings)
-    notifier = start_background(app, settings)
+    jobs = start_background(app, settings)
     try:
         if settings.app_token and not http:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -106,4 +111,5 @@ def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0
             print(f"SLI bot listening on http://{host}:{server.server_port}/slack/events")
             server.serve_forever()
     finally:
-        notifier.stop()
+        for job in jobs:
+            job.stop()

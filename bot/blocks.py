@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import date
+from datetime import date, datetime
 
 from shared import journal as j
 from shared import schema as s
@@ -206,3 +206,56 @@ def home_view(name: str, rows: list[Recommendation], today: date) -> dict:
             section["accessory"] = update_button(row.ref)
             blocks.append(section)
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def _delta(value: int | None) -> str:
+    if value is None:
+        return ""
+    return f" ({'+' if value > 0 else ''}{value})" if value else " (=)"
+
+
+def summary_message(figures) -> dict:
+    """The monthly summary (a `shared.summary.MonthFigures`): counts and change, what changed, what needs a look."""
+    month = datetime.strptime(figures.month, "%Y-%m").strftime("%B %Y")
+    counts = " · ".join(f"{status_label(st)} *{figures.counts.get(st, 0)}*{_delta(figures.delta(st))}"
+                        for st in s.STATUSES)
+    since = "change since last month in brackets" if figures.previous_counts is not None else \
+        "no earlier month to compare with"
+    blocks_: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"SLI infant mortality: {month}"}},
+        _section(f"{counts}\n_{since}_"),
+    ]
+    changed_refs = sorted({c.ref for c in figures.changes}, key=lambda r: int(r[1:]))
+    status_moves = [f"• *{c.ref}* {c.old or '(none)'} → {c.new} ({c.by}, via {c.via})"
+                    for c in figures.changes if c.field == s.STATUS]
+    lines = status_moves[:12] + ([f"…and {len(status_moves) - 12} more"] if len(status_moves) > 12 else [])
+    blocks_.append(_section(f"*Changed this month*: {len(figures.changes)} change(s) to "
+                            f"{len(changed_refs)} recommendation(s)" + ("\n" + "\n".join(lines) if lines else "")))
+    if figures.overdue:
+        blocks_.append(_section("*Overdue next steps*\n" + "\n".join(
+            f"• *{i.ref}* {i.status}, due {i.due}: {_short(i.text, 80)} ({i.lead})" for i in figures.overdue[:15])))
+    if figures.stale:
+        blocks_.append(_section(f"*Not updated for {60} days or more*\n" + "\n".join(
+            f"• *{i.ref}* last updated {i.last_updated or 'never'} ({i.lead})" for i in figures.stale[:15])))
+    if figures.pending or figures.conflicts:
+        blocks_.append(_section(f"*Waiting*: {figures.pending} update(s) not yet in the workbook, "
+                                f"{figures.conflicts} in conflict with an officer's edit."))
+    blocks_.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
+                    f"Figures as at {figures.taken_at[:16].replace('T', ' ')} UTC · `/sli list at risk` for detail"}]})
+    text_counts = ", ".join(f"{st} {figures.counts.get(st, 0)}{_delta(figures.delta(st))}" for st in s.STATUSES)
+    text = (f"SLI infant mortality, {month}: {text_counts}. {len(figures.changes)} change(s) this month; "
+            f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for 60 days; "
+            f"{figures.pending} waiting, {figures.conflicts} in conflict.")
+    return message(text, blocks_)
+
+
+def reminder_message(name: str, month_label: str, items: list) -> dict:
+    """The one DM a lead gets before the summary: their items not yet updated this month, each with a button."""
+    blocks_: list[dict] = [_section(f"Hello {name}. The SLI summary for {month_label} goes to the group soon. "
+                                    f"These have not been updated this month:")]
+    for item in items[:40]:
+        section = _section(f"*{item.ref}* {status_label(item.status)} · {_short(item.text, 120)}")
+        section["accessory"] = update_button(item.ref)
+        blocks_.append(section)
+    text = f"Reminder: {', '.join(i.ref for i in items)} not updated this month ({month_label})."
+    return message(text, blocks_)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from shared import schema as s
@@ -43,6 +43,20 @@ CREATE TABLE IF NOT EXISTS updates (
 );
 CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
 CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
+CREATE TABLE IF NOT EXISTS snapshots (
+    month TEXT PRIMARY KEY,
+    taken_at TEXT NOT NULL,
+    figures TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS posts (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    state TEXT NOT NULL,
+    claimed_at TEXT NOT NULL,
+    posted_at TEXT,
+    detail TEXT,
+    PRIMARY KEY (kind, key)
+);
 CREATE TABLE IF NOT EXISTS seen_keys (
     key TEXT PRIMARY KEY,
     seen_at TEXT NOT NULL
@@ -174,6 +188,64 @@ class Journal:
         with self._connect() as db:
             cursor = db.execute("INSERT OR IGNORE INTO seen_keys (key, seen_at) VALUES (?, ?)", (key, utc_now()))
             return cursor.rowcount == 1
+
+    # --- month-end snapshots: a summary reproduced later is the one that was posted ----------------
+
+    def snapshot(self, month: str) -> str | None:
+        with self._connect() as db:
+            row = db.execute("SELECT figures FROM snapshots WHERE month=?", (month,)).fetchone()
+        return row["figures"] if row else None
+
+    def save_snapshot(self, month: str, figures: str) -> str:
+        """Keep the first snapshot of a month (another process may have taken it first); return the kept one."""
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO snapshots (month, taken_at, figures) VALUES (?,?,?)",
+                       (month, utc_now(), figures))
+            return db.execute("SELECT figures FROM snapshots WHERE month=?", (month,)).fetchone()["figures"]
+
+    def snapshots(self) -> list[tuple[str, str]]:
+        with self._connect() as db:
+            return [(r["month"], r["figures"]) for r in db.execute("SELECT * FROM snapshots ORDER BY month")]
+
+    # --- "posted once" records: the monthly summary and each reminder ---------------------------
+
+    def claim_post(self, kind: str, key: str, stale_after: timedelta = timedelta(minutes=15)) -> bool:
+        """True for the one process that may post (kind, key) now: not posted yet, and not being posted
+        by another process (a claim older than `stale_after` is a crashed poster's and is taken over)."""
+        now = datetime.now(UTC)
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT * FROM posts WHERE kind=? AND key=?", (kind, key)).fetchone()
+            if row is None:
+                db.execute("INSERT INTO posts (kind, key, state, claimed_at) VALUES (?,?,?,?)",
+                           (kind, key, "claimed", now.isoformat()))
+            elif row["state"] == "claimed" and datetime.fromisoformat(row["claimed_at"]) < now - stale_after:
+                db.execute("UPDATE posts SET claimed_at=? WHERE kind=? AND key=?", (now.isoformat(), kind, key))
+            else:
+                db.execute("ROLLBACK")
+                return False
+            db.execute("COMMIT")
+            return True
+
+    def finish_post(self, kind: str, key: str, detail: dict | None = None) -> None:
+        with self._connect() as db:
+            db.execute("UPDATE posts SET state='posted', posted_at=?, detail=? WHERE kind=? AND key=?",
+                       (utc_now(), json.dumps(detail or {}), kind, key))
+
+    def release_post(self, kind: str, key: str) -> None:
+        """Give up a claim after a failed post, so the next attempt may try again."""
+        with self._connect() as db:
+            db.execute("DELETE FROM posts WHERE kind=? AND key=? AND state='claimed'", (kind, key))
+
+    def forget_post(self, kind: str, key: str) -> None:
+        """`--again`: allow (kind, key) to be posted once more."""
+        with self._connect() as db:
+            db.execute("DELETE FROM posts WHERE kind=? AND key=?", (kind, key))
+
+    def posted(self, kind: str, key: str) -> dict | None:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM posts WHERE kind=? AND key=? AND state='posted'", (kind, key)).fetchone()
+        return {"posted_at": row["posted_at"], **json.loads(row["detail"] or "{}")} if row else None
 
     def mark_notified(self, update_id: str) -> bool:
         """True for the one caller that marks it first (so a sender is told once)."""
