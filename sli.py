@@ -173,6 +173,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from shared.report import write_report
+
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
+    output = Path(args.output or f"SLI-Appendix1-{args.year}.{fmt}")
+    write_report(Store.for_workbook(workbook_path(args)), args.year, fmt, output)
+    print(f"Wrote {output}.")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workbook", default=argparse.SUPPRESS,
@@ -229,6 +239,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", help="channel to post to (default: SLI_SUMMARY_CHANNEL)")
     p.add_argument("--chart", help="where --dry-run writes the chart (default: sli-summary-MONTH.png)")
     p.set_defaults(run=cmd_summary)
+    p = sub.add_parser("report", parents=[common], help="the annual report for the board (docx or xlsx)")
+    p.add_argument("--year", type=int, default=date.today().year)
+    p.add_argument("--format", choices=("docx", "xlsx"))
+    p.add_argument("--output", help="where to write it (default: SLI-Appendix1-YEAR.FORMAT)")
+    p.set_defaults(run=cmd_report)
     return parser
 
 

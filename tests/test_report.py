@@ -1,0 +1,50 @@
+"""The annual report opens in independent readers with the 22 recommendations, the overview and the chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import openpyxl
+
+import sli
+from shared import schema as s
+from shared.reader import read_appendix
+from shared.updates import Store, submit_update
+
+
+def test_docx_report_has_the_22_recommendations(workbook: Path, tmp_path: Path) -> None:
+    store = Store.for_workbook(workbook)
+    assert submit_update(store, "L7", {s.STATUS: "Complete", s.SUMMARY: "Peer support service recommissioned"},
+                         by="Joanne Whitworth", via="Slack").state == "applied"
+    output = tmp_path / "report.docx"
+    assert sli.main(["report", "--year", "2026", "--format", "docx", "--output", str(output),
+                     "--workbook", str(workbook)]) == 0
+    document = docx.Document(str(output))
+    table = document.tables[-1]
+    header = [c.text for c in table.rows[0].cells]
+    assert header == ["Ref", "Recommendation", "Status", "Summary of status", "Recommendation for next steps"]
+    body = [[c.text for c in row.cells] for row in table.rows[1:]]
+    assert [r[0] for r in body] == [f"L{n}" for n in range(1, 23)]
+    appendix = read_appendix(workbook)
+    for ref, text, status, summary, next_steps in body:
+        row = appendix.rows[ref]
+        assert (text, status, summary, next_steps) == (
+            row[s.RECOMMENDATION], row.status, row[s.SUMMARY] or "", row[s.NEXT_STEPS] or "")
+    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    assert "completed in 2026: L7" in paragraphs
+    assert f"{sum(1 for r in appendix.rows.values() if r.status == 'Complete')} complete" in paragraphs
+    assert len(document.inline_shapes) == 1  # the status chart
+
+
+def test_xlsx_report_and_refusals(workbook: Path, tmp_path: Path) -> None:
+    output = tmp_path / "report.xlsx"
+    assert sli.main(["report", "--year", "2027", "--output", str(output), "--workbook", str(workbook)]) == 0
+    wb = openpyxl.load_workbook(output)
+    rows = list(wb["Appendix 1"].iter_rows(min_row=4, values_only=True))
+    assert [r[0] for r in rows] == [f"L{n}" for n in range(1, 23)]
+    overview = [r[0] for r in wb["Overview"].iter_rows(values_only=True)]
+    assert "No recommendation was marked complete in 2027." in overview
+    assert len(wb["Overview"]._images) == 1
+    assert sli.main(["report", "--year", "2027", "--output", str(tmp_path / "r.pdf"),
+                     "--workbook", str(workbook)]) == sli.EXIT_USAGE
