@@ -30,7 +30,7 @@ class Settings:
     workbook: Path = DEFAULT_WORKBOOK
     journal: Path | None = None
     summary_channel: str = ""
-    poll_seconds: float = 30.0
+    poll_seconds: float = 10.0
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -43,7 +43,7 @@ class Settings:
                    workbook=Path(workbook or env.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK),
                    journal=Path(env["SLI_JOURNAL"]) if env.get("SLI_JOURNAL") else None,
                    summary_channel=env.get("SLI_SUMMARY_CHANNEL", ""),
-                   poll_seconds=float(env.get("SLI_POLL_SECONDS", "30")))
+                   poll_seconds=float(env.get("SLI_POLL_SECONDS", "10")))
 
     def store(self) -> Store:
         return Store.for_workbook(self.workbook, journal=self.journal)

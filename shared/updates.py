@@ -164,7 +164,9 @@ def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str
         result = result_of(entry)
         result.duplicate = True
         return result
-    result = apply_journalled(store, entry.id)
+    # Older updates still waiting go first, so updates land in the order they were sent.
+    results = {r.update_id: r for r in process_pending(store)}
+    result = results.get(entry.id) or result_of(journal.get(entry.id))
     result.findings = findings + [f for f in result.findings if f not in findings]
     return result
 
