@@ -98,6 +98,9 @@ def write_docx(content: ReportContent, output: Path) -> Path:
         for cell, value in zip(table.add_row().cells, row, strict=True):
             cell.text = value
     widths = (Cm(1.3), Cm(7.5), Cm(2.3), Cm(7.5), Cm(6.5))
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = width  # LibreOffice reads the grid; Word reads the cells
     for row in table.rows:
         for cell, width in zip(row.cells, widths, strict=True):
             cell.width = width
