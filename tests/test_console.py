@@ -1,0 +1,43 @@
+"""The local console: with no Slack credentials, the same listeners answer typed lines."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.console import run_console
+from shared.reader import read_appendix, read_change_log
+from shared.updates import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_console_answers_and_updates_through_the_listeners(workbook: Path) -> None:
+    out = io.StringIO()
+    run_console(Store.for_workbook(workbook), user_id="U07SLI0002", out=out, lines=[
+        "/sli status 7", "what is at risk?", "/sli update 7", 'update 7 status=“On track” next=“Recruit”',
+        "/sli update 3 status=Done", "hello"])
+    text = out.getvalue()
+    assert "you are Joanne Whitworth" in text
+    assert "L7 (Off track)" in text
+    at_risk = [r.ref for r in read_appendix(workbook).rows.values() if r.status == "At risk"]
+    assert f"Recommendations At risk ({len(at_risk)})" in text
+    assert "[form: Update L7]" in text and "Status: Off track" in text
+    assert "L7 updated" in text
+    lead_of_l3 = read_appendix(workbook).rows["L3"].lead_org
+    assert f"Only the leads of {lead_of_l3}" in text  # Joanne leads for BwD Council Public Health only
+    assert "I didn't understand that" in text
+    assert read_appendix(workbook).rows["L7"].status == "On track"
+    assert [e.via for e in read_change_log(workbook)] == ["Slack", "Slack"]
+
+
+def test_sli_bot_without_credentials_opens_the_console(workbook: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    done = subprocess.run([sys.executable, str(ROOT / "sli.py"), "bot", "--workbook", str(workbook)],
+                          input="/sli status L12\n", capture_output=True, text=True, env=env, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert "No SLACK_BOT_TOKEN: starting the local console" in done.stdout
+    assert f"L12 ({read_appendix(workbook).rows['L12'].status})" in done.stdout
