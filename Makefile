@@ -17,6 +17,7 @@ setup: $(STAMP)
 run: setup
 	$(BIN)/sli validate
 	$(BIN)/sli list
+	$(BIN)/sli bot
 
 test: setup
 	$(BIN)/python -m pytest -q

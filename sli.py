@@ -183,6 +183,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_addin(args: argparse.Namespace) -> int:
+    # Imported here: xlwings' remote engine needs its licence setting before xlwings is first imported.
+    from excel.server import main as addin_main
+
+    os.environ["SLI_WORKBOOK"] = str(workbook_path(args))  # the workbook whose journal the add-in serves
+    return addin_main(port=args.port, local=args.local, host=args.host)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workbook", default=argparse.SUPPRESS,
@@ -244,6 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("docx", "xlsx"))
     p.add_argument("--output", help="where to write it (default: SLI-Appendix1-YEAR.FORMAT)")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("addin", parents=[common], help="serve the Excel add-in (xlwings Server)")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--local", action="store_true", help="a trial on this machine: 127.0.0.1 only, no sign-in")
+    p.add_argument("--host", default=None)
+    p.set_defaults(run=cmd_addin)
     return parser
 
 

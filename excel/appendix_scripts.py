@@ -1,0 +1,412 @@
+"""What the Excel add-in does, written once over an xlwings `Book`: the xlwings Server scripts
+(`custom_scripts`), the desktop `RunPython` macro (`macros.py`) and the custom functions call these.
+
+A thin front end: the core (`shared/`) reads Appendix 1, applies the rules and decides what an update
+does; this module turns the open workbook's values into the core's `Sheet`s and the core's answers into
+cell values, fill colours, a `Validation` sheet and alerts. In xlwings Server each of those becomes an
+action the Office.js client carries out in the officer's Excel.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from shared import journal as j
+from shared import rules
+from shared import schema as s
+from shared.package import needs_quote_prefix, split_address
+from shared.reader import Appendix, Sheet, WorkbookError, appendix_from_sheets
+from shared.updates import DEFAULT_WORKBOOK, Plan, Store, deliver_to_open_book, mark_in_excel
+from shared.values import cell_text
+
+VALIDATION_SHEET = "Validation"
+VALIDATION_COLUMNS = ("Cell", "Severity", "Message", "Ref", "Column", "Rule", "Coloured")
+#: "Coloured" values: the add-in set the cell's fill; found again by ref and column, or by the address alone.
+COLOURED_BY_REF = "yes"
+COLOURED_BY_ADDRESS = "yes, by address"
+#: Fills for cells with a problem; unlike the status colours (soft RAG), so the two never look alike.
+FILLS = {rules.ERROR: "#F8696B", rules.WARNING: "#FFC000"}
+ALERT_TITLE = "SLI Tracker"
+LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+#: Task-pane JavaScript callbacks (static/js/sli-taskpane.js) the server scripts call at the end.
+SHOW_FINDINGS, SHOW_UPDATES = "sliShowFindings", "sliShowUpdates"
+
+
+# --- the workbook the server serves ------------------------------------------------------------
+
+def served_workbook() -> Path:
+    """`SLI_WORKBOOK`, else workbook/Appendix1.xlsx (relative to the server's working folder)."""
+    return Path(os.environ.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK)
+
+
+def served_store() -> Store:
+    return Store.for_workbook(served_workbook())
+
+
+def pending_count(store: Store | None = None) -> int:
+    """Updates journalled and not yet in the workbook (none when there is no journal yet)."""
+    store = store or served_store()
+    if not store.journal_path.exists():
+        return 0
+    return len(store.journal().in_states(j.PENDING))
+
+
+# --- reading the open workbook -----------------------------------------------------------------
+
+def sheet_names(book) -> list[str]:
+    return [sheet.name for sheet in book.sheets]
+
+
+def read_sheet(book, name: str) -> Sheet | None:
+    """One sheet's used range as the core's `Sheet` (None when the workbook has no such sheet)."""
+    if name not in sheet_names(book):
+        return None
+    used = book.sheets[name].used_range
+    values = used.options(ndim=2).value
+    return Sheet(name, [list(row) for row in values], (used.row - 1, used.column - 1))
+
+
+def appendix_from_book(book, path: Path | None = None, leads: bool = False) -> Appendix:
+    """Appendix 1 with its lists (and leads) from the open workbook; WorkbookError when it is not one."""
+    main = read_sheet(book, s.MAIN_SHEET)
+    if main is None:
+        raise WorkbookError(f"This workbook has no sheet called '{s.MAIN_SHEET}'.")
+    return appendix_from_sheets(path or Path(book.name), main, read_sheet(book, s.LISTS_SHEET),
+                                read_sheet(book, s.LEADS_SHEET) if leads else None)
+
+
+# --- writing values Excel keeps as they are ----------------------------------------------------
+
+_NUMBER_LIKE = re.compile(r"[\d\s/.:,%()£$€+\-eE]*\d[\d\s/.:,%()£$€+\-eE]*")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_ERROR_VALUE = re.compile(r"#[A-Z0-9/!?]+")
+
+
+def excel_would_convert(text: str) -> bool:
+    """Whether Excel would store typed `text` as something else: a formula, number, date, time,
+    TRUE/FALSE or an error value (or drop its leading apostrophe)."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if needs_quote_prefix(text) or text.startswith("'"):
+        return True
+    if stripped.upper() in ("TRUE", "FALSE") or _ERROR_VALUE.fullmatch(stripped.upper()):
+        return True
+    if _NUMBER_LIKE.fullmatch(stripped):
+        return True
+    return len(stripped) <= 30 and bool(re.search(r"\d", stripped)) and bool(_MONTH.search(stripped))
+
+
+def excel_value(value: object) -> object:
+    """A value to write into a cell: text Excel would convert gets the quote prefix (a leading
+    apostrophe, which Excel and Office.js take as "this is text" and do not show)."""
+    if isinstance(value, str) and excel_would_convert(value):
+        return "'" + value
+    return value
+
+
+# --- validation --------------------------------------------------------------------------------
+
+@dataclass
+class ValidationReport:
+    """What one validation run found and did."""
+
+    findings: list[rules.Finding] = field(default_factory=list)
+    coloured: dict[str, str] = field(default_factory=dict)
+    cleared: list[str] = field(default_factory=list)
+    problem: str = ""
+    checked_at: datetime | None = None
+
+    @property
+    def errors(self) -> int:
+        return len(rules.errors(self.findings))
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+    def summary(self) -> str:
+        if self.problem:
+            return self.problem
+        if not self.findings:
+            return "No problems found in Appendix 1."
+        return (f"{_count(self.errors, 'error')} and {_count(self.warnings, 'warning')} in Appendix 1. "
+                "Error cells are now red and warning cells amber; sheet Validation lists each one "
+                "with what to do. Run Validate again after fixing them: the colours go.")
+
+    def to_json(self) -> str:
+        return json.dumps({
+            "summary": self.summary(), "errors": self.errors, "warnings": self.warnings,
+            "problem": self.problem,
+            "findings": [{"cell": f.cell, "severity": f.severity, "message": f.message, "ref": f.ref}
+                         for f in self.findings],
+        }, ensure_ascii=False)
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _header_sheet_row(appendix: Appendix) -> int:
+    return appendix.sheet.origin[0] + appendix.header.row + 1
+
+
+def _row_of(address: str) -> int:
+    return split_address(address)[1]
+
+
+def _colour_plan(findings: Iterable[rules.Finding], appendix: Appendix) -> dict[str, str]:
+    """Cell -> fill for every data cell with a finding (an error outranks a warning on the same cell).
+    Findings about the sheet as a whole sit on the header, which keeps its own fill."""
+    header_row = _header_sheet_row(appendix)
+    fills: dict[str, str] = {}
+    for finding in findings:
+        if _row_of(finding.cell) <= header_row:
+            continue
+        if finding.severity == rules.ERROR or finding.cell not in fills:
+            fills[finding.cell] = FILLS[finding.severity]
+    return fills
+
+
+def _anchored_by_ref(finding: rules.Finding, appendix: Appendix) -> bool:
+    """A cell found again by its ref and column name survives officers sorting rows or inserting columns."""
+    try:
+        return bool(finding.ref) and appendix.locate(finding.ref, finding.column) == finding.cell
+    except KeyError:
+        return False
+
+
+def _previously_coloured(book, appendix: Appendix) -> set[str]:
+    """The cells the last run coloured, as the Validation sheet it wrote records them, where they are now."""
+    sheet = read_sheet(book, VALIDATION_SHEET)
+    if sheet is None:
+        return set()
+    try:
+        header = s.find_header(sheet.grid, VALIDATION_COLUMNS, VALIDATION_SHEET)
+    except s.HeaderError:
+        return set()
+    col = header.columns
+    cells: set[str] = set()
+    for row in sheet.grid[header.row + 1:]:
+        def get(name: str, row: list = row) -> str:
+            return str(row[col[name]] or "").strip() if col[name] < len(row) else ""
+
+        coloured = get("Coloured")
+        if not coloured.startswith(COLOURED_BY_REF):
+            continue
+        address = get("Cell").upper()
+        ref, column = get("Ref"), get("Column")
+        if coloured == COLOURED_BY_REF and ref in appendix.rows and column in appendix.header.columns:
+            address = appendix.locate(ref, column)
+        if re.fullmatch(r"[A-Z]{1,3}\d+", address) and _row_of(address) > _header_sheet_row(appendix):
+            cells.add(address)
+    return cells
+
+
+def _write_validation_sheet(book, report: ValidationReport, appendix: Appendix) -> None:
+    if VALIDATION_SHEET in sheet_names(book):
+        sheet = book.sheets[VALIDATION_SHEET]
+        sheet.clear_contents()  # values only: officers' formatting of the sheet stays
+    else:
+        sheet = book.sheets.add(VALIDATION_SHEET, after=book.sheets[len(book.sheets) - 1])
+    rows: list[list[object]] = [list(VALIDATION_COLUMNS)]
+    for finding in report.findings:
+        coloured = ""
+        if finding.cell in report.coloured:
+            coloured = COLOURED_BY_REF if _anchored_by_ref(finding, appendix) else COLOURED_BY_ADDRESS
+        rows.append([finding.cell, finding.severity, finding.message, finding.ref, finding.column,
+                     finding.rule, coloured])
+    if not report.findings:
+        rows.append(["", "", "No problems found.", "", "", "", ""])
+    sheet["A1"].value = [[excel_value(v) for v in row] for row in rows]
+    sheet["I1"].value = [["Last checked", report.checked_at.replace(tzinfo=None, microsecond=0)],
+                         ["Errors", report.errors], ["Warnings", report.warnings]]
+    sheet["J1"].number_format = "dd/mm/yyyy hh:mm"
+
+
+def validate_book(book, today: date | None = None, now: datetime | None = None) -> ValidationReport:
+    """Check the open workbook's Appendix 1 with the shared rules, colour the cells with a problem,
+    clear the colours this function set before on cells that are now fine, list the findings on sheet
+    Validation and say how many there are. Other cells' formatting is left alone."""
+    now = now or datetime.now()
+    report = ValidationReport(checked_at=now)
+    try:
+        appendix = appendix_from_book(book)
+        report.findings = rules.check_grid(appendix.sheet.grid, origin=appendix.sheet.origin,
+                                           lead_orgs=appendix.lead_orgs or None, today=today or now.date())
+    except (WorkbookError, s.HeaderError) as exc:
+        report.problem = f"Nothing was checked: {str(exc).rstrip('.')}."
+        book.app.alert(report.problem, title=ALERT_TITLE, buttons="ok", mode="critical")
+        return report
+
+    main = book.sheets[s.MAIN_SHEET]
+    report.coloured = _colour_plan(report.findings, appendix)
+    report.cleared = sorted(_previously_coloured(book, appendix) - set(report.coloured),
+                            key=lambda a: (_row_of(a), split_address(a)[0]))
+    for address in report.cleared:
+        main[address].color = None
+    for address, fill in report.coloured.items():
+        main[address].color = fill
+    _write_validation_sheet(book, report, appendix)
+    book.app.alert(report.summary(), title=f"{ALERT_TITLE}: validation", buttons="ok",
+                   mode="critical" if report.errors else "info")
+    return report
+
+
+def validate_for_taskpane(book) -> ValidationReport:
+    """The server script: validate, then show the findings in the task pane."""
+    report = validate_book(book)
+    book.app.macro(SHOW_FINDINGS)(report.to_json())
+    return report
+
+
+# --- one row, for the custom function -----------------------------------------------------------
+
+def _from_cell(value: object) -> object:
+    """A custom-function argument as a cell value: empty -> None, a date serial number -> date."""
+    if isinstance(value, list):  # a one-cell range arrives as [[value]]
+        value = value[0][0] if value and isinstance(value[0], list) and value[0] else None
+    if value == "":
+        return None
+    return value
+
+
+def _due_from_cell(value: object) -> object:
+    value = _from_cell(value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        if value <= 0:
+            return None  # Excel passes an empty date cell as 0
+        return date(1899, 12, 30) + timedelta(days=int(value))
+    return value
+
+
+def check_cells(status: object, next_steps: object, due: object, today: date | None = None) -> str:
+    """`OK`, or the first problem (an error before a warning) with a status, next steps and due date."""
+    values = {s.STATUS: _from_cell(status), s.NEXT_STEPS: _from_cell(next_steps), s.DUE: _due_from_cell(due)}
+    if isinstance(values[s.STATUS], float | int) and not isinstance(values[s.STATUS], bool):
+        values[s.STATUS] = cell_text(values[s.STATUS])
+    wanted = (s.STATUS, s.NEXT_STEPS, s.DUE)
+    findings = [f for f in rules.check_row(values, lambda column: column, lead_orgs=None,
+                                           today=today or date.today()) if f.column in wanted]
+    ordered = rules.errors(findings) or findings
+    return ordered[0].message if ordered else "OK"
+
+
+# --- partner leads' updates into the open workbook ---------------------------------------------
+
+@dataclass
+class UpdatesReport:
+    """What one delivery of pending updates into the open workbook did."""
+
+    plans: list[Plan] = field(default_factory=list)
+    problem: str = ""
+    pending_after: int = 0
+
+    @property
+    def applied(self) -> list[Plan]:
+        return [p for p in self.plans if p.edits]
+
+    @property
+    def conflicts(self) -> list[Plan]:
+        return [p for p in self.plans if p.state == j.CONFLICT]
+
+    @property
+    def others(self) -> list[Plan]:
+        return [p for p in self.plans if not p.edits and p.state != j.CONFLICT]
+
+    def lines(self) -> list[str]:
+        if self.problem:
+            return [self.problem]
+        if not self.plans:
+            return ["No updates from partner leads are waiting."]
+        out: list[str] = []
+        if self.applied:
+            out.append(f"Applied {_count(len(self.applied), 'update')} from partner leads:")
+            out += [f"• {p.message} (from {p.entry.by}, via {p.entry.via})" for p in self.applied]
+        if self.conflicts:
+            out.append(f"Kept {_count(len(self.conflicts), 'conflict')}: the cell was changed here after the "
+                       "sender saw it, so the workbook keeps its value:")
+            for plan in self.conflicts:
+                for c in plan.conflicts:
+                    out.append(f"• {plan.entry.ref} {c.column}: the workbook has '{cell_text(c.current)}', "
+                               f"{plan.entry.by} sent '{cell_text(c.proposed)}'.")
+        if self.others:
+            out.append("Not written:")
+            out += [f"• {p.message}" for p in self.others]
+        if self.applied:
+            out.append("Save the workbook now: the updates count as applied once the saved file holds them, "
+                       "and their senders are then told.")
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps({"lines": self.lines(), "applied": len(self.applied), "conflicts": len(self.conflicts),
+                           "pending": self.pending_after, "problem": self.problem}, ensure_ascii=False)
+
+
+def _next_log_row(log: Sheet, book) -> int:
+    """The first row below the Change log's last used row (writing the header into an empty sheet)."""
+    if all(v in (None, "") for row in log.grid for v in row):
+        book.sheets[s.LOG_SHEET]["A1"].value = [list(s.LOG_COLUMNS)]
+        return 2
+    return log.origin[0] + len(log.grid) + 1
+
+
+def apply_updates(book, store: Store | None = None, now: datetime | None = None) -> UpdatesReport:
+    """Write the partner leads' pending updates into the open workbook and its Change log.
+
+    The core plans each update against the values in the open workbook: a field an officer changed after
+    the sender saw it is kept as a conflict (nothing overwritten), the rest become cell edits and log rows.
+    The journal then records them as in the open workbook; they count as applied once it is saved.
+    """
+    store = store or served_store()
+    report = UpdatesReport()
+    served = store.workbook.name
+    if book.name.casefold() != served.casefold():
+        report.problem = (f"This add-in applies updates to {served}, and the open workbook is {book.name}: "
+                          f"open {served} and try again. Nothing was changed.")
+    elif store.journal_path.exists():
+        try:
+            appendix = appendix_from_book(book, store.workbook, leads=True)
+            log = read_sheet(book, s.LOG_SHEET)
+            if log is None:
+                raise WorkbookError(f"This workbook has no sheet called '{s.LOG_SHEET}'.")
+        except WorkbookError as exc:
+            report.problem = f"Nothing was changed: {str(exc).rstrip('.')}."
+        else:
+            report.plans = deliver_to_open_book(store, appendix, now)
+            _write_plans(book, report.applied, log)
+            mark_in_excel(store, report.plans)
+            report.pending_after = pending_count(store)
+    book.app.alert("\n".join(report.lines()), title=f"{ALERT_TITLE}: pending updates", buttons="ok",
+                   mode="critical" if report.problem else "info")
+    return report
+
+
+def _write_plans(book, plans: list[Plan], log: Sheet) -> None:
+    if not plans:
+        return
+    main = book.sheets[s.MAIN_SHEET]
+    for plan in plans:
+        for address, value in plan.edits.items():
+            main[address].value = excel_value(value)
+    rows = [[excel_value(v) for v in row] for plan in plans for row in plan.log_rows]
+    if rows:
+        first = _next_log_row(log, book)
+        log_sheet = book.sheets[s.LOG_SHEET]
+        log_sheet[f"A{first}"].value = rows
+        log_sheet.range(f"A{first}:A{first + len(rows) - 1}").number_format = LOG_TIME_FORMAT
+
+
+def apply_for_taskpane(book) -> UpdatesReport:
+    """The server script: deliver the pending updates, then show what happened in the task pane."""
+    report = apply_updates(book)
+    book.app.macro(SHOW_UPDATES)(report.to_json())
+    return report

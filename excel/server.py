@@ -1,0 +1,231 @@
+"""The Excel add-in's server: xlwings Server (the `xlwings-server` package) with this folder as its project.
+
+`sli addin [--port N] [--local]` calls `main()`. Officers need no Python: Excel (Windows, Mac, the web)
+loads the task pane and the custom functions from this server, which runs the scripts in
+`custom_scripts/` against the workbook values Excel sends and answers with actions for Excel to carry out.
+
+Safe by default:
+- xlwings Server calls any attribute of `custom_scripts` a request names; `build_app` puts a route in
+  front that answers 404 for every name that is not one of its `@script` functions, calling nothing.
+- It will not start without sign-in (an auth provider such as Entra ID), and never with the packaged
+  `custom` provider, which accepts the fixed token `test-token`. `--local` is a trial on one's own
+  machine: no sign-in, listening on 127.0.0.1 only.
+
+xlwings Server reads its settings (`XLWINGS_*` environment, `.env` in this folder) once, when it is
+imported: `configure_environment` runs before that import. (No `from __future__ import annotations`
+here: FastAPI reads the annotations of the route defined inside `_pending_router`.)
+"""
+
+import inspect
+import logging
+import os
+import sys
+from pathlib import Path
+
+from starlette.responses import PlainTextResponse
+from starlette.routing import BaseRoute, Match, NoMatchFound
+
+EXCEL_DIR = Path(__file__).resolve().parent
+PROJECT_NAME = "SLI Tracker"
+FUNCTIONS_NAMESPACE = "SLI"
+DEFAULT_PORT = 8000
+LOCAL_HOST = "127.0.0.1"
+#: The packaged provider that accepts the fixed token "test-token": for xlwings' own tests only.
+TEST_ONLY_PROVIDERS = ("custom",)
+#: This add-in's own manifest IDs (xlwings Server's defaults are shared by every project that kept them).
+MANIFEST_IDS = {
+    "DEV": "a7e7e0e8-e4f5-48ef-a4db-f1898c0c9873",
+    "QA": "76af83e4-16cc-444e-8369-b0be19ec6dd9",
+    "UAT": "ec4ba8e6-b07b-4e20-936a-43bbb464ffa5",
+    "STAGING": "a6946470-5d11-4cf6-8737-d0d8e3c3d58d",
+    "PROD": "d1bf4891-5672-454f-8deb-9b829d545e0e",
+}
+
+logger = logging.getLogger(__name__)
+
+
+class AddinConfigError(Exception):
+    """The add-in server is not configured to start safely; the message is one sentence saying what to do."""
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+def configure_environment(local: bool = False) -> None:
+    """The `XLWINGS_*` settings xlwings Server reads when it is imported; values already set are kept,
+    except the project folder, the namespace and (for `--local`) the absence of sign-in."""
+    env = os.environ
+    env["XLWINGS_PROJECT_DIR"] = str(EXCEL_DIR)
+    env["XLWINGS_FUNCTIONS_NAMESPACE"] = FUNCTIONS_NAMESPACE
+    env.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # PolyForm Noncommercial 1.0.0: see README
+    env.setdefault("XLWINGS_PROJECT_NAME", PROJECT_NAME)
+    env.setdefault("XLWINGS_ENABLE_SOCKETIO", "false")  # no streaming functions: no Socket.IO needed
+    env.setdefault("XLWINGS_ENABLE_EXAMPLES", "false")
+    for environment, manifest_id in MANIFEST_IDS.items():
+        env.setdefault(f"XLWINGS_MANIFEST_ID_{environment}", manifest_id)
+    if local:
+        env["XLWINGS_AUTH_PROVIDERS"] = "[]"
+
+
+def _settings():
+    from xlwings_server.config import settings
+
+    return settings
+
+
+def auth_problem(settings, local: bool) -> str | None:
+    """Why the server must not start with these settings, in one sentence; None when it may."""
+    providers = [str(p).strip().lower() for p in (settings.auth_providers or [])]
+    if local:
+        return None
+    if not providers:
+        return ("No sign-in is configured: set XLWINGS_AUTH_PROVIDERS='[\"entraid\"]' with "
+                "XLWINGS_AUTH_ENTRAID_CLIENT_ID and XLWINGS_AUTH_ENTRAID_TENANT_ID (see the README), "
+                "or use --local for a trial on this machine only.")
+    refused = [p for p in providers if p in TEST_ONLY_PROVIDERS]
+    if refused:
+        return ("The packaged 'custom' auth provider accepts the fixed token 'test-token' and must not be "
+                "used: configure Entra ID sign-in (XLWINGS_AUTH_PROVIDERS='[\"entraid\"]'), or use --local.")
+    if "entraid" in providers and not settings.auth_entraid_client_id:
+        return "Entra ID sign-in needs XLWINGS_AUTH_ENTRAID_CLIENT_ID (the add-in's app registration)."
+    if "entraid" in providers and not (settings.auth_entraid_tenant_id or settings.auth_entraid_multitenant):
+        return "Entra ID sign-in needs XLWINGS_AUTH_ENTRAID_TENANT_ID (the council's Microsoft 365 tenant)."
+    return None
+
+
+# --- the app ---------------------------------------------------------------------------------------
+
+def is_script(module, name: str) -> bool:
+    """Whether `name` is one of the module's `@script` functions (not an import, helper or dunder)."""
+    if name.startswith("_"):
+        return False
+    obj = module.__dict__.get(name)
+    return inspect.isfunction(obj) and getattr(obj, "__xlscript__", None) is not None
+
+
+class ScriptsOnly(BaseRoute):
+    """Registered before xlwings Server's own route: `custom-scripts-call/{name}` for a name that is not
+    an `@script` function of the custom-scripts module gets 404 here, and nothing is looked up or called."""
+
+    def __init__(self, prefix: str, module):
+        self.prefix = prefix
+        self.module = module
+
+    def matches(self, scope) -> tuple[Match, dict]:
+        if scope["type"] != "http":
+            return Match.NONE, {}
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        if path.startswith(self.prefix) and not is_script(self.module, path[len(self.prefix):]):
+            return Match.FULL, {}
+        return Match.NONE, {}
+
+    def url_path_for(self, name: str, /, **path_params):
+        raise NoMatchFound(name, path_params)
+
+    async def handle(self, scope, receive, send) -> None:
+        name = scope["path"].rsplit("/", 1)[-1]
+        logger.warning("Refused a call of %r: not a script of the add-in", name.replace("\n", "\\n")[:80])
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+
+
+def _pending_router():
+    """`GET /sli/pending`: the task pane's count of updates waiting (an htmx fragment, signed-in users only)."""
+    from fastapi import APIRouter, Request
+    from xlwings_server import dependencies as dep
+    from xlwings_server.templates import TemplateResponse
+
+    from excel.appendix_scripts import pending_count, served_workbook
+
+    router = APIRouter(prefix=_settings().app_path)
+
+    @router.get("/sli/pending", name="sli_pending")
+    async def sli_pending(request: Request, current_user: dep.User):
+        return TemplateResponse(request=request, name="_sli_pending.html",
+                                context={"pending": pending_count(), "workbook": served_workbook().name})
+
+    return router
+
+
+def build_app(local: bool = False):
+    """The add-in's ASGI app: xlwings Server's FastAPI app (inside xlwings Server's CORS and, when
+    enabled, Socket.IO wrappers, as `xlwings-server` serves it) with the script guard and `/sli/pending`.
+
+    xlwings Server is configured once per process, when first imported; later calls return the same app
+    (with sign-in switched off for `local`).
+    """
+    configure_environment(local)
+    import xlwings_server.main as xlwings_main
+    from xlwings_server.config import PROJECT_DIR
+    from xlwings_server.routers import xlwings as xlwings_router
+
+    if Path(PROJECT_DIR).resolve() != EXCEL_DIR:
+        raise AddinConfigError(f"xlwings Server was already loaded in this process for {PROJECT_DIR}, "
+                               f"not for the add-in in {EXCEL_DIR}: start it in a fresh process.")
+    import xlwings
+
+    if not xlwings.__pro__:
+        raise AddinConfigError("xlwings was imported before XLWINGS_LICENSE_KEY was set, so its remote engine is "
+                               "off: call build_app before anything imports xlwings.")
+    settings = _settings()
+    if local:
+        settings.auth_providers = []
+    app = xlwings_main.app
+    if not getattr(app.state, "sli_configured", False):
+        prefix = f"{settings.app_path}/xlwings/custom-scripts-call/"
+        app.router.routes.insert(0, ScriptsOnly(prefix, xlwings_router.custom_scripts))
+        app.include_router(_pending_router())
+        app.state.sli_configured = True
+    return xlwings_main.main_app
+
+
+# --- serving ---------------------------------------------------------------------------------------
+
+def _tls_files() -> tuple[str | None, str | None]:
+    """`SLI_ADDIN_SSL_CERTFILE`/`SLI_ADDIN_SSL_KEYFILE`, else mkcert's files in excel/certs (as
+    `xlwings-server` looks for them). Excel loads add-ins over HTTPS only."""
+    cert, key = os.environ.get("SLI_ADDIN_SSL_CERTFILE"), os.environ.get("SLI_ADDIN_SSL_KEYFILE")
+    if cert and key:
+        return cert, key
+    cert_path, key_path = EXCEL_DIR / "certs" / "localhost+2.pem", EXCEL_DIR / "certs" / "localhost+2-key.pem"
+    if cert_path.is_file() and key_path.is_file():
+        return str(cert_path), str(key_path)
+    return None, None
+
+
+def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) -> None:
+    """Serve the add-in (blocks until stopped). Raises AddinConfigError rather than start unsafely."""
+    if local and host not in (None, LOCAL_HOST, "localhost"):
+        raise AddinConfigError(f"--local listens on {LOCAL_HOST} only (no sign-in); leave out --host "
+                               "or configure sign-in to serve other machines.")
+    app = build_app(local)
+    problem = auth_problem(_settings(), local)
+    if problem:
+        raise AddinConfigError(problem)
+    host = LOCAL_HOST if local else (host or os.environ.get("SLI_ADDIN_HOST") or LOCAL_HOST)
+    certfile, keyfile = _tls_files()
+    scheme = "https" if certfile else "http"
+    from excel.appendix_scripts import served_workbook
+
+    print(f"SLI Tracker add-in for {served_workbook()} at {scheme}://{host}:{port}"
+          f" (manifest: {scheme}://{host}:{port}/manifest){'; local trial, no sign-in' if local else ''}.",
+          file=sys.stderr)
+    if not certfile:
+        print("No TLS certificate (excel/certs or SLI_ADDIN_SSL_CERTFILE/KEYFILE): Excel loads add-ins over "
+              "HTTPS only, so put this behind an HTTPS proxy or add a certificate.", file=sys.stderr)
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
+                log_level=os.environ.get("SLI_ADDIN_LOG_LEVEL", "info"))
+
+
+def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) -> int:
+    """`sli addin [--port N] [--local] [--host H]`: 0 when the server stopped, 2 when it refused to start."""
+    try:
+        run(port=port, local=local, host=host)
+    except AddinConfigError as exc:
+        print(f"sli addin: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
