@@ -163,8 +163,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(outcome.message)
         return EXIT_OK if outcome.posted else EXIT_FINDINGS
     figures = sm.month_figures(store, year, month)
-    print(blocks.summary_message(figures)["text"])
-    for section in blocks.summary_message(figures)["blocks"][2:]:
+    message = blocks.summary_message(figures)
+    print(message["text"])
+    for section in message["blocks"][2:]:
         if section.get("type") == "section":
             print("\n" + section["text"]["text"].replace("*", ""))
     chart = Path(args.chart or f"sli-summary-{sm.month_key(year, month)}.png")

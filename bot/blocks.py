@@ -12,6 +12,7 @@ from datetime import date, datetime
 from shared import journal as j
 from shared import schema as s
 from shared.reader import Recommendation
+from shared.rules import is_overdue
 from shared.updates import UpdateResult
 from shared.values import cell_text
 
@@ -201,7 +202,7 @@ def home_view(name: str, rows: list[Recommendation], today: date) -> dict:
     else:
         blocks.append(_section(f"Hello {name}. Your organisation leads {len(rows)} recommendation(s)."))
         for row in rows[:45]:
-            overdue = " · :alarm_clock: overdue" if row.due and row.due < today and row.status != s.COMPLETE else ""
+            overdue = " · :alarm_clock: overdue" if is_overdue(row.due, row.status, today) else ""
             section = _section(f"{_row_line(row)}{overdue}")
             section["accessory"] = update_button(row.ref)
             blocks.append(section)

@@ -10,7 +10,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import blocks
 from shared import journal as j
-from shared.owner import find_owner_file
 from shared.updates import Store, process_pending, result_of
 
 log = logging.getLogger("sli.bot.notifier")
@@ -24,8 +23,8 @@ class Notifier:
     def run_once(self) -> int:
         """One pass: apply what waits if Excel has let go, then tell the senders. Returns messages sent."""
         journal = self.store.journal()
-        if journal.in_states(*j.OPEN_STATES) and find_owner_file(self.store.workbook) is None:
-            process_pending(self.store)
+        if journal.in_states(*j.OPEN_STATES):
+            process_pending(self.store)  # held back while Excel has the file; settles add-in deliveries
         sent = 0
         for entry in journal.to_notify():
             if not journal.mark_notified(entry.id):

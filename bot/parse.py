@@ -33,7 +33,11 @@ class Intent:
 
 
 _KNOWN_KEY = r"status|summary|progress|next[ _\-]?steps?|next|steps|due[ _\-]?date|due|date"
-_ASSIGNMENT = re.compile(rf"(?:^|(?<=\s))(?:({_KNOWN_KEY})\s*[=:]|([A-Za-z][\w\-]*)\s*=)\s*", re.IGNORECASE)
+_ASSIGNMENT = re.compile(
+    rf"(?:^|(?<=\s))(?P<known>{_KNOWN_KEY})\s*=\s*"          # status=...  anywhere
+    rf"|(?:^|(?<=[;,\n]))\s*(?P<colon>{_KNOWN_KEY})\s*:\s*"  # status: ... at the start or after ; , or a new line
+    rf"|(?:^|(?<=\s))(?P<other>[A-Za-z][\w\-]*)\s*=\s*",     # anything=  (to say it is not a field)
+    re.IGNORECASE)
 
 
 def _unquote(value: str) -> str:
@@ -46,8 +50,7 @@ def _unquote(value: str) -> str:
 def parse_assignments(text: str) -> tuple[dict[str, str], str]:
     """`status="At risk" next=Agree audit due=31/1/27` -> ({column: value}, error sentence or '')."""
     text = straighten_quotes(text).strip()
-    matches = [m for m in _ASSIGNMENT.finditer(text)
-               if not _inside_quotes(text, m.start(1))]
+    matches = [m for m in _ASSIGNMENT.finditer(text) if not _inside_quotes(text, m.start())]
     if not matches:
         return {}, ""
     if text[:matches[0].start()].strip():
@@ -55,12 +58,12 @@ def parse_assignments(text: str) -> tuple[dict[str, str], str]:
                     "Write fields as status=\"At risk\" next=\"...\" due=31/01/2027 summary=\"...\".")
     changes: dict[str, str] = {}
     for index, match in enumerate(matches):
-        name = match.group(1) or match.group(2)
+        name = match.group("known") or match.group("colon") or match.group("other")
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         column = FIELD_NAMES.get(re.sub(r"[\s_\-]", "", name).casefold())
         if column is None:
             return {}, f"I don't know the field '{name}'. Use status=, summary=, next= or due=."
-        changes[column] = _unquote(text[match.end():end])
+        changes[column] = _unquote(text[match.end():end].strip().rstrip(";,").strip())
     return changes, ""
 
 
@@ -84,7 +87,7 @@ def _ref(word: str) -> str | None:
 
 def parse_command(text: str) -> Intent:
     """The text after `/sli`."""
-    text = " ".join(straighten_quotes(text or "").split(" ")).strip()
+    text = straighten_quotes(text or "").strip()
     verb, _, rest = text.partition(" ")
     verb, rest = verb.casefold(), rest.strip()
     if verb in ("", "help", "?"):

@@ -44,14 +44,19 @@ def post_summary(store: Store, client: WebClient, channel: str, year: int, month
         when = done["posted_at"][:16].replace("T", " ") + " UTC" if done else "just now, by another process"
         return PostOutcome(False, f"The summary for {key} was already posted ({when}); use --again to repost.")
     try:
-        figures = sm.month_figures(store, year, month, now)
+        figures = sm.month_figures(store, year, month, now, freeze=True)
         posted = client.chat_postMessage(channel=channel, **blocks.summary_message(figures))
-        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], content=sm.status_chart(figures),
-                               filename=f"sli-summary-{key}.png", title=f"SLI statuses, {key}")
     except Exception:
         journal.release_post(SUMMARY, key)
         raise
     journal.finish_post(SUMMARY, key, {"channel": posted["channel"], "ts": posted["ts"]})
+    try:  # the message is out: a failed chart upload must not make the month look unposted
+        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], content=sm.status_chart(figures),
+                               filename=f"sli-summary-{key}.png", title=f"SLI statuses, {key}")
+    except Exception as exc:  # noqa: BLE001
+        log.warning("summary for %s posted, chart upload failed: %s", key, exc)
+        return PostOutcome(True, f"Posted the summary for {key} to {channel}; the chart could not be uploaded "
+                                 f"({exc}).", posted["ts"])
     return PostOutcome(True, f"Posted the summary for {key} to {channel}.", posted["ts"])
 
 
@@ -98,7 +103,7 @@ class MonthlyJobs:
 
     def snapshot_last_month(self, now: datetime | None = None) -> None:
         local = (now or datetime.now(UTC)).astimezone(sm.LONDON)
-        sm.month_figures(self.store, *sm.previous_month(local.year, local.month), now)
+        sm.month_figures(self.store, *sm.previous_month(local.year, local.month), now, freeze=True)
 
     def start(self) -> None:
         self.scheduler.add_job(self.tick, CronTrigger(day_of_week="mon-fri", hour=self.hour, minute=0,

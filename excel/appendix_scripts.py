@@ -83,30 +83,10 @@ def appendix_from_book(book, path: Path | None = None, leads: bool = False) -> A
 
 # --- writing values Excel keeps as they are ----------------------------------------------------
 
-_NUMBER_LIKE = re.compile(r"[\d\s/.:,%()£$€+\-eE]*\d[\d\s/.:,%()£$€+\-eE]*")
-_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
-_ERROR_VALUE = re.compile(r"#[A-Z0-9/!?]+")
-
-
-def excel_would_convert(text: str) -> bool:
-    """Whether Excel would store typed `text` as something else: a formula, number, date, time,
-    TRUE/FALSE or an error value (or drop its leading apostrophe)."""
-    stripped = text.strip()
-    if not stripped:
-        return False
-    if needs_quote_prefix(text) or text.startswith("'"):
-        return True
-    if stripped.upper() in ("TRUE", "FALSE") or _ERROR_VALUE.fullmatch(stripped.upper()):
-        return True
-    if _NUMBER_LIKE.fullmatch(stripped):
-        return True
-    return len(stripped) <= 30 and bool(re.search(r"\d", stripped)) and bool(_MONTH.search(stripped))
-
-
 def excel_value(value: object) -> object:
     """A value to write into a cell: text Excel would convert gets the quote prefix (a leading
     apostrophe, which Excel and Office.js take as "this is text" and do not show)."""
-    if isinstance(value, str) and excel_would_convert(value):
+    if isinstance(value, str) and needs_quote_prefix(value):
         return "'" + value
     return value
 
@@ -351,12 +331,14 @@ class UpdatesReport:
                            "pending": self.pending_after, "problem": self.problem}, ensure_ascii=False)
 
 
-def _next_log_row(log: Sheet, book) -> int:
-    """The first row below the Change log's last used row (writing the header into an empty sheet)."""
+def _log_layout(log: Sheet, book) -> tuple[int, dict[str, int]]:
+    """The first free row of the Change log and each log column's 0-based sheet column, found by header
+    text (officers insert columns there too); an empty sheet gets the header first."""
     if all(v in (None, "") for row in log.grid for v in row):
         book.sheets[s.LOG_SHEET]["A1"].value = [list(s.LOG_COLUMNS)]
-        return 2
-    return log.origin[0] + len(log.grid) + 1
+        return 2, {name: index for index, name in enumerate(s.LOG_COLUMNS)}
+    header = s.find_header(log.grid, s.LOG_COLUMNS, s.LOG_SHEET)
+    return log.origin[0] + len(log.grid) + 1, {name: log.origin[1] + col for name, col in header.columns.items()}
 
 
 def apply_updates(book, store: Store | None = None, now: datetime | None = None) -> UpdatesReport:
@@ -397,12 +379,20 @@ def _write_plans(book, plans: list[Plan], log: Sheet) -> None:
     for plan in plans:
         for address, value in plan.edits.items():
             main[address].value = excel_value(value)
-    rows = [[excel_value(v) for v in row] for plan in plans for row in plan.log_rows]
-    if rows:
-        first = _next_log_row(log, book)
+    log_rows = [row for plan in plans for row in plan.log_rows]
+    if log_rows:
+        first, columns = _log_layout(log, book)
+        width = max(columns.values()) + 1
+        rows = []
+        for values in log_rows:
+            row: list[object] = [None] * width
+            for name, value in zip(s.LOG_COLUMNS, values, strict=True):
+                row[columns[name]] = excel_value(value)
+            rows.append(row)
         log_sheet = book.sheets[s.LOG_SHEET]
         log_sheet[f"A{first}"].value = rows
-        log_sheet.range(f"A{first}:A{first + len(rows) - 1}").number_format = LOG_TIME_FORMAT
+        when = s.column_letter(columns[s.LOG_COLUMNS[0]])
+        log_sheet.range(f"{when}{first}:{when}{first + len(rows) - 1}").number_format = LOG_TIME_FORMAT
 
 
 def apply_for_taskpane(book) -> UpdatesReport:

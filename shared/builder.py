@@ -18,6 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from shared import sample_content as content
 from shared import schema as s
+from shared.package import Package, save_atomically
 
 TITLE = "Appendix 1 - Sector Led Improvement (SLI) Infant Mortality: recommendations for individual localities"
 HEADER_ROW = 3
@@ -173,5 +174,15 @@ def build_workbook(path: Path) -> Path:
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
     wb.save(path)
+    _add_quote_prefix_styles(path)
     return path
+
+
+def _add_quote_prefix_styles(path: Path) -> None:
+    """Give every cell style a twin with Excel's quote prefix now, so that writing text Excel would
+    convert (`=…`, `-…`, `12/3`) later changes only the sheet, never the styles part."""
+    package = Package(path)
+    for style in range(package.cell_style_count()):
+        package.quoted_style(style)
+    save_atomically(package, path, None, 0)
 

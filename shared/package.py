@@ -11,6 +11,7 @@ other part of the zip unchanged. Text that Excel could take for a formula gets a
 from __future__ import annotations
 
 import copy
+import io
 import os
 import re
 import zipfile
@@ -19,6 +20,8 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
+
+from shared.schema import column_letter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -48,17 +51,29 @@ def split_address(address: str) -> tuple[int, int]:
     return column, int(match.group(2))
 
 
-def _column_letters(number: int) -> str:
-    letters = ""
-    while number:
-        number, remainder = divmod(number - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
+def _key(value: object) -> str:
+    return " ".join(str(value).split()).casefold()
+
+
+_NUMBER_LIKE = re.compile(r"[\d\s/.:,%()£$€+\-eE]*\d[\d\s/.:,%()£$€+\-eE]*")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_ERROR_VALUE = re.compile(r"#[A-Z0-9/!?]+")
 
 
 def needs_quote_prefix(text: str) -> bool:
-    """Text Excel would parse as a formula if someone retyped it."""
-    return text.lstrip()[:1] in _FORMULA_START
+    """Text Excel would turn into something else when it is typed or retyped: a formula (`=`, `+`, `-`,
+    `@`), a number, a date or time (`12/3`, `3 Mar`), TRUE/FALSE or an error value; or a leading
+    apostrophe Excel would swallow. Such text is kept as text with the cell style's quote prefix."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if stripped[0] in _FORMULA_START or text.startswith("'"):
+        return True
+    if stripped.upper() in ("TRUE", "FALSE") or _ERROR_VALUE.fullmatch(stripped.upper()):
+        return True
+    if _NUMBER_LIKE.fullmatch(stripped):
+        return True
+    return len(stripped) <= 30 and bool(re.search(r"\d", stripped)) and bool(_MONTH.search(stripped))
 
 
 def excel_serial(value: date | datetime, date1904: bool = False) -> float:
@@ -100,6 +115,8 @@ class Package:
         self.changed: dict[str, bytes] = {}
         self._styles: etree._Element | None = None
         self._quoted_styles: dict[int, int] = {}
+        self._strings: list[str] = []
+        self._string_events = None
 
     # --- styles: the quote-prefix twin of a cell style ---------------------------------------
 
@@ -109,6 +126,9 @@ class Package:
                 raise PackageError("The workbook has no styles part; it cannot keep text as text.")
             self._styles = etree.fromstring(self.parts["xl/styles.xml"], _PARSER)
         return self._styles
+
+    def cell_style_count(self) -> int:
+        return len(list(self._style_root().find(f"{_M}cellXfs").iterchildren(f"{_M}xf")))
 
     def quoted_style(self, style: int) -> int:
         """Index of a cell style like `style` but with quotePrefix set, added if the file lacks one."""
@@ -182,11 +202,12 @@ class Package:
             self._fill_cell(cell, value)
         self.changed[part] = _serialise(root)
 
-    def append_rows(self, sheet_name: str, rows: Sequence[Sequence[CellValue]]) -> list[int]:
+    def append_rows(self, sheet_name: str, rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.
 
-        Works on the bytes (the log sheet may hold tens of thousands of rows): the new rows go in
-        before `</sheetData>` and the `<dimension>` grows to include them.
+        Each row maps 1-based column numbers to values (found from the sheet's header, since officers
+        insert and move columns). Works on the bytes (the log sheet may hold tens of thousands of rows):
+        the new rows go in before `</sheetData>` and the `<dimension>` grows to include them.
         """
         part = self._sheet_part(sheet_name)
         data = self._current(part)
@@ -209,15 +230,15 @@ class Package:
                 raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
             last_number = int(found.group(1))
         numbers, xml_rows = [], []
-        width = max((len(r) for r in rows), default=0)
+        width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
             number = last_number + offset
             numbers.append(number)
             row = etree.Element(f"{_M}row", r=str(number), nsmap={None: MAIN_NS})
-            for index, value in enumerate(values, start=1):
+            for index, value in sorted(values.items()):
                 if value is None or value == "":
                     continue
-                cell = etree.SubElement(row, f"{_M}c", r=f"{_column_letters(index)}{number}")
+                cell = etree.SubElement(row, f"{_M}c", r=f"{column_letter(index - 1)}{number}")
                 if index in column_styles:
                     cell.set("s", column_styles[index])
                 self._fill_cell(cell, value)
@@ -226,6 +247,55 @@ class Package:
         data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
         self.changed[part] = data
         return numbers
+
+    def header_columns(self, sheet_name: str, names: Sequence[str], search_rows: int = 20) -> dict[str, int]:
+        """1-based column number of each header `names` in the first rows of a sheet, found by text.
+
+        Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
+        fast on a log of tens of thousands of rows. PackageError when the header is not there.
+        """
+        data = self._current(self._sheet_part(sheet_name))
+        start = data.find(b"<sheetData>")
+        end = start
+        for _ in range(search_rows):
+            found = data.find(b"</row>", end + 1)
+            if found == -1:
+                break
+            end = found
+        rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
+        fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
+                                    _PARSER)
+        wanted = {_key(name): name for name in names}
+        for row in fragment.iterchildren(f"{_M}row"):
+            found_columns: dict[str, int] = {}
+            for cell in row.iterchildren(f"{_M}c"):
+                name = wanted.get(_key(self._cell_text(cell)))
+                if name and cell.get("r"):
+                    found_columns.setdefault(name, split_address(cell.get("r"))[0])
+            if len(found_columns) == len(wanted):
+                return found_columns
+        raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
+                           "restore the header so changes can be logged.")
+
+    def _cell_text(self, cell: etree._Element) -> str:
+        kind = cell.get("t")
+        if kind == "inlineStr":
+            return "".join(cell.find(f"{_M}is").itertext()) if cell.find(f"{_M}is") is not None else ""
+        value = cell.find(f"{_M}v")
+        if value is None or value.text is None:
+            return ""
+        return self._shared_string(int(value.text)) if kind == "s" else value.text
+
+    def _shared_string(self, index: int) -> str:
+        """Shared string `index`, parsing the shared strings part only as far as needed."""
+        if self._string_events is None:
+            data = self.parts.get("xl/sharedStrings.xml") or b"<sst/>"
+            self._string_events = etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{_M}si")
+        for _, item in self._string_events:
+            self._strings.append("".join(t.text or "" for t in item.iter(f"{_M}t")))
+            if len(self._strings) > index:
+                break
+        return self._strings[index] if index < len(self._strings) else ""
 
     # --- saving -------------------------------------------------------------------------------
 
@@ -314,7 +384,7 @@ def _grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
     last_col = match.group(3) or first_col
     end_row = max(int(match.group(4) or first_row), last_row)
     last_col_number = max(split_address(last_col.decode() + "1")[0], width)
-    ref = f"{first_col.decode()}{first_row}:{_column_letters(last_col_number)}{end_row}".encode()
+    ref = f"{first_col.decode()}{first_row}:{column_letter(last_col_number - 1)}{end_row}".encode()
     return data[:match.start()] + b'<dimension ref="' + ref + b'"/>' + data[match.end():]
 
 

@@ -203,6 +203,8 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
         values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
         for column in s.DATE_COLUMNS:
             values[column] = _as_date(values[column])
+        if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
+            values[s.DUE] = values[s.DUE].date()
         for column, value in values.items():
             if value == "":
                 values[column] = None

@@ -40,7 +40,7 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
             text = cell_text(appendix.rows[entry.ref][s.RECOMMENDATION]) if entry.ref in appendix.rows else ""
             completed.append((entry.ref, when.strftime("%d/%m/%Y"), text))
     month = (year, 12) if now.year > year else (now.year, now.month)
-    figures = sm.compute_figures(store, *month, now=now)
+    figures = sm.month_figures(store, *month, now=now)
     return ReportContent(
         year=year,
         title=f"Sector Led Improvement Review: Infant Mortality - progress on the individual locality "

@@ -44,7 +44,8 @@ Locate = Callable[[str], str]
 
 # --- text rules ----------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Control characters, and what XML (so an .xlsx) cannot hold at all: surrogates, U+FFFE, U+FFFF.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _NHS_CANDIDATE = re.compile(r"(?<![\d])(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?![\d])")
 _DOB = re.compile(
     r"\b(d\.?\s?o\.?\s?b(?![a-z])\.?|date of birth|born\s+(on\s+)?\d{1,2}[/.\-\s])", re.IGNORECASE
@@ -102,6 +103,11 @@ def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]
     return found
 
 
+def is_overdue(due: date | None, status: object, today: date) -> bool:
+    """The one definition of overdue: a due date before today on a recommendation not complete."""
+    return due is not None and status != s.COMPLETE and due < today
+
+
 def check_text(text: str, column: str, cell: str = "", ref: str = "") -> list[Finding]:
     """The text rules alone, for a value someone typed before it reaches a row."""
     return _text_findings(text, cell, column, ref)
@@ -155,7 +161,7 @@ def check_row(values: Mapping[str, object], locate: Locate, *, lead_orgs: Iterab
     if status in (s.AT_RISK, s.OFF_TRACK) and due is None and _blank(due_value):
         add(s.DUE, ERROR, "due_missing",
             f"A recommendation that is {status} needs a next step with a due date.")
-    if due is not None and status != s.COMPLETE and due < today:
+    if is_overdue(due, status, today):
         add(s.DUE, WARNING, "overdue",
             f"The next step was due on {due:%d/%m/%Y} and the recommendation is not complete: "
             "it is overdue. Update the status or set a new date.")

@@ -17,6 +17,7 @@ import holidays
 from shared import journal as j
 from shared import schema as s
 from shared.reader import Appendix, read_appendix, read_change_log
+from shared.rules import is_overdue
 from shared.updates import Store
 from shared.values import cell_text
 
@@ -166,7 +167,7 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
     appendix: Appendix = read_appendix(store.workbook)
     start = date(year, month, 1)
     end = date(*next_month(year, month), 1)
-    as_of = min(now.astimezone(LONDON).date(), end - timedelta(days=1))
+    as_of = min(now.astimezone(LONDON).date(), end)  # for a month gone by: as at the day it ended
     rows = sorted(appendix.rows.values(), key=lambda r: int(r.ref[1:]))
     counts = {status: sum(1 for r in rows if r.status == status) for status in s.STATUSES}
     by_lead: dict[str, dict[str, int]] = {}
@@ -177,9 +178,9 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
     changes = [Change(cell_text(e.when), e.ref, e.field, e.old_value, e.new_value, e.by, e.via)
                for e in read_change_log(store.workbook)
                if (d := _day(e.when)) is not None and start <= d < end]
-    overdue = [_item(r) for r in rows if r.due and r.due <= as_of and r.status != s.COMPLETE]
+    overdue = [_item(r) for r in rows if is_overdue(r.due, r.status, as_of)]
     stale = [_item(r) for r in rows if r.status != s.COMPLETE and (
-        (d := _day(r[s.LAST_UPDATED])) is None or (as_of - d).days > STALE_DAYS)]
+        (d := _day(r[s.LAST_UPDATED])) is None or (as_of - d).days >= STALE_DAYS)]
     journal = store.journal()
     previous = journal.snapshot(month_key(*previous_month(year, month)))
     history = {m: f.counts for m, f in ((m, MonthFigures.from_json(t)) for m, t in journal.snapshots())}
@@ -192,8 +193,13 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
         history=dict(sorted(history.items())))
 
 
-def month_figures(store: Store, year: int, month: int, now: datetime | None = None) -> MonthFigures:
-    """The month's figures: from its snapshot when there is one; frozen into one once the month has ended."""
+def month_figures(store: Store, year: int, month: int, now: datetime | None = None,
+                  freeze: bool = False) -> MonthFigures:
+    """The month's figures: from its snapshot when there is one, else computed from the workbook now.
+
+    With `freeze` (the poster and the month-end job) they are kept as the month's snapshot, but only
+    in the month right after it: figures computed later would describe a later workbook.
+    """
     journal = store.journal()
     key = month_key(year, month)
     stored = journal.snapshot(key)
@@ -201,7 +207,8 @@ def month_figures(store: Store, year: int, month: int, now: datetime | None = No
         return MonthFigures.from_json(stored)
     now = now or datetime.now(UTC)
     figures = compute_figures(store, year, month, now)
-    if now.astimezone(LONDON).date() >= date(*next_month(year, month), 1):
+    today = now.astimezone(LONDON).date()
+    if freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1):
         return MonthFigures.from_json(journal.save_snapshot(key, figures.to_json()))
     return figures
 
@@ -263,13 +270,17 @@ def reminders_due(store: Store, year: int, month: int) -> list[Reminder]:
     """Each lead whose organisation has recommendations not updated in the month, with those items."""
     appendix = read_appendix(store.workbook)
     start = date(year, month, 1)
-    out = []
+    organisations: dict[str, set[str]] = {}
+    names: dict[str, str] = {}
     for lead in appendix.leads:
-        if lead.role != "lead" or not lead.slack_user_id:
-            continue
+        if lead.role == "lead" and lead.slack_user_id:
+            organisations.setdefault(lead.slack_user_id, set()).add(lead.lead_organisation)
+            names.setdefault(lead.slack_user_id, lead.name)
+    out = []
+    for user, orgs in organisations.items():  # one reminder a person, whatever number of organisations
         stale = [_item(r) for r in sorted(appendix.rows.values(), key=lambda r: int(r.ref[1:]))
-                 if r.lead_org == lead.lead_organisation and r.status != s.COMPLETE
+                 if r.lead_org in orgs and r.status != s.COMPLETE
                  and ((d := _day(r[s.LAST_UPDATED])) is None or d < start)]
         if stale:
-            out.append(Reminder(lead.slack_user_id, lead.name, stale))
+            out.append(Reminder(user, names[user], stale))
     return out

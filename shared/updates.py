@@ -8,6 +8,7 @@ the journal and is applied later by `process_pending`, which also runs at every 
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +25,7 @@ from shared.package import Package, PackageError, save_atomically
 from shared.reader import Appendix, Recommendation, read_appendix, read_change_log
 from shared.values import DateParseError, canonical_status, cell_text, parse_date
 
+log = logging.getLogger("sli.updates")
 DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 DEFAULT_KEEP_BACKUPS = 20
 
@@ -116,11 +118,68 @@ def normalise_changes(changes: dict[str, object]) -> dict[str, object]:
 
 
 def check_update(appendix: Appendix, row: Recommendation, changes: dict[str, object],
-                 today: date | None = None) -> list[rules.Finding]:
-    """The shared rules on the row as it would be after the update."""
-    merged = {**row.values, **changes}
-    return rules.check_row(merged, lambda column: appendix.locate(row.ref, column),
-                           lead_orgs=appendix.lead_orgs or None, today=today or date.today())
+                 today: date | None = None) -> tuple[list[rules.Finding], list[rules.Finding]]:
+    """The shared rules on the row as it would be after the update: (all findings, blocking errors).
+
+    Only errors the update brings block it: a problem already in the row (an officer renamed a lead
+    organisation, say) is shown but is not the sender's to fix.
+    """
+    today = today or date.today()
+
+    def locate(column: str) -> str:
+        return appendix.locate(row.ref, column)
+
+    lead_orgs = appendix.lead_orgs or None
+    after = rules.check_row({**row.values, **changes}, locate, lead_orgs=lead_orgs, today=today)
+    before = {(f.rule, f.column) for f in rules.errors(rules.check_row(row.values, locate, lead_orgs=lead_orgs,
+                                                                        today=today))}
+    blocking = [f for f in rules.errors(after) if (f.rule, f.column) not in before or f.column in changes]
+    return after, blocking
+
+
+def expected_row(store: Store, row: Recommendation) -> Recommendation:
+    """The row as it will be once the updates still waiting for it are written: what a sender sees as
+    current, so that correcting one's own waiting update is not taken for an officer's edit."""
+    values = dict(row.values)
+    if store.journal_path.exists():
+        for entry in store.journal().in_states(*j.OPEN_STATES, ref=row.ref):
+            values.update(entry.changes)
+    return Recommendation(row.ref, values, row.sheet_row)
+
+
+def changed_only(submitted: dict[str, object], seen: dict[str, object]) -> dict[str, object]:
+    """The fields of a form the person changed, so fields they left alone never conflict with an officer."""
+    return {column: value for column, value in submitted.items() if not _same(value, seen.get(column))}
+
+
+def _refusal(ref: str, message: str) -> UpdateResult:
+    return UpdateResult(None, ref, j.REJECTED, message)
+
+
+def prepare_update(store: Store, ref: str, changes: dict[str, object], by: str
+                   ) -> tuple[UpdateResult | None, Appendix | None, dict[str, object], list[rules.Finding],
+                              list[rules.Finding]]:
+    """Everything decided before journalling: (refusal or None, appendix, normalised changes, findings, blocking)."""
+    try:
+        ref = s.normalise_ref(ref)
+    except s.RefError as exc:
+        return _refusal(str(ref), str(exc)), None, {}, [], []
+    appendix = read_appendix(store.workbook)
+    row = appendix.rows.get(ref)
+    if row is None:
+        return _refusal(ref, f"There is no {ref} in the workbook."), None, {}, [], []
+    try:
+        changes = normalise_changes(changes)
+    except ValueError as exc:
+        return _refusal(ref, str(exc)), None, {}, [], []
+    if not changes:
+        return _refusal(ref, "Nothing to update: give a status, summary, next steps or due date."), None, {}, [], []
+    by_errors = rules.errors(rules.check_text(by, s.UPDATED_BY)) if by.strip() else []
+    if not by.strip() or by_errors:
+        reason = by_errors[0].message if by_errors else "Say who is making the update."
+        return _refusal(ref, reason), None, {}, [], []
+    findings, blocking = check_update(appendix, row, changes)
+    return None, appendix, changes, findings, blocking
 
 
 def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str, via: str,
@@ -129,30 +188,19 @@ def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str
     """Validate an update, journal it, and apply it now if the workbook is free.
 
     `seen` holds the values the sender saw (the modal's prefill); by default the values now in the
-    file. If an officer changes one of them before the update is written, that field is a conflict.
+    file with the updates still waiting applied. If an officer changes one of them before the update
+    is written, that field is a conflict.
     """
-    try:
-        ref = s.normalise_ref(ref)
-    except s.RefError as exc:
-        return UpdateResult(None, str(ref), j.REJECTED, str(exc))
-    appendix = read_appendix(store.workbook)
-    row = appendix.rows.get(ref)
-    if row is None:
-        return UpdateResult(None, ref, j.REJECTED, f"There is no {ref} in the workbook.")
-    try:
-        changes = normalise_changes(changes)
-    except ValueError as exc:
-        return UpdateResult(None, ref, j.REJECTED, str(exc))
-    if not changes:
-        return UpdateResult(None, ref, j.REJECTED, "Nothing to update: give a status, summary, next steps or due date.")
-    if not by.strip():
-        return UpdateResult(None, ref, j.REJECTED, "Say who is making the update.")
-    findings = check_update(appendix, row, changes)
+    refusal, appendix, changes, findings, blocking = prepare_update(store, ref, changes, by)
+    if refusal is not None:
+        return refusal
+    ref = s.normalise_ref(ref)
+    current = expected_row(store, appendix.rows[ref])
     seen_values = normalise_changes({c: seen[c] for c in changes if c in seen}) if seen else {}
-    seen = {c: seen_values.get(c, row[c]) for c in changes}
+    seen = {c: seen_values.get(c, current[c]) for c in changes}
     journal = store.journal()
-    if rules.errors(findings):
-        reasons = [f.message for f in rules.errors(findings)]
+    if blocking:
+        reasons = [f.message for f in blocking]
         message = "Not recorded: " + " ".join(reasons)
         entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.REJECTED,
                                     detail={"reasons": reasons, "message": message}, reply_to=reply_to,
@@ -211,7 +259,9 @@ def apply_journalled(store: Store, update_id: str, force: bool = False) -> Updat
             return UpdateResult(update_id, entry.ref, j.PENDING, message)
         try:
             return _write(store, journal, entry)
-        except PackageError as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever stops this one must not stop the others
+            if not isinstance(exc, PackageError):
+                log.exception("update %s could not be written", update_id)
             message = f"Not written yet: {exc} The update is kept and will be applied once this is fixed."
             journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1})
             return UpdateResult(update_id, entry.ref, j.PENDING, message)
@@ -264,9 +314,9 @@ def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime) -> Pla
                                  "proposed": cell_text(c.proposed)} for c in conflicts]}
         return Plan(entry, j.CONFLICT, message, detail, conflicts=conflicts)
 
-    findings = check_update(appendix, row, entry.changes, today=now.date())
-    if rules.errors(findings):
-        reasons = [f.message for f in rules.errors(findings)]
+    findings, blocking = check_update(appendix, row, entry.changes, today=now.date())
+    if blocking:
+        reasons = [f.message for f in blocking]
         message = "Not applied: the row has changed since and the update no longer fits: " + " ".join(reasons)
         return Plan(entry, j.REJECTED, message, {"message": message, "reasons": reasons, "was_held": held},
                     findings=findings)
@@ -297,7 +347,9 @@ def _write(store: Store, journal: j.Journal, entry: j.JournalEntry) -> UpdateRes
         return plan.result()
     package = Package(store.workbook)
     package.edit_cells(s.MAIN_SHEET, plan.edits)
-    package.append_rows(s.LOG_SHEET, plan.log_rows)
+    columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
+    package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in zip(s.LOG_COLUMNS, row, strict=True)}
+                                      for row in plan.log_rows])
     journal.set_state(entry.id, j.WRITING, plan.detail)
     save_atomically(package, store.workbook, store.backup_dir, store.keep_backups)
     journal.set_state(entry.id, j.APPLIED, plan.detail)
@@ -359,3 +411,21 @@ def submit_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[s
         return UpdateResult(None, ref, j.REJECTED, permission.message)
     return submit_update(store, ref, changes, by=display_name(appendix, slack_user_id), via=via, seen=seen,
                          reply_to=slack_user_id, idempotency_key=idempotency_key)
+
+
+def check_submission(store: Store, slack_user_id: str, ref: str, changes: dict[str, object]
+                     ) -> tuple[str | None, list[rules.Finding]]:
+    """Before a form is accepted: a refusal sentence (no such ref, not allowed), or the errors that would
+    stop the update, so they can be shown beside the fields. Nothing is journalled."""
+    appendix = read_appendix(store.workbook)
+    try:
+        ref = s.normalise_ref(ref)
+    except s.RefError as exc:
+        return str(exc), []
+    if ref not in appendix.rows:
+        return f"There is no {ref} in the workbook.", []
+    permission = may_update(appendix, slack_user_id, ref)
+    if not permission.allowed:
+        return permission.message, []
+    refusal, _, _, _, blocking = prepare_update(store, ref, changes, display_name(appendix, slack_user_id))
+    return (refusal.message if refusal else None), blocking

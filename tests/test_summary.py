@@ -58,7 +58,7 @@ def test_figures_agree_with_workbook_and_change_log(workbook: Path) -> None:
         ("L7", s.STATUS, "On track"), ("L2", s.STATUS, "Complete")}
     today = datetime.now(UTC).date()
     overdue = {row[0].value for row in ws.iter_rows(min_row=4) if row[0].value and row[8].value
-               and row[8].value.date() <= today and row[5].value != "Complete"}
+               and row[8].value.date() < today and row[5].value != "Complete"}
     assert {i.ref for i in figures.overdue} == overdue
     assert sum(sum(v.values()) for v in figures.by_lead.values()) == 22
     assert sm.status_chart(figures).startswith(b"\x89PNG")

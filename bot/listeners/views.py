@@ -10,8 +10,7 @@ from bot import blocks
 from shared import schema as s
 from shared.access import may_update
 from shared.reader import read_appendix
-from shared.updates import Store, check_update, normalise_changes, submit_as_person
-from shared.values import cell_text
+from shared.updates import Store, changed_only, check_submission, expected_row, submit_as_person
 
 
 def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str, user_id: str) -> None:
@@ -25,35 +24,25 @@ def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str
     elif not (permission := may_update(appendix, user_id, ref)).allowed:
         view = blocks.notice_modal(ref, permission.message)
     else:
-        view = blocks.update_modal(row, appendix.statuses)
+        view = blocks.update_modal(expected_row(store, row), list(s.STATUSES))
     client.views_update(view_id=view_id, hash=view_hash, view=view)
-
-
-def changed_fields(submitted: dict[str, str], seen: dict[str, str]) -> dict[str, str]:
-    """Only what the person changed in the form, so fields they left alone never conflict with an officer."""
-    return {column: value for column, value in submitted.items()
-            if cell_text(value).strip() != cell_text(seen.get(column, "")).strip()}
 
 
 def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     store: Store = context["store"]
     user_id = body["user"]["id"]
     ref, submitted, seen = blocks.read_modal(view)
-    changes = changed_fields(submitted, seen)
+    changes = changed_only(submitted, seen)
     if not changes:
         ack(response_action="errors", errors={"status": "Nothing has changed: edit a field, or press Cancel."})
         return
-    appendix = read_appendix(store.workbook)
-    row = appendix.rows.get(ref)
-    if row is not None and may_update(appendix, user_id, ref).allowed:
-        errors = {}
-        for finding in check_update(appendix, row, normalise_changes(changes)):
-            block = blocks.BLOCK_FOR.get(finding.column)
-            if finding.severity == "error" and block and block not in errors:
-                errors[block] = finding.message[:150]
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
+    _, blocking = check_submission(store, user_id, ref, changes)
+    errors: dict[str, str] = {}
+    for finding in blocking:
+        errors.setdefault(blocks.BLOCK_FOR.get(finding.column, "status"), finding.message[:150])
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
     ack()
     result = submit_as_person(store, user_id, ref, changes, via=s.VIA_SLACK, seen=seen,
                               idempotency_key=f"view:{view['id']}")
