@@ -106,7 +106,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
-    entries = Store.for_workbook(workbook_path(args)).journal().in_states(j.PENDING, j.WRITING, j.CONFLICT)
+    entries = Store.for_workbook(workbook_path(args)).journal().in_states(*j.OPEN_STATES, j.CONFLICT)
     for e in entries:
         fields = ", ".join(f"{c}='{cell_text(v)}'" for c, v in e.changes.items())
         print(f"{e.id[:8]} {e.ref:<4} [{e.state}] {e.created_at} by {e.by} via {e.via}: {fields}")
