@@ -70,9 +70,9 @@ def parse_assignments(text: str) -> tuple[dict[str, str], str]:
 def _inside_quotes(text: str, position: int) -> bool:
     """Whether `position` falls inside a quoted value ("next=Ring the CCG: 2pm" must not split at the colon)."""
     quote = None
-    for char in text[:position]:
-        if quote is None and char in "\"'":
-            quote = char
+    for index, char in enumerate(text[:position]):
+        if quote is None and char in "\"'" and re.search(r"[=:]\s*$", text[:index]):
+            quote = char  # a quote opens a value only right after `=` or `:` (not the one in "It's")
         elif char == quote:
             quote = None
     return quote is not None

@@ -262,7 +262,8 @@ def apply_journalled(store: Store, update_id: str, force: bool = False) -> Updat
         except Exception as exc:  # noqa: BLE001 - whatever stops this one must not stop the others
             if not isinstance(exc, PackageError):
                 log.exception("update %s could not be written", update_id)
-            message = f"Not written yet: {exc} The update is kept and will be applied once this is fixed."
+            message = (f"Not written yet: {str(exc).rstrip('.')}. The update is kept and will be applied "
+                       "once this is fixed.")
             journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1})
             return UpdateResult(update_id, entry.ref, j.PENDING, message)
 
