@@ -15,9 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 run: setup
-	$(BIN)/sli validate
-	$(BIN)/sli list
-	$(BIN)/sli bot
+	$(BIN)/sli run
 
 test: setup
 	$(BIN)/python -m pytest -q

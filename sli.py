@@ -192,6 +192,32 @@ def cmd_addin(args: argparse.Namespace) -> int:
     return addin_main(port=args.port, local=args.local, host=args.host)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """`make run`: check the workbook, show the table, serve the add-in locally, open the bot."""
+    os.environ["SLI_WORKBOOK"] = str(workbook_path(args))
+    cmd_validate(argparse.Namespace(**vars(args), path=None))
+    print()
+    cmd_list(argparse.Namespace(**vars(args), status=None, lead=None))
+    print()
+    if args.addin_port:
+        import time
+
+        from excel.server import serve_local_in_background
+
+        server = serve_local_in_background(args.addin_port)
+        for _ in range(100):
+            if server.started:
+                break
+            time.sleep(0.05)
+        if server.started:
+            print(f"Excel add-in (local trial, no sign-in): http://127.0.0.1:{args.addin_port}/taskpane")
+        else:
+            print(f"The Excel add-in could not start on port {args.addin_port} (is it in use?); "
+                  "the bot runs without it.")
+    return cmd_bot(argparse.Namespace(**vars(args), http=False, port=3000, host="0.0.0.0", console=False,
+                                      as_user=None))
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--workbook", default=argparse.SUPPRESS,
@@ -253,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("docx", "xlsx"))
     p.add_argument("--output", help="where to write it (default: SLI-Appendix1-YEAR.FORMAT)")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("run", parents=[common], help="validate, list, serve the add-in locally and open the bot")
+    p.add_argument("--addin-port", type=int, default=8000, help="0 to leave the add-in out")
+    p.set_defaults(run=cmd_run)
     p = sub.add_parser("addin", parents=[common], help="serve the Excel add-in (xlwings Server)")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--local", action="store_true", help="a trial on this machine: 127.0.0.1 only, no sign-in")

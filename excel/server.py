@@ -220,6 +220,18 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) 
                 log_level=os.environ.get("SLI_ADDIN_LOG_LEVEL", "info"))
 
 
+def serve_local_in_background(port: int = DEFAULT_PORT):
+    """The local trial server (127.0.0.1, no sign-in) in a daemon thread, for `sli run`; returns the
+    uvicorn server (its `.started` turns true once it listens; `.should_exit = True` stops it)."""
+    import threading
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn.Config(build_app(local=True), host=LOCAL_HOST, port=port, log_level="warning"))
+    threading.Thread(target=server.run, name="sli-addin", daemon=True).start()
+    return server
+
+
 def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) -> int:
     """`sli addin [--port N] [--local] [--host H]`: 0 when the server stopped, 2 when it refused to start."""
     try:

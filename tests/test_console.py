@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from bot.console import run_console
@@ -41,3 +44,30 @@ def test_sli_bot_without_credentials_opens_the_console(workbook: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "No SLACK_BOT_TOKEN: starting the local console" in done.stdout
     assert f"L12 ({read_appendix(workbook).rows['L12'].status})" in done.stdout
+
+
+def test_sli_run_checks_lists_serves_the_addin_and_opens_the_console(workbook: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "XLWINGS_"))}
+    run = subprocess.Popen([sys.executable, str(ROOT / "sli.py"), "run", "--workbook", str(workbook),
+                            "--addin-port", str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    try:
+        # While the console waits for its first line, the add-in's task pane is served on 127.0.0.1.
+        deadline, status = time.monotonic() + 60, None
+        while status is None and time.monotonic() < deadline:
+            try:
+                status = urllib.request.urlopen(f"http://127.0.0.1:{port}/taskpane", timeout=5).status
+            except OSError:
+                time.sleep(0.2)
+        out, err = run.communicate("/sli status L12\n", timeout=60)
+    finally:
+        run.kill()
+    assert status == 200
+    assert run.returncode == 0, err[-2000:]
+    assert "0 error(s)" in out                                   # validated
+    assert "L22" in out and "Recommendation" in out              # the status table
+    assert f"http://127.0.0.1:{port}/taskpane" in out            # the add-in, local trial
+    assert f"L12 ({read_appendix(workbook).rows['L12'].status})" in out   # the console answered
