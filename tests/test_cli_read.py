@@ -27,12 +27,9 @@ OFFICER_COLUMN = "Officer notes"
 
 
 @pytest.fixture
-def book(tmp_path: Path) -> Path:
-    folder = tmp_path / "copy"
-    folder.mkdir()
-    target = folder / "Appendix1.xlsx"
-    shutil.copy2(COMMITTED, target)
-    return target
+def book(workbook: Path) -> Path:
+    """A private copy of the committed workbook (conftest's `workbook`), under the name these tests use."""
+    return workbook
 
 
 @pytest.fixture(autouse=True)
