@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from slack_bolt import App, BoltResponse
@@ -31,7 +31,6 @@ class Settings:
     journal: Path | None = None
     summary_channel: str = ""
     poll_seconds: float = 10.0
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, workbook: Path | None = None) -> Settings:

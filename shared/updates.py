@@ -396,20 +396,26 @@ def _log_text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+def _check_person(store: Store, slack_user_id: str, ref: str) -> tuple[str, Appendix | None, str | None]:
+    """(normalised ref, appendix, refusal sentence or None): no such ref, or the person may not update it."""
+    try:
+        ref = s.normalise_ref(ref)
+    except s.RefError as exc:
+        return str(ref), None, str(exc)
+    appendix = read_appendix(store.workbook)
+    if ref not in appendix.rows:
+        return ref, appendix, f"There is no {ref} in the workbook."
+    permission = may_update(appendix, slack_user_id, ref)
+    return ref, appendix, None if permission.allowed else permission.message
+
+
 def submit_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,
                      seen: dict[str, object] | None = None, idempotency_key: str | None = None) -> UpdateResult:
     """`submit_update` for someone known by their Slack user ID: only a recommendation's leads and
     officers may update it (sheet Leads), and the journal keeps whom to tell when it lands."""
-    try:
-        ref = s.normalise_ref(ref)
-    except s.RefError as exc:
-        return UpdateResult(None, str(ref), j.REJECTED, str(exc))
-    appendix = read_appendix(store.workbook)
-    if ref not in appendix.rows:
-        return UpdateResult(None, ref, j.REJECTED, f"There is no {ref} in the workbook.")
-    permission = may_update(appendix, slack_user_id, ref)
-    if not permission.allowed:
-        return UpdateResult(None, ref, j.REJECTED, permission.message)
+    ref, appendix, refusal = _check_person(store, slack_user_id, ref)
+    if refusal:
+        return UpdateResult(None, ref, j.REJECTED, refusal)
     return submit_update(store, ref, changes, by=display_name(appendix, slack_user_id), via=via, seen=seen,
                          reply_to=slack_user_id, idempotency_key=idempotency_key)
 
@@ -418,15 +424,8 @@ def check_submission(store: Store, slack_user_id: str, ref: str, changes: dict[s
                      ) -> tuple[str | None, list[rules.Finding]]:
     """Before a form is accepted: a refusal sentence (no such ref, not allowed), or the errors that would
     stop the update, so they can be shown beside the fields. Nothing is journalled."""
-    appendix = read_appendix(store.workbook)
-    try:
-        ref = s.normalise_ref(ref)
-    except s.RefError as exc:
-        return str(exc), []
-    if ref not in appendix.rows:
-        return f"There is no {ref} in the workbook.", []
-    permission = may_update(appendix, slack_user_id, ref)
-    if not permission.allowed:
-        return permission.message, []
-    refusal, _, _, _, blocking = prepare_update(store, ref, changes, display_name(appendix, slack_user_id))
-    return (refusal.message if refusal else None), blocking
+    ref, appendix, refusal = _check_person(store, slack_user_id, ref)
+    if refusal:
+        return refusal, []
+    refusal_result, _, _, _, blocking = prepare_update(store, ref, changes, display_name(appendix, slack_user_id))
+    return (refusal_result.message if refusal_result else None), blocking
