@@ -19,10 +19,12 @@ from shared import schema as s
 from shared.package import PackageError
 from shared.queries import QueryError, filter_rows
 from shared.reader import WorkbookError, read_appendix, read_change_log
-from shared.updates import DEFAULT_WORKBOOK, Store, process_pending, submit_update
+from shared.updates import DEFAULT_WORKBOOK, NOT_RECORDED, Store, process_pending, submit_update
 from shared.values import cell_text
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PENDING, EXIT_CONFLICT = 0, 1, 2, 3, 4
+#: The journal (or the disk under it) failed: nothing was recorded. Not "refused": the update was fine.
+EXIT_NOT_RECORDED = 5
 
 
 def workbook_path(args: argparse.Namespace) -> Path:
@@ -88,7 +90,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     for finding in result.findings:
         print(finding.line())
     print(result.message)
-    return {j.APPLIED: EXIT_OK, j.PENDING: EXIT_PENDING, j.CONFLICT: EXIT_CONFLICT}.get(result.state, EXIT_FINDINGS)
+    return {j.APPLIED: EXIT_OK, j.PENDING: EXIT_PENDING, j.CONFLICT: EXIT_CONFLICT,
+            NOT_RECORDED: EXIT_NOT_RECORDED}.get(result.state, EXIT_FINDINGS)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -297,6 +300,9 @@ def main(argv: list[str] | None = None) -> int:
     except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError, ValueError) as exc:
         print(f"sli: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except j.JournalUnavailable as exc:
+        print(f"sli: {exc}", file=sys.stderr)
+        return EXIT_NOT_RECORDED
     except BrokenPipeError:  # `sli list | head`: the reader left, nothing is wrong
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +15,11 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 
 from bot import listeners
 from bot.notifier import Notifier
+from bot.writer import UpdateWriter
 from shared.updates import DEFAULT_WORKBOOK, Store
 
 SLACK_API_URL = "https://slack.com/api/"
+LISTENER_THREADS = 32
 
 
 @dataclass(frozen=True)
@@ -68,11 +71,16 @@ def _once_per_event(store: Store) -> Callable:
 def create_app(settings: Settings, client: WebClient | None = None) -> App:
     """The Bolt app with every listener; `client` lets tests point it at a local stand-in for Slack."""
     store = settings.store()
+    # Listeners only read and journal (writes go to the one writer thread), so a pool of this size answers
+    # a burst of partners at once; Bolt's default of 5 let five slow requests hold up every answer.
     app = App(client=client or make_client(settings), signing_secret=settings.signing_secret or None,
-              request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"))
+              request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"),
+              listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="sli-listener"))
+    writer = UpdateWriter(store)
 
     def attach_store(context: dict, next: Callable) -> None:  # noqa: A002
         context["store"] = store
+        context["writer"] = writer
         next()
 
     app.use(attach_store)

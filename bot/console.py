@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from bot.listeners import commands, events
+from bot.writer import UpdateWriter
 from shared.access import display_name
 from shared.reader import read_appendix
 from shared.updates import Store
@@ -76,7 +77,8 @@ def run_console(store: Store, user_id: str = DEFAULT_USER, lines: Iterable[str] 
                 out: TextIO = sys.stdout) -> None:
     """Read lines (stdin by default) and answer each through the bot's listeners."""
     client = ConsoleClient(out)
-    context = {"store": store}
+    writer = UpdateWriter(store)
+    context = {"store": store, "writer": writer}
     name = display_name(read_appendix(store.workbook), user_id)
     print(f"SLI bot console: you are {name} ({user_id}). Type /sli help, or a message such as "
           "'status of 7'. Ctrl-D to leave.", file=out)
@@ -93,3 +95,4 @@ def run_console(store: Store, user_id: str = DEFAULT_USER, lines: Iterable[str] 
         elif line:
             event = {"type": "message", "channel_type": "im", "text": line, "user": user_id}
             events.direct_message(event=event, say=show, context=context)
+        writer.wait_idle()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,11 @@ PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied",
 #: Written into the workbook open in Excel by the add-in; applied once the saved file holds it.
 IN_EXCEL = "in_excel"
 OPEN_STATES = (PENDING, WRITING, IN_EXCEL)
+#: States in which an update's values are (or are about to be) in the workbook.
+WRITTEN_STATES = (APPLIED, WRITING, IN_EXCEL)
+#: How long any journal call waits for another connection's lock before giving up. Short, so a chat
+#: front end can still tell its sender within Slack's 3 seconds that nothing was recorded.
+BUSY_TIMEOUT_SECONDS = 2.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
@@ -43,6 +49,8 @@ CREATE TABLE IF NOT EXISTS updates (
 );
 CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
 CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
+CREATE INDEX IF NOT EXISTS updates_state_ref ON updates(state, ref, seq);
+CREATE INDEX IF NOT EXISTS updates_ref_seq ON updates(ref, seq);
 CREATE TABLE IF NOT EXISTS snapshots (
     month TEXT PRIMARY KEY,
     taken_at TEXT NOT NULL,
@@ -62,6 +70,38 @@ CREATE TABLE IF NOT EXISTS seen_keys (
     seen_at TEXT NOT NULL
 );
 """
+
+
+class JournalUnavailable(Exception):
+    """The journal cannot be read or written (locked, disk full, read-only, damaged): nothing was recorded.
+
+    Its message is one sentence for the person, saying what happened and what to do."""
+
+
+def _unavailable(path: Path, exc: BaseException) -> JournalUnavailable:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        why = "it is locked by another program"
+        todo = "Try again in a minute."
+    elif "full" in text or getattr(exc, "errno", None) == 28:
+        why = "the disk is full"
+        todo = "Ask IT to free space on the file server, then try again."
+    elif "readonly" in text or "read-only" in text or "permission" in text or "unable to open" in text:
+        why = "its folder or file cannot be written (read-only or no permission)"
+        todo = "Ask IT to give the tracker write access to the workbook's folder, then try again."
+    elif "malformed" in text or "not a database" in text or "corrupt" in text:
+        why = "the journal file is damaged"
+        todo = "Ask an officer to move it aside (it is rebuilt empty) and restore it from backup."
+    else:
+        why = f"of an error ({exc})"
+        todo = "Try again; if it keeps happening, tell an officer."
+    return JournalUnavailable(f"Nothing was recorded: the update journal {path.name} cannot be used because {why}. "
+                              f"{todo}")
+
+
+#: Journal files whose schema this process has already created (once per process, not per call).
+_READY: set[Path] = set()
+_READY_LOCK = threading.Lock()
 
 
 def _encode(values: dict[str, object]) -> str:
@@ -99,31 +139,55 @@ class JournalEntry:
     created_at: str
     updated_at: str
     notified_at: str | None
+    #: The sender's view: every update up to this sequence number was settled in the file they saw, so
+    #: a value written by a later update is explained by the journal and is not an officer's edit.
+    view_seq: int | None = None
 
 
 class Journal:
-    """The journal file. Each call opens its own connection, so threads and processes can share it."""
+    """The journal file. Each call opens its own connection, so threads and processes can share it.
+
+    Every failure to use it (locked past `BUSY_TIMEOUT_SECONDS`, disk full, read-only, damaged) is raised
+    as `JournalUnavailable` with a sentence for the person."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        key = self.path.resolve()
+        if key in _READY and self.path.exists():
+            return
+        with _READY_LOCK:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _unavailable(self.path, exc) from exc
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+                columns = {row["name"] for row in db.execute("PRAGMA table_info(updates)")}
+                if "view_seq" not in columns:  # journals written before the view was kept
+                    db.execute("ALTER TABLE updates ADD COLUMN view_seq INTEGER")
+            _READY.add(key)
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise _unavailable(self.path, exc) from exc
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=FULL")
             db.row_factory = sqlite3.Row
             yield db
+        except sqlite3.Error as exc:
+            raise _unavailable(self.path, exc) from exc
+        except OSError as exc:
+            raise _unavailable(self.path, exc) from exc
         finally:
             db.close()
 
     def record(self, *, ref: str, changes: dict, seen: dict, by: str, via: str, state: str,
                detail: dict | None = None, reply_to: str | None = None,
-               idempotency_key: str | None = None) -> tuple[JournalEntry, bool]:
+               idempotency_key: str | None = None, view_seq: int | None = None) -> tuple[JournalEntry, bool]:
         """Write a new update (committed and synced before returning) and say whether it is new.
 
         An idempotency key seen before returns the earlier entry and False instead of a second
@@ -138,9 +202,9 @@ class Journal:
             try:
                 db.execute(
                     "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
-                    " detail, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " detail, created_at, updated_at, view_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (update_id, ref, _encode(changes), _encode(seen), by, via, reply_to, idempotency_key,
-                     state, json.dumps(detail or {}, ensure_ascii=False), now, now))
+                     state, json.dumps(detail or {}, ensure_ascii=False), now, now, view_seq))
             except sqlite3.IntegrityError:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 return _entry(row), False
@@ -170,6 +234,30 @@ class Journal:
             args.append(ref)
         with self._connect() as db:
             return [_entry(r) for r in db.execute(query + " ORDER BY seq", args)]
+
+    def view_mark(self) -> int:
+        """The sequence number up to which every update is settled: what a person reading the file now sees.
+
+        Read before the file, so that any update written after it is known to come through the journal."""
+        with self._connect() as db:
+            row = db.execute(f"SELECT MIN(seq) AS first_open FROM updates WHERE state IN "
+                             f"({','.join('?' for _ in OPEN_STATES)})", OPEN_STATES).fetchone()
+            if row["first_open"] is not None:
+                return row["first_open"] - 1
+            return db.execute("SELECT COALESCE(MAX(seq), 0) AS last FROM updates").fetchone()["last"]
+
+    def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, str]:
+        """The last value each field of `ref` was given by updates with after_seq < seq < before_seq
+        that reached the workbook: changes in the file that came through the journal, not from Excel."""
+        marks = ",".join("?" for _ in WRITTEN_STATES)
+        with self._connect() as db:
+            rows = db.execute(f"SELECT detail FROM updates WHERE ref=? AND seq>? AND seq<? AND state IN ({marks})"
+                              " ORDER BY seq", (ref, after_seq, before_seq, *WRITTEN_STATES)).fetchall()
+        written: dict[str, str] = {}
+        for row in rows:
+            for column, (_, new) in json.loads(row["detail"]).get("changes", {}).items():
+                written[column] = new
+        return written
 
     def for_ref(self, ref: str) -> list[JournalEntry]:
         with self._connect() as db:
@@ -260,4 +348,4 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         seq=row["seq"], id=row["id"], ref=row["ref"], changes=_decode(row["changes"]),
         seen=_decode(row["seen"]), by=row["by"], via=row["via"], reply_to=row["reply_to"],
         state=row["state"], detail=json.loads(row["detail"]), created_at=row["created_at"],
-        updated_at=row["updated_at"], notified_at=row["notified_at"])
+        updated_at=row["updated_at"], notified_at=row["notified_at"], view_seq=row["view_seq"])

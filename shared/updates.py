@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -182,41 +183,84 @@ def prepare_update(store: Store, ref: str, changes: dict[str, object], by: str
     return None, appendix, changes, findings, blocking
 
 
-def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str, via: str,
-                  seen: dict[str, object] | None = None, reply_to: str | None = None,
-                  idempotency_key: str | None = None) -> UpdateResult:
-    """Validate an update, journal it, and apply it now if the workbook is free.
+#: Not a journal state: the journal could not be written, so nothing was recorded (see `JournalUnavailable`).
+NOT_RECORDED = "not_recorded"
 
-    `seen` holds the values the sender saw (the modal's prefill); by default the values now in the
-    file with the updates still waiting applied. If an officer changes one of them before the update
-    is written, that field is a conflict.
+
+def record_update(store: Store, ref: str, changes: dict[str, object], *, by: str, via: str,
+                  seen: dict[str, object] | None = None, view_seq: int | None = None,
+                  reply_to: str | None = None, idempotency_key: str | None = None) -> UpdateResult:
+    """Validate an update and journal it, without writing the workbook: fast, so a chat front end can
+    answer within Slack's 3 seconds. The result is `pending` (recorded; `apply_update` writes it),
+    `rejected` (with the sentences saying what to fix) or `not_recorded` (the journal failed: nothing kept).
+
+    `seen` holds the values the sender saw (a form's prefill) and `view_seq` the journal's mark when they
+    saw them; a one-line update sees the file as it is when journalled. Only a change in the file that
+    did not come through the journal after that view (an officer in Excel) is a conflict.
     """
+    try:
+        journal = store.journal()
+        # The mark is read before the file: whatever is written after it is known to be the journal's.
+        mark = journal.view_mark()
+    except j.JournalUnavailable as exc:
+        return UpdateResult(None, str(ref), NOT_RECORDED, str(exc))
     refusal, appendix, changes, findings, blocking = prepare_update(store, ref, changes, by)
     if refusal is not None:
         return refusal
     ref = s.normalise_ref(ref)
-    current = expected_row(store, appendix.rows[ref])
-    seen_values = normalise_changes({c: seen[c] for c in changes if c in seen}) if seen else {}
-    seen = {c: seen_values.get(c, current[c]) for c in changes}
-    journal = store.journal()
-    if blocking:
-        reasons = [f.message for f in blocking]
-        message = "Not recorded: " + " ".join(reasons)
-        entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.REJECTED,
-                                    detail={"reasons": reasons, "message": message}, reply_to=reply_to,
-                                    idempotency_key=idempotency_key)
-        return UpdateResult(entry.id, ref, j.REJECTED, message, findings=findings, duplicate=not new)
-    entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.PENDING,
-                                reply_to=reply_to, idempotency_key=idempotency_key)
+    current = appendix.rows[ref]
+    if seen:
+        seen_values = normalise_changes({c: seen[c] for c in changes if c in seen})
+        seen = {c: seen_values.get(c, current[c]) for c in changes}
+        view = view_seq if view_seq is not None else mark
+    else:
+        seen = {c: current[c] for c in changes}
+        view = mark
+    try:
+        if blocking:
+            reasons = [f.message for f in blocking]
+            message = "Not recorded: " + " ".join(reasons)
+            entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.REJECTED,
+                                        detail={"reasons": reasons, "message": message}, reply_to=reply_to,
+                                        idempotency_key=idempotency_key, view_seq=view)
+            return UpdateResult(entry.id, ref, j.REJECTED, message, findings=findings, duplicate=not new)
+        entry, new = journal.record(ref=ref, changes=changes, seen=seen, by=by, via=via, state=j.PENDING,
+                                    reply_to=reply_to, idempotency_key=idempotency_key, view_seq=view)
+    except j.JournalUnavailable as exc:
+        return UpdateResult(None, ref, NOT_RECORDED, str(exc), findings=findings)
     if not new:  # the same submission arrived before: report what became of it, act no further
         result = result_of(entry)
         result.duplicate = True
         return result
-    # Older updates still waiting go first, so updates land in the order they were sent.
-    results = {r.update_id: r for r in process_pending(store)}
-    result = results.get(entry.id) or result_of(journal.get(entry.id))
-    result.findings = findings + [f for f in result.findings if f not in findings]
+    return UpdateResult(entry.id, ref, j.PENDING, f"{ref}: update recorded; writing it to the workbook.",
+                        findings=findings)
+
+
+def apply_update(store: Store, recorded: UpdateResult) -> UpdateResult:
+    """Write a recorded update, after the older ones still waiting (updates land in the order they
+    arrived). If the journal fails now, the update is kept and written later: never "not recorded"."""
+    if recorded.state != j.PENDING or recorded.update_id is None or recorded.duplicate:
+        return recorded
+    try:
+        results = {r.update_id: r for r in process_pending(store)}
+        result = results.get(recorded.update_id) or result_of(store.journal().get(recorded.update_id))
+    except j.JournalUnavailable as exc:
+        reason = str(exc).removeprefix("Nothing was recorded: ")
+        return UpdateResult(recorded.update_id, recorded.ref, j.PENDING,
+                            f"Recorded, but not written yet: {reason} It will be written once it can be.",
+                            findings=recorded.findings)
+    result.findings = recorded.findings + [f for f in result.findings if f not in recorded.findings]
     return result
+
+
+def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str, via: str,
+                  seen: dict[str, object] | None = None, view_seq: int | None = None,
+                  reply_to: str | None = None, idempotency_key: str | None = None) -> UpdateResult:
+    """Validate an update, journal it, and apply it now if the workbook is free (`record_update` then
+    `apply_update`, for front ends that can wait for the write, such as the command line)."""
+    recorded = record_update(store, ref, changes, by=by, via=via, seen=seen, view_seq=view_seq,
+                             reply_to=reply_to, idempotency_key=idempotency_key)
+    return apply_update(store, recorded)
 
 
 def result_of(entry: j.JournalEntry) -> UpdateResult:
@@ -272,6 +316,30 @@ def _in_change_log(store: Store, update_id: str) -> bool:
     return any(row.update_id == update_id for row in read_change_log(store.workbook))
 
 
+#: Who made a change the journal does not explain, when the Change log does not say either.
+EXCEL_EDITOR = "someone editing the workbook in Excel"
+
+
+def change_log_editor(store: Store) -> Callable[[str, str, object], str]:
+    """A lookup of who gave a field its current value, from the newest matching Change log row
+    ("Aisha Khan (Slack)"), else `EXCEL_EDITOR`. Read only when there is a conflict to explain."""
+    def editor(ref: str, column: str, value: object) -> str:
+        for row in reversed(read_change_log(store.workbook)):
+            if row.ref == ref and row.field == column:
+                if _same(row.new_value, _log_text(value)) or _same(row.new_value, value):
+                    return f"{row.by} ({row.via})" if row.via else row.by
+                break
+        return EXCEL_EDITOR
+    return editor
+
+
+def journal_written(journal: j.Journal, entry: j.JournalEntry) -> dict[str, str]:
+    """What updates journalled after the sender's view (and before this one) wrote into the row."""
+    if entry.view_seq is None:
+        return {}
+    return journal.written_between(entry.ref, entry.view_seq, entry.seq)
+
+
 @dataclass
 class Plan:
     """What one journalled update does to a workbook whose current values are known (file or open book).
@@ -295,20 +363,31 @@ class Plan:
                             findings=self.findings, conflicts=self.conflicts)
 
 
-def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime) -> Plan:
-    """Decide, from the workbook's current values, whether an update conflicts, no longer fits, or what it writes."""
+def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime,
+                written: dict[str, object] | None = None,
+                editor: Callable[[str, str, object], str] | None = None) -> Plan:
+    """Decide, from the workbook's current values, whether an update conflicts, no longer fits, or what it writes.
+
+    `written` holds the values updates journalled after the sender's view put into the row: a field
+    that differs from what the sender saw only because of them is not a conflict (they were applied in
+    arrival order). Any other difference is an edit the sender could not have seen: a conflict, never
+    overwritten. `editor` says who made it (from the Change log), for the message.
+    """
     row = appendix.rows.get(entry.ref)
     held = entry.detail.get("was_held", 0)
+    written = written or {}
     if row is None:
         message = f"{entry.ref} is no longer in the workbook; the update was not applied."
         return Plan(entry, j.REJECTED, message, {"message": message, "was_held": held})
 
     conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed)
                  for column, proposed in entry.changes.items()
-                 if not _same(row[column], entry.seen.get(column)) and not _same(row[column], proposed)]
+                 if not _same(row[column], entry.seen.get(column)) and not _same(row[column], proposed)
+                 and not (column in written and _same(row[column], written[column]))]
     if conflicts:
-        listed = "; ".join(f"{c.column}: an officer changed it to '{cell_text(c.current)}', "
-                           f"you sent '{cell_text(c.proposed)}'" for c in conflicts)
+        who = editor or (lambda ref, column, value: EXCEL_EDITOR)
+        listed = "; ".join(f"{c.column}: {who(entry.ref, c.column, c.current)} changed it to "
+                           f"'{cell_text(c.current)}', you sent '{cell_text(c.proposed)}'" for c in conflicts)
         message = f"Not applied: {entry.ref} was changed in the workbook after you saw it ({listed})."
         detail = {"message": message, "was_held": held,
                   "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
@@ -342,7 +421,8 @@ def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime) -> Pla
 
 
 def _write(store: Store, journal: j.Journal, entry: j.JournalEntry) -> UpdateResult:
-    plan = plan_update(entry, read_appendix(store.workbook), datetime.now(UTC))
+    plan = plan_update(entry, read_appendix(store.workbook), datetime.now(UTC), journal_written(journal, entry),
+                       change_log_editor(store))
     if not plan.edits:
         journal.set_state(entry.id, plan.state, plan.detail)
         return plan.result()
@@ -367,14 +447,17 @@ def deliver_to_open_book(store: Store, appendix: Appendix, now: datetime | None 
     now = now or datetime.now(UTC)
     journal = store.journal()
     plans = []
+    delivered: dict[str, dict[str, object]] = {}  # what earlier plans of this batch put into each row
     with FileLock(str(store.lock_path), timeout=120):
         for entry in journal.in_states(j.PENDING):
-            plan = plan_update(entry, appendix, now)
+            written = {**journal_written(journal, entry), **delivered.get(entry.ref, {})}
+            plan = plan_update(entry, appendix, now, written, change_log_editor(store))
             if not plan.edits:
                 journal.set_state(entry.id, plan.state, {**plan.detail, "was_held": 1})
             else:
                 for column, (_, new) in plan.changed.items():
                     appendix.rows[entry.ref].values[column] = new
+                    delivered.setdefault(entry.ref, {})[column] = new
             plans.append(plan)
     return plans
 
@@ -409,15 +492,33 @@ def _check_person(store: Store, slack_user_id: str, ref: str) -> tuple[str, Appe
     return ref, appendix, None if permission.allowed else permission.message
 
 
-def submit_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,
-                     seen: dict[str, object] | None = None, idempotency_key: str | None = None) -> UpdateResult:
-    """`submit_update` for someone known by their Slack user ID: only a recommendation's leads and
+def record_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,
+                     seen: dict[str, object] | None = None, view_seq: int | None = None,
+                     idempotency_key: str | None = None) -> UpdateResult:
+    """`record_update` for someone known by their Slack user ID: only a recommendation's leads and
     officers may update it (sheet Leads), and the journal keeps whom to tell when it lands."""
     ref, appendix, refusal = _check_person(store, slack_user_id, ref)
     if refusal:
         return UpdateResult(None, ref, j.REJECTED, refusal)
-    return submit_update(store, ref, changes, by=display_name(appendix, slack_user_id), via=via, seen=seen,
-                         reply_to=slack_user_id, idempotency_key=idempotency_key)
+    return record_update(store, ref, changes, by=display_name(appendix, slack_user_id), via=via, seen=seen,
+                         view_seq=view_seq, reply_to=slack_user_id, idempotency_key=idempotency_key)
+
+
+def submit_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,
+                     seen: dict[str, object] | None = None, view_seq: int | None = None,
+                     idempotency_key: str | None = None) -> UpdateResult:
+    """`record_as_person` then `apply_update`: recorded and written in one call."""
+    recorded = record_as_person(store, slack_user_id, ref, changes, via=via, seen=seen, view_seq=view_seq,
+                                idempotency_key=idempotency_key)
+    return apply_update(store, recorded)
+
+
+def view_mark(store: Store) -> int | None:
+    """The journal's mark for a form opened now (see `Journal.view_mark`); None if the journal fails."""
+    try:
+        return store.journal().view_mark()
+    except j.JournalUnavailable:
+        return None
 
 
 def check_submission(store: Store, slack_user_id: str, ref: str, changes: dict[str, object]

@@ -73,7 +73,7 @@ def test_status_and_keyword_queries(bot: Harness) -> None:
 def test_one_line_update_with_curly_quotes_and_uk_date(bot: Harness) -> None:
     text = 'update 7 status=\u201cAt risk\u201d next=\u201cAgree safer sleep audit with ELHT\u201d due=31/01/2027'
     status, body = bot.http.command(text=text, user_id=L7_LEAD)
-    assert status == 200 and "Recording your update to L7" in body
+    assert status == 200 and "Recorded your update to L7" in body
     reply = bot.reply()
     assert "L7 updated" in reply["text"]
     ws = openpyxl.load_workbook(bot.workbook)[s.MAIN_SHEET]
@@ -88,13 +88,13 @@ def test_one_line_update_with_curly_quotes_and_uk_date(bot: Harness) -> None:
 
 def test_formula_is_refused_and_formula_like_text_kept_as_text(bot: Harness) -> None:
     before = bot.workbook.read_bytes()
-    bot.http.command(text='update 7 next="=HYPERLINK(\\"http://x\\",\\"y\\")"', user_id=L7_LEAD)
-    reply = bot.reply()
-    assert "not recorded" in reply["text"] and "formula" in reply["text"]
+    _, body = bot.http.command(text='update 7 next="=HYPERLINK(\\"http://x\\",\\"y\\")"', user_id=L7_LEAD)
+    refusal = json.loads(body)  # refused at once, in the acknowledgement itself
+    assert "not recorded" in refusal["text"] and "formula" in refusal["text"]
     assert bot.workbook.read_bytes() == before
 
     bot.http.command(text='update 7 next="-Agree audit, -then report"', user_id=L7_LEAD)
-    assert "L7 updated" in bot.reply(2)["text"]
+    assert "L7 updated" in bot.reply()["text"]
     cell = next(r for r in openpyxl.load_workbook(bot.workbook)[s.MAIN_SHEET].iter_rows(min_row=4)
                 if r[0].value == "L7")[7]
     assert cell.value == "-Agree audit, -then report" and cell.data_type == "s" and cell.quotePrefix
@@ -102,8 +102,8 @@ def test_formula_is_refused_and_formula_like_text_kept_as_text(bot: Harness) -> 
 
 def test_unauthorised_user_is_refused_and_told_who_can(bot: Harness) -> None:
     before = bot.workbook.read_bytes()
-    bot.http.command(text='update L7 status="On track"', user_id=ELHT_LEAD)
-    reply = bot.reply()
+    _, body = bot.http.command(text='update L7 status="On track"', user_id=ELHT_LEAD)
+    reply = json.loads(body)
     assert "Only the leads of BwD Council Public Health" in reply["text"]
     assert "Joanne Whitworth" in reply["text"] and "Sana Iqbal" in reply["text"]
     assert bot.workbook.read_bytes() == before

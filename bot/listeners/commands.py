@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks, parse
-from bot.listeners.views import open_update_modal
+from bot.listeners.views import open_update_modal, writer_of
+from shared import journal as j
 from shared import schema as s
 from shared.queries import QueryError, filter_rows, rows_for_person, search
 from shared.reader import read_appendix
-from shared.updates import Store, submit_as_person
+from shared.updates import Store, record_as_person
 
 
 def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
@@ -56,12 +59,16 @@ def _list(appendix, query: str) -> dict:
         return blocks.list_message(f"Recommendations led by {rows[0].lead_org if rows else query}", rows)
 
 
-def update_from_text(store: Store, intent: parse.Intent, user_id: str) -> dict:
-    """The one-line update: parse errors and refusals come back as a sentence saying what to fix."""
+def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Callable[[dict], None]) -> dict:
+    """The one-line update, journalled before the answer: the answer says it is recorded (or refused with a
+    sentence saying what to fix, or that nothing was recorded); `tell` later gets what the write did."""
     if intent.error:
         return blocks.message(f":x: {intent.error}")
-    result = submit_as_person(store, user_id, intent.ref, intent.changes, via=s.VIA_SLACK)
-    return blocks.update_result_message(result)
+    recorded = record_as_person(context["store"], user_id, intent.ref, intent.changes, via=s.VIA_SLACK)
+    if recorded.state != j.PENDING or recorded.duplicate:
+        return blocks.update_result_message(recorded)
+    writer_of(context).write(recorded, lambda result: tell(blocks.update_result_message(result)))
+    return blocks.message(f":inbox_tray: Recorded your update to {recorded.ref}; writing it to the workbook…")
 
 
 def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: dict) -> None:
@@ -72,13 +79,14 @@ def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, co
         ack()
         open_update_modal(client, command["trigger_id"], store, intent.ref, user_id)
         return
-    if intent.kind == parse.UPDATE and not intent.error:
-        ack(text=f"Recording your update to {intent.ref}…")
-        respond(response_type="ephemeral", replace_original=False, **update_from_text(store, intent, user_id))
+    if intent.kind == parse.UPDATE:
+        # Journalled before the ack, so the order updates arrive in is the order they are written.
+        def tell(reply: dict) -> None:
+            respond(response_type="ephemeral", replace_original=False, **reply)
+        ack(**update_from_text(context, intent, user_id, tell))
         return
     ack()
-    respond(response_type="ephemeral", **(update_from_text(store, intent, user_id) if intent.kind == parse.UPDATE
-                                           else answer_query(store, intent, user_id)))
+    respond(response_type="ephemeral", **answer_query(store, intent, user_id))
 
 
 def register(app: App) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from slack_bolt import App, Say
@@ -15,26 +16,29 @@ from shared.reader import read_appendix
 from shared.updates import Store
 
 
-def reply_to_phrase(store: Store, text: str, user_id: str) -> dict:
-    """The answer to a plain phrase, as message arguments."""
+def reply_to_phrase(context: dict, text: str, user_id: str, tell: Callable[[dict], None]) -> dict:
+    """The answer to a plain phrase, as message arguments; `tell` gets an update's written outcome later."""
+    store: Store = context["store"]
     intent = parse.parse_message(text)
     if intent.kind == parse.UPDATE_MODAL:
         return blocks.message(f"To update {intent.ref}, use `/sli update {intent.ref}` for a form, or write "
                               f"`update {intent.ref} status=\"On track\" next=\"...\"`.")
     if intent.kind == parse.UPDATE:
-        return update_from_text(store, intent, user_id)
+        return update_from_text(context, intent, user_id, tell)
     return answer_query(store, intent, user_id)
 
 
 def app_mention(event: dict, say: Say, context: dict) -> None:
-    reply = reply_to_phrase(context["store"], event.get("text", ""), event.get("user", ""))
-    say(thread_ts=event.get("thread_ts") or event.get("ts"), **reply)
+    thread = event.get("thread_ts") or event.get("ts")
+    reply = reply_to_phrase(context, event.get("text", ""), event.get("user", ""),
+                            lambda later: say(thread_ts=thread, **later))
+    say(thread_ts=thread, **reply)
 
 
 def direct_message(event: dict, say: Say, context: dict) -> None:
     if event.get("channel_type") != "im" or event.get("subtype") or event.get("bot_id"):
         return
-    say(**reply_to_phrase(context["store"], event.get("text", ""), event.get("user", "")))
+    say(**reply_to_phrase(context, event.get("text", ""), event.get("user", ""), lambda later: say(**later)))
 
 
 def home_opened(event: dict, client: WebClient, context: dict) -> None:

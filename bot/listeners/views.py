@@ -7,10 +7,19 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.writer import UpdateWriter
+from shared import journal as j
 from shared import schema as s
 from shared.access import may_update
 from shared.reader import read_appendix
-from shared.updates import Store, changed_only, check_submission, expected_row, submit_as_person
+from shared.updates import Store, changed_only, check_submission, expected_row, record_as_person
+
+
+def writer_of(context: dict) -> UpdateWriter:
+    """The app's one writer thread (see bot/writer.py), made on first use for callers without one."""
+    if "writer" not in context:
+        context["writer"] = UpdateWriter(context["store"])
+    return context["writer"]
 
 
 def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str, user_id: str) -> None:
@@ -43,11 +52,20 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
     if errors:
         ack(response_action="errors", errors=errors)
         return
+    # Journalled before the ack: if it cannot be recorded, the form says so and stays open.
+    recorded = record_as_person(store, user_id, ref, changes, via=s.VIA_SLACK, seen=seen,
+                                idempotency_key=f"view:{view['id']}")
+    if recorded.state not in (j.PENDING, j.REJECTED) or recorded.update_id is None:
+        ack(response_action="errors", errors={"status": recorded.message[:150]})
+        return
     ack()
-    result = submit_as_person(store, user_id, ref, changes, via=s.VIA_SLACK, seen=seen,
-                              idempotency_key=f"view:{view['id']}")
-    if not result.duplicate:
-        client.chat_postMessage(channel=user_id, **blocks.update_result_message(result))
+    if recorded.duplicate:
+        return
+    if recorded.state == j.REJECTED:
+        client.chat_postMessage(channel=user_id, **blocks.update_result_message(recorded))
+        return
+    writer_of(context).write(recorded, lambda result: client.chat_postMessage(
+        channel=user_id, **blocks.update_result_message(result)))
 
 
 def register(app: App) -> None:
