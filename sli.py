@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import textwrap
 from datetime import date
@@ -195,9 +196,35 @@ def cmd_addin(args: argparse.Namespace) -> int:
     return addin_main(port=args.port, local=args.local, host=args.host)
 
 
+#: Where `sli run` (make run) keeps its working copy of the committed workbook: ignored by git.
+TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
+
+
+def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
+    """The working copy `sli run` tries things on, so that trying the product leaves the repository
+    (the committed workbook, its journal, lock and backups) as it was; (path, made just now)."""
+    copy = TRIAL_FOLDER / committed.name
+    if copy.is_file():
+        return copy, False
+    if not committed.is_file():  # run outside the repository: read_appendix says so in a sentence
+        return committed, False
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(committed, copy)
+    return copy, True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    """`make run`: check the workbook, show the table, serve the add-in locally, open the bot."""
-    os.environ["SLI_WORKBOOK"] = str(workbook_path(args))
+    """`make run`: check the workbook, show the table, serve the add-in locally, open the bot. On a
+    working copy of the committed workbook unless --workbook or SLI_WORKBOOK names one."""
+    if getattr(args, "workbook", None) or os.environ.get("SLI_WORKBOOK"):
+        path = workbook_path(args)
+    else:
+        path, made = trial_workbook()
+        if path != DEFAULT_WORKBOOK:
+            print(f"{'Made' if made else 'Using'} a working copy of {DEFAULT_WORKBOOK} for this trial: {path} "
+                  f"(ignored by git). To start again from the committed workbook, delete {TRIAL_FOLDER}/.")
+    os.environ["SLI_WORKBOOK"] = str(path)
+    args = argparse.Namespace(**{**vars(args), "workbook": str(path)})
     cmd_validate(argparse.Namespace(**vars(args), path=None))
     print()
     cmd_list(argparse.Namespace(**vars(args), status=None, lead=None))
@@ -212,8 +239,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             if server.started:
                 break
             time.sleep(0.05)
-        if server.started:
-            print(f"Excel add-in (local trial, no sign-in): http://127.0.0.1:{args.addin_port}/taskpane")
+        if server.started and server.config.is_ssl:
+            base = f"https://127.0.0.1:{args.addin_port}"
+            print(f"Excel add-in (local trial, no sign-in): {base}/taskpane; to try it in Excel, sideload "
+                  f"{base}/manifest/download (README, 'Installing the add-in').")
+        elif server.started:
+            print(f"Excel add-in (local trial, no sign-in): http://127.0.0.1:{args.addin_port}/taskpane in a "
+                  "browser. Excel loads add-ins over HTTPS only: to sideload it, make a local certificate with "
+                  "mkcert (`mkcert -install`, then in excel/certs: `mkcert localhost 127.0.0.1 ::1`) and run "
+                  "`make run` again, which then serves https (README, 'Installing the add-in').")
         else:
             print(f"The Excel add-in could not start on port {args.addin_port} (is it in use?); "
                   "the bot runs without it.")

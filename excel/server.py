@@ -7,9 +7,11 @@ loads the task pane and the custom functions from this server, which runs the sc
 Safe by default:
 - xlwings Server calls any attribute of `custom_scripts` a request names; `build_app` puts a route in
   front that answers 404 for every name that is not one of its `@script` functions, calling nothing.
-- It will not start without sign-in (an auth provider such as Entra ID), and never with the packaged
-  `custom` provider, which accepts the fixed token `test-token`. `--local` is a trial on one's own
-  machine: no sign-in, listening on 127.0.0.1 only.
+- It will not start without sign-in (Entra ID, the one provider it supports), never with the packaged
+  `custom` provider, which accepts the fixed token `test-token`, nor with a provider it does not know.
+  `--local` is a trial on one's own machine: no sign-in, listening on 127.0.0.1 only.
+- `PathGuard` wraps the whole app: a request whose path would resolve outside the static folders
+  (`..` raw, percent-encoded once or twice, with backslashes) gets 404 before xlwings Server sees it.
 
 xlwings Server reads its settings (`XLWINGS_*` environment, `.env` in this folder) once, when it is
 imported: `configure_environment` runs before that import. (No `from __future__ import annotations`
@@ -17,10 +19,12 @@ here: FastAPI reads the annotations of the route defined inside `_pending_router
 """
 
 import inspect
+import json
 import logging
 import os
 import sys
 from pathlib import Path
+from urllib.parse import unquote
 
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
@@ -32,6 +36,8 @@ DEFAULT_PORT = 8000
 LOCAL_HOST = "127.0.0.1"
 #: The packaged provider that accepts the fixed token "test-token": for xlwings' own tests only.
 TEST_ONLY_PROVIDERS = ("custom",)
+#: The sign-in providers `sli addin` accepts (xlwings Server imports a module named after each one).
+SUPPORTED_PROVIDERS = ("entraid",)
 #: This add-in's own manifest IDs (xlwings Server's defaults are shared by every project that kept them).
 MANIFEST_IDS = {
     "DEV": "a7e7e0e8-e4f5-48ef-a4db-f1898c0c9873",
@@ -64,12 +70,44 @@ def configure_environment(local: bool = False) -> None:
         env.setdefault(f"XLWINGS_MANIFEST_ID_{environment}", manifest_id)
     if local:
         env["XLWINGS_AUTH_PROVIDERS"] = "[]"
+    else:
+        _check_providers_setting(env.get("XLWINGS_AUTH_PROVIDERS"))
+
+
+def _check_providers_setting(value: str | None) -> None:
+    """Refuse `XLWINGS_AUTH_PROVIDERS` before xlwings Server is imported when it is malformed (the import
+    would fail with a pydantic traceback) or names a provider the add-in does not support."""
+    if value is None or not value.strip():
+        return
+    try:
+        providers = json.loads(value)
+    except ValueError:
+        providers = None
+    if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
+        raise AddinConfigError(f"XLWINGS_AUTH_PROVIDERS must be a JSON list such as '[\"entraid\"]', "
+                               f"not {value[:60]!r}.")
+    problem = provider_problem(providers)
+    if problem:
+        raise AddinConfigError(problem)
 
 
 def _settings():
     from xlwings_server.config import settings
 
     return settings
+
+
+def provider_problem(providers: list) -> str | None:
+    """Why these sign-in providers must not be used, in one sentence; None when they are all supported.
+    Names must match exactly: xlwings Server imports a module by the name as written."""
+    if any(str(p).strip().lower() in TEST_ONLY_PROVIDERS for p in providers):
+        return ("The packaged 'custom' auth provider accepts the fixed token 'test-token' and must not be "
+                "used: configure Entra ID sign-in (XLWINGS_AUTH_PROVIDERS='[\"entraid\"]'), or use --local.")
+    unknown = [str(p) for p in providers if p not in SUPPORTED_PROVIDERS]
+    if unknown:
+        return (f"Unknown sign-in provider {unknown[0][:40]!r} in XLWINGS_AUTH_PROVIDERS: the add-in supports "
+                "only Entra ID (XLWINGS_AUTH_PROVIDERS='[\"entraid\"]', see the README), or use --local.")
+    return None
 
 
 def auth_problem(settings, local: bool) -> str | None:
@@ -81,10 +119,9 @@ def auth_problem(settings, local: bool) -> str | None:
         return ("No sign-in is configured: set XLWINGS_AUTH_PROVIDERS='[\"entraid\"]' with "
                 "XLWINGS_AUTH_ENTRAID_CLIENT_ID and XLWINGS_AUTH_ENTRAID_TENANT_ID (see the README), "
                 "or use --local for a trial on this machine only.")
-    refused = [p for p in providers if p in TEST_ONLY_PROVIDERS]
-    if refused:
-        return ("The packaged 'custom' auth provider accepts the fixed token 'test-token' and must not be "
-                "used: configure Entra ID sign-in (XLWINGS_AUTH_PROVIDERS='[\"entraid\"]'), or use --local.")
+    problem = provider_problem(settings.auth_providers or [])
+    if problem:
+        return problem
     if "entraid" in providers and not settings.auth_entraid_client_id:
         return "Entra ID sign-in needs XLWINGS_AUTH_ENTRAID_CLIENT_ID (the add-in's app registration)."
     if "entraid" in providers and not (settings.auth_entraid_tenant_id or settings.auth_entraid_multitenant):
@@ -130,6 +167,114 @@ class ScriptsOnly(BaseRoute):
         await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
 
+# --- the path guard --------------------------------------------------------------------------------
+#
+# Guards against xlwings-server 1.20.0 (the latest release when written): its `OverridableStaticFiles`
+# (the `/static` mount) looks a file up in the project's static folder first with
+# `user_dir / path` and serves it if it exists, never checking that the result stays inside that folder
+# (Starlette's own lookup, which it falls back to, does check). So `GET /static/../../../../etc/passwd`
+# sent raw, `/static/%2e%2e/...` and `/static/..%2f...` answered 200 with the file, as did
+# `/static/%2e%2e/%2e%2e/workbook/Appendix1.xlsx`, with or without sign-in (static files need none).
+#
+# The other routes of xlwings Server that serve files take no path from the URL: `/favicon.ico` (a fixed
+# file), `/taskpane`, `/manifest`, `/manifest/download`, `/xlwings/alert` (templates named by settings,
+# not by the request), `/xlwings/custom-functions-code` (a fixed file). With `XLWINGS_ENABLE_WASM` it
+# mounts `/wasm`, `/custom_functions` and `/custom_scripts` the same way as `/static`: every StaticFiles
+# mount of the app is guarded, whichever it is.
+
+#: How many rounds of percent-decoding are undone when looking for `..` (`%252e` is `.` after two).
+MAX_DECODES = 4
+
+
+def _decoded_forms(path: str) -> list[str] | None:
+    """The path and each stage of percent-decoding it, until it stops changing; None when it is still
+    changing after MAX_DECODES rounds (nothing legitimate is encoded that deep)."""
+    forms = [path]
+    for _ in range(MAX_DECODES):
+        decoded = unquote(forms[-1], errors="replace")
+        if decoded == forms[-1]:
+            return forms
+        forms.append(decoded)
+    return None
+
+
+def path_traverses(path: str) -> bool:
+    """Whether a request path, in any of its decoded forms and with backslashes read as separators
+    (as Windows reads them), has a `..` segment or a NUL: no legitimate request has either."""
+    forms = _decoded_forms(path)
+    if forms is None:
+        return True
+    for form in forms:
+        if "\x00" in form:
+            return True
+        if ".." in form.replace("\\", "/").split("/"):
+            return True
+    return False
+
+
+def static_mounts(app) -> list[tuple[str, tuple[Path, ...]]]:
+    """(URL prefix, folders) of every StaticFiles mount of `app`: for xlwings Server's `/static`, the
+    project's static folder it checks first and the package's it falls back to."""
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
+
+    mounts = []
+    for route in app.routes:
+        if isinstance(route, Mount) and isinstance(route.app, StaticFiles):
+            folders = [getattr(route.app, "user_dir", None), *route.app.all_directories]
+            mounts.append((route.path.rstrip("/"), tuple(Path(f) for f in folders if f is not None)))
+    return mounts
+
+
+def escapes_folder(folder: Path, relative: str) -> bool:
+    """Whether `relative` (the part of a URL after a static mount) names a file outside `folder`, joined
+    the way StaticFiles joins it, with symbolic links followed."""
+    inner = os.path.normpath(os.path.join(*relative.replace("\\", "/").split("/"))) if relative.strip("/") else "."
+    root = os.path.realpath(folder)
+    full = os.path.realpath(os.path.join(root, inner))
+    return os.path.commonpath([full, root]) != root
+
+
+class PathGuard:
+    """ASGI middleware in front of all of xlwings Server: 404, and nothing else runs, for a request whose
+    path (as decoded, or as sent in `raw_path`) has a `..` segment, or whose file under a static mount
+    would resolve outside that mount's folders. Whatever the sign-in mode: it wraps the app itself."""
+
+    def __init__(self, app, mounts: list[tuple[str, tuple[Path, ...]]]):
+        self.app = app
+        self.mounts = mounts
+
+    def refuses(self, scope) -> bool:
+        """Whether the request must get 404 (see the class)."""
+        path = scope.get("path", "")
+        raw = scope.get("raw_path")
+        raw_text = raw.decode("latin-1") if isinstance(raw, bytes | bytearray) else ""
+        if path_traverses(path) or path_traverses(raw_text):
+            return True
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root):]
+        for prefix, folders in self.mounts:
+            if path.startswith(prefix + "/"):
+                relative = path[len(prefix) + 1:]
+                try:
+                    return any(escapes_folder(folder, relative) for folder in folders)
+                except ValueError:  # a NUL, or paths on different drives (Windows): not a file of ours
+                    return True
+        return False
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] in ("http", "websocket") and self.refuses(scope):
+            shown = scope.get("path", "").encode("unicode_escape").decode("ascii")[:120]
+            logger.warning("Refused a request for %s: outside the add-in's files", shown)
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            else:
+                await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _pending_router():
     """`GET /sli/pending`: the task pane's count of updates waiting (an htmx fragment, signed-in users only)."""
     from fastapi import APIRouter, Request
@@ -150,7 +295,8 @@ def _pending_router():
 
 def build_app(local: bool = False):
     """The add-in's ASGI app: xlwings Server's FastAPI app (inside xlwings Server's CORS and, when
-    enabled, Socket.IO wrappers, as `xlwings-server` serves it) with the script guard and `/sli/pending`.
+    enabled, Socket.IO wrappers, as `xlwings-server` serves it) with the script guard and `/sli/pending`,
+    all behind `PathGuard`.
 
     xlwings Server is configured once per process, when first imported; later calls return the same app
     (with sign-in switched off for `local`).
@@ -176,8 +322,9 @@ def build_app(local: bool = False):
         prefix = f"{settings.app_path}/xlwings/custom-scripts-call/"
         app.router.routes.insert(0, ScriptsOnly(prefix, xlwings_router.custom_scripts))
         app.include_router(_pending_router())
+        app.state.sli_guarded = PathGuard(xlwings_main.main_app, static_mounts(app))
         app.state.sli_configured = True
-    return xlwings_main.main_app
+    return app.state.sli_guarded
 
 
 # --- serving ---------------------------------------------------------------------------------------
@@ -221,13 +368,17 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) 
 
 
 def serve_local_in_background(port: int = DEFAULT_PORT):
-    """The local trial server (127.0.0.1, no sign-in) in a daemon thread, for `sli run`; returns the
-    uvicorn server (its `.started` turns true once it listens; `.should_exit = True` stops it)."""
+    """The local trial server (127.0.0.1, no sign-in) in a daemon thread, for `sli run`: over HTTPS when
+    a certificate is found (excel/certs, as for `sli addin`), since Excel loads add-ins over HTTPS only.
+    Returns the uvicorn server (`.started` turns true once it listens, `.config.is_ssl` says whether it
+    is HTTPS, `.should_exit = True` stops it)."""
     import threading
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(build_app(local=True), host=LOCAL_HOST, port=port, log_level="warning"))
+    certfile, keyfile = _tls_files()
+    server = uvicorn.Server(uvicorn.Config(build_app(local=True), host=LOCAL_HOST, port=port, log_level="warning",
+                                           ssl_certfile=certfile, ssl_keyfile=keyfile))
     threading.Thread(target=server.run, name="sli-addin", daemon=True).start()
     return server
 
