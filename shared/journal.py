@@ -9,6 +9,7 @@ already hold the update: after a crash, the Change log's Update ID column tells 
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import threading
 import uuid
@@ -80,6 +81,8 @@ class JournalUnavailable(Exception):
 
 def _unavailable(path: Path, exc: BaseException) -> JournalUnavailable:
     text = str(exc).lower()
+    if _disk_full(path):
+        text = "full"
     if "locked" in text or "busy" in text:
         why = "it is locked by another program"
         todo = "Try again in a minute."
@@ -97,6 +100,14 @@ def _unavailable(path: Path, exc: BaseException) -> JournalUnavailable:
         todo = "Try again; if it keeps happening, tell an officer."
     return JournalUnavailable(f"Nothing was recorded: the update journal {path.name} cannot be used because {why}. "
                               f"{todo}")
+
+
+def _disk_full(path: Path) -> bool:
+    """SQLite reports a full disk as "database or disk is full" or as a plain "disk I/O error"."""
+    try:
+        return shutil.disk_usage(path.parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 #: Journal files whose schema this process has already created (once per process, not per call).
