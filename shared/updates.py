@@ -415,7 +415,7 @@ def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime,
     log_rows = [[stamp, entry.ref, c, _log_text(old), _log_text(new), entry.by, entry.via, entry.id]
                 for c, (old, new) in changed.items()]
     message = f"{entry.ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
-    detail = {"message": message, "was_held": held,
+    detail = {"message": message, "was_held": held, "written_at": stamp.isoformat(),
               "changes": {c: [cell_text(old), cell_text(new)] for c, (old, new) in changed.items()}}
     return Plan(entry, j.APPLIED, message, detail, edits, log_rows, changed, findings=findings)
 
