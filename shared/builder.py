@@ -39,11 +39,12 @@ STATUS_FILLS = {
 #: Defined names the drop-downs use; the dynamic ones grow as officers add to sheet Lists.
 STATUS_NAME, LEAD_ORG_NAME, PRIORITY_NAME, ROLE_NAME = "StatusList", "LeadOrgList", "PriorityList", "RoleList"
 
-#: Column widths (characters), chosen for both screen and paper: the eleven columns total about 180
-#: characters, so one A4 landscape page wide prints them at about 80% (9 pt text).
+#: Column widths (characters), chosen for both screen and paper: the eleven columns total 173
+#: characters, so one A4 landscape page wide still prints 11 pt text at about 8 pt (measured in
+#: LibreOffice's PDF, 4 pages for Appendix 1); wider columns make the printed text smaller.
 _WIDTHS = {
-    s.REF: 6, s.RECOMMENDATION: 36, s.PRIORITY: 14, s.LEAD_ORG: 16, s.LEAD_OFFICER: 15, s.STATUS: 11,
-    s.SUMMARY: 34, s.NEXT_STEPS: 28, s.DUE: 12, s.LAST_UPDATED: 12, s.UPDATED_BY: 13,
+    s.REF: 5, s.RECOMMENDATION: 30, s.PRIORITY: 12, s.LEAD_ORG: 14, s.LEAD_OFFICER: 13, s.STATUS: 10,
+    s.SUMMARY: 29, s.NEXT_STEPS: 25, s.DUE: 12, s.LAST_UPDATED: 12, s.UPDATED_BY: 11,
 }
 _WRAPPED = (s.RECOMMENDATION, s.SUMMARY, s.NEXT_STEPS, s.LEAD_ORG, s.LEAD_OFFICER, s.PRIORITY, s.STATUS,
             s.UPDATED_BY)

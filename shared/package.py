@@ -524,7 +524,10 @@ def _height_set_by_hand(row: etree._Element, estimate_before: float) -> bool:
     height = row.get("ht")
     if height is None or row.get("customHeight") not in ("1", "true"):
         return False
-    return abs(float(height) - estimate_before) > 0.01
+    try:
+        return abs(float(height) - estimate_before) > 0.01
+    except ValueError:
+        return True  # not a height this module understands: leave it as it is
 
 
 def _set_height(row: etree._Element, height: float) -> None:
