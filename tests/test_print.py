@@ -110,22 +110,18 @@ def printed(tmp_path_factory) -> dict[str, tuple[Path, list[Page]]]:
     soffice = _tool("soffice")
     _tool("pdftotext")
     folder = tmp_path_factory.mktemp("print")
-    committed = folder / "committed" / "Appendix1.xlsx"
-    updated = folder / "updated" / "Appendix1.xlsx"
-    for copy in (committed, updated):
+    books = {name: folder / name / f"{name}.xlsx" for name in ("committed", "updated")}
+    for copy in books.values():
         copy.parent.mkdir()
         shutil.copy2(builder_workbook(), copy)
-    result = submit_update(Store.for_workbook(updated), "L7", {s.NEXT_STEPS: LONG_NEXT_STEP, s.DUE: "31/03/2027"},
-                           by="Anita Patel", via=s.VIA_CLI)
+    result = submit_update(Store.for_workbook(books["updated"]), "L7",
+                           {s.NEXT_STEPS: LONG_NEXT_STEP, s.DUE: "31/03/2027"}, by="Anita Patel", via=s.VIA_CLI)
     assert result.state == "applied", result.message
-    out = {}
-    for name, book in (("committed", committed), ("updated", updated)):
-        command = [soffice, f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
-                   "--outdir", str(book.parent), str(book)]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=180)
-        assert done.returncode == 0, done.stderr
-        out[name] = (book, _pdf_pages(book.with_suffix(".pdf")))
-    return out
+    command = [soffice, f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
+               "--outdir", str(folder / "pdf"), *map(str, books.values())]  # one start of LibreOffice for both
+    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    return {name: (book, _pdf_pages(folder / "pdf" / f"{name}.pdf")) for name, book in books.items()}
 
 
 def builder_workbook() -> Path:
