@@ -3,6 +3,9 @@
 The file is made pleasant to edit in Excel with no add-in: drop-downs that point at defined
 names (Excel stores a drop-down whose list sits straight on another sheet in an extension that
 openpyxl would drop), status colours by conditional formatting, a frozen header, widths, wrapping.
+It also prints like a board paper: A4 landscape, every column on one page wide, the header row on
+every page, rows tall enough for their wrapped text (LibreOffice does not grow them), and a footer
+with the sheet, page N of M and the date.
 """
 
 from __future__ import annotations
@@ -12,9 +15,11 @@ from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.formatting.rule import FormulaRule
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from shared import sample_content as content
 from shared import schema as s
@@ -34,11 +39,17 @@ STATUS_FILLS = {
 #: Defined names the drop-downs use; the dynamic ones grow as officers add to sheet Lists.
 STATUS_NAME, LEAD_ORG_NAME, PRIORITY_NAME, ROLE_NAME = "StatusList", "LeadOrgList", "PriorityList", "RoleList"
 
+#: Column widths (characters), chosen for both screen and paper: the eleven columns total 173
+#: characters, so one A4 landscape page wide still prints 11 pt text at about 8 pt (measured in
+#: LibreOffice's PDF, 4 pages for Appendix 1); wider columns make the printed text smaller.
 _WIDTHS = {
-    s.REF: 7, s.RECOMMENDATION: 60, s.PRIORITY: 22, s.LEAD_ORG: 30, s.LEAD_OFFICER: 28, s.STATUS: 13,
-    s.SUMMARY: 55, s.NEXT_STEPS: 50, s.DUE: 13, s.LAST_UPDATED: 13, s.UPDATED_BY: 18,
+    s.REF: 5, s.RECOMMENDATION: 30, s.PRIORITY: 12, s.LEAD_ORG: 14, s.LEAD_OFFICER: 13, s.STATUS: 10,
+    s.SUMMARY: 29, s.NEXT_STEPS: 25, s.DUE: 12, s.LAST_UPDATED: 12, s.UPDATED_BY: 11,
 }
-_WRAPPED = (s.RECOMMENDATION, s.SUMMARY, s.NEXT_STEPS, s.LEAD_ORG, s.LEAD_OFFICER, s.PRIORITY)
+_WRAPPED = (s.RECOMMENDATION, s.SUMMARY, s.NEXT_STEPS, s.LEAD_ORG, s.LEAD_OFFICER, s.PRIORITY, s.STATUS,
+            s.UPDATED_BY)
+_THIN = Side(style="thin", color="BFBFBF")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", start_color="1F4E78")
 _HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -55,14 +66,37 @@ def _header(ws, row: int, names: tuple[str, ...]) -> None:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
+        cell.border = _GRID
+
+
+def _print_setup(ws, title_rows: str) -> None:
+    """A4 landscape, all columns on one page wide (as many pages down as needed), the header row
+    repeated on every page, narrow margins, and a footer naming the sheet, the page and the date."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.5, bottom=0.6, header=0.3, footer=0.3)
+    ws.print_title_rows = title_rows
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.center.text = "Page &P of &N"
+    ws.oddFooter.right.text = "&D"
+    for part in (ws.oddFooter.left, ws.oddFooter.center, ws.oddFooter.right):
+        part.size = 9
 
 
 def _main_sheet(ws) -> None:
     ws.title = s.MAIN_SHEET
+    last_letter = s.column_letter(len(s.MAIN_COLUMNS) - 1)
     ws["A1"] = TITLE
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = content.ILLUSTRATIVE_NOTE
     ws["A2"].font = Font(italic=True, color="7F7F7F")
+    # Title and note span the table and wrap inside it, so neither runs off the printed page.
+    for row in (1, 2):
+        ws.merge_cells(f"A{row}:{last_letter}{row}")
+        ws[f"A{row}"].alignment = Alignment(wrap_text=True, vertical="top")
     _header(ws, HEADER_ROW, s.MAIN_COLUMNS)
     keys = {s.REF: "ref", s.RECOMMENDATION: "recommendation", s.PRIORITY: "framework_priority",
             s.LEAD_ORG: "lead_organisation", s.LEAD_OFFICER: "lead_officer", s.STATUS: "status",
@@ -74,6 +108,7 @@ def _main_sheet(ws) -> None:
             value = item.get(keys[column])
             cell = ws.cell(row=row, column=col, value=value if value != "" else None)
             cell.alignment = Alignment(wrap_text=column in _WRAPPED, vertical="top")
+            cell.border = _GRID
             if column in s.DATE_COLUMNS:
                 cell.number_format = DATE_FORMAT
     for column, width in _WIDTHS.items():
@@ -82,6 +117,7 @@ def _main_sheet(ws) -> None:
     for column in (s.DUE, s.LAST_UPDATED):
         ws.column_dimensions[_letter(column)].number_format = DATE_FORMAT
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
+    _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
     first, last = HEADER_ROW + 1, LAST_EDIT_ROW
 
     status_range = f"{_letter(s.STATUS)}{first}:{_letter(s.STATUS)}{last}"
@@ -118,7 +154,10 @@ def _lists_sheet(wb: Workbook) -> None:
         ws.column_dimensions[s.column_letter(col - 1)].width = 45
     ws["E1"] = "Officers may add to or rename these lists (CCGs have since become ICBs); the drop-downs follow."
     ws["E1"].font = Font(italic=True, color="7F7F7F")
+    ws["E1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.column_dimensions["E"].width = 45
     ws.freeze_panes = "A2"
+    _print_setup(ws, "1:1")
     quoted = f"'{s.LISTS_SHEET}'" if " " in s.LISTS_SHEET else s.LISTS_SHEET
     names = {
         STATUS_NAME: f"{quoted}!$A$2:$A${1 + len(s.STATUSES)}",
@@ -140,6 +179,7 @@ def _leads_sheet(wb: Workbook) -> None:
     for letter, width in zip("ABCD", (45, 24, 16, 10), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
+    _print_setup(ws, "1:1")
     org = DataValidation(type="list", formula1=LEAD_ORG_NAME, allow_blank=True)
     org.add("A2:A500")
     role = DataValidation(type="list", formula1='"lead,officer"', allow_blank=False)
@@ -153,9 +193,13 @@ def _log_sheet(wb: Workbook) -> None:
     _header(ws, 1, s.LOG_COLUMNS)
     for letter, width in zip("ABCDEFGH", (20, 7, 18, 40, 40, 20, 8, 38), strict=True):
         ws.column_dimensions[letter].width = width
-    # Appended rows take their style from the column: the When column shows date and time.
+    # Appended rows take their style from the column: the When column shows date and time, and old and
+    # new values wrap (the write path gives each new row the height its text needs), so they print whole.
+    for letter in "ABCDEFGH":
+        ws.column_dimensions[letter].alignment = Alignment(wrap_text=letter in "DE", vertical="top")
     ws.column_dimensions["A"].number_format = DATETIME_FORMAT
     ws.freeze_panes = "A2"
+    _print_setup(ws, "1:1")
 
 
 def build_workbook(path: Path) -> Path:
@@ -174,15 +218,21 @@ def build_workbook(path: Path) -> Path:
     wb.properties.created = _FIXED_TIME
     wb.properties.modified = _FIXED_TIME
     wb.save(path)
-    _add_quote_prefix_styles(path)
+    _finish(path)
     return path
 
 
-def _add_quote_prefix_styles(path: Path) -> None:
-    """Give every cell style a twin with Excel's quote prefix now, so that writing text Excel would
-    convert (`=…`, `-…`, `12/3`) later changes only the sheet, never the styles part."""
+def _finish(path: Path) -> None:
+    """Two things openpyxl cannot do, done with the write path's own code so the two always agree.
+
+    Every cell style gets a twin with Excel's quote prefix now, so that writing text Excel would convert
+    (`=…`, `-…`, `12/3`) later changes only the sheet, never the styles part. Every row gets the height
+    its wrapped text needs (the estimate a later write recognises as not set by hand).
+    """
     package = Package(path)
     for style in range(package.cell_style_count()):
         package.quoted_style(style)
+    for sheet in (s.MAIN_SHEET, s.LISTS_SHEET, s.LEADS_SHEET, s.LOG_SHEET):
+        package.fit_row_heights(sheet)
     save_atomically(package, path, None, 0)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import io
+import math
 import os
 import re
 import zipfile
@@ -34,6 +35,15 @@ _PARSER = etree.XMLParser(huge_tree=True, remove_blank_text=False, resolve_entit
 CellValue = str | date | datetime | int | float | None
 _ADDRESS = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _FORMULA_START = ("=", "+", "-", "@")
+
+#: Row heights. Excel gives a line of its 11 pt default font a 15 pt row, and a column's width counts
+#: digits of that font. The estimate takes every character to be as wide as a digit (most letters are
+#: narrower) and wraps word by word, so it is generous: text fits in Excel, and in LibreOffice (which
+#: never grows a row for wrapped text when it opens a file, and draws Calibri with a substitute).
+DEFAULT_FONT_SIZE = 11.0
+DEFAULT_COLUMN_WIDTH = 8.43
+DEFAULT_ROW_HEIGHT = 15.0
+_LINE_HEIGHT = 15.0 / 11.0
 
 
 class PackageError(Exception):
@@ -85,6 +95,41 @@ def excel_serial(value: date | datetime, date1904: bool = False) -> float:
     return int(serial) if serial == int(serial) else round(serial, 8)
 
 
+def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
+    """How many lines `text` takes in a wrapping cell `width` characters wide (Excel's column unit) at
+    `font_size`, wrapped word by word as Excel and LibreOffice do; a word longer than a line is broken."""
+    capacity = max(1, int(width * DEFAULT_FONT_SIZE / font_size))
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            size = len(word)
+            if (size if used == 0 else used + 1 + size) <= capacity:
+                used = size if used == 0 else used + 1 + size
+                continue
+            if used:
+                lines += 1
+            while size > capacity:
+                lines += 1
+                size -= capacity
+            used = size
+        total += lines
+    return total
+
+
+def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
+    """The row height in points that shows every cell's text: cells are (text, width in characters,
+    font size, wraps). Rounded up to 0.75 pt (one pixel at 96 dpi), the step Excel stores heights in,
+    so a height Excel saves back is still recognised as the estimate (see `Package.edit_cells`)."""
+    height = DEFAULT_ROW_HEIGHT
+    for text, width, size, wraps in cells:
+        if text == "":
+            continue
+        lines = text_lines(text, width, size) if wraps else 1
+        height = max(height, lines * size * _LINE_HEIGHT)
+    return math.ceil(round(height / 0.75, 6)) * 0.75
+
+
 class Package:
     """An opened .xlsx: its parts in order, sheets by name, and the pieces needed to edit cells."""
 
@@ -115,6 +160,7 @@ class Package:
         self.changed: dict[str, bytes] = {}
         self._styles: etree._Element | None = None
         self._quoted_styles: dict[int, int] = {}
+        self._metrics: list[tuple[float, bool]] | None = None
         self._strings: list[str] = []
         self._string_events = None
 
@@ -131,7 +177,12 @@ class Package:
         return len(list(self._style_root().find(f"{_M}cellXfs").iterchildren(f"{_M}xf")))
 
     def quoted_style(self, style: int) -> int:
-        """Index of a cell style like `style` but with quotePrefix set, added if the file lacks one."""
+        """Index of a cell style like `style` but with quotePrefix set, added if the file lacks one.
+
+        The twin is the whole original with quotePrefix added: same attributes and the same children
+        (alignment with its wrapping, protection, extensions). Two styles with equal attributes but a
+        different alignment are different styles: a long `@…` next step must keep wrapping.
+        """
         if style in self._quoted_styles:
             return self._quoted_styles[style]
         xfs = self._style_root().find(f"{_M}cellXfs")
@@ -140,18 +191,40 @@ class Package:
         if base.get("quotePrefix") in ("1", "true"):
             self._quoted_styles[style] = style
             return style
-        wanted = dict(base.attrib, quotePrefix="1")
-        for index, entry in enumerate(entries):
-            if dict(entry.attrib) == wanted and len(entry) == len(base):
-                self._quoted_styles[style] = index
-                return index
         twin = copy.deepcopy(base)
         twin.set("quotePrefix", "1")
+        wanted = _xf_signature(twin)
+        for index, entry in enumerate(entries):
+            if _xf_signature(entry) == wanted:
+                self._quoted_styles[style] = index
+                return index
         xfs.append(twin)
         xfs.set("count", str(len(entries) + 1))
         self.changed["xl/styles.xml"] = _serialise(self._styles)
+        self._metrics = None
         self._quoted_styles[style] = len(entries)
         return len(entries)
+
+    def _style_metrics(self) -> list[tuple[float, bool]]:
+        """(font size in points, wraps text) of each cell style, for estimating row heights."""
+        if self._metrics is None:
+            root = self._style_root()
+            sizes = []
+            fonts = root.find(f"{_M}fonts")
+            for font in (fonts.iterchildren(f"{_M}font") if fonts is not None else ()):
+                size = font.find(f"{_M}sz")
+                try:
+                    sizes.append(float(size.get("val")) if size is not None else DEFAULT_FONT_SIZE)
+                except (TypeError, ValueError):
+                    sizes.append(DEFAULT_FONT_SIZE)
+            self._metrics = []
+            for xf in root.find(f"{_M}cellXfs").iterchildren(f"{_M}xf"):
+                font_id = int(xf.get("fontId", "0"))
+                size = sizes[font_id] if font_id < len(sizes) else DEFAULT_FONT_SIZE
+                alignment = xf.find(f"{_M}alignment")
+                wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
+                self._metrics.append((size, wraps))
+        return self._metrics
 
     # --- cell XML -----------------------------------------------------------------------------
 
@@ -180,7 +253,13 @@ class Package:
         etree.SubElement(cell, f"{_M}v").text = repr(number) if isinstance(number, float) else str(number)
 
     def edit_cells(self, sheet_name: str, edits: Mapping[str, CellValue]) -> None:
-        """Set the given cells of one sheet; every other element of the sheet stays as it is."""
+        """Set the given cells of one sheet; every other element of the sheet stays as it is.
+
+        A row whose text changes gets the height its new text needs (LibreOffice never grows a row for
+        wrapped text, and a printed Appendix 1 must show every word), unless an officer set the height
+        by hand: Excel marks a dragged row `customHeight`, and a custom height that is not what
+        `row_height` gives for the row's old text is theirs and stays.
+        """
         part = self._sheet_part(sheet_name)
         root = etree.fromstring(self._current(part), _PARSER)
         data = root.find(f"{_M}sheetData")
@@ -188,11 +267,15 @@ class Package:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
         column_styles = _column_styles(root)
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{_M}row") if row.get("r")}
+        layout = _Layout(root)
+        heights_before: dict[int, float] = {}
         for address, value in edits.items():
             column, row_number = split_address(address)
             row = rows.get(row_number)
             if row is None:
                 raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
+            if row_number not in heights_before:
+                heights_before[row_number] = self._estimate_height(row, layout)
             cell = _find_or_insert_cell(row, address, column)
             if cell.find(f"{_M}f") is not None:
                 raise PackageError(f"Cell {address} on '{sheet_name}' holds a formula; an officer "
@@ -200,21 +283,64 @@ class Package:
             if cell.get("s") is None and column in column_styles:
                 cell.set("s", column_styles[column])
             self._fill_cell(cell, value)
+        for row_number, before in heights_before.items():
+            row = rows[row_number]
+            if _height_set_by_hand(row, before):
+                continue
+            after = self._estimate_height(row, layout)
+            if row.get("ht") is None and after <= layout.default_height:
+                continue
+            _set_height(row, after)
         self.changed[part] = _serialise(root)
+
+    def fit_row_heights(self, sheet_name: str, first_row: int = 1) -> None:
+        """Give every row of a sheet from `first_row` on the height its text needs (the builder's
+        heights, so that the file prints with every word in LibreOffice as in Excel)."""
+        part = self._sheet_part(sheet_name)
+        root = etree.fromstring(self._current(part), _PARSER)
+        data = root.find(f"{_M}sheetData")
+        if data is None:
+            return
+        layout = _Layout(root)
+        for row in data.iterchildren(f"{_M}row"):
+            if int(row.get("r", "0")) >= first_row:
+                _set_height(row, self._estimate_height(row, layout))
+        self.changed[part] = _serialise(root)
+
+    def _estimate_height(self, row: etree._Element, layout: _Layout) -> float:
+        """`row_height` of a row as it stands: its cells' text, column widths and styles."""
+        metrics = self._style_metrics()
+        row_number = int(row.get("r", "0"))
+        cells = []
+        for cell in row.iterchildren(f"{_M}c"):
+            ref = cell.get("r")
+            if not ref:
+                continue
+            column = split_address(ref)[0]
+            width = layout.width_at(row_number, column)
+            if width is None:
+                continue
+            style = int(cell.get("s", "0"))
+            size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
+            cells.append((self._cell_text(cell), width, size, wraps))
+        return row_height(cells)
 
     def append_rows(self, sheet_name: str, rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.
 
         Each row maps 1-based column numbers to values (found from the sheet's header, since officers
         insert and move columns). Works on the bytes (the log sheet may hold tens of thousands of rows):
-        the new rows go in before `</sheetData>` and the `<dimension>` grows to include them.
+        the new rows go in before `</sheetData>` and the `<dimension>` grows to include them. A row
+        whose text wraps (the column's style) gets the height it needs, so the log prints whole.
         """
         part = self._sheet_part(sheet_name)
         data = self._current(part)
         head = data[:4000]
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
-        column_styles = _column_styles(etree.fromstring(_head_without_data(data), _PARSER))
+        head = etree.fromstring(_head_without_data(data), _PARSER)
+        column_styles = _column_styles(head)
+        layout = _Layout(head)
         close = data.rfind(b"</sheetData>")
         if close == -1:
             empty = re.search(rb"<sheetData\s*/>", data)
@@ -242,6 +368,9 @@ class Package:
                 if index in column_styles:
                     cell.set("s", column_styles[index])
                 self._fill_cell(cell, value)
+            height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
+            if height > layout.default_height:
+                _set_height(row, height)
             xml_rows.append(etree.tostring(row).replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
         data = data[:close] + b"".join(xml_rows) + data[close:]
         data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
@@ -341,6 +470,79 @@ def _head_without_data(data: bytes) -> bytes:
         end_tag = re.search(rb"<sheetData\s*/>", data)
         return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
     return data[:start] + data[end + len(b"</sheetData>"):]
+
+
+class _Layout:
+    """What a row's height depends on besides its cells: column widths and merged cells."""
+
+    def __init__(self, root: etree._Element):
+        self.widths: dict[int, float] = {}
+        format_pr = root.find(f"{_M}sheetFormatPr")
+        self.default_width = DEFAULT_COLUMN_WIDTH
+        self.default_height = DEFAULT_ROW_HEIGHT
+        if format_pr is not None:
+            if format_pr.get("defaultColWidth"):
+                self.default_width = float(format_pr.get("defaultColWidth"))
+            if format_pr.get("defaultRowHeight"):
+                self.default_height = float(format_pr.get("defaultRowHeight"))
+        cols = root.find(f"{_M}cols")
+        for col in (cols.iterchildren(f"{_M}col") if cols is not None else ()):
+            if col.get("width") is None:
+                continue
+            low, high = int(col.get("min")), min(int(col.get("max")), 16384)
+            if high - low > 1000:
+                continue  # a style for the rest of the sheet, not a width that matters here
+            for number in range(low, high + 1):
+                self.widths[number] = 0.0 if col.get("hidden") in ("1", "true") else float(col.get("width"))
+        #: (row, column) of a merged range's first cell -> the range's width; other merged cells -> None.
+        self.merged: dict[tuple[int, int], float | None] = {}
+        merges = root.find(f"{_M}mergeCells")
+        for merge in (merges.iterchildren(f"{_M}mergeCell") if merges is not None else ()):
+            first, _, last = (merge.get("ref") or "").partition(":")
+            if not last:
+                continue
+            (c1, r1), (c2, r2) = split_address(first), split_address(last)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    self.merged[(r, c)] = None
+            if r1 == r2:  # text in a range over several rows is spread over them: not estimated
+                self.merged[(r1, c1)] = sum(self.column_width(c) for c in range(c1, c2 + 1))
+
+    def column_width(self, column: int) -> float:
+        return self.widths.get(column, self.default_width)
+
+    def width_at(self, row: int, column: int) -> float | None:
+        """Width the text of a cell has, or None when the cell is hidden inside a merged range."""
+        if (row, column) in self.merged:
+            return self.merged[(row, column)]
+        return self.column_width(column)
+
+
+def _height_set_by_hand(row: etree._Element, estimate_before: float) -> bool:
+    """Excel marks a row an officer sized `customHeight`; the builder's and this module's heights are
+    custom too only when a reader such as openpyxl rewrote them, and then equal the estimate."""
+    height = row.get("ht")
+    if height is None or row.get("customHeight") not in ("1", "true"):
+        return False
+    try:
+        return abs(float(height) - estimate_before) > 0.01
+    except ValueError:
+        return True  # not a height this module understands: leave it as it is
+
+
+def _set_height(row: etree._Element, height: float) -> None:
+    """A height that fits the text, not marked custom, so Excel still fits the row when it is edited there."""
+    row.set("ht", f"{height:g}")
+    row.attrib.pop("customHeight", None)
+
+
+def _xf_signature(xf: etree._Element) -> tuple:
+    """A cell style's whole content (attributes and children, canonically), to find an exact twin."""
+    attributes = dict(xf.attrib)
+    if attributes.get("quotePrefix") == "true":
+        attributes["quotePrefix"] = "1"
+    children = tuple(etree.tostring(child, method="c14n", with_tail=False) for child in xf)
+    return tuple(sorted(attributes.items())), children
 
 
 def _column_styles(root: etree._Element) -> dict[int, str]:
