@@ -308,6 +308,7 @@ def test_validate_colours_exactly_the_cells_the_rules_name_and_lists_them(open_p
     summary = pane.page.locator("#sli-summary").inner_text()
     assert summary.startswith(f"{errors} errors and {len(expected) - errors} warnings in Appendix 1.")
     # Sheet Validation was added and lists each finding; xlwings' alert dialog says the same.
+    assert pane.excel("OfficeStandIn.sheetNames()") == [MAIN, "Lists", "Leads", LOG, VALIDATION]
     validation = after[VALIDATION]
     assert [validation[f"A{n}"]["value"] for n in range(2, len(expected) + 2)] == [c for c, _, _ in expected]
     assert validation["C2"].get("quotePrefix") and validation["C2"]["value"].startswith("'Amber' is not a status.")
@@ -417,3 +418,10 @@ def test_sli_check_in_a_cell_says_what_the_rules_say(open_pane, workbook):
     check_capture("custom_functions_call_check", amber, normalise=lambda body: {**body, "session_id": "recorded"})
     assert pane.excel("OfficeStandIn.unknown") == []
     assert pane.errors == []
+    # The control: a part of the Excel API the stand-in lacks is noticed, read or set.
+    pane.excel("""Excel.run(async (context) => {
+        const range = context.workbook.worksheets.getItem("Appendix 1").getRange("A1");
+        range.hyperlink = {address: "https://example.org"};
+        return range.format.font;
+    })""")
+    assert pane.excel("OfficeStandIn.unknown") == ["Range.hyperlink=", "RangeFormat.font"]

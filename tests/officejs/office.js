@@ -19,7 +19,7 @@
 //   CustomFunctions.associate, with cells holding =SLI.CHECK(...) computed by calling the associated
 //   function, as Excel does.
 // Everything is evaluated at once (load() and sync() only keep the call shapes); a property or method
-// the client uses that this file does not implement is recorded in OfficeStandIn.unknown, which the tests
+// the client reads or sets that this file does not implement is recorded in OfficeStandIn.unknown, which the tests
 // require to stay empty, so a new xlwings client that needs more of Office.js fails loudly here.
 //
 // Excel's own behaviour copied where the add-in depends on it: text set through `values` is parsed as
@@ -165,6 +165,10 @@
         }
         return Reflect.get(object, property, receiver);
       },
+      set(object, property, value, receiver) {
+        if (typeof property === "string" && !(property in object)) unknown.add(`${label}.${property}=`);
+        return Reflect.set(object, property, value, receiver);
+      },
     });
   }
   function loadable(object, label) {
@@ -201,6 +205,9 @@
       return cell && cell[key] !== undefined && cell[key] !== null ? cell[key] : empty;
     }));
     const write = (matrix, apply) => {
+      // A single value, or a 1x1 array, applies to every cell (xlwings' setNumberFormat sends [[format]]
+      // for a whole column of Change log rows; office-js-docs-reference#578, office-js-docs-pr#5400).
+      // Any other array must match the range, else Excel's InvalidArgument.
       const grid = cells();
       const broadcast = !Array.isArray(matrix) || (matrix.length === 1 && matrix[0].length === 1);
       if (!broadcast && (matrix.length !== area.rows || matrix.some((row) => row.length !== area.cols))) {
