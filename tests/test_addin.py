@@ -320,8 +320,10 @@ def test_scripts_meta_lists_the_two_scripts_with_their_sheets(http):
 # --- custom functions, task pane, manifest --------------------------------------------------------
 
 def _function_call(http, name: str, *args) -> object:
-    """A call as the real client makes it (a captured body), with this function's name and arguments."""
-    body = {**captured("custom_functions_call_check"), "func_name": name, "args": [[[a]] for a in args]}
+    """A call as the real client makes it (a captured body; the server writes its own xlwings version into
+    the client's JavaScript), with this function's name and arguments."""
+    body = {**captured("custom_functions_call_check"), "func_name": name, "args": [[[a]] for a in args],
+            "version": xlwings.__version__}
     response = http.post("/xlwings/custom-functions-call", json=body)
     assert response.status_code == 200, response.text
     return response.json()["result"]
