@@ -324,9 +324,16 @@ def test_validate_colours_exactly_the_cells_the_rules_name_and_lists_them(open_p
         assert pane.excel("OfficeStandIn.selection()") == {"sheet": MAIN, "address": cell}
 
     assert pane.pending_count() == "2"  # validating applies nothing
+
+    # The ribbon's Validate button (static/js/ribbon.js) runs the same script on the same sheets: same colours.
+    assert pane.excel("OfficeStandIn.ribbon('sli-validate')") is True
+    again = pane.snapshot()
+    assert {a: c.get("fill") for a, c in again[MAIN].items()} == fills
+    ribbon_call = pane.posted_to("/xlwings/custom-scripts-call/validate_appendix1")[-1]
+    assert [sheet["values"] == [[]] for sheet in ribbon_call["sheets"]] == [False, False, False, True, False]
     assert pane.excel("OfficeStandIn.unknown") == []
     assert pane.errors == []
-    [posted] = pane.posted_to("/xlwings/custom-scripts-call/validate_appendix1")
+    posted, _ = pane.posted_to("/xlwings/custom-scripts-call/validate_appendix1")
     assert [sheet["name"] for sheet in posted["sheets"]] == [MAIN, "Lists", "Leads", LOG]
     assert posted["sheets"][3]["values"] == [[]]  # the script's exclude="Change log" reached the client
     # The Python imitation the fast tests use sends exactly what the real client sent.

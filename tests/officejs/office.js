@@ -9,7 +9,7 @@
 //
 // What is implemented is what xlwings' client calls (listed by reading its static/js folder):
 //   Office.onReady, Office.context.requirements.isSetSupported, Office.context.ui.displayDialogAsync
-//   (xlwings' alerts), Office.context.platform/diagnostics, Office.actions.associate (ribbon);
+//   (xlwings' alerts), Office.context.platform/diagnostics, Office.actions.associate (the ribbon's Validate);
 //   Excel.run, new Excel.RequestContext, context.sync, context.workbook (name, worksheets, names,
 //   application.calculationMode, getSelectedRange), worksheets (items, getItem, getItemOrNullObject,
 //   getActiveWorksheet, add), worksheet (name, position, visibility, showGridlines, getRange,
@@ -42,6 +42,7 @@
   const unknown = new Set();
   const functions = new Map();
   const calculations = new Set();
+  const ribbonActions = new Map();
 
   // --- addresses --------------------------------------------------------------------------------
   function columnLetter(index) {
@@ -462,7 +463,11 @@
         messageParent() {},
       },
     }, "Office.context"),
-    actions: { associate() {} },
+    actions: {
+      associate(id, action) {
+        ribbonActions.set(id, action);
+      },
+    },
     addin: { showAsTaskpane: async () => {}, hide: async () => {} },
   }, "Office");
 
@@ -497,6 +502,14 @@
     functions: () => [...functions.keys()].sort(),
     selection: () => ({ ...state.selection }),
     sheetNames: () => state.sheets.map((sheet) => sheet.name),
+    async ribbon(id) {
+      // Press a ribbon button (manifest.xml's ExecuteFunction): resolves when the action calls completed().
+      const action = ribbonActions.get(id);
+      if (!action) throw new Error(`No ribbon action ${id}`);
+      return await new Promise((resolve) => {
+        action({ source: { id }, completed: () => resolve(true) });
+      });
+    },
     async calculated() {
       while (calculations.size) await Promise.all([...calculations]);
     },
