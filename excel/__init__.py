@@ -6,5 +6,4 @@
     custom_functions/    =SLI.CHECK(status, next_steps, due) and =SLI.PENDING()
     macros.py            the classic desktop RunPython macro (same validation function)
     templates/, static/  the task pane, the manifest's ribbon, their JavaScript and CSS
-    officejs_payload.py  a stand-in for the Office.js client (tests, trying it out without Excel)
 """

@@ -1,7 +1,10 @@
 """The Excel add-in on Linux, with no Excel: the real scripts through xlwings' remote engine
 (`xlwings.Book(json=...)` with the payload the Office.js client sends) and through xlwings Server's
-HTTP endpoints (FastAPI's TestClient). `excel.officejs_payload.OfficeJsStandIn` plays Excel's part:
-it builds the payload from a copy of the committed workbook and applies the actions that come back.
+HTTP endpoints (FastAPI's TestClient). `tests/officejs_payload.OfficeJsStandIn`, a Python imitation of
+xlwings' Office.js client, plays Excel's part: it builds the payload from a copy of the committed workbook
+and applies the actions that come back. Requests the real client posted from Chromium
+(tests/test_taskpane_browser.py, kept in tests/officejs/captured/) are sent here too, and the imitation's
+payload is held to their shape.
 
 xlwings Server reads its settings when first imported, so `build_app` (which sets the `XLWINGS_*`
 environment first) runs here at import time. Only `XLWINGS_*` variables are left set for the rest of
@@ -10,9 +13,12 @@ the test session; the workbook each test serves is set with monkeypatch (`SLI_WO
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import warnings
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -33,11 +39,11 @@ import xlwings.server  # noqa: E402
 with warnings.catch_warnings():  # starlette's notice that its TestClient will move from httpx to httpx2
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+from officejs_payload import OfficeJsStandIn, get_cell, json_shape, payload_from_workbook, set_cell  # noqa: E402
 from xlwings_server.config import settings  # noqa: E402
 from xlwings_server.routers import xlwings as xlwings_router  # noqa: E402
 
 from excel import appendix_scripts, macros  # noqa: E402
-from excel.officejs_payload import OfficeJsStandIn, get_cell, set_cell  # noqa: E402
 from shared import journal as j  # noqa: E402
 from shared import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
@@ -47,6 +53,14 @@ MAIN, LOG, VALIDATION = s.MAIN_SHEET, s.LOG_SHEET, appendix_scripts.VALIDATION_S
 RED, AMBER = appendix_scripts.FILLS["error"], appendix_scripts.FILLS["warning"]
 #: Before every due date in the committed workbook, so it has no overdue warnings.
 EARLY = date(2026, 1, 15)
+#: Requests xlwings' JavaScript client posted from Chromium (refreshed by tests/test_taskpane_browser.py).
+CAPTURED = Path(__file__).resolve().parent / "officejs" / "captured"
+
+
+def captured(name: str) -> dict:
+    return json.loads((CAPTURED / f"{name}.json").read_text(encoding="utf-8"))
+
+
 # Cells of the committed workbook (header on row 3): L2 on row 5 is At risk, L5 on row 8 At risk,
 # L6 on row 9 On track, L7 on row 10 Off track; Status F, Summary G, Next steps H, Next step due I.
 
@@ -306,9 +320,10 @@ def test_scripts_meta_lists_the_two_scripts_with_their_sheets(http):
 # --- custom functions, task pane, manifest --------------------------------------------------------
 
 def _function_call(http, name: str, *args) -> object:
-    body = {"client": "Office.js", "func_name": name, "args": [[[a]] for a in args],
-            "caller_address": "[Appendix1.xlsx]Appendix 1!M7", "culture_info_name": "en-GB",
-            "date_format": "dd/mm/yyyy", "version": xlwings.__version__, "runtime": "1.4"}
+    """A call as the real client makes it (a captured body; the server writes its own xlwings version into
+    the client's JavaScript), with this function's name and arguments."""
+    body = {**captured("custom_functions_call_check"), "func_name": name, "args": [[[a]] for a in args],
+            "version": xlwings.__version__}
     response = http.post("/xlwings/custom-functions-call", json=body)
     assert response.status_code == 200, response.text
     return response.json()["result"]
@@ -356,6 +371,45 @@ def test_task_pane_and_manifest(http):
     assert 'associate("sli-validate"' in http.get("/static/js/ribbon.js").text
     names = {f["name"] for f in http.get("/xlwings/custom-functions-meta").json()["functions"]}
     assert names == {"CHECK", "PENDING"}
+
+
+# --- requests the real client posted (tests/officejs/captured) ------------------------------------
+
+def test_a_validate_request_the_real_client_posted_is_processed(http):
+    """Posted by xlwings' JavaScript in Chromium for the committed workbook with mistakes typed in
+    (F5 'Amber', H8 empty, I9 overdue, G10 '=HYPERLINK(...)', H10 '+44 ...'), with Change log excluded."""
+    in_excel = OfficeJsStandIn(captured("validate_appendix1"))
+    assert in_excel.payload["sheets"][3]["name"] == LOG and in_excel.payload["sheets"][3]["values"] == [[]]
+
+    actions = call_script(http, in_excel, "validate_appendix1")
+
+    assert {(4, 5): RED, (7, 7): RED, (8, 8): AMBER, (9, 6): RED, (9, 7): AMBER}.items() <= \
+        colour_actions(actions).items()
+    assert {("F5", "error", "status_unknown"), ("H8", "error", "next_steps_missing"), ("I9", "warning", "overdue"),
+            ("G10", "error", "formula"), ("H10", "warning", "formula_like")} <= set(validation_rows(in_excel))
+    assert in_excel.callbacks[-1][0] == "sliShowFindings"
+    assert json.loads(in_excel.callbacks[-1][1][0])["errors"] == 3
+
+
+def test_the_imitation_sends_requests_shaped_like_the_real_clients(workbook):
+    real = captured("validate_appendix1")
+    ours = payload_from_workbook(workbook, exclude=(LOG,))
+    assert json_shape(ours) == json_shape(real)
+    assert [sheet["name"] for sheet in ours["sheets"]] == [sheet["name"] for sheet in real["sheets"]]
+    # Dates as the client sends them (convertDateValues): ISO text, not serial numbers.
+    iso_date = re.compile(r"\d{4}-\d\d-\d\dT00:00:00\.000Z")
+    due = (real["sheets"][0]["values"][3][8], ours["sheets"][0]["values"][3][8])  # I4, a Next step due
+    assert all(iso_date.fullmatch(value) for value in due)
+    # Empty cells as "", as the client sends them.
+    assert "" in real["sheets"][0]["values"][0] and "" in ours["sheets"][0]["values"][0]
+
+
+def test_a_custom_function_call_the_real_client_posted_is_answered(http):
+    body = captured("custom_functions_call_check")
+    assert body["caller_address"] == "[Appendix1.xlsx]'Appendix 1'!M5" and isinstance(body["args"][2][0][0], int)
+    response = http.post("/xlwings/custom-functions-call", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["result"][0][0].startswith("'Amber' is not a status. Did you mean 'At risk'?")
 
 
 # --- `sli addin` refuses to start without sign-in ------------------------------------------------

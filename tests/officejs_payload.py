@@ -1,4 +1,8 @@
-"""A stand-in for the add-in's Office.js client, for tests and for trying the scripts without Excel.
+"""A Python imitation of the add-in's Office.js client (xlwings' JavaScript in Excel), for the fast tests.
+
+A test double: it lives in tests/, not in the product. tests/test_taskpane_browser.py runs the real client in
+Chromium; tests/test_addin.py checks this imitation against the payloads that run captured
+(tests/officejs/captured/).
 
 `payload_from_workbook` reads an .xlsx file (python-calamine) into the JSON the xlwings Office.js client
 sends with every script call: each sheet's values from A1 to the last used cell, dates as ISO strings,
@@ -226,3 +230,13 @@ class OfficeJsStandIn:
     def coloured(self, sheet: str) -> dict[str, str]:
         """Cell address -> fill colour the scripts set on `sheet`."""
         return {address: colour for (name, address), colour in self.colours.items() if name == sheet}
+
+
+def json_shape(value: object) -> object:
+    """The structure of a JSON value, not its values: every key, and each value's type ("list" for lists, whose
+    items follow the workbook). Two payloads with the same shape are read the same way by xlwings."""
+    if isinstance(value, dict):
+        return {key: json_shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return "list"
+    return "null" if value is None else type(value).__name__
