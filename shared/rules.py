@@ -65,6 +65,9 @@ _GROUP_SEPARATOR = rf"(?:{_HSPACE}{{1,3}}|{_HSPACE}?[.{_DASHES}]{_HSPACE}?)"
 #: A run of digit groups joined by separators, with a `+` in front when it is an international phone number.
 _DIGIT_CHAIN = re.compile(rf"(?<![\d+])(\+?)(\d+(?:{_GROUP_SEPARATOR}\d+)*)")
 _DIGITS = re.compile(r"\d+")
+#: Excel's escape for characters XML cannot carry: `_x0041_` in a cell's XML is shown as `A` (and readers
+#: disagree: python-calamine decodes it in inline strings, openpyxl does not), so such text is refused.
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _DOB = re.compile(
     r"\b(d\.?\s?o\.?\s?b(?![a-z])\.?|date of birth|born\s+(on\s+)?\d{1,2}[/.\-\s])", re.IGNORECASE
 )
@@ -167,6 +170,10 @@ def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]
         add(ERROR, "control_chars",
             f"{column} contains invisible control characters (often from copying out of another "
             "program). Retype the text or paste it as plain text.")
+    if escape := _EXCEL_ESCAPE.search(text):
+        add(ERROR, "excel_escape",
+            f"{column} contains '{escape.group()}', which Excel reads as the code of another character. "
+            "Write it another way, for example without the underscores.")
     hidden = _invisible(text)
     if hidden and set(hidden) == {"\u200d"} and _joins_emoji(text):
         add(ERROR, "invisible_chars",

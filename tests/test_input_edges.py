@@ -304,3 +304,18 @@ def test_invisible_character_in_the_senders_name_is_refused(workbook: Path) -> N
                            via=s.VIA_CLI)
     assert result.state == j.REJECTED and "Updated by" in result.message and "U+200B" in result.message
     assert workbook.read_bytes() == before
+
+
+# --- Excel's _xHHHH_ escapes -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["a_x0041_b", "_x000D_", "see _x005F_x0041_ here", "_x00E9_"])
+def test_text_excel_would_decode_as_another_character_is_refused(text: str) -> None:
+    [finding] = check_text(text, s.SUMMARY, "G7")
+    assert (finding.rule, finding.severity) == ("excel_escape", ERROR)
+    assert "Write it another way" in finding.message
+
+
+@pytest.mark.parametrize("text", ["file_x_name", "_x004_", "_x0041", "x0041_", "_y0041_", "_X0041_"])
+def test_underscores_that_are_not_escapes_are_fine(text: str) -> None:
+    assert check_text(text, s.SUMMARY, "G7") == []
