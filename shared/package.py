@@ -400,21 +400,26 @@ def _write_problem(path: Path, kind: str) -> str | None:
     if not stat.S_IMODE(st.st_mode) & 0o222:
         return (f"The {kind} {path} is marked read-only (its permissions let no one write to it); whoever "
                 "manages it can clear that")
-    if os.geteuid() != 0:
-        wanted = os.W_OK | (os.X_OK if kind == "folder" else 0)
+    if not _is_root():
+        wanted = os.W_OK | (os.X_OK if kind == "folder" and os.name == "posix" else 0)
         if not os.access(path, wanted, effective_ids=os.access in os.supports_effective_ids):
-            return (f"The {kind} {path} is read-only for this program (user {_user_name(os.geteuid())} may not "
+            return (f"The {kind} {path} is read-only for this program (user {_user_name()} may not "
                     "write to it); give that user write access")
     return None
 
 
-def _user_name(uid: int) -> str:
+def _is_root() -> bool:
+    """Root on a POSIX system; False on Windows, which has no user ids (nor chown)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _user_name() -> str:
     try:
         import pwd
 
-        return pwd.getpwuid(uid).pw_name
-    except (ImportError, KeyError):
-        return str(uid)
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, AttributeError, KeyError):
+        return os.environ.get("USERNAME") or str(getattr(os, "geteuid", lambda: "unknown")())
 
 
 def _keep_ownership(temporary: Path, original: os.stat_result) -> None:
@@ -425,8 +430,8 @@ def _keep_ownership(temporary: Path, original: os.stat_result) -> None:
     lock colleagues out, and a 0600 workbook would become readable by all. chown comes first because it
     clears the setuid and setgid bits that chmod then restores.
     """
-    uid = original.st_uid if os.geteuid() == 0 else -1
-    if original.st_gid != os.stat(temporary).st_gid or uid != -1:
+    uid = original.st_uid if _is_root() else -1
+    if hasattr(os, "chown") and (original.st_gid != os.stat(temporary).st_gid or uid != -1):
         try:
             os.chown(temporary, uid, original.st_gid)
         except PermissionError:
@@ -496,7 +501,7 @@ def _backup(path: Path, backup_dir: Path, keep: int) -> None:
         import shutil
 
         shutil.copy2(path, target)
-        if os.geteuid() == 0:
+        if _is_root():
             original = os.stat(path)
             os.chown(target, original.st_uid, original.st_gid)
             os.chmod(target, stat.S_IMODE(original.st_mode))

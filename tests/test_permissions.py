@@ -181,8 +181,8 @@ def nobody_folder() -> Iterator[Path]:
         shutil.rmtree(folder)
 
 
-def run_as_nobody(workbook: Path) -> tuple[str, str]:
-    """submit_update in a forked child that has dropped root for `nobody` (no supplementary groups).
+def run_as_nobody(workbook: Path, groups: tuple[int, ...] = ()) -> tuple[str, str]:
+    """submit_update in a forked child that has dropped root for `nobody` (with only `groups` besides its own).
 
     Forked rather than started afresh: the project's interpreter lives under /root, which `nobody` cannot
     reach. The child reports (state, message) through a pipe and always exits.
@@ -193,7 +193,7 @@ def run_as_nobody(workbook: Path) -> tuple[str, str]:
         code = 1
         try:
             os.close(read_end)
-            os.setgroups([])
+            os.setgroups(list(groups))
             os.setgid(65534)
             os.setuid(65534)
             result = update(workbook)
@@ -238,3 +238,16 @@ def test_a_writer_outside_the_files_group_does_not_lock_the_group_out(nobody_fol
     assert state == j.PENDING
     assert f"belongs to group {grp.getgrgid(gid).gr_name}, which this program is not a member of" in message
     assert workbook.read_bytes() == before and os.stat(workbook).st_gid == gid
+
+
+def test_a_writer_in_the_files_group_keeps_that_group(nobody_folder: Path) -> None:
+    """Not root, so the owner becomes the writer; the group and mode stay, through chown to a group it is in."""
+    gid = _shared_group()
+    workbook = nobody_folder / "Appendix1.xlsx"
+    os.chown(workbook, 0, gid)  # root's file, shared with the group, which nobody is a member of here
+    os.chmod(workbook, 0o660)
+    state, message = run_as_nobody(workbook, groups=(gid,))
+    assert state == j.APPLIED, message
+    st = os.stat(workbook)
+    assert (stat.S_IMODE(st.st_mode), st.st_gid, st.st_uid) == (0o660, gid, 65534)
+    assert next_steps(workbook) == "Agree interim cover"
