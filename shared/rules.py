@@ -63,7 +63,7 @@ _HSPACE = r"[^\S\r\n]"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 _GROUP_SEPARATOR = rf"(?:{_HSPACE}{{1,3}}|{_HSPACE}?[.{_DASHES}]{_HSPACE}?)"
 #: A run of digit groups joined by separators, with a `+` in front when it is an international phone number.
-_DIGIT_CHAIN = re.compile(rf"(?<![\d+])(\+?)(\d+(?:{_GROUP_SEPARATOR}\d+)*)")
+_DIGIT_CHAIN = re.compile(rf"(?<!\d)(\+?)(\d+(?:{_GROUP_SEPARATOR}\d+)*)")
 _DIGITS = re.compile(r"\d+")
 #: Excel's escape for characters XML cannot carry: `_x0041_` in a cell's XML is shown as `A` (and readers
 #: disagree: python-calamine decodes it in inline strings, openpyxl does not), so such text is refused.

@@ -177,7 +177,7 @@ def test_due_rules_never_raise(value: object) -> None:
     "943\u202f476\u202f5919", "943 - 476 - 5919", "943\u2013476\u20135919", "94 34 76 59 19", "9434765919",
     "943 476 5919", "943-476-5919", "94347 65919", "L7 943 476 5919", "ref 12 943.476.5919 today",
     "NHS:9434765919.", "NHS9434765919", "seen 943\t476\t5919", "9 4 3 4 7 6 5 9 1 9", "L7 94 34 76 59 19",
-    "943 476 5919 and 401 023 2137",
+    "943 476 5919 and 401 023 2137", "1+9434765919", "see ++9434765919",
 ])
 def test_nhs_numbers_in_any_grouping_are_an_error(text: str) -> None:
     [finding] = check_text(text, s.SUMMARY, "G7", "L7")
