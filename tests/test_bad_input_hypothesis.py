@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import posixpath
+import zipfile
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,6 +21,7 @@ import python_calamine
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+from lxml import etree
 
 from shared import journal as j
 from shared import schema as s
@@ -81,6 +84,22 @@ def _cell(workbook: Path, column: str) -> tuple[object, str | None, object]:
     return value, kind, (line[col] if col < len(line) else "")
 
 
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _cell_xml(workbook: Path, address: str) -> etree._Element | None:
+    """The `<c>` element of `address` on the main sheet, read from the package with zipfile and lxml."""
+    with zipfile.ZipFile(workbook) as archive:
+        book = etree.fromstring(archive.read("xl/workbook.xml"))
+        rid = next(sh.get(f"{REL}id") for sh in book.iter(f"{MAIN}sheet") if sh.get("name") == s.MAIN_SHEET)
+        rels = etree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+        target = next(r.get("Target") for r in rels if r.get("Id") == rid)
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        sheet = etree.fromstring(archive.read(part))
+    return next((c for c in sheet.iter(f"{MAIN}c") if c.get("r") == address), None)
+
+
 def _expected_day(text: str) -> date | None:
     try:
         day = parse_date(text.strip())
@@ -111,7 +130,10 @@ def submit_and_check(workbook: Path, column: str, text: str, by: str = "Helen Lo
         assert value == calamine_value == canonical_status(text) and kind == "s", (text, value)
         return result.state
     expected = text.strip()
-    assert kind != "f" and not (isinstance(value, str) and kind == "f")
+    element = _cell_xml(workbook, read_appendix(workbook).locate(REF, column))
+    if expected:  # an inline string, no formula, no shared string
+        assert element is not None and element.get("t") == "inlineStr" and element.find(f"{MAIN}f") is None
+    assert kind != "f"
     assert value == (expected or None), (text, value)
     assert calamine_value == expected, (text, calamine_value)
     if result.changes:
