@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import python_calamine
 
 from shared import schema as s
+from shared.values import NotADate
 
 
 class WorkbookError(Exception):
@@ -159,6 +160,14 @@ def _as_date(value: object) -> object:
     return value
 
 
+def _date_cell(value: object) -> object:
+    """A date column's value: a day, or NotADate where python-calamine read a date cell holding zero or a
+    negative number (a date before 1900) as a time of day, which no later step could store as JSON."""
+    if isinstance(value, time | timedelta):
+        return NotADate()
+    return _as_date(value)
+
+
 def _column_values(sheet: Sheet | None, header_name: str) -> list[str]:
     if sheet is None:
         return []
@@ -202,7 +211,7 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
         raw = sheet.grid[index]
         values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
         for column in s.DATE_COLUMNS:
-            values[column] = _as_date(values[column])
+            values[column] = _date_cell(values[column])
         if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
             values[s.DUE] = values[s.DUE].date()
         for column, value in values.items():

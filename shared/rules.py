@@ -7,12 +7,23 @@ understands without knowing the rule. An error stops an update; a warning is sho
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from shared import schema as s
-from shared.values import DateParseError, parse_date, suggest_status
+from shared.values import (
+    EARLIEST_DUE,
+    LATEST_DUE,
+    DateParseError,
+    NotADate,
+    cell_text,
+    day_text,
+    due_in_range,
+    parse_date,
+    suggest_status,
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -46,7 +57,17 @@ Locate = Callable[[str], str]
 
 #: Control characters, and what XML (so an .xlsx) cannot hold at all: surrogates, U+FFFE, U+FFFF.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-_NHS_CANDIDATE = re.compile(r"(?<![\d])(\d{3})[ \-]?(\d{3})[ \-]?(\d{4})(?![\d])")
+#: Characters that join digit groups in a written number: up to three spaces of any width (non-breaking,
+#: thin, narrow), or one dot or dash with a space either side or none. Not new lines, not slashes (dates).
+_HSPACE = r"[^\S\r\n]"
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
+_GROUP_SEPARATOR = rf"(?:{_HSPACE}{{1,3}}|{_HSPACE}?[.{_DASHES}]{_HSPACE}?)"
+#: A run of digit groups joined by separators, with a `+` in front when it is an international phone number.
+_DIGIT_CHAIN = re.compile(rf"(?<!\d)(\+?)(\d+(?:{_GROUP_SEPARATOR}\d+)*)")
+_DIGITS = re.compile(r"\d+")
+#: Excel's escape for characters XML cannot carry: `_x0041_` in a cell's XML is shown as `A` (and readers
+#: disagree: python-calamine decodes it in inline strings, openpyxl does not), so such text is refused.
+_EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
 _DOB = re.compile(
     r"\b(d\.?\s?o\.?\s?b(?![a-z])\.?|date of birth|born\s+(on\s+)?\d{1,2}[/.\-\s])", re.IGNORECASE
 )
@@ -56,6 +77,68 @@ _NOT_A_NAME = ("Friendly", "Box", "Boxes", "Loss", "Unit", "Units", "Clinic", "C
 _BABY_NAME = re.compile(
     r"\b[Bb]aby\s+(?:of\s+)?(?!(?:" + "|".join(_NOT_A_NAME) + r")\b)[A-Z][a-z'\-]+"
 )
+
+
+def nhs_number_candidates(text: str) -> list[str]:
+    """The ten-digit strings in `text` that may be written NHS numbers, in any grouping.
+
+    NHS numbers are written `943 476 5919`, `943-476-5919`, `943.476.5919`, `9434 765 919`, with
+    non-breaking or thin spaces, so digit groups joined by such separators are read as one number when
+    (a) the whole run of groups has ten digits (leaving out a first group that ends a word, as in `L7`), or
+    (b) consecutive groups of three or more digits add up to ten (`ref 12 943 476 5919`). A longer
+    unbroken run of digits is never split (`94347659190` is not one), and an international phone
+    number (`+44 1254 123456`) is left alone.
+    """
+    found: list[str] = []
+    for match in _DIGIT_CHAIN.finditer(text):
+        groups = _DIGITS.findall(match.group(2))
+        if match.group(1) and len(groups[0]) <= 3:
+            continue  # + country code: a phone number
+        if sum(map(len, groups)) == 10:
+            found.append("".join(groups))
+        elif match.start() > 0 and text[match.start() - 1].isalpha() and sum(map(len, groups[1:])) == 10:
+            found.append("".join(groups[1:]))  # the first group belongs to a word: `L7 94 34 76 59 19`
+        if len(groups) == 1:
+            continue
+        for start in range(len(groups)):
+            digits = ""
+            for group in groups[start:]:
+                if len(group) < 3:
+                    break
+                digits += group
+                if len(digits) >= 10:
+                    break
+            if len(digits) == 10:
+                found.append(digits)
+    return found
+
+
+def _invisible(text: str) -> list[str]:
+    """Characters that are not shown but change what text says or how it reads: Unicode format characters
+    (category Cf: zero-width spaces and joiners, bidi overrides and isolates, byte-order marks, soft
+    hyphens, tags) and the line and paragraph separators U+2028/U+2029, which Excel does not show either."""
+    if text.isprintable():  # the common case, at C speed: no Cc, Cf, Zl, Zp (nor Zs other than space)
+        return []
+    return [ch for ch in text if ch in "\u2028\u2029" or unicodedata.category(ch) == "Cf"]
+
+
+def _is_emoji(char: str) -> bool:
+    code = ord(char)
+    return code >= 0x1F000 or 0x2600 <= code <= 0x27BF or code in (0xFE0F, 0x2640, 0x2642)
+
+
+def _joins_emoji(text: str) -> bool:
+    """Whether the text's zero-width joiners all sit between emoji (👨‍👩‍👧, 🏳️‍🌈), as phones type them."""
+    joins = [i for i, ch in enumerate(text) if ch == "\u200d"]
+    return bool(joins) and all(0 < i < len(text) - 1 and _is_emoji(text[i - 1]) and _is_emoji(text[i + 1])
+                               for i in joins)
+
+
+def _char_names(chars: Iterable[str]) -> str:
+    named = []
+    for ch in dict.fromkeys(chars):
+        named.append(f"U+{ord(ch):04X} {unicodedata.name(ch, 'format character').lower()}")
+    return ", ".join(named[:3]) + (" and others" if len(named) > 3 else "")
 
 
 def nhs_number_valid(digits: str) -> bool:
@@ -87,10 +170,25 @@ def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]
         add(ERROR, "control_chars",
             f"{column} contains invisible control characters (often from copying out of another "
             "program). Retype the text or paste it as plain text.")
+    if escape := _EXCEL_ESCAPE.search(text):
+        add(ERROR, "excel_escape",
+            f"{column} contains '{escape.group()}', which Excel reads as the code of another character. "
+            "Write it another way, for example without the underscores.")
+    hidden = _invisible(text)
+    if hidden and set(hidden) == {"\u200d"} and _joins_emoji(text):
+        add(ERROR, "invisible_chars",
+            f"{column} contains an emoji made of several emoji joined by an invisible character "
+            "(U+200D, as in family, profession and some flag emoji). That character can also hide text, "
+            "so it is not accepted: use a single emoji such as 👍, or words.")
+    elif hidden:
+        add(ERROR, "invisible_chars",
+            f"{column} contains invisible formatting characters ({_char_names(hidden)}) that hide or "
+            "reorder text, often picked up when copying from a web page or document. Retype the text or "
+            "paste it as plain text.")
     if len(text) > MAX_TEXT:
         add(ERROR, "too_long",
             f"{column} is {len(text):,} characters long; the limit is {MAX_TEXT:,}. Shorten it.")
-    if any(nhs_number_valid(a + b + c) for a, b, c in _NHS_CANDIDATE.findall(text)):
+    if any(nhs_number_valid(digits) for digits in nhs_number_candidates(text)):
         add(ERROR, "nhs_number",
             f"{column} contains what looks like an NHS number. Patient-identifiable data must not "
             "go in this workbook: remove it.")
@@ -117,6 +215,37 @@ def check_text(text: str, column: str, cell: str = "", ref: str = "") -> list[Fi
 
 def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+_RANGE = f"between {day_text(EARLIEST_DUE)} and {day_text(LATEST_DUE)}"
+
+
+def _read_due(value: object) -> tuple[date | None, tuple[str, str, str] | None]:
+    """A due cell's day, and the (severity, rule, sentence) of what is wrong with it, if anything.
+
+    Whatever a reader or a person may put in the cell (text, a number, a time of day, a date in 1899)
+    ends as a finding here, never an exception: the rules run on every update and every validation.
+    """
+    if _blank(value):
+        return None, None
+    if isinstance(value, NotADate | time | timedelta):
+        return None, (ERROR, "due_not_date",
+                      "Next step due holds a number Excel cannot show as a date (zero, a time of day or a "
+                      f"date before 1900; Excel may show ####): enter the date, {_RANGE}.")
+    typed_as_text = not isinstance(value, date | datetime)
+    try:
+        due = parse_date(value)
+    except DateParseError:
+        return None, (ERROR, "due_not_date",
+                      f"Next step due '{cell_text(value)}' is not a date: write it like 31/01/2027.")
+    if not due_in_range(due):
+        return None, (ERROR, "due_out_of_range",
+                      f"Next step due {day_text(due)} is outside the dates the tracker accepts: "
+                      f"use a date {_RANGE}.")
+    if typed_as_text:
+        return due, (WARNING, "due_as_text",
+                     f"Next step due '{value}' is text, not a date: retype it so Excel stores a date.")
+    return due, None
 
 
 def check_row(values: Mapping[str, object], locate: Locate, *, lead_orgs: Iterable[str] | None,
@@ -146,18 +275,9 @@ def check_row(values: Mapping[str, object], locate: Locate, *, lead_orgs: Iterab
             f"Next steps are empty: say what happens next (needed unless the status is {s.COMPLETE}).")
 
     due_value = values.get(s.DUE)
-    due: date | None = None
-    if not _blank(due_value):
-        if isinstance(due_value, date | datetime):
-            due = parse_date(due_value)
-        else:
-            try:
-                due = parse_date(due_value)
-                add(s.DUE, WARNING, "due_as_text",
-                    f"Next step due '{due_value}' is text, not a date: retype it so Excel stores a date.")
-            except DateParseError:
-                add(s.DUE, ERROR, "due_not_date",
-                    f"Next step due '{due_value}' is not a date: write it like 31/01/2027.")
+    due, problem = _read_due(due_value)
+    if problem:
+        add(s.DUE, *problem)
     if status in (s.AT_RISK, s.OFF_TRACK) and due is None and _blank(due_value):
         add(s.DUE, ERROR, "due_missing",
             f"A recommendation that is {status} needs a next step with a due date.")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from shared.schema import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
 
@@ -64,6 +64,36 @@ class DateParseError(ValueError):
     """The text is not a date in a form we accept."""
 
 
+#: The due dates the tracker accepts. Excel's day numbers go wrong before 01/03/1900 (the fictitious
+#: 29/02/1900) and dates before 1900 come back from readers as times of day, so a typo like 1899 or
+#: 0207 must be refused, not stored; a century either side of today's plans is wide enough.
+EARLIEST_DUE = date(2000, 1, 1)
+LATEST_DUE = date(2099, 12, 31)
+
+
+def due_in_range(value: date) -> bool:
+    """Whether a due date lies in the window the tracker accepts (EARLIEST_DUE to LATEST_DUE)."""
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST_DUE <= day <= LATEST_DUE
+
+
+def day_text(value: date) -> str:
+    """31/01/2027, also for years before 1000 (strftime pads those differently on each platform)."""
+    return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
+
+
+class NotADate(str):
+    """What a reader gives for a date cell it cannot show as a date: a number of zero or below (a date
+    before 1900; Excel shows ####), which python-calamine returns as a time of day.
+
+    It is text, so it is safe in the journal's JSON, in Slack messages and in the Change log, and the
+    rules recognise it and say what to do, where a `datetime.time` used to crash the next update.
+    """
+
+    def __new__(cls, text: str = "not a date") -> NotADate:
+        return super().__new__(cls, text)
+
+
 _MONTHS = {name: number for number, names in enumerate(
     [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
      ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
@@ -102,15 +132,23 @@ def parse_date(value: object) -> date:
 
 
 def cell_text(value: object) -> str:
-    """A cell's value as the text people read: dates as 31/01/2027, empty as ''."""
+    """A cell's value as the text people read: dates as 31/01/2027, empty as ''.
+
+    Total over whatever a reader may return (times, durations, huge numbers), because its result goes
+    into JSON, Slack messages and the Change log, where a value it cannot render would crash a write.
+    """
     if value is None:
         return ""
     if isinstance(value, datetime):
         if (value.hour, value.minute, value.second) == (0, 0, 0):
-            return value.strftime("%d/%m/%Y")
-        return value.strftime("%d/%m/%Y %H:%M")
+            return day_text(value)
+        return f"{day_text(value)} {value.hour:02d}:{value.minute:02d}"
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, float) and value.is_integer():
+        return day_text(value)
+    if isinstance(value, time):
+        return f"{value.hour:02d}:{value.minute:02d}"
+    if isinstance(value, timedelta):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return str(value)
