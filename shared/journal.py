@@ -27,9 +27,11 @@ IN_EXCEL = "in_excel"
 OPEN_STATES = (PENDING, WRITING, IN_EXCEL)
 #: States in which an update's values are (or are about to be) in the workbook.
 WRITTEN_STATES = (APPLIED, WRITING, IN_EXCEL)
-#: How long any journal call waits for another connection's lock before giving up. Short, so a chat
-#: front end can still tell its sender within Slack's 3 seconds that nothing was recorded.
-BUSY_TIMEOUT_SECONDS = 2.0
+#: How long a journal call waits for another connection's lock before giving up: a few seconds, never
+#: the minutes SQLite would allow, so a person is told rather than left waiting.
+BUSY_TIMEOUT_SECONDS = 5.0
+#: The wait for a chat front end, which must tell its sender within Slack's 3 seconds.
+CHAT_TIMEOUT_SECONDS = 2.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
@@ -161,8 +163,9 @@ class Journal:
     Every failure to use it (locked past `BUSY_TIMEOUT_SECONDS`, disk full, read-only, damaged) is raised
     as `JournalUnavailable` with a sentence for the person."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
         self.path = Path(path)
+        self.busy_timeout = busy_timeout
         key = self.path.resolve()
         if key in _READY and self.path.exists():
             return
@@ -181,7 +184,7 @@ class Journal:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:
             raise _unavailable(self.path, exc) from exc
         try:

@@ -54,8 +54,8 @@ class Store:
                    lock_path=workbook.with_name(f".{workbook.name}.sli-lock"),
                    backup_dir=workbook.parent / ".backups", keep_backups=keep)
 
-    def journal(self) -> j.Journal:
-        return j.Journal(self.journal_path)
+    def journal(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> j.Journal:
+        return j.Journal(self.journal_path, busy_timeout)
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,8 @@ NOT_RECORDED = "not_recorded"
 
 def record_update(store: Store, ref: str, changes: dict[str, object], *, by: str, via: str,
                   seen: dict[str, object] | None = None, view_seq: int | None = None,
-                  reply_to: str | None = None, idempotency_key: str | None = None) -> UpdateResult:
+                  reply_to: str | None = None, idempotency_key: str | None = None,
+                  journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
     """Validate an update and journal it, without writing the workbook: fast, so a chat front end can
     answer within Slack's 3 seconds. The result is `pending` (recorded; `apply_update` writes it),
     `rejected` (with the sentences saying what to fix) or `not_recorded` (the journal failed: nothing kept).
@@ -199,7 +200,7 @@ def record_update(store: Store, ref: str, changes: dict[str, object], *, by: str
     did not come through the journal after that view (an officer in Excel) is a conflict.
     """
     try:
-        journal = store.journal()
+        journal = store.journal(journal_wait)
         # The mark is read before the file: whatever is written after it is known to be the journal's.
         mark = journal.view_mark()
     except j.JournalUnavailable as exc:
@@ -494,14 +495,16 @@ def _check_person(store: Store, slack_user_id: str, ref: str) -> tuple[str, Appe
 
 def record_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,
                      seen: dict[str, object] | None = None, view_seq: int | None = None,
-                     idempotency_key: str | None = None) -> UpdateResult:
+                     idempotency_key: str | None = None,
+                     journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
     """`record_update` for someone known by their Slack user ID: only a recommendation's leads and
     officers may update it (sheet Leads), and the journal keeps whom to tell when it lands."""
     ref, appendix, refusal = _check_person(store, slack_user_id, ref)
     if refusal:
         return UpdateResult(None, ref, j.REJECTED, refusal)
     return record_update(store, ref, changes, by=display_name(appendix, slack_user_id), via=via, seen=seen,
-                         view_seq=view_seq, reply_to=slack_user_id, idempotency_key=idempotency_key)
+                         view_seq=view_seq, reply_to=slack_user_id, idempotency_key=idempotency_key,
+                         journal_wait=journal_wait)
 
 
 def submit_as_person(store: Store, slack_user_id: str, ref: str, changes: dict[str, object], *, via: str,

@@ -64,7 +64,8 @@ def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Ca
     sentence saying what to fix, or that nothing was recorded); `tell` later gets what the write did."""
     if intent.error:
         return blocks.message(f":x: {intent.error}")
-    recorded = record_as_person(context["store"], user_id, intent.ref, intent.changes, via=s.VIA_SLACK)
+    recorded = record_as_person(context["store"], user_id, intent.ref, intent.changes, via=s.VIA_SLACK,
+                                journal_wait=j.CHAT_TIMEOUT_SECONDS)
     if recorded.state != j.PENDING or recorded.duplicate:
         return blocks.update_result_message(recorded)
     writer_of(context).write(recorded, lambda result: tell(blocks.update_result_message(result)))

@@ -54,7 +54,7 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
         return
     # Journalled before the ack: if it cannot be recorded, the form says so and stays open.
     recorded = record_as_person(store, user_id, ref, changes, via=s.VIA_SLACK, seen=seen,
-                                idempotency_key=f"view:{view['id']}")
+                                idempotency_key=f"view:{view['id']}", journal_wait=j.CHAT_TIMEOUT_SECONDS)
     if recorded.state not in (j.PENDING, j.REJECTED) or recorded.update_id is None:
         ack(response_action="errors", errors={"status": recorded.message[:150]})
         return
