@@ -31,6 +31,7 @@ BLOCK_FOR = {s.STATUS: "status", s.SUMMARY: "summary", s.NEXT_STEPS: "next", s.D
 STATUS_EMOJI = {s.NOT_STARTED: ":white_circle:", s.ON_TRACK: ":large_green_circle:", s.AT_RISK: ":large_orange_circle:",
                 s.OFF_TRACK: ":red_circle:", s.COMPLETE: ":large_blue_circle:"}
 MAX_SECTION = 2900
+MAX_FIELD = 1990  # Slack: 2,000 characters per section field
 
 HELP_TEXT = (
     "*Ask me about the SLI infant mortality recommendations*\n"
@@ -44,9 +45,9 @@ HELP_TEXT = (
 )
 
 
-def _mrkdwn(text: str) -> dict:
+def _mrkdwn(text: str, limit: int = MAX_SECTION) -> dict:
     """A mrkdwn text object from text as people should read it: escaped here, and only here."""
-    return {"type": "mrkdwn", "text": clip(inert(text), MAX_SECTION)}
+    return {"type": "mrkdwn", "text": clip(inert(text), limit)}
 
 
 def _section(text: str) -> dict:
@@ -90,10 +91,10 @@ def recommendation_message(row: Recommendation) -> dict:
         {"type": "header", "text": {"type": "plain_text", "text": f"{row.ref} · {row.status}"[:150]}},
         _section(f"*{row.ref}*: {cell_text(row[s.RECOMMENDATION])}"),
         {"type": "section", "fields": [
-            _mrkdwn(f"*Status*\n{status_label(row.status)}"),
-            _mrkdwn(f"*Next step due*\n{due}"),
-            _mrkdwn(f"*Lead*\n{row.lead_org or '-'}"),
-            _mrkdwn(f"*Lead officer*\n{cell_text(row[s.LEAD_OFFICER]) or '-'}"),
+            _mrkdwn(f"*Status*\n{status_label(row.status)}", MAX_FIELD),
+            _mrkdwn(f"*Next step due*\n{due}", MAX_FIELD),
+            _mrkdwn(f"*Lead*\n{row.lead_org or '-'}", MAX_FIELD),
+            _mrkdwn(f"*Lead officer*\n{cell_text(row[s.LEAD_OFFICER]) or '-'}", MAX_FIELD),
         ]},
         _section(f"*Summary of status*\n{cell_text(row[s.SUMMARY]) or '_none yet_'}"),
         _section(f"*Next steps*\n{cell_text(row[s.NEXT_STEPS]) or '_none_'}"),

@@ -26,6 +26,7 @@ from test_bot import ELHT_LEAD, L7_LEAD, OFFICER, SECRET, Harness, _submission
 
 import sli
 from bot.app import Settings
+from bot.blocks import recommendation_message
 from bot.console import run_console
 from bot.notifier import Notifier
 from bot.scheduler import post_summary, send_reminders
@@ -33,7 +34,7 @@ from bot.text import clip, inert, literal
 from shared import schema as s
 from shared import summary as sm
 from shared.owner import write_owner_file
-from shared.reader import read_appendix, read_change_log
+from shared.reader import Recommendation, read_appendix, read_change_log
 from shared.updates import Store, submit_update
 
 EVIL = "<!channel> <@U0123> <https://evil.example|click here> & <#C1>"
@@ -137,6 +138,17 @@ def test_inert_and_literal() -> None:
     assert literal(inert(tricky)) == tricky and inert(None) == ""
     assert clip(inert("x" * 9 + "&"), 12) == "x" * 9  # half an entity is never left at the end
     assert clip("abc", 12) == "abc"
+
+
+def test_escaped_long_text_stays_within_slacks_limits(workbook: Path) -> None:
+    row = read_appendix(workbook).rows["L7"]
+    full = Recommendation("L7", {**row.values, s.SUMMARY: "<" * 2000, s.LEAD_OFFICER: "&" * 2000}, row.sheet_row)
+    reply = recommendation_message(full)
+    sections = [b["text"]["text"] for b in reply["blocks"] if b["type"] == "section" and "text" in b]
+    fields = [f["text"] for b in reply["blocks"] for f in b.get("fields", [])]
+    assert all(len(t) <= 3000 for t in sections) and all(len(t) <= 2000 for t in fields)
+    assert any(t.endswith("&lt;") for t in sections) and any(t.endswith("&amp;") for t in fields)
+    assert not any(re.search(r"&[a-z]{0,3}$", t) and not re.search(r"&(lt|gt|amp);$", t) for t in sections + fields)
 
 
 def test_status_reply(reader_bot: Harness) -> None:
@@ -290,3 +302,16 @@ def test_tampered_private_metadata_is_refused_with_a_sentence(reader_bot: Harnes
     assert "could not be read" in answer["errors"]["status"]
     assert bot.workbook.read_bytes() == before
     assert bot.standin.calls("chat.postMessage") == []
+
+
+def test_a_form_naming_a_ref_that_is_not_one_is_refused_inert(reader_bot: Harness) -> None:
+    bot = reader_bot
+    bot.http.command(text="update 7", user_id=OFFICER, trigger_id="1.2.t")
+    view = bot.standin.wait_for("views.update")[-1]["args"]["view"]
+    seen = json.loads(view["private_metadata"])["seen"]
+    view = {**view, "id": "V4", "hash": "h", "private_metadata": json.dumps({"ref": EVIL, "seen": seen})}
+    status, _ = bot.http.interactive(_submission(view, OFFICER, status="On track", next="x"))
+    assert status == 200
+    [dm] = bot.messages()
+    assert "not recorded" in dm["text"]
+    assert_inert(dm)
