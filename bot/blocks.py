@@ -4,7 +4,8 @@ Kept readable on a phone: short sections, the status first, at most 50 blocks a 
 
 Everything here is written as people should read it, and escaped on the way out: every `mrkdwn` object
 and every message `text` passes through `bot.text.inert()` (in `_mrkdwn` and `message`), so a mention,
-`<!channel>` or link typed into a cell, an update or a name shows as text and notifies no one. No builder
+`<!channel>` or link typed into a cell, an update or a name shows as text and notifies no one (mrkdwn
+objects are also `verbatim`: no automatic parsing of bare URLs, channel names or mentions). No builder
 escapes by itself, so nothing is escaped twice; `plain_text` (headers, titles, options, prefilled inputs)
 is shown by Slack as it is and is left alone. Dates people read are 31/01/2027; only the date picker's
 own value is ISO, as Slack requires.
@@ -46,8 +47,11 @@ HELP_TEXT = (
 
 
 def _mrkdwn(text: str, limit: int = MAX_SECTION) -> dict:
-    """A mrkdwn text object from text as people should read it: escaped here, and only here."""
-    return {"type": "mrkdwn", "text": clip(inert(text), limit)}
+    """A mrkdwn text object from text as people should read it: escaped here, and only here.
+
+    `verbatim` stops Slack's automatic parsing too (bare URLs, channel names, "certain mentions"), so a
+    bare `@channel` or `#general` typed into a cell stays text as well; *bold* and :emoji: still render."""
+    return {"type": "mrkdwn", "text": clip(inert(text), limit), "verbatim": True}
 
 
 def _section(text: str) -> dict:

@@ -87,10 +87,21 @@ def strings(payload: Any, parsed: list[str] | None = None, plain: list[str] | No
     return parsed, plain
 
 
+def objects(payload: Any, kind: str) -> list[dict]:
+    """Every text object of `kind` in a payload."""
+    if isinstance(payload, dict):
+        found = [payload] if payload.get("type") == kind else []
+        return found + [o for value in payload.values() for o in objects(value, kind)]
+    if isinstance(payload, list):
+        return [o for item in payload for o in objects(item, kind)]
+    return []
+
+
 def assert_inert(payload: Any, must_show: bool = True, shows: str = ESCAPED) -> None:
     """No live token anywhere Slack parses; plain_text not escaped; and (by default) EVIL is shown, escaped."""
     parsed, plain = strings(payload)
     assert parsed, payload
+    assert all(o.get("verbatim") is True for o in objects(payload, "mrkdwn")), payload
     for text in parsed:
         assert not LIVE.search(text), f"live token in {text!r}"
     for text in plain:
