@@ -3,7 +3,8 @@
 Typed on phones: curly quotes, `status = "At risk"`, unquoted values with spaces, `31/1/27`.
 The values are passed on as typed, as the command line passes them: only the quotes that delimit a value
 are read as quotes, so `ELHT’s` stays `ELHT’s`. The core decides whether they are valid. Slack sends
-text with `&`, `<` and `>` escaped; it is turned back (`literal()`) so the workbook holds what was typed.
+text with `&`, `<` and `>` escaped and what Slack made into links as `<…>`; both are turned back
+(`from_slack()`) so the workbook holds what was typed.
 """
 
 from __future__ import annotations
@@ -104,9 +105,30 @@ def _ref(word: str) -> str | None:
         return None
 
 
+_SLACK_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def _markup_as_typed(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith("@"):
+        return match.group(0)  # a person: Slack's own token, kept (the bot shows it as text)
+    if target.startswith("!"):
+        return label or "@" + target[1:].split("^")[0]  # <!here> -> @here, <!subteam^S1|@team> -> @team
+    if target.startswith("#"):
+        return f"#{label}" if label else target  # <#C1|general> -> #general
+    if not label or target.endswith(label):
+        return label or target  # a URL Slack linked as typed: <https://nhs.uk>, <http://nhs.uk|nhs.uk>
+    return f"{label} ({target})"  # a link with other words: both, so nothing is hidden
+
+
+def from_slack(text: str) -> str:
+    """Text as Slack sends it (`A &amp; B`, `<http://nhs.uk|nhs.uk>`, `<!here>`) as the person typed it."""
+    return literal(_SLACK_MARKUP.sub(_markup_as_typed, text or ""))
+
+
 def parse_command(text: str) -> Intent:
-    """The text after `/sli`, as Slack sends it (`&`, `<`, `>` escaped)."""
-    return _command(literal(text or ""))
+    """The text after `/sli`, as Slack sends it (escaped, with links and mentions in `<…>`)."""
+    return _command(from_slack(text))
 
 
 def _command(typed: str) -> Intent:
@@ -159,7 +181,7 @@ _WHAT_IS = re.compile(r"^(?:what(?:'s| is| are)|which (?:are|is)|show( me)?|list
 def parse_message(text: str) -> Intent:
     """A plain phrase in a DM or a mention, as Slack sends it: "status of 7", "what is at risk?",
     "update 7 status On track". The bot's own mention (a live `<@U…>`) is dropped before unescaping."""
-    text = literal(re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text or "")).strip()
+    text = from_slack(re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text or "")).strip()
     lowered = " ".join(straighten_quotes(text).split()).casefold().rstrip("?!. ")
     if not lowered:
         return Intent(HELP)

@@ -176,7 +176,7 @@ def test_list_and_search_replies_and_echoed_query(reader_bot: Harness) -> None:
     assert_inert(reader_bot.reply(), shows="L7* Safer sleep &lt;!channel&gt; &lt;@U0123&gt;")
     reader_bot.http.command(text="status <!here> zebra", user_id=ELHT_LEAD)  # a live @here, as Slack sends it
     reply = reader_bot.reply(2)
-    assert_inert(reply, shows="Recommendations matching '&lt;!here&gt; zebra'")
+    assert_inert(reply, shows="Recommendations matching '@here zebra'")  # verbatim mrkdwn: text, not a mention
     reader_bot.http.command(text="&lt;!channel&gt;", user_id=ELHT_LEAD)  # a typed <!channel>, as Slack sends it
     reply = reader_bot.reply(3)
     assert_inert(reply, shows="I don't know '&lt;!channel&gt;'")

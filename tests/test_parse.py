@@ -127,3 +127,15 @@ def test_typed_quotes_inside_values_are_kept() -> None:
                            "summary=\u2018Met \u201cthe\u201d lead\u2019")
     assert intent.changes == {s.NEXT_STEPS: "Agree ELHT\u2019s audit", s.SUMMARY: "Met \u201cthe\u201d lead"}
     assert parse_command("update 7 next ELHT\u2019s audit").changes == {s.NEXT_STEPS: "ELHT\u2019s audit"}
+
+
+@pytest.mark.parametrize("sent, typed", [
+    ("see <https://www.nhs.uk/start>", "see https://www.nhs.uk/start"),
+    ("see <http://nhs.uk|nhs.uk>", "see nhs.uk"),
+    ("mail <mailto:jo@example.org|jo@example.org>", "mail jo@example.org"),
+    ("<https://evil.example|click here>", "click here (https://evil.example)"),
+    ("tell <!here> and <!subteam^S1|@midwives> in <#C1|safer-sleep>", "tell @here and @midwives in #safer-sleep"),
+    ("ask <@U0123> &amp; co &lt;soon&gt;", "ask <@U0123> & co <soon>"),
+])
+def test_slack_markup_is_stored_as_typed(sent: str, typed: str) -> None:
+    assert parse_command(f'update 7 next="{sent}"').changes == {s.NEXT_STEPS: typed}
