@@ -333,7 +333,8 @@ def reminder_message(name: str, month_label: str, items: list) -> dict:
     blocks_: list[dict] = [_section(f"Hello {name}. The SLI summary for {month_label} goes to the group soon. "
                                     f"These have not been updated this month:")]
     for item in items[:40]:
-        section = _section(f"*{item.ref}* {status_label(item.status)} · {_short(item.text, 120)}")
+        due = f"due {shown(item.due, s.DUE)}" if item.due else "no due date"
+        section = _section(f"*{item.ref}* {_short(item.text, 70)}\n{status_label(item.status)} · {due}")
         section["accessory"] = update_button(item.ref)
         blocks_.append(section)
     text = f"Reminder: {', '.join(i.ref for i in items)} not updated this month ({month_label})."

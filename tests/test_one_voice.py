@@ -122,3 +122,13 @@ def test_list_lines_carry_a_title_status_lead_and_due_date(workbook: Path) -> No
     section = message["blocks"][1]["text"]["text"]
     assert f"*{at_risk[0].ref}* {str(at_risk[0][s.RECOMMENDATION])[:25]}" in section
     assert at_risk[0].lead_org.replace("&", "&amp;") in section
+
+
+def test_reminder_lines_carry_a_title_status_and_due_date(workbook: Path) -> None:
+    [reminder, *_] = sm.reminders_due(Store.for_workbook(workbook), 2026, 12)
+    message = blocks.reminder_message(reminder.name, "December 2026", reminder.items)
+    first = reminder.items[0]
+    section = message["blocks"][1]["text"]["text"]
+    assert section.startswith(f"*{first.ref}* {first.text[:25]}")
+    assert first.status in section and (f"due {first.due}" if first.due else "no due date") in section
+    assert not ISO_DATE.search(str(message))
