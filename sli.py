@@ -150,6 +150,7 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from bot import blocks
+    from bot.text import literal
     from shared import summary as sm
 
     year, month = sm.parse_month(args.month) if args.month else sm.previous_month(date.today().year,
@@ -168,10 +169,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return EXIT_OK if outcome.posted else EXIT_FINDINGS
     figures = sm.month_figures(store, year, month)
     message = blocks.summary_message(figures)
-    print(message["text"])
+    print(literal(message["text"]))  # Slack's escaping undone: the terminal shows what Slack shows
     for section in message["blocks"][2:]:
         if section.get("type") == "section":
-            print("\n" + section["text"]["text"].replace("*", ""))
+            print("\n" + literal(section["text"]["text"]).replace("*", ""))
     chart = Path(args.chart or f"sli-summary-{sm.month_key(year, month)}.png")
     chart.write_bytes(sm.status_chart(figures))
     print(f"\nChart written to {chart}.")

@@ -1,20 +1,29 @@
 """Block Kit builders: every message, modal and App Home view the bot shows, each with a plain-text fallback.
 
 Kept readable on a phone: short sections, the status first, at most 50 blocks a message.
+
+Everything here is written as people should read it, and escaped on the way out: every `mrkdwn` object
+and every message `text` passes through `bot.text.inert()` (in `_mrkdwn` and `message`), so a mention,
+`<!channel>` or link typed into a cell, an update or a name shows as text and notifies no one (mrkdwn
+objects are also `verbatim`: no automatic parsing of bare URLs, channel names or mentions). No builder
+escapes by itself, so nothing is escaped twice; `plain_text` (headers, titles, options, prefilled inputs)
+is shown by Slack as it is and is left alone. Dates people read are 31/01/2027; only the date picker's
+own value is ISO, as Slack requires.
 """
 
 from __future__ import annotations
 
 import json
 import textwrap
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
+from bot.text import clip, inert
 from shared import journal as j
 from shared import schema as s
 from shared.reader import Recommendation
 from shared.rules import is_overdue
 from shared.updates import UpdateResult
-from shared.values import cell_text
+from shared.values import DateParseError, cell_text, parse_date
 
 UPDATE_CALLBACK = "sli_update"
 OPEN_UPDATE_ACTION = "open_update"
@@ -23,6 +32,7 @@ BLOCK_FOR = {s.STATUS: "status", s.SUMMARY: "summary", s.NEXT_STEPS: "next", s.D
 STATUS_EMOJI = {s.NOT_STARTED: ":white_circle:", s.ON_TRACK: ":large_green_circle:", s.AT_RISK: ":large_orange_circle:",
                 s.OFF_TRACK: ":red_circle:", s.COMPLETE: ":large_blue_circle:"}
 MAX_SECTION = 2900
+MAX_FIELD = 1990  # Slack: 2,000 characters per section field
 
 HELP_TEXT = (
     "*Ask me about the SLI infant mortality recommendations*\n"
@@ -36,8 +46,26 @@ HELP_TEXT = (
 )
 
 
+def _mrkdwn(text: str, limit: int = MAX_SECTION) -> dict:
+    """A mrkdwn text object from text as people should read it: escaped here, and only here.
+
+    `verbatim` stops Slack's automatic parsing too (bare URLs, channel names, "certain mentions"), so a
+    bare `@channel` or `#general` typed into a cell stays text as well; *bold* and :emoji: still render."""
+    return {"type": "mrkdwn", "text": clip(inert(text), limit), "verbatim": True}
+
+
 def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:MAX_SECTION]}}
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def shown(value: object, column: str | None = None) -> str:
+    """A value as people read it: dates as 31/01/2027, also a date column's ISO text from a form or the journal."""
+    if column in s.DATE_COLUMNS and isinstance(value, str) and value.strip():
+        try:
+            return parse_date(value).strftime("%d/%m/%Y")
+        except DateParseError:
+            return value
+    return cell_text(value)
 
 
 def _short(text: object, width: int) -> str:
@@ -49,8 +77,9 @@ def status_label(status: str) -> str:
 
 
 def message(text: str, blocks: list[dict] | None = None) -> dict:
-    """Arguments for chat_postMessage / respond: blocks and the plain-text fallback."""
-    return {"text": text, "blocks": blocks if blocks is not None else [_section(text)]}
+    """Arguments for chat_postMessage / respond: blocks and the fallback `text` (which Slack also parses, so
+    it is escaped too). `text` is as people should read it; `blocks` come from the builders here."""
+    return {"text": inert(text), "blocks": blocks if blocks is not None else [_section(text)]}
 
 
 def help_message(prefix: str = "") -> dict:
@@ -61,19 +90,19 @@ def help_message(prefix: str = "") -> dict:
 def recommendation_message(row: Recommendation) -> dict:
     due = cell_text(row.due) or "no date"
     updated = cell_text(row[s.LAST_UPDATED]) or "never"
-    by = row[s.UPDATED_BY] or "unknown"
+    by = cell_text(row[s.UPDATED_BY]) or "unknown"
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{row.ref} · {row.status}"[:150]}},
         _section(f"*{row.ref}*: {cell_text(row[s.RECOMMENDATION])}"),
         {"type": "section", "fields": [
-            {"type": "mrkdwn", "text": f"*Status*\n{status_label(row.status)}"},
-            {"type": "mrkdwn", "text": f"*Next step due*\n{due}"},
-            {"type": "mrkdwn", "text": f"*Lead*\n{row.lead_org or '-'}"},
-            {"type": "mrkdwn", "text": f"*Lead officer*\n{cell_text(row[s.LEAD_OFFICER]) or '-'}"},
+            _mrkdwn(f"*Status*\n{status_label(row.status)}", MAX_FIELD),
+            _mrkdwn(f"*Next step due*\n{due}", MAX_FIELD),
+            _mrkdwn(f"*Lead*\n{row.lead_org or '-'}", MAX_FIELD),
+            _mrkdwn(f"*Lead officer*\n{cell_text(row[s.LEAD_OFFICER]) or '-'}", MAX_FIELD),
         ]},
         _section(f"*Summary of status*\n{cell_text(row[s.SUMMARY]) or '_none yet_'}"),
         _section(f"*Next steps*\n{cell_text(row[s.NEXT_STEPS]) or '_none_'}"),
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"Last updated {updated} by {by}"}]},
+        {"type": "context", "elements": [_mrkdwn(f"Last updated {updated} by {by}")]},
     ]
     text = (f"{row.ref} ({row.status}): {cell_text(row[s.RECOMMENDATION])}\nSummary: {cell_text(row[s.SUMMARY])}\n"
             f"Next steps: {cell_text(row[s.NEXT_STEPS])} (due {due})\nLead: {row.lead_org}. "
@@ -81,9 +110,19 @@ def recommendation_message(row: Recommendation) -> dict:
     return message(text, blocks)
 
 
+def short_title(row: Recommendation) -> str:
+    """The recommendation's text cut to a line: what a list shows beside the ref."""
+    return _short(row[s.RECOMMENDATION], 70) or "(no recommendation text)"
+
+
+def _facts(row: Recommendation, status: str) -> str:
+    due = f" · due {cell_text(row.due)}" if row.due else " · no due date"
+    return f"{status} · {row.lead_org or 'no lead organisation'}{due}"
+
+
 def _row_line(row: Recommendation) -> str:
-    due = f" · due {cell_text(row.due)}" if row.due else ""
-    return f"*{row.ref}* {status_label(row.status)}{due} · {_short(row[s.RECOMMENDATION], 110)}"
+    """Two lines: the ref and a short title, then status, lead organisation and due date."""
+    return f"*{row.ref}* {short_title(row)}\n{_facts(row, status_label(row.status))}"
 
 
 def list_message(title: str, rows: list[Recommendation]) -> dict:
@@ -91,27 +130,29 @@ def list_message(title: str, rows: list[Recommendation]) -> dict:
         return message(f"{title}: none.")
     lines = [_row_line(row) for row in rows]
     blocks = [_section(f"*{title}* ({len(rows)})")]
-    for start in range(0, len(lines), 8):
-        blocks.append(_section("\n".join(lines[start:start + 8])))
-    text = f"{title} ({len(rows)}): " + "; ".join(f"{r.ref} {r.status}" for r in rows)
+    for start in range(0, len(lines), 6):
+        blocks.append(_section("\n".join(lines[start:start + 6])))
+    text = f"{title} ({len(rows)}):\n" + "\n".join(
+        f"{r.ref} {short_title(r)}: {_facts(r, r.status or 'No status')}" for r in rows)
     return message(text, blocks[:50])
 
 
 def update_result_message(result: UpdateResult) -> dict:
     """What the sender is told: recorded, waiting for Excel, in conflict, or refused and why."""
-    if result.state == j.APPLIED:
+    if result.state == j.APPLIED and not result.changes:
+        lines = [f":information_source: *{result.ref}: nothing changed.*",
+                 result.message or f"{result.ref} already shows these values."]
+    elif result.state == j.APPLIED:
         lines = [f":white_check_mark: *{result.ref} updated.*"]
-        lines += [f"• {column}: {cell_text(old) or '(empty)'} → *{cell_text(new) or '(empty)'}*"
+        lines += [f"• {column}: {shown(old, column) or '(empty)'} → *{shown(new, column) or '(empty)'}*"
                   for column, (old, new) in result.changes.items()]
-        if not result.changes:
-            lines.append(result.message)
     elif result.state == j.PENDING:
         lines = [f":hourglass_flowing_sand: *{result.ref}: recorded, not yet in the workbook.*", result.message,
                  "I'll tell you when it is in."]
     elif result.state == j.CONFLICT:
         lines = [f":warning: *{result.ref}: not applied: an officer changed it after you saw it.*"]
-        lines += [f"• {c.column}: the workbook now says *{cell_text(c.current) or '(empty)'}*; you sent "
-                  f"*{cell_text(c.proposed) or '(empty)'}*" for c in result.conflicts]
+        lines += [f"• {c.column}: the workbook now says *{shown(c.current, c.column) or '(empty)'}*; you sent "
+                  f"*{shown(c.proposed, c.column) or '(empty)'}*" for c in result.conflicts]
         lines.append("Check the new values, then send your update again if it still stands.")
     else:
         lines = [f":x: *{result.ref}: not recorded.*"]
@@ -172,20 +213,44 @@ def update_modal(row: Recommendation, statuses: list[str]) -> dict:
     }
 
 
+class ModalError(ValueError):
+    """A submitted form this bot cannot read (its private_metadata is not what `update_modal` wrote)."""
+
+
+_UNREADABLE = "This form could not be read. Close it and open it again with /sli update and the ref."
+
+
+def _dict(value: object) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def read_modal(view: dict) -> tuple[str, dict[str, str], dict[str, str]]:
-    """(ref, values submitted by column, values the form was prefilled with by column)."""
-    meta = json.loads(view.get("private_metadata") or "{}")
-    state = view.get("state", {}).get("values", {})
+    """(ref, values submitted by column, values the form was prefilled with by column).
+
+    Raises ModalError with a sentence for the person when `private_metadata` is not the JSON object
+    `update_modal` wrote (a ref and the prefilled text values): it is the only record of what they saw.
+    """
+    try:
+        meta = json.loads(view.get("private_metadata") or "")
+    except (TypeError, ValueError):
+        raise ModalError(_UNREADABLE) from None
+    seen = meta.get("seen") if isinstance(meta, dict) else None
+    if not isinstance(meta, dict) or not isinstance(meta.get("ref"), str) or not meta["ref"] \
+            or not isinstance(seen, dict) or not set(seen) <= set(BLOCK_FOR) \
+            or not all(isinstance(value, str) for value in seen.values()):
+        raise ModalError(_UNREADABLE)
+    state = _dict(_dict(view.get("state")).get("values"))
     values: dict[str, str] = {}
     for column, block in BLOCK_FOR.items():
-        element = state.get(block, {}).get("value", {})
+        element = _dict(_dict(state.get(block)).get("value"))
         if column == s.STATUS:
-            values[column] = ((element.get("selected_option") or {}).get("value")) or ""
+            chosen = _dict(element.get("selected_option")).get("value")
         elif column == s.DUE:
-            values[column] = element.get("selected_date") or ""
+            chosen = element.get("selected_date")
         else:
-            values[column] = element.get("value") or ""
-    return meta.get("ref", ""), values, meta.get("seen", {})
+            chosen = element.get("value")
+        values[column] = chosen if isinstance(chosen, str) else ""
+    return meta["ref"], values, seen
 
 
 def update_button(ref: str) -> dict:
@@ -207,6 +272,17 @@ def home_view(name: str, rows: list[Recommendation], today: date) -> dict:
             section["accessory"] = update_button(row.ref)
             blocks.append(section)
     return {"type": "home", "blocks": blocks[:100]}
+
+
+def utc_text(stamp: str) -> str:
+    """An ISO timestamp from the journal as people read it: 01/12/2026 09:00 UTC."""
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return when.strftime("%d/%m/%Y %H:%M UTC")
 
 
 def _delta(value: int | None) -> str:
@@ -234,15 +310,17 @@ def summary_message(figures) -> dict:
                             f"{len(changed_refs)} recommendation(s)" + ("\n" + "\n".join(lines) if lines else "")))
     if figures.overdue:
         blocks_.append(_section("*Overdue next steps*\n" + "\n".join(
-            f"• *{i.ref}* {i.status}, due {i.due}: {_short(i.text, 80)} ({i.lead})" for i in figures.overdue[:15])))
+            f"• *{i.ref}* {i.status}, due {shown(i.due, s.DUE)}: {_short(i.text, 80)} ({i.lead})"
+            for i in figures.overdue[:15])))
     if figures.stale:
         blocks_.append(_section(f"*Not updated for {60} days or more*\n" + "\n".join(
-            f"• *{i.ref}* last updated {i.last_updated or 'never'} ({i.lead})" for i in figures.stale[:15])))
+            f"• *{i.ref}* last updated {shown(i.last_updated, s.LAST_UPDATED) or 'never'} ({i.lead})"
+            for i in figures.stale[:15])))
     if figures.pending or figures.conflicts:
         blocks_.append(_section(f"*Waiting*: {figures.pending} update(s) not yet in the workbook, "
                                 f"{figures.conflicts} in conflict with an officer's edit."))
-    blocks_.append({"type": "context", "elements": [{"type": "mrkdwn", "text":
-                    f"Figures as at {figures.taken_at[:16].replace('T', ' ')} UTC · `/sli list at risk` for detail"}]})
+    blocks_.append({"type": "context", "elements": [_mrkdwn(
+                    f"Figures as at {utc_text(figures.taken_at)} · `/sli list at risk` for detail")]})
     text_counts = ", ".join(f"{st} {figures.counts.get(st, 0)}{_delta(figures.delta(st))}" for st in s.STATUSES)
     text = (f"SLI infant mortality, {month}: {text_counts}. {len(figures.changes)} change(s) this month; "
             f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for 60 days; "
@@ -255,7 +333,8 @@ def reminder_message(name: str, month_label: str, items: list) -> dict:
     blocks_: list[dict] = [_section(f"Hello {name}. The SLI summary for {month_label} goes to the group soon. "
                                     f"These have not been updated this month:")]
     for item in items[:40]:
-        section = _section(f"*{item.ref}* {status_label(item.status)} · {_short(item.text, 120)}")
+        due = f"due {shown(item.due, s.DUE)}" if item.due else "no due date"
+        section = _section(f"*{item.ref}* {_short(item.text, 70)}\n{status_label(item.status)} · {due}")
         section["accessory"] = update_button(item.ref)
         blocks_.append(section)
     text = f"Reminder: {', '.join(i.ref for i in items)} not updated this month ({month_label})."

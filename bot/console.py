@@ -1,28 +1,52 @@
 """The local console: type what you would type in Slack, as a chosen user, through the same listeners.
 
 No Slack workspace needed. `/sli ...` lines go to the slash-command listener, anything else to the
-direct-message listener; the Web API calls they make are printed instead of sent.
+direct-message listener; the Web API calls they make are printed instead of sent. Lines are escaped as
+Slack escapes what people type, and messages are shown as Slack shows them (`literal()`): a `<!channel>`
+typed into a cell reads as `<!channel>`, as it does in Slack, not `&lt;!channel&gt;`.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 from bot.listeners import commands, events
+from bot.text import inert, literal
 from bot.writer import UpdateWriter
 from shared.access import display_name
 from shared.reader import read_appendix
 from shared.updates import Store
+from shared.values import DateParseError, parse_date
 
 DEFAULT_USER = "U07SLI0006"
 
 
 def render(args: dict) -> str:
-    """A message's plain-text fallback, as the console shows it."""
-    return str(args.get("text", "")).strip()
+    """A message's plain-text fallback, as the console shows it (the literal text people read in Slack)."""
+    return literal(args.get("text", "")).strip()
+
+
+def _form_value(element: dict) -> str:
+    """A form field's prefilled value as people read it (the date picker's ISO date as 31/01/2027)."""
+    if element.get("initial_date"):
+        try:
+            return parse_date(element["initial_date"]).strftime("%d/%m/%Y")
+        except DateParseError:
+            return str(element["initial_date"])
+    return (element.get("initial_option") or {}).get("value") or element.get("initial_value") or ""
+
+
+def _form_ref(view: dict) -> str:
+    """The ref a form is for (its private_metadata), for the hint; the title's last word otherwise."""
+    try:
+        ref = json.loads(view.get("private_metadata") or "{}").get("ref")
+    except (ValueError, AttributeError):
+        ref = None
+    return ref if isinstance(ref, str) and ref else view.get("title", {}).get("text", "L7").split()[-1]
 
 
 class ConsoleClient:
@@ -45,13 +69,12 @@ class ConsoleClient:
         lines = [f"[form: {view.get('title', {}).get('text', '')}]"]
         for block in fields:
             if block["type"] == "section":
-                lines.append(block["text"]["text"])
+                lines.append(literal(block["text"]["text"]))
                 continue
-            element = block["element"]
-            value = (element.get("initial_option") or {}).get("value") or element.get("initial_value") \
-                or element.get("initial_date") or ""
-            lines.append(f"  {block['label']['text']}: {value}")
-        lines.append("(In the console, send the update on one line: update L7 status=\"On track\" next=\"...\")")
+            lines.append(f"  {block['label']['text']}: {_form_value(block['element'])}")
+        if any(b.get("type") == "input" for b in fields):
+            lines.append(f"(In the console, send the update on one line: update {_form_ref(view)} "
+                         "status=\"On track\" next=\"...\")")
         print("\n".join(lines), file=self.out)
         return {"ok": True, "view": {**view, "id": view_id}}
 
@@ -88,7 +111,7 @@ def run_console(store: Store, user_id: str = DEFAULT_USER, lines: Iterable[str] 
             print(render(args), file=out)
 
     for count, raw in enumerate(_read_lines(lines, out)):
-        line = raw.strip()
+        line = inert(raw.strip())  # as Slack sends what people type: & < > escaped
         if line.startswith("/sli"):
             command = {"text": line[4:].strip(), "user_id": user_id, "trigger_id": f"console-{count}"}
             commands.sli_command(ack=show, command=command, respond=show, client=client, context=context)

@@ -1,7 +1,10 @@
 """What people type to the bot, as an intent: the `/sli` grammar and plain phrases in messages.
 
 Typed on phones: curly quotes, `status = "At risk"`, unquoted values with spaces, `31/1/27`.
-The values are passed on as typed; the core decides whether they are valid.
+The values are passed on as typed, as the command line passes them: only the quotes that delimit a value
+are read as quotes, so `ELHT’s` stays `ELHT’s`. The core decides whether they are valid. Slack sends
+text with `&`, `<` and `>` escaped and what Slack made into links as `<…>`; both are turned back
+(`from_slack()`) so the workbook holds what was typed.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from bot.text import literal
 from shared import schema as s
 from shared.values import straighten_quotes
 
@@ -40,30 +44,46 @@ _ASSIGNMENT = re.compile(
     re.IGNORECASE)
 
 
-def _unquote(value: str) -> str:
-    value = value.strip()
+def _unquote(typed: str, straight: str, start: int = 0, end: int | None = None) -> str:
+    """The value in typed[start:end], without the quotes that delimit it (found in `straight`, the same text
+    with curly quotes straightened, character for character); quotes inside the value stay as typed."""
+    end = len(typed) if end is None else end
+    part = straight[start:end]
+    start += len(part) - len(part.lstrip())
+    value = part.strip().rstrip(";,").strip()
+    end = start + len(value)
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
-        return value[1:-1].strip()
-    return value
+        return typed[start + 1:end - 1].strip()
+    return typed[start:end]
 
 
 def parse_assignments(text: str) -> tuple[dict[str, str], str]:
-    """`status="At risk" next=Agree audit due=31/1/27` -> ({column: value}, error sentence or '')."""
-    text = straighten_quotes(text).strip()
+    """`status="At risk" next=Agree audit due=31/1/27` -> ({column: value}, error sentence or '').
+
+    A field given twice (`status=... status=...`, or `next=` and `steps=`) is refused: which one was meant
+    is a guess, and a guess must not reach the workbook.
+    """
+    typed = text.strip()
+    text = straighten_quotes(typed)  # same length: fields and delimiting quotes are found here
     matches = [m for m in _ASSIGNMENT.finditer(text) if not _inside_quotes(text, m.start())]
     if not matches:
         return {}, ""
     if text[:matches[0].start()].strip():
-        return {}, (f"I could not read '{text[:matches[0].start()].strip()}'. "
+        return {}, (f"I could not read '{typed[:matches[0].start()].strip()}'. "
                     "Write fields as status=\"At risk\" next=\"...\" due=31/01/2027 summary=\"...\".")
     changes: dict[str, str] = {}
+    names: dict[str, str] = {}
     for index, match in enumerate(matches):
         name = match.group("known") or match.group("colon") or match.group("other")
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         column = FIELD_NAMES.get(re.sub(r"[\s_\-]", "", name).casefold())
         if column is None:
             return {}, f"I don't know the field '{name}'. Use status=, summary=, next= or due=."
-        changes[column] = _unquote(text[match.end():end].strip().rstrip(";,").strip())
+        if column in changes:
+            again = f"twice ({names[column]} and {name})" if names[column] != name else "twice"
+            return {}, f"You gave {column} {again}: give each field once, then send the update again."
+        names[column] = name
+        changes[column] = _unquote(typed, text, match.end(), end)
     return changes, ""
 
 
@@ -85,11 +105,36 @@ def _ref(word: str) -> str | None:
         return None
 
 
+_SLACK_MARKUP = re.compile(r"<([^<>]*)>")
+
+
+def _markup_as_typed(match: re.Match[str]) -> str:
+    target, _, label = match.group(1).partition("|")
+    if target.startswith("@"):
+        return match.group(0)  # a person: Slack's own token, kept (the bot shows it as text)
+    if target.startswith("!"):
+        return label or "@" + target[1:].split("^")[0]  # <!here> -> @here, <!subteam^S1|@team> -> @team
+    if target.startswith("#"):
+        return f"#{label}" if label else target  # <#C1|general> -> #general
+    if not label or target.endswith(label):
+        return label or target  # a URL Slack linked as typed: <https://nhs.uk>, <http://nhs.uk|nhs.uk>
+    return f"{label} ({target})"  # a link with other words: both, so nothing is hidden
+
+
+def from_slack(text: str) -> str:
+    """Text as Slack sends it (`A &amp; B`, `<http://nhs.uk|nhs.uk>`, `<!here>`) as the person typed it."""
+    return literal(_SLACK_MARKUP.sub(_markup_as_typed, text or ""))
+
+
 def parse_command(text: str) -> Intent:
-    """The text after `/sli`."""
-    text = straighten_quotes(text or "").strip()
-    verb, _, rest = text.partition(" ")
-    verb, rest = verb.casefold(), rest.strip()
+    """The text after `/sli`, as Slack sends it (escaped, with links and mentions in `<…>`)."""
+    return _command(from_slack(text))
+
+
+def _command(typed: str) -> Intent:
+    typed = typed.strip()
+    verb, _, _ = straighten_quotes(typed).partition(" ")
+    verb, rest = verb.casefold(), typed[len(verb):].strip()
     if verb in ("", "help", "?"):
         return Intent(HELP)
     if verb == "mine":
@@ -110,7 +155,7 @@ def parse_command(text: str) -> Intent:
             return Intent(UPDATE_MODAL, ref=ref)
         changes, error = parse_assignments(fields)
         if not error and not changes:
-            changes, error = _plain_update(fields)
+            changes, error = _plain_update(fields, ref)
         return Intent(UPDATE, ref=ref, changes=changes, error=error)
     ref = _ref(verb)
     if ref and not rest:
@@ -118,14 +163,15 @@ def parse_command(text: str) -> Intent:
     return Intent(UNKNOWN, error=f"I don't know '{verb}'.")
 
 
-def _plain_update(fields: str) -> tuple[dict[str, str], str]:
+def _plain_update(fields: str, ref: str) -> tuple[dict[str, str], str]:
     """`status On track`, `next Agree the audit`: one field named by its first word."""
-    key, _, value = fields.strip().partition(" ")
+    typed = fields.strip()
+    key, _, value = straighten_quotes(typed).partition(" ")
     column = FIELD_NAMES.get(re.sub(r"[\s_\-]", "", key).casefold())
     if column is None or not value.strip():
         return {}, ("Write the update as status=\"At risk\" next=\"...\" due=31/01/2027 summary=\"...\", "
-                    "or `/sli update L7` for a form.")
-    return {column: _unquote(value)}, ""
+                    f"or `/sli update {ref}` for a form.")
+    return {column: _unquote(typed, straighten_quotes(typed), len(key) + 1)}, ""
 
 
 _STATUS_OF = re.compile(r"^(?:what(?:'s| is)\s+(?:the\s+)?)?(?:status|progress|update)\s+(?:of|on|for)\s+(.+?)\??$")
@@ -133,9 +179,10 @@ _WHAT_IS = re.compile(r"^(?:what(?:'s| is| are)|which (?:are|is)|show( me)?|list
 
 
 def parse_message(text: str) -> Intent:
-    """A plain phrase in a DM or a mention: "status of 7", "what is at risk?", "update 7 status On track"."""
-    text = re.sub(r"<@[A-Z0-9]+>", " ", straighten_quotes(text or "")).strip()
-    lowered = " ".join(text.split()).casefold().rstrip("?!. ")
+    """A plain phrase in a DM or a mention, as Slack sends it: "status of 7", "what is at risk?",
+    "update 7 status On track". The bot's own mention (a live `<@U…>`) is dropped before unescaping."""
+    text = from_slack(re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text or "")).strip()
+    lowered = " ".join(straighten_quotes(text).split()).casefold().rstrip("?!. ")
     if not lowered:
         return Intent(HELP)
     if match := _STATUS_OF.match(lowered):
@@ -143,7 +190,7 @@ def parse_message(text: str) -> Intent:
         ref = _ref(target.removeprefix("recommendation ").strip())
         return Intent(STATUS, ref=ref) if ref else Intent(SEARCH, query=target)
     if lowered.split(" ", 1)[0] in ("help", "mine", "status", "list", "update", "search", "show", "find"):
-        intent = parse_command(text)
+        intent = _command(text)
         if intent.kind != UNKNOWN or lowered.split(" ", 1)[0] == "update":
             return intent
     if match := _WHAT_IS.match(lowered):

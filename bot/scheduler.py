@@ -41,7 +41,7 @@ def post_summary(store: Store, client: WebClient, channel: str, year: int, month
         return PostOutcome(False, "No channel to post to: set SLI_SUMMARY_CHANNEL.")
     if not journal.claim_post(SUMMARY, key):
         done = journal.posted(SUMMARY, key)
-        when = done["posted_at"][:16].replace("T", " ") + " UTC" if done else "just now, by another process"
+        when = blocks.utc_text(done["posted_at"]) if done else "just now, by another process"
         return PostOutcome(False, f"The summary for {key} was already posted ({when}); use --again to repost.")
     try:
         figures = sm.month_figures(store, year, month, now, freeze=True)

@@ -100,7 +100,42 @@ def test_command_other_verbs() -> None:
 
 
 @BOTH
-@pytest.mark.parametrize("text", ["update 7 summary=It's done status=Complete",
-                                  "update 7 summary=It\u2019s done status=Complete"])
-def test_apostrophe_in_an_unquoted_value_does_not_swallow_later_fields(parse, text: str) -> None:
-    assert update_of(parse, text) == {s.SUMMARY: "It's done", s.STATUS: "Complete"}
+@pytest.mark.parametrize("apostrophe", ["'", "\u2019"])
+def test_apostrophe_in_an_unquoted_value_does_not_swallow_later_fields(parse, apostrophe: str) -> None:
+    # The apostrophe is kept as typed (as the command line keeps it): only delimiting quotes are straightened.
+    assert update_of(parse, f"update 7 summary=It{apostrophe}s done status=Complete") == {
+        s.SUMMARY: f"It{apostrophe}s done", s.STATUS: "Complete"}
+
+
+@BOTH
+@pytest.mark.parametrize("fields, named", [('status="On track" status="At risk"', "Status twice:"),
+                                           ("next=Agree audit steps=Report", "Next steps twice (next and steps)")])
+def test_a_field_given_twice_is_refused(parse, fields: str, named: str) -> None:
+    intent = parse(f"update 7 {fields}")
+    assert intent.kind == UPDATE and intent.changes == {}
+    assert named in intent.error and "give each field once" in intent.error
+
+
+@BOTH
+def test_slack_escaping_of_what_was_typed_is_undone(parse) -> None:
+    # Slack sends `A & B <x>` typed in a message or a command as `A &amp; B &lt;x&gt;`.
+    assert update_of(parse, 'update 7 next="A &amp; B &lt;x&gt; &amp;lt;"') == {s.NEXT_STEPS: "A & B <x> &lt;"}
+
+
+def test_typed_quotes_inside_values_are_kept() -> None:
+    intent = parse_command("update 7 next=\u201cAgree ELHT\u2019s audit\u201d "
+                           "summary=\u2018Met \u201cthe\u201d lead\u2019")
+    assert intent.changes == {s.NEXT_STEPS: "Agree ELHT\u2019s audit", s.SUMMARY: "Met \u201cthe\u201d lead"}
+    assert parse_command("update 7 next ELHT\u2019s audit").changes == {s.NEXT_STEPS: "ELHT\u2019s audit"}
+
+
+@pytest.mark.parametrize("sent, typed", [
+    ("see <https://www.nhs.uk/start>", "see https://www.nhs.uk/start"),
+    ("see <http://nhs.uk|nhs.uk>", "see nhs.uk"),
+    ("mail <mailto:jo@example.org|jo@example.org>", "mail jo@example.org"),
+    ("<https://evil.example|click here>", "click here (https://evil.example)"),
+    ("tell <!here> and <!subteam^S1|@midwives> in <#C1|safer-sleep>", "tell @here and @midwives in #safer-sleep"),
+    ("ask <@U0123> &amp; co &lt;soon&gt;", "ask <@U0123> & co <soon>"),
+])
+def test_slack_markup_is_stored_as_typed(sent: str, typed: str) -> None:
+    assert parse_command(f'update 7 next="{sent}"').changes == {s.NEXT_STEPS: typed}

@@ -40,7 +40,11 @@ def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str
 def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     store: Store = context["store"]
     user_id = body["user"]["id"]
-    ref, submitted, seen = blocks.read_modal(view)
+    try:
+        ref, submitted, seen = blocks.read_modal(view)
+    except blocks.ModalError as exc:  # not the form update_modal built: refuse with a sentence, change nothing
+        ack(response_action="errors", errors={"status": str(exc)})
+        return
     changes = changed_only(submitted, seen)
     if not changes:
         ack(response_action="errors", errors={"status": "Nothing has changed: edit a field, or press Cancel."})
