@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import heapq
 import logging
 import os
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from slack_bolt import App, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
 from bot import listeners
 from bot.notifier import Notifier
 from bot.writer import UpdateWriter
+from shared.journal import JournalUnavailable
 from shared.updates import DEFAULT_WORKBOOK, Store
 
 SLACK_API_URL = "https://slack.com/api/"
+#: Threads running listeners. Listeners only read and journal (writes go to the one writer thread,
+#: bot/writer.py), but a journal write may wait up to 2 s for a lock: with Bolt's default of 5 threads
+#: a burst of partners would not even be acked within Slack's 3 s. Idle threads cost next to nothing.
 LISTENER_THREADS = 32
+#: Bolt refuses a request whose timestamp is more than this many seconds from now, either way.
+SIGNATURE_WINDOW_SECONDS = 300
 
 
 @dataclass(frozen=True)
@@ -62,21 +71,94 @@ def _once_per_event(store: Store) -> Callable:
     """A retried event (`X-Slack-Retry-Num`, same `event_id`), over HTTP or Socket Mode, is acted on once."""
     def middleware(body: dict, next: Callable) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not store.journal().first_time(f"event:{event_id}"):
+        if event_id and not _journal_first_time(store)(f"event:{event_id}"):
             return BoltResponse(status=200, body="")
         return next()
     return middleware
 
 
-def create_app(settings: Settings, client: WebClient | None = None) -> App:
-    """The Bolt app with every listener; `client` lets tests point it at a local stand-in for Slack."""
+class ReplayGuard:
+    """Remembers the signatures of accepted requests until Bolt would refuse them as stale anyway.
+
+    Bolt checks each request's signature and its five-minute window but accepts the same signed request
+    twice within it: anyone who captured one (a proxy's log, say) could replay an update. The memory is
+    shared by all threads of the process; with `journal_first_time` (the journal's `first_time`) a
+    signature is also refused when another process, or this one before a restart, accepted it.
+    A signature is kept until its own timestamp plus the window, so the memory holds at most the
+    requests of about ten minutes.
+    """
+
+    def __init__(self, window: float = SIGNATURE_WINDOW_SECONDS,
+                 journal_first_time: Callable[[str], bool] | None = None,
+                 clock: Callable[[], float] = time.time):
+        self.window = window
+        self._journal_first_time = journal_first_time
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._expiry: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._expiry)
+
+    def first_time(self, signature: str, timestamp: str) -> bool:
+        """True the first time this signature is offered within its window; call only once it is verified."""
+        now = self._clock()
+        try:
+            until = max(now, float(timestamp)) + self.window + 1
+        except ValueError:
+            until = now + 2 * self.window + 1
+        with self._lock:
+            while self._heap and self._heap[0][0] < now:
+                self._expiry.pop(heapq.heappop(self._heap)[1], None)
+            if signature in self._expiry:
+                return False
+            self._expiry[signature] = until
+            heapq.heappush(self._heap, (until, signature))
+        return self._journal_first_time is None or self._journal_first_time(f"signature:{signature}")
+
+
+def _journal_first_time(store: Store) -> Callable[[str], bool]:
+    """The journal's `first_time`, waiting at most half a second: if the journal is busy or failing, the
+    in-process memory still refuses replays, and no question waits on it."""
+    def first_time(key: str) -> bool:
+        try:
+            return store.journal(busy_timeout=0.5).first_time(key)
+        except JournalUnavailable:
+            return True
+    return first_time
+
+
+def _refuse_replays(guard: ReplayGuard) -> Callable:
+    """A signed request seen before is answered 401 and runs nothing. Added after Bolt's own signature
+    check, so only verified signatures are remembered (a forger cannot fill the memory or block anyone);
+    requests without a signature (Socket Mode) pass."""
+    def middleware(request: BoltRequest, next: Callable) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
+        signature = (request.headers.get("x-slack-signature") or [""])[0]
+        timestamp = (request.headers.get("x-slack-request-timestamp") or [""])[0]
+        if signature and not guard.first_time(signature, timestamp):
+            return BoltResponse(status=401, body="This request was already received (a replay); it was ignored.")
+        return next()
+    return middleware
+
+
+def create_app(settings: Settings, client: WebClient | None = None, *,
+               listener_threads: int = LISTENER_THREADS, replays_across_processes: bool = True) -> App:
+    """The Bolt app with every listener; `client` lets tests point it at a local stand-in for Slack.
+
+    `listener_threads`: see LISTENER_THREADS. `replays_across_processes`: also remember signatures in
+    the journal (one SQLite write, a few ms, per signed request) so a replay to another process or
+    after a restart is refused too; the in-memory check always applies.
+    """
     store = settings.store()
-    # Listeners only read and journal (writes go to the one writer thread), so a pool of this size answers
-    # a burst of partners at once; Bolt's default of 5 let five slow requests hold up every answer.
     app = App(client=client or make_client(settings), signing_secret=settings.signing_secret or None,
               request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"),
-              listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="sli-listener"))
+              listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="sli-listener"))
     writer = UpdateWriter(store)
+    if settings.signing_secret:
+        guard = ReplayGuard(journal_first_time=_journal_first_time(store) if replays_across_processes else None)
+        app.use(_refuse_replays(guard))
 
     def attach_store(context: dict, next: Callable) -> None:  # noqa: A002
         context["store"] = store
@@ -103,20 +185,31 @@ def start_background(app: App, settings: Settings) -> list:
 
 
 def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0.0.0.0") -> None:
-    """Socket Mode when an app token is set (no public URL needed), else HTTP on `/slack/events`."""
+    """Socket Mode when an app token is set (no public URL needed), else HTTP on `/slack/events` (uvicorn,
+    see bot/http_server.py; Ctrl-C or SIGTERM stops it after answering the requests in flight)."""
+    socket_mode = bool(settings.app_token) and not http
+    if not socket_mode and not settings.signing_secret:
+        raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET: without it anyone could send the bot updates.")
     app = create_app(settings)
+    server = None
+    if not socket_mode:
+        from bot.http_server import serve
+
+        try:  # bind first: a port in use fails with a sentence before anything starts
+            server = serve(app, host=host, port=port)
+        except OSError as exc:
+            raise ValueError(str(exc.strerror or exc)) from exc
     jobs = start_background(app, settings)
     try:
-        if settings.app_token and not http:
+        if server is None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             SocketModeHandler(app, settings.app_token).start()
         else:
-            from bot.http_server import serve
-
-            server = serve(app, host=host, port=port)
-            print(f"SLI bot listening on http://{host}:{server.server_port}/slack/events")
+            print(f"SLI bot listening on http://{host}:{server.server_port}/slack/events", flush=True)
             server.serve_forever()
     finally:
+        if server is not None:
+            server.server_close()
         for job in jobs:
             job.stop()

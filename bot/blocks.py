@@ -177,8 +177,9 @@ def _option(status: str) -> dict:
     return {"text": {"type": "plain_text", "text": status}, "value": status}
 
 
-def update_modal(row: Recommendation, statuses: list[str]) -> dict:
-    """The update form, prefilled; what it was prefilled with travels in private_metadata as `seen`."""
+def update_modal(row: Recommendation, statuses: list[str], view_seq: int | None = None) -> dict:
+    """The update form, prefilled; what it was prefilled with travels in private_metadata as `seen`, with
+    the journal's mark when it was read (`view`), so updates others send meanwhile are not conflicts."""
     seen = {column: cell_text(row[column]) if column != s.DUE else (row.due.isoformat() if row.due else "")
             for column in BLOCK_FOR}
     status_element = {"type": "static_select", "action_id": "value",
@@ -200,7 +201,7 @@ def update_modal(row: Recommendation, statuses: list[str]) -> dict:
         "type": "modal", "callback_id": UPDATE_CALLBACK,
         "title": {"type": "plain_text", "text": f"Update {row.ref}"},
         "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"ref": row.ref, "seen": seen}),
+        "private_metadata": json.dumps({"ref": row.ref, "seen": seen, "view": view_seq}),
         "blocks": [
             _section(f"*{row.ref}*: {_short(row[s.RECOMMENDATION], 400)}"),
             {"type": "input", "block_id": BLOCK_FOR[s.STATUS], "label": {"type": "plain_text", "text": "Status"},
@@ -251,6 +252,15 @@ def read_modal(view: dict) -> tuple[str, dict[str, str], dict[str, str]]:
             chosen = element.get("value")
         values[column] = chosen if isinstance(chosen, str) else ""
     return meta["ref"], values, seen
+
+
+def modal_view_seq(view: dict) -> int | None:
+    """The journal mark `update_modal` kept in the form, or None (an older form: its view is the submit)."""
+    try:
+        mark = json.loads(view.get("private_metadata") or "").get("view")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return mark if isinstance(mark, int) and not isinstance(mark, bool) and mark >= 0 else None
 
 
 def update_button(ref: str) -> dict:

@@ -72,6 +72,7 @@ CREATE TABLE IF NOT EXISTS seen_keys (
     key TEXT PRIMARY KEY,
     seen_at TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS seen_keys_seen_at ON seen_keys(seen_at);
 """
 
 
@@ -285,10 +286,16 @@ class Journal:
                 " AND json_extract(detail, '$.was_held') = 1 ORDER BY seq", (APPLIED, CONFLICT, REJECTED))
             return [_entry(r) for r in rows]
 
-    def first_time(self, key: str) -> bool:
-        """True the first time `key` is offered, in any process (a retried Slack event acts once)."""
+    def first_time(self, key: str, keep: timedelta = timedelta(days=1)) -> bool:
+        """True the first time `key` is offered, in any process (a retried Slack event acts once).
+
+        Keys older than `keep` are forgotten (Slack retries within the hour, signatures expire in five
+        minutes), so the table stays small however many requests the bot serves."""
+        now = datetime.now(UTC)
         with self._connect() as db:
-            cursor = db.execute("INSERT OR IGNORE INTO seen_keys (key, seen_at) VALUES (?, ?)", (key, utc_now()))
+            db.execute("DELETE FROM seen_keys WHERE seen_at < ?", ((now - keep).isoformat(timespec="seconds"),))
+            cursor = db.execute("INSERT OR IGNORE INTO seen_keys (key, seen_at) VALUES (?, ?)",
+                                (key, now.isoformat(timespec="seconds")))
             return cursor.rowcount == 1
 
     # --- month-end snapshots: a summary reproduced later is the one that was posted ----------------

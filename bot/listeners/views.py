@@ -12,7 +12,7 @@ from shared import journal as j
 from shared import schema as s
 from shared.access import may_update
 from shared.reader import read_appendix
-from shared.updates import Store, changed_only, check_submission, expected_row, record_as_person
+from shared.updates import Store, changed_only, check_submission, expected_row, record_as_person, view_mark
 
 
 def writer_of(context: dict) -> UpdateWriter:
@@ -26,6 +26,7 @@ def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str
     """Open a placeholder modal first, then fill it with the row's current values."""
     opened = client.views_open(trigger_id=trigger_id, view=blocks.loading_modal(ref))
     view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
+    mark = view_mark(store)  # before the file is read: anything written after it came through the journal
     appendix = read_appendix(store.workbook)
     row = appendix.rows.get(ref)
     if row is None:
@@ -33,7 +34,7 @@ def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str
     elif not (permission := may_update(appendix, user_id, ref)).allowed:
         view = blocks.notice_modal(ref, permission.message)
     else:
-        view = blocks.update_modal(expected_row(store, row), list(s.STATUSES))
+        view = blocks.update_modal(expected_row(store, row), list(s.STATUSES), mark)
     client.views_update(view_id=view_id, hash=view_hash, view=view)
 
 
@@ -58,7 +59,8 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
         return
     # Journalled before the ack: if it cannot be recorded, the form says so and stays open.
     recorded = record_as_person(store, user_id, ref, changes, via=s.VIA_SLACK, seen=seen,
-                                idempotency_key=f"view:{view['id']}", journal_wait=j.CHAT_TIMEOUT_SECONDS)
+                                view_seq=blocks.modal_view_seq(view), idempotency_key=f"view:{view['id']}",
+                                journal_wait=j.CHAT_TIMEOUT_SECONDS)
     if recorded.state not in (j.PENDING, j.REJECTED) or recorded.update_id is None:
         ack(response_action="errors", errors={"status": recorded.message[:150]})
         return
