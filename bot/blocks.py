@@ -150,9 +150,9 @@ def update_result_message(result: UpdateResult) -> dict:
         lines = [f":hourglass_flowing_sand: *{result.ref}: recorded, not yet in the workbook.*", result.message,
                  "I'll tell you when it is in."]
     elif result.state == j.CONFLICT:
-        lines = [f":warning: *{result.ref}: not applied: an officer changed it after you saw it.*"]
-        lines += [f"• {c.column}: the workbook now says *{shown(c.current, c.column) or '(empty)'}*; you sent "
-                  f"*{shown(c.proposed, c.column) or '(empty)'}*" for c in result.conflicts]
+        lines = [f":warning: *{result.ref}: not applied: it was changed after you saw it.*"]
+        lines += [f"• {c.column}: {c.changed_by} changed it to *{shown(c.current, c.column) or '(empty)'}*; "
+                  f"you sent *{shown(c.proposed, c.column) or '(empty)'}*" for c in result.conflicts]
         lines.append("Check the new values, then send your update again if it still stands.")
     else:
         lines = [f":x: *{result.ref}: not recorded.*"]

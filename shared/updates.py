@@ -66,6 +66,8 @@ class Conflict:
     seen: object
     current: object
     proposed: object
+    #: Who made the other change: "Helen Lowey (CLI)" from the Change log, else someone in Excel.
+    changed_by: str = "someone editing the workbook in Excel"
 
 
 @dataclass
@@ -267,7 +269,8 @@ def submit_update(store: Store, ref: str, changes: dict[str, object], *, by: str
 def result_of(entry: j.JournalEntry) -> UpdateResult:
     """The result of a journalled update, rebuilt from the journal (for retries and notifications)."""
     detail = entry.detail
-    conflicts = [Conflict(c["column"], c["seen"], c["current"], c["proposed"]) for c in detail.get("conflicts", [])]
+    conflicts = [Conflict(c["column"], c["seen"], c["current"], c["proposed"], c.get("changed_by", EXCEL_EDITOR))
+                 for c in detail.get("conflicts", [])]
     changes = {c: tuple(v) for c, v in detail.get("changes", {}).items()}
     return UpdateResult(entry.id, entry.ref, entry.state, detail.get("message", ""), changes=changes,
                         conflicts=conflicts)
@@ -381,18 +384,19 @@ def plan_update(entry: j.JournalEntry, appendix: Appendix, now: datetime,
         message = f"{entry.ref} is no longer in the workbook; the update was not applied."
         return Plan(entry, j.REJECTED, message, {"message": message, "was_held": held})
 
-    conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed)
+    who = editor or (lambda ref, column, value: EXCEL_EDITOR)
+    conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed, who(entry.ref, column, row[column]))
                  for column, proposed in entry.changes.items()
                  if not _same(row[column], entry.seen.get(column)) and not _same(row[column], proposed)
                  and not (column in written and _same(row[column], written[column]))]
     if conflicts:
-        who = editor or (lambda ref, column, value: EXCEL_EDITOR)
-        listed = "; ".join(f"{c.column}: {who(entry.ref, c.column, c.current)} changed it to "
+        listed = "; ".join(f"{c.column}: {c.changed_by} changed it to "
                            f"'{cell_text(c.current)}', you sent '{cell_text(c.proposed)}'" for c in conflicts)
         message = f"Not applied: {entry.ref} was changed in the workbook after you saw it ({listed})."
         detail = {"message": message, "was_held": held,
                   "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
-                                 "proposed": cell_text(c.proposed)} for c in conflicts]}
+                                 "proposed": cell_text(c.proposed), "changed_by": c.changed_by}
+                                for c in conflicts]}
         return Plan(entry, j.CONFLICT, message, detail, conflicts=conflicts)
 
     findings, blocking = check_update(appendix, row, entry.changes, today=now.date())

@@ -138,3 +138,15 @@ def test_an_earlier_waiting_update_that_conflicted_does_not_make_later_ones_conf
     results = {r.update_id: r for r in process_pending(store)}
     assert results[first.update_id].state == j.CONFLICT
     assert results[second.update_id].state == j.APPLIED
+
+
+def test_the_form_carries_the_journal_mark_it_was_read_at(workbook: Path) -> None:
+    from bot import blocks
+
+    store = Store.for_workbook(workbook)
+    submit_update(store, "L2", {s.NEXT_STEPS: "Something earlier"}, by="A", via=s.VIA_CLI)
+    mark = view_mark(store)
+    form = blocks.update_modal(read_appendix(workbook).rows["L7"], list(s.STATUSES), mark)
+    assert mark == 1 and blocks.modal_view_seq(form) == mark
+    assert blocks.modal_view_seq({"private_metadata": '{"ref": "L7", "seen": {}, "view": "1; DROP"}'}) is None
+    assert blocks.modal_view_seq({"private_metadata": "not json"}) is None

@@ -228,8 +228,8 @@ def test_one_line_update_stores_the_literal_text_and_echoes_it_inert(bot: Harnes
     assert row[COLUMN[s.UPDATED_BY] - 1].value == EVIL_NAME
     assert read_change_log(bot.workbook)[-1].by == EVIL_NAME
 
-    bot.http.command(text=f'update 7 status="{inert(EVIL)}"', user_id=L7_LEAD)  # refused: not a status
-    refusal = bot.reply(2)
+    _, body = bot.http.command(text=f'update 7 status="{inert(EVIL)}"', user_id=L7_LEAD)  # refused: not a status
+    refusal = json.loads(body)  # a refusal is the acknowledgement itself
     assert "not recorded" in refusal["text"]
     assert_inert(refusal)
 
@@ -250,12 +250,13 @@ def test_pending_and_applied_messages(bot: Harness) -> None:
 def test_conflict_message(bot: Harness) -> None:
     bot.http.command(text="update 7", user_id=L7_LEAD, trigger_id="1.2.t")
     view = {**bot.standin.wait_for("views.update")[-1]["args"]["view"], "id": "V9", "hash": "h"}
-    # An officer changes the next steps after the form was opened (the --by path: a name from the CLI).
-    store = Store.for_workbook(bot.workbook)
+    # Someone changes the next steps after the form was opened, not through this journal (another copy of
+    # the tracker, with its own journal): a conflict, and the Change log names them (the --by path).
+    store = Store.for_workbook(bot.workbook, journal=bot.workbook.with_name("elsewhere.journal.sqlite"))
     assert submit_update(store, "L7", {s.NEXT_STEPS: f"Officer's {EVIL}"}, by=EVIL, via=s.VIA_CLI).state == "applied"
     bot.http.interactive(_submission(view, L7_LEAD, status="Off track", summary=EVIL, next="Mine", due="2026-01-30"))
     [dm] = bot.messages()
-    assert "an officer changed it" in dm["text"]
+    assert "changed after you saw it" in dm["text"] and f"{ESCAPED} (CLI) changed it to" in dm["text"]
     assert_inert(dm)
 
 
@@ -321,8 +322,9 @@ def test_a_form_naming_a_ref_that_is_not_one_is_refused_inert(reader_bot: Harnes
     view = bot.standin.wait_for("views.update")[-1]["args"]["view"]
     seen = json.loads(view["private_metadata"])["seen"]
     view = {**view, "id": "V4", "hash": "h", "private_metadata": json.dumps({"ref": EVIL, "seen": seen})}
-    status, _ = bot.http.interactive(_submission(view, OFFICER, status="On track", next="x"))
+    status, body = bot.http.interactive(_submission(view, OFFICER, status="On track", next="x"))
     assert status == 200
-    [dm] = bot.messages()
-    assert "not recorded" in dm["text"]
-    assert_inert(dm)
+    # Refused in the form itself: modal errors are plain text, which Slack never formats or links.
+    answer = json.loads(body)
+    assert answer["response_action"] == "errors" and "recommendation" in answer["errors"]["status"].lower()
+    assert bot.standin.calls("chat.postMessage") == []
