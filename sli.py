@@ -15,29 +15,33 @@ from datetime import date
 from pathlib import Path
 
 from shared import journal as j
-from shared import rules
-from shared import schema as s
+from shared import usecases
+from shared.domain import rules
+from shared.domain import schema as s
+from shared.domain.queries import QueryError
+from shared.domain.update import NOT_RECORDED, UpdateRequest
+from shared.domain.values import cell_text
 from shared.package import PackageError
-from shared.queries import QueryError, filter_rows
-from shared.reader import WorkbookError, read_appendix, read_change_log
-from shared.updates import DEFAULT_WORKBOOK, NOT_RECORDED, Store, process_pending, submit_update
-from shared.values import cell_text
+from shared.reader import WorkbookError
+from shared.settings import DEFAULT_WORKBOOK, Settings
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PENDING, EXIT_CONFLICT = 0, 1, 2, 3, 4
 #: The journal (or the disk under it) failed: nothing was recorded. Not "refused": the update was fine.
 EXIT_NOT_RECORDED = 5
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings `main` read from the environment once (`--workbook` wins over `SLI_WORKBOOK`)."""
+    return args.settings
+
+
 def workbook_path(args: argparse.Namespace) -> Path:
-    """`--workbook`, else `SLI_WORKBOOK`, else workbook/Appendix1.xlsx."""
-    return Path(getattr(args, "workbook", None) or os.environ.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK)
+    return settings_of(args).workbook
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path) if args.path else workbook_path(args)
-    appendix = read_appendix(path)
-    findings = rules.check_grid(appendix.sheet.grid, origin=appendix.sheet.origin,
-                                lead_orgs=appendix.lead_orgs or None, today=date.today())
+    appendix, findings = usecases.validate(path)
     for finding in findings:
         print(finding.line())
     count = len(rules.errors(findings))
@@ -54,15 +58,14 @@ def _status_table(rows) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = filter_rows(read_appendix(workbook_path(args)), status=args.status, lead=args.lead)
+    rows = usecases.list_rows(settings_of(args).store(), status=args.status, lead=args.lead)
     print(_status_table(rows) if rows else "No recommendations match.")
     return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
-    appendix = read_appendix(workbook_path(args))
-    row = appendix.rows.get(ref)
+    row = usecases.find(settings_of(args).store(), ref)
     if row is None:
         raise QueryError(f"There is no {ref} in the workbook.")
     for column in s.MAIN_COLUMNS:
@@ -86,8 +89,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     changes = {column: value for column, value in (
         (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due))
         if value is not None}
-    store = Store.for_workbook(workbook_path(args))
-    result = submit_update(store, args.ref, changes, by=args.by, via=s.VIA_CLI)
+    store = settings_of(args).store()
+    result = usecases.submit(store, UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by))
     for finding in result.findings:
         print(finding.line())
     print(result.message)
@@ -97,11 +100,9 @@ def cmd_update(args: argparse.Namespace) -> int:
 
 def cmd_history(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
-    store = Store.for_workbook(workbook_path(args))
-    log = [e for e in read_change_log(store.workbook) if e.ref == ref]
+    log, held = usecases.history(settings_of(args).store(), ref)
     for e in log:
         print(f"{cell_text(e.when)}  {e.field}: '{e.old_value}' -> '{e.new_value}'  by {e.by} via {e.via}")
-    held = [e for e in store.journal().for_ref(ref) if e.state != j.APPLIED]
     for e in held:
         print(f"{e.created_at}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
     if not log and not held:
@@ -110,7 +111,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
-    entries = Store.for_workbook(workbook_path(args)).journal().in_states(*j.OPEN_STATES, j.CONFLICT)
+    entries = usecases.waiting(settings_of(args).store())
     for e in entries:
         fields = ", ".join(f"{c}='{cell_text(v)}'" for c, v in e.changes.items())
         print(f"{e.id[:8]} {e.ref:<4} [{e.state}] {e.created_at} by {e.by} via {e.via}: {fields}")
@@ -121,7 +122,7 @@ def cmd_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    results = process_pending(Store.for_workbook(workbook_path(args)), force=args.force)
+    results = usecases.process_pending(settings_of(args).store(), force=args.force)
     for result in results:
         print(f"{result.ref}: [{result.state}] {result.message}")
     if not results:
@@ -130,15 +131,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_bot(args: argparse.Namespace) -> int:
-    from bot.app import Settings, run
+    from bot.app import run
     from bot.console import DEFAULT_USER, run_console
 
-    settings = Settings.from_env(workbook=workbook_path(args))
-    read_appendix(settings.workbook)  # a clear sentence now rather than a failure in a listener
+    settings = settings_of(args)
+    usecases.appendix(settings.store())  # a clear sentence now rather than a failure in a listener
     if args.console or not settings.bot_token:
         if not args.console:
             print("No SLACK_BOT_TOKEN: starting the local console instead (see README, 'Slack bot').")
-        for result in process_pending(settings.store()):
+        for result in usecases.process_pending(settings.store()):
             print(f"{result.ref}: [{result.state}] {result.message}")
         run_console(settings.store(), user_id=args.as_user or DEFAULT_USER)
         return EXIT_OK
@@ -155,12 +156,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     year, month = sm.parse_month(args.month) if args.month else sm.previous_month(date.today().year,
                                                                                  date.today().month)
-    store = Store.for_workbook(workbook_path(args))
+    store = settings_of(args).store()
     if args.post:
-        from bot.app import Settings, make_client
+        from bot.app import make_client
         from bot.scheduler import post_summary
 
-        settings = Settings.from_env(workbook=store.workbook)
+        settings = settings_of(args)
         if not settings.bot_token:
             raise QueryError("Posting needs SLACK_BOT_TOKEN (and SLI_SUMMARY_CHANNEL); use --dry-run to see it.")
         outcome = post_summary(store, make_client(settings), args.channel or settings.summary_channel,
@@ -184,7 +185,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
     output = Path(args.output or f"SLI-Appendix1-{args.year}.{fmt}")
-    write_report(Store.for_workbook(workbook_path(args)), args.year, fmt, output)
+    write_report(settings_of(args).store(), args.year, fmt, output)
     print(f"Wrote {output}.")
     return EXIT_OK
 
@@ -193,8 +194,7 @@ def cmd_addin(args: argparse.Namespace) -> int:
     # Imported here: xlwings' remote engine needs its licence setting before xlwings is first imported.
     from excel.server import main as addin_main
 
-    os.environ["SLI_WORKBOOK"] = str(workbook_path(args))  # the workbook whose journal the add-in serves
-    return addin_main(port=args.port, local=args.local, host=args.host)
+    return addin_main(port=args.port, local=args.local, host=args.host, served=settings_of(args))
 
 
 #: Where `sli run` (make run) keeps its working copy of the committed workbook: ignored by git.
@@ -217,15 +217,15 @@ def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
 def cmd_run(args: argparse.Namespace) -> int:
     """`make run`: check the workbook, show the table, serve the add-in locally, open the bot. On a
     working copy of the committed workbook unless --workbook or SLI_WORKBOOK names one."""
-    if getattr(args, "workbook", None) or os.environ.get("SLI_WORKBOOK"):
+    if settings_of(args).workbook != DEFAULT_WORKBOOK:  # --workbook or SLI_WORKBOOK named one
         path = workbook_path(args)
     else:
         path, made = trial_workbook()
         if path != DEFAULT_WORKBOOK:
             print(f"{'Made' if made else 'Using'} a working copy of {DEFAULT_WORKBOOK} for this trial: {path} "
                   f"(ignored by git). To start again from the committed workbook, delete {TRIAL_FOLDER}/.")
-    os.environ["SLI_WORKBOOK"] = str(path)
-    args = argparse.Namespace(**{**vars(args), "workbook": str(path)})
+    args = argparse.Namespace(**{**vars(args), "workbook": str(path),
+                                 "settings": settings_of(args).with_workbook(path)})
     cmd_validate(argparse.Namespace(**vars(args), path=None))
     print()
     cmd_list(argparse.Namespace(**vars(args), status=None, lead=None))
@@ -235,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
         from excel.server import serve_local_in_background
 
-        server = serve_local_in_background(args.addin_port)
+        server = serve_local_in_background(settings_of(args), args.addin_port)
         for _ in range(100):
             if server.started:
                 break
@@ -330,6 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
     try:
         return args.run(args)
     except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError, ValueError) as exc:

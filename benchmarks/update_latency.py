@@ -22,10 +22,10 @@ sys.path.insert(0, str(ROOT))
 
 import openpyxl  # noqa: E402
 
-from shared import schema as s  # noqa: E402
+from shared.domain import schema as s  # noqa: E402
 from shared.package import Package, save_atomically  # noqa: E402
 from shared.reader import read_appendix  # noqa: E402
-from shared.updates import Store, submit_update  # noqa: E402
+from shared.usecases import Store, submit_update  # noqa: E402
 
 
 def grow_log(workbook: Path, rows: int) -> None:

@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import heapq
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -19,45 +16,16 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot import listeners
 from bot.notifier import Notifier
 from bot.writer import UpdateWriter
-from shared.journal import JournalUnavailable
-from shared.updates import DEFAULT_WORKBOOK, Store
+from shared.settings import Settings
+from shared.uow import Store
+from shared.usecases import first_time
 
-SLACK_API_URL = "https://slack.com/api/"
 #: Threads running listeners. Listeners only read and journal (writes go to the one writer thread,
 #: bot/writer.py), but a journal write may wait up to 2 s for a lock: with Bolt's default of 5 threads
 #: a burst of partners would not even be acked within Slack's 3 s. Idle threads cost next to nothing.
 LISTENER_THREADS = 32
 #: Bolt refuses a request whose timestamp is more than this many seconds from now, either way.
 SIGNATURE_WINDOW_SECONDS = 300
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the bot needs, from the environment by default (`Settings.from_env`)."""
-
-    bot_token: str = ""
-    signing_secret: str = ""
-    app_token: str = ""
-    api_url: str = SLACK_API_URL
-    workbook: Path = DEFAULT_WORKBOOK
-    journal: Path | None = None
-    summary_channel: str = ""
-    poll_seconds: float = 10.0
-
-    @classmethod
-    def from_env(cls, workbook: Path | None = None) -> Settings:
-        env = os.environ
-        api_url = env.get("SLACK_API_URL") or SLACK_API_URL
-        return cls(bot_token=env.get("SLACK_BOT_TOKEN", ""), signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
-                   app_token=env.get("SLACK_APP_TOKEN", ""),
-                   api_url=api_url if api_url.endswith("/") else api_url + "/",
-                   workbook=Path(workbook or env.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK),
-                   journal=Path(env["SLI_JOURNAL"]) if env.get("SLI_JOURNAL") else None,
-                   summary_channel=env.get("SLI_SUMMARY_CHANNEL", ""),
-                   poll_seconds=float(env.get("SLI_POLL_SECONDS", "10")))
-
-    def store(self) -> Store:
-        return Store.for_workbook(self.workbook, journal=self.journal)
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -120,14 +88,9 @@ class ReplayGuard:
 
 
 def _journal_first_time(store: Store) -> Callable[[str], bool]:
-    """The journal's `first_time`, waiting at most half a second: if the journal is busy or failing, the
-    in-process memory still refuses replays, and no question waits on it."""
-    def first_time(key: str) -> bool:
-        try:
-            return store.journal(busy_timeout=0.5).first_time(key)
-        except JournalUnavailable:
-            return True
-    return first_time
+    """The journal's memory of keys, waiting at most half a second: if the journal is busy or failing,
+    the in-process memory still refuses replays, and no question waits on it."""
+    return lambda key: first_time(store, key, wait=0.5)
 
 
 def _refuse_replays(guard: ReplayGuard) -> Callable:

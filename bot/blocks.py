@@ -18,12 +18,12 @@ import textwrap
 from datetime import UTC, date, datetime
 
 from bot.text import clip, inert
-from shared import journal as j
-from shared import schema as s
-from shared.reader import Recommendation
-from shared.rules import is_overdue
-from shared.updates import UpdateResult
-from shared.values import DateParseError, cell_text, parse_date
+from shared.domain import schema as s
+from shared.domain import update as j
+from shared.domain.model import Recommendation
+from shared.domain.rules import is_overdue
+from shared.domain.update import UpdateResult
+from shared.domain.values import DateParseError, cell_text, parse_date
 
 UPDATE_CALLBACK = "sli_update"
 OPEN_UPDATE_ACTION = "open_update"

@@ -17,10 +17,10 @@ from typing import TextIO
 from bot.listeners import commands, events
 from bot.text import inert, literal
 from bot.writer import UpdateWriter
-from shared.access import display_name
-from shared.reader import read_appendix
-from shared.updates import Store
-from shared.values import DateParseError, parse_date
+from shared.domain.access import display_name
+from shared.domain.values import DateParseError, parse_date
+from shared.uow import Store
+from shared.usecases import appendix as read_appendix_of
 
 DEFAULT_USER = "U07SLI0006"
 
@@ -102,7 +102,7 @@ def run_console(store: Store, user_id: str = DEFAULT_USER, lines: Iterable[str] 
     client = ConsoleClient(out)
     writer = UpdateWriter(store)
     context = {"store": store, "writer": writer}
-    name = display_name(read_appendix(store.workbook), user_id)
+    name = display_name(read_appendix_of(store), user_id)
     print(f"SLI bot console: you are {name} ({user_id}). Type /sli help, or a message such as "
           "'status of 7'. Ctrl-D to leave.", file=out)
 

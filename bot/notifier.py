@@ -6,11 +6,10 @@ import logging
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import blocks
-from shared import journal as j
-from shared.updates import Store, process_pending, result_of
+from shared.uow import Store
+from shared.usecases import UpdateResult, tell_senders
 
 log = logging.getLogger("sli.bot.notifier")
 
@@ -20,22 +19,12 @@ class Notifier:
         self.store, self.client, self.poll_seconds = store, client, poll_seconds
         self.scheduler = BackgroundScheduler(timezone="Europe/London")
 
+    def _send(self, user_id: str, result: UpdateResult) -> None:
+        self.client.chat_postMessage(channel=user_id, **blocks.update_result_message(result))
+
     def run_once(self) -> int:
         """One pass: apply what waits if Excel has let go, then tell the senders. Returns messages sent."""
-        journal = self.store.journal()
-        if journal.in_states(*j.OPEN_STATES):
-            process_pending(self.store)  # held back while Excel has the file; settles add-in deliveries
-        sent = 0
-        for entry in journal.to_notify():
-            if not journal.mark_notified(entry.id):
-                continue  # another bot process told them
-            try:
-                self.client.chat_postMessage(channel=entry.reply_to,
-                                             **blocks.update_result_message(result_of(entry)))
-                sent += 1
-            except SlackApiError as exc:
-                log.warning("could not tell %s about update %s: %s", entry.reply_to, entry.id, exc)
-        return sent
+        return tell_senders(self.store, self._send)
 
     def start(self) -> None:
         self.scheduler.add_job(self.run_once, "interval", seconds=self.poll_seconds, id="apply-pending",

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 
 from bot.text import literal
-from shared import schema as s
-from shared.values import straighten_quotes
+from shared.domain import schema as s
+from shared.domain.values import straighten_quotes
 
 HELP, STATUS, SEARCH, LIST, MINE, UPDATE_MODAL, UPDATE, UNKNOWN = (
     "help", "status", "search", "list", "mine", "update_modal", "update", "unknown")

@@ -9,7 +9,8 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from shared.updates import Store, UpdateResult, apply_update
+from shared.uow import Store
+from shared.usecases import UpdateResult, commit
 
 log = logging.getLogger("sli.bot.writer")
 
@@ -27,7 +28,7 @@ class UpdateWriter:
 
     def _write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> None:
         try:
-            result = apply_update(self.store, recorded)
+            result = commit(self.store, recorded)
         except Exception:  # noqa: BLE001 - the update stays in the journal; the notifier retries and tells
             log.exception("update %s could not be written now; it stays pending", recorded.update_id)
             return

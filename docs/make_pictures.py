@@ -37,14 +37,15 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
+import shared.updates  # noqa: E402
+
 import shared.journal  # noqa: E402
 import shared.report  # noqa: E402
-import shared.updates  # noqa: E402
 from bot.blocks import summary_message  # noqa: E402
-from shared import schema as s  # noqa: E402
+from shared.domain import schema as s  # noqa: E402
 from shared.report import write_report  # noqa: E402
 from shared.summary import month_figures, status_chart  # noqa: E402
-from shared.updates import Store, submit_update  # noqa: E402
+from shared.usecases import Store, submit_update  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 CHANNEL = "sli-infant-mortality"

@@ -10,20 +10,24 @@ action the Office.js client carries out in the officer's Excel.
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from shared import journal as j
-from shared import rules
-from shared import schema as s
-from shared.package import needs_quote_prefix, split_address
-from shared.reader import Appendix, Sheet, WorkbookError, appendix_from_sheets
-from shared.updates import DEFAULT_WORKBOOK, Plan, Store, deliver_to_open_book, mark_in_excel
-from shared.values import cell_text
+from shared import usecases
+from shared.domain import rules
+from shared.domain import schema as s
+from shared.domain import update as j
+from shared.domain.model import Appendix, Sheet
+from shared.domain.update import Plan
+from shared.domain.values import cell_text
+from shared.package import split_address
+from shared.reader import WorkbookError, appendix_from_sheets
+from shared.settings import Settings
+from shared.uow import Store
+from shared.writers import LOG_TIME_FORMAT, OpenBookWriter, excel_value  # noqa: F401 (the add-in's time format)
 
 VALIDATION_SHEET = "Validation"
 VALIDATION_COLUMNS = ("Cell", "Severity", "Message", "Ref", "Column", "Rule", "Coloured")
@@ -33,28 +37,40 @@ COLOURED_BY_ADDRESS = "yes, by address"
 #: Fills for cells with a problem; unlike the status colours (soft RAG), so the two never look alike.
 FILLS = {rules.ERROR: "#F8696B", rules.WARNING: "#FFC000"}
 ALERT_TITLE = "SLI Tracker"
-LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 #: Task-pane JavaScript callbacks (static/js/sli-taskpane.js) the server scripts call at the end.
 SHOW_FINDINGS, SHOW_UPDATES = "sliShowFindings", "sliShowUpdates"
 
 
 # --- the workbook the server serves ------------------------------------------------------------
 
+_served: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Which workbook (and journal) the add-in serves: set by `sli addin` / `sli run` before serving."""
+    global _served
+    _served = settings
+
+
+def served_settings() -> Settings:
+    """The settings given to `configure`; else, for the desktop macro, the environment's, read once."""
+    global _served
+    if _served is None:
+        _served = Settings.from_env()
+    return _served
+
+
 def served_workbook() -> Path:
-    """`SLI_WORKBOOK`, else workbook/Appendix1.xlsx (relative to the server's working folder)."""
-    return Path(os.environ.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK)
+    return served_settings().workbook
 
 
 def served_store() -> Store:
-    return Store.for_workbook(served_workbook())
+    return served_settings().store()
 
 
 def pending_count(store: Store | None = None) -> int:
     """Updates journalled and not yet in the workbook (none when there is no journal yet)."""
-    store = store or served_store()
-    if not store.journal_path.exists():
-        return 0
-    return len(store.journal().in_states(j.PENDING))
+    return usecases.pending_count(store or served_store())
 
 
 # --- reading the open workbook -----------------------------------------------------------------
@@ -79,16 +95,6 @@ def appendix_from_book(book, path: Path | None = None, leads: bool = False) -> A
         raise WorkbookError(f"This workbook has no sheet called '{s.MAIN_SHEET}'.")
     return appendix_from_sheets(path or Path(book.name), main, read_sheet(book, s.LISTS_SHEET),
                                 read_sheet(book, s.LEADS_SHEET) if leads else None)
-
-
-# --- writing values Excel keeps as they are ----------------------------------------------------
-
-def excel_value(value: object) -> object:
-    """A value to write into a cell: text Excel would convert gets the quote prefix (a leading
-    apostrophe, which Excel and Office.js take as "this is text" and do not show)."""
-    if isinstance(value, str) and needs_quote_prefix(value):
-        return "'" + value
-    return value
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -331,16 +337,6 @@ class UpdatesReport:
                            "pending": self.pending_after, "problem": self.problem}, ensure_ascii=False)
 
 
-def _log_layout(log: Sheet, book) -> tuple[int, dict[str, int]]:
-    """The first free row of the Change log and each log column's 0-based sheet column, found by header
-    text (officers insert columns there too); an empty sheet gets the header first."""
-    if all(v in (None, "") for row in log.grid for v in row):
-        book.sheets[s.LOG_SHEET]["A1"].value = [list(s.LOG_COLUMNS)]
-        return 2, {name: index for index, name in enumerate(s.LOG_COLUMNS)}
-    header = s.find_header(log.grid, s.LOG_COLUMNS, s.LOG_SHEET)
-    return log.origin[0] + len(log.grid) + 1, {name: log.origin[1] + col for name, col in header.columns.items()}
-
-
 def apply_updates(book, store: Store | None = None, now: datetime | None = None) -> UpdatesReport:
     """Write the partner leads' pending updates into the open workbook and its Change log.
 
@@ -363,36 +359,11 @@ def apply_updates(book, store: Store | None = None, now: datetime | None = None)
         except WorkbookError as exc:
             report.problem = f"Nothing was changed: {str(exc).rstrip('.')}."
         else:
-            report.plans = deliver_to_open_book(store, appendix, now)
-            _write_plans(book, report.applied, log)
-            mark_in_excel(store, report.plans)
+            report.plans = usecases.deliver_to_open_book(store, appendix, OpenBookWriter(book, log), now)
             report.pending_after = pending_count(store)
     book.app.alert("\n".join(report.lines()), title=f"{ALERT_TITLE}: pending updates", buttons="ok",
                    mode="critical" if report.problem else "info")
     return report
-
-
-def _write_plans(book, plans: list[Plan], log: Sheet) -> None:
-    if not plans:
-        return
-    main = book.sheets[s.MAIN_SHEET]
-    for plan in plans:
-        for address, value in plan.edits.items():
-            main[address].value = excel_value(value)
-    log_rows = [row for plan in plans for row in plan.log_rows]
-    if log_rows:
-        first, columns = _log_layout(log, book)
-        width = max(columns.values()) + 1
-        rows = []
-        for values in log_rows:
-            row: list[object] = [None] * width
-            for name, value in zip(s.LOG_COLUMNS, values, strict=True):
-                row[columns[name]] = excel_value(value)
-            rows.append(row)
-        log_sheet = book.sheets[s.LOG_SHEET]
-        log_sheet[f"A{first}"].value = rows
-        when = s.column_letter(columns[s.LOG_COLUMNS[0]])
-        log_sheet.range(f"{when}{first}:{when}{first + len(rows) - 1}").number_format = LOG_TIME_FORMAT
 
 
 def apply_for_taskpane(book) -> UpdatesReport:

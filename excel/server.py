@@ -29,6 +29,8 @@ from urllib.parse import unquote
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
 
+from shared.settings import Settings
+
 EXCEL_DIR = Path(__file__).resolve().parent
 PROJECT_NAME = "SLI Tracker"
 FUNCTIONS_NAMESPACE = "SLI"
@@ -329,10 +331,10 @@ def build_app(local: bool = False):
 
 # --- serving ---------------------------------------------------------------------------------------
 
-def _tls_files() -> tuple[str | None, str | None]:
+def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
     """`SLI_ADDIN_SSL_CERTFILE`/`SLI_ADDIN_SSL_KEYFILE`, else mkcert's files in excel/certs (as
     `xlwings-server` looks for them). Excel loads add-ins over HTTPS only."""
-    cert, key = os.environ.get("SLI_ADDIN_SSL_CERTFILE"), os.environ.get("SLI_ADDIN_SSL_KEYFILE")
+    cert, key = settings.addin_certfile, settings.addin_keyfile
     if cert and key:
         return cert, key
     cert_path, key_path = EXCEL_DIR / "certs" / "localhost+2.pem", EXCEL_DIR / "certs" / "localhost+2-key.pem"
@@ -341,8 +343,11 @@ def _tls_files() -> tuple[str | None, str | None]:
     return None, None
 
 
-def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) -> None:
-    """Serve the add-in (blocks until stopped). Raises AddinConfigError rather than start unsafely."""
+def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
+        served: Settings | None = None) -> None:
+    """Serve the add-in for `served.workbook` (blocks until stopped). Raises AddinConfigError rather
+    than start unsafely."""
+    served = served or Settings()
     if local and host not in (None, LOCAL_HOST, "localhost"):
         raise AddinConfigError(f"--local listens on {LOCAL_HOST} only (no sign-in); leave out --host "
                                "or configure sign-in to serve other machines.")
@@ -350,12 +355,13 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) 
     problem = auth_problem(_settings(), local)
     if problem:
         raise AddinConfigError(problem)
-    host = LOCAL_HOST if local else (host or os.environ.get("SLI_ADDIN_HOST") or LOCAL_HOST)
-    certfile, keyfile = _tls_files()
+    host = LOCAL_HOST if local else (host or served.addin_host or LOCAL_HOST)
+    certfile, keyfile = _tls_files(served)
     scheme = "https" if certfile else "http"
-    from excel.appendix_scripts import served_workbook
+    from excel.appendix_scripts import configure
 
-    print(f"SLI Tracker add-in for {served_workbook()} at {scheme}://{host}:{port}"
+    configure(served)
+    print(f"SLI Tracker add-in for {served.workbook} at {scheme}://{host}:{port}"
           f" (manifest: {scheme}://{host}:{port}/manifest){'; local trial, no sign-in' if local else ''}.",
           file=sys.stderr)
     if not certfile:
@@ -364,10 +370,10 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) 
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                log_level=os.environ.get("SLI_ADDIN_LOG_LEVEL", "info"))
+                log_level=served.addin_log_level)
 
 
-def serve_local_in_background(port: int = DEFAULT_PORT):
+def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
     """The local trial server (127.0.0.1, no sign-in) in a daemon thread, for `sli run`: over HTTPS when
     a certificate is found (excel/certs, as for `sli addin`), since Excel loads add-ins over HTTPS only.
     Returns the uvicorn server (`.started` turns true once it listens, `.config.is_ssl` says whether it
@@ -376,17 +382,21 @@ def serve_local_in_background(port: int = DEFAULT_PORT):
 
     import uvicorn
 
-    certfile, keyfile = _tls_files()
+    from excel.appendix_scripts import configure
+
+    configure(served)
+    certfile, keyfile = _tls_files(served)
     server = uvicorn.Server(uvicorn.Config(build_app(local=True), host=LOCAL_HOST, port=port, log_level="warning",
                                            ssl_certfile=certfile, ssl_keyfile=keyfile))
     threading.Thread(target=server.run, name="sli-addin", daemon=True).start()
     return server
 
 
-def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None) -> int:
+def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
+         served: Settings | None = None) -> int:
     """`sli addin [--port N] [--local] [--host H]`: 0 when the server stopped, 2 when it refused to start."""
     try:
-        run(port=port, local=local, host=host)
+        run(port=port, local=local, host=host, served=served)
     except AddinConfigError as exc:
         print(f"sli addin: {exc}", file=sys.stderr)
         return 2

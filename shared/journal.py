@@ -15,18 +15,22 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from shared import schema as s
+from shared.domain import schema as s
+from shared.domain.update import (  # noqa: F401 (the states are the journal's vocabulary too)
+    APPLIED,
+    CONFLICT,
+    IN_EXCEL,
+    OPEN_STATES,
+    PENDING,
+    REJECTED,
+    WRITING,
+    WRITTEN_STATES,
+    JournalEntry,
+)
 
-PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
-#: Written into the workbook open in Excel by the add-in; applied once the saved file holds it.
-IN_EXCEL = "in_excel"
-OPEN_STATES = (PENDING, WRITING, IN_EXCEL)
-#: States in which an update's values are (or are about to be) in the workbook.
-WRITTEN_STATES = (APPLIED, WRITING, IN_EXCEL)
 #: How long a journal call waits for another connection's lock before giving up: a few seconds, never
 #: the minutes SQLite would allow, so a person is told rather than left waiting.
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -138,26 +142,6 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-@dataclass(frozen=True)
-class JournalEntry:
-    seq: int
-    id: str
-    ref: str
-    changes: dict[str, object]
-    seen: dict[str, object]
-    by: str
-    via: str
-    reply_to: str | None
-    state: str
-    detail: dict
-    created_at: str
-    updated_at: str
-    notified_at: str | None
-    #: The sender's view: every update up to this sequence number was settled in the file they saw, so
-    #: a value written by a later update is explained by the journal and is not an officer's edit.
-    view_seq: int | None = None
-
-
 class Journal:
     """The journal file. Each call opens its own connection, so threads and processes can share it.
 
@@ -167,6 +151,7 @@ class Journal:
     def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
+        self._pinned = threading.local()
         key = self.path.resolve()
         if key in _READY and self.path.exists():
             return
@@ -183,7 +168,33 @@ class Journal:
             _READY.add(key)
 
     @contextmanager
+    def session(self) -> Iterator[Journal]:
+        """Use one connection for every call made through this object in this thread until the block
+        ends: a unit of work opens the journal once, not once per question it asks."""
+        if getattr(self._pinned, "db", None) is not None:
+            yield self
+            return
+        with self._open() as db:
+            self._pinned.db = db
+            try:
+                yield self
+            finally:
+                self._pinned.db = None
+
+    @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        pinned = getattr(self._pinned, "db", None)
+        if pinned is None:
+            with self._open() as db:
+                yield db
+            return
+        try:
+            yield pinned
+        except sqlite3.Error as exc:
+            raise _unavailable(self.path, exc) from exc
+
+    @contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
         try:
             db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         except sqlite3.Error as exc:

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from shared.schema import column_letter
+from shared.domain.schema import column_letter
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"

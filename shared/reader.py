@@ -8,98 +8,18 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import python_calamine
 
-from shared import schema as s
-from shared.values import NotADate
+from shared.domain import schema as s
+from shared.domain.model import Appendix, Lead, LogEntry, Recommendation, Sheet
+from shared.domain.values import NotADate
 
 
 class WorkbookError(Exception):
     """The workbook cannot be read as Appendix 1; the message is one sentence for the user."""
-
-
-@dataclass(frozen=True)
-class Sheet:
-    """One sheet's used range: `grid[0][0]` sits at sheet position `origin` (0-based row, column)."""
-
-    name: str
-    grid: list[list[object]]
-    origin: tuple[int, int]
-
-    def cell(self, row_index: int, col_index: int) -> str:
-        """Sheet address of grid position (row_index, col_index)."""
-        return f"{s.column_letter(self.origin[1] + col_index)}{self.origin[0] + row_index + 1}"
-
-
-@dataclass(frozen=True)
-class Recommendation:
-    """One row of Appendix 1, by column name, with where it sits in the sheet."""
-
-    ref: str
-    values: dict[str, object]
-    sheet_row: int
-
-    def __getitem__(self, column: str) -> object:
-        return self.values.get(column)
-
-    @property
-    def status(self) -> str:
-        return str(self.values.get(s.STATUS) or "").strip()
-
-    @property
-    def lead_org(self) -> str:
-        return str(self.values.get(s.LEAD_ORG) or "")
-
-    @property
-    def due(self) -> date | None:
-        value = self.values.get(s.DUE)
-        return value if isinstance(value, date) else None
-
-
-@dataclass(frozen=True)
-class Lead:
-    lead_organisation: str
-    name: str
-    slack_user_id: str
-    role: str
-
-
-@dataclass(frozen=True)
-class Appendix:
-    """What one read of the workbook gives: the main sheet, its header, its rows, the lists and leads."""
-
-    path: Path
-    sheet: Sheet
-    header: s.HeaderMap
-    rows: dict[str, Recommendation]
-    statuses: list[str] = field(default_factory=list)
-    lead_orgs: list[str] = field(default_factory=list)
-    priorities: list[str] = field(default_factory=list)
-    leads: list[Lead] = field(default_factory=list)
-
-    def get(self, ref: str) -> Recommendation | None:
-        return self.rows.get(s.normalise_ref(ref))
-
-    def locate(self, ref: str, column: str) -> str:
-        """Sheet address of `column` in the row of `ref` (e.g. `F7`)."""
-        col = self.sheet.origin[1] + self.header.columns[column]
-        return f"{s.column_letter(col)}{self.rows[ref].sheet_row}"
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    when: datetime | date | str
-    ref: str
-    field: str
-    old_value: str
-    new_value: str
-    by: str
-    via: str
-    update_id: str
 
 
 # --- identity-keyed cache ------------------------------------------------------------------

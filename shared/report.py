@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from shared import schema as s
 from shared import summary as sm
+from shared.domain import schema as s
+from shared.domain.values import cell_text
 from shared.reader import read_appendix, read_change_log
-from shared.updates import Store
-from shared.values import cell_text
+from shared.usecases import Store
 
 FORMATS = ("docx", "xlsx")
 TABLE_COLUMNS = ("Ref", "Recommendation", "Status", "Summary of status", "Recommendation for next steps")

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 import holidays
 
 from shared import journal as j
-from shared import schema as s
-from shared.reader import Appendix, read_appendix, read_change_log
-from shared.rules import is_overdue
-from shared.updates import Store
-from shared.values import cell_text
+from shared.domain import schema as s
+from shared.domain.model import Appendix
+from shared.domain.rules import is_overdue
+from shared.domain.values import cell_text
+from shared.reader import read_appendix, read_change_log
+from shared.usecases import Store
 
 LONDON = ZoneInfo("Europe/London")
 STALE_DAYS = 60

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import python_calamine
 
-from shared.schema import column_letter
+from shared.domain.schema import column_letter
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

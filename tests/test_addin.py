@@ -8,7 +8,7 @@ payload is held to their shape.
 
 xlwings Server reads its settings when first imported, so `build_app` (which sets the `XLWINGS_*`
 environment first) runs here at import time. Only `XLWINGS_*` variables are left set for the rest of
-the test session; the workbook each test serves is set with monkeypatch (`SLI_WORKBOOK`).
+the test session; the workbook each test serves is configured with `serve()`.
 """
 
 from __future__ import annotations
@@ -45,9 +45,18 @@ from xlwings_server.routers import xlwings as xlwings_router  # noqa: E402
 
 from excel import appendix_scripts, macros  # noqa: E402
 from shared import journal as j  # noqa: E402
-from shared import schema as s  # noqa: E402
+from shared.domain import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
-from shared.updates import Store, submit_update  # noqa: E402
+from shared.usecases import Store, submit_update  # noqa: E402
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, workbook: Path) -> None:
+    """The add-in serves `workbook` (its journal beside it) for this test, as `sli addin` configures it."""
+    from excel import appendix_scripts as scripts
+    from shared.settings import Settings
+
+    monkeypatch.setattr(scripts, "_served", None)
+    scripts.configure(Settings(workbook=workbook))
 
 MAIN, LOG, VALIDATION = s.MAIN_SHEET, s.LOG_SHEET, appendix_scripts.VALIDATION_SHEET
 RED, AMBER = appendix_scripts.FILLS["error"], appendix_scripts.FILLS["warning"]
@@ -67,8 +76,7 @@ def captured(name: str) -> dict:
 
 @pytest.fixture
 def http(workbook, monkeypatch):
-    monkeypatch.setenv("SLI_WORKBOOK", str(workbook))
-    monkeypatch.delenv("SLI_JOURNAL", raising=False)
+    serve(monkeypatch, workbook)
     with TestClient(APP) as client:
         yield client
 
@@ -303,7 +311,7 @@ def test_a_name_that_is_not_a_script_gets_404_and_nothing_runs(http, in_excel, m
 
 @pytest.mark.parametrize("name", ["arg", "func", "check_cells", "__loader__", "no_such_function"])
 def test_a_name_that_is_not_a_custom_function_is_refused(workbook, monkeypatch, name):
-    monkeypatch.setenv("SLI_WORKBOOK", str(workbook))
+    serve(monkeypatch, workbook)
     monkeypatch.setattr(appendix_scripts, "check_cells", lambda *args: pytest.fail("called"))
     body = {"client": "Office.js", "func_name": name, "args": [], "caller_address": None,
             "version": xlwings.__version__}

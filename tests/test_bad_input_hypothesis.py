@@ -24,10 +24,10 @@ from hypothesis.errors import InvalidArgument
 from lxml import etree
 
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
+from shared.domain.values import DateParseError, canonical_status, due_in_range, parse_date
 from shared.reader import read_appendix, read_change_log
-from shared.updates import Store, submit_update
-from shared.values import DateParseError, canonical_status, due_in_range, parse_date
+from shared.usecases import Store, submit_update
 
 REF = "L7"
 

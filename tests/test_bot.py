@@ -15,7 +15,7 @@ from bot import blocks
 from bot.app import Settings, create_app
 from bot.http_server import serve_in_thread
 from bot.notifier import Notifier
-from shared import schema as s
+from shared.domain import schema as s
 from shared.owner import write_owner_file
 from shared.reader import read_appendix, read_change_log
 

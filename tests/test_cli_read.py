@@ -16,7 +16,7 @@ import pytest
 
 import sli
 from shared import reader
-from shared import schema as s
+from shared.domain import schema as s
 from shared.reader import WorkbookError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,15 +16,15 @@ import openpyxl
 import pytest
 
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.reader import read_appendix, read_change_log
-from shared.updates import Store, process_pending
+from shared.usecases import Store, process_pending
 
 ROOT = Path(__file__).resolve().parents[1]
 
 ONE_UPDATE = """
 import sys
-from shared.updates import Store, submit_update
+from shared.usecases import Store, submit_update
 workbook, ref, text, by = sys.argv[1:5]
 result = submit_update(Store.for_workbook(workbook), ref, {"Next steps": text}, by=by, via="CLI")
 print(result.state)
@@ -33,7 +33,7 @@ sys.exit(0 if result.state == "applied" else 1)
 
 MANY_UPDATES = """
 import sys
-from shared.updates import Store, submit_update
+from shared.usecases import Store, submit_update
 workbook, run = sys.argv[1:3]
 store = Store.for_workbook(workbook, keep_backups=2)
 for n in range(1000):

@@ -10,10 +10,12 @@ from pathlib import Path
 import openpyxl
 
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.owner import write_owner_file
 from shared.reader import read_appendix, read_change_log
-from shared.updates import EXCEL_EDITOR, Store, expected_row, process_pending, submit_update, view_mark
+from shared.usecases import EXCEL_EDITOR, Store, open_form, process_pending, submit_update, view_mark
+
+OFFICER = "U07SLI0006"  # Sana Iqbal, an officer in sheet Leads: may open any recommendation's form
 
 
 def officer_sets(workbook: Path, ref: str, column: int, value: str) -> None:
@@ -75,9 +77,8 @@ def test_one_sender_twenty_updates_in_a_row_keep_their_order(workbook: Path) -> 
 
 def test_officer_edit_after_a_form_was_opened_is_still_a_conflict(workbook: Path) -> None:
     store = Store.for_workbook(workbook)
-    row = read_appendix(workbook).rows["L7"]
-    prefill = expected_row(store, row)
-    mark = view_mark(store)
+    form = open_form(store, OFFICER, "L7")
+    prefill, mark = form.row, form.view_seq
     officer_sets(workbook, "L7", 8, "Officer's own next step")
     result = submit_update(store, "L7", {s.NEXT_STEPS: "Sender's next step"}, by="Joanne Whitworth",
                            via=s.VIA_SLACK, seen={s.NEXT_STEPS: prefill[s.NEXT_STEPS]}, view_seq=mark)
@@ -91,8 +92,8 @@ def test_officer_edit_after_a_form_was_opened_is_still_a_conflict(workbook: Path
 
 def test_another_senders_update_after_a_form_was_opened_is_not_a_conflict(workbook: Path) -> None:
     store = Store.for_workbook(workbook)
-    prefill = expected_row(store, read_appendix(workbook).rows["L7"])
-    mark = view_mark(store)
+    form = open_form(store, OFFICER, "L7")
+    prefill, mark = form.row, form.view_seq
     other = submit_update(store, "L7", {s.NEXT_STEPS: "Other lead's step"}, by="Sana Iqbal", via=s.VIA_SLACK)
     assert other.state == j.APPLIED
     result = submit_update(store, "L7", {s.NEXT_STEPS: "Form sender's step"}, by="Joanne Whitworth",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from bot.console import run_console
 from shared.reader import read_appendix, read_change_log
-from shared.updates import Store
+from shared.usecases import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -31,11 +31,12 @@ from bot.console import run_console
 from bot.notifier import Notifier
 from bot.scheduler import post_summary, send_reminders
 from bot.text import clip, inert, literal
-from shared import schema as s
 from shared import summary as sm
+from shared.domain import schema as s
+from shared.domain.model import Recommendation
 from shared.owner import write_owner_file
-from shared.reader import Recommendation, read_appendix, read_change_log
-from shared.updates import Store, submit_update
+from shared.reader import read_appendix, read_change_log
+from shared.usecases import Store, submit_update
 
 EVIL = "<!channel> <@U0123> <https://evil.example|click here> & <#C1>"
 ESCAPED = "&lt;!channel&gt; &lt;@U0123&gt; &lt;https://evil.example|click here&gt; &amp; &lt;#C1&gt;"

@@ -15,9 +15,9 @@ import pytest
 
 import sli
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.reader import read_appendix, read_change_log
-from shared.updates import NOT_RECORDED, Store, process_pending, submit_update
+from shared.usecases import NOT_RECORDED, Store, process_pending, submit_update
 
 pytestmark = pytest.mark.slow
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "Appendix1.xlsx"

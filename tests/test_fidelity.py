@@ -11,10 +11,10 @@ from lxml import etree
 from officer_extras import add_officer_extras, extras_present
 
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.package import MAIN_NS, Package
 from shared.reader import read_appendix
-from shared.updates import Store, submit_update
+from shared.usecases import Store, submit_update
 
 M = f"{{{MAIN_NS}}}"
 

@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 import sli
 from bot import blocks
 from shared import journal as j
-from shared import rules
-from shared import schema as s
+from shared.domain import rules
+from shared.domain import schema as s
+from shared.domain.rules import ERROR, check_text
+from shared.domain.values import NotADate, cell_text
 from shared.package import Package, save_atomically
 from shared.reader import read_appendix, read_change_log
-from shared.rules import ERROR, check_text
-from shared.updates import Store, submit_update
-from shared.values import NotADate, cell_text
+from shared.usecases import Store, submit_update
 
 BY = "Helen Lowey"
 
@@ -112,7 +112,7 @@ def test_a_due_cell_calamine_reads_as_a_time_is_a_finding_everywhere(workbook: P
     assert isinstance(raw_due(workbook), time)  # the reader below really meets the case
     row = read_appendix(workbook).rows["L7"]
     assert isinstance(row[s.DUE], NotADate) and row.due is None
-    json.dumps(row.values, default=lambda v: v.isoformat())  # what the journal does with seen values
+    json.dumps(dict(row.values), default=lambda v: v.isoformat())  # what the journal does with seen values
 
     # Validation names the cell with a sentence, from the raw grid as from the reader's values.
     assert sli.main(["validate", str(workbook)]) == 1

@@ -21,9 +21,9 @@ import sli
 from bot.app import Settings, create_app
 from bot.http_server import serve_in_thread
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.reader import read_appendix, read_change_log
-from shared.updates import NOT_RECORDED, Store, submit_update
+from shared.usecases import NOT_RECORDED, Store, submit_update
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "test-signing-secret"

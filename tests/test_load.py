@@ -20,11 +20,11 @@ from slack_standin import BoltHTTP, SlackStandIn
 from test_http_server import SECRET, Bot, command_body, hammer
 
 from bot.app import Settings
-from shared import schema as s
-from shared.access import may_update
+from shared.domain import schema as s
+from shared.domain.access import may_update
 from shared.package import Package, save_atomically
 from shared.reader import read_appendix
-from shared.updates import Store, process_pending
+from shared.usecases import Store, process_pending
 
 pytestmark = pytest.mark.slow
 

@@ -15,11 +15,11 @@ import pytest
 import sli
 from bot import blocks
 from bot.console import run_console
-from shared import schema as s
 from shared import summary as sm
+from shared.domain import schema as s
 from shared.owner import write_owner_file
 from shared.reader import read_appendix
-from shared.updates import Store, process_pending, result_of, submit_update
+from shared.usecases import Store, process_pending, result_of, submit_update
 
 L7_LEAD = "U07SLI0002"  # Joanne Whitworth: leads BwD Council Public Health, L7's organisation
 OFFICER = "U07SLI0006"

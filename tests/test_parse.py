@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.parse import HELP, LIST, SEARCH, STATUS, UNKNOWN, UPDATE, UPDATE_MODAL, parse_command, parse_message
-from shared import schema as s
+from shared.domain import schema as s
 
 BOTH = pytest.mark.parametrize("parse", [parse_command, parse_message], ids=["command", "message"])
 

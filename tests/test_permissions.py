@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.reader import read_appendix
-from shared.updates import Store, process_pending, submit_update
+from shared.usecases import Store, process_pending, submit_update
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED_WORKBOOK = ROOT / "workbook" / "Appendix1.xlsx"

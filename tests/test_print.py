@@ -23,9 +23,9 @@ import pytest
 from lxml import etree
 
 from shared import builder
-from shared import schema as s
+from shared.domain import schema as s
 from shared.package import Package, row_height, text_lines
-from shared.updates import Store, submit_update
+from shared.usecases import Store, submit_update
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 A4_LANDSCAPE = (841.89, 595.30)

@@ -9,9 +9,9 @@ import docx
 import openpyxl
 
 import sli
-from shared import schema as s
+from shared.domain import schema as s
 from shared.reader import read_appendix
-from shared.updates import Store, submit_update
+from shared.usecases import Store, submit_update
 
 
 def test_docx_report_has_the_22_recommendations(workbook: Path, tmp_path: Path) -> None:

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from shared import rules
-from shared import schema as s
-from shared.rules import ERROR, WARNING, Finding, check_grid, check_row, check_text
+from shared.domain import rules
+from shared.domain import schema as s
+from shared.domain.rules import ERROR, WARNING, Finding, check_grid, check_row, check_text
 
 TODAY = date(2026, 6, 1)
 LEADS = ("BwD Council Public Health", "East Lancashire Hospitals NHS Trust (ELHT)")

@@ -15,9 +15,9 @@ import openpyxl
 import pytest
 from lxml import etree
 
-from shared import schema as s
+from shared.domain import schema as s
 from shared.package import Package
-from shared.updates import Store, submit_update
+from shared.usecases import Store, submit_update
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "Appendix1.xlsx"

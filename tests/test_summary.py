@@ -17,9 +17,9 @@ from slack_standin import SlackStandIn
 
 import sli
 from bot.scheduler import REMINDER, SUMMARY, MonthlyJobs, post_summary, send_reminders
-from shared import schema as s
 from shared import summary as sm
-from shared.updates import Store, submit_update
+from shared.domain import schema as s
+from shared.usecases import Store, submit_update
 
 ROOT = Path(__file__).resolve().parents[1]
 THIS_MONTH = (datetime.now(UTC).year, datetime.now(UTC).month)
@@ -117,7 +117,7 @@ POST = """
 import sys
 from slack_sdk import WebClient
 from bot.scheduler import post_summary
-from shared.updates import Store
+from shared.usecases import Store
 workbook, base_url, year, month = sys.argv[1:5]
 outcome = post_summary(Store.for_workbook(workbook), WebClient(token="x", base_url=base_url), "C_SLI",
                        int(year), int(month))

@@ -76,9 +76,18 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 import sli  # noqa: E402
 from excel import appendix_scripts  # noqa: E402
 from shared import journal as j  # noqa: E402
-from shared import schema as s  # noqa: E402
+from shared.domain import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
-from shared.updates import Store, process_pending, submit_update  # noqa: E402
+from shared.usecases import Store, process_pending, submit_update  # noqa: E402
+
+
+def serve(monkeypatch: pytest.MonkeyPatch, workbook: Path) -> None:
+    """The add-in serves `workbook` (its journal beside it) for this test, as `sli addin` configures it."""
+    from excel import appendix_scripts as scripts
+    from shared.settings import Settings
+
+    monkeypatch.setattr(scripts, "_served", None)
+    scripts.configure(Settings(workbook=workbook))
 
 MAIN, LOG, VALIDATION = s.MAIN_SHEET, s.LOG_SHEET, appendix_scripts.VALIDATION_SHEET
 RED, AMBER = appendix_scripts.FILLS["error"], appendix_scripts.FILLS["warning"]
@@ -224,8 +233,7 @@ def open_pane(browser, server_url, monkeypatch):
     contexts = []
 
     def open_(path: Path) -> TaskPane:
-        monkeypatch.setenv("SLI_WORKBOOK", str(path))
-        monkeypatch.delenv("SLI_JOURNAL", raising=False)
+        serve(monkeypatch, path)
         office_js = f"globalThis.__SLI_WORKBOOK__ = {json.dumps(export_workbook(path))};\n" + STAND_IN.read_text()
         context = browser.new_context(viewport={"width": 350, "height": 760}, device_scale_factor=2)
         context.set_default_timeout(5000)  # the whole pane answers in well under a second here

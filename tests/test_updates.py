@@ -15,10 +15,10 @@ import python_calamine
 
 import sli
 from shared import journal as j
-from shared import schema as s
+from shared.domain import schema as s
 from shared.owner import find_owner_file, owner_user, write_owner_file
 from shared.reader import read_appendix, read_change_log
-from shared.updates import Store, process_pending, submit_update
+from shared.usecases import Store, process_pending, submit_update
 
 
 def store_for(workbook: Path, keep: int = 20) -> Store:

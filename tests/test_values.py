@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared import schema as s
-from shared.values import (
+from shared.domain import schema as s
+from shared.domain.values import (
     DateParseError,
     canonical_status,
     cell_text,

@@ -19,7 +19,7 @@ import pytest
 import sli
 from shared import builder, reader
 from shared import sample_content as content
-from shared import schema as s
+from shared.domain import schema as s
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook" / "Appendix1.xlsx"
@@ -240,9 +240,9 @@ def test_committed_workbook_reads_back_identically(committed):
 def test_committed_lists_and_leads_read_back_identically(committed):
     wb = openpyxl.load_workbook(committed)
     appendix = reader.read_appendix(committed)
-    assert appendix.statuses == list(s.STATUSES)
-    assert appendix.lead_orgs == content.LEAD_ORGANISATIONS
-    assert appendix.priorities == content.FRAMEWORK_PRIORITIES
+    assert list(appendix.statuses) == list(s.STATUSES)
+    assert list(appendix.lead_orgs) == list(content.LEAD_ORGANISATIONS)
+    assert list(appendix.priorities) == list(content.FRAMEWORK_PRIORITIES)
     leads = [tuple(r) for r in wb[s.LEADS_SHEET].iter_rows(min_row=2, max_col=4, values_only=True) if any(r)]
     assert [(x.lead_organisation, x.name, x.slack_user_id, x.role) for x in appendix.leads] == leads
     assert reader.read_change_log(committed) == []

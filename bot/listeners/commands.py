@@ -9,11 +9,13 @@ from slack_sdk import WebClient
 
 from bot import blocks, parse
 from bot.listeners.views import open_update_modal, writer_of
-from shared import journal as j
-from shared import schema as s
-from shared.queries import QueryError, filter_rows, rows_for_person, search
-from shared.reader import read_appendix
-from shared.updates import Store, record_as_person
+from shared.domain import schema as s
+from shared.domain.queries import QueryError, filter_rows, rows_for_person, search
+from shared.domain.update import PENDING, UpdateRequest
+from shared.journal import CHAT_TIMEOUT_SECONDS
+from shared.uow import Store
+from shared.usecases import appendix as read_appendix_of
+from shared.usecases import record_request
 
 
 def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
@@ -22,7 +24,7 @@ def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
         return blocks.help_message()
     if intent.kind == parse.UNKNOWN:
         return blocks.help_message(intent.error)
-    appendix = read_appendix(store.workbook)
+    appendix = read_appendix_of(store)
     try:
         if intent.kind == parse.STATUS:
             row = appendix.rows.get(intent.ref)
@@ -64,9 +66,9 @@ def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Ca
     sentence saying what to fix, or that nothing was recorded); `tell` later gets what the write did."""
     if intent.error:
         return blocks.message(f":x: {intent.error}")
-    recorded = record_as_person(context["store"], user_id, intent.ref, intent.changes, via=s.VIA_SLACK,
-                                journal_wait=j.CHAT_TIMEOUT_SECONDS)
-    if recorded.state != j.PENDING or recorded.duplicate:
+    request = UpdateRequest(intent.ref, intent.changes, s.VIA_SLACK, sender=user_id)
+    recorded = record_request(context["store"], request, journal_wait=CHAT_TIMEOUT_SECONDS)
+    if recorded.state != PENDING or recorded.duplicate:
         return blocks.update_result_message(recorded)
     writer_of(context).write(recorded, lambda result: tell(blocks.update_result_message(result)))
     return blocks.message(f":inbox_tray: Recorded your update to {recorded.ref}; writing it to the workbook…")

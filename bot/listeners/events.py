@@ -10,10 +10,10 @@ from slack_sdk import WebClient
 
 from bot import blocks, parse
 from bot.listeners.commands import answer_query, update_from_text
-from shared.access import display_name
-from shared.queries import rows_for_person
-from shared.reader import read_appendix
-from shared.updates import Store
+from shared.domain.access import display_name
+from shared.domain.queries import rows_for_person
+from shared.uow import Store
+from shared.usecases import appendix as read_appendix_of
 
 
 def reply_to_phrase(context: dict, text: str, user_id: str, tell: Callable[[dict], None]) -> dict:
@@ -44,7 +44,7 @@ def direct_message(event: dict, say: Say, context: dict) -> None:
 def home_opened(event: dict, client: WebClient, context: dict) -> None:
     store: Store = context["store"]
     user_id = event["user"]
-    appendix = read_appendix(store.workbook)
+    appendix = read_appendix_of(store)
     view = blocks.home_view(display_name(appendix, user_id), rows_for_person(appendix, user_id), date.today())
     client.views_publish(user_id=user_id, view=view)
 

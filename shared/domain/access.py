@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.reader import Appendix, Lead
+from shared.domain.model import Appendix, Lead
 
 OFFICER, LEAD = "officer", "lead"
 

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from shared import schema as s
-from shared.values import (
+from shared.domain import schema as s
+from shared.domain.values import (
     EARLIEST_DUE,
     LATEST_DUE,
     DateParseError,

@@ -10,7 +10,7 @@ import difflib
 import re
 from datetime import date, datetime, time, timedelta
 
-from shared.schema import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
+from shared.domain.schema import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
 
 #: Words people use for a status that are not in the vocabulary, and what they mean.
 STATUS_SYNONYMS = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import re
 
-from shared import schema as s
-from shared.reader import Appendix, Recommendation
-from shared.values import canonical_status, straighten_quotes, suggest_status
+from shared.domain import schema as s
+from shared.domain.model import Appendix, Recommendation
+from shared.domain.values import canonical_status, straighten_quotes, suggest_status
 
 
 class QueryError(ValueError):

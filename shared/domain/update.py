@@ -1,0 +1,334 @@
+"""An update to one recommendation, from the request a person makes to the plan a writer carries out.
+
+Pure decisions, no I/O: `prepare_update` runs the ref, the permission, the normalisation and the rules
+once and gives a `Prepared` update or a refusal; `plan_update` decides, against the workbook's current
+values, whether a journalled update conflicts, no longer fits, or which cells and Change log rows it
+writes. The use cases (shared/usecases.py) run these inside the unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from shared.domain import rules
+from shared.domain import schema as s
+from shared.domain.access import display_name, may_update
+from shared.domain.model import Appendix, Recommendation
+from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date
+
+# The states of a journalled update.
+PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
+#: Written into the workbook open in Excel by the add-in; applied once the saved file holds it.
+IN_EXCEL = "in_excel"
+OPEN_STATES = (PENDING, WRITING, IN_EXCEL)
+#: States in which an update's values are (or are about to be) in the workbook.
+WRITTEN_STATES = (APPLIED, WRITING, IN_EXCEL)
+#: Not a journal state: the journal could not be written, so nothing was recorded.
+NOT_RECORDED = "not_recorded"
+#: Who made a change the journal does not explain, when the Change log does not say either.
+EXCEL_EDITOR = "someone editing the workbook in Excel"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One update as the journal keeps it."""
+
+    seq: int
+    id: str
+    ref: str
+    changes: dict[str, object]
+    seen: dict[str, object]
+    by: str
+    via: str
+    reply_to: str | None
+    state: str
+    detail: dict
+    created_at: str
+    updated_at: str
+    notified_at: str | None
+    #: The sender's view: every update up to this sequence number was settled in the file they saw, so
+    #: a value written by a later update is explained by the journal and is not an officer's edit.
+    view_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """What a person asks: change these fields of this recommendation.
+
+    `sender` is their chat identity (checked against sheet Leads, and told when the update lands);
+    without one (`sli update --by`) `by` names them. `seen` and `view_seq` say what a form showed them."""
+
+    ref: str
+    changes: Mapping[str, object]
+    via: str
+    by: str = ""
+    sender: str | None = None
+    seen: Mapping[str, object] | None = None
+    view_seq: int | None = None
+    idempotency_key: str | None = None
+    #: Whom to tell when the update lands, for a request without a `sender` (default: the sender).
+    reply_to: str | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An update checked once (ref, permission, values, rules) and ready to be journalled."""
+
+    ref: str
+    changes: dict[str, object]
+    seen: dict[str, object]
+    by: str
+    via: str
+    reply_to: str | None
+    view_seq: int
+    idempotency_key: str | None
+    findings: list[rules.Finding]
+    #: Errors the update brings: if any, it is journalled as rejected and never written.
+    blocking: list[rules.Finding]
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A field someone changed outside the journal after the sender saw it: both values, nothing overwritten."""
+
+    column: str
+    seen: object
+    current: object
+    proposed: object
+    #: Who made the other change: "Helen Lowey (CLI)" from the Change log, else `EXCEL_EDITOR`.
+    changed_by: str = EXCEL_EDITOR
+
+
+@dataclass
+class UpdateResult:
+    """What happened to one update, for the front end to render."""
+
+    update_id: str | None
+    ref: str
+    state: str
+    message: str
+    changes: dict[str, tuple[object, object]] = field(default_factory=dict)
+    findings: list[rules.Finding] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    #: True when the same submission (same idempotency key) had already been received.
+    duplicate: bool = False
+
+    @property
+    def errors(self) -> list[rules.Finding]:
+        return rules.errors(self.findings)
+
+    @property
+    def warnings(self) -> list[rules.Finding]:
+        return [f for f in self.findings if f.severity == rules.WARNING]
+
+
+def refusal(ref: str, message: str, findings: list[rules.Finding] | None = None) -> UpdateResult:
+    """An update refused before it was journalled, with the sentence saying what to fix."""
+    return UpdateResult(None, ref, REJECTED, message, findings=list(findings or []))
+
+
+def same_text(a: object, b: object) -> bool:
+    """Two cell values read the same to a person (dates as 31/01/2027, spaces at the ends ignored)."""
+    return cell_text(a).strip() == cell_text(b).strip()
+
+
+def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
+    """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates.
+
+    Values that cannot be read are kept as typed, so the shared rules report them with their sentence.
+    """
+    unknown = [c for c in changes if c not in s.UPDATABLE]
+    if unknown:
+        raise ValueError(f"These fields cannot be updated: {', '.join(unknown)}.")
+    out: dict[str, object] = {}
+    for column, value in changes.items():
+        if isinstance(value, str):
+            value = value.strip()
+        if column == s.STATUS and value:
+            value = canonical_status(value) or value
+        elif column == s.DUE and value not in (None, ""):
+            try:
+                value = parse_date(value)
+            except DateParseError:
+                pass
+        out[column] = value if value != "" else None
+    return out
+
+
+def check_update(appendix: Appendix, row: Recommendation, changes: Mapping[str, object],
+                 today: date) -> tuple[list[rules.Finding], list[rules.Finding]]:
+    """The shared rules on the row as it would be after the update: (findings to show, blocking errors).
+
+    Only errors the update brings block it: a problem already in the row (an officer renamed a lead
+    organisation, say) is not the sender's to fix. The sender is shown the findings about the fields
+    they change, plus the errors that block them, not warnings about fields they left alone.
+    """
+    def locate(column: str) -> str:
+        return appendix.locate(row.ref, column)
+
+    lead_orgs = appendix.lead_orgs or None
+    after = rules.check_row({**row.values, **changes}, locate, lead_orgs=lead_orgs, today=today)
+    before = {(f.rule, f.column) for f in rules.errors(rules.check_row(row.values, locate, lead_orgs=lead_orgs,
+                                                                        today=today))}
+    blocking = [f for f in rules.errors(after) if (f.rule, f.column) not in before or f.column in changes]
+    shown = [f for f in after if f in blocking or f.column in changes or not f.column]
+    return shown, blocking
+
+
+def changed_only(submitted: Mapping[str, object], seen: Mapping[str, object]) -> dict[str, object]:
+    """The fields of a form the person changed, so fields they left alone never conflict with an officer."""
+    return {column: value for column, value in submitted.items() if not same_text(value, seen.get(column))}
+
+
+def expected_row(row: Recommendation, waiting: list[JournalEntry]) -> Recommendation:
+    """The row as it will be once the updates still waiting for it are written: what a form shows."""
+    values: dict[str, object] = {}
+    for entry in waiting:
+        values.update(entry.changes)
+    return row.with_values(values) if values else row
+
+
+def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, today: date) -> Prepared | UpdateResult:
+    """Check an update once: the ref, who may make it, its values, the rules. A refusal (an UpdateResult
+    in state `rejected`, not journalled) says what to fix; a `Prepared` update goes to the journal.
+
+    A one-line update's `seen` is the file as read now (its view is `view_seq`, taken before the read);
+    a form's is what the form was prefilled with, at the form's own view."""
+    try:
+        ref = s.normalise_ref(request.ref)
+    except s.RefError as exc:
+        return refusal(str(request.ref), str(exc))
+    row = appendix.rows.get(ref)
+    if row is None:
+        return refusal(ref, f"There is no {ref} in the workbook.")
+    by = request.by
+    if request.sender is not None:
+        permission = may_update(appendix, request.sender, ref)
+        if not permission.allowed:
+            return refusal(ref, permission.message)
+        by = display_name(appendix, request.sender)
+    try:
+        changes = normalise_changes(request.changes)
+    except ValueError as exc:
+        return refusal(ref, str(exc))
+    if not changes:
+        return refusal(ref, "Nothing to update: give a status, summary, next steps or due date.")
+    by_errors = rules.errors(rules.check_text(by, s.UPDATED_BY)) if by.strip() else []
+    if not by.strip() or by_errors:
+        return refusal(ref, by_errors[0].message if by_errors else "Say who is making the update.")
+    findings, blocking = check_update(appendix, row, changes, today)
+    if request.seen:
+        seen_values = normalise_changes({c: request.seen[c] for c in changes if c in request.seen})
+        seen = {c: seen_values.get(c, row[c]) for c in changes}
+        view = request.view_seq if request.view_seq is not None else view_seq
+    else:
+        seen = {c: row[c] for c in changes}
+        view = view_seq
+    return Prepared(ref, changes, seen, by, request.via, request.sender or request.reply_to, view,
+                    request.idempotency_key, findings, blocking)
+
+
+@dataclass
+class Plan:
+    """What one journalled update does to a workbook whose current values are known (file or open book).
+
+    `state` is APPLIED when `edits` (cell address -> value on the main sheet) and `log_rows` are to be
+    written; CONFLICT, REJECTED, or APPLIED with no edits (nothing to change) otherwise. Each log row
+    maps Change log column names (schema.LOG_COLUMNS) to values: writers place them by header.
+    """
+
+    entry: JournalEntry
+    state: str
+    message: str
+    detail: dict
+    edits: dict[str, object] = field(default_factory=dict)
+    log_rows: list[dict[str, object]] = field(default_factory=list)
+    changed: dict[str, tuple[object, object]] = field(default_factory=dict)
+    conflicts: list[Conflict] = field(default_factory=list)
+    findings: list[rules.Finding] = field(default_factory=list)
+
+    def result(self) -> UpdateResult:
+        return UpdateResult(self.entry.id, self.entry.ref, self.state, self.message, changes=self.changed,
+                            findings=self.findings, conflicts=self.conflicts)
+
+
+def log_text(value: object) -> str:
+    """Change log values are text (dates as 2027-01-31), so the log reads the same in any reader."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def log_row(when: datetime, entry: JournalEntry, column: str, old: object, new: object) -> dict[str, object]:
+    """One Change log row, by column name: the one place its layout is defined."""
+    return dict(zip(s.LOG_COLUMNS, (when, entry.ref, column, log_text(old), log_text(new), entry.by, entry.via,
+                                    entry.id), strict=True))
+
+
+def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
+                written: Mapping[str, object] | None = None,
+                editor: Callable[[str, str, object], str] | None = None) -> Plan:
+    """Decide, from the workbook's current values, whether an update conflicts, no longer fits, or what it writes.
+
+    `written` holds the values updates journalled after the sender's view put into the row: a field
+    that differs from what the sender saw only because of them is not a conflict (they were applied in
+    arrival order). Any other difference is an edit the sender could not have seen: a conflict, never
+    overwritten. `editor` says who made it (from the Change log), for the message.
+    """
+    row = appendix.rows.get(entry.ref)
+    held = entry.detail.get("was_held", 0)
+    written = written or {}
+    if row is None:
+        message = f"{entry.ref} is no longer in the workbook; the update was not applied."
+        return Plan(entry, REJECTED, message, {"message": message, "was_held": held})
+
+    who = editor or (lambda ref, column, value: EXCEL_EDITOR)
+    conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed, who(entry.ref, column, row[column]))
+                 for column, proposed in entry.changes.items()
+                 if not same_text(row[column], entry.seen.get(column)) and not same_text(row[column], proposed)
+                 and not (column in written and same_text(row[column], written[column]))]
+    if conflicts:
+        listed = "; ".join(f"{c.column}: {c.changed_by} changed it to "
+                           f"'{cell_text(c.current)}', you sent '{cell_text(c.proposed)}'" for c in conflicts)
+        message = f"Not applied: {entry.ref} was changed in the workbook after you saw it ({listed})."
+        detail = {"message": message, "was_held": held,
+                  "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
+                                 "proposed": cell_text(c.proposed), "changed_by": c.changed_by}
+                                for c in conflicts]}
+        return Plan(entry, CONFLICT, message, detail, conflicts=conflicts)
+
+    findings, blocking = check_update(appendix, row, entry.changes, today=now.date())
+    if blocking:
+        reasons = [f.message for f in blocking]
+        message = "Not applied: the row has changed since and the update no longer fits: " + " ".join(reasons)
+        return Plan(entry, REJECTED, message, {"message": message, "reasons": reasons, "was_held": held},
+                    findings=findings)
+
+    changed = {c: (row[c], entry.changes[c]) for c in s.UPDATABLE
+               if c in entry.changes and not same_text(row[c], entry.changes[c])}
+    if not changed:
+        message = f"{entry.ref} already shows these values; nothing needed changing."
+        return Plan(entry, APPLIED, message, {"message": message, "changes": {}, "was_held": held},
+                    findings=findings)
+
+    edits: dict[str, object] = {appendix.locate(entry.ref, c): new for c, (_, new) in changed.items()}
+    edits[appendix.locate(entry.ref, s.LAST_UPDATED)] = now.date()
+    edits[appendix.locate(entry.ref, s.UPDATED_BY)] = entry.by
+    stamp = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
+    log_rows = [log_row(stamp, entry, c, old, new) for c, (old, new) in changed.items()]
+    message = f"{entry.ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
+    detail = {"message": message, "was_held": held, "written_at": stamp.isoformat(),
+              "changes": {c: [cell_text(old), cell_text(new)] for c, (old, new) in changed.items()}}
+    return Plan(entry, APPLIED, message, detail, edits, log_rows, changed, findings=findings)
+
+
+def result_of(entry: JournalEntry) -> UpdateResult:
+    """The result of a journalled update, rebuilt from the journal (for retries and notifications)."""
+    detail = entry.detail
+    conflicts = [Conflict(c["column"], c["seen"], c["current"], c["proposed"], c.get("changed_by", EXCEL_EDITOR))
+                 for c in detail.get("conflicts", [])]
+    changes = {c: tuple(v) for c, v in detail.get("changes", {}).items()}
+    return UpdateResult(entry.id, entry.ref, entry.state, detail.get("message", ""), changes=changes,
+                        conflicts=conflicts)

@@ -1,0 +1,57 @@
+"""Every setting the tracker reads from the environment, read once (`Settings.from_env`) and passed
+down: the core and the front ends take a `Settings` (or the `Store` it makes), never `os.environ`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from shared.uow import DEFAULT_KEEP_BACKUPS, Store
+
+DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
+SLACK_API_URL = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The workbook and what sits beside it, and the Slack and add-in settings (see README)."""
+
+    workbook: Path = DEFAULT_WORKBOOK
+    journal: Path | None = None
+    keep_backups: int = DEFAULT_KEEP_BACKUPS
+    bot_token: str = ""
+    signing_secret: str = ""
+    app_token: str = ""
+    api_url: str = SLACK_API_URL
+    summary_channel: str = ""
+    poll_seconds: float = 10.0
+    addin_host: str = ""
+    addin_certfile: str = ""
+    addin_keyfile: str = ""
+    addin_log_level: str = "info"
+
+    @classmethod
+    def from_env(cls, workbook: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
+        """`SLI_*` and `SLACK_*` variables; an explicit `workbook` (`--workbook`) wins over `SLI_WORKBOOK`."""
+        env = os.environ if env is None else env
+        api_url = env.get("SLACK_API_URL") or SLACK_API_URL
+        return cls(workbook=Path(workbook or env.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK),
+                   journal=Path(env["SLI_JOURNAL"]) if env.get("SLI_JOURNAL") else None,
+                   keep_backups=int(env.get("SLI_KEEP_BACKUPS") or DEFAULT_KEEP_BACKUPS),
+                   bot_token=env.get("SLACK_BOT_TOKEN", ""), signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
+                   app_token=env.get("SLACK_APP_TOKEN", ""),
+                   api_url=api_url if api_url.endswith("/") else api_url + "/",
+                   summary_channel=env.get("SLI_SUMMARY_CHANNEL", ""),
+                   poll_seconds=float(env.get("SLI_POLL_SECONDS") or 10),
+                   addin_host=env.get("SLI_ADDIN_HOST", ""),
+                   addin_certfile=env.get("SLI_ADDIN_SSL_CERTFILE", ""),
+                   addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
+                   addin_log_level=env.get("SLI_ADDIN_LOG_LEVEL", "info"))
+
+    def with_workbook(self, workbook: Path | str) -> Settings:
+        return replace(self, workbook=Path(workbook))
+
+    def store(self) -> Store:
+        return Store.for_workbook(self.workbook, journal=self.journal, keep_backups=self.keep_backups)

@@ -1,0 +1,385 @@
+"""What people do with Appendix 1, one function each: the only entry points the front ends (the `sli`
+command line, the Slack bot, the Excel add-in) call. A front end parses a request, calls one of these,
+and renders what comes back; it never touches the journal, the package or the lock.
+
+An update, walked through: `prepare` (ref, permission, values, rules: once, in the domain) →
+`record` (journalled: from here it is never lost) → `commit` (inside the unit of work, after the
+updates that arrived before it: conflict check, plan, writer, Change log, atomic save). `submit` does
+all three for front ends that can wait; the bot records before it acknowledges and commits on its
+writer thread. The add-in's *Apply pending updates* is `deliver_to_open_book`: the same plans, written
+by the open-workbook writer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from shared import journal as j
+from shared.domain import queries, rules
+from shared.domain import schema as s
+from shared.domain.access import may_update
+from shared.domain.model import Appendix, Recommendation
+from shared.domain.update import (
+    EXCEL_EDITOR,
+    NOT_RECORDED,
+    JournalEntry,
+    Plan,
+    Prepared,
+    UpdateRequest,
+    UpdateResult,
+    expected_row,
+    log_text,
+    plan_update,
+    prepare_update,
+    refusal,
+    result_of,
+    same_text,
+)
+from shared.package import PackageError
+from shared.reader import read_appendix, read_change_log
+from shared.uow import Store, WorkbookUnitOfWork
+from shared.writers import WorkbookWriter
+
+log = logging.getLogger("sli.usecases")
+
+__all__ = ["EXCEL_EDITOR", "NOT_RECORDED", "Store", "UpdateRequest", "UpdateResult", "commit", "deliver_to_open_book",
+           "open_form", "prepare", "process_pending", "record", "submit", "submit_update", "tell_senders"]
+
+
+# --- asking -------------------------------------------------------------------------------------
+
+def appendix(store: Store) -> Appendix:
+    """Appendix 1 as it is now (cached while the file is unchanged; read-only)."""
+    return read_appendix(store.workbook)
+
+
+def validate(path: Path) -> tuple[Appendix, list[rules.Finding]]:
+    """Every finding of the shared rules on a workbook's Appendix 1 (`sli validate`, any file)."""
+    current = read_appendix(path)
+    findings = rules.check_grid(current.sheet.grid, origin=current.sheet.origin,
+                                lead_orgs=current.lead_orgs or None, today=date.today())
+    return current, findings
+
+
+def find(store: Store, ref: str) -> Recommendation | None:
+    """One recommendation by ref as typed (`7`, `l07`, `#7`); None if there is no such row."""
+    return appendix(store).rows.get(s.normalise_ref(ref))
+
+
+def search(store: Store, words: str) -> list[Recommendation]:
+    return queries.search(appendix(store), words)
+
+
+def list_rows(store: Store, status: str | None = None, lead: str | None = None) -> list[Recommendation]:
+    return queries.filter_rows(appendix(store), status=status, lead=lead)
+
+
+def rows_of(store: Store, sender: str) -> list[Recommendation]:
+    """The recommendations the sender's organisations lead (sheet Leads)."""
+    return queries.rows_for_person(appendix(store), sender)
+
+
+# --- updating -----------------------------------------------------------------------------------
+
+def view_mark(store: Store) -> int | None:
+    """The journal's mark for a view taken now (see `Journal.view_mark`); None if the journal fails."""
+    try:
+        return store.journal().view_mark()
+    except j.JournalUnavailable:
+        return None
+
+
+@dataclass(frozen=True)
+class Form:
+    """What an update form shows: the row as it will be once waiting updates land, and its view mark."""
+
+    row: Recommendation
+    view_seq: int | None
+
+
+def open_form(store: Store, sender: str, ref: str) -> Form | UpdateResult:
+    """The values to prefill a form with, or a refusal (no such ref, not the sender's to update)."""
+    mark = view_mark(store)  # before the file is read: anything written after it came through the journal
+    current = appendix(store)
+    try:
+        ref = s.normalise_ref(ref)
+    except s.RefError as exc:
+        return refusal(str(ref), str(exc))
+    row = current.rows.get(ref)
+    if row is None:
+        return refusal(ref, f"There is no {ref} in the workbook.")
+    permission = may_update(current, sender, ref)
+    if not permission.allowed:
+        return refusal(ref, permission.message)
+    waiting = _waiting(store, ref)
+    return Form(expected_row(row, waiting), mark)
+
+
+def _waiting(store: Store, ref: str) -> list[JournalEntry]:
+    if not store.journal_path.exists():
+        return []
+    try:
+        return store.journal().in_states(*j.OPEN_STATES, ref=ref)
+    except j.JournalUnavailable:
+        return []
+
+
+def prepare(store: Store, request: UpdateRequest,
+            journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> Prepared | UpdateResult:
+    """Check an update once (see `shared.domain.update.prepare_update`): a `Prepared` update, or a
+    refusal saying what to fix, or `not_recorded` if the journal cannot even be read."""
+    try:
+        # The mark is read before the file: whatever is written after it is known to be the journal's.
+        mark = store.journal(journal_wait).view_mark()
+    except j.JournalUnavailable as exc:
+        return UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
+    return prepare_update(appendix(store), request, mark, date.today())
+
+
+def record(store: Store, prepared: Prepared, journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
+    """Journal a prepared update (fast: a chat front end answers within Slack's 3 seconds). The result
+    is `pending` (recorded; `commit` writes it), `rejected` (the rules' sentences say what to fix; kept
+    for the record, never written) or `not_recorded` (the journal failed: nothing kept, say so)."""
+    try:
+        journal = store.journal(journal_wait)
+        if prepared.blocking:
+            reasons = [f.message for f in prepared.blocking]
+            message = "Not recorded: " + " ".join(reasons)
+            entry, _ = journal.record(ref=prepared.ref, changes=prepared.changes, seen=prepared.seen, by=prepared.by,
+                                      via=prepared.via, state=j.REJECTED, reply_to=prepared.reply_to,
+                                      detail={"reasons": reasons, "message": message}, view_seq=prepared.view_seq)
+            return UpdateResult(entry.id, prepared.ref, j.REJECTED, message, findings=prepared.findings)
+        entry, new = journal.record(ref=prepared.ref, changes=prepared.changes, seen=prepared.seen, by=prepared.by,
+                                    via=prepared.via, state=j.PENDING, reply_to=prepared.reply_to,
+                                    idempotency_key=prepared.idempotency_key, view_seq=prepared.view_seq)
+    except j.JournalUnavailable as exc:
+        return UpdateResult(None, prepared.ref, NOT_RECORDED, str(exc), findings=prepared.findings)
+    if not new:  # the same submission arrived before: report what became of it, act no further
+        result = result_of(entry)
+        result.duplicate = True
+        return result
+    return UpdateResult(entry.id, prepared.ref, j.PENDING, f"{prepared.ref}: update recorded; writing it to the "
+                        "workbook.", findings=prepared.findings)
+
+
+def commit(store: Store, recorded: UpdateResult) -> UpdateResult:
+    """Write a recorded update into the file, after the older ones still waiting (updates land in the
+    order they arrived). If the journal fails now, the update is kept and written later."""
+    if recorded.state != j.PENDING or recorded.update_id is None or recorded.duplicate:
+        return recorded
+    try:
+        results = {r.update_id: r for r in process_pending(store)}
+        result = results.get(recorded.update_id) or result_of(store.journal().get(recorded.update_id))
+    except j.JournalUnavailable as exc:
+        reason = str(exc).removeprefix("Nothing was recorded: ")
+        return UpdateResult(recorded.update_id, recorded.ref, j.PENDING,
+                            f"Recorded, but not written yet: {reason} It will be written once it can be.",
+                            findings=recorded.findings)
+    result.findings = recorded.findings + [f for f in result.findings if f not in recorded.findings]
+    return result
+
+
+def record_request(store: Store, request: UpdateRequest,
+                   journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
+    """`prepare` then `record`: what a chat front end does before it acknowledges."""
+    prepared = prepare(store, request, journal_wait)
+    if isinstance(prepared, UpdateResult):
+        return prepared
+    return record(store, prepared, journal_wait)
+
+
+def submit(store: Store, request: UpdateRequest) -> UpdateResult:
+    """`prepare`, `record`, `commit`: for front ends that can wait for the write (the command line)."""
+    return commit(store, record_request(store, request))
+
+
+def submit_update(store: Store, ref: str, changes: Mapping[str, object], *, by: str, via: str,
+                  seen: Mapping[str, object] | None = None, view_seq: int | None = None,
+                  reply_to: str | None = None, idempotency_key: str | None = None) -> UpdateResult:
+    """`submit` for a sender named by `by` (the command line, scripts), without a permission check."""
+    return submit(store, UpdateRequest(ref, changes, via, by=by, seen=seen, view_seq=view_seq,
+                                       idempotency_key=idempotency_key, reply_to=reply_to))
+
+
+def submit_as_person(store: Store, sender: str, ref: str, changes: Mapping[str, object], *, via: str,
+                     seen: Mapping[str, object] | None = None, view_seq: int | None = None,
+                     idempotency_key: str | None = None) -> UpdateResult:
+    """`submit` for a person known by their chat user ID: only the leads of the recommendation's
+    organisation and officers may update it (sheet Leads); the journal keeps whom to tell."""
+    return submit(store, UpdateRequest(ref, changes, via, sender=sender, seen=seen, view_seq=view_seq,
+                                       idempotency_key=idempotency_key))
+
+
+# --- writing what waits -------------------------------------------------------------------------
+
+def process_pending(store: Store, force: bool = False) -> list[UpdateResult]:
+    """Write every journalled update not yet in the file, oldest first (start-up, the notifier, `sli sync`).
+
+    `force` writes although Excel's owner file is there (`sli sync --force`, once Excel is known closed)."""
+    if not store.journal_path.exists():
+        return []
+    waiting = store.journal().in_states(*j.OPEN_STATES)
+    return [_apply_journalled(store, entry.id, force) for entry in waiting]
+
+
+def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult:
+    """One journalled update into the file, inside the unit of work. An update the add-in delivered into
+    the open workbook (`in_excel`) is applied once the saved file holds its Update ID; if Excel was closed
+    without saving, it is written to the file as usual. Whatever stops this one keeps it pending with a
+    sentence and does not stop the others."""
+    with WorkbookUnitOfWork(store) as uow:
+        journal = uow.journal
+        entry = journal.get(update_id)
+        if entry.state in (j.WRITING, j.IN_EXCEL) and _in_change_log(store, update_id):
+            detail = {**entry.detail, "message": entry.detail.get("message") or f"{entry.ref} updated."}
+            journal.set_state(update_id, j.APPLIED, detail)
+            return result_of(journal.get(update_id))
+        if entry.state not in j.OPEN_STATES:
+            return result_of(entry)
+        owner = uow.owner()
+        if owner is not None and not force:
+            if entry.state == j.IN_EXCEL:
+                return result_of(entry)  # in the open workbook; waiting for the officer to save
+            message = owner.describe(store.stale_owner_after)
+            journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1,
+                                                     "owner": owner.user})
+            return UpdateResult(update_id, entry.ref, j.PENDING, message)
+        try:
+            return _write(uow, entry)
+        except j.JournalUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever stops this one must not stop the others
+            if not isinstance(exc, PackageError):
+                log.exception("update %s could not be written", update_id)
+            message = (f"Not written yet: {str(exc).rstrip('.')}. The update is kept and will be applied "
+                       "once this is fixed.")
+            journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1})
+            return UpdateResult(update_id, entry.ref, j.PENDING, message)
+
+
+def _write(uow: WorkbookUnitOfWork, entry: JournalEntry) -> UpdateResult:
+    plan = plan_update(entry, uow.appendix(), datetime.now(UTC), _journal_written(uow.journal, entry),
+                       change_log_editor(uow.store))
+    if not plan.edits:
+        uow.journal.set_state(entry.id, plan.state, plan.detail)
+        return plan.result()
+    writer = uow.writer()
+    writer.apply(plan)
+    uow.journal.set_state(entry.id, j.WRITING, plan.detail)
+    uow.finish(writer)
+    uow.journal.set_state(entry.id, j.APPLIED, plan.detail)
+    return plan.result()
+
+
+def _in_change_log(store: Store, update_id: str) -> bool:
+    return any(row.update_id == update_id for row in read_change_log(store.workbook))
+
+
+def change_log_editor(store: Store) -> Callable[[str, str, object], str]:
+    """Who gave a field its current value, from the newest matching Change log row ("Aisha Khan (Slack)"),
+    else `EXCEL_EDITOR`. Read only when there is a conflict to explain."""
+    def editor(ref: str, column: str, value: object) -> str:
+        for row in reversed(read_change_log(store.workbook)):
+            if row.ref == ref and row.field == column:
+                if same_text(row.new_value, log_text(value)) or same_text(row.new_value, value):
+                    return f"{row.by} ({row.via})" if row.via else row.by
+                break
+        return EXCEL_EDITOR
+    return editor
+
+
+def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, str]:
+    """What updates journalled after the sender's view (and before this one) wrote into the row."""
+    if entry.view_seq is None:
+        return {}
+    return journal.written_between(entry.ref, entry.view_seq, entry.seq)
+
+
+def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWriter,
+                         now: datetime | None = None) -> list[Plan]:
+    """The add-in's *Apply pending updates*: plan every waiting update against the workbook open in
+    Excel (`book_values`, read from it) and write the plans through `writer`, the open-workbook writer.
+
+    Conflicts and refusals are settled in the journal at once; the written ones are `in_excel` and count
+    as applied once the saved file holds them. Each plan sees the values the earlier ones left."""
+    now = now or datetime.now(UTC)
+    plans = []
+    with WorkbookUnitOfWork(store) as uow:
+        journal = uow.journal
+        current = book_values
+        delivered: dict[str, dict[str, object]] = {}  # what earlier plans of this batch put into each row
+        for entry in journal.in_states(j.PENDING):
+            written = {**_journal_written(journal, entry), **delivered.get(entry.ref, {})}
+            plan = plan_update(entry, current, now, written, change_log_editor(store))
+            if not plan.edits:
+                journal.set_state(entry.id, plan.state, {**plan.detail, "was_held": 1})
+            else:
+                writer.apply(plan)
+                new_values = {column: new for column, (_, new) in plan.changed.items()}
+                current = current.with_row(current.rows[entry.ref].with_values(new_values))
+                delivered.setdefault(entry.ref, {}).update(new_values)
+            plans.append(plan)
+        writer.finish()
+        for plan in plans:
+            if plan.edits:
+                journal.set_state(plan.entry.id, j.IN_EXCEL, {**plan.detail, "was_held": 1,
+                                                              "message": plan.message + " (in the open workbook; "
+                                                              "applied when it is saved)"})
+    return plans
+
+
+# --- telling people -----------------------------------------------------------------------------
+
+def tell_senders(store: Store, send: Callable[[str, UpdateResult], None]) -> int:
+    """Write what waits if Excel has let go, then tell each sender whose update was held (Excel open, a
+    failed save) what became of it, once across processes. Returns how many were told."""
+    if not store.journal_path.exists():
+        return 0
+    journal = store.journal()
+    if journal.in_states(*j.OPEN_STATES):
+        process_pending(store)
+    told = 0
+    for entry in journal.to_notify():
+        if not journal.mark_notified(entry.id):
+            continue  # another bot process told them
+        try:
+            send(entry.reply_to or "", result_of(entry))
+            told += 1
+        except Exception:  # noqa: BLE001 - one failed message must not stop the others
+            log.warning("could not tell %s about update %s", entry.reply_to, entry.id, exc_info=True)
+    return told
+
+
+def pending_count(store: Store) -> int:
+    """Updates journalled and not yet in the workbook (none when there is no journal yet)."""
+    if not store.journal_path.exists():
+        return 0
+    return len(store.journal().in_states(j.PENDING))
+
+
+def waiting(store: Store) -> list[JournalEntry]:
+    """Updates not yet written, and conflicts, oldest first (`sli pending`)."""
+    if not store.journal_path.exists():
+        return []
+    return store.journal().in_states(*j.OPEN_STATES, j.CONFLICT)
+
+
+def history(store: Store, ref: str) -> tuple[list, list[JournalEntry]]:
+    """A recommendation's history: its Change log rows, and its journalled updates not applied."""
+    ref = s.normalise_ref(ref)
+    rows = [e for e in read_change_log(store.workbook) if e.ref == ref]
+    held = [e for e in store.journal().for_ref(ref) if e.state != j.APPLIED] if store.journal_path.exists() else []
+    return rows, held
+
+
+def first_time(store: Store, key: str, wait: float = 0.5) -> bool:
+    """True the first time `key` is offered in any process (a retried Slack event, a replayed request).
+    If the journal is busy or failing, True: callers keep their own in-process memory too."""
+    try:
+        return store.journal(busy_timeout=wait).first_time(key)
+    except j.JournalUnavailable:
+        return True

@@ -1,0 +1,104 @@
+"""One writer interface, two writers: the same `Plan` written into the .xlsx file (a surgical patch of
+its package) or into the workbook open in Excel (through xlwings' remote book, for the add-in).
+
+Both place Change log rows by the log's header text (officers insert columns there too), from the one
+row layout `shared.domain.update.log_row` defines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from shared.domain import schema as s
+from shared.domain.model import Sheet
+from shared.domain.update import Plan
+from shared.package import Package, needs_quote_prefix, save_atomically
+
+#: How the add-in formats the Change log's time column in the open workbook.
+LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+class WorkbookWriter(Protocol):
+    """Writes plans into a workbook; `finish` makes them last (saves the file, or nothing for Excel,
+    whose officer saves)."""
+
+    def apply(self, plan: Plan) -> None: ...
+
+    def finish(self) -> None: ...
+
+
+class PackageWriter:
+    """The workbook file: changed cells and new Change log rows patched into the package, every other
+    part kept as it was, then saved atomically (temporary file, fsync, backup, rename)."""
+
+    def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int):
+        self.workbook, self.backup_dir, self.keep_backups = Path(workbook), backup_dir, keep_backups
+        self.package = Package(self.workbook)
+
+    def apply(self, plan: Plan) -> None:
+        if plan.edits:
+            self.package.edit_cells(s.MAIN_SHEET, plan.edits)
+        if plan.log_rows:
+            columns = self.package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
+            self.package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in row.items()}
+                                                   for row in plan.log_rows])
+
+    def finish(self) -> None:
+        save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups)
+
+
+def excel_value(value: object) -> object:
+    """A value to write into an open workbook's cell: text Excel would convert gets the quote prefix (a
+    leading apostrophe, which Excel and Office.js take as "this is text" and do not show)."""
+    if isinstance(value, str) and needs_quote_prefix(value):
+        return "'" + value
+    return value
+
+
+class OpenBookWriter:
+    """The workbook open in Excel, as xlwings' book (remote engine): the same plans, as cell values.
+    `log` is the Change log sheet as read from the book; an empty one gets the header first."""
+
+    def __init__(self, book: Any, log: Sheet):
+        self.book = book
+        self._log = log
+        self._log_rows: list[Mapping[str, object]] = []
+
+    def _log_layout(self, log: Sheet) -> tuple[int, Mapping[str, int]]:
+        """The first free row of the Change log and each log column's 0-based sheet column."""
+        if all(v in (None, "") for row in log.grid for v in row):
+            self.book.sheets[s.LOG_SHEET]["A1"].value = [list(s.LOG_COLUMNS)]
+            return 2, {name: index for index, name in enumerate(s.LOG_COLUMNS)}
+        header = s.find_header([list(row) for row in log.grid], s.LOG_COLUMNS, s.LOG_SHEET)
+        return log.origin[0] + len(log.grid) + 1, {name: log.origin[1] + col for name, col in header.columns.items()}
+
+    def apply(self, plan: Plan) -> None:
+        main = self.book.sheets[s.MAIN_SHEET]
+        for address, value in plan.edits.items():
+            main[address].value = excel_value(value)
+        self._log_rows.extend(plan.log_rows)
+
+    def finish(self) -> None:
+        """Write the Change log rows of every plan at once; the officer saves the workbook, and the journal
+        counts the updates as applied once the saved file holds them."""
+        self._append_log(self._log_rows)
+        self._log_rows = []
+
+    def _append_log(self, log_rows: Sequence[Mapping[str, object]]) -> None:
+        if not log_rows:
+            return
+        first, columns = self._log_layout(self._log)
+        self._columns = columns
+        width = max(self._columns.values()) + 1
+        rows = []
+        for values in log_rows:
+            row: list[object] = [None] * width
+            for name, value in values.items():
+                row[self._columns[name]] = excel_value(value)
+            rows.append(row)
+        sheet = self.book.sheets[s.LOG_SHEET]
+        sheet[f"A{first}"].value = rows
+        when = s.column_letter(self._columns[s.LOG_COLUMNS[0]])
+        sheet.range(f"{when}{first}:{when}{first + len(rows) - 1}").number_format = LOG_TIME_FORMAT
