@@ -14,14 +14,13 @@ import textwrap
 from datetime import date
 from pathlib import Path
 
-from shared import journal as j
 from shared import usecases
 from shared.domain import rules
 from shared.domain import schema as s
+from shared.domain import update as j
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
 from shared.domain.values import cell_text
-from shared.package import PackageError
 from shared.reader import WorkbookError
 from shared.settings import DEFAULT_WORKBOOK, Settings
 
@@ -333,10 +332,10 @@ def main(argv: list[str] | None = None) -> int:
     args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
     try:
         return args.run(args)
-    except (WorkbookError, QueryError, s.RefError, s.HeaderError, PackageError, ValueError) as exc:
+    except (WorkbookError, QueryError, s.RefError, s.HeaderError, usecases.PackageError, ValueError) as exc:
         print(f"sli: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except j.JournalUnavailable as exc:
+    except usecases.JournalUnavailable as exc:
         print(f"sli: {exc}", file=sys.stderr)
         return EXIT_NOT_RECORDED
     except BrokenPipeError:  # `sli list | head`: the reader left, nothing is wrong

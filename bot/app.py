@@ -17,8 +17,7 @@ from bot import listeners
 from bot.notifier import Notifier
 from bot.writer import UpdateWriter
 from shared.settings import Settings
-from shared.uow import Store
-from shared.usecases import first_time
+from shared.usecases import Store, first_time
 
 #: Threads running listeners. Listeners only read and journal (writes go to the one writer thread,
 #: bot/writer.py), but a journal write may wait up to 2 s for a lock: with Bolt's default of 5 threads

@@ -19,7 +19,7 @@ from bot.text import inert, literal
 from bot.writer import UpdateWriter
 from shared.domain.access import display_name
 from shared.domain.values import DateParseError, parse_date
-from shared.uow import Store
+from shared.usecases import Store
 from shared.usecases import appendix as read_appendix_of
 
 DEFAULT_USER = "U07SLI0006"

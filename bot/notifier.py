@@ -8,8 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot import blocks
-from shared.uow import Store
-from shared.usecases import UpdateResult, tell_senders
+from shared.usecases import Store, UpdateResult, tell_senders
 
 log = logging.getLogger("sli.bot.notifier")
 

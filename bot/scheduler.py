@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from shared import summary as sm
-from shared.uow import Store
+from shared.usecases import Store
 
 log = logging.getLogger("sli.bot.scheduler")
 SUMMARY, REMINDER = "summary", "reminder"

@@ -9,8 +9,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from shared.uow import Store
-from shared.usecases import UpdateResult, commit
+from shared.usecases import Store, UpdateResult, commit
 
 log = logging.getLogger("sli.bot.writer")
 

@@ -21,12 +21,12 @@ from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain import update as j
 from shared.domain.model import Appendix, Sheet
+from shared.domain.schema import split_address
 from shared.domain.update import Plan
 from shared.domain.values import cell_text
-from shared.package import split_address
 from shared.reader import WorkbookError, appendix_from_sheets
 from shared.settings import Settings
-from shared.uow import Store
+from shared.usecases import Store
 from shared.writers import LOG_TIME_FORMAT, OpenBookWriter, excel_value  # noqa: F401 (the add-in's time format)
 
 VALIDATION_SHEET = "Validation"

@@ -31,6 +31,8 @@ from shared.domain.update import (  # noqa: F401 (the states are the journal's v
     JournalEntry,
 )
 
+#: States an update ends in.
+FINAL_STATES = (APPLIED, CONFLICT, REJECTED)
 #: How long a journal call waits for another connection's lock before giving up: a few seconds, never
 #: the minutes SQLite would allow, so a person is told rather than left waiting.
 BUSY_TIMEOUT_SECONDS = 5.0
@@ -58,6 +60,9 @@ CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
 CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
 CREATE INDEX IF NOT EXISTS updates_state_ref ON updates(state, ref, seq);
 CREATE INDEX IF NOT EXISTS updates_ref_seq ON updates(ref, seq);
+-- What still needs telling: small however long the history, since an update whose sender was told at
+-- once (not held back) is marked notified when it ends.
+CREATE INDEX IF NOT EXISTS updates_to_tell ON updates(seq) WHERE notified_at IS NULL AND reply_to IS NOT NULL;
 CREATE TABLE IF NOT EXISTS snapshots (
     month TEXT PRIMARY KEY,
     taken_at TEXT NOT NULL,
@@ -165,6 +170,9 @@ class Journal:
                 columns = {row["name"] for row in db.execute("PRAGMA table_info(updates)")}
                 if "view_seq" not in columns:  # journals written before the view was kept
                     db.execute("ALTER TABLE updates ADD COLUMN view_seq INTEGER")
+                    db.execute("UPDATE updates SET notified_at=updated_at WHERE notified_at IS NULL AND state IN "
+                               "(?,?,?) AND COALESCE(json_extract(detail, '$.was_held'), 0) != 1",
+                               (APPLIED, CONFLICT, REJECTED))
             _READY.add(key)
 
     @contextmanager
@@ -228,13 +236,14 @@ class Journal:
             try:
                 db.execute(
                     "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
-                    " detail, created_at, updated_at, view_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (update_id, ref, _encode(changes), _encode(seen), by, via, reply_to, idempotency_key,
-                     state, json.dumps(detail or {}, ensure_ascii=False), now, now, view_seq))
+                     state, json.dumps(detail or {}, ensure_ascii=False), now, now, view_seq,
+                     now if state in FINAL_STATES else None))  # refused at once: told in the answer
             except sqlite3.IntegrityError:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 return _entry(row), False
-        return self.get(update_id), True
+            return _entry(db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()), True
 
     def get(self, update_id: str) -> JournalEntry:
         with self._connect() as db:
@@ -244,12 +253,17 @@ class Journal:
         return _entry(row)
 
     def set_state(self, update_id: str, state: str, detail: dict | None = None) -> None:
+        """Move an update to `state`. One that ends without having been held back (its sender is told
+        by whoever wrote it) is marked notified at once, so the notifier never looks at it again."""
+        now = utc_now()
         with self._connect() as db:
             if detail is None:
-                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, utc_now(), update_id))
-            else:
-                db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
-                           (state, json.dumps(detail, ensure_ascii=False), utc_now(), update_id))
+                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, now, update_id))
+                return
+            told = state in FINAL_STATES and not detail.get("was_held")
+            db.execute("UPDATE updates SET state=?, detail=?, updated_at=?, "
+                       "notified_at=CASE WHEN ? THEN COALESCE(notified_at, ?) ELSE notified_at END WHERE id=?",
+                       (state, json.dumps(detail, ensure_ascii=False), now, told, now, update_id))
 
     def in_states(self, *states: str, ref: str | None = None) -> list[JournalEntry]:
         marks = ",".join("?" for _ in states)
@@ -293,8 +307,8 @@ class Journal:
         """Updates that ended (applied, conflict, rejected) after being held, whose sender was not yet told."""
         with self._connect() as db:
             rows = db.execute(
-                "SELECT * FROM updates WHERE notified_at IS NULL AND reply_to IS NOT NULL AND state IN (?,?,?)"
-                " AND json_extract(detail, '$.was_held') = 1 ORDER BY seq", (APPLIED, CONFLICT, REJECTED))
+                "SELECT * FROM updates INDEXED BY updates_to_tell WHERE notified_at IS NULL AND reply_to IS NOT NULL"
+                " AND state IN (?,?,?) AND json_extract(detail, '$.was_held') = 1 ORDER BY seq", FINAL_STATES)
             return [_entry(r) for r in rows]
 
     def first_time(self, key: str, keep: timedelta = timedelta(days=1)) -> bool:

@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from shared.domain.schema import column_letter
+from shared.domain.schema import column_letter, split_address
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -34,7 +34,6 @@ _M = f"{{{MAIN_NS}}}"
 _PARSER = etree.XMLParser(huge_tree=True, remove_blank_text=False, resolve_entities=False)
 
 CellValue = str | date | datetime | int | float | None
-_ADDRESS = re.compile(r"^([A-Z]{1,3})(\d+)$")
 _FORMULA_START = ("=", "+", "-", "@")
 
 #: Row heights. Excel gives a line of its 11 pt default font a 15 pt row, and a column's width counts
@@ -49,17 +48,6 @@ _LINE_HEIGHT = 15.0 / 11.0
 
 class PackageError(Exception):
     """The package holds something the write path cannot edit without loss; nothing was written."""
-
-
-def split_address(address: str) -> tuple[int, int]:
-    """`F7` -> (6, 7): 1-based column number and row number."""
-    match = _ADDRESS.match(address)
-    if not match:
-        raise ValueError(f"not a cell address: {address}")
-    column = 0
-    for char in match.group(1):
-        column = column * 26 + ord(char) - 64
-    return column, int(match.group(2))
 
 
 def _key(value: object) -> str:

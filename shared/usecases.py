@@ -39,7 +39,8 @@ from shared.domain.update import (
     result_of,
     same_text,
 )
-from shared.package import PackageError
+from shared.journal import CHAT_TIMEOUT_SECONDS, JournalUnavailable  # noqa: F401 (front ends' vocabulary)
+from shared.package import PackageError  # noqa: F401 (raised to front ends: a workbook it cannot edit)
 from shared.reader import read_appendix, read_change_log
 from shared.uow import Store, WorkbookUnitOfWork
 from shared.writers import WorkbookWriter
@@ -128,24 +129,25 @@ def _waiting(store: Store, ref: str) -> list[JournalEntry]:
         return []
 
 
-def prepare(store: Store, request: UpdateRequest,
-            journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> Prepared | UpdateResult:
+def prepare(store: Store, request: UpdateRequest, journal_wait: float = j.BUSY_TIMEOUT_SECONDS,
+            journal: j.Journal | None = None) -> Prepared | UpdateResult:
     """Check an update once (see `shared.domain.update.prepare_update`): a `Prepared` update, or a
     refusal saying what to fix, or `not_recorded` if the journal cannot even be read."""
     try:
         # The mark is read before the file: whatever is written after it is known to be the journal's.
-        mark = store.journal(journal_wait).view_mark()
+        mark = (journal or store.journal(journal_wait)).view_mark()
     except j.JournalUnavailable as exc:
         return UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
     return prepare_update(appendix(store), request, mark, date.today())
 
 
-def record(store: Store, prepared: Prepared, journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
+def record(store: Store, prepared: Prepared, journal_wait: float = j.BUSY_TIMEOUT_SECONDS,
+           journal: j.Journal | None = None) -> UpdateResult:
     """Journal a prepared update (fast: a chat front end answers within Slack's 3 seconds). The result
     is `pending` (recorded; `commit` writes it), `rejected` (the rules' sentences say what to fix; kept
     for the record, never written) or `not_recorded` (the journal failed: nothing kept, say so)."""
     try:
-        journal = store.journal(journal_wait)
+        journal = journal or store.journal(journal_wait)
         if prepared.blocking:
             reasons = [f.message for f in prepared.blocking]
             message = "Not recorded: " + " ".join(reasons)
@@ -186,10 +188,15 @@ def commit(store: Store, recorded: UpdateResult) -> UpdateResult:
 def record_request(store: Store, request: UpdateRequest,
                    journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
     """`prepare` then `record`: what a chat front end does before it acknowledges."""
-    prepared = prepare(store, request, journal_wait)
-    if isinstance(prepared, UpdateResult):
-        return prepared
-    return record(store, prepared, journal_wait)
+    journal = store.journal(journal_wait)
+    try:
+        with journal.session():  # one connection for the view mark and the record
+            prepared = prepare(store, request, journal_wait, journal)
+            if isinstance(prepared, UpdateResult):
+                return prepared
+            return record(store, prepared, journal_wait, journal)
+    except j.JournalUnavailable as exc:
+        return UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
 
 
 def submit(store: Store, request: UpdateRequest) -> UpdateResult:

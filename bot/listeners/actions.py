@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.views import open_update_modal
-from shared.uow import Store
+from shared.usecases import Store
 
 
 def update_button_clicked(ack: Ack, body: dict, action: dict, client: WebClient, context: dict) -> None:

@@ -7,15 +7,13 @@ from collections.abc import Callable
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, parse
+from bot import blocks, manifest, parse
 from bot.listeners.views import open_update_modal, writer_of
 from shared.domain import schema as s
 from shared.domain.queries import QueryError, filter_rows, rows_for_person, search
 from shared.domain.update import PENDING, UpdateRequest
-from shared.journal import CHAT_TIMEOUT_SECONDS
-from shared.uow import Store
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, record_request
 from shared.usecases import appendix as read_appendix_of
-from shared.usecases import record_request
 
 
 def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
@@ -93,4 +91,4 @@ def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, co
 
 
 def register(app: App) -> None:
-    app.command("/sli")(sli_command)
+    app.command(manifest.COMMAND)(sli_command)

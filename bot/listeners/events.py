@@ -12,7 +12,7 @@ from bot import blocks, parse
 from bot.listeners.commands import answer_query, update_from_text
 from shared.domain.access import display_name
 from shared.domain.queries import rows_for_person
-from shared.uow import Store
+from shared.usecases import Store
 from shared.usecases import appendix as read_appendix_of
 
 

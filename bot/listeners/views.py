@@ -11,9 +11,7 @@ from bot import blocks
 from bot.writer import UpdateWriter
 from shared.domain import schema as s
 from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
-from shared.journal import CHAT_TIMEOUT_SECONDS
-from shared.uow import Store
-from shared.usecases import open_form, record_request
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, open_form, record_request
 
 
 def writer_of(context: dict) -> UpdateWriter:

@@ -118,3 +118,17 @@ def find_header(grid: list[list[object]], required: tuple[str, ...], sheet: str)
     raise HeaderError(
         f"The sheet '{sheet}' has no header row with the columns {', '.join(best_missing)}."
     )
+
+
+_ADDRESS = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
+
+def split_address(address: str) -> tuple[int, int]:
+    """`F7` -> (6, 7): 1-based column number and row number."""
+    match = _ADDRESS.match(address)
+    if not match:
+        raise ValueError(f"not a cell address: {address}")
+    column = 0
+    for char in match.group(1):
+        column = column * 26 + ord(char) - 64
+    return column, int(match.group(2))

@@ -1,0 +1,151 @@
+"""The shape of the core, checked: the domain imports no I/O, front ends go through the use cases, reads
+cannot be changed by their callers, the journal's queries use their indexes, and the Slack manifest is
+the one truth of the command, events and scopes."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot import manifest
+from shared import journal as j
+from shared.domain import schema as s
+from shared.owner import write_owner_file
+from shared.reader import read_appendix
+from shared.uow import Store
+from shared.usecases import deliver_to_open_book, submit_update
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Modules that read or write files, archives, XML, databases, locks, the network or chat services.
+IO_MODULES = {"os", "io", "shutil", "pathlib.Path.open", "zipfile", "sqlite3", "lxml", "openpyxl", "python_calamine",
+              "filelock", "slack_sdk", "slack_bolt", "xlwings", "socket", "subprocess", "tempfile", "urllib",
+              "http", "requests", "httpx", "uvicorn", "apscheduler", "matplotlib", "docx", "shared.journal",
+              "shared.package", "shared.reader", "shared.uow", "shared.writers", "shared.usecases", "shared.owner"}
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def is_io(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in IO_MODULES)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "shared" / "domain").glob("*.py")), ids=lambda p: p.name)
+def test_the_domain_imports_no_io(path: Path) -> None:
+    assert not [m for m in imports_of(path) if is_io(m)]
+    assert not re.search(r"\bopen\(", path.read_text(encoding="utf-8"))
+
+
+FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"), ROOT / "sli.py"])
+#: What only the core touches: the journal's connection, the package, the lock, the unit of work.
+CORE_INSIDES = ("shared.package", "shared.uow", "filelock", "shared.owner")
+
+
+@pytest.mark.parametrize("path", FRONT_ENDS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_front_ends_never_touch_the_package_the_lock_or_the_journal(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert not [m for m in imports_of(path) if any(m == c or m.startswith(c + ".") for c in CORE_INSIDES)]
+    if path.name != "scheduler.py":  # the monthly post's once-a-month claim: see the README's note
+        assert ".journal()" not in text
+
+
+def test_reads_cannot_be_changed_by_whoever_receives_them(workbook: Path) -> None:
+    appendix = read_appendix(workbook)
+    with pytest.raises(TypeError):
+        appendix.rows["L7"].values[s.STATUS] = "Complete"  # type: ignore[index]
+    with pytest.raises(TypeError):
+        appendix.rows["L99"] = appendix.rows["L7"]  # type: ignore[index]
+    with pytest.raises((TypeError, AttributeError)):
+        appendix.leads.append(appendix.leads[0])  # type: ignore[attr-defined]
+    assert read_appendix(workbook).rows["L7"].status == "Off track"
+
+
+def test_delivering_to_the_open_book_leaves_the_cached_read_as_it_was(workbook: Path) -> None:
+    store = Store.for_workbook(workbook)
+    write_owner_file(workbook, "Sana Iqbal")
+    submit_update(store, "L7", {s.STATUS: "At risk", s.DUE: "31/03/2027"}, by="Joanne Whitworth", via=s.VIA_SLACK)
+
+    class Book:  # the open workbook's writer: takes the plans, saves nothing
+        def apply(self, plan) -> None:
+            self.plan = plan
+
+        def finish(self) -> None:
+            pass
+
+    before = read_appendix(workbook)
+    [plan] = deliver_to_open_book(store, before, Book())
+    assert plan.edits
+    assert read_appendix(workbook) is before and before.rows["L7"].status == "Off track"
+
+
+def test_the_journal_is_opened_once_per_unit_of_work_and_its_queries_use_indexes(workbook: Path) -> None:
+    store = Store.for_workbook(workbook)
+    for n in range(3):
+        submit_update(store, f"L{n + 1}", {s.NEXT_STEPS: f"Step {n}"}, by="A", via=s.VIA_CLI)
+    db = sqlite3.connect(store.journal_path)
+    plans = {
+        "waiting for a ref": ("SELECT * FROM updates WHERE state IN (?,?,?) AND ref=? ORDER BY seq",
+                              (*j.OPEN_STATES, "L1")),
+        "written since a view": ("SELECT detail FROM updates WHERE ref=? AND seq>? AND seq<? AND state IN (?,?,?)"
+                                 " ORDER BY seq", ("L1", 0, 9, *j.WRITTEN_STATES)),
+        "what still needs telling": ("SELECT * FROM updates INDEXED BY updates_to_tell WHERE notified_at IS NULL "
+                                     "AND reply_to IS NOT NULL AND state IN (?,?,?) ORDER BY seq", j.FINAL_STATES),
+    }
+    for name, (query, args) in plans.items():
+        detail = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + query, args))
+        assert "USING INDEX" in detail or "USING COVERING INDEX" in detail, (name, detail)
+    # Updates whose senders were told at once leave the to-tell index: it stays small with history.
+    assert db.execute("SELECT COUNT(*) FROM updates WHERE notified_at IS NULL AND reply_to IS NOT NULL").fetchone() \
+        == (0,)
+
+
+def test_a_unit_of_work_uses_one_journal_connection(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store.for_workbook(workbook)
+    store.journal()  # the schema, once per process
+    opened = []
+    real_connect = sqlite3.connect
+
+    def counting_connect(*args, **kwargs):
+        opened.append(args[0])
+        return real_connect(*args, **kwargs)
+
+    monkeypatch.setattr(j.sqlite3, "connect", counting_connect)
+    result = submit_update(store, "L7", {s.NEXT_STEPS: "Counted"}, by="A", via=s.VIA_CLI)
+    assert result.state == j.APPLIED
+    # record: one for the view mark and one for the insert; the unit of work that writes it: one.
+    assert len(opened) <= 4, opened
+
+
+def test_the_manifest_is_the_one_truth_of_command_events_and_scopes() -> None:
+    listeners = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot" / "listeners").glob("*.py"))
+    # The command is registered from the manifest, not spelled out again.
+    assert "app.command(manifest.COMMAND)" in listeners and '"/sli"' not in listeners
+    assert manifest.COMMAND == "/sli"
+    # Every subscribed event has a listener ("message.im" is Bolt's "message" event in a DM), and back.
+    subscribed = {event.split(".")[0] for event in manifest.BOT_EVENTS}
+    assert subscribed == set(re.findall(r'app\.event\("([a-z_]+)"\)', listeners))
+    # Every scope is needed by something the bot does, and nothing it does lacks its scope.
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "bot").rglob("*.py"))
+    needed = {"commands"}
+    for method, scope in {"chat_postMessage": "chat:write", "files_upload_v2": "files:write",
+                          "conversations_open": "im:write", "users_info": "users:read",
+                          "users_list": "users:read"}.items():
+        if f".{method}(" in source:
+            needed.add(scope)
+    needed |= {{"app_mention": "app_mentions:read", "message.im": "im:history"}[e]
+               for e in manifest.BOT_EVENTS if e in ("app_mention", "message.im")}
+    if re.search(r"chat_postMessage\(channel=(user_id|entry\.reply_to|lead)", source) or "channel=user_id" in source:
+        needed.add("im:write")  # a message to a person by user ID goes to the app's DM with them
+    assert set(manifest.SCOPES) == needed
