@@ -18,6 +18,7 @@ import re
 import stat
 import struct
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -168,6 +169,8 @@ class Package:
         self._strings: list[str] = []
         self._string_events = None
         self._log_checked = False
+        self._segments: dict[str, _Segments] = {}
+        self._prefixes: dict[tuple[str, int], bytes] = {}
 
     # --- styles: the quote-prefix twin of a cell style ---------------------------------------
 
@@ -342,13 +345,14 @@ class Package:
             self._log_checked = True
             self.file_earlier_years(self._log_year(rows))
         part = self._sheet_part(sheet_name)
+        tail_end = self._appendable(part)
+        if tail_end is not None:
+            return self._append_to_segments(sheet_name, part, tail_end, rows)
         data = self._current(part)
         head = data[:4000]
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
         head = etree.fromstring(_head_without_data(data), _PARSER)
-        column_styles = _column_styles(head)
-        layout = _Layout(head)
         close = data.rfind(b"</sheetData>")
         if close == -1:
             empty = re.search(rb"<sheetData\s*/>", data)
@@ -363,6 +367,19 @@ class Package:
             if not found:
                 raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
             last_number = int(found.group(1))
+        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        data = data[:close] + xml_rows + data[close:]
+        data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
+        if numbers and b"<autoFilter" in data[close:]:
+            data = self._grow_filter(sheet_name, data, last_number, numbers[-1])
+        self.changed[part] = data
+        return numbers
+
+    def _rows_xml(self, head: etree._Element, last_number: int,
+                  rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
+        """The XML of rows numbered from `last_number + 1`, styled by their columns: (numbers, XML, width)."""
+        column_styles = _column_styles(head)
+        layout = _Layout(head)
         numbers, xml_rows = [], []
         width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
@@ -380,12 +397,80 @@ class Package:
             if height > layout.default_height:
                 _set_height(row, height)
             xml_rows.append(etree.tostring(row).replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
-        data = data[:close] + b"".join(xml_rows) + data[close:]
-        data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
-        if numbers and b"<autoFilter" in data[close:]:
-            data = self._grow_filter(sheet_name, data, last_number, numbers[-1])
-        self.changed[part] = data
+        return numbers, b"".join(xml_rows), width
+
+    # --- appending without inflating: the log sheet in three deflate segments ---------------------
+
+    def _appendable(self, part: str) -> _Segments | None:
+        """The part as segments that rows can be added to without inflating its rows, or None.
+
+        The write path stores the log sheet as three runs of deflate, each ended by a full flush (so
+        each stands alone): the XML up to `<sheetData>`, the rows, and the rest. The zip entry's
+        comment says where they are, how long, the rows' CRC and the last row number. Adding rows then
+        costs what the new rows cost: head and tail (a few hundred bytes) are inflated and compressed
+        anew, the rows' compressed bytes are kept, and the part's CRC is combined from the pieces'
+        (`_crc32_combine`). The comment is believed only if the CRC it implies is the entry's: any other
+        program's save (Excel rewrites every part, without the comment) means the ordinary path.
+        """
+        if part in self._segments:
+            return self._segments[part]
+        if part in self.changed or part not in self.parts:
+            return None
+        info = self._archive.getinfo(part)
+        found = _SEGMENT_COMMENT.fullmatch(info.comment or b"")
+        if info.compress_type != zipfile.ZIP_DEFLATED or not found:
+            return None
+        head_size, tail_at, head_length, tail_length, rows_crc, last_row = (int(g) for g in found.groups())
+        raw = _raw_data(self._raw, info)
+        if not 0 < head_size <= tail_at < len(raw):
+            return None
+        try:
+            head = zlib.decompressobj(-15).decompress(raw[:head_size])
+            inflater = zlib.decompressobj(-15)
+            tail = inflater.decompress(raw[tail_at:])
+        except zlib.error:
+            return None
+        rows_length = info.file_size - head_length - tail_length
+        if (len(head), len(tail)) != (head_length, tail_length) or not inflater.eof or inflater.unused_data \
+                or not head.endswith(b"<sheetData>") or not tail.startswith(b"</sheetData>") or rows_length < 0:
+            return None
+        crc = _crc32_combine(_crc32_combine(zlib.crc32(head), rows_crc, rows_length), zlib.crc32(tail), tail_length)
+        dimension = re.search(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
+        if crc != info.CRC or (dimension and dimension.group(1) and int(dimension.group(1)) < last_row):
+            return None
+        segments = _Segments(head, tail, raw[head_size:tail_at], rows_crc, rows_length, last_row)
+        self._segments[part] = segments
+        return segments
+
+    def _append_to_segments(self, sheet_name: str, part: str, segments: _Segments,
+                            rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
+        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
+            raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
+        head = etree.fromstring(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):], _PARSER)
+        last_number = segments.last_row
+        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        if not numbers:
+            return numbers
+        segments.new_rows.append(xml_rows)
+        segments.last_row = numbers[-1]
+        segments.head = _grow_dimension(segments.head, numbers[-1], width)
+        if b"<autoFilter" in segments.tail:
+            segments.tail = self._grow_filter(sheet_name, segments.tail, last_number, numbers[-1])
         return numbers
+
+    def _prefix(self, part: str, size: int) -> bytes:
+        """The first `size` bytes of a part, inflating no more of it than that."""
+        if part in self.changed:
+            return self.changed[part][:size]
+        if part in self._segments:
+            segments = self._segments[part]
+            return (segments.head + zlib.decompressobj(-15).decompress(segments.rows_raw, size))[:size]
+        info = self._archive.getinfo(part)
+        if info.compress_type != zipfile.ZIP_DEFLATED or part in self.parts.inflated():
+            return self.parts[part][:size]
+        if (part, size) not in self._prefixes:  # the file's bytes do not change: inflate the start once
+            self._prefixes[(part, size)] = zlib.decompressobj(-15).decompress(_raw_data(self._raw, info), size)
+        return self._prefixes[(part, size)]
 
     def header_columns(self, sheet_name: str, names: Sequence[str], search_rows: int = 20) -> dict[str, int]:
         """1-based column number of each header `names` in the first rows of a sheet, found by text.
@@ -393,7 +478,10 @@ class Package:
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
         fast on a log of tens of thousands of rows. PackageError when the header is not there.
         """
-        data = self._current(self._sheet_part(sheet_name))
+        part = self._sheet_part(sheet_name)
+        data = self._prefix(part, _PREFIX)
+        if len(data) == _PREFIX and data.count(b"</row>") < search_rows:
+            data = self._current(part)
         start = data.find(b"<sheetData>")
         end = start
         for _ in range(search_rows):
@@ -463,26 +551,36 @@ class Package:
         if LOG_SHEET not in self.sheet_parts:
             return {}
         part = self._sheet_part(LOG_SHEET)
-        data = self._current(part)
+        data = self._prefix(part, _PREFIX)
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
             return {}
         try:
             columns = self.header_columns(LOG_SHEET, LOG_COLUMNS_ALL)
         except PackageError:
             return {}
-        open_at, close = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
-        if open_at == -1 or close == -1:
-            return {}
-        header_row, first = self._log_header_row(data, open_at + len(b"<sheetData>"), close, columns)
-        if header_row is None:
-            return {}
         when = column_letter(columns[LOG_WHEN] - 1).encode()
-        span = _next_row(data, first, close)
-        if span is None:
-            return {}
-        first_year = self._row_year(data[span[0]:span[1]], when)
-        if first_year is None or first_year >= year:
-            return {}  # the usual case: the log starts this year (or with a row whose date is not one)
+        for whole in (False, True):  # the first rows tell whether anything is to move; then read it all
+            if whole:
+                data = self._current(part)
+            open_at = data.find(b"<sheetData>")
+            close = data.rfind(b"</sheetData>")
+            if open_at == -1 or (close == -1 and whole):
+                return {}
+            close = len(data) if close == -1 else close
+            header_row, first = self._log_header_row(data, open_at + len(b"<sheetData>"), close, columns)
+            if header_row is None:
+                return {}
+            try:
+                span = _next_row(data, first, close)
+            except PackageError:  # a row cut by the end of the prefix
+                if whole:
+                    raise
+                continue
+            if span is None:
+                return {}
+            first_year = self._row_year(data[span[0]:span[1]], when)
+            if first_year is None or first_year >= year:
+                return {}  # the usual case: the log starts this year (or with a row whose date is not one)
         keep: list[bytes] = []
         moved: dict[int, list[bytes]] = {}
         position = first
@@ -695,8 +793,13 @@ class Package:
         with open(target, "wb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
+                log_part = self.sheet_parts.get(LOG_SHEET)
                 for info in self.infos:
-                    if info.filename in self.changed:
+                    if info.filename in self._segments:
+                        _write_segments(archive, handle, info, self._segments[info.filename])
+                    elif info.filename == log_part and info.filename in self.changed:
+                        _write_segments(archive, handle, info, _split(self.changed[info.filename]))
+                    elif info.filename in self.changed:
                         archive.writestr(_clone(info), self.changed[info.filename], compresslevel=1)
                     else:
                         _copy_raw(self._raw, info, archive, handle)
@@ -714,6 +817,10 @@ class Package:
         return part
 
     def _current(self, part: str) -> bytes:
+        if part in self._segments:  # wanted whole after all (the log's years being filed): inflate once
+            segments = self._segments.pop(part)
+            rows = zlib.decompressobj(-15).decompress(segments.rows_raw) + b"".join(segments.new_rows)
+            self.changed[part] = segments.head + rows + segments.tail
         return self.changed[part] if part in self.changed else self.parts[part]
 
 
@@ -721,6 +828,8 @@ class Package:
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _ZIP64_LIMIT = (1 << 31) - 1
+#: How much of a sheet is inflated to find its header and first rows.
+_PREFIX = 1 << 16
 
 
 class _LazyParts(Mapping[str, bytes]):
@@ -767,12 +876,8 @@ def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return clone
 
 
-def _copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
-    """Copy one part into `archive` as its compressed bytes: a local header made from the source's
-    ZipInfo (without the data-descriptor flag, since CRC and sizes are known), the bytes, and the
-    ZipInfo registered so the central directory lists it. Python's zipfile has no public way to do
-    this; it relies on `filelist`, `NameToInfo` and `start_dir`, which zipfile itself uses the same way.
-    """
+def _raw_data(raw: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """A part's compressed bytes, found through its local header."""
     if info.flag_bits & 0x1:
         raise PackageError(f"The part {info.filename} is encrypted; the workbook cannot be updated.")
     if max(info.file_size, info.compress_size, info.header_offset) > _ZIP64_LIMIT:
@@ -781,13 +886,29 @@ def _copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handl
     if fields[0] != b"PK\x03\x04":
         raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
     start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
-    data = raw[start:start + info.compress_size]
+    return memoryview(raw)[start:start + info.compress_size]  # a view: the bytes are written, not copied
+
+
+def _copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
+    """Copy one part into `archive` as its compressed bytes (see `_write_raw`)."""
+    _write_raw(archive, handle, info, _raw_data(raw, info), info.CRC, info.file_size, info.comment)
+
+
+def _write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: bytes, crc: int, size: int,
+               comment: bytes) -> None:
+    """Write one part's compressed bytes: a local header made from the source's ZipInfo (without the
+    data-descriptor flag, since CRC and sizes are known), the bytes, and the ZipInfo registered so the
+    central directory lists it. Python's zipfile has no public way to do this; it relies on `filelist`,
+    `NameToInfo` and `start_dir`, which zipfile itself keeps the same way."""
+    if max(size, len(data), handle.tell()) > _ZIP64_LIMIT:
+        raise PackageError("The workbook would be larger than 2 GB (a zip64 package); it cannot be updated.")
     clone = _clone(info)
     clone.flag_bits = info.flag_bits & ~0x08 & ~0x800  # zipfile adds 0x800 back for a UTF-8 name
-    clone.CRC = info.CRC
-    clone.compress_size = info.compress_size
-    clone.file_size = info.file_size
+    clone.CRC = crc
+    clone.compress_size = len(data)
+    clone.file_size = size
     clone.extra = b""
+    clone.comment = comment
     clone.header_offset = handle.tell()
     handle.write(clone.FileHeader(False))
     handle.write(data)
@@ -795,6 +916,92 @@ def _copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handl
     archive.NameToInfo[clone.filename] = clone
     archive.start_dir = handle.tell()
     archive._didModify = True  # noqa: SLF001 - so close() writes the central directory
+
+
+class _Segments:
+    """A sheet as head (to `<sheetData>`), rows (compressed, plus rows added since) and tail."""
+
+    def __init__(self, head: bytes, tail: bytes, rows_raw: bytes | memoryview, rows_crc: int, rows_length: int,
+                 last_row: int, new_rows: list[bytes] | None = None):
+        self.head, self.tail = head, tail
+        self.rows_raw, self.rows_crc, self.rows_length = rows_raw, rows_crc, rows_length
+        self.last_row = last_row
+        self.new_rows: list[bytes] = new_rows or []
+
+
+def _split(data: bytes) -> _Segments | bytes:
+    """A whole sheet as segments (all its rows new), or the bytes when it has no `<sheetData>` to split."""
+    open_at, close = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+    if open_at == -1 or close == -1:
+        return data
+    start = open_at + len(b"<sheetData>")
+    last = data.rfind(b"<row ", start, close)
+    found = re.match(rb'<row [^>]*?\br="(\d+)"', data[last:last + 500]) if last != -1 else None
+    if last != -1 and not found:
+        return data
+    empty = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return _Segments(data[:start], data[close:], empty.compress(b"") + empty.flush(zlib.Z_FULL_FLUSH), 0, 0,
+                     int(found.group(1)) if found else 0, [data[start:close]])
+
+
+def _write_segments(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, segments: _Segments | bytes) -> None:
+    """Write a sheet as three deflate runs (see `Package._appendable`), the comment saying where they are."""
+    if isinstance(segments, bytes):
+        archive.writestr(_clone(info), segments, compresslevel=1)
+        return
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    head = compressor.compress(segments.head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    added = b"".join(segments.new_rows)
+    rows_raw = b"".join((segments.rows_raw, compressor.compress(added), compressor.flush(zlib.Z_FULL_FLUSH)))
+    rows_crc = _crc32_combine(segments.rows_crc, zlib.crc32(added), len(added))
+    rows_length = segments.rows_length + len(added)
+    tail = compressor.compress(segments.tail) + compressor.flush()
+    crc = _crc32_combine(_crc32_combine(zlib.crc32(segments.head), rows_crc, rows_length),
+                         zlib.crc32(segments.tail), len(segments.tail))
+    comment = (f"sli-append 1 {len(head)} {len(head) + len(rows_raw)} {len(segments.head)} {len(segments.tail)} "
+               f"{rows_crc} {segments.last_row}").encode()
+    clone = _clone(info)
+    clone.compress_type = zipfile.ZIP_DEFLATED
+    _write_raw(archive, handle, clone, b"".join((head, rows_raw, tail)), crc,
+               len(segments.head) + rows_length + len(segments.tail), comment)
+
+
+_SEGMENT_COMMENT = re.compile(rb"sli-append 1 (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)")
+_CRC_POLY = 0xEDB88320
+
+
+def _crc_multiply(a: int, b: int) -> int:
+    """a * b modulo the CRC-32 polynomial (bit-reflected), as in zlib's multmodp."""
+    mask, product = 1 << 31, 0
+    while True:
+        if a & mask:
+            product ^= b
+            if a & (mask - 1) == 0:
+                return product
+        mask >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+
+
+def _powers() -> list[int]:
+    power, table = 1 << 30, []
+    for _ in range(32):
+        table.append(power)
+        power = _crc_multiply(power, power)
+    return table
+
+
+_X_POWERS = _powers()  # x^(2^n) modulo the polynomial
+
+
+def _crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """CRC-32 of A+B from CRC(A), CRC(B) and len(B) (zlib's crc32_combine, which Python does not expose)."""
+    power, n, k = 1 << 31, length2, 3
+    while n:
+        if n & 1:
+            power = _crc_multiply(_X_POWERS[k & 31], power)
+        n >>= 1
+        k += 1
+    return _crc_multiply(power, crc1) ^ crc2
 
 
 def _serialise(root: etree._Element) -> bytes:

@@ -16,10 +16,12 @@ from __future__ import annotations
 import csv
 import io
 import os
+import random
 import shutil
 import struct
 import subprocess
 import zipfile
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +30,7 @@ import pytest
 import python_calamine
 
 from shared import schema as s
-from shared.package import Package, save_atomically
+from shared.package import Package, _crc32_combine, save_atomically
 from shared.reader import read_change_log, read_current_change_log
 from shared.updates import Store, submit_update
 
@@ -242,7 +244,8 @@ def _soffice() -> str:
 def test_libreoffice_reads_every_year_of_the_log(workbook: Path, tmp_path: Path) -> None:
     soffice = _soffice()
     ids = log_rows_by_other_program(workbook, per_year=5, years=3)
-    submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: "Filed"}, by="Helen Lowey", via=s.VIA_CLI)
+    for text in ("Filed", "Appended to the compressed rows"):  # the second takes the no-inflate path
+        submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: text}, by="Helen Lowey", via=s.VIA_CLI)
     out = tmp_path / "csv"
     done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
                            CSV_FILTER, "--outdir", str(out), str(workbook)], capture_output=True, text=True,
@@ -256,4 +259,59 @@ def test_libreoffice_reads_every_year_of_the_log(workbook: Path, tmp_path: Path)
         seen += [r[7] for r in rows[1:]]
     with open(out / f"{workbook.stem}-{s.LOG_SHEET}.csv", encoding="utf-8", newline="") as handle:
         seen += [r[7] for r in list(csv.reader(handle))[1:]]
-    assert seen[:len(ids)] == ids and len(seen) == len(ids) + 1
+    assert seen[:len(ids)] == ids and len(seen) == len(ids) + 2
+
+
+def test_crc32_combine_agrees_with_zlib() -> None:
+    generator = random.Random(8)
+    for _ in range(50):
+        first, second = generator.randbytes(generator.randint(0, 5000)), generator.randbytes(generator.randint(0, 5000))
+        assert _crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
+
+
+def log_entry(path: Path) -> zipfile.ZipInfo:
+    part = Package(path).sheet_parts[s.LOG_SHEET]
+    return zipfile.ZipFile(path).getinfo(part)
+
+
+def test_rows_are_appended_without_inflating_the_log(workbook: Path) -> None:
+    store = Store.for_workbook(workbook)
+    for n in range(3):
+        submit_update(store, "L7", {s.NEXT_STEPS: f"Step {n}"}, by="Helen Lowey", via=s.VIA_CLI)
+    info = log_entry(workbook)
+    assert info.comment.startswith(b"sli-append 1 ")
+    before = compressed_bytes(workbook)[info.filename][1]
+    rows_end = int(info.comment.split()[3])  # where the compressed rows end (the tail follows)
+    package = Package(workbook)
+    columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
+    package.append_rows(s.LOG_SHEET, [{columns["Update ID"]: "appended", columns[s.LOG_COLUMNS[0]]:
+                                       datetime.now(UTC).replace(tzinfo=None)}])
+    assert info.filename not in package.parts.inflated()
+    package.write(workbook.with_name("next.xlsx"))
+    after = compressed_bytes(workbook.with_name("next.xlsx"))[info.filename][1]
+    head_size = int(info.comment.split()[2])
+    assert before[head_size:rows_end] in after  # the old rows' compressed bytes, kept as they were
+    check_zip(workbook.with_name("next.xlsx"))  # inflates every part and checks the combined CRC
+    ids = [row.update_id for row in read_change_log(workbook.with_name("next.xlsx"))]
+    assert len(ids) == 4 and ids[-1] == "appended"
+    rows = list(openpyxl.load_workbook(workbook.with_name("next.xlsx"))[s.LOG_SHEET].iter_rows(values_only=True))
+    assert [r[7] for r in rows[1:]] == ids
+    assert openpyxl.load_workbook(workbook.with_name("next.xlsx"))[s.LOG_SHEET].max_row == 5
+
+
+def test_a_comment_that_does_not_match_the_part_is_not_believed(workbook: Path) -> None:
+    store = Store.for_workbook(workbook)
+    submit_update(store, "L7", {s.NEXT_STEPS: "Written in segments"}, by="Helen Lowey", via=s.VIA_CLI)
+    info = log_entry(workbook)
+    fields = info.comment.split()
+    fields[-2] = str((int(fields[-2]) + 1) & 0xFFFFFFFF).encode()  # a wrong CRC for the rows
+    source = io.BytesIO(workbook.read_bytes())
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            if item.filename == info.filename:
+                item.comment = b" ".join(fields)
+            new.writestr(item, old.read(item))
+    submit_update(store, "L7", {s.NEXT_STEPS: "Written the ordinary way"}, by="Helen Lowey", via=s.VIA_CLI)
+    check_zip(workbook)
+    assert [row.new_value for row in read_change_log(workbook)] == ["Written in segments", "Written the ordinary way"]
+    assert log_entry(workbook).comment.startswith(b"sli-append 1 ")  # segments again, for the next one
