@@ -604,8 +604,11 @@ class Package:
                 self._add_log_year(name, template, header_row, rows, low, high)
         rows_xml = b"".join(_renumber(row, header_row + n) for n, row in enumerate(keep, start=1))
         last = header_row + len(keep)
-        self.changed[part] = _set_sheet_range(data[:first] + rows_xml + data[close:], last, low, high)
-        self._set_filter_name(LOG_SHEET, header_row, last, low, high, only_if_present=True)
+        tail = data[close:]
+        if b"<autoFilter" not in tail:  # like its year sheets, Change log gets a filter (it then grows with it)
+            tail = _with_filter(tail, f"{column_letter(low - 1)}{header_row}:{column_letter(high - 1)}{last}")
+        self.changed[part] = _set_sheet_range(data[:first] + rows_xml + tail, last, low, high)
+        self._set_filter_name(LOG_SHEET, header_row, last, low, high)
         return {row_year: len(rows) for row_year, rows in moved.items()}
 
     def _log_header_row(self, data: bytes, start: int, close: int,
@@ -1101,6 +1104,15 @@ _AFTER_FILTER = ("sortState", "dataConsolidate", "customSheetViews", "mergeCells
                  "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
                  "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
                  "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+
+
+def _with_filter(tail: bytes, ref: str) -> bytes:
+    """A sheet's XML after `</sheetData>` with an `<autoFilter>` put where the schema's order wants it."""
+    names = b"|".join(name.encode() for name in _AFTER_FILTER)
+    found = re.search(rb"<(?:" + names + rb")\b", tail) or re.search(rb"</worksheet>", tail)
+    if found is None:
+        return tail
+    return tail[:found.start()] + f'<autoFilter ref="{ref}"/>'.encode() + tail[found.start():]
 
 
 def _set_filter_element(root: etree._Element, ref: str) -> None:

@@ -131,6 +131,7 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
         assert ws.sheet_view.tabSelected in (None, False)
     current = list(wb[s.LOG_SHEET].iter_rows(values_only=True))
     assert {r[0].year for r in current[1:]} == {THIS_YEAR}
+    assert wb[s.LOG_SHEET].auto_filter.ref == f"A1:H{len(current)}"  # filed once, the log has a filter too
     assert current[-1][7] == result.update_id
 
     history = read_change_log(workbook)
@@ -160,6 +161,10 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
     for part in year_parts:
         assert again[part] == filed[part]
     assert len(read_change_log(workbook)) == len(ids) + 2
+    grown = openpyxl.load_workbook(workbook)
+    assert grown[s.LOG_SHEET].auto_filter.ref == f"A1:H{grown[s.LOG_SHEET].max_row}"  # it grew with the rows
+    assert f"'{s.LOG_SHEET}'!$A$1:$H${grown[s.LOG_SHEET].max_row}" in \
+        zipfile.ZipFile(workbook).read("xl/workbook.xml").decode()  # and so did its hidden defined name
 
 
 def _append(workbook: Path, when: datetime, update_id: str) -> None:
