@@ -320,3 +320,41 @@ def test_a_comment_that_does_not_match_the_part_is_not_believed(workbook: Path) 
     check_zip(workbook)
     assert [row.new_value for row in read_change_log(workbook)] == ["Written in segments", "Written the ordinary way"]
     assert log_entry(workbook).comment.startswith(b"sli-append 1 ")  # segments again, for the next one
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream zipfile cannot seek in, so it writes data descriptors after each part."""
+
+    def __init__(self) -> None:
+        self.buffer = io.BytesIO()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        return self.buffer.write(data)
+
+
+def test_parts_with_data_descriptors_and_zip64_extras_are_copied(workbook: Path, tmp_path: Path) -> None:
+    """Zips written by streaming tools put CRC and sizes after the data (flag 0x08), and some add zip64
+    extra fields; the raw copy must write a plain local header with the known CRC and sizes instead."""
+    stream = _Unseekable()
+    with zipfile.ZipFile(workbook) as old, zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            with new.open(zipfile.ZipInfo(info.filename, info.date_time), "w", force_zip64=True) as part:
+                part.write(old.read(info))
+    workbook.write_bytes(stream.buffer.getvalue())
+    with zipfile.ZipFile(workbook) as streamed:
+        assert all(info.flag_bits & 0x08 for info in streamed.infolist())
+    before = compressed_bytes(workbook)
+    package = Package(workbook)
+    package.edit_cells(s.MAIN_SHEET, {"H7": "After a streamed zip"})
+    out = tmp_path / "out.xlsx"
+    package.write(out)
+    check_zip(out)
+    after = compressed_bytes(out)
+    main_part = package.sheet_parts[s.MAIN_SHEET]
+    assert all(after[name] == before[name] for name in before if name != main_part)
+    with zipfile.ZipFile(out) as written:
+        assert not any(info.flag_bits & 0x08 for info in written.infolist())
+    assert openpyxl.load_workbook(out)[s.MAIN_SHEET]["H7"].value == "After a streamed zip"
