@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-slow bench lint
+.PHONY: setup run test test-slow bench bench-quick lint
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,13 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
 
+# Update and status latency at 0, 10,000 and 100,000 Change log rows, beside the naive openpyxl way,
+# and the bot's peak memory (a few minutes). tests/test_bench_quick.py runs the quick form in `make test`.
 bench: setup
 	$(BIN)/python benchmarks/update_latency.py
+
+bench-quick: setup
+	$(BIN)/python benchmarks/update_latency.py --quick
 
 lint: setup
 	$(BIN)/ruff check .

@@ -8,7 +8,7 @@ writes
                           (docx, converted to PDF by LibreOffice)
 
 Nothing under workbook/ is touched: the committed workbook is copied to a temporary directory, a few
-realistic November updates are made there through `shared.updates.submit_update`, and the summary
+realistic November updates are made there through `shared.usecases.submit_update`, and the summary
 and the report are built from that copy. The clock is pinned (see `pinned_clock`), so the pictures
 come out the same whenever they are made.
 
@@ -37,10 +37,9 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
-import shared.updates  # noqa: E402
-
 import shared.journal  # noqa: E402
 import shared.report  # noqa: E402
+import shared.usecases  # noqa: E402
 from bot.blocks import summary_message  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
 from shared.report import write_report  # noqa: E402
@@ -94,7 +93,7 @@ class _Date(REAL_DATE, metaclass=_SameType):
 @contextlib.contextmanager
 def pinned_clock():
     """`datetime.now()` and `date.today()` in the modules that stamp updates answer `_now`."""
-    patched = [(shared.updates, "datetime", _Datetime), (shared.updates, "date", _Date),
+    patched = [(shared.usecases, "datetime", _Datetime), (shared.usecases, "date", _Date),
                (shared.journal, "datetime", _Datetime), (shared.report, "datetime", _Datetime)]
     saved = [(module, name, getattr(module, name)) for module, name, _ in patched]
     for module, name, value in patched:

@@ -166,6 +166,7 @@ class Journal:
             except OSError as exc:
                 raise _unavailable(self.path, exc) from exc
             with self._connect() as db:
+                db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(_SCHEMA)
                 columns = {row["name"] for row in db.execute("PRAGMA table_info(updates)")}
                 if "view_seq" not in columns:  # journals written before the view was kept
@@ -208,8 +209,7 @@ class Journal:
         except sqlite3.Error as exc:
             raise _unavailable(self.path, exc) from exc
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
+            db.execute("PRAGMA synchronous=FULL")  # per connection; WAL is the file's, set with the schema
             db.row_factory = sqlite3.Row
             yield db
         except sqlite3.Error as exc:
@@ -280,11 +280,12 @@ class Journal:
 
         Read before the file, so that any update written after it is known to come through the journal."""
         with self._connect() as db:
-            row = db.execute(f"SELECT MIN(seq) AS first_open FROM updates WHERE state IN "
-                             f"({','.join('?' for _ in OPEN_STATES)})", OPEN_STATES).fetchone()
-            if row["first_open"] is not None:
-                return row["first_open"] - 1
-            return db.execute("SELECT COALESCE(MAX(seq), 0) AS last FROM updates").fetchone()["last"]
+            # One read transaction: both questions see the same journal (an update recorded between them
+            # would otherwise count as seen before the file was read).
+            row = db.execute(f"SELECT (SELECT MIN(seq) FROM updates WHERE state IN "
+                             f"({','.join('?' for _ in OPEN_STATES)})) AS first_open, "
+                             "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last", OPEN_STATES).fetchone()
+            return row["first_open"] - 1 if row["first_open"] is not None else row["last"]
 
     def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, str]:
         """The last value each field of `ref` was given by updates with after_seq < seq < before_seq

@@ -16,14 +16,16 @@ import math
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from shared.domain.schema import column_letter, split_address
+from shared.domain.schema import LOG_COLUMNS, LOG_SHEET, column_letter, split_address
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -125,11 +127,15 @@ class Package:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            with zipfile.ZipFile(self.path) as archive:
-                self.infos = archive.infolist()
-                self.parts = {info.filename: archive.read(info) for info in self.infos}
+            # The file's bytes, read once: parts are inflated only when asked for, and every part the
+            # write does not change is copied into the new file still compressed (see `write`). Holding
+            # the bytes rather than an open file keeps the view consistent and lets the file be replaced.
+            self._raw = self.path.read_bytes()
+            self._archive = zipfile.ZipFile(io.BytesIO(self._raw))
+            self.infos = self._archive.infolist()
         except (zipfile.BadZipFile, OSError) as exc:
             raise PackageError(f"{self.path} is not a readable .xlsx package ({exc}).") from None
+        self.parts = _LazyParts(self._archive)
         workbook_xml = self.parts.get("xl/workbook.xml")
         if workbook_xml is None:
             raise PackageError(f"{self.path} has no xl/workbook.xml: it is not an Excel workbook.")
@@ -139,19 +145,20 @@ class Package:
         self.workbook = etree.fromstring(workbook_xml, _PARSER)
         pr = self.workbook.find(f"{_M}workbookPr")
         self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
-        rels = etree.fromstring(self.parts["xl/_rels/workbook.xml.rels"], _PARSER)
-        targets = {rel.get("Id"): rel.get("Target") for rel in rels}
+        self._rels = etree.fromstring(self.parts["xl/_rels/workbook.xml.rels"], _PARSER)
+        targets = {rel.get("Id"): rel.get("Target") for rel in self._rels}
         self.sheet_parts: dict[str, str] = {}
         for sheet in self.workbook.iter(f"{_M}sheet"):
-            target = targets.get(sheet.get(f"{{{REL_NS}}}id"), "")
-            part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-            self.sheet_parts[sheet.get("name")] = os.path.normpath(part).replace(os.sep, "/")
+            self.sheet_parts[sheet.get("name")] = _part_name(targets.get(sheet.get(f"{{{REL_NS}}}id"), ""))
         self.changed: dict[str, bytes] = {}
         self._styles: etree._Element | None = None
         self._quoted_styles: dict[int, int] = {}
         self._metrics: list[tuple[float, bool]] | None = None
         self._strings: list[str] = []
         self._string_events = None
+        self._log_checked = False
+        self._segments: dict[str, _Segments] = {}
+        self._prefixes: dict[tuple[str, int], bytes] = {}
 
     # --- styles: the quote-prefix twin of a cell style ---------------------------------------
 
@@ -322,14 +329,18 @@ class Package:
         the new rows go in before `</sheetData>` and the `<dimension>` grows to include them. A row
         whose text wraps (the column's style) gets the height it needs, so the log prints whole.
         """
+        if sheet_name == LOG_SHEET and not self._log_checked:
+            self._log_checked = True
+            self.file_earlier_years(self._log_year(rows))
         part = self._sheet_part(sheet_name)
+        tail_end = self._appendable(part)
+        if tail_end is not None:
+            return self._append_to_segments(sheet_name, part, tail_end, rows)
         data = self._current(part)
         head = data[:4000]
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
         head = etree.fromstring(_head_without_data(data), _PARSER)
-        column_styles = _column_styles(head)
-        layout = _Layout(head)
         close = data.rfind(b"</sheetData>")
         if close == -1:
             empty = re.search(rb"<sheetData\s*/>", data)
@@ -344,6 +355,19 @@ class Package:
             if not found:
                 raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
             last_number = int(found.group(1))
+        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        data = data[:close] + xml_rows + data[close:]
+        data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
+        if numbers and b"<autoFilter" in data[close:]:
+            data = self._grow_filter(sheet_name, data, last_number, numbers[-1])
+        self.changed[part] = data
+        return numbers
+
+    def _rows_xml(self, head: etree._Element, last_number: int,
+                  rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
+        """The XML of rows numbered from `last_number + 1`, styled by their columns: (numbers, XML, width)."""
+        column_styles = _column_styles(head)
+        layout = _Layout(head)
         numbers, xml_rows = [], []
         width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
@@ -361,10 +385,80 @@ class Package:
             if height > layout.default_height:
                 _set_height(row, height)
             xml_rows.append(etree.tostring(row).replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
-        data = data[:close] + b"".join(xml_rows) + data[close:]
-        data = _grow_dimension(data, numbers[-1] if numbers else last_number, width)
-        self.changed[part] = data
+        return numbers, b"".join(xml_rows), width
+
+    # --- appending without inflating: the log sheet in three deflate segments ---------------------
+
+    def _appendable(self, part: str) -> _Segments | None:
+        """The part as segments that rows can be added to without inflating its rows, or None.
+
+        The write path stores the log sheet as three runs of deflate, each ended by a full flush (so
+        each stands alone): the XML up to `<sheetData>`, the rows, and the rest. The zip entry's
+        comment says where they are, how long, the rows' CRC and the last row number. Adding rows then
+        costs what the new rows cost: head and tail (a few hundred bytes) are inflated and compressed
+        anew, the rows' compressed bytes are kept, and the part's CRC is combined from the pieces'
+        (`_crc32_combine`). The comment is believed only if the CRC it implies is the entry's: any other
+        program's save (Excel rewrites every part, without the comment) means the ordinary path.
+        """
+        if part in self._segments:
+            return self._segments[part]
+        if part in self.changed or part not in self.parts:
+            return None
+        info = self._archive.getinfo(part)
+        found = _SEGMENT_COMMENT.fullmatch(info.comment or b"")
+        if info.compress_type != zipfile.ZIP_DEFLATED or not found:
+            return None
+        head_size, tail_at, head_length, tail_length, rows_crc, last_row = (int(g) for g in found.groups())
+        raw = _raw_data(self._raw, info)
+        if not 0 < head_size <= tail_at < len(raw):
+            return None
+        try:
+            head = zlib.decompressobj(-15).decompress(raw[:head_size])
+            inflater = zlib.decompressobj(-15)
+            tail = inflater.decompress(raw[tail_at:])
+        except zlib.error:
+            return None
+        rows_length = info.file_size - head_length - tail_length
+        if (len(head), len(tail)) != (head_length, tail_length) or not inflater.eof or inflater.unused_data \
+                or not head.endswith(b"<sheetData>") or not tail.startswith(b"</sheetData>") or rows_length < 0:
+            return None
+        crc = _crc32_combine(_crc32_combine(zlib.crc32(head), rows_crc, rows_length), zlib.crc32(tail), tail_length)
+        dimension = re.search(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
+        if crc != info.CRC or (dimension and dimension.group(1) and int(dimension.group(1)) < last_row):
+            return None
+        segments = _Segments(head, tail, raw[head_size:tail_at], rows_crc, rows_length, last_row)
+        self._segments[part] = segments
+        return segments
+
+    def _append_to_segments(self, sheet_name: str, part: str, segments: _Segments,
+                            rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
+        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
+            raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
+        head = etree.fromstring(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):], _PARSER)
+        last_number = segments.last_row
+        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        if not numbers:
+            return numbers
+        segments.new_rows.append(xml_rows)
+        segments.last_row = numbers[-1]
+        segments.head = _grow_dimension(segments.head, numbers[-1], width)
+        if b"<autoFilter" in segments.tail:
+            segments.tail = self._grow_filter(sheet_name, segments.tail, last_number, numbers[-1])
         return numbers
+
+    def _prefix(self, part: str, size: int) -> bytes:
+        """The first `size` bytes of a part, inflating no more of it than that."""
+        if part in self.changed:
+            return self.changed[part][:size]
+        if part in self._segments:
+            segments = self._segments[part]
+            return (segments.head + zlib.decompressobj(-15).decompress(segments.rows_raw, size))[:size]
+        info = self._archive.getinfo(part)
+        if info.compress_type != zipfile.ZIP_DEFLATED or part in self.parts.inflated():
+            return self.parts[part][:size]
+        if (part, size) not in self._prefixes:  # the file's bytes do not change: inflate the start once
+            self._prefixes[(part, size)] = zlib.decompressobj(-15).decompress(_raw_data(self._raw, info), size)
+        return self._prefixes[(part, size)]
 
     def header_columns(self, sheet_name: str, names: Sequence[str], search_rows: int = 20) -> dict[str, int]:
         """1-based column number of each header `names` in the first rows of a sheet, found by text.
@@ -372,7 +466,10 @@ class Package:
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
         fast on a log of tens of thousands of rows. PackageError when the header is not there.
         """
-        data = self._current(self._sheet_part(sheet_name))
+        part = self._sheet_part(sheet_name)
+        data = self._prefix(part, _PREFIX)
+        if len(data) == _PREFIX and data.count(b"</row>") < search_rows:
+            data = self._current(part)
         start = data.find(b"<sheetData>")
         end = start
         for _ in range(search_rows):
@@ -415,34 +512,487 @@ class Package:
                 break
         return self._strings[index] if index < len(self._strings) else ""
 
+    # --- the Change log, one sheet a year ------------------------------------------------------
+
+    def _log_year(self, rows: Sequence[Mapping[int, CellValue]]) -> int:
+        """The year the rows being logged belong to: their newest `When`, else this year (UTC)."""
+        years = []
+        try:
+            when = self.header_columns(LOG_SHEET, (LOG_WHEN,))[LOG_WHEN]
+            years = [row[when].year for row in rows if isinstance(row.get(when), date)]
+        except PackageError:
+            pass
+        return max(years, default=datetime.now(UTC).year)
+
+    def file_earlier_years(self, year: int) -> dict[int, int]:
+        """Move every row of `Change log` dated before `year` to its year's sheet (`Change log 2026`),
+        so the sheet the write path rewrites holds one year at most; returns {year: rows moved}.
+
+        Normally nothing is moved, and finding that out reads only the first row under the header: rows
+        are appended in time order. The first update of a new year moves last year's rows; a workbook
+        whose Change log holds many years (written by another program) has them all moved, once. A year
+        sheet is created with the log's header, widths, styles, frozen header, page setup and an
+        autofilter, appended at the end of the sheet list (so no sheet's index, which defined names use,
+        shifts); once written it is never rewritten (a later write copies it compressed as it is).
+        Rows whose date cannot be read stay on `Change log`.
+        """
+        if LOG_SHEET not in self.sheet_parts:
+            return {}
+        part = self._sheet_part(LOG_SHEET)
+        data = self._prefix(part, _PREFIX)
+        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
+            return {}
+        try:
+            columns = self.header_columns(LOG_SHEET, LOG_COLUMNS_ALL)
+        except PackageError:
+            return {}
+        when = column_letter(columns[LOG_WHEN] - 1).encode()
+        for whole in (False, True):  # the first rows tell whether anything is to move; then read it all
+            if whole:
+                data = self._current(part)
+            open_at = data.find(b"<sheetData>")
+            close = data.rfind(b"</sheetData>")
+            if open_at == -1 or (close == -1 and whole):
+                return {}
+            close = len(data) if close == -1 else close
+            header_row, first = self._log_header_row(data, open_at + len(b"<sheetData>"), close, columns)
+            if header_row is None:
+                return {}
+            try:
+                span = _next_row(data, first, close)
+            except PackageError:  # a row cut by the end of the prefix
+                if whole:
+                    raise
+                continue
+            if span is None:
+                return {}
+            first_year = self._row_year(data[span[0]:span[1]], when)
+            if first_year is None or first_year >= year:
+                return {}  # the usual case: the log starts this year (or with a row whose date is not one)
+        keep: list[bytes] = []
+        moved: dict[int, list[bytes]] = {}
+        position = first
+        while (span := _next_row(data, position, close)) is not None:
+            row = data[span[0]:span[1]]
+            row_year = self._row_year(row, when)
+            if row_year is not None and row_year < year:
+                moved.setdefault(row_year, []).append(row)
+            else:
+                keep.append(row)
+            position = span[1]
+        if not moved:
+            return {}
+        low, high = min(columns.values()), max(columns.values())
+        template = data[:first] + data[close:]
+        for row_year, rows in sorted(moved.items()):
+            name = year_sheet_name(row_year)
+            if name in self.sheet_parts:  # a year already filed: its rows join the end of that sheet
+                self._append_rows_raw(name, rows)
+            else:
+                self._add_log_year(name, template, header_row, rows, low, high)
+        rows_xml = b"".join(_renumber(row, header_row + n) for n, row in enumerate(keep, start=1))
+        last = header_row + len(keep)
+        tail = data[close:]
+        if b"<autoFilter" not in tail:  # like its year sheets, Change log gets a filter (it then grows with it)
+            tail = _with_filter(tail, f"{column_letter(low - 1)}{header_row}:{column_letter(high - 1)}{last}")
+        self.changed[part] = _set_sheet_range(data[:first] + rows_xml + tail, last, low, high)
+        self._set_filter_name(LOG_SHEET, header_row, last, low, high)
+        return {row_year: len(rows) for row_year, rows in moved.items()}
+
+    def _log_header_row(self, data: bytes, start: int, close: int,
+                        columns: Mapping[str, int]) -> tuple[int | None, int]:
+        """Row number of the log's header and the byte offset just after it."""
+        want = column_letter(columns[LOG_WHEN] - 1).encode()
+        position = start
+        for _ in range(20):
+            span = _next_row(data, position, close)
+            if span is None:
+                break
+            row = data[span[0]:span[1]]
+            cell = _cell_in_row(row, want)
+            if cell is not None and _key(self._raw_cell_text(cell)) == _key(LOG_WHEN):
+                return _row_number(row), span[1]
+            position = span[1]
+        return None, start
+
+    def _raw_cell_text(self, cell: bytes) -> str:
+        """Text of one `<c>` element given as bytes (shared, inline or plain)."""
+        kind = re.search(rb'\bt="(\w+)"', cell[:cell.find(b">") + 1])
+        kind_name = kind.group(1) if kind else b"n"
+        if kind_name == b"inlineStr":
+            return "".join(t.decode() for t in re.findall(rb"<t(?:\s[^>]*)?>([^<]*)</t>", cell))
+        value = re.search(rb"<v>([^<]*)</v>", cell)
+        if value is None:
+            return ""
+        if kind_name == b"s":
+            return self._shared_string(int(value.group(1)))
+        return value.group(1).decode()
+
+    def _row_year(self, row: bytes, when: bytes) -> int | None:
+        """The year of a log row's `When` cell: a date serial, or a date written as text; else None."""
+        cell = _cell_in_row(row, when)
+        if cell is None:
+            return None
+        text = self._raw_cell_text(cell).strip()
+        kind = re.search(rb'\bt="(\w+)"', cell[:cell.find(b">") + 1])
+        if kind is None or kind.group(1) == b"n":
+            try:
+                serial = float(text)
+            except ValueError:
+                return None
+            epoch = datetime(1904, 1, 1) if self.date1904 else datetime(1899, 12, 30)
+            if not 1 <= serial < 2958466:
+                return None
+            return (epoch + timedelta(days=serial)).year
+        found = re.match(r"(\d{4})-\d{1,2}-\d{1,2}", text) or re.match(r"\d{1,2}/\d{1,2}/(\d{4})\b", text)
+        return int(found.group(1)) if found else None
+
+    def _add_log_year(self, name: str, template: bytes, header_row: int, rows: list[bytes],
+                      low: int, high: int) -> None:
+        """A new sheet `name` shaped like the Change log (header rows, columns, page setup, frozen
+        header) holding `rows`, renumbered under the header, with an autofilter over them."""
+        root = etree.fromstring(template, _PARSER)
+        for tag in _SHEET_PARTS_WITH_LINKS:
+            for element in root.findall(f"{_M}{tag}"):
+                root.remove(element)
+        setup = root.find(f"{_M}pageSetup")
+        if setup is not None:
+            setup.attrib.pop(f"{{{REL_NS}}}id", None)  # the printer settings part stays the log's own
+        for view in root.iter(f"{_M}sheetView"):
+            view.attrib.pop("tabSelected", None)  # two selected tabs would group the sheets in Excel
+        last = header_row + len(rows)
+        _set_filter_element(root, f"{column_letter(low - 1)}{header_row}:{column_letter(high - 1)}{last}")
+        xml = _serialise(root)
+        close = xml.rfind(b"</sheetData>")
+        if close == -1:
+            raise PackageError("The Change log sheet has no header row to copy to a year sheet.")
+        rows_xml = b"".join(_renumber(row, header_row + n) for n, row in enumerate(rows, start=1))
+        xml = _set_sheet_range(xml[:close] + rows_xml + xml[close:], last, low, high)
+        self._add_sheet(name, xml)
+        self._set_filter_name(name, header_row, last, low, high)
+        titles = self._defined_names("_xlnm.Print_Titles", LOG_SHEET)
+        if titles and titles[0].text:
+            self._defined_name("_xlnm.Print_Titles", name).text = titles[0].text.replace(
+                _quoted(LOG_SHEET), _quoted(name)).replace(f"{LOG_SHEET}!", f"{_quoted(name)}!")
+            self._flush_workbook()
+
+    def _append_rows_raw(self, sheet_name: str, rows: list[bytes]) -> None:
+        """Rows (as XML, from another sheet) added at the end of a sheet, renumbered."""
+        part = self._sheet_part(sheet_name)
+        data = self._current(part)
+        close = data.rfind(b"</sheetData>")
+        last = data.rfind(b"<row ", 0, close)
+        last_number = _row_number(data[last:last + 500]) if last != -1 else 0
+        rows_xml = b"".join(_renumber(row, last_number + n) for n, row in enumerate(rows, start=1))
+        data = _grow_dimension(data[:close] + rows_xml + data[close:], last_number + len(rows), 0)
+        self.changed[part] = self._grow_filter(sheet_name, data, last_number, last_number + len(rows))
+
+    def _grow_filter(self, sheet_name: str, data: bytes, old_last: int, new_last: int) -> bytes:
+        """An autofilter that reached the old last row reaches the new one (and its hidden defined name)."""
+        found = _FILTER.search(data, data.rfind(b"</sheetData>"))
+        if not found or int(found.group(4)) != old_last:
+            return data
+        ref = found.group(1) + found.group(2) + b":" + found.group(3) + str(new_last).encode()
+        low = split_address(found.group(1).decode() + "1")[0]
+        high = split_address(found.group(3).decode() + "1")[0]
+        self._set_filter_name(sheet_name, int(found.group(2)), new_last, low, high, only_if_present=True)
+        return data[:found.start()] + b'<autoFilter ref="' + ref + b'"' + data[found.end():]
+
+    # --- workbook-level parts of a new sheet --------------------------------------------------
+
+    def _sheet_index(self, sheet_name: str) -> int:
+        names = [sheet.get("name") for sheet in self.workbook.iter(f"{_M}sheet")]
+        return names.index(sheet_name)
+
+    def _defined_names(self, name: str, sheet_name: str) -> list[etree._Element]:
+        index = str(self._sheet_index(sheet_name))
+        return [item for item in self.workbook.iter(f"{_M}definedName")
+                if item.get("name") == name and item.get("localSheetId") == index]
+
+    def _defined_name(self, name: str, sheet_name: str) -> etree._Element:
+        """The sheet-local defined name `name`, created if missing; workbook.xml is marked changed."""
+        found = self._defined_names(name, sheet_name)
+        if found:
+            return found[0]
+        names = self.workbook.find(f"{_M}definedNames")
+        if names is None:
+            names = etree.Element(f"{_M}definedNames")
+            anchor = None
+            for tag in ("externalReferences", "functionGroups", "sheets"):
+                anchor = self.workbook.find(f"{_M}{tag}")
+                if anchor is not None:
+                    break
+            anchor.addnext(names)
+        item = etree.SubElement(names, f"{_M}definedName", name=name,
+                                localSheetId=str(self._sheet_index(sheet_name)))
+        return item
+
+    def _set_filter_name(self, sheet_name: str, top: int, last: int, low: int, high: int,
+                         only_if_present: bool = False) -> None:
+        if only_if_present and not self._defined_names("_xlnm._FilterDatabase", sheet_name):
+            return
+        item = self._defined_name("_xlnm._FilterDatabase", sheet_name)
+        item.set("hidden", "1")
+        item.text = (f"{_quoted(sheet_name)}!${column_letter(low - 1)}${top}:"
+                     f"${column_letter(high - 1)}${last}")
+        self._flush_workbook()
+
+    def _add_sheet(self, name: str, xml: bytes) -> None:
+        """Register a new worksheet part at the end of the sheet list: the workbook's sheet list and
+        relationships, the content types, and the sheet titles in docProps/app.xml when it lists them."""
+        taken = set(self.parts) | set(self.changed)
+        number = 1
+        while f"xl/worksheets/sheet{number}.xml" in taken:
+            number += 1
+        part = f"xl/worksheets/sheet{number}.xml"
+        self.changed[part] = xml
+        ids = {rel.get("Id") for rel in self._rels}
+        rel_number = 1
+        while f"rId{rel_number}" in ids:
+            rel_number += 1
+        etree.SubElement(self._rels, f"{{{PKG_REL_NS}}}Relationship", Id=f"rId{rel_number}",
+                         Type=WORKSHEET_REL, Target=f"/{part}")
+        sheets = self.workbook.find(f"{_M}sheets")
+        sheet_id = 1 + max((int(sheet.get("sheetId", "0")) for sheet in sheets), default=0)
+        sheet = etree.SubElement(sheets, f"{_M}sheet", name=name, sheetId=str(sheet_id), nsmap={"r": REL_NS})
+        sheet.set(f"{{{REL_NS}}}id", f"rId{rel_number}")
+        self.sheet_parts[name] = part
+        types = etree.fromstring(self._current("[Content_Types].xml"), _PARSER)
+        etree.SubElement(types, f"{{{TYPES_NS}}}Override", PartName=f"/{part}", ContentType=WORKSHEET_TYPE)
+        self.changed["[Content_Types].xml"] = _serialise(types)
+        self.changed["xl/_rels/workbook.xml.rels"] = _serialise(self._rels)
+        self._flush_workbook()
+        if "docProps/app.xml" in self.parts:
+            app = _add_title(self._current("docProps/app.xml"), name)
+            if app is not None:
+                self.changed["docProps/app.xml"] = app
+
+    def _flush_workbook(self) -> None:
+        self.changed["xl/workbook.xml"] = _serialise(self.workbook)
+
+
     # --- saving -------------------------------------------------------------------------------
 
     def write(self, target: Path) -> None:
-        """Write the package to `target` (a new file): changed parts replaced, others copied as they were.
+        """Write the package to `target` (a new file): changed parts compressed anew, the others copied
+        as the compressed bytes they were, so an update costs what it changes, not the size of the file
+        (a Change log sheet of earlier years is never inflated, let alone recompressed).
 
-        Deflate level 1: the parts' content is what must stay identical, and the fastest level
-        keeps an update under 100 ms with a 10,000-row Change log (Excel recompresses on its next save).
+        Deflate level 1 for the changed parts: their content is what must stay identical, and the
+        fastest level keeps an update quick (Excel recompresses on its next save).
         """
         with open(target, "wb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
+                names = {info.filename for info in self.infos}
+                log_part = self.sheet_parts.get(LOG_SHEET)
                 for info in self.infos:
-                    data = self.changed.get(info.filename, self.parts[info.filename])
-                    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-                    clone.compress_type = info.compress_type
-                    clone.external_attr = info.external_attr
-                    clone.create_system = info.create_system
-                    archive.writestr(clone, data, compresslevel=1)
+                    if info.filename in self._segments:
+                        _write_segments(archive, handle, info, self._segments[info.filename])
+                    elif info.filename == log_part and info.filename in self.changed:
+                        _write_segments(archive, handle, info, _split(self.changed[info.filename]))
+                    elif info.filename in self.changed:
+                        archive.writestr(_clone(info), self.changed[info.filename], compresslevel=1)
+                    else:
+                        _copy_raw(self._raw, info, archive, handle)
+                for name, data in self.changed.items():  # parts this edit added (a year's log sheet)
+                    if name not in names:
+                        archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
+                                         compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
             handle.flush()
             os.fsync(handle.fileno())
 
     def _sheet_part(self, sheet_name: str) -> str:
         part = self.sheet_parts.get(sheet_name)
-        if part is None or part not in self.parts:
+        if part is None or (part not in self.parts and part not in self.changed):
             raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
         return part
 
     def _current(self, part: str) -> bytes:
-        return self.changed.get(part, self.parts[part])
+        if part in self._segments:  # wanted whole after all (the log's years being filed): inflate once
+            segments = self._segments.pop(part)
+            rows = zlib.decompressobj(-15).decompress(segments.rows_raw) + b"".join(segments.new_rows)
+            self.changed[part] = segments.head + rows + segments.tail
+        return self.changed[part] if part in self.changed else self.parts[part]
+
+
+#: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
+_NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_ZIP64_LIMIT = (1 << 31) - 1
+#: How much of a sheet is inflated to find its header and first rows.
+_PREFIX = 1 << 16
+
+
+class _LazyParts(Mapping[str, bytes]):
+    """The package's parts by name, each inflated on first use and kept: most are never asked for."""
+
+    def __init__(self, archive: zipfile.ZipFile):
+        self._archive = archive
+        self._names = [info.filename for info in archive.infolist()]
+        self._known = set(self._names)
+        self._read: dict[str, bytes] = {}
+
+    def __getitem__(self, name: str) -> bytes:
+        if name not in self._known:
+            raise KeyError(name)
+        if name not in self._read:
+            self._read[name] = self._archive.read(name)
+        return self._read[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._known
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def inflated(self) -> list[str]:
+        """Names of the parts read so far (the tests check that an update leaves the old years alone)."""
+        return list(self._read)
+
+
+def _part_name(target: str) -> str:
+    """Zip name of a part from a workbook relationship's target (relative to xl/, or absolute)."""
+    part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+    return os.path.normpath(part).replace(os.sep, "/")
+
+
+def _clone(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    clone.compress_type = info.compress_type
+    clone.external_attr = info.external_attr
+    clone.create_system = info.create_system
+    return clone
+
+
+def _raw_data(raw: bytes, info: zipfile.ZipInfo) -> memoryview:
+    """A part's compressed bytes, found through its local header."""
+    if info.flag_bits & 0x1:
+        raise PackageError(f"The part {info.filename} is encrypted; the workbook cannot be updated.")
+    if max(info.file_size, info.compress_size, info.header_offset) > _ZIP64_LIMIT:
+        raise PackageError("The workbook is larger than 2 GB (a zip64 package); it cannot be updated.")
+    fields = _LOCAL_HEADER.unpack_from(raw, info.header_offset)
+    if fields[0] != b"PK\x03\x04":
+        raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
+    start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
+    return memoryview(raw)[start:start + info.compress_size]  # a view: the bytes are written, not copied
+
+
+def _copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
+    """Copy one part into `archive` as its compressed bytes (see `_write_raw`)."""
+    _write_raw(archive, handle, info, _raw_data(raw, info), info.CRC, info.file_size, info.comment)
+
+
+def _write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: bytes, crc: int, size: int,
+               comment: bytes) -> None:
+    """Write one part's compressed bytes: a local header made from the source's ZipInfo (without the
+    data-descriptor flag, since CRC and sizes are known), the bytes, and the ZipInfo registered so the
+    central directory lists it. Python's zipfile has no public way to do this; it relies on `filelist`,
+    `NameToInfo` and `start_dir`, which zipfile itself keeps the same way."""
+    if max(size, len(data), handle.tell()) > _ZIP64_LIMIT:
+        raise PackageError("The workbook would be larger than 2 GB (a zip64 package); it cannot be updated.")
+    clone = _clone(info)
+    clone.flag_bits = info.flag_bits & ~0x08 & ~0x800  # zipfile adds 0x800 back for a UTF-8 name
+    clone.CRC = crc
+    clone.compress_size = len(data)
+    clone.file_size = size
+    clone.extra = b""
+    clone.comment = comment
+    clone.header_offset = handle.tell()
+    handle.write(clone.FileHeader(False))
+    handle.write(data)
+    archive.filelist.append(clone)
+    archive.NameToInfo[clone.filename] = clone
+    archive.start_dir = handle.tell()
+    archive._didModify = True  # noqa: SLF001 - so close() writes the central directory
+
+
+class _Segments:
+    """A sheet as head (to `<sheetData>`), rows (compressed, plus rows added since) and tail."""
+
+    def __init__(self, head: bytes, tail: bytes, rows_raw: bytes | memoryview, rows_crc: int, rows_length: int,
+                 last_row: int, new_rows: list[bytes] | None = None):
+        self.head, self.tail = head, tail
+        self.rows_raw, self.rows_crc, self.rows_length = rows_raw, rows_crc, rows_length
+        self.last_row = last_row
+        self.new_rows: list[bytes] = new_rows or []
+
+
+def _split(data: bytes) -> _Segments | bytes:
+    """A whole sheet as segments (all its rows new), or the bytes when it has no `<sheetData>` to split."""
+    open_at, close = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+    if open_at == -1 or close == -1:
+        return data
+    start = open_at + len(b"<sheetData>")
+    last = data.rfind(b"<row ", start, close)
+    found = re.match(rb'<row [^>]*?\br="(\d+)"', data[last:last + 500]) if last != -1 else None
+    if last != -1 and not found:
+        return data
+    empty = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return _Segments(data[:start], data[close:], empty.compress(b"") + empty.flush(zlib.Z_FULL_FLUSH), 0, 0,
+                     int(found.group(1)) if found else 0, [data[start:close]])
+
+
+def _write_segments(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, segments: _Segments | bytes) -> None:
+    """Write a sheet as three deflate runs (see `Package._appendable`), the comment saying where they are."""
+    if isinstance(segments, bytes):
+        archive.writestr(_clone(info), segments, compresslevel=1)
+        return
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    head = compressor.compress(segments.head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    added = b"".join(segments.new_rows)
+    rows_raw = b"".join((segments.rows_raw, compressor.compress(added), compressor.flush(zlib.Z_FULL_FLUSH)))
+    rows_crc = _crc32_combine(segments.rows_crc, zlib.crc32(added), len(added))
+    rows_length = segments.rows_length + len(added)
+    tail = compressor.compress(segments.tail) + compressor.flush()
+    crc = _crc32_combine(_crc32_combine(zlib.crc32(segments.head), rows_crc, rows_length),
+                         zlib.crc32(segments.tail), len(segments.tail))
+    comment = (f"sli-append 1 {len(head)} {len(head) + len(rows_raw)} {len(segments.head)} {len(segments.tail)} "
+               f"{rows_crc} {segments.last_row}").encode()
+    clone = _clone(info)
+    clone.compress_type = zipfile.ZIP_DEFLATED
+    _write_raw(archive, handle, clone, b"".join((head, rows_raw, tail)), crc,
+               len(segments.head) + rows_length + len(segments.tail), comment)
+
+
+_SEGMENT_COMMENT = re.compile(rb"sli-append 1 (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)")
+_CRC_POLY = 0xEDB88320
+
+
+def _crc_multiply(a: int, b: int) -> int:
+    """a * b modulo the CRC-32 polynomial (bit-reflected), as in zlib's multmodp."""
+    mask, product = 1 << 31, 0
+    while True:
+        if a & mask:
+            product ^= b
+            if a & (mask - 1) == 0:
+                return product
+        mask >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+
+
+def _powers() -> list[int]:
+    power, table = 1 << 30, []
+    for _ in range(32):
+        table.append(power)
+        power = _crc_multiply(power, power)
+    return table
+
+
+_X_POWERS = _powers()  # x^(2^n) modulo the polynomial
+
+
+def _crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """CRC-32 of A+B from CRC(A), CRC(B) and len(B) (zlib's crc32_combine, which Python does not expose)."""
+    power, n, k = 1 << 31, length2, 3
+    while n:
+        if n & 1:
+            power = _crc_multiply(_X_POWERS[k & 31], power)
+        n >>= 1
+        k += 1
+    return _crc_multiply(power, crc1) ^ crc2
 
 
 def _serialise(root: etree._Element) -> bytes:
@@ -459,6 +1009,148 @@ def _head_without_data(data: bytes) -> bytes:
         end_tag = re.search(rb"<sheetData\s*/>", data)
         return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
     return data[:start] + data[end + len(b"</sheetData>"):]
+
+
+LOG_WHEN = LOG_COLUMNS[0]
+LOG_COLUMNS_ALL = LOG_COLUMNS
+WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+_YEAR_SHEET = re.compile(rf"^{re.escape(LOG_SHEET)} (\d{{4}})$")
+#: Elements of the Change log sheet a year sheet does not copy: they point at other parts (drawings,
+#: comments, tables), or at rows and cells of the log itself.
+_SHEET_PARTS_WITH_LINKS = ("mergeCells", "conditionalFormatting", "dataValidations", "hyperlinks", "rowBreaks",
+                           "colBreaks", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture",
+                           "oleObjects", "controls", "tableParts", "extLst", "sortState")
+_ROW_TAG = re.compile(rb"<row\b[^>]*?(/?)>")
+_FILTER = re.compile(rb'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+_ROW_R = re.compile(rb'(<row\b[^>]*?\br=")\d+(")')
+_CELL_R = re.compile(rb'(<c\b[^>]*?\br="[A-Z]+)\d+(")')
+
+
+def year_sheet_name(year: int) -> str:
+    """Name of the sheet holding a closed year's Change log rows: `Change log 2026`."""
+    return f"{LOG_SHEET} {year}"
+
+
+def log_sheet_year(name: str) -> int | None:
+    """2026 for `Change log 2026`; None for any other sheet (including `Change log` itself)."""
+    found = _YEAR_SHEET.match(name)
+    return int(found.group(1)) if found else None
+
+
+def _next_row(data: bytes, position: int, close: int) -> tuple[int, int] | None:
+    """Byte span of the next `<row>` element from `position` (before `close`), or None."""
+    found = _ROW_TAG.search(data, position, close)
+    if found is None:
+        return None
+    if found.group(1):
+        return found.start(), found.end()
+    end = data.find(b"</row>", found.end(), close)
+    if end == -1:
+        raise PackageError("A row of the Change log sheet is not closed; the sheet cannot be read.")
+    return found.start(), end + len(b"</row>")
+
+
+def _row_number(row: bytes) -> int:
+    found = re.match(rb'<row\b[^>]*?\br="(\d+)"', row)
+    if not found:
+        raise PackageError("The Change log sheet has rows without numbers.")
+    return int(found.group(1))
+
+
+def _cell_in_row(row: bytes, letter: bytes) -> bytes | None:
+    found = re.search(rb'<c\b[^>]*?\br="' + letter + rb'\d+"[^>]*?(?:/>|>.*?</c>)', row, re.DOTALL)
+    return found.group(0) if found else None
+
+
+def _renumber(row: bytes, number: int) -> bytes:
+    """A row's XML moved to row `number`: its own and its cells' references."""
+    text = str(number).encode()
+    row = _ROW_R.sub(lambda m: m.group(1) + text + m.group(2), row, count=1)
+    return _CELL_R.sub(lambda m: m.group(1) + text + m.group(2), row)
+
+
+def _set_sheet_range(data: bytes, last: int, low: int, high: int) -> bytes:
+    """The `<dimension>` and an `<autoFilter>` of a rewritten log sheet, set to end at row `last`."""
+    found = re.search(rb'<dimension ref="[^"]*"\s*/>', data[:4000])
+    if found:
+        ref = f"{column_letter(low - 1)}1:{column_letter(high - 1)}{max(last, 1)}".encode()
+        data = data[:found.start()] + b'<dimension ref="' + ref + b'"/>' + data[found.end():]
+    close = data.rfind(b"</sheetData>")
+    found = _FILTER.search(data, close)
+    if found:
+        ref = found.group(1) + found.group(2) + b":" + found.group(3) + str(max(last, int(found.group(2)))).encode()
+        data = data[:found.start()] + b'<autoFilter ref="' + ref + b'"' + data[found.end():]
+    return data
+
+
+#: Worksheet children that come after `<autoFilter>` in the schema's order.
+_AFTER_FILTER = ("sortState", "dataConsolidate", "customSheetViews", "mergeCells", "phoneticPr",
+                 "conditionalFormatting", "dataValidations", "hyperlinks", "printOptions", "pageMargins",
+                 "pageSetup", "headerFooter", "rowBreaks", "colBreaks", "customProperties", "cellWatches",
+                 "ignoredErrors", "smartTags", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF",
+                 "picture", "oleObjects", "controls", "webPublishItems", "tableParts", "extLst")
+
+
+def _with_filter(tail: bytes, ref: str) -> bytes:
+    """A sheet's XML after `</sheetData>` with an `<autoFilter>` put where the schema's order wants it."""
+    names = b"|".join(name.encode() for name in _AFTER_FILTER)
+    found = re.search(rb"<(?:" + names + rb")\b", tail) or re.search(rb"</worksheet>", tail)
+    if found is None:
+        return tail
+    return tail[:found.start()] + f'<autoFilter ref="{ref}"/>'.encode() + tail[found.start():]
+
+
+def _set_filter_element(root: etree._Element, ref: str) -> None:
+    existing = root.find(f"{_M}autoFilter")
+    if existing is not None:
+        for child in list(existing):
+            existing.remove(child)  # a filter criterion would hide rows of the new sheet
+        existing.set("ref", ref)
+        return
+    element = etree.Element(f"{_M}autoFilter", ref=ref)
+    for child in root:
+        if isinstance(child.tag, str) and etree.QName(child).localname in _AFTER_FILTER:
+            child.addprevious(element)
+            return
+    root.append(element)
+
+
+def _quoted(sheet_name: str) -> str:
+    return "'" + sheet_name.replace("'", "''") + "'"
+
+
+def _add_title(app_xml: bytes, name: str) -> bytes | None:
+    """docProps/app.xml with one more worksheet title (Excel checks the count against the list), or
+    None when it lists no titles or lists them in a way this does not recognise (then left as it is)."""
+    root = etree.fromstring(app_xml, _PARSER)
+    ns = root.nsmap.get(None) or ""
+    pairs = root.find(f"{{{ns}}}HeadingPairs/{{{VT_NS}}}vector")
+    titles = root.find(f"{{{ns}}}TitlesOfParts/{{{VT_NS}}}vector")
+    if pairs is None or titles is None:
+        return None
+    variants = list(pairs.iterchildren(f"{{{VT_NS}}}variant"))
+    offset = 0
+    for label, count in zip(variants[::2], variants[1::2], strict=False):
+        number = count.find(f"{{{VT_NS}}}i4")
+        if number is None or not (number.text or "").isdigit():
+            return None
+        if "".join(label.itertext()).strip() == "Worksheets":
+            entries = list(titles)
+            position = offset + int(number.text)
+            title = etree.Element(f"{{{VT_NS}}}lpstr")
+            title.text = name
+            if position < len(entries):
+                entries[position].addprevious(title)
+            else:
+                titles.append(title)
+            number.text = str(int(number.text) + 1)
+            titles.set("size", str(len(titles)))
+            return _serialise(root)
+        offset += int(number.text)
+    return None
 
 
 class _Layout:

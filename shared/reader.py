@@ -16,6 +16,7 @@ import python_calamine
 from shared.domain import schema as s
 from shared.domain.model import Appendix, Lead, LogEntry, Recommendation, Sheet
 from shared.domain.values import NotADate
+from shared.package import log_sheet_year
 
 
 class WorkbookError(Exception):
@@ -165,19 +166,39 @@ def read_appendix(path: Path) -> Appendix:
     return _cached(Path(path), "appendix", lambda: _build_appendix(Path(path)))
 
 
-def _build_log(path: Path) -> list[LogEntry]:
+def log_sheets(names: list[str], since: int | None = None) -> list[str]:
+    """The Change log's sheets in time order: closed years (`Change log 2026`, ...) oldest first, then
+    `Change log`, the current year's, which the write path appends to. `since` leaves out years before it."""
+    years = sorted((year, name) for name in names if (year := log_sheet_year(name)) is not None
+                   and (since is None or year >= since))
+    return [name for _, name in years] + ([s.LOG_SHEET] if s.LOG_SHEET in names else [])
+
+
+def _build_log(path: Path, since: int | None) -> list[LogEntry]:
     book = _open(path)
-    sheet = _sheet(book, path, s.LOG_SHEET, required=False)
-    if sheet is None:
-        return []
-    try:
-        records = _records(sheet, s.LOG_COLUMNS)
-    except s.HeaderError:
-        return []
-    return [LogEntry(_as_date(r[0]) if r[0] is not None else "", *(str(v if v is not None else "")
-                                                                    for v in r[1:])) for r in records]
+    entries: list[LogEntry] = []
+    for name in log_sheets(list(book.sheet_names), since):
+        sheet = _sheet(book, path, name, required=False)
+        if sheet is None:
+            continue
+        try:
+            records = _records(sheet, s.LOG_COLUMNS)
+        except s.HeaderError:
+            continue
+        entries.extend(LogEntry(_as_date(r[0]) if r[0] is not None else "",
+                                *(str(v if v is not None else "") for v in r[1:])) for r in records)
+    return entries
 
 
-def read_change_log(path: Path) -> list[LogEntry]:
-    """Every row of the Change log sheet, oldest first."""
-    return _cached(Path(path), "log", lambda: _build_log(Path(path)))
+def read_change_log(path: Path, since: int | None = None) -> list[LogEntry]:
+    """Every Change log row, oldest first, across the yearly sheets and `Change log` (the history of
+    every year: `sli history`, the add-in, the summary). `since=2027` reads only the sheets of 2027 and
+    later plus `Change log`: the write path's crash recovery looks for an update written this year (or
+    the year its journal entry was made) without reading ten years of rows."""
+    kind = "log" if since is None else f"log-since-{since}"
+    return _cached(Path(path), kind, lambda: _build_log(Path(path), since))
+
+
+def read_current_change_log(path: Path) -> list[LogEntry]:
+    """Only the `Change log` sheet: the current year's rows (the year sheets are closed)."""
+    return read_change_log(path, since=9999)

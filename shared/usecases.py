@@ -241,7 +241,7 @@ def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult
     with WorkbookUnitOfWork(store) as uow:
         journal = uow.journal
         entry = journal.get(update_id)
-        if entry.state in (j.WRITING, j.IN_EXCEL) and _in_change_log(store, update_id):
+        if entry.state in (j.WRITING, j.IN_EXCEL) and _in_change_log(store, entry):
             detail = {**entry.detail, "message": entry.detail.get("message") or f"{entry.ref} updated."}
             journal.set_state(update_id, j.APPLIED, detail)
             return result_of(journal.get(update_id))
@@ -282,15 +282,17 @@ def _write(uow: WorkbookUnitOfWork, entry: JournalEntry) -> UpdateResult:
     return plan.result()
 
 
-def _in_change_log(store: Store, update_id: str) -> bool:
-    return any(row.update_id == update_id for row in read_change_log(store.workbook))
+def _in_change_log(store: Store, entry: JournalEntry) -> bool:
+    """Whether the file's Change log holds the update: read from the year it was journalled onward only."""
+    since = int(entry.created_at[:4]) if entry.created_at[:4].isdigit() else None
+    return any(row.update_id == entry.id for row in read_change_log(store.workbook, since=since))
 
 
 def change_log_editor(store: Store) -> Callable[[str, str, object], str]:
     """Who gave a field its current value, from the newest matching Change log row ("Aisha Khan (Slack)"),
     else `EXCEL_EDITOR`. Read only when there is a conflict to explain."""
     def editor(ref: str, column: str, value: object) -> str:
-        for row in reversed(read_change_log(store.workbook)):
+        for row in reversed(read_change_log(store.workbook, since=date.today().year - 1)):
             if row.ref == ref and row.field == column:
                 if same_text(row.new_value, log_text(value)) or same_text(row.new_value, value):
                     return f"{row.by} ({row.via})" if row.via else row.by
