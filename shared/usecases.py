@@ -334,9 +334,13 @@ def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWr
 
 # --- telling people -----------------------------------------------------------------------------
 
-def tell_senders(store: Store, send: Callable[[str, UpdateResult], None]) -> int:
+def tell_senders(store: Store, send: Callable[[str, UpdateResult], None],
+                 accept: Callable[[str], bool] | None = None) -> int:
     """Write what waits if Excel has let go, then tell each sender whose update was held (Excel open, a
-    failed save) what became of it, once across processes. Returns how many were told."""
+    failed save) what became of it, once across processes. Returns how many were told.
+
+    `accept` picks the senders this front end can reach (Slack user IDs, or `entra:` identities for
+    Teams); the others are left for their own front end's notifier to tell."""
     if not store.journal_path.exists():
         return 0
     journal = store.journal()
@@ -344,6 +348,8 @@ def tell_senders(store: Store, send: Callable[[str, UpdateResult], None]) -> int
         process_pending(store)
     told = 0
     for entry in journal.to_notify():
+        if accept is not None and not accept(entry.reply_to or ""):
+            continue
         if not journal.mark_notified(entry.id):
             continue  # another bot process told them
         try:
