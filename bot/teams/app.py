@@ -28,7 +28,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from microsoft_agents.activity import load_configuration_from_env
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
-from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnState
+from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 
 from bot.teams import cards
 from bot.teams.handlers import TEAM, TeamsHandlers
@@ -104,6 +104,7 @@ class TeamsBot:
         sdk = config.sdk_configuration(local)
         connections = MsalConnectionManager(**sdk)
         self.adapter = CloudAdapter(connection_manager=connections)
+        self.adapter.on_turn_error = _on_turn_error
         self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=connections,
                                                start_typing_timer=False, **sdk)
         self.writer = UpdateWriter(self.store)
@@ -145,6 +146,20 @@ class TeamsBot:
         monthly = MonthlyJobs(self.store, None, "", hour=hour, teams=self.destination())
         monthly.start()
         return [notifier, monthly]
+
+
+FAILED_TURN = "Something went wrong on my side and nothing was changed. Please try again in a minute."
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    """The SDK's default tells the person the exception's text (internal addresses, paths): log it, and
+    say one plain sentence instead; a proactive post that failed says nothing (its caller is told)."""
+    log.error("Teams turn failed: %s", error, exc_info=error)
+    if context.activity is not None and context.activity.type == "message":
+        try:
+            await context.send_activity(FAILED_TURN)
+        except Exception:  # noqa: BLE001 - the connector itself may be what failed
+            log.warning("could not tell the sender that the turn failed", exc_info=True)
 
 
 def _loopback(url: object) -> bool:

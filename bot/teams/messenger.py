@@ -12,7 +12,7 @@ import asyncio
 import logging
 
 from microsoft_agents.activity import Activity, ConversationReference
-from microsoft_agents.hosting.core import ChannelServiceAdapter, ClaimsIdentity, TurnContext
+from microsoft_agents.hosting.core import ChannelServiceAdapter, ClaimsIdentity, ConnectorClientBase, TurnContext
 
 log = logging.getLogger("sli.teams.messenger")
 #: How long a background thread waits for one proactive post before giving up on it.
@@ -33,10 +33,18 @@ class Messenger:
         sent: list[str | None] = []
 
         async def callback(context: TurnContext) -> None:
-            # Addressed by the stored reference itself: a reference kept without an activity id starts a new
-            # post (TurnContext.send_activity would reply to the continuation's made-up id instead).
-            outgoing = Activity.model_validate(activity).apply_conversation_reference(ref)
-            [response] = await context.adapter.send_activities(context, [outgoing])
+            # Addressed by the stored reference itself and sent through the turn's connector client: a
+            # reference kept without an activity id starts a new post (TurnContext.send_activity would
+            # reply to the continuation's made-up id), and only the fields set are sent (the adapter's
+            # own path sends `"id": null`, which a connector may refuse, as the Agents Playground's does).
+            outgoing = Activity.model_validate(_addressed(activity, reference))
+            connector = context.services.get(ConnectorClientBase)
+            conversation = outgoing.conversation.id
+            if outgoing.reply_to_id:
+                response = await connector.conversations.reply_to_activity(conversation, outgoing.reply_to_id,
+                                                                           outgoing)
+            else:
+                response = await connector.conversations.send_to_conversation(conversation, outgoing)
             sent.append(getattr(response, "id", None))
 
         if self.app_id:
@@ -44,10 +52,22 @@ class Messenger:
         else:  # --local: no registration, no token
             identity = ClaimsIdentity({}, authentication_type="Anonymous")
             await self.adapter.continue_conversation_with_claims(identity, continuation, callback)
-        return sent[0] if sent else None
+        if not sent:  # the adapter's error handler swallowed a failure (logged): the caller must know
+            raise RuntimeError("The post to Teams failed; see the log.")
+        return sent[0]
 
     def post(self, reference: dict, activity: dict, timeout: float = POST_TIMEOUT_SECONDS) -> str | None:
         """`send` from a thread that is not the server's (the writer, the scheduler, the notifier)."""
         if self.loop is None or not self.loop.is_running():
             raise RuntimeError("The Teams bot is not running, so nothing can be posted to Teams.")
         return asyncio.run_coroutine_threadsafe(self.send(reference, activity), self.loop).result(timeout)
+
+
+def _addressed(activity: dict, reference: dict) -> dict:
+    """`activity` addressed by a stored reference, with no empty fields (a connector may refuse a null
+    `recipient` or `locale`, as the Agents Playground's does); a reply only if the reference names an activity."""
+    addressed = {**activity, "channelId": reference.get("channelId"), "serviceUrl": reference.get("serviceUrl"),
+                 "conversation": reference.get("conversation"), "from": reference.get("bot"),
+                 "recipient": reference.get("user"), "locale": reference.get("locale"),
+                 "replyToId": reference.get("activityId")}
+    return {key: value for key, value in addressed.items() if value is not None}
