@@ -309,6 +309,7 @@ def test_summary_posted_to_the_team_once_a_month_with_its_chart(teams: Harness) 
     assert content["fallbackText"].startswith("SLI infant mortality, ")
     [image] = [b for b in content["body"] if b["type"] == "Image"]
     assert image["url"].startswith("data:image/png;base64,iVBOR")
+    assert len(json.dumps(post)) < 28_000  # Teams' limit for a bot message, attachments included
     # A restart, a second tick, a second process: no second post; Slack's own claim is untouched.
     assert MonthlyJobs(Store.for_workbook(teams.workbook), None, "", teams=teams.bot.destination()).tick(
         now + timedelta(hours=1)) == []
@@ -402,3 +403,27 @@ def test_slack_still_answers_with_the_new_leads_column(workbook: Path) -> None:
     appendix = read_appendix(workbook)
     assert blocks.recommendation_message(appendix.rows["L7"])["text"].startswith("L7 (")
     assert {lead.entra_object_id for lead in appendix.leads if lead.slack_user_id == "U07SLI0012"} == {ELHT_LEAD}
+
+
+def test_update_held_by_excel_is_told_in_teams_not_through_slack(teams: Harness) -> None:
+    from slack_sdk import WebClient
+    from slack_standin import SlackStandIn
+
+    from bot.notifier import Notifier
+    from bot.teams.app import TeamsNotifier
+    from shared.owner import write_owner_file
+
+    owner = write_owner_file(teams.workbook, "Helen Lowey")
+    first, held = teams.say('update 7 next="Wait for Excel"', aad=OFFICER, count=2)
+    assert held["text"].startswith("⏳ **L7: recorded, not yet in the workbook.**") and "Helen Lowey" in held["text"]
+    owner.unlink()
+    with SlackStandIn() as slack:
+        slack_notifier = Notifier(Store.for_workbook(teams.workbook), WebClient(token="x", base_url=slack.base_url))
+        assert slack_notifier.run_once() == 0  # written now, but its sender is not a Slack user
+        assert slack.calls("chat.postMessage") == []
+    assert read_appendix(teams.workbook).rows["L7"][s.NEXT_STEPS] == "Wait for Excel"
+    mark = teams.standin.mark()
+    assert TeamsNotifier(Store.for_workbook(teams.workbook), teams.bot.messenger).run_once() == 1
+    [told] = teams.standin.wait_for(1, start=mark)
+    assert told["text"].startswith("✅ **L7 updated.**") and told["conversation"]["id"] == "a:personal-chat"
+    assert "replyToId" not in told  # a new message in their personal chat

@@ -11,11 +11,14 @@ text or a TextBlock: it then shows as typed and notifies no one. Values prefille
 from __future__ import annotations
 
 import base64
+import io
 import re
 import textwrap
 import uuid
 from datetime import date, datetime
 from typing import Any
+
+from PIL import Image
 
 from shared.domain import schema as s
 from shared.domain import update as j
@@ -300,6 +303,24 @@ def _delta(value: int | None) -> str:
     return f" ({'+' if value > 0 else ''}{value})" if value else " (=)"
 
 
+#: Teams refuses a bot message over about 28 KB, attachments included; the chart inside the card is made
+#: smaller (fewer colours, narrower) to leave room for the text.
+MAX_CHART_BYTES = 14_000
+
+
+def small_chart(png: bytes, width: int = 700) -> bytes:
+    """The chart as a palette PNG at most `width` pixels wide (41 KB becomes about 14 KB)."""
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    while True:
+        height = round(image.height * min(1, width / image.width))
+        small = image.resize((min(width, image.width), height), Image.LANCZOS).quantize(colors=32)
+        out = io.BytesIO()
+        small.save(out, "PNG", optimize=True)
+        if out.tell() <= MAX_CHART_BYTES or width <= 300:
+            return out.getvalue()
+        width -= 100
+
+
 def summary_message(figures, chart_png: bytes | None = None) -> dict:
     """The monthly summary (a `shared.summary.MonthFigures`) as a card, its chart inside it as an image."""
     month = datetime.strptime(figures.month, "%Y-%m").strftime("%B %Y")
@@ -327,7 +348,8 @@ def summary_message(figures, chart_png: bytes | None = None) -> dict:
         body.append(text_block(f"**Waiting**: {figures.pending} update(s) not yet in the workbook, "
                                f"{figures.conflicts} in conflict with an officer's edit."))
     if chart_png:
-        body.append({"type": "Image", "url": "data:image/png;base64," + base64.b64encode(chart_png).decode(),
+        data_uri = "data:image/png;base64," + base64.b64encode(small_chart(chart_png)).decode()
+        body.append({"type": "Image", "url": data_uri,
                      "altText": f"SLI statuses, {figures.month}", "size": "Stretch"})
     body.append(text_block("Ask me: list at risk", isSubtle=True, size="Small"))
     text_counts = ", ".join(f"{st} {figures.counts.get(st, 0)}{_delta(figures.delta(st))}" for st in s.STATUSES)
