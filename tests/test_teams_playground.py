@@ -141,6 +141,15 @@ def page(world):
         browser.close()
 
 
+def _wait_for(condition, timeout: float = 15.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
 def _say(page, text: str) -> None:
     box = page.get_by_role("textbox").first
     box.click()
@@ -189,14 +198,12 @@ def test_a_partner_lead_in_the_playground(world, page, workbook: Path) -> None:
     store = Store.for_workbook(workbook)
     # The Playground installed the app in its team when the page opened (installationUpdate): kept. Forget it,
     # then add the app to the team by hand (conversationUpdate, the bot among the members added).
-    assert [key for key, _ in store.journal().conversations("team")] == ["team:team-id"]
+    assert _wait_for(lambda: store.journal().conversations("team")), "the installation in the team was not kept"
     store.journal().forget_conversation("team:team-id")
     page.get_by_text("Mock an Activity").click()
     page.get_by_text("Add application").click()
     page.get_by_role("button", name="Send activity").click()
-    deadline = time.monotonic() + 10
-    while not store.journal().conversations("team") and time.monotonic() < deadline:
-        time.sleep(0.1)
+    assert _wait_for(lambda: store.journal().conversations("team")), "adding the app to the team was not kept"
     now = datetime.now(UTC)
     outcome = post_summary_to(store, running.bot.destination(), now.year, now.month)
     assert outcome.posted, outcome.message
