@@ -427,3 +427,29 @@ def test_update_held_by_excel_is_told_in_teams_not_through_slack(teams: Harness)
     [told] = teams.standin.wait_for(1, start=mark)
     assert told["text"].startswith("✅ **L7 updated.**") and told["conversation"]["id"] == "a:personal-chat"
     assert "replyToId" not in told  # a new message in their personal chat
+
+
+def test_sli_teams_local_serves_on_loopback_only_whatever_host_says(workbook: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "sli", "teams", "--local", "--host", "0.0.0.0", "--port",
+                                str(port), "--workbook", str(workbook)], cwd=Path(sli.__file__).parent,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    standin = ts.ConnectorStandIn()
+    try:
+        line = process.stdout.readline()
+        assert f"listening on http://127.0.0.1:{port}/api/messages" in line and "anonymous" in line
+        response = ts.post(f"http://127.0.0.1:{port}/api/messages", ts.activity(standin, ts.user(OFFICER),
+                                                                               text="status 7"))
+        assert response.status_code == 202
+        [reply] = standin.wait_for(1)
+        assert card_of(reply)["fallbackText"].startswith("L7 (")
+    finally:
+        process.terminate()
+        process.wait(10)
+        standin.close()

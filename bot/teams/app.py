@@ -258,9 +258,9 @@ def run(settings: Settings, config: TeamsConfig, *, local: bool, host: str | Non
 
     bot.web.on_startup.append(start_jobs)
     mode = "local trial, anonymous, 127.0.0.1 only" if local else f"app {config.client_id}"
-    print(f"SLI Teams bot ({mode}) listening on http://{host}:{port}{ROUTE}", flush=True)
-    try:
-        web.run_app(bot.web, host=host, port=port, print=None, access_log=None)
+    ready = f"SLI Teams bot ({mode}) listening on http://{host}:{port}{ROUTE}"
+    try:  # run_app calls `print` once the port is bound: then the line is true
+        web.run_app(bot.web, host=host, port=port, access_log=None, print=lambda _: print(ready, flush=True))
     finally:
         for job in jobs:
             job.stop()
