@@ -210,7 +210,10 @@ class TeamsNotifier:
         self.messenger.post(reference, cards.result_message(result))
 
     def run_once(self) -> int:
-        return tell_senders(self.store, self._send, accept=lambda to: entra_object_id(to) is not None)
+        """One pass. A Teams sender with no personal chat with the bot yet (they sent from a channel) is
+        left untold until they have one, rather than marked told and never reached."""
+        return tell_senders(self.store, self._send, accept=lambda to: entra_object_id(to) is not None
+                            and self.store.journal().conversation(to) is not None)
 
     def start(self) -> None:
         self.scheduler.add_job(self.run_once, "interval", seconds=self.poll_seconds, id="teams-apply-pending",
