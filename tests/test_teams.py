@@ -453,3 +453,21 @@ def test_sli_teams_local_serves_on_loopback_only_whatever_host_says(workbook: Pa
         process.terminate()
         process.wait(10)
         standin.close()
+
+
+def test_a_sender_from_a_channel_is_told_once_they_have_a_personal_chat(teams: Harness) -> None:
+    from bot.teams.app import TeamsNotifier
+    from shared.owner import write_owner_file
+
+    owner = write_owner_file(teams.workbook, "Helen Lowey")
+    teams.say('update 7 next="Held while Excel is open"', aad=OFFICER, count=2, conversation="19:general@thread.tacv2",
+              conversation_type="channel", team="19:general@thread.tacv2")
+    owner.unlink()
+    notifier = TeamsNotifier(Store.for_workbook(teams.workbook), teams.bot.messenger)
+    assert notifier.run_once() == 0  # written now, but there is no personal chat to tell them in
+    assert read_appendix(teams.workbook).rows["L7"][s.NEXT_STEPS] == "Held while Excel is open"
+    teams.say("help", aad=OFFICER, conversation="a:sana-personal")
+    mark = teams.standin.mark()
+    assert notifier.run_once() == 1 and notifier.run_once() == 0
+    [told] = teams.standin.wait_for(1, start=mark)
+    assert told["conversation"]["id"] == "a:sana-personal" and "L7 updated" in told["text"]
