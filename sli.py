@@ -148,6 +148,27 @@ def cmd_bot(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_teams(args: argparse.Namespace) -> int:
+    """The Teams bot: refuses to start without the Entra app registration unless `--local` (127.0.0.1 only)."""
+    from bot.teams.app import DEFAULT_PORT, TeamsConfig, run
+
+    settings = settings_of(args)
+    usecases.appendix(settings.store())  # a clear sentence now rather than a failure in a handler
+    run(settings, TeamsConfig.from_env(), local=args.local, host=args.host, port=args.port or DEFAULT_PORT)
+    return EXIT_OK
+
+
+def cmd_teams_package(args: argparse.Namespace) -> int:
+    from bot.teams.app import TeamsConfig
+    from bot.teams.package import write_package
+
+    client_id = args.client_id or TeamsConfig.from_env().client_id
+    written = write_package(Path(args.output), client_id, args.version)
+    print(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin "
+          "centre (Teams apps > Manage apps > Upload new app).")
+    return EXIT_OK
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     from bot import blocks
     from bot.text import literal
@@ -302,6 +323,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--console", action="store_true", help="the local console, even with Slack credentials")
     p.add_argument("--as", dest="as_user", help="Slack user ID to act as in the console (from sheet Leads)")
     p.set_defaults(run=cmd_bot)
+    p = sub.add_parser("teams", parents=[common], help="run the Microsoft Teams bot (see README, 'Teams')")
+    p.add_argument("--local", action="store_true", help="a trial on this machine: 127.0.0.1 only, anonymous")
+    p.add_argument("--port", type=int, default=None, help="default 3978")
+    p.add_argument("--host", default=None, help="default 0.0.0.0 (ignored with --local)")
+    p.set_defaults(run=cmd_teams)
+    p = sub.add_parser("teams-package", help="zip the Teams app manifest and icons for upload")
+    p.add_argument("--client-id", default="", help="the bot's Entra client id (default $SLI_TEAMS_CLIENT_ID)")
+    p.add_argument("--output", default="sli-teams.zip")
+    p.add_argument("--version", default=None, help="the app version to put in the manifest (e.g. 1.0.1)")
+    p.set_defaults(run=cmd_teams_package)
     p = sub.add_parser("summary", parents=[common], help="the monthly summary: print it, or post it to Slack")
     p.add_argument("--month", help="the month summarised, e.g. 2026-11 (default: last month)")
     mode = p.add_mutually_exclusive_group()

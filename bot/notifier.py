@@ -8,6 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot import blocks
+from shared.domain.access import entra_object_id
 from shared.usecases import Store, UpdateResult, tell_senders
 
 log = logging.getLogger("sli.bot.notifier")
@@ -23,7 +24,7 @@ class Notifier:
 
     def run_once(self) -> int:
         """One pass: apply what waits if Excel has let go, then tell the senders. Returns messages sent."""
-        return tell_senders(self.store, self._send)
+        return tell_senders(self.store, self._send, accept=lambda to: entra_object_id(to) is None)
 
     def start(self) -> None:
         self.scheduler.add_job(self.run_once, "interval", seconds=self.poll_seconds, id="apply-pending",

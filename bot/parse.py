@@ -181,7 +181,14 @@ _WHAT_IS = re.compile(r"^(?:what(?:'s| is| are)|which (?:are|is)|show( me)?|list
 def parse_message(text: str) -> Intent:
     """A plain phrase in a DM or a mention, as Slack sends it: "status of 7", "what is at risk?",
     "update 7 status On track". The bot's own mention (a live `<@U…>`) is dropped before unescaping."""
-    text = from_slack(re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text or "")).strip()
+    return parse_typed(from_slack(re.sub(r"<@[A-Z0-9]+(?:\|[^>]*)?>", " ", text or "")))
+
+
+def parse_typed(text: str) -> Intent:
+    """A message as the person typed it, with no chat markup left in it (Slack's is undone by
+    `parse_message`; Teams sends plain text once the bot's mention is removed): the same grammar for
+    every chat front end, the `/sli` words and the plain phrases."""
+    text = (text or "").strip()
     lowered = " ".join(straighten_quotes(text).split()).casefold().rstrip("?!. ")
     if not lowered:
         return Intent(HELP)

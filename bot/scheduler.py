@@ -3,6 +3,10 @@
 A summary is posted at most once per month whoever triggers it (the 09:00 job, a catch-up after a
 restart, a second bot process, `sli summary --post`): the journal's claim decides who posts, and the
 record written after posting stops the rest. Reminders go at most once per lead per month.
+
+Two destinations, each with its own claims: Slack (a channel, `SUMMARY`/`REMINDER`) and Microsoft Teams
+(the partnership's team and leads' personal chats, `SUMMARY_TEAMS`/`REMINDER_TEAMS`, through a
+`ChatDestination` the Teams bot provides), so each platform gets exactly one post a month.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +26,19 @@ from shared.usecases import Store
 
 log = logging.getLogger("sli.bot.scheduler")
 SUMMARY, REMINDER = "summary", "reminder"
+SUMMARY_TEAMS, REMINDER_TEAMS = "summary:teams", "reminder:teams"
+
+
+class ChatDestination(Protocol):
+    """A second chat platform's side of the monthly jobs (the Teams bot's, bot/teams/app.py)."""
+
+    name: str
+
+    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> str | None:
+        """Post the summary with its chart; where it went, or None if there is nowhere to post yet."""
+
+    def remind(self, reminder: sm.Reminder, month_label: str) -> bool:
+        """Send one lead their reminder; False if they cannot be reached there (nothing sent)."""
 
 
 @dataclass
@@ -66,6 +84,8 @@ def send_reminders(store: Store, client: WebClient, year: int, month: int) -> in
     label = date(year, month, 1).strftime("%B %Y")
     sent = 0
     for reminder in sm.reminders_due(store, year, month):
+        if not reminder.slack_user_id:
+            continue  # a lead known only in Teams: reminded there (send_teams_reminders)
         key = f"{sm.month_key(year, month)}:{reminder.slack_user_id}"
         if not journal.claim_post(REMINDER, key):
             continue
@@ -81,12 +101,62 @@ def send_reminders(store: Store, client: WebClient, year: int, month: int) -> in
     return sent
 
 
+def post_summary_to(store: Store, destination: ChatDestination, year: int, month: int, *,
+                    again: bool = False, now: datetime | None = None) -> PostOutcome:
+    """The month's summary to a second platform (Teams), once, under that platform's own claim."""
+    key = sm.month_key(year, month)
+    journal = store.journal()
+    if again:
+        journal.forget_post(SUMMARY_TEAMS, key)
+    if not journal.claim_post(SUMMARY_TEAMS, key):
+        return PostOutcome(False, f"The summary for {key} was already posted to {destination.name}.")
+    try:
+        figures = sm.month_figures(store, year, month, now, freeze=True)
+        where = destination.post_summary(figures, sm.status_chart(figures))
+    except Exception:
+        journal.release_post(SUMMARY_TEAMS, key)
+        raise
+    if where is None:
+        journal.release_post(SUMMARY_TEAMS, key)
+        return PostOutcome(False, f"No {destination.name} team to post the summary for {key} to: install the app "
+                                  "in the partnership's team.")
+    journal.finish_post(SUMMARY_TEAMS, key, {"conversation": where})
+    return PostOutcome(True, f"Posted the summary for {key} to {destination.name}.")
+
+
+def send_reminders_to(store: Store, destination: ChatDestination, year: int, month: int) -> int:
+    """One personal message per lead with an Entra object ID and items not updated in the month, once."""
+    journal = store.journal()
+    label = date(year, month, 1).strftime("%B %Y")
+    sent = 0
+    for reminder in sm.reminders_due(store, year, month):
+        if not reminder.entra_object_id:
+            continue
+        key = f"{sm.month_key(year, month)}:{reminder.entra_object_id}"
+        if not journal.claim_post(REMINDER_TEAMS, key):
+            continue
+        try:
+            reached = destination.remind(reminder, label)
+        except Exception:  # noqa: BLE001 - one failed reminder must not stop the others
+            log.exception("%s reminder to %s failed", destination.name, reminder.entra_object_id)
+            reached = False
+        if not reached:
+            journal.release_post(REMINDER_TEAMS, key)  # no chat with them yet: tried again next tick
+            continue
+        journal.finish_post(REMINDER_TEAMS, key)
+        sent += 1
+    return sent
+
+
 class MonthlyJobs:
     """Runs every working day at 09:00 London: posts the summary when due, sends reminders when due,
-    and snapshots the month just ended shortly after midnight on the 1st."""
+    and snapshots the month just ended shortly after midnight on the 1st. `client` (Slack) and `teams`
+    are the destinations; either may be absent (the Teams bot runs with no Slack client)."""
 
-    def __init__(self, store: Store, client: WebClient, channel: str, hour: int = 9):
+    def __init__(self, store: Store, client: WebClient | None, channel: str, hour: int = 9,
+                 teams: ChatDestination | None = None):
         self.store, self.client, self.channel, self.hour = store, client, channel, hour
+        self.teams = teams
         self.scheduler = BackgroundScheduler(timezone=sm.LONDON)
 
     def tick(self, now: datetime | None = None) -> list[str]:
@@ -94,11 +164,18 @@ class MonthlyJobs:
         now = now or datetime.now(UTC)
         done = []
         due = sm.month_to_summarise(now, self.hour)
-        if due and self.channel and not self.store.journal().posted(SUMMARY, sm.month_key(*due)):
+        slack = self.client is not None
+        if due and slack and self.channel and not self.store.journal().posted(SUMMARY, sm.month_key(*due)):
             done.append(post_summary(self.store, self.client, self.channel, *due, now=now).message)
+        if due and self.teams is not None and not self.store.journal().posted(SUMMARY_TEAMS, sm.month_key(*due)):
+            done.append(post_summary_to(self.store, self.teams, *due, now=now).message)
         local = now.astimezone(sm.LONDON)
         if local.date() == sm.reminder_day(local.year, local.month) and local.hour >= self.hour:
-            done.append(f"{send_reminders(self.store, self.client, local.year, local.month)} reminder(s) sent.")
+            if slack:
+                done.append(f"{send_reminders(self.store, self.client, local.year, local.month)} reminder(s) sent.")
+            if self.teams is not None:
+                sent = send_reminders_to(self.store, self.teams, local.year, local.month)
+                done.append(f"{sent} {self.teams.name} reminder(s) sent.")
         return done
 
     def snapshot_last_month(self, now: datetime | None = None) -> None:

@@ -172,11 +172,11 @@ def _lists_sheet(wb: Workbook) -> None:
 
 def _leads_sheet(wb: Workbook) -> None:
     ws = wb.create_sheet(s.LEADS_SHEET)
-    _header(ws, 1, s.LEADS_COLUMNS)
+    _header(ws, 1, (*s.LEADS_COLUMNS, s.LEADS_ENTRA_COLUMN))
     for row, lead in enumerate(content.LEADS, start=2):
-        for col, key in enumerate(("lead_organisation", "name", "slack_user_id", "role"), start=1):
-            ws.cell(row=row, column=col, value=lead[key])
-    for letter, width in zip("ABCD", (45, 24, 16, 10), strict=True):
+        for col, key in enumerate(("lead_organisation", "name", "slack_user_id", "role", "entra_object_id"), start=1):
+            ws.cell(row=row, column=col, value=lead.get(key))
+    for letter, width in zip("ABCDE", (45, 24, 16, 10, 38), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")

@@ -82,6 +82,12 @@ CREATE TABLE IF NOT EXISTS seen_keys (
     seen_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS seen_keys_seen_at ON seen_keys(seen_at);
+CREATE TABLE IF NOT EXISTS conversations (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    reference TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 """
 
 
@@ -381,6 +387,33 @@ class Journal:
         with self._connect() as db:
             row = db.execute("SELECT * FROM posts WHERE kind=? AND key=? AND state='posted'", (kind, key)).fetchone()
         return {"posted_at": row["posted_at"], **json.loads(row["detail"] or "{}")} if row else None
+
+    # --- where a chat front end may post unasked (Teams conversation references) -----------------
+
+    def keep_conversation(self, key: str, kind: str, reference: dict) -> None:
+        """Keep (or refresh) a conversation reference: Teams lets a bot post into a team's channel or a
+        person's chat only through the reference it was given when installed there or spoken to."""
+        with self._connect() as db:
+            db.execute("INSERT INTO conversations (key, kind, reference, updated_at) VALUES (?,?,?,?) "
+                       "ON CONFLICT(key) DO UPDATE SET kind=excluded.kind, reference=excluded.reference, "
+                       "updated_at=excluded.updated_at", (key, kind, json.dumps(reference), utc_now()))
+
+    def forget_conversation(self, key: str) -> None:
+        """The app was removed from that team or chat: never post there again."""
+        with self._connect() as db:
+            db.execute("DELETE FROM conversations WHERE key=?", (key,))
+
+    def conversation(self, key: str) -> dict | None:
+        with self._connect() as db:
+            row = db.execute("SELECT reference FROM conversations WHERE key=?", (key,)).fetchone()
+        return json.loads(row["reference"]) if row else None
+
+    def conversations(self, kind: str) -> list[tuple[str, dict]]:
+        """(key, reference) of one kind, most recently kept first."""
+        with self._connect() as db:
+            rows = db.execute("SELECT key, reference FROM conversations WHERE kind=? ORDER BY updated_at DESC, "
+                              "rowid DESC", (kind,)).fetchall()
+        return [(row["key"], json.loads(row["reference"])) for row in rows]
 
     def mark_notified(self, update_id: str) -> bool:
         """True for the one caller that marks it first (so a sender is told once)."""

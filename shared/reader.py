@@ -121,6 +121,18 @@ def _build_appendix(path: Path) -> Appendix:
                                 _sheet(book, path, s.LEADS_SHEET, False))
 
 
+def _leads(sheet: Sheet) -> list[Lead]:
+    """The Leads sheet's people; the Entra object ID column is optional (workbooks made before Teams)."""
+    try:
+        columns = (*s.LEADS_COLUMNS, s.LEADS_ENTRA_COLUMN)
+        records = _records(sheet, columns)
+    except s.HeaderError:
+        records = [[*record, None] for record in _records(sheet, s.LEADS_COLUMNS)]
+    return [Lead(str(org or "").strip(), str(name or "").strip(), str(slack_id or "").strip(),
+                 str(role or "").strip().lower(), str(entra or "").strip().lower())
+            for org, name, slack_id, role, entra in records]
+
+
 def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sheet: Sheet | None) -> Appendix:
     """Appendix 1 from sheet grids, whoever read them: calamine from the file, or the add-in from the open book."""
     try:
@@ -147,9 +159,7 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
     leads: list[Lead] = []
     if leads_sheet is not None:
         try:
-            for org, name, slack_id, role in _records(leads_sheet, s.LEADS_COLUMNS):
-                leads.append(Lead(str(org or "").strip(), str(name or "").strip(),
-                                  str(slack_id or "").strip(), str(role or "").strip().lower()))
+            leads = _leads(leads_sheet)
         except s.HeaderError:
             pass
     return Appendix(

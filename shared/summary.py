@@ -265,23 +265,32 @@ class Reminder:
     slack_user_id: str
     name: str
     items: list[Item]
+    #: The lead's Entra object ID, for a reminder in Teams ('' when the Leads sheet gives none).
+    entra_object_id: str = ""
 
 
 def reminders_due(store: Store, year: int, month: int) -> list[Reminder]:
     """Each lead whose organisation has recommendations not updated in the month, with those items."""
     appendix = read_appendix(store.workbook)
     start = date(year, month, 1)
-    organisations: dict[str, set[str]] = {}
-    names: dict[str, str] = {}
-    for lead in appendix.leads:
-        if lead.role == "lead" and lead.slack_user_id:
-            organisations.setdefault(lead.slack_user_id, set()).add(lead.lead_organisation)
-            names.setdefault(lead.slack_user_id, lead.name)
+    people: list[list] = []  # [slack user ID, Entra object ID, name, organisations]: one entry a person
+    for lead in appendix.leads:  # rows of the same person share a Slack user ID or an Entra object ID
+        if lead.role != "lead" or not (lead.slack_user_id or lead.entra_object_id):
+            continue
+        same = next((p for p in people if (lead.slack_user_id and p[0] == lead.slack_user_id)
+                     or (lead.entra_object_id and p[1] == lead.entra_object_id)), None)
+        if same is None:
+            people.append([lead.slack_user_id, lead.entra_object_id, lead.name, {lead.lead_organisation}])
+        else:
+            same[0], same[1] = same[0] or lead.slack_user_id, same[1] or lead.entra_object_id
+            same[3].add(lead.lead_organisation)
+    organisations = {(p[0], p[1]): p[3] for p in people}
+    names = {(p[0], p[1]): p[2] for p in people}
     out = []
-    for user, orgs in organisations.items():  # one reminder a person, whatever number of organisations
+    for person, orgs in organisations.items():  # one reminder a person, whatever number of organisations
         stale = [_item(r) for r in sorted(appendix.rows.values(), key=lambda r: int(r.ref[1:]))
                  if r.lead_org in orgs and r.status != s.COMPLETE
                  and ((d := _day(r[s.LAST_UPDATED])) is None or d < start)]
         if stale:
-            out.append(Reminder(user, names[user], stale))
+            out.append(Reminder(person[0], names[person], stale, person[1]))
     return out

@@ -343,9 +343,13 @@ def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWr
 
 # --- telling people -----------------------------------------------------------------------------
 
-def tell_senders(store: Store, send: Callable[[str, UpdateResult], None]) -> int:
+def tell_senders(store: Store, send: Callable[[str, UpdateResult], None],
+                 accept: Callable[[str], bool] | None = None) -> int:
     """Write what waits if Excel has let go, then tell each sender whose update was held (Excel open, a
-    failed save) what became of it, once across processes. Returns how many were told."""
+    failed save) what became of it, once across processes. Returns how many were told.
+
+    `accept` picks the senders this front end can reach (Slack user IDs, or `entra:` identities for
+    Teams); the others are left for their own front end's notifier to tell."""
     if not store.journal_path.exists():
         return 0
     journal = store.journal()
@@ -353,6 +357,8 @@ def tell_senders(store: Store, send: Callable[[str, UpdateResult], None]) -> int
         process_pending(store)
     told = 0
     for entry in journal.to_notify():
+        if accept is not None and not accept(entry.reply_to or ""):
+            continue
         if not journal.mark_notified(entry.id):
             continue  # another bot process told them
         try:
@@ -392,3 +398,31 @@ def first_time(store: Store, key: str, wait: float = 0.5) -> bool:
         return store.journal(busy_timeout=wait).first_time(key)
     except j.JournalUnavailable:
         return True
+
+
+# --- where a chat platform lets the bot speak ---------------------------------------------------
+
+def keep_conversation(store: Store, key: str, kind: str, reference: dict,
+                      wait: float = j.CHAT_TIMEOUT_SECONDS) -> None:
+    """Keep (or refresh) a conversation reference (Teams: a team the app was installed in, or a person's
+    chat with the bot), so the monthly summary, reminders and outcomes can be posted there later."""
+    store.journal(wait).keep_conversation(key, kind, reference)
+
+
+def forget_conversation(store: Store, key: str, wait: float = j.CHAT_TIMEOUT_SECONDS) -> None:
+    """The app was removed from that team: post nothing there any more."""
+    store.journal(wait).forget_conversation(key)
+
+
+def conversation(store: Store, key: str) -> dict | None:
+    """The conversation reference kept for `key`, or None."""
+    if not store.journal_path.exists():
+        return None
+    return store.journal().conversation(key)
+
+
+def conversations(store: Store, kind: str) -> list[tuple[str, dict]]:
+    """(key, reference) of one kind, most recently kept first."""
+    if not store.journal_path.exists():
+        return []
+    return store.journal().conversations(kind)

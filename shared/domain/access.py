@@ -19,21 +19,49 @@ class Permission:
     message: str = ""
 
 
-def person(appendix: Appendix, slack_user_id: str) -> Lead | None:
-    """The first row of `Leads` with this Slack user ID (a person may lead for several organisations)."""
-    return next((lead for lead in appendix.leads if lead.slack_user_id == slack_user_id), None)
+#: How a person known by their Microsoft Entra object ID is named to the core (sender, journal `reply_to`):
+#: `entra:<object id>`. Slack user IDs (`U…`, `W…`) never carry a prefix, so the two cannot be confused.
+ENTRA_PREFIX = "entra:"
 
 
-def display_name(appendix: Appendix, slack_user_id: str) -> str:
-    """The name `Leads` gives a Slack user; their ID when the sheet does not list them."""
-    found = person(appendix, slack_user_id)
-    return found.name if found and found.name else slack_user_id
+def entra_identity(object_id: str) -> str:
+    """The chat-neutral identity of a person signed in with Microsoft Entra (Teams' `from.aadObjectId`)."""
+    return ENTRA_PREFIX + object_id.strip().lower()
 
 
-def may_update(appendix: Appendix, slack_user_id: str, ref: str) -> Permission:
-    """Whether this Slack user may update recommendation `ref`, and if not, who can."""
+def entra_object_id(identity: str) -> str | None:
+    """The Entra object ID inside an identity made by `entra_identity`, else None (a Slack user ID)."""
+    if identity.startswith(ENTRA_PREFIX):
+        return identity[len(ENTRA_PREFIX):] or None
+    return None
+
+
+def is_person(lead: Lead, identity: str) -> bool:
+    """Whether a Leads row is this person: by Slack user ID, or by Entra object ID (`entra:<id>`)."""
+    if not identity:
+        return False
+    object_id = entra_object_id(identity)
+    if object_id is not None:
+        return bool(lead.entra_object_id) and lead.entra_object_id == object_id.lower()
+    return lead.slack_user_id == identity
+
+
+def person(appendix: Appendix, identity: str) -> Lead | None:
+    """The first row of `Leads` for this person (a person may lead for several organisations)."""
+    return next((lead for lead in appendix.leads if is_person(lead, identity)), None)
+
+
+def display_name(appendix: Appendix, identity: str) -> str:
+    """The name `Leads` gives a person; their ID when the sheet does not list them."""
+    found = person(appendix, identity)
+    return found.name if found and found.name else identity
+
+
+def may_update(appendix: Appendix, identity: str, ref: str) -> Permission:
+    """Whether this person (a Slack user ID, or `entra:<object id>` from Teams) may update recommendation
+    `ref`, and if not, who can. One decision for every chat front end."""
     row = appendix.rows[ref]
-    roles = [lead for lead in appendix.leads if lead.slack_user_id == slack_user_id]
+    roles = [lead for lead in appendix.leads if is_person(lead, identity)]
     if any(lead.role == OFFICER for lead in roles):
         return Permission(True)
     if any(lead.role == LEAD and lead.lead_organisation == row.lead_org for lead in roles):

@@ -72,6 +72,8 @@ class Lead:
     name: str
     slack_user_id: str
     role: str
+    #: The person's Microsoft Entra object ID (Teams' `from.aadObjectId`), lower case; '' if not given.
+    entra_object_id: str = ""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from shared.domain import schema as s
+from shared.domain.access import is_person
 from shared.domain.model import Appendix, Recommendation
 from shared.domain.values import canonical_status, straighten_quotes, suggest_status
 
@@ -65,7 +66,7 @@ def search(appendix: Appendix, words: str) -> list[Recommendation]:
     return found
 
 
-def rows_for_person(appendix: Appendix, slack_user_id: str) -> list[Recommendation]:
-    """The recommendations whose lead organisation the person leads (from sheet Leads)."""
-    orgs = {lead.lead_organisation for lead in appendix.leads if lead.slack_user_id == slack_user_id}
+def rows_for_person(appendix: Appendix, identity: str) -> list[Recommendation]:
+    """The recommendations whose lead organisation the person (Slack user ID or `entra:<id>`) leads."""
+    orgs = {lead.lead_organisation for lead in appendix.leads if is_person(lead, identity)}
     return [row for row in sorted(appendix.rows.values(), key=lambda r: int(r.ref[1:])) if row.lead_org in orgs]

@@ -36,6 +36,9 @@ DATE_COLUMNS = (DUE, LAST_UPDATED)
 
 LOG_COLUMNS = ("When (UTC)", "Ref", "Field", "Old value", "New value", "By", "Via", "Update ID")
 LEADS_COLUMNS = ("Lead organisation", "Name", "Slack user ID", "Role")
+#: Optional Leads column (a workbook without it still reads): the person's Microsoft Entra object ID, by which
+#: a partner lead in Microsoft Teams is known (Teams sends it as `from.aadObjectId`).
+LEADS_ENTRA_COLUMN = "Entra object ID"
 LIST_STATUSES = "Statuses"
 LIST_LEAD_ORGS = "Lead organisations"
 LIST_PRIORITIES = "Framework priorities"
@@ -46,7 +49,7 @@ NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE = (
 )
 STATUSES = (NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE)
 
-VIA_SLACK, VIA_EXCEL, VIA_CLI = "Slack", "Excel", "CLI"
+VIA_SLACK, VIA_EXCEL, VIA_CLI, VIA_TEAMS = "Slack", "Excel", "CLI", "Teams"
 
 #: How many header rows from the top the reader looks through for the header.
 HEADER_SEARCH_ROWS = 20

@@ -1,0 +1,270 @@
+"""`sli teams`: the Teams bot on the Microsoft 365 Agents SDK, at `/api/messages` (aiohttp).
+
+Why this SDK: it is Microsoft's supported way to build a Teams bot in Python and runs on our Python 3.11
+(`microsoft-agents-hosting-core`/`-aiohttp` 1.9); the Teams SDK v2 (`microsoft-teams-apps`) and
+`microsoft-agents-hosting-teams` 1.x need 3.12. Nothing here uses Teams-only SDK extensions.
+
+Two ways to run, the same rule as `sli addin`:
+- registered (the default): needs the Entra app registration of the bot (client id, a secret or a
+  certificate, the tenant id); Microsoft's tokens on every request are checked by the SDK and the
+  bot's own posts are signed with the registration's token. Without them it refuses to start.
+- `--local`: for trials and tests, anonymous, listening on 127.0.0.1 only, and it only talks to a
+  connector on 127.0.0.1 (the Agents Playground, or the tests' stand-in).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from apscheduler.schedulers.background import BackgroundScheduler
+from microsoft_agents.activity import load_configuration_from_env
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
+from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
+
+from bot.teams import cards
+from bot.teams.handlers import TEAM, TeamsHandlers
+from bot.teams.messenger import Messenger
+from bot.writer import UpdateWriter
+from shared import summary as sm
+from shared import usecases
+from shared.domain.access import entra_identity, entra_object_id
+from shared.settings import Settings
+from shared.usecases import Store, UpdateResult, process_pending, tell_senders
+
+log = logging.getLogger("sli.teams")
+ROUTE = "/api/messages"
+DEFAULT_PORT = 3978
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class TeamsConfig:
+    """The bot's Microsoft Entra app registration (README, "Teams"): read once from the environment."""
+
+    client_id: str = ""
+    tenant_id: str = ""
+    client_secret: str = ""
+    #: A certificate instead of a secret: the path of a .pfx file (no password) registered on the app.
+    certificate: str = ""
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> TeamsConfig:
+        """`SLI_TEAMS_CLIENT_ID`, `SLI_TEAMS_TENANT_ID`, `SLI_TEAMS_CLIENT_SECRET` or `SLI_TEAMS_CERTIFICATE`."""
+        env = os.environ if env is None else env
+        return cls(client_id=env.get("SLI_TEAMS_CLIENT_ID", "").strip(),
+                   tenant_id=env.get("SLI_TEAMS_TENANT_ID", "").strip(),
+                   client_secret=env.get("SLI_TEAMS_CLIENT_SECRET", ""),
+                   certificate=env.get("SLI_TEAMS_CERTIFICATE", "").strip())
+
+    def missing(self) -> list[str]:
+        """What the registration lacks, as the variables to set (empty when it is complete)."""
+        out = [name for name, value in (("SLI_TEAMS_CLIENT_ID", self.client_id),
+                                        ("SLI_TEAMS_TENANT_ID", self.tenant_id)) if not value]
+        if not self.client_secret and not self.certificate:
+            out.append("SLI_TEAMS_CLIENT_SECRET or SLI_TEAMS_CERTIFICATE")
+        return out
+
+    def sdk_configuration(self, local: bool) -> dict:
+        """The SDK's configuration (its `CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*` shape)."""
+        prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+        if local:
+            return load_configuration_from_env({prefix + "ANONYMOUS_ALLOWED": "true"})
+        settings = {"CLIENTID": self.client_id, "TENANTID": self.tenant_id, "ANONYMOUS_ALLOWED": "false"}
+        if self.certificate:
+            settings.update(AUTHTYPE="certificate", CERTPFXFILE=self.certificate)
+        else:
+            settings.update(AUTHTYPE="ClientSecret", CLIENTSECRET=self.client_secret)
+        return load_configuration_from_env({prefix + key: value for key, value in settings.items()})
+
+
+class RegistrationMissing(ValueError):
+    """`sli teams` without an app registration and without `--local`."""
+
+
+class TeamsBot:
+    """The SDK app, its adapter and aiohttp application, with the store, writer and messenger it uses."""
+
+    def __init__(self, settings: Settings, config: TeamsConfig | None = None, *, local: bool = False):
+        config = config or TeamsConfig()
+        if not local and config.missing():
+            raise RegistrationMissing(
+                "sli teams needs the bot's Microsoft Entra app registration: set " + ", ".join(config.missing())
+                + " (see README, 'Teams'), or run `sli teams --local` for a trial on this machine.")
+        self.settings, self.config, self.local = settings, config, local
+        self.store: Store = settings.store()
+        sdk = config.sdk_configuration(local)
+        connections = MsalConnectionManager(**sdk)
+        self.adapter = CloudAdapter(connection_manager=connections)
+        self.adapter.on_turn_error = _on_turn_error
+        self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=connections,
+                                               start_typing_timer=False, **sdk)
+        self.writer = UpdateWriter(self.store)
+        self.messenger = Messenger(self.adapter, "" if local else config.client_id)
+        self.handlers = TeamsHandlers(self.store, self.writer, self.messenger)
+        self.handlers.register(self.app)
+        self.web = web.Application(middlewares=[jwt_authorization_middleware])
+        with warnings.catch_warnings():  # the SDK's middleware reads these plain string keys
+            warnings.simplefilter("ignore", web.NotAppKeyWarning)
+            self.web["agent_configuration"] = connections.get_default_connection_configuration()
+        self.web.router.add_post(ROUTE, self._messages)
+        self.web.on_startup.append(self._started)
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        if self.local:
+            # --local is anonymous: answer only activities whose connector is on this machine, so the bot
+            # never posts anywhere else (the SDK's own validator accepts https hosts only).
+            try:
+                service_url = (await request.json()).get("serviceUrl")
+            except (ValueError, AttributeError):
+                service_url = None
+            if not _loopback(service_url):
+                return web.json_response({"error": "In --local mode the bot answers only a connector on "
+                                          "127.0.0.1 (serviceUrl)."}, status=403)
+        return await start_agent_process(request, self.app, self.adapter)
+
+    async def _started(self, _app: web.Application) -> None:
+        self.messenger.loop = asyncio.get_running_loop()
+
+    def destination(self) -> TeamsDestination:
+        return TeamsDestination(self.store, self.messenger)
+
+    def start_background(self, poll_seconds: float | None = None, hour: int = 9) -> list:
+        """Tell senders of held updates when they land, and post the monthly summary and reminders."""
+        from bot.scheduler import MonthlyJobs
+
+        notifier = TeamsNotifier(self.store, self.messenger, poll_seconds or self.settings.poll_seconds)
+        notifier.start()
+        monthly = MonthlyJobs(self.store, None, "", hour=hour, teams=self.destination())
+        monthly.start()
+        return [notifier, monthly]
+
+
+FAILED_TURN = "Something went wrong on my side and nothing was changed. Please try again in a minute."
+
+
+async def _on_turn_error(context: TurnContext, error: Exception) -> None:
+    """The SDK's default tells the person the exception's text (internal addresses, paths): log it, and
+    say one plain sentence instead; a proactive post that failed says nothing (its caller is told)."""
+    log.error("Teams turn failed: %s", error, exc_info=error)
+    if context.activity is not None and context.activity.type == "message":
+        try:
+            await context.send_activity(FAILED_TURN)
+        except Exception:  # noqa: BLE001 - the connector itself may be what failed
+            log.warning("could not tell the sender that the turn failed", exc_info=True)
+
+
+def _loopback(url: object) -> bool:
+    """Whether `url` is an http(s) address on this machine (127.0.0.1, ::1, localhost)."""
+    if not isinstance(url, str):
+        return False
+    parsed = urlsplit(url)
+    return parsed.scheme in ("http", "https") and parsed.hostname in ("127.0.0.1", "::1", "localhost") \
+        and not parsed.username
+
+
+class TeamsDestination:
+    """The Teams side of the monthly jobs (bot/scheduler.py): the team's channel and leads' personal chats."""
+
+    name = "Teams"
+
+    def __init__(self, store: Store, messenger: Messenger):
+        self.store, self.messenger = store, messenger
+
+    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> str | None:
+        teams = usecases.conversations(self.store, TEAM)
+        if not teams:
+            return None
+        key, reference = teams[0]  # the team the app was installed in most recently
+        self.messenger.post(reference, cards.summary_message(figures, chart))
+        return key
+
+    def remind(self, reminder: sm.Reminder, month_label: str) -> bool:
+        reference = usecases.conversation(self.store, entra_identity(reminder.entra_object_id))
+        if reference is None:
+            return False  # Teams lets a bot write to a person only once they have a chat with it
+        self.messenger.post(reference, cards.reminder_message(reminder.name, month_label, reminder.items))
+        return True
+
+
+class TeamsNotifier:
+    """Applies journalled updates once the workbook is free and tells each Teams sender once, in their
+    personal chat (the Slack bot's notifier tells Slack senders)."""
+
+    def __init__(self, store: Store, messenger: Messenger, poll_seconds: float = 30.0):
+        self.store, self.messenger, self.poll_seconds = store, messenger, poll_seconds
+        self.scheduler = BackgroundScheduler(timezone="Europe/London")
+
+    def _send(self, identity: str, result: UpdateResult) -> None:
+        reference = usecases.conversation(self.store, identity)
+        if reference is None:
+            raise LookupError(f"no personal chat with {identity} to tell them about {result.ref}")
+        self.messenger.post(reference, cards.result_message(result))
+
+    def run_once(self) -> int:
+        """One pass. A Teams sender with no personal chat with the bot yet (they sent from a channel) is
+        left untold until they have one, rather than marked told and never reached."""
+        return tell_senders(self.store, self._send, accept=lambda to: entra_object_id(to) is not None
+                            and usecases.conversation(self.store, to) is not None)
+
+    def start(self) -> None:
+        self.scheduler.add_job(self.run_once, "interval", seconds=self.poll_seconds, id="teams-apply-pending",
+                               coalesce=True, max_instances=1, misfire_grace_time=None)
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+
+class Running:
+    """A bot served on a background thread's event loop (tests, `sli run`): `url`, then `stop()`."""
+
+    def __init__(self, bot: TeamsBot, host: str = LOOPBACK, port: int = 0):
+        self.bot = bot
+        self.loop = asyncio.new_event_loop()
+        self.runner = web.AppRunner(bot.web, access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, host, port)
+        self.loop.run_until_complete(site.start())
+        self.port = self.runner.addresses[0][1]
+        self.url = f"http://{host}:{self.port}{ROUTE}"
+        self._thread = threading.Thread(target=self.loop.run_forever, name="sli-teams", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.bot.writer.shutdown()  # first: a write in progress still tells its sender
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+
+
+def run(settings: Settings, config: TeamsConfig, *, local: bool, host: str | None = None,
+        port: int = DEFAULT_PORT) -> None:
+    """Serve until Ctrl-C: `--local` on 127.0.0.1 only, whatever `host` says."""
+    bot = TeamsBot(settings, config, local=local)
+    host = LOOPBACK if local else (host or "0.0.0.0")
+    for result in process_pending(bot.store):  # what waited while the bot was down
+        log.info("%s: [%s] %s", result.ref, result.state, result.message)
+    jobs: list = []
+
+    async def start_jobs(_app: web.Application) -> None:
+        jobs.extend(await asyncio.to_thread(bot.start_background))
+
+    bot.web.on_startup.append(start_jobs)
+    mode = "local trial, anonymous, 127.0.0.1 only" if local else f"app {config.client_id}"
+    ready = f"SLI Teams bot ({mode}) listening on http://{host}:{port}{ROUTE}"
+    try:  # run_app calls `print` once the port is bound: then the line is true
+        web.run_app(bot.web, host=host, port=port, access_log=None, print=lambda _: print(ready, flush=True))
+    finally:
+        for job in jobs:
+            job.stop()
+        bot.writer.shutdown()

@@ -1,0 +1,303 @@
+"""What the Teams bot does with each activity: plain callbacks over the core, like the Slack listeners.
+
+A message (a personal chat, or an @mention in a channel with the mention removed by the SDK) is read
+with the chat-neutral grammar (bot/parse.py) and answered by the same use cases as Slack. An update is
+checked and journalled (`record_request`) before the bot answers, then written on the one writer
+thread (bot/writer.py), and the sender is told the outcome proactively in the same conversation.
+Everything the core does is synchronous file and SQLite work, so it runs in a worker thread
+(`asyncio.to_thread`) and the event loop keeps answering others.
+
+Who the sender is: Teams' `from.aadObjectId` (stable across bot registrations; `from.id` is not),
+named to the core as `entra:<object id>` and matched against the Leads sheet's Entra object ID column.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from http import HTTPStatus
+
+from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse, ContentTypes
+from microsoft_agents.hosting.core import TurnContext
+
+from bot import parse
+from bot.teams import cards
+from bot.teams.messenger import Messenger
+from bot.writer import UpdateWriter
+from shared.domain import schema as s
+from shared.domain.access import entra_identity
+from shared.domain.queries import QueryError
+from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
+from shared.usecases import (
+    CHAT_TIMEOUT_SECONDS,
+    JournalUnavailable,
+    Store,
+    appendix,
+    find,
+    forget_conversation,
+    keep_conversation,
+    list_rows,
+    open_form,
+    record_request,
+    rows_of,
+    search,
+)
+
+log = logging.getLogger("sli.teams")
+
+#: Conversation kinds kept in the journal: a team the app is installed in, a person's personal chat.
+TEAM, PERSONAL = "team", "personal"
+NO_IDENTITY = ("Teams did not say who you are (no Microsoft Entra object ID), so I cannot check that you may "
+               "update this. You can still ask about any recommendation.")
+_SLI_PREFIX = re.compile(r"^\s*/?sli\b\s*", re.IGNORECASE)
+
+
+@dataclass
+class Answer:
+    """Activities to send now, and work to start once they are sent (a write whose outcome follows)."""
+
+    activities: list[dict] = field(default_factory=list)
+    then: Callable[[], None] | None = None
+
+
+def identity_of(activity: Activity) -> str | None:
+    """The sender as the core knows them (`entra:<object id>`), or None when Teams did not say."""
+    sender = activity.from_property
+    object_id = getattr(sender, "aad_object_id", None) if sender else None
+    return entra_identity(object_id) if object_id and object_id.strip() else None
+
+
+def reference_of(activity: Activity, thread: bool = True) -> dict:
+    """The conversation reference of an incoming activity, as JSON the journal can keep. Without
+    `thread`, a post through it starts a new message rather than replying to this activity."""
+    reference = activity.get_conversation_reference().model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not thread:
+        reference.pop("activityId", None)
+    return reference
+
+
+def chat_words(text: str) -> str:
+    """The core's sentences name Slack's `/sli` command; in Teams the same words are typed without it."""
+    return text.replace("`/sli ", "`").replace("/sli ", "")
+
+
+class TeamsHandlers:
+    """The bot's callbacks, registered on an `AgentApplication` by `register`."""
+
+    def __init__(self, store: Store, writer: UpdateWriter, messenger: Messenger):
+        self.store, self.writer, self.messenger = store, writer, messenger
+        self._known_personal: set[tuple[str, str]] = set()
+
+    # --- questions and one-line updates --------------------------------------------------------
+
+    def answer(self, typed: str, identity: str | None, reference: dict) -> Answer:
+        """The reply to one message as typed (the bot's mention already removed)."""
+        intent = parse.parse_typed(_SLI_PREFIX.sub("", typed or "", count=1))
+        if intent.kind == parse.HELP:
+            return Answer([cards.help_message()])
+        if intent.kind == parse.UNKNOWN:
+            return Answer([cards.help_message(chat_words(intent.error))])
+        if intent.kind == parse.UPDATE_MODAL:
+            return Answer([self.form_for(intent.ref, identity)])
+        if intent.kind == parse.UPDATE:
+            return self.update_from_text(intent, identity, reference)
+        try:
+            return Answer([self.query(intent, identity)])
+        except QueryError as exc:
+            return Answer([cards.sentence(str(exc))])
+
+    def query(self, intent: parse.Intent, identity: str | None) -> dict:
+        """A read-only intent (status, search, list, mine), answered by the same use cases as Slack."""
+        if intent.kind == parse.STATUS:
+            row = find(self.store, intent.ref)
+            if row is None:
+                return cards.sentence(f"There is no {intent.ref} in the workbook: refs run L1 to "
+                                      f"L{len(appendix(self.store).rows)}.")
+            return cards.recommendation_card(row)
+        if intent.kind == parse.SEARCH:
+            rows = search(self.store, intent.query)
+            if len(rows) == 1:
+                return cards.recommendation_card(rows[0])
+            return cards.list_card(f"Recommendations matching '{intent.query}'", rows, date.today())
+        if intent.kind == parse.LIST:
+            query = intent.query.strip()
+            if not query or query.casefold() == "all":
+                return cards.list_card("All recommendations", list_rows(self.store), date.today())
+            try:
+                rows = list_rows(self.store, status=query)
+                return cards.list_card(f"Recommendations {rows[0].status if rows else query}", rows, date.today())
+            except QueryError:
+                rows = list_rows(self.store, lead=query)
+                return cards.list_card(f"Recommendations led by {rows[0].lead_org if rows else query}", rows,
+                                       date.today())
+        if intent.kind == parse.MINE:
+            rows = rows_of(self.store, identity) if identity else []
+            if not rows:
+                return cards.sentence("The Leads sheet does not list you as a lead: ask an officer to add your "
+                                      "Microsoft Entra object ID. list ELHT shows one organisation's "
+                                      "recommendations.")
+            return cards.list_card("Your organisation's recommendations", rows, date.today())
+        return cards.help_message()
+
+    def update_from_text(self, intent: parse.Intent, identity: str | None, reference: dict) -> Answer:
+        """The one-line update: journalled before the answer, written after it, the outcome told after."""
+        if intent.error:
+            return Answer([cards.sentence("❌ " + chat_words(intent.error))])
+        if identity is None:
+            return Answer([cards.sentence(NO_IDENTITY)])
+        request = UpdateRequest(intent.ref, intent.changes, s.VIA_TEAMS, sender=identity)
+        recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        if recorded.state != PENDING or recorded.duplicate:
+            return Answer([cards.result_message(recorded)])
+        return Answer([cards.message(f"📥 Recorded your update to {recorded.ref}; writing it to the workbook…")],
+                      then=lambda: self._write(recorded, reference))
+
+    def _write(self, recorded: UpdateResult, reference: dict) -> None:
+        self.writer.write(recorded, lambda result: self.messenger.post(reference, cards.result_message(result)))
+
+    # --- the update form -----------------------------------------------------------------------
+
+    def form_for(self, ref: str, identity: str | None) -> dict:
+        """The update form prefilled from the workbook (rows still waiting included), or why not."""
+        if identity is None:
+            return cards.sentence(NO_IDENTITY)
+        form = open_form(self.store, identity, ref)
+        if isinstance(form, UpdateResult):
+            return cards.sentence(form.message)
+        return cards.card_message(cards.update_form(form.row, list(s.STATUSES), form.view_seq))
+
+    def submit_form(self, data: object, identity: str | None, reference: dict) -> tuple[dict, Callable | None]:
+        """A submitted form: (the card to show in its place, the write to start once it is shown).
+
+        A refusal comes back as the same form, with what was typed and the sentence beside the field."""
+        try:
+            ref, values, seen, view, form_id = cards.read_form(data)
+        except cards.FormError as exc:
+            return cards.notice_card(str(exc)), None
+        try:
+            row = find(self.store, ref)
+        except s.RefError as exc:
+            return cards.notice_card(str(exc)), None
+        if row is None:
+            return cards.notice_card(f"There is no {ref} in the workbook."), None
+
+        def again(errors: dict[str, str]) -> dict:
+            return cards.update_form(row, list(s.STATUSES), view, values=values, seen=seen, errors=errors,
+                                     form_id=form_id)
+
+        if identity is None:
+            return again({cards.FORM_ERROR: NO_IDENTITY}), None
+        changes = changed_only(values, seen)
+        if not changes:
+            return again({cards.FORM_ERROR: "Nothing has changed: edit a field, then press Save."}), None
+        request = UpdateRequest(ref, changes, s.VIA_TEAMS, sender=identity, seen=seen, view_seq=view,
+                                idempotency_key=f"teams-form:{form_id}")
+        recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        if recorded.duplicate:  # Save pressed again on the same form: the first press is the update
+            return cards.recorded_card(ref), None
+        if recorded.state != PENDING:
+            return again(cards.inline_errors(recorded)), None
+        return cards.recorded_card(ref), lambda: self._write(recorded, reference)
+
+    # --- where the bot may post unasked --------------------------------------------------------
+
+    def remember(self, activity: Activity) -> None:
+        """Keep the conversation reference of a personal chat (for the outcome of held updates and the
+        monthly reminder) and of a team the app is installed in (for the monthly summary)."""
+        conversation = activity.conversation
+        identity = identity_of(activity)
+        try:
+            team = _team_id(activity)
+            if activity.type in ("conversationUpdate", "installationUpdate") and team:
+                if activity.type == "installationUpdate" and (activity.action or "").startswith("remove"):
+                    forget_conversation(self.store, f"{TEAM}:{team}")
+                elif activity.type == "installationUpdate" or _bot_added(activity):
+                    keep_conversation(self.store, f"{TEAM}:{team}", TEAM, _team_reference(activity, team))
+            elif conversation and conversation.conversation_type == PERSONAL and identity:
+                key = (identity, conversation.id)
+                if key not in self._known_personal:
+                    keep_conversation(self.store, identity, PERSONAL, reference_of(activity, thread=False))
+                    self._known_personal.add(key)
+        except JournalUnavailable as exc:  # never stop an answer for this; the next message tries again
+            log.warning("could not keep the conversation reference: %s", exc)
+
+    # --- registration --------------------------------------------------------------------------
+
+    def register(self, app) -> None:
+        """Route every message, the form's Action.Execute and the installation events to this object."""
+        app.activity("message")(self._on_message)
+        app.adaptive_card.action_execute(re.compile(f"^({cards.UPDATE_VERB}|{cards.OPEN_FORM_VERB})$"))(
+            self._on_execute)
+        app.activity("conversationUpdate")(self._on_installed)
+        app.activity("installationUpdate")(self._on_installed)
+
+    async def _send(self, context: TurnContext, activities: list[dict]) -> None:
+        for activity in activities:
+            await context.send_activity(Activity.model_validate(activity))
+
+    async def _on_message(self, context: TurnContext, _state) -> None:
+        activity = context.activity
+        identity, reference = identity_of(activity), reference_of(activity)
+        await asyncio.to_thread(self.remember, activity)
+        if activity.value is not None and not (activity.text or "").strip():  # Action.Submit (older clients)
+            data = activity.value if isinstance(activity.value, dict) else {}
+            if data.get("verb") == cards.OPEN_FORM_VERB:
+                await self._send(context, [await asyncio.to_thread(self.form_for, str(data.get("ref")), identity)])
+                return
+            shown, then = await asyncio.to_thread(self.submit_form, data, identity, reference)
+            await self._send(context, [cards.card_message(shown)])
+            if then:
+                then()
+            return
+        answer = await asyncio.to_thread(self.answer, activity.text or "", identity, reference)
+        await self._send(context, answer.activities)
+        if answer.then:
+            answer.then()
+
+    async def _on_execute(self, context: TurnContext, _state, data) -> AdaptiveCardInvokeResponse:
+        """Action.Execute: the card is replaced in place by what comes back (the form with its errors,
+        or "recorded"); the outcome of the write follows as a message."""
+        activity = context.activity
+        identity, reference = identity_of(activity), reference_of(activity)
+        verb = (activity.value or {}).get("action", {}).get("verb") if isinstance(activity.value, dict) else None
+        if verb == cards.OPEN_FORM_VERB:
+            opened = await asyncio.to_thread(self.form_for, str((data or {}).get("ref")), identity)
+            content = opened["attachments"][0]["content"] if "attachments" in opened else \
+                cards.notice_card(opened.get("text", ""))
+            return _card_response(content)
+        shown, then = await asyncio.to_thread(self.submit_form, data, identity, reference)
+        if then:
+            then()
+        return _card_response(shown)
+
+    async def _on_installed(self, context: TurnContext, _state) -> None:
+        await asyncio.to_thread(self.remember, context.activity)
+
+
+def _card_response(content: dict) -> AdaptiveCardInvokeResponse:
+    return AdaptiveCardInvokeResponse(status_code=HTTPStatus.OK, type=ContentTypes.adaptive_card, value=content)
+
+
+def _team_id(activity: Activity) -> str | None:
+    data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+    team = data.get("team") if isinstance(data.get("team"), dict) else None
+    return team.get("id") if team and team.get("id") else None
+
+
+def _bot_added(activity: Activity) -> bool:
+    bot = activity.recipient.id if activity.recipient else None
+    return any(member.id == bot for member in activity.members_added or [])
+
+
+def _team_reference(activity: Activity, team: str) -> dict:
+    """A team's reference: the channel the app was installed from (a new post, not a reply in a thread:
+    `;messageid=` is dropped), else the General channel, whose conversation id is the team's id."""
+    reference = reference_of(activity, thread=False)
+    conversation = dict(reference.get("conversation") or {})
+    conversation["id"] = (conversation.get("id") or team).split(";")[0]
+    reference["conversation"] = conversation
+    return reference
