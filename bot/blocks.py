@@ -308,6 +308,11 @@ def summary_message(figures) -> dict:
                         for st in s.STATUSES)
     since = "change since last month in brackets" if figures.previous_counts is not None else \
         "no earlier month to compare with"
+    if figures.previous_reconstructed:
+        since += " (last month's counts reconstructed from the Change log: no snapshot was taken then)"
+    if figures.set_aside:
+        since += (f"; counts as at the end of the month, {figures.set_aside} status change(s) made since "
+                  f"set aside")
     blocks_: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"SLI infant mortality: {month}"}},
         _section(f"{counts}\n_{since}_"),

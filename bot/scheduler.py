@@ -32,7 +32,8 @@ class PostOutcome:
 
 def post_summary(store: Store, client: WebClient, channel: str, year: int, month: int, *,
                  again: bool = False, now: datetime | None = None) -> PostOutcome:
-    """Post the month's summary and its chart to `channel`, unless it has been posted already."""
+    """Post the month's summary and its two charts (today by lead organisation, the months before) to
+    `channel`, unless it has been posted already."""
     key = sm.month_key(year, month)
     journal = store.journal()
     if again:
@@ -51,8 +52,13 @@ def post_summary(store: Store, client: WebClient, channel: str, year: int, month
         raise
     journal.finish_post(SUMMARY, key, {"channel": posted["channel"], "ts": posted["ts"]})
     try:  # the message is out: a failed chart upload must not make the month look unposted
-        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], content=sm.status_chart(figures),
-                               filename=f"sli-summary-{key}.png", title=f"SLI statuses, {key}")
+        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], file_uploads=[
+            {"content": sm.status_chart(figures), "filename": f"sli-summary-{key}.png",
+             "title": f"SLI statuses by lead organisation, {key}",
+             "alt_txt": "Stacked bars: each lead organisation's recommendations by status this month"},
+            {"content": sm.trend_chart(figures), "filename": f"sli-trend-{key}.png",
+             "title": f"SLI statuses by month, to {key}",
+             "alt_txt": "Stacked bars: recommendations by status, month by month"}])
     except Exception as exc:  # noqa: BLE001
         log.warning("summary for %s posted, chart upload failed: %s", key, exc)
         return PostOutcome(True, f"Posted the summary for {key} to {channel}; the chart could not be uploaded "

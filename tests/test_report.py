@@ -33,7 +33,8 @@ def test_docx_report_has_the_22_recommendations(workbook: Path, tmp_path: Path) 
         row = appendix.rows[ref]
         assert (text, status, summary, next_steps) == (
             row[s.RECOMMENDATION], row.status, row[s.SUMMARY] or "", row[s.NEXT_STEPS] or "")
-    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    cells = [p for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    paragraphs = "\n".join(p.text for p in document.paragraphs + cells)  # the overview sits beside the chart
     assert f"completed in {year}: L7" in paragraphs
     assert f"{sum(1 for r in appendix.rows.values() if r.status == 'Complete')} complete" in paragraphs
     assert len(document.inline_shapes) == 1  # the status chart
