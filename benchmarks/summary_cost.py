@@ -45,7 +45,7 @@ def grow_history(workbook: Path, rows: int, now: datetime) -> None:
     store.journal()  # the journal's schema
     rng = random.Random(rows)
     span = timedelta(days=36 * 30).total_seconds()
-    stamps = sorted(now.replace(tzinfo=None, microsecond=0) - timedelta(seconds=rng.uniform(3600, span))
+    stamps = sorted(now.replace(tzinfo=None, microsecond=0) - timedelta(seconds=rng.randint(3600, int(span)))
                     for _ in range(rows))
     statuses = {f"L{n}": s.ON_TRACK for n in range(1, 23)}
     journal_rows, log_rows = [], []

@@ -74,8 +74,11 @@ def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
             continue
         if pd.api.types.is_numeric_dtype(values):
             continue
-        values = values.map(lambda v: v.isoformat() if isinstance(v, date) else v)  # dates in a text column
-        text = values.map(lambda v: isinstance(v, str))
+        if values.dtype == object:  # cells as read (Appendix 1): dates, numbers, text, empty
+            values = values.map(lambda v: v.isoformat() if isinstance(v, date) else v)
+            text = values.map(lambda v: isinstance(v, str))
+        else:  # a text column (the history): one vectorised test
+            text = values.notna()
         risky = text & values.where(text, "").astype(str).str.contains(FORMULA_START, regex=True)
         out[column] = values.where(~risky, "'" + values.where(risky, "").astype(str))
     return out
@@ -110,9 +113,9 @@ def write_xlsx(table: pd.DataFrame, output: Path, sheet: str) -> Path:
         header.append(cell)
     ws.append(header)
     month_column = "Month" if "Month" in table.columns else None
+    formats = [MONTH_FORMAT if name == month_column else None for name in table.columns]
     for row in table.itertuples(index=False):
-        ws.append([_cell(ws, value, is_month=(name == month_column)) for name, value in zip(table.columns, row,
-                                                                                             strict=True)])
+        ws.append([_cell(ws, value, number_format) for value, number_format in zip(row, formats, strict=True)])
     wb.save(output)
     return output
 
@@ -121,29 +124,30 @@ def _letter(index: int) -> str:
     return s.column_letter(index)
 
 
-def _cell(ws, value: object, is_month: bool = False):
+def _cell(ws, value: object, number_format: str | None = None) -> object:
     """A value as an .xlsx cell: dates with a date format, text as text (quote prefix when it could be
-    read as a formula), numbers as numbers; pandas' missing values as empty cells."""
+    read as a formula), numbers as numbers; pandas' missing values as empty cells. Plain values where
+    openpyxl writes them right by itself (most text), a styled cell only where needed: 100,000 rows of
+    styled cells take several times longer to write."""
     from openpyxl.cell import WriteOnlyCell
 
-    if value is None or value is pd.NaT or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
+    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
-    if isinstance(value, pd.Timestamp):
-        value = value.to_pydatetime()
-    if isinstance(value, datetime):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = DATETIME_FORMAT if (value.hour, value.minute, value.second) != (0, 0, 0) \
-            else DATE_FORMAT
-        return cell
-    if isinstance(value, date):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.number_format = MONTH_FORMAT if is_month else DATE_FORMAT
-        return cell
     if isinstance(value, str):
+        if value[:1] not in ("=", "+", "-", "@"):
+            return value  # openpyxl writes it as text
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"  # after the value: openpyxl took "=..." for a formula
-        if value[:1] in ("=", "+", "-", "@"):
-            cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+        cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+        return cell
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and number_format is None and (value.hour, value.minute, value.second) != (0, 0, 0):
+        return value  # openpyxl gives it its own date-time format (yyyy-mm-dd h:mm:ss): a real date
+    if isinstance(value, date):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format or (DATETIME_FORMAT if isinstance(value, datetime) and (
+            value.hour, value.minute, value.second) != (0, 0, 0) else DATE_FORMAT)
         return cell
     return value.item() if hasattr(value, "item") else value
 

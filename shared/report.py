@@ -56,18 +56,19 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     frame = tr.appendix_frame(appendix)
     start, end = tr.year_window(year, now)
     month = (year, 12) if now.year > year else (now.year, now.month)
-    figures = sm.month_figures(store, *month, now=now)
+    changes = tr.status_changes(store)  # read once: the figures, the trend, the moves and time at risk use it
+    figures = sm.month_figures(store, *month, now=now, changes=changes)
     months = [(year, m) for m in range(1, 13) if tr.month_start(year, m) < max(end, start + pd.Timedelta(days=1))]
-    trend = tr.month_trend(store, appendix, months, now)
+    trend = tr.month_trend(store, appendix, months, now, changes)
     known = trend[trend["source"] != tr.NO_RECORD]
     chart_trend = trend.loc[known.index[0]:] if len(known) else trend
-    changes = tr.status_changes(store, start)
-    done = changes[(changes["new"] == s.COMPLETE) & (changes["at"] < end)].drop_duplicates("ref", keep="last")
+    in_year = tr.since(changes, store, start)
+    done = in_year[(in_year["new"] == s.COMPLETE) & (in_year["at"] < end)].drop_duplicates("ref", keep="last")
     completed = [(ref, day_text(at), cell_text(frame.at[ref, s.RECOMMENDATION]) if ref in frame.index else "")
                  for ref, at in zip(done["ref"], done["at"], strict=True)]
 
-    moves = tr.year_moves(store, appendix, year, now)
-    risk = tr.time_at_risk(store, appendix, year, now)
+    moves = tr.year_moves(store, appendix, year, now, changes)
+    risk = tr.time_at_risk(store, appendix, year, now, changes)
     leads = tr.by_lead(store, appendix, year, now, overdue_as_of=min(end.date(), now.date()))
     as_at = day_text(min(end - pd.Timedelta(seconds=1), tr.utc_naive(now)))
     first = tr.first_record(store)

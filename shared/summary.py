@@ -177,19 +177,23 @@ def _day(value: object) -> date | None:
 TREND_MONTHS = 12
 
 
-def compute_figures(store: Store, year: int, month: int, now: datetime | None = None) -> MonthFigures:
+def compute_figures(store: Store, year: int, month: int, now: datetime | None = None,
+                    changes: pd.DataFrame | None = None) -> MonthFigures:
     """The month's figures from the workbook as it stands and the journal's history (never the whole
     Change log, so the cost does not grow with it).
 
     For a month gone by, the counts are as at its end: status changes made since are set aside by
-    replaying them backwards. Earlier months come from their snapshots, or are reconstructed."""
+    replaying them backwards. Earlier months come from their snapshots, or are reconstructed. `changes`:
+    status changes already read from the journal (the annual report reads them once for everything)."""
     now = now or datetime.now(UTC)
     appendix: Appendix = read_appendix(store.workbook)
     frame = tr.appendix_frame(appendix)
     end = tr.month_end(year, month)
     as_of = min(now.astimezone(LONDON).date(), end.date())  # for a month gone by: as at the day it ended
     statuses = frame["status"]
-    later = tr.status_changes(store, end)  # none for the month in progress
+    months = tr.months_back(year, month, TREND_MONTHS)
+    history_changes = tr.since(changes, store, tr.month_end(*months[0]))  # one read: the counts and the trend
+    later = tr.since(history_changes, store, end)  # none for the month in progress
     if len(later):  # a month gone by: its counts as at its end, changes made since set aside
         statuses = tr.statuses_at(statuses, later, [end]).iloc[:, 0]
     counts = tr.count_statuses(statuses)
@@ -204,7 +208,7 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
         (d := _day(r[s.LAST_UPDATED])) is None or (as_of - d).days >= STALE_DAYS)]
     journal = store.journal()
     key = month_key(year, month)
-    trend = tr.month_trend(store, appendix, tr.months_back(year, month, TREND_MONTHS), now)
+    trend = tr.month_trend(store, appendix, months, now, history_changes)
     known = trend[trend["source"] != tr.NO_RECORD]
     history = {m: {st: int(row[st]) for st in s.STATUSES} for m, row in known.iterrows()}
     history[key] = counts
@@ -220,7 +224,7 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
 
 
 def month_figures(store: Store, year: int, month: int, now: datetime | None = None,
-                  freeze: bool = False) -> MonthFigures:
+                  freeze: bool = False, changes: pd.DataFrame | None = None) -> MonthFigures:
     """The month's figures: from its snapshot when there is one, else computed from the workbook now.
 
     With `freeze` (the poster and the month-end job) they are kept as the month's snapshot, but only
@@ -232,7 +236,7 @@ def month_figures(store: Store, year: int, month: int, now: datetime | None = No
     if stored:
         return MonthFigures.from_json(stored)
     now = now or datetime.now(UTC)
-    figures = compute_figures(store, year, month, now)
+    figures = compute_figures(store, year, month, now, changes)
     today = now.astimezone(LONDON).date()
     if freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1):
         return MonthFigures.from_json(journal.save_snapshot(key, figures.to_json()))

@@ -42,27 +42,35 @@ RANK = {s.NOT_STARTED: 1, s.OFF_TRACK: 1, s.AT_RISK: 2, s.ON_TRACK: 3, s.COMPLET
 #: fall back on the moment the update was marked applied (the same second, give or take).
 _AT = "COALESCE(json_extract(u.detail, '$.written_at'), substr(u.updated_at, 1, 19))"
 
+#: Cheap tests first, on plain columns, so the JSON is parsed only for the rows of the period: an update is
+#: created before its rows are written and marked applied (updated_at) after, so created_at <= written_at <=
+#: updated_at. (An index on written_at would make these lookups rather than scans: see the report.)
+_PERIOD = f"u.updated_at >= :start AND u.created_at < :end AND {_AT} >= :start AND {_AT} < :end"
 #: Every field change (one row per Change log row) written in [:start, :end), in the log's order.
 SQL_FIELD_CHANGES = f"""
 SELECT {_AT} AS at, u.ref AS ref, c.key AS field, json_extract(c.value, '$[0]') AS old,
        json_extract(c.value, '$[1]') AS new, u.by AS by, u.via AS via, u.id AS update_id, u.seq AS seq
 FROM updates AS u, json_each(u.detail, '$.changes') AS c
-WHERE u.state = 'applied' AND {_AT} >= :start AND {_AT} < :end
+WHERE u.state = 'applied' AND {_PERIOD}
 ORDER BY at, u.seq, c.id
 """
-#: Status changes written at or after :start (what a backwards replay from now needs, and no more).
+#: Status changes written in [:start, :end) (what a backwards replay from now needs, and no more). The
+#: sender's `changes` holds every field the applied update changed: a cheap test before the JSON.
 SQL_STATUS_CHANGES = f"""
 SELECT {_AT} AS at, u.ref AS ref, json_extract(u.detail, '$.changes.Status[0]') AS old,
        json_extract(u.detail, '$.changes.Status[1]') AS new, u.seq AS seq
 FROM updates AS u
-WHERE u.state = 'applied' AND json_extract(u.detail, '$.changes.Status') IS NOT NULL AND {_AT} >= :start
+WHERE u.state = 'applied' AND instr(u.changes, '"Status"') > 0 AND {_PERIOD}
+  AND json_extract(u.detail, '$.changes.Status') IS NOT NULL
 ORDER BY at, u.seq
 """
-#: Applied updates (not field changes) per ref written in [:start, :end): "who has been updating".
-SQL_UPDATES_BY_REF = f"""
-SELECT u.ref AS ref, COUNT(*) AS updates, MAX({_AT}) AS last_at
-FROM updates AS u
-WHERE u.state = 'applied' AND json_extract(u.detail, '$.changes') != '{{}}' AND {_AT} >= :start AND {_AT} < :end
+#: Updates applied per ref in [:start, :end) and the last one: "who has been updating". Plain columns, no
+#: JSON: an update that found nothing to change (it confirmed the values) still counts as one. NOT INDEXED:
+#: one pass over the table is 3x faster than walking the (state, ref) index and looking up every row.
+SQL_UPDATES_BY_REF = """
+SELECT u.ref AS ref, COUNT(*) AS updates, MAX(substr(u.updated_at, 1, 19)) AS last_at
+FROM updates AS u NOT INDEXED
+WHERE u.state = 'applied' AND u.updated_at >= :start AND u.updated_at < :end
 GROUP BY u.ref
 """
 #: The journal's first record: history before it is unknown.
@@ -125,7 +133,7 @@ def field_changes(store: Store, start: datetime | date | None = None,
 def status_changes(store: Store, since: datetime | date | None = None) -> pd.DataFrame:
     """Status changes written at or after `since`: at, ref, old, new, seq."""
     with journal_reader(store) as db:
-        frame = pd.read_sql(SQL_STATUS_CHANGES, db, params={"start": _iso(since, _EPOCH)})
+        frame = pd.read_sql(SQL_STATUS_CHANGES, db, params={"start": _iso(since, _EPOCH), "end": _END_OF_TIME})
     return _at(frame)
 
 
@@ -205,8 +213,16 @@ def months_back(year: int, month: int, count: int) -> list[tuple[int, int]]:
     return [(i // 12, i % 12 + 1) for i in range(index - count + 1, index + 1)]
 
 
+def since(changes: pd.DataFrame | None, store: Store, moment: datetime | date | None) -> pd.DataFrame:
+    """Status changes at or after `moment`: from `changes` already read (a report reads them once), else
+    from the journal."""
+    if changes is None:
+        return status_changes(store, moment)
+    return changes[changes["at"] >= pd.Timestamp(utc_naive(moment))] if moment is not None else changes
+
+
 def month_trend(store: Store, appendix: Appendix, months: Sequence[tuple[int, int]],
-                now: datetime) -> pd.DataFrame:
+                now: datetime, changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Status counts per month (index `2026-11`, one column per status, and `source`).
 
     A month frozen in the journal keeps its snapshot's counts, exactly as posted; the month in progress
@@ -221,7 +237,7 @@ def month_trend(store: Store, appendix: Appendix, months: Sequence[tuple[int, in
     replayed = pd.DataFrame(index=current.index)
     if past:
         ends = [month_end(y, m) for y, m in past]
-        replayed = statuses_at(current, status_changes(store, min(ends)), ends)
+        replayed = statuses_at(current, since(changes, store, min(ends)), ends)
     rows = []
     for y, m in months:
         month, end = key(y, m), month_end(y, m)
@@ -246,12 +262,13 @@ def year_window(year: int, now: datetime) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1), min(datetime(year + 1, 1, 1), utc_naive(now))
 
 
-def year_moves(store: Store, appendix: Appendix, year: int, now: datetime) -> pd.DataFrame:
+def year_moves(store: Store, appendix: Appendix, year: int, now: datetime,
+               changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each recommendation's status at the start of the year and at its end (or now), with a direction:
     ↑ better, ↓ worse, = unchanged (by RANK). `start` is empty before the journal's first record."""
     start, end = year_window(year, now)
     frame = appendix_frame(appendix)
-    table = statuses_at(frame["status"], status_changes(store, start), [start, end])
+    table = statuses_at(frame["status"], since(changes, store, start), [start, end])
     first = first_record(store)
     out = pd.DataFrame({"recommendation": frame[s.RECOMMENDATION].fillna("").astype(str),
                         "lead": frame["lead"], "start": table.iloc[:, 0], "end": table.iloc[:, 1]})
@@ -265,7 +282,8 @@ def year_moves(store: Store, appendix: Appendix, year: int, now: datetime) -> pd
     return out
 
 
-def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime) -> pd.DataFrame:
+def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
+                 changes: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per recommendation that was At risk or Off track at any time in the year: days At risk and days Off
     track within the year (from when records began, if later), its status now, and since when its current
     spell At risk / Off track has lasted (`since_known` False: it was already so when records began)."""
@@ -274,7 +292,7 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime) -> 
     if first is None:
         return pd.DataFrame(columns=["status", s.AT_RISK, s.OFF_TRACK, "spell_since", "since_known"])
     frame = appendix_frame(appendix)
-    changes = status_changes(store)
+    changes = since(changes, store, None)  # all of them: a spell may have begun years ago
     begin = max(start, first)
     in_year = changes[(changes["at"] >= begin) & (changes["at"] < end)]
     initial = statuses_at(frame["status"], changes, [begin]).iloc[:, 0]
@@ -296,9 +314,9 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime) -> 
     refs = out.index
     out.insert(0, "status", now_status.reindex(refs))
     at_risk_now = out["status"].isin(RISK)
-    since = entered.reindex(refs)
-    out["since_known"] = since.notna() & at_risk_now
-    out["spell_since"] = since.where(at_risk_now).fillna(pd.Timestamp(first)).where(at_risk_now)
+    entered_at = entered.reindex(refs)
+    out["since_known"] = entered_at.notna() & at_risk_now
+    out["spell_since"] = entered_at.where(at_risk_now).fillna(pd.Timestamp(first)).where(at_risk_now)
     out = out.iloc[ref_number(out.index).sort_values().index]
     return out
 
@@ -311,7 +329,8 @@ def by_lead(store: Store, appendix: Appendix, year: int, now: datetime, overdue_
     start, end = year_window(year, now)
     frame = appendix_frame(appendix)
     with journal_reader(store) as db:
-        updates = pd.read_sql(SQL_UPDATES_BY_REF, db, params={"start": _iso(start, _EPOCH), "end": _iso(end, _EPOCH)})
+        updates = pd.read_sql(SQL_UPDATES_BY_REF, db, params={"start": _iso(start, _EPOCH),
+                                                               "end": _iso(end, _END_OF_TIME)})
     updates = updates.set_index("ref").reindex(frame.index)
     frame["updates"] = updates["updates"].fillna(0).astype(int)
     frame["last_at"] = pd.to_datetime(updates["last_at"], format="ISO8601")
