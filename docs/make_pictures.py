@@ -200,7 +200,7 @@ def prepared_store(tmp: Path) -> Store:
         if result.state != "applied":
             raise SystemExit(f"{ref} was not applied: {result.message}")
     # October's summary, posted on the first working day of November, freezes October's figures.
-    month_figures(store, 2026, 10, now=set_clock(2026, 11, 2, 9, 0))
+    month_figures(store, 2026, 10, now=set_clock(2026, 11, 2, 9, 0), freeze=True)
     for when, ref, changes, by, via in UPDATES:
         set_clock(*when)
         result = submit_update(store, ref, changes, by=by, via=via)

@@ -104,7 +104,8 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
         as_at=as_at, counts=figures.counts, completed=completed,
         rows=[(ref, cell_text(r[s.RECOMMENDATION]), r["status"], cell_text(r[s.SUMMARY]), cell_text(r[s.NEXT_STEPS]))
               for ref, r in frame.iterrows()],
-        chart_png=tr.trend_chart(chart_trend, f"Recommendations by status, month by month, {year}"),
+        chart_png=tr.trend_chart(chart_trend, f"Recommendations by status, month by month, {year}", width_in=7.5,
+                                 aspect=0.6),
         trend=trend,
         moves=[(ref, _short(r.recommendation, 70), r.lead, r.start or "not known", r.move, r.end)
                for ref, r in moves.iterrows()],
@@ -176,8 +177,9 @@ def write_docx(content: ReportContent, output: Path) -> Path:
     layout = document.add_table(rows=1, cols=2)  # the chart beside the words, on one page
     layout.autofit = False
     chart_cell, words = layout.rows[0].cells
-    chart_cell.width, words.width = Cm(12.5), Cm(13.8)
-    chart_cell.paragraphs[0].add_run().add_picture(io.BytesIO(content.chart_png), width=Cm(12))
+    for column, cell, width in zip(layout.columns, (chart_cell, words), (Cm(14.0), Cm(12.3)), strict=True):
+        column.width = cell.width = width  # LibreOffice reads the grid; Word reads the cells
+    chart_cell.paragraphs[0].add_run().add_picture(io.BytesIO(content.chart_png), width=Cm(13.6))
     words.paragraphs[0].text = content.sentences[0]
     for sentence in content.sentences[1:]:
         words.add_paragraph(sentence)
@@ -185,7 +187,7 @@ def write_docx(content: ReportContent, output: Path) -> Path:
         run = words.add_paragraph().add_run(note)
         run.italic, run.font.size = True, Pt(8.5)
     document.add_heading("By lead organisation", level=2)
-    _docx_table(document, LEAD_COLUMNS, content.leads, (6.5, 2.6, 2.4, 2.6, 2.8, 2.8, 2.8), font_pt=9)
+    _docx_table(document, LEAD_COLUMNS, content.leads, (5.6, 3.7, 2.4, 2.6, 2.8, 2.8, 2.8), font_pt=9)
     if content.completed:
         document.add_heading(f"Completed in {content.year}", level=2)
         for ref, when, text in content.completed:

@@ -353,21 +353,24 @@ def by_lead(store: Store, appendix: Appendix, year: int, now: datetime, overdue_
 _EDGE = "#595959"
 
 
-def trend_chart(trend: pd.DataFrame, title: str, width_in: float = 6.0) -> bytes:
+def trend_chart(trend: pd.DataFrame, title: str, width_in: float = 6.0, aspect: float = 0.95) -> bytes:
     """A PNG: stacked bars of status counts per month in the workbook's status colours, each segment's
     count written in it, month labels (with the year under January and the first month), a legend, and
-    reconstructed months marked `*` and hatched. Sized to stay readable at Slack's ~360 px preview."""
+    reconstructed months marked `*` and hatched. The default size stays readable at Slack's ~360 px
+    preview; the report asks for a wider, flatter one (`aspect` = height / width) to leave room on the page."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
 
     labels = []
-    for i, (month, source) in enumerate(zip(trend.index, trend["source"], strict=True)):
+    for month, source in zip(trend.index, trend["source"], strict=True):
         when = datetime.strptime(month, "%Y-%m")
         label = when.strftime("%b") + ("*" if source == RECONSTRUCTED else "")
-        labels.append(label + (f"\n{when.year}" if i == 0 or when.month == 1 else ""))
-    fig, ax = plt.subplots(figsize=(width_in, width_in * 0.95), dpi=100)
+        labels.append(label + (f"\n{when.year}" if when.month == 1 else ""))  # the title says the span
+    fig, ax = plt.subplots(figsize=(width_in, width_in * aspect), dpi=100)
     positions = list(range(len(trend)))
     bottom = pd.Series(0, index=trend.index, dtype=float)
     total = trend[list(s.STATUSES)].fillna(0).sum(axis=1).max() or 1
@@ -388,20 +391,21 @@ def trend_chart(trend: pd.DataFrame, title: str, width_in: float = 6.0) -> bytes
             ax.text(x, total / 2, "no record", rotation=90, ha="center", va="center", fontsize=9, color="#7f7f7f")
     ax.set_xticks(positions, labels, fontsize=11)
     ax.set_ylim(0, total * 1.02)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("recommendations", fontsize=11)
     ax.tick_params(axis="y", labelsize=10)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.suptitle(title, fontsize=14, fontweight="bold", x=0.02, ha="left")
-    handles, names = ax.get_legend_handles_labels()
-    fig.legend(handles[::-1], names[::-1], loc="lower center", ncol=3, frameon=False, fontsize=11,
-               handlelength=1.2, columnspacing=1.0)
     note = "* reconstructed from the Change log (no snapshot that month)" \
         if (trend["source"] == RECONSTRUCTED).any() else None
-    bottom_margin = 0.19 if note else 0.15
+    keys = [Patch(facecolor=f"#{STATUS_FILLS[st]}", edgecolor=_EDGE, linewidth=0.6, label=st) for st in s.STATUSES]
+    fig.legend(handles=keys, loc="lower center", bbox_to_anchor=(0.5, 0.045 if note else 0.0),
+               ncol=3 if aspect > 0.8 else 5, frameon=False, fontsize=11, handlelength=1.2, columnspacing=1.0)
     if note:
-        fig.text(0.5, 0.01, note, ha="center", fontsize=9, color="#595959")
-    fig.tight_layout(rect=(0, bottom_margin, 1, 1))
+        fig.text(0.5, 0.012, note, ha="center", fontsize=9, color="#595959")
+    legend_rows = 2 if aspect > 0.8 else 1
+    fig.tight_layout(rect=(0, (0.04 if note else 0) + 0.055 * legend_rows * 0.95 / aspect, 1, 1))
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
