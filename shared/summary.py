@@ -292,7 +292,7 @@ def figures_trend(figures: MonthFigures) -> pd.DataFrame:
     rows = []
     for year, month in tr.months_back(*parse_month(figures.month), TREND_MONTHS):
         counts = figures.history.get(month_key(year, month))
-        source = tr.NO_RECORD if counts is None else \
+        source = tr.NO_RECORD if counts is None else tr.NOW if month_key(year, month) == figures.month else \
             tr.RECONSTRUCTED if month_key(year, month) in figures.reconstructed else tr.SNAPSHOT
         rows.append({"month": month_key(year, month), **{st: (counts or {}).get(st) for st in s.STATUSES},
                      "source": source})

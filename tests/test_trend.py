@@ -173,5 +173,10 @@ def test_report_answers_how_the_position_moved(store: Store, tmp_path: Path) -> 
     l7 = next(r for r in risk.rows if r.cells[0].text == "L7")
     assert l7.cells[2].text == "10/03/2026"
     assert len(document.inline_shapes) == 1
-    chart = Image.open(io.BytesIO(content.chart_png))
-    assert chart.width == 600 and chart.height > 400  # readable when Slack shows it ~360 px wide
+    assert Image.open(io.BytesIO(content.chart_png)).width >= 600
+    november = sm.compute_figures(store, 2026, 11, now=NOW)
+    trend = sm.figures_trend(november)  # the last twelve months, all on record (they began 20/11/2025)
+    assert list(trend.index) == ["2025-12"] + [f"2026-{m:02d}" for m in range(1, 12)]
+    assert list(trend["source"]) == [tr.RECONSTRUCTED] * 11 + [tr.NOW]  # November: the figures themselves
+    chart = Image.open(io.BytesIO(sm.trend_chart(november)))
+    assert chart.width == 600 and chart.height > 400  # fonts sized to be read at Slack's ~360 px preview
