@@ -4,6 +4,7 @@ Wellbeing Board, the LSCB and the CDOP (`sli report --year 2027 --format docx --
 from __future__ import annotations
 
 import io
+import textwrap
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,13 +122,7 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
 
 
 def _short(text: str, width: int) -> str:
-    import textwrap
-
     return textwrap.shorten(text, width, placeholder="…") if text else ""
-
-
-def _overview_sentences(content: ReportContent) -> list[str]:
-    return content.sentences
 
 
 def _docx_table(document, header: tuple[str, ...], rows: list[tuple[str, ...]], widths_cm: tuple[float, ...],
