@@ -106,7 +106,7 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
         rows=[(ref, cell_text(r[s.RECOMMENDATION]), r["status"], cell_text(r[s.SUMMARY]), cell_text(r[s.NEXT_STEPS]))
               for ref, r in frame.iterrows()],
         chart_png=tr.trend_chart(chart_trend, f"Recommendations by status, month by month, {year}", width_in=7.5,
-                                 aspect=0.6),
+                                 aspect=0.55),
         trend=trend,
         moves=[(ref, _short(r.recommendation, 70), r.lead, r.start or "not known", r.move, r.end)
                for ref, r in moves.iterrows()],
@@ -164,7 +164,7 @@ def write_docx(content: ReportContent, output: Path) -> Path:
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
     for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(1.6))
+        setattr(section, side, Cm(1.4))
     document.styles["Normal"].font.size = Pt(10)
     document.add_heading("Appendix 1", level=0)
     document.add_paragraph(content.title)
@@ -175,14 +175,14 @@ def write_docx(content: ReportContent, output: Path) -> Path:
     for column, cell, width in zip(layout.columns, (chart_cell, words), (Cm(14.0), Cm(12.3)), strict=True):
         column.width = cell.width = width  # LibreOffice reads the grid; Word reads the cells
     chart_cell.paragraphs[0].add_run().add_picture(io.BytesIO(content.chart_png), width=Cm(13.6))
-    words.paragraphs[0].text = content.sentences[0]
-    for sentence in content.sentences[1:]:
-        words.add_paragraph(sentence)
+    for index, sentence in enumerate(content.sentences):
+        paragraph = words.paragraphs[0] if index == 0 else words.add_paragraph()
+        paragraph.add_run(sentence).font.size = Pt(9.5)
     for note in content.notes:
         run = words.add_paragraph().add_run(note)
         run.italic, run.font.size = True, Pt(8.5)
     document.add_heading("By lead organisation", level=2)
-    _docx_table(document, LEAD_COLUMNS, content.leads, (5.6, 3.7, 2.4, 2.6, 2.8, 2.8, 2.8), font_pt=9)
+    _docx_table(document, LEAD_COLUMNS, content.leads, (6.9, 3.9, 2.3, 2.4, 2.6, 2.6, 2.8), font_pt=9)
     if content.completed:
         document.add_heading(f"Completed in {content.year}", level=2)
         for ref, when, text in content.completed:
