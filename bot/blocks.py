@@ -337,6 +337,10 @@ def summary_message(figures) -> dict:
     blocks_.append({"type": "context", "elements": [_mrkdwn(
                     f"Figures as at {utc_text(figures.taken_at)} · `/sli list at risk` for detail")]})
     text_counts = ", ".join(f"{st} {figures.counts.get(st, 0)}{_delta(figures.delta(st))}" for st in s.STATUSES)
+    if figures.previous_reconstructed:
+        text_counts += " (last month's counts reconstructed from the Change log)"
+    if figures.set_aside:
+        text_counts += f" (as at the month's end: {figures.set_aside} later status change(s) set aside)"
     text = (f"SLI infant mortality, {month}: {text_counts}. {len(figures.changes)} change(s) this month; "
             f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for 60 days; "
             f"{figures.pending} waiting, {figures.conflicts} in conflict.")

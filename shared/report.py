@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import textwrap
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -41,7 +41,7 @@ class ReportContent:
     trend: pd.DataFrame = field(default_factory=pd.DataFrame)
     moves: list[tuple[str, ...]] = field(default_factory=list)
     at_risk: list[tuple[str, ...]] = field(default_factory=list)
-    leads: list[tuple[str, ...]] = field(default_factory=list)
+    leads: list[tuple[object, ...]] = field(default_factory=list)  # numbers and a date: numbers in the xlsx
     sentences: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -115,9 +115,9 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
                   (_days((tr.utc_naive(now) - r["spell_since"]).total_seconds() / 86400)
                    + ("" if r["since_known"] else "+")) if pd.notna(r["spell_since"]) else "",
                   _days(r[s.AT_RISK]), _days(r[s.OFF_TRACK])) for ref, r in risk.iterrows()],
-        leads=[(lead, str(r.recommendations), str(r.updates),
-                day_text(r.last_update) if pd.notna(r.last_update) else "none", str(r.at_risk), str(r.overdue),
-                str(r.stale)) for lead, r in leads.iterrows()],
+        leads=[(lead, int(r.recommendations), int(r.updates),
+                r.last_update.date() if pd.notna(r.last_update) else "none", int(r.at_risk), int(r.overdue),
+                int(r.stale)) for lead, r in leads.iterrows()],
         sentences=sentences, notes=notes)
 
 
@@ -125,7 +125,7 @@ def _short(text: str, width: int) -> str:
     return textwrap.shorten(text, width, placeholder="…") if text else ""
 
 
-def _docx_table(document, header: tuple[str, ...], rows: list[tuple[str, ...]], widths_cm: tuple[float, ...],
+def _docx_table(document, header: tuple[str, ...], rows: list[tuple[object, ...]], widths_cm: tuple[float, ...],
                 font_pt: float | None = None):
     """A gridded table with a header row and fixed column widths (LibreOffice reads the grid, Word the cells)."""
     from docx.shared import Cm, Pt
@@ -136,7 +136,7 @@ def _docx_table(document, header: tuple[str, ...], rows: list[tuple[str, ...]], 
         cell.text = name
     for row in rows:
         for cell, value in zip(table.add_row().cells, row, strict=True):
-            cell.text = value
+            cell.text = day_text(value) if isinstance(value, date) else str(value)
     table.autofit = False
     widths = [Cm(w) for w in widths_cm]
     for column, width in zip(table.columns, widths, strict=True):
@@ -221,6 +221,8 @@ def _sheet(wb, title: str, header: tuple[str, ...] | list[str], rows, widths: tu
         ws.append(list(row))
         for cell in ws[ws.max_row]:
             _text_cell(cell)
+            if isinstance(cell.value, date):
+                cell.number_format = "dd/mm/yyyy"
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     for index, width in enumerate(widths, 1):
         ws.column_dimensions[ws.cell(1, index).column_letter].width = width

@@ -108,6 +108,7 @@ def _iso(moment: datetime | date | None, default: str) -> str:
 
 
 def _at(frame: pd.DataFrame) -> pd.DataFrame:
+    """The time column as datetimes (to the microsecond, like `now`), so moments compare in pandas."""
     frame["at"] = pd.to_datetime(frame["at"], format="ISO8601").astype("datetime64[us]")
     return frame
 
@@ -155,6 +156,7 @@ def snapshot_counts(store: Store) -> dict[str, dict[str, int]]:
 # --- the workbook now -------------------------------------------------------------------------
 
 def ref_number(refs: pd.Series | pd.Index) -> pd.Series:
+    """L7 -> 7: recommendations sort by number, not as text (L10 after L9, not after L1)."""
     return pd.Series(refs, dtype=str).str[1:].astype(int)
 
 
@@ -171,6 +173,7 @@ def appendix_frame(appendix: Appendix) -> pd.DataFrame:
 
 
 def count_statuses(statuses: pd.Series) -> dict[str, int]:
+    """Counts of the five statuses (each present, zero or not), as the figures and snapshots keep them."""
     counts = statuses.value_counts().reindex(list(s.STATUSES), fill_value=0)
     return {status: int(n) for status, n in counts.items()}
 
