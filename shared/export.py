@@ -8,7 +8,7 @@ Text from people never becomes a formula. In .xlsx a value starting with `=` is 
 Excel's quote prefix (openpyxl alone would write it as a formula). A CSV has no way to say "text": Excel
 runs `=HYPERLINK(...)`, `+cmd|...`, `-...` or `@SUM(...)` typed in a field however it is quoted, so, as
 OWASP's CSV-injection guidance says, a text field starting with `=`, `+`, `-`, `@`, tab or carriage return
-is written with a leading `'` (it shows in Excel as typed; a program reading the CSV sees the `'`).
+is written with a leading `'`: Excel does not run it (the `'` stays visible; the xlsx export keeps text exactly).
 """
 
 from __future__ import annotations
