@@ -196,7 +196,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
             print("\n" + literal(section["text"]["text"]).replace("*", ""))
     chart = Path(args.chart or f"sli-summary-{sm.month_key(year, month)}.png")
     chart.write_bytes(sm.status_chart(figures))
-    print(f"\nChart written to {chart}.")
+    trend = chart.with_name(f"{chart.stem}-trend{chart.suffix}")
+    trend.write_bytes(sm.trend_chart(figures))
+    print(f"\nCharts written to {chart} (by lead organisation) and {trend} (by month).")
     return EXIT_OK
 
 
@@ -207,6 +209,25 @@ def cmd_report(args: argparse.Namespace) -> int:
     output = Path(args.output or f"SLI-Appendix1-{args.year}.{fmt}")
     write_report(settings_of(args).store(), args.year, fmt, output)
     print(f"Wrote {output}.")
+    return EXIT_OK
+
+
+def _day_argument(text: str | None, option: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise QueryError(f"{option} '{text}' is not a date: write it like 2026-04-01.") from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from shared.export import export
+
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "csv")
+    rows = export(settings_of(args).store(), args.what, fmt, Path(args.output),
+                  _day_argument(args.start, "--from"), _day_argument(args.end, "--to"))
+    print(f"Wrote {rows} row(s) to {args.output}.")
     return EXIT_OK
 
 
@@ -340,13 +361,24 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--post", action="store_true", help="post it now (at most once per month)")
     p.add_argument("--again", action="store_true", help="with --post: post even if it was posted before")
     p.add_argument("--channel", help="channel to post to (default: SLI_SUMMARY_CHANNEL)")
-    p.add_argument("--chart", help="where --dry-run writes the chart (default: sli-summary-MONTH.png)")
+    p.add_argument("--chart", help="where --dry-run writes the chart (default: sli-summary-MONTH.png; the trend "
+                   "goes beside it as ...-trend.png)")
     p.set_defaults(run=cmd_summary)
     p = sub.add_parser("report", parents=[common], help="the annual report for the board (docx or xlsx)")
     p.add_argument("--year", type=int, default=date.today().year)
     p.add_argument("--format", choices=("docx", "xlsx"))
     p.add_argument("--output", help="where to write it (default: SLI-Appendix1-YEAR.FORMAT)")
     p.set_defaults(run=cmd_report)
+    p = sub.add_parser("export", parents=[common], help="the update history, Appendix 1 or the trend, as CSV "
+                       "or Excel for analysis")
+    p.add_argument("what", choices=("changes", "appendix", "trend"),
+                   help="changes: every field change (who, when, via, update ID); appendix: Appendix 1 now; "
+                        "trend: recommendations by status, month by month")
+    p.add_argument("--format", choices=("csv", "xlsx"), help="default: from --output's extension, else csv")
+    p.add_argument("--output", required=True, help="the file to write")
+    p.add_argument("--from", dest="start", help="first day, e.g. 2026-04-01 (UTC; changes and trend)")
+    p.add_argument("--to", dest="end", help="last day, included, e.g. 2027-03-31")
+    p.set_defaults(run=cmd_export)
     p = sub.add_parser("run", parents=[common], help="validate, list, serve the add-in locally and open the bot")
     p.add_argument("--addin-port", type=int, default=8000, help="0 to leave the add-in out")
     p.set_defaults(run=cmd_run)

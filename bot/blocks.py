@@ -308,6 +308,11 @@ def summary_message(figures) -> dict:
                         for st in s.STATUSES)
     since = "change since last month in brackets" if figures.previous_counts is not None else \
         "no earlier month to compare with"
+    if figures.previous_reconstructed:
+        since += " (last month's counts reconstructed from the Change log: no snapshot was taken then)"
+    if figures.set_aside:
+        since += (f"; counts as at the end of the month, {figures.set_aside} status change(s) made since "
+                  f"set aside")
     blocks_: list[dict] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"SLI infant mortality: {month}"}},
         _section(f"{counts}\n_{since}_"),
@@ -332,6 +337,10 @@ def summary_message(figures) -> dict:
     blocks_.append({"type": "context", "elements": [_mrkdwn(
                     f"Figures as at {utc_text(figures.taken_at)} · `/sli list at risk` for detail")]})
     text_counts = ", ".join(f"{st} {figures.counts.get(st, 0)}{_delta(figures.delta(st))}" for st in s.STATUSES)
+    if figures.previous_reconstructed:
+        text_counts += " (last month's counts reconstructed from the Change log)"
+    if figures.set_aside:
+        text_counts += f" (as at the month's end: {figures.set_aside} later status change(s) set aside)"
     text = (f"SLI infant mortality, {month}: {text_counts}. {len(figures.changes)} change(s) this month; "
             f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for 60 days; "
             f"{figures.pending} waiting, {figures.conflicts} in conflict.")

@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from shared import summary as sm
+from shared import usecases
 from shared.usecases import Store
 
 log = logging.getLogger("sli.bot.scheduler")
@@ -50,27 +51,31 @@ class PostOutcome:
 
 def post_summary(store: Store, client: WebClient, channel: str, year: int, month: int, *,
                  again: bool = False, now: datetime | None = None) -> PostOutcome:
-    """Post the month's summary and its chart to `channel`, unless it has been posted already."""
+    """Post the month's summary and its two charts (today by lead organisation, the months before) to
+    `channel`, unless it has been posted already."""
     key = sm.month_key(year, month)
-    journal = store.journal()
-    if again:
-        journal.forget_post(SUMMARY, key)
     if not channel:
         return PostOutcome(False, "No channel to post to: set SLI_SUMMARY_CHANNEL.")
-    if not journal.claim_post(SUMMARY, key):
-        done = journal.posted(SUMMARY, key)
-        when = blocks.utc_text(done["posted_at"]) if done else "just now, by another process"
+    figures: list[sm.MonthFigures] = []
+
+    def post() -> dict:
+        figures.append(sm.month_figures(store, year, month, now, freeze=True))
+        message = client.chat_postMessage(channel=channel, **blocks.summary_message(figures[0]))
+        return {"channel": message["channel"], "ts": message["ts"]}
+
+    outcome = usecases.post_once(store, SUMMARY, key, post, again=again)
+    if not outcome.posted:
+        when = blocks.utc_text(outcome.earlier["posted_at"]) if outcome.earlier else "just now, by another process"
         return PostOutcome(False, f"The summary for {key} was already posted ({when}); use --again to repost.")
-    try:
-        figures = sm.month_figures(store, year, month, now, freeze=True)
-        posted = client.chat_postMessage(channel=channel, **blocks.summary_message(figures))
-    except Exception:
-        journal.release_post(SUMMARY, key)
-        raise
-    journal.finish_post(SUMMARY, key, {"channel": posted["channel"], "ts": posted["ts"]})
+    posted = outcome.detail
     try:  # the message is out: a failed chart upload must not make the month look unposted
-        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], content=sm.status_chart(figures),
-                               filename=f"sli-summary-{key}.png", title=f"SLI statuses, {key}")
+        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], file_uploads=[
+            {"content": sm.status_chart(figures[0]), "filename": f"sli-summary-{key}.png",
+             "title": f"SLI statuses by lead organisation, {key}",
+             "alt_txt": "Stacked bars: each lead organisation's recommendations by status this month"},
+            {"content": sm.trend_chart(figures[0]), "filename": f"sli-trend-{key}.png",
+             "title": f"SLI statuses by month, to {key}",
+             "alt_txt": "Stacked bars: recommendations by status, month by month"}])
     except Exception as exc:  # noqa: BLE001
         log.warning("summary for %s posted, chart upload failed: %s", key, exc)
         return PostOutcome(True, f"Posted the summary for {key} to {channel}; the chart could not be uploaded "
@@ -80,24 +85,22 @@ def post_summary(store: Store, client: WebClient, channel: str, year: int, month
 
 def send_reminders(store: Store, client: WebClient, year: int, month: int) -> int:
     """One DM per lead with items not updated in the month; none twice, none for leads who are up to date."""
-    journal = store.journal()
     label = date(year, month, 1).strftime("%B %Y")
     sent = 0
     for reminder in sm.reminders_due(store, year, month):
         if not reminder.slack_user_id:
             continue  # a lead known only in Teams: reminded there (send_teams_reminders)
-        key = f"{sm.month_key(year, month)}:{reminder.slack_user_id}"
-        if not journal.claim_post(REMINDER, key):
-            continue
-        try:
+
+        def post(reminder: sm.Reminder = reminder) -> dict:
             client.chat_postMessage(channel=reminder.slack_user_id,
                                     **blocks.reminder_message(reminder.name, label, reminder.items))
-        except Exception:
-            journal.release_post(REMINDER, key)
+            return {}
+
+        try:
+            sent += usecases.post_once(store, REMINDER, f"{sm.month_key(year, month)}:{reminder.slack_user_id}",
+                                       post).posted
+        except Exception:  # noqa: BLE001 - one failed reminder must not stop the others
             log.exception("reminder to %s failed", reminder.slack_user_id)
-            continue
-        journal.finish_post(REMINDER, key)
-        sent += 1
     return sent
 
 
@@ -105,46 +108,39 @@ def post_summary_to(store: Store, destination: ChatDestination, year: int, month
                     again: bool = False, now: datetime | None = None) -> PostOutcome:
     """The month's summary to a second platform (Teams), once, under that platform's own claim."""
     key = sm.month_key(year, month)
-    journal = store.journal()
-    if again:
-        journal.forget_post(SUMMARY_TEAMS, key)
-    if not journal.claim_post(SUMMARY_TEAMS, key):
-        return PostOutcome(False, f"The summary for {key} was already posted to {destination.name}.")
-    try:
+
+    def post() -> dict | None:
         figures = sm.month_figures(store, year, month, now, freeze=True)
         where = destination.post_summary(figures, sm.status_chart(figures))
-    except Exception:
-        journal.release_post(SUMMARY_TEAMS, key)
-        raise
-    if where is None:
-        journal.release_post(SUMMARY_TEAMS, key)
-        return PostOutcome(False, f"No {destination.name} team to post the summary for {key} to: install the app "
-                                  "in the partnership's team.")
-    journal.finish_post(SUMMARY_TEAMS, key, {"conversation": where})
-    return PostOutcome(True, f"Posted the summary for {key} to {destination.name}.")
+        return None if where is None else {"conversation": where}
+
+    outcome = usecases.post_once(store, SUMMARY_TEAMS, key, post, again=again)
+    if outcome.posted:
+        return PostOutcome(True, f"Posted the summary for {key} to {destination.name}.")
+    if outcome.earlier is not None or usecases.posted(store, SUMMARY_TEAMS, key):
+        return PostOutcome(False, f"The summary for {key} was already posted to {destination.name}.")
+    return PostOutcome(False, f"No {destination.name} team to post the summary for {key} to: install the app "
+                              "in the partnership's team.")
 
 
 def send_reminders_to(store: Store, destination: ChatDestination, year: int, month: int) -> int:
     """One personal message per lead with an Entra object ID and items not updated in the month, once."""
-    journal = store.journal()
     label = date(year, month, 1).strftime("%B %Y")
     sent = 0
     for reminder in sm.reminders_due(store, year, month):
         if not reminder.entra_object_id:
             continue
-        key = f"{sm.month_key(year, month)}:{reminder.entra_object_id}"
-        if not journal.claim_post(REMINDER_TEAMS, key):
-            continue
-        try:
-            reached = destination.remind(reminder, label)
-        except Exception:  # noqa: BLE001 - one failed reminder must not stop the others
-            log.exception("%s reminder to %s failed", destination.name, reminder.entra_object_id)
-            reached = False
-        if not reached:
-            journal.release_post(REMINDER_TEAMS, key)  # no chat with them yet: tried again next tick
-            continue
-        journal.finish_post(REMINDER_TEAMS, key)
-        sent += 1
+
+        def post(reminder: sm.Reminder = reminder) -> dict | None:
+            try:
+                reached = destination.remind(reminder, label)
+            except Exception:  # noqa: BLE001 - one failed reminder must not stop the others
+                log.exception("%s reminder to %s failed", destination.name, reminder.entra_object_id)
+                reached = False
+            return {} if reached else None  # no chat with them yet: tried again next tick
+
+        sent += usecases.post_once(store, REMINDER_TEAMS, f"{sm.month_key(year, month)}:{reminder.entra_object_id}",
+                                   post).posted
     return sent
 
 
@@ -165,9 +161,9 @@ class MonthlyJobs:
         done = []
         due = sm.month_to_summarise(now, self.hour)
         slack = self.client is not None
-        if due and slack and self.channel and not self.store.journal().posted(SUMMARY, sm.month_key(*due)):
+        if due and slack and self.channel and not usecases.posted(self.store, SUMMARY, sm.month_key(*due)):
             done.append(post_summary(self.store, self.client, self.channel, *due, now=now).message)
-        if due and self.teams is not None and not self.store.journal().posted(SUMMARY_TEAMS, sm.month_key(*due)):
+        if due and self.teams is not None and not usecases.posted(self.store, SUMMARY_TEAMS, sm.month_key(*due)):
             done.append(post_summary_to(self.store, self.teams, *due, now=now).message)
         local = now.astimezone(sm.LONDON)
         if local.date() == sm.reminder_day(local.year, local.month) and local.hour >= self.hour:

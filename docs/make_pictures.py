@@ -4,11 +4,13 @@
 
 writes
   docs/slack-summary.png  the monthly summary for November 2026 as Slack shows it in a channel
-  docs/report-page.png    the first page of the recommendations table in the 2026 annual report
-                          (docx, converted to PDF by LibreOffice)
+  docs/trend-chart.png    the month-by-month chart posted beside it (its real size: Slack shows it ~360 px wide)
+  docs/report-page.png    the first page of the 2026 annual report: the overview, the trend chart and the table
+                          by lead organisation (docx, converted to PDF by LibreOffice)
 
-Nothing under workbook/ is touched: the committed workbook is copied to a temporary directory, a few
-realistic November updates are made there through `shared.usecases.submit_update`, and the summary
+Nothing under workbook/ is touched: the committed workbook is copied to a temporary directory, its
+statuses are set back to where they stood on 1 January 2026, a year of realistic updates is made there
+through `shared.usecases.submit_update` (each at its own pinned time), and the summary
 and the report are built from that copy. The clock is pinned (see `pinned_clock`), so the pictures
 come out the same whenever they are made.
 
@@ -42,8 +44,10 @@ import shared.report  # noqa: E402
 import shared.usecases  # noqa: E402
 from bot.blocks import summary_message  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
+from shared.package import Package, save_atomically  # noqa: E402
+from shared.reader import read_appendix  # noqa: E402
 from shared.report import write_report  # noqa: E402
-from shared.summary import month_figures, status_chart  # noqa: E402
+from shared.summary import month_figures, status_chart, trend_chart  # noqa: E402
 from shared.usecases import Store, submit_update  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
@@ -136,13 +140,67 @@ UPDATES = [
 ]
 
 
+#: Where each recommendation stood on 1 January 2026, typed into the workbook in Excel before the year's
+#: updates (so not in the journal); the updates below then bring each to the committed workbook's status.
+START_OF_YEAR = {
+    "L1": s.NOT_STARTED, "L2": s.NOT_STARTED, "L3": s.ON_TRACK, "L4": s.ON_TRACK, "L5": s.NOT_STARTED,
+    "L6": s.NOT_STARTED, "L7": s.ON_TRACK, "L9": s.NOT_STARTED, "L10": s.ON_TRACK, "L11": s.NOT_STARTED,
+    "L12": s.NOT_STARTED, "L13": s.ON_TRACK, "L14": s.ON_TRACK, "L16": s.AT_RISK, "L17": s.NOT_STARTED,
+    "L18": s.AT_RISK, "L19": s.ON_TRACK, "L20": s.NOT_STARTED, "L22": s.ON_TRACK,
+}
+#: (London time, ref, new status, by): the status changes sent from January to October 2026.
+YEAR = [
+    ((2026, 1, 14, 10, 2), "L1", s.ON_TRACK, "Anita Patel"),
+    ((2026, 1, 20, 15, 40), "L6", s.ON_TRACK, "Rachel Hughes"),
+    ((2026, 2, 3, 9, 15), "L3", s.COMPLETE, "Claire Duckworth"),
+    ((2026, 2, 17, 11, 30), "L2", s.ON_TRACK, "Maryam Khan"),
+    ((2026, 2, 24, 14, 5), "L9", s.ON_TRACK, "Gareth Shaw"),
+    ((2026, 3, 10, 9, 0), "L7", s.AT_RISK, "Joanne Whitworth"),
+    ((2026, 3, 18, 16, 20), "L12", s.ON_TRACK, "Nadia Ahmed"),
+    ((2026, 3, 25, 10, 45), "L16", s.ON_TRACK, "Karen Hartley"),
+    ((2026, 4, 8, 13, 10), "L5", s.ON_TRACK, "Paul Robinson"),
+    ((2026, 4, 21, 9, 50), "L13", s.COMPLETE, "Claire Duckworth"),
+    ((2026, 5, 6, 11, 0), "L10", s.AT_RISK, "Hannah Fielding"),
+    ((2026, 5, 19, 15, 25), "L17", s.ON_TRACK, "Lisa Taylor"),
+    ((2026, 6, 2, 10, 10), "L18", s.OFF_TRACK, "David Ashworth"),
+    ((2026, 6, 15, 12, 0), "L7", s.OFF_TRACK, "Joanne Whitworth"),
+    ((2026, 6, 23, 14, 35), "L11", s.ON_TRACK, "Farah Hussain"),
+    ((2026, 7, 7, 9, 30), "L14", s.AT_RISK, "Anita Patel"),
+    ((2026, 7, 21, 11, 15), "L22", s.COMPLETE, "Karen Hartley"),
+    ((2026, 8, 11, 10, 0), "L19", s.AT_RISK, "Karen Hartley"),
+    ((2026, 8, 26, 16, 0), "L16", s.COMPLETE, "Karen Hartley"),
+    ((2026, 9, 8, 9, 40), "L2", s.AT_RISK, "Maryam Khan"),
+    ((2026, 9, 22, 14, 20), "L4", s.COMPLETE, "Ben Holden"),
+    ((2026, 10, 6, 10, 30), "L20", s.ON_TRACK, "Tom Moss"),
+    ((2026, 10, 20, 15, 0), "L5", s.AT_RISK, "Lisa Taylor"),
+]
+
+
+def set_start_of_year(store: Store) -> None:
+    """The statuses of 1 January, as an officer typed them in Excel (not through the journal)."""
+    appendix = read_appendix(store.workbook)
+    package = Package(store.workbook)
+    package.edit_cells(s.MAIN_SHEET, {appendix.locate(ref, s.STATUS): status for ref, status in START_OF_YEAR.items()})
+    save_atomically(package, store.workbook, None, 0)
+
+
 def prepared_store(tmp: Path) -> Store:
-    """A copy of the committed workbook with October's summary taken and November's updates made."""
+    """A copy of the committed workbook with a year of updates (from the start-of-year statuses), October's
+    summary taken, and November's updates made. Months before October have no snapshot: reconstructed."""
     workbook = tmp / "Appendix1.xlsx"
     shutil.copy2(ROOT / "workbook" / "Appendix1.xlsx", workbook)
     store = Store.for_workbook(workbook, journal=tmp / "journal.sqlite")
+    set_start_of_year(store)
+    set_clock(2025, 12, 15, 11, 0)  # the journal's first record: the tracker went live in December 2025
+    submit_update(store, "L8", {s.NEXT_STEPS: "Scope the healthy weight pathway with ELHT dietetics."},
+                  by="Hannah Fielding", via=s.VIA_SLACK)
+    for when, ref, status, by in YEAR:
+        set_clock(*when)
+        result = submit_update(store, ref, {s.STATUS: status}, by=by, via=s.VIA_SLACK)
+        if result.state != "applied":
+            raise SystemExit(f"{ref} was not applied: {result.message}")
     # October's summary, posted on the first working day of November, freezes October's figures.
-    month_figures(store, 2026, 10, now=set_clock(2026, 11, 2, 9, 0))
+    month_figures(store, 2026, 10, now=set_clock(2026, 11, 2, 9, 0), freeze=True)
     for when, ref, changes, by, via in UPDATES:
         set_clock(*when)
         result = submit_update(store, ref, changes, by=by, via=via)
@@ -247,18 +305,21 @@ code { font-family: Monaco, Menlo, Consolas, "DejaVu Sans Mono", monospace; font
        background: rgba(29,28,29,.04); border: 1px solid rgba(29,28,29,.13); border-radius: 3px;
        padding: 1px 3px 0; }
 .emoji { display: inline-block; width: 16px; height: 16px; border-radius: 50%; vertical-align: -2px; margin: 0 1px; }
-.file { margin-top: 10px; }
+.files { display: flex; gap: 12px; }
+.file { margin-top: 10px; width: 330px; }  /* about the width Slack previews an image at */
 .file .title { font-size: 13px; color: #616061; margin-bottom: 4px; }
 .file .title .chev { font-size: 9px; margin-left: 4px; }
 .file img { display: block; width: 100%; border: 1px solid rgba(29,28,29,.13); border-radius: 8px; }
 """
 
 
-def slack_page(message: dict, chart: Path, chart_title: str, posted: REAL_DATETIME) -> str:
+def slack_page(message: dict, charts: list[tuple[Path, str]], posted: REAL_DATETIME) -> str:
     local = posted.astimezone(LONDON)
     day = f"{local:%A}, {local:%B} {ordinal(local.day)}"
     clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
     blocks = "\n".join(block_html(b) for b in message["blocks"])
+    files = "".join(f'<div class="file"><div class="title">{html.escape(title)}<span class="chev">&#9660;</span>'
+                    f'</div><img src="{chart.name}" alt="{html.escape(title)}"></div>' for chart, title in charts)
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><style>{CSS}</style></head><body>
 <div class="channel"><span class="hash">#</span>{CHANNEL}
@@ -270,8 +331,7 @@ def slack_page(message: dict, chart: Path, chart_title: str, posted: REAL_DATETI
     <div class="meta"><span class="name">SLI Tracker</span><span class="app">APP</span>
       <span class="time">{clock}</span></div>
 {blocks}
-    <div class="file"><div class="title">{html.escape(chart_title)}<span class="chev">&#9660;</span></div>
-      <img src="{chart.name}" alt="{html.escape(chart_title)}"></div>
+    <div class="files">{files}</div>
   </div>
 </div>
 </body></html>
@@ -320,18 +380,23 @@ def make_slack_summary(store: Store, tmp: Path) -> None:
     message = summary_message(figures)
     chart = tmp / f"sli-summary-{figures.month}.png"
     chart.write_bytes(status_chart(figures))
+    trend = tmp / f"sli-trend-{figures.month}.png"
+    trend.write_bytes(trend_chart(figures))
+    save_png(Image.open(trend), DOCS / "trend-chart.png")
     page = tmp / "slack-summary.html"
-    page.write_text(slack_page(message, chart, f"SLI statuses, {figures.month}", posted), encoding="utf-8")
+    page.write_text(slack_page(message, [(chart, f"SLI statuses by lead organisation, {figures.month}"),
+                                         (trend, f"SLI statuses by month, to {figures.month}")], posted),
+                    encoding="utf-8")
     shot = tmp / "slack-summary-full.png"
     screenshot(page, shot, tmp)
     save_png(crop_to_content(Image.open(shot), 720 * SCALE, 12 * SCALE), DOCS / "slack-summary.png")
 
 
-TABLE_HEADING = "Recommendations: status and next steps"
+TABLE_HEADING = "Overview"  # page 1: the words, the month-by-month chart and the table by lead organisation
 
 
 def make_report_page(store: Store, tmp: Path) -> None:
-    """The report's first page of the recommendations table (page 1 is the overview, page 2 the chart)."""
+    """The report's first page: how the position moved over the year (chart) and who is behind (by lead)."""
     set_clock(2027, 1, 11, 10, 0)  # the annual report for 2026, written early in the new year
     docx = write_report(store, 2026, "docx", tmp / "report.docx")
     soffice = find_program("soffice", "libreoffice")
@@ -349,7 +414,7 @@ def make_report_page(store: Store, tmp: Path) -> None:
         if page > 10:
             raise SystemExit(f"No page of the report has the heading '{TABLE_HEADING}'.")
     pdftoppm = find_program("pdftoppm")
-    subprocess.run([pdftoppm, "-png", "-r", "70", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
+    subprocess.run([pdftoppm, "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
                     str(tmp / "page")], check=True, capture_output=True, timeout=120)
     page_image = Image.open(tmp / "page.png").convert("RGB")
     pad = 12  # the page on a grey desk, with a hairline edge

@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS updates (
     detail TEXT NOT NULL DEFAULT '{}',
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
-    notified_at TEXT
+    notified_at TEXT,
+    view_seq INTEGER
 );
 CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
 CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
@@ -176,7 +177,11 @@ class Journal:
                 db.executescript(_SCHEMA)
                 columns = {row["name"] for row in db.execute("PRAGMA table_info(updates)")}
                 if "view_seq" not in columns:  # journals written before the view was kept
-                    db.execute("ALTER TABLE updates ADD COLUMN view_seq INTEGER")
+                    try:
+                        db.execute("ALTER TABLE updates ADD COLUMN view_seq INTEGER")
+                    except sqlite3.OperationalError as exc:  # another process added it a moment ago
+                        if "duplicate column" not in str(exc):
+                            raise
                     db.execute("UPDATE updates SET notified_at=updated_at WHERE notified_at IS NULL AND state IN "
                                "(?,?,?) AND COALESCE(json_extract(detail, '$.was_held'), 0) != 1",
                                (APPLIED, CONFLICT, REJECTED))

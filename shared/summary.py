@@ -8,19 +8,23 @@ from __future__ import annotations
 
 import io
 import json
+import textwrap
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import holidays
+import pandas as pd
 
 from shared import journal as j
+from shared import trend as tr
+from shared.builder import STATUS_FILLS
 from shared.domain import schema as s
 from shared.domain.model import Appendix
 from shared.domain.rules import is_overdue
 from shared.domain.values import cell_text
-from shared.reader import read_appendix, read_change_log
-from shared.usecases import Store
+from shared.reader import read_appendix
+from shared.uow import Store
 
 LONDON = ZoneInfo("Europe/London")
 STALE_DAYS = 60
@@ -118,7 +122,9 @@ class Change:
 
 @dataclass
 class MonthFigures:
-    """Everything a month's summary shows; stored as JSON in the journal's snapshot of the month."""
+    """Everything a month's summary shows; stored as JSON in the journal's snapshot of the month.
+
+    Fields added later have defaults, so a snapshot taken before them reads back exactly as posted."""
 
     month: str
     taken_at: str
@@ -131,6 +137,12 @@ class MonthFigures:
     pending: int = 0
     conflicts: int = 0
     history: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Months of `history` with no snapshot, whose counts were replayed from the Change log's history.
+    reconstructed: list[str] = field(default_factory=list)
+    #: The previous month's counts were reconstructed (no snapshot of it was taken).
+    previous_reconstructed: bool = False
+    #: Status changes made after the month ended, set aside so the counts are as at its end.
+    set_aside: int = 0
 
     def delta(self, status: str) -> int | None:
         if self.previous_counts is None:
@@ -162,40 +174,58 @@ def _day(value: object) -> date | None:
     return None
 
 
-def compute_figures(store: Store, year: int, month: int, now: datetime | None = None) -> MonthFigures:
-    """The month's figures from the workbook as it stands, the Change log and the journal."""
+#: How many months the trend in the monthly post shows (the month summarised and the eleven before it).
+TREND_MONTHS = 12
+
+
+def compute_figures(store: Store, year: int, month: int, now: datetime | None = None,
+                    changes: pd.DataFrame | None = None) -> MonthFigures:
+    """The month's figures from the workbook as it stands and the journal's history (never the whole
+    Change log, so the cost does not grow with it).
+
+    For a month gone by, the counts are as at its end: status changes made since are set aside by
+    replaying them backwards. Earlier months come from their snapshots, or are reconstructed. `changes`:
+    status changes already read from the journal (the annual report reads them once for everything)."""
     now = now or datetime.now(UTC)
     appendix: Appendix = read_appendix(store.workbook)
-    start = date(year, month, 1)
-    end = date(*next_month(year, month), 1)
-    as_of = min(now.astimezone(LONDON).date(), end)  # for a month gone by: as at the day it ended
+    frame = tr.appendix_frame(appendix)
+    end = tr.month_end(year, month)
+    as_of = min(now.astimezone(LONDON).date(), end.date())  # for a month gone by: as at the day it ended
+    statuses = frame["status"]
+    months = tr.months_back(year, month, TREND_MONTHS)
+    history_changes = tr.since(changes, store, tr.month_end(*months[0]))  # one read: the counts and the trend
+    later = tr.since(history_changes, store, end)  # none for the month in progress
+    if len(later):  # a month gone by: its counts as at its end, changes made since set aside
+        statuses = tr.statuses_at(statuses, later, [end]).iloc[:, 0]
+    counts = tr.count_statuses(statuses)
+    crossed = pd.crosstab(frame["lead"], statuses).reindex(columns=list(s.STATUSES), fill_value=0)
+    by_lead = {lead: {st: int(n) for st, n in row.items()} for lead, row in crossed.iterrows()}
+    logged = tr.field_changes(store, tr.month_start(year, month), end)
+    changes = [Change(cell_text(at.to_pydatetime()), ref, col, old, new, by, via) for at, ref, col, old, new, by, via
+               in logged[["at", "ref", "field", "old", "new", "by", "via"]].itertuples(index=False)]
     rows = sorted(appendix.rows.values(), key=lambda r: int(r.ref[1:]))
-    counts = {status: sum(1 for r in rows if r.status == status) for status in s.STATUSES}
-    by_lead: dict[str, dict[str, int]] = {}
-    for row in rows:
-        by_lead.setdefault(row.lead_org or "(none)", {st: 0 for st in s.STATUSES})
-        if row.status in s.STATUSES:
-            by_lead[row.lead_org or "(none)"][row.status] += 1
-    changes = [Change(cell_text(e.when), e.ref, e.field, e.old_value, e.new_value, e.by, e.via)
-               for e in read_change_log(store.workbook)
-               if (d := _day(e.when)) is not None and start <= d < end]
     overdue = [_item(r) for r in rows if is_overdue(r.due, r.status, as_of)]
     stale = [_item(r) for r in rows if r.status != s.COMPLETE and (
         (d := _day(r[s.LAST_UPDATED])) is None or (as_of - d).days >= STALE_DAYS)]
     journal = store.journal()
-    previous = journal.snapshot(month_key(*previous_month(year, month)))
-    history = {m: f.counts for m, f in ((m, MonthFigures.from_json(t)) for m, t in journal.snapshots())}
-    history[month_key(year, month)] = counts
+    key = month_key(year, month)
+    trend = tr.month_trend(store, appendix, months, now, history_changes)
+    known = trend[trend["source"] != tr.NO_RECORD]
+    history = {m: {st: int(row[st]) for st in s.STATUSES} for m, row in known.iterrows()}
+    history[key] = counts
+    reconstructed = [m for m in known.index[known["source"] == tr.RECONSTRUCTED] if m != key]
+    previous = month_key(*previous_month(year, month))
     return MonthFigures(
-        month=month_key(year, month), taken_at=now.astimezone(UTC).isoformat(timespec="seconds"),
-        counts=counts, previous_counts=MonthFigures.from_json(previous).counts if previous else None,
-        by_lead=by_lead, changes=changes, overdue=overdue, stale=stale,
+        month=key, taken_at=now.astimezone(UTC).isoformat(timespec="seconds"),
+        counts=counts, previous_counts=history.get(previous), by_lead=by_lead, changes=changes,
+        overdue=overdue, stale=stale,
         pending=len(journal.in_states(*j.OPEN_STATES)), conflicts=len(journal.in_states(j.CONFLICT)),
-        history=dict(sorted(history.items())))
+        history=dict(sorted(history.items())), reconstructed=reconstructed,
+        previous_reconstructed=previous in reconstructed, set_aside=len(later))
 
 
 def month_figures(store: Store, year: int, month: int, now: datetime | None = None,
-                  freeze: bool = False) -> MonthFigures:
+                  freeze: bool = False, changes: pd.DataFrame | None = None) -> MonthFigures:
     """The month's figures: from its snapshot when there is one, else computed from the workbook now.
 
     With `freeze` (the poster and the month-end job) they are kept as the month's snapshot, but only
@@ -207,7 +237,7 @@ def month_figures(store: Store, year: int, month: int, now: datetime | None = No
     if stored:
         return MonthFigures.from_json(stored)
     now = now or datetime.now(UTC)
-    figures = compute_figures(store, year, month, now)
+    figures = compute_figures(store, year, month, now, changes)
     today = now.astimezone(LONDON).date()
     if freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1):
         return MonthFigures.from_json(journal.save_snapshot(key, figures.to_json()))
@@ -216,46 +246,70 @@ def month_figures(store: Store, year: int, month: int, now: datetime | None = No
 
 # --- the chart --------------------------------------------------------------------------------
 
-STATUS_COLOURS = {s.NOT_STARTED: "#bfbfbf", s.ON_TRACK: "#5b9b44", s.AT_RISK: "#f0a30a",
-                  s.OFF_TRACK: "#c0392b", s.COMPLETE: "#2e75b6"}
+#: The workbook's status fills (shared/builder.py), so a chart reads like the sheet's colours.
+STATUS_COLOURS = {status: f"#{fill}" for status, fill in STATUS_FILLS.items()}
+
+
+def _figure_png(fig) -> bytes:
+    from matplotlib import pyplot as plt
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
 
 
 def status_chart(figures: MonthFigures) -> bytes:
-    """A PNG: statuses by lead organisation this month, and statuses over the months when there is history."""
+    """A PNG: this month's statuses by lead organisation (stacked bars, counts in the bars), sized to stay
+    readable at Slack's ~360 px preview. The months before are `trend_chart`'s."""
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
-    months = list(figures.history)
-    two = len(months) > 1
-    fig, axes = plt.subplots(1, 2 if two else 1, figsize=(11 if two else 7.5, 4.6), dpi=110,
-                             gridspec_kw={"width_ratios": [3, 2]} if two else None)
-    axes = list(axes) if two else [axes]
-    leads = sorted(figures.by_lead, key=lambda name: -sum(figures.by_lead[name].values()))
-    left = [0] * len(leads)
+    table = pd.DataFrame(figures.by_lead).T.reindex(columns=list(s.STATUSES), fill_value=0).fillna(0)
+    table = table.loc[table.sum(axis=1).sort_values(ascending=True, kind="stable").index]
+    fig, ax = plt.subplots(figsize=(6, 0.9 + 0.55 * max(len(table), 4) + 1.0), dpi=100)
+    left = pd.Series(0.0, index=table.index)
     for status in s.STATUSES:
-        values = [figures.by_lead[lead].get(status, 0) for lead in leads]
-        axes[0].barh(leads, values, left=left, color=STATUS_COLOURS[status], label=status)
-        left = [a + b for a, b in zip(left, values, strict=True)]
-    axes[0].invert_yaxis()
-    axes[0].set_xlabel("recommendations")
-    axes[0].set_title(f"By lead organisation, {figures.month}")
-    axes[0].tick_params(axis="y", labelsize=8)
-    if two:
-        bottom = [0] * len(months)
-        for status in s.STATUSES:
-            values = [figures.history[m].get(status, 0) for m in months]
-            axes[1].bar(months, values, bottom=bottom, color=STATUS_COLOURS[status])
-            bottom = [a + b for a, b in zip(bottom, values, strict=True)]
-        axes[1].set_title("Over the months")
-        axes[1].tick_params(axis="x", labelrotation=45, labelsize=8)
-    fig.legend(loc="lower center", ncol=5, frameon=False, fontsize=9)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    plt.close(fig)
-    return buffer.getvalue()
+        bars = ax.barh(table.index, table[status], left=left, color=STATUS_COLOURS[status], edgecolor="#595959",
+                       linewidth=0.6, label=status)
+        ax.bar_label(bars, labels=[str(int(v)) if v else "" for v in table[status]], label_type="center",
+                     fontsize=11)
+        left = left + table[status]
+    ax.set_yticks(range(len(table)), [textwrap.fill(name, 24) for name in table.index], fontsize=10)
+    ax.set_xlabel("recommendations", fontsize=11)
+    fig.suptitle(f"By lead organisation, {datetime.strptime(figures.month, '%Y-%m'):%B %Y}", fontsize=14,
+                 fontweight="bold", x=0.02, ha="left")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=11, handlelength=1.2)
+    fig.tight_layout(rect=(0, 0.1, 1, 1))
+    return _figure_png(fig)
+
+
+def figures_trend(figures: MonthFigures) -> pd.DataFrame:
+    """The trend a month's figures carry (as posted, for a frozen month): the TREND_MONTHS months to it."""
+    rows = []
+    for year, month in tr.months_back(*parse_month(figures.month), TREND_MONTHS):
+        counts = figures.history.get(month_key(year, month))
+        source = tr.NO_RECORD if counts is None else tr.NOW if month_key(year, month) == figures.month else \
+            tr.RECONSTRUCTED if month_key(year, month) in figures.reconstructed else tr.SNAPSHOT
+        rows.append({"month": month_key(year, month), **{st: (counts or {}).get(st) for st in s.STATUSES},
+                     "source": source})
+    frame = pd.DataFrame(rows).set_index("month")
+    frame[list(s.STATUSES)] = frame[list(s.STATUSES)].astype("Int64")
+    known = frame.index[frame["source"] != tr.NO_RECORD]
+    return frame.loc[known[0]:] if len(known) else frame.iloc[-1:]
+
+
+def trend_chart(figures: MonthFigures) -> bytes:
+    """A PNG: status counts month by month up to the month summarised (the small chart beside today's)."""
+    frame = figures_trend(figures)
+    first = datetime.strptime(frame.index[0], "%Y-%m")
+    last = datetime.strptime(figures.month, "%Y-%m")
+    span = f"{last:%B %Y}" if len(frame) == 1 else f"{first:%b %Y} to {last:%b %Y}"
+    return tr.trend_chart(frame, f"Statuses by month, {span}")
 
 
 # --- who needs a reminder ---------------------------------------------------------------------

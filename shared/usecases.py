@@ -426,3 +426,43 @@ def conversations(store: Store, kind: str) -> list[tuple[str, dict]]:
     if not store.journal_path.exists():
         return []
     return store.journal().conversations(kind)
+
+
+# --- posting once -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Posted:
+    """What `post_once` did: `posted` now, or not (already posted: `earlier` says when and where)."""
+
+    posted: bool
+    detail: dict | None = None
+    earlier: dict | None = None
+
+
+def post_once(store: Store, kind: str, key: str, post: Callable[[], dict | None], *,
+              again: bool = False) -> Posted:
+    """Post (kind, key) at most once across processes and restarts: the monthly summary, a reminder.
+
+    `post` does the posting and returns what to keep about it (channel, ts), or None when there was
+    nothing to post (tried again later). If it raises, the claim is released and the error goes on, so
+    the next attempt posts. `again` forgets an earlier post first (`sli summary --post --again`)."""
+    journal = store.journal()
+    if again:
+        journal.forget_post(kind, key)
+    if not journal.claim_post(kind, key):
+        return Posted(False, earlier=journal.posted(kind, key))
+    try:
+        detail = post()
+    except BaseException:
+        journal.release_post(kind, key)
+        raise
+    if detail is None:
+        journal.release_post(kind, key)
+        return Posted(False)
+    journal.finish_post(kind, key, detail)
+    return Posted(True, detail)
+
+
+def posted(store: Store, kind: str, key: str) -> dict | None:
+    """When and where (kind, key) was posted, or None."""
+    return store.journal().posted(kind, key) if store.journal_path.exists() else None

@@ -57,8 +57,7 @@ CORE_INSIDES = ("shared.package", "shared.uow", "filelock", "shared.owner")
 def test_front_ends_never_touch_the_package_the_lock_or_the_journal(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert not [m for m in imports_of(path) if any(m == c or m.startswith(c + ".") for c in CORE_INSIDES)]
-    if path.name != "scheduler.py":  # the monthly post's once-a-month claim: see the README's note
-        assert ".journal()" not in text
+    assert ".journal()" not in text
 
 
 def test_reads_cannot_be_changed_by_whoever_receives_them(workbook: Path) -> None:

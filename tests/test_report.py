@@ -33,7 +33,8 @@ def test_docx_report_has_the_22_recommendations(workbook: Path, tmp_path: Path) 
         row = appendix.rows[ref]
         assert (text, status, summary, next_steps) == (
             row[s.RECOMMENDATION], row.status, row[s.SUMMARY] or "", row[s.NEXT_STEPS] or "")
-    paragraphs = "\n".join(p.text for p in document.paragraphs)
+    cells = [p for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
+    paragraphs = "\n".join(p.text for p in document.paragraphs + cells)  # the overview sits beside the chart
     assert f"completed in {year}: L7" in paragraphs
     assert f"{sum(1 for r in appendix.rows.values() if r.status == 'Complete')} complete" in paragraphs
     assert len(document.inline_shapes) == 1  # the status chart
@@ -48,5 +49,8 @@ def test_xlsx_report_and_refusals(workbook: Path, tmp_path: Path) -> None:
     overview = [r[0] for r in wb["Overview"].iter_rows(values_only=True)]
     assert "No recommendation was marked complete in 2016." in overview
     assert len(wb["Overview"]._images) == 1
+    assert {"Trend", "Movement", "At risk", "By lead"} <= set(wb.sheetnames)
+    by_lead = list(wb["By lead"].iter_rows(min_row=2, values_only=True))
+    assert sum(r[1] for r in by_lead) == 22  # numbers as numbers, one row per lead organisation
     assert sli.main(["report", "--year", "2027", "--output", str(tmp_path / "r.pdf"),
                      "--workbook", str(workbook)]) == sli.EXIT_USAGE

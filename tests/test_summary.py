@@ -86,6 +86,8 @@ def test_summary_posts_once_even_when_triggered_twice_and_after_restart(workbook
     [complete] = standin.calls("files.completeUploadExternal")
     assert complete["args"]["channel_id"] == "C_SLI"
     assert list(standin.uploads.values())[0].startswith(b"\x89PNG")
+    # Two charts in the one upload: the month by lead organisation, and the months before beside it.
+    assert len(standin.uploads) == 2 and all(png.startswith(b"\x89PNG") for png in standin.uploads.values())
 
     # A restart: a new scheduler whose catch-up tick runs at start finds it posted.
     jobs = MonthlyJobs(Store.for_workbook(workbook), client, "C_SLI")

@@ -1,0 +1,174 @@
+"""`sli export`: the update history, Appendix 1 and the month-by-status trend as files officers analyse in Excel.
+
+CSV is UTF-8 with a byte-order mark, because Excel opens a CSV without one in the machine's 8-bit code
+page (Zoë becomes ZoÃ«). Dates are ISO (2027-01-31), which Excel reads as dates in any locale. In .xlsx
+dates are real dates (date cells with a date format), not text.
+
+Text from people never becomes a formula. In .xlsx a value starting with `=` is stored as a text cell with
+Excel's quote prefix (openpyxl alone would write it as a formula). A CSV has no way to say "text": Excel
+runs `=HYPERLINK(...)`, `+cmd|...`, `-...` or `@SUM(...)` typed in a field however it is quoted, so, as
+OWASP's CSV-injection guidance says, a text field starting with `=`, `+`, `-`, `@`, tab or carriage return
+is written with a leading `'`: Excel does not run it (the `'` stays visible; the xlsx export keeps text exactly).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from shared import trend as tr
+from shared.domain import schema as s
+from shared.reader import read_appendix
+from shared.uow import Store
+
+KINDS = ("changes", "appendix", "trend")
+FORMATS = ("csv", "xlsx")
+#: OWASP: fields starting with these are read by spreadsheets as formulas.
+FORMULA_START = r"^[=+\-@\t\r]"
+DATE_FORMAT, DATETIME_FORMAT, MONTH_FORMAT = "dd/mm/yyyy", "yyyy-mm-dd hh:mm:ss", "mmm yyyy"
+TREND_COLUMNS = ("Month", *s.STATUSES, "Source")
+SHEET_NAMES = {"changes": "Changes", "appendix": s.MAIN_SHEET, "trend": "Trend"}
+
+
+def changes_table(store: Store, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Every field change written from `start` to `end` (days, UTC, both included), in the Change log's
+    columns and order: one row per Change log row, from the journal."""
+    changes = tr.field_changes(store, start, end + timedelta(days=1) if end else None)
+    table = changes[["at", "ref", "field", "old", "new", "by", "via", "update_id"]].copy()
+    table.columns = list(s.LOG_COLUMNS)
+    return table
+
+
+def appendix_table(store: Store) -> pd.DataFrame:
+    """Appendix 1 as it stands, every column by its header (dates as dates)."""
+    frame = tr.appendix_frame(read_appendix(store.workbook))
+    return frame[list(s.MAIN_COLUMNS)].reset_index(drop=True)
+
+
+def trend_table(store: Store, start: date | None = None, end: date | None = None,
+                now: datetime | None = None) -> pd.DataFrame:
+    """Status counts month by month from `start`'s month (default: the month the journal's records begin,
+    or twelve months back) to `end`'s (default: this month), with where each month's figures come from."""
+    now = now or datetime.now(UTC)
+    first = tr.first_record(store)
+    last = end or now.date()
+    begin = start or (first.date() if first else None)
+    count = ((last.year - begin.year) * 12 + last.month - begin.month + 1) if begin else 12
+    months = tr.months_back(last.year, last.month, max(count, 1))
+    trend = tr.month_trend(store, read_appendix(store.workbook), months, now)
+    table = trend.reset_index()
+    table["month"] = [date(y, m, 1) for y, m in months]
+    table.columns = list(TREND_COLUMNS)
+    return table
+
+
+def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ISO text and text fields made safe to open (OWASP prefix), column by column."""
+    out = table.copy()
+    for column in out.columns:
+        values = out[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            out[column] = values.dt.strftime("%Y-%m-%d %H:%M:%S")
+            continue
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        if values.dtype == object:  # cells as read (Appendix 1): dates, numbers, text, empty
+            values = values.map(lambda v: v.isoformat() if isinstance(v, date) else v)
+            text = values.map(lambda v: isinstance(v, str))
+        else:  # a text column (the history): one vectorised test
+            text = values.notna()
+        risky = text & values.where(text, "").astype(str).str.contains(FORMULA_START, regex=True)
+        out[column] = values.where(~risky, "'" + values.where(risky, "").astype(str))
+    return out
+
+
+def write_csv(table: pd.DataFrame, output: Path) -> Path:
+    _csv_ready(table).to_csv(output, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    return output
+
+
+def write_xlsx(table: pd.DataFrame, output: Path, sheet: str) -> Path:
+    """One sheet, header in bold, frozen; streamed (write-only), so 100,000 rows do not need the memory
+    of a whole workbook. Dates get date formats; text is stored as text, never as a formula."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(sheet)
+    ws.freeze_panes = "A2"
+    for index, column in enumerate(table.columns):
+        width = 14 if pd.api.types.is_datetime64_any_dtype(table[column]) else 12
+        if table[column].dtype == object or pd.api.types.is_string_dtype(table[column]):
+            typical = table[column].astype(str).str.len().quantile(0.9) if len(table) else 0
+            width = min(60, max(12, int(typical) + 2))
+        ws.column_dimensions[_letter(index)].width = width
+    bold = Font(bold=True)
+    header = []
+    for name in table.columns:
+        cell = WriteOnlyCell(ws, value=str(name))
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    month_column = "Month" if "Month" in table.columns else None
+    formats = [MONTH_FORMAT if name == month_column else None for name in table.columns]
+    for row in table.itertuples(index=False):
+        ws.append([_cell(ws, value, number_format) for value, number_format in zip(row, formats, strict=True)])
+    wb.save(output)
+    return output
+
+
+def _letter(index: int) -> str:
+    return s.column_letter(index)
+
+
+def _cell(ws, value: object, number_format: str | None = None) -> object:
+    """A value as an .xlsx cell: dates with a date format, text as text (quote prefix when it could be
+    read as a formula), numbers as numbers; pandas' missing values as empty cells. Plain values where
+    openpyxl writes them right by itself (most text), a styled cell only where needed: 100,000 rows of
+    styled cells take several times longer to write."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return None
+    if isinstance(value, str):
+        if value[:1] not in ("=", "+", "-", "@"):
+            return value  # openpyxl writes it as text
+        cell = WriteOnlyCell(ws, value=value)
+        cell.data_type = "s"  # after the value: openpyxl took "=..." for a formula
+        cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
+        return cell
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime) and number_format is None and (value.hour, value.minute, value.second) != (0, 0, 0):
+        return value  # openpyxl gives it its own date-time format (yyyy-mm-dd h:mm:ss): a real date
+    if isinstance(value, date):
+        cell = WriteOnlyCell(ws, value=value)
+        cell.number_format = number_format or (DATETIME_FORMAT if isinstance(value, datetime) and (
+            value.hour, value.minute, value.second) != (0, 0, 0) else DATE_FORMAT)
+        return cell
+    return value.item() if hasattr(value, "item") else value
+
+
+def export(store: Store, kind: str, fmt: str, output: Path, start: date | None = None, end: date | None = None,
+           now: datetime | None = None) -> int:
+    """Write `kind` (changes, appendix, trend) as `fmt` (csv, xlsx) to `output`; return the rows written."""
+    if kind not in KINDS:
+        raise ValueError(f"'{kind}' cannot be exported: choose changes, appendix or trend.")
+    if fmt not in FORMATS:
+        raise ValueError(f"'{fmt}' is not an export format: use csv or xlsx.")
+    if start and end and start > end:
+        raise ValueError(f"--from {start.isoformat()} is after --to {end.isoformat()}.")
+    if kind == "appendix" and (start or end):
+        raise ValueError("Appendix 1 is exported as it stands now: --from and --to apply to changes and trend.")
+    table = (changes_table(store, start, end) if kind == "changes" else appendix_table(store) if kind == "appendix"
+             else trend_table(store, start, end, now))
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "csv":
+        write_csv(table, output)
+    else:
+        write_xlsx(table, output, SHEET_NAMES[kind])
+    return len(table)
