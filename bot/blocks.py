@@ -14,7 +14,6 @@ own value is ISO, as Slack requires.
 from __future__ import annotations
 
 import json
-import textwrap
 from datetime import UTC, date, datetime
 
 from bot.text import clip, inert
@@ -23,7 +22,7 @@ from shared.domain import update as j
 from shared.domain.model import Recommendation
 from shared.domain.rules import is_overdue
 from shared.domain.update import UpdateResult
-from shared.domain.values import DateParseError, cell_text, parse_date
+from shared.domain.values import cell_text, short_text, shown
 
 UPDATE_CALLBACK = "sli_update"
 OPEN_UPDATE_ACTION = "open_update"
@@ -58,18 +57,8 @@ def _section(text: str) -> dict:
     return {"type": "section", "text": _mrkdwn(text)}
 
 
-def shown(value: object, column: str | None = None) -> str:
-    """A value as people read it: dates as 31/01/2027, also a date column's ISO text from a form or the journal."""
-    if column in s.DATE_COLUMNS and isinstance(value, str) and value.strip():
-        try:
-            return parse_date(value).strftime("%d/%m/%Y")
-        except DateParseError:
-            return value
-    return cell_text(value)
 
 
-def _short(text: object, width: int) -> str:
-    return textwrap.shorten(cell_text(text), width, placeholder="…") if text else ""
 
 
 def status_label(status: str) -> str:
@@ -112,7 +101,7 @@ def recommendation_message(row: Recommendation) -> dict:
 
 def short_title(row: Recommendation) -> str:
     """The recommendation's text cut to a line: what a list shows beside the ref."""
-    return _short(row[s.RECOMMENDATION], 70) or "(no recommendation text)"
+    return short_text(row[s.RECOMMENDATION], 70) or "(no recommendation text)"
 
 
 def _facts(row: Recommendation, status: str) -> str:
@@ -203,7 +192,7 @@ def update_modal(row: Recommendation, statuses: list[str], view_seq: int | None 
         "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
         "private_metadata": json.dumps({"ref": row.ref, "seen": seen, "view": view_seq}),
         "blocks": [
-            _section(f"*{row.ref}*: {_short(row[s.RECOMMENDATION], 400)}"),
+            _section(f"*{row.ref}*: {short_text(row[s.RECOMMENDATION], 400)}"),
             {"type": "input", "block_id": BLOCK_FOR[s.STATUS], "label": {"type": "plain_text", "text": "Status"},
              "element": status_element},
             text_input(s.SUMMARY, "Summary of status", True),
@@ -325,7 +314,7 @@ def summary_message(figures) -> dict:
                             f"{len(changed_refs)} recommendation(s)" + ("\n" + "\n".join(lines) if lines else "")))
     if figures.overdue:
         blocks_.append(_section("*Overdue next steps*\n" + "\n".join(
-            f"• *{i.ref}* {i.status}, due {shown(i.due, s.DUE)}: {_short(i.text, 80)} ({i.lead})"
+            f"• *{i.ref}* {i.status}, due {shown(i.due, s.DUE)}: {short_text(i.text, 80)} ({i.lead})"
             for i in figures.overdue[:15])))
     if figures.stale:
         blocks_.append(_section(f"*Not updated for {60} days or more*\n" + "\n".join(
@@ -353,7 +342,7 @@ def reminder_message(name: str, month_label: str, items: list) -> dict:
                                     f"These have not been updated this month:")]
     for item in items[:40]:
         due = f"due {shown(item.due, s.DUE)}" if item.due else "no due date"
-        section = _section(f"*{item.ref}* {_short(item.text, 70)}\n{status_label(item.status)} · {due}")
+        section = _section(f"*{item.ref}* {short_text(item.text, 70)}\n{status_label(item.status)} · {due}")
         section["accessory"] = update_button(item.ref)
         blocks_.append(section)
     text = f"Reminder: {', '.join(i.ref for i in items)} not updated this month ({month_label})."

@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import io
 import re
-import textwrap
 import uuid
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from shared.domain import update as j
 from shared.domain.model import Recommendation
 from shared.domain.rules import is_overdue
 from shared.domain.update import UpdateResult
-from shared.domain.values import DateParseError, cell_text, parse_date
+from shared.domain.values import cell_text, short_text, shown
 
 CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -71,19 +70,8 @@ def inert(text: object) -> str:
     return _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
 
 
-def shown(value: object, column: str | None = None) -> str:
-    """A value as people read it: dates as 31/01/2027, also a date column's ISO text from a form."""
-    if column in s.DATE_COLUMNS and isinstance(value, str) and value.strip():
-        try:
-            return parse_date(value).strftime("%d/%m/%Y")
-        except DateParseError:
-            return value
-    return cell_text(value)
 
 
-def _short(value: object, width: int) -> str:
-    """Cut to `width` at a word, as the Slack bot cuts (so a list reads the same in both)."""
-    return textwrap.shorten(cell_text(value), width, placeholder="…") if value else ""
 
 
 # --- building blocks -----------------------------------------------------------------------------
@@ -165,10 +153,10 @@ def list_card(title: str, rows: list[Recommendation], today: date | None = None)
     body = [text_block(f"**{inert(title)}** ({len(rows)})", size="Medium")]
     for row in rows[:40]:
         overdue = " · overdue" if today and is_overdue(row.due, row.status, today) else ""
-        body.append(text_block(f"**{row.ref}** {inert(_short(row[s.RECOMMENDATION], 70))}\n\n"
+        body.append(text_block(f"**{row.ref}** {inert(short_text(row[s.RECOMMENDATION], 70))}\n\n"
                                f"{inert(_facts_line(row))}{overdue}", spacing="Small", separator=True))
     fallback = inert(f"{title} ({len(rows)}):\n" + "\n".join(
-        f"{r.ref} {_short(r[s.RECOMMENDATION], 70)}: {_facts_line(r)}" for r in rows))
+        f"{r.ref} {short_text(r[s.RECOMMENDATION], 70)}: {_facts_line(r)}" for r in rows))
     return card_message(card(body, fallback))
 
 
@@ -231,7 +219,7 @@ def update_form(row: Recommendation, statuses: list[str], view_seq: int | None, 
                     "value": values.get(s.STATUS, "") if values.get(s.STATUS, "") in statuses else ""}
     body = [
         text_block(f"**Update {row.ref}**", size="Medium"),
-        text_block(f"**{row.ref}**: {inert(_short(row[s.RECOMMENDATION], 400))}"),
+        text_block(f"**{row.ref}**: {inert(short_text(row[s.RECOMMENDATION], 400))}"),
         *error(FORM_ERROR),
         status_input, *error(s.STATUS),
         {"type": "Input.Text", "id": INPUT_FOR[s.SUMMARY], "label": "Summary of status", "isMultiline": True,
@@ -338,7 +326,8 @@ def summary_message(figures, chart_png: bytes | None = None) -> dict:
                            "recommendation(s)" + ("\n\n" + "\n".join(lines) if lines else "")))
     if figures.overdue:
         body.append(text_block("**Overdue next steps**\n\n" + "\n".join(
-            f"- **{i.ref}** {inert(i.status)}, due {shown(i.due, s.DUE)}: {inert(_short(i.text, 80))} ({inert(i.lead)})"
+            f"- **{i.ref}** {inert(i.status)}, due {shown(i.due, s.DUE)}: {inert(short_text(i.text, 80))} "
+            f"({inert(i.lead)})"
             for i in figures.overdue[:15])))
     if figures.stale:
         body.append(text_block("**Not updated for 60 days or more**\n\n" + "\n".join(
@@ -366,7 +355,7 @@ def reminder_message(name: str, month_label: str, items: list) -> dict:
     actions = []
     for item in items[:20]:
         due = f"due {shown(item.due, s.DUE)}" if item.due else "no due date"
-        body.append(text_block(f"**{item.ref}** {inert(_short(item.text, 70))}\n\n{inert(item.status)} · {due}",
+        body.append(text_block(f"**{item.ref}** {inert(short_text(item.text, 70))}\n\n{inert(item.status)} · {due}",
                                separator=True))
         actions.append({"type": "Action.Submit", "title": f"Update {item.ref}",
                         "data": {"verb": OPEN_FORM_VERB, "ref": item.ref}})

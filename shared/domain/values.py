@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import difflib
 import re
+import textwrap
 from datetime import date, datetime, time, timedelta
 
-from shared.domain.schema import AT_RISK, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
+from shared.domain.schema import AT_RISK, COMPLETE, DATE_COLUMNS, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
 
 #: Words people use for a status that are not in the vocabulary, and what they mean.
 STATUS_SYNONYMS = {
@@ -152,3 +153,19 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     return str(value)
+
+
+def shown(value: object, column: str | None = None) -> str:
+    """A value as people read it in any chat: dates as 31/01/2027, also a date column's ISO text from a
+    form or the journal (the Slack bot and the Teams bot show values the same way)."""
+    if column in DATE_COLUMNS and isinstance(value, str) and value.strip():
+        try:
+            return parse_date(value).strftime("%d/%m/%Y")
+        except DateParseError:
+            return value
+    return cell_text(value)
+
+
+def short_text(value: object, width: int) -> str:
+    """Cut to `width` at a word boundary, with an ellipsis (a list reads the same in every chat)."""
+    return textwrap.shorten(cell_text(value), width, placeholder="…") if value else ""
