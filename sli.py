@@ -93,8 +93,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     for finding in result.findings:
         print(finding.line())
     print(result.message)
-    return {j.APPLIED: EXIT_OK, j.PENDING: EXIT_PENDING, j.CONFLICT: EXIT_CONFLICT,
-            NOT_RECORDED: EXIT_NOT_RECORDED}.get(result.state, EXIT_FINDINGS)
+    return {j.APPLIED: EXIT_OK, j.PENDING: EXIT_PENDING, j.WRITING: EXIT_PENDING, j.IN_EXCEL: EXIT_PENDING,
+            j.CONFLICT: EXIT_CONFLICT, NOT_RECORDED: EXIT_NOT_RECORDED}.get(result.state, EXIT_FINDINGS)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
@@ -126,7 +126,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(f"{result.ref}: [{result.state}] {result.message}")
     if not results:
         print("No updates waiting.")
-    return EXIT_PENDING if any(r.state == j.PENDING for r in results) else EXIT_OK
+    return EXIT_PENDING if any(r.state in j.OPEN_STATES for r in results) else EXIT_OK
 
 
 def cmd_bot(args: argparse.Namespace) -> int:

@@ -135,7 +135,7 @@ def update_result_message(result: UpdateResult) -> dict:
         lines = [f":white_check_mark: *{result.ref} updated.*"]
         lines += [f"• {column}: {shown(old, column) or '(empty)'} → *{shown(new, column) or '(empty)'}*"
                   for column, (old, new) in result.changes.items()]
-    elif result.state == j.PENDING:
+    elif result.state in j.OPEN_STATES:  # waiting, being written, or in the workbook open in Excel
         lines = [f":hourglass_flowing_sand: *{result.ref}: recorded, not yet in the workbook.*", result.message,
                  "I'll tell you when it is in."]
     elif result.state == j.CONFLICT:
@@ -144,7 +144,8 @@ def update_result_message(result: UpdateResult) -> dict:
                   f"you sent *{shown(c.proposed, c.column) or '(empty)'}*" for c in result.conflicts]
         lines.append("Check the new values, then send your update again if it still stands.")
     else:
-        lines = [f":x: *{result.ref}: not recorded.*"]
+        outcome = "not applied" if result.message.startswith("Not applied") else "not recorded"
+        lines = [f":x: *{result.ref}: {outcome}.*"]
         reasons = [f"• {f.message}" for f in result.errors] or [result.message]
         lines += reasons
     lines += [f"_Note: {f.message}_" for f in result.warnings]

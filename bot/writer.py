@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from shared.usecases import Store, UpdateResult, commit
+from shared.usecases import Store, UpdateResult, commit, tell_once
 
 log = logging.getLogger("sli.bot.writer")
 
@@ -28,12 +28,12 @@ class UpdateWriter:
     def _write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> None:
         try:
             result = commit(self.store, recorded)
-        except Exception:  # noqa: BLE001 - the update stays in the journal; the notifier retries and tells
+        except Exception:  # noqa: BLE001 - the update stays in the journal; the notifier writes it and tells
             log.exception("update %s could not be written now; it stays pending", recorded.update_id)
             return
         try:
-            tell(result)
-        except Exception:  # noqa: BLE001 - a failed reply must not stop the next write
+            tell_once(self.store, result, tell)  # an outcome is told once, by this thread or the notifier
+        except Exception:  # noqa: BLE001 - a failed reply must not stop the next write; the notifier retells
             log.exception("could not tell the sender of update %s", recorded.update_id)
 
     def wait_idle(self, timeout: float | None = None) -> None:

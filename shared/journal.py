@@ -264,17 +264,12 @@ class Journal:
         return _entry(row)
 
     def set_state(self, update_id: str, state: str, detail: dict | None = None) -> None:
-        """Move an update to `state`. One that ends without having been held back (its sender is told
-        by whoever wrote it) is marked notified at once, so the notifier never looks at it again."""
-        now = utc_now()
         with self._connect() as db:
             if detail is None:
-                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, now, update_id))
-                return
-            told = state in FINAL_STATES and not detail.get("was_held")
-            db.execute("UPDATE updates SET state=?, detail=?, updated_at=?, "
-                       "notified_at=CASE WHEN ? THEN COALESCE(notified_at, ?) ELSE notified_at END WHERE id=?",
-                       (state, json.dumps(detail, ensure_ascii=False), now, told, now, update_id))
+                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, utc_now(), update_id))
+            else:
+                db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
+                           (state, json.dumps(detail, ensure_ascii=False), utc_now(), update_id))
 
     def in_states(self, *states: str, ref: str | None = None) -> list[JournalEntry]:
         marks = ",".join("?" for _ in states)
@@ -316,11 +311,12 @@ class Journal:
             return [_entry(r) for r in db.execute("SELECT * FROM updates WHERE ref=? ORDER BY seq", (ref,))]
 
     def to_notify(self) -> list[JournalEntry]:
-        """Updates that ended (applied, conflict, rejected) after being held, whose sender was not yet told."""
+        """Updates that ended (applied, conflict, rejected) whose sender was not yet told: whoever tells
+        them first (the bot's writer thread, or the notifier for one held back) marks them told."""
         with self._connect() as db:
             rows = db.execute(
                 "SELECT * FROM updates INDEXED BY updates_to_tell WHERE notified_at IS NULL AND reply_to IS NOT NULL"
-                " AND state IN (?,?,?) AND json_extract(detail, '$.was_held') = 1 ORDER BY seq", FINAL_STATES)
+                " AND state IN (?,?,?) ORDER BY seq", FINAL_STATES)
             return [_entry(r) for r in rows]
 
     def first_time(self, key: str, keep: timedelta = timedelta(days=1)) -> bool:
@@ -419,6 +415,11 @@ class Journal:
             rows = db.execute("SELECT key, reference FROM conversations WHERE kind=? ORDER BY updated_at DESC, "
                               "rowid DESC", (kind,)).fetchall()
         return [(row["key"], json.loads(row["reference"])) for row in rows]
+
+    def unmark_notified(self, update_id: str) -> None:
+        """The message could not be sent: the sender is still to be told (the notifier tries again)."""
+        with self._connect() as db:
+            db.execute("UPDATE updates SET notified_at=NULL WHERE id=?", (update_id,))
 
     def mark_notified(self, update_id: str) -> bool:
         """True for the one caller that marks it first (so a sender is told once)."""

@@ -55,9 +55,10 @@ class WorkbookUnitOfWork:
     Inside: `uow.journal`, `uow.owner()` (Excel has the file open?), `uow.appendix()` (the file's values
     now), `uow.writer()` (a PackageWriter on the file) and `uow.finish(writer)` (the atomic save)."""
 
-    def __init__(self, store: Store, lock_timeout: float = LOCK_TIMEOUT_SECONDS):
+    def __init__(self, store: Store, lock_timeout: float | None = None):
         self.store = store
-        self._lock = FileLock(str(store.lock_path), timeout=lock_timeout)
+        self._lock = FileLock(str(store.lock_path), timeout=LOCK_TIMEOUT_SECONDS if lock_timeout is None
+                              else lock_timeout)
         self.journal = store.journal()
         self._session = self.journal.session()
 

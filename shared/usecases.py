@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from filelock import Timeout
+
 from shared import journal as j
 from shared.domain import queries, rules
 from shared.domain import schema as s
@@ -188,8 +190,8 @@ def commit(store: Store, recorded: UpdateResult) -> UpdateResult:
 def record_request(store: Store, request: UpdateRequest,
                    journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
     """`prepare` then `record`: what a chat front end does before it acknowledges."""
-    journal = store.journal(journal_wait)
     try:
+        journal = store.journal(journal_wait)
         with journal.session():  # one connection for the view mark and the record
             prepared = prepare(store, request, journal_wait, journal)
             if isinstance(prepared, UpdateResult):
@@ -229,8 +231,17 @@ def process_pending(store: Store, force: bool = False) -> list[UpdateResult]:
     `force` writes although Excel's owner file is there (`sli sync --force`, once Excel is known closed)."""
     if not store.journal_path.exists():
         return []
-    waiting = store.journal().in_states(*j.OPEN_STATES)
-    return [_apply_journalled(store, entry.id, force) for entry in waiting]
+    journal = store.journal()
+    results = []
+    for entry in journal.in_states(*j.OPEN_STATES):
+        try:
+            results.append(_apply_journalled(store, entry.id, force))
+        except Timeout:  # another program has held the workbook's lock for minutes
+            message = ("Not written yet: another program has been writing the workbook for over two minutes. "
+                       "The update is kept and will be applied shortly.")
+            journal.set_state(entry.id, entry.state, {**entry.detail, "message": message, "was_held": 1})
+            results.append(UpdateResult(entry.id, entry.ref, j.PENDING, message))
+    return results
 
 
 def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult:
@@ -264,7 +275,11 @@ def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult
                 log.exception("update %s could not be written", update_id)
             message = (f"Not written yet: {str(exc).rstrip('.')}. The update is kept and will be applied "
                        "once this is fixed.")
-            journal.set_state(update_id, j.PENDING, {**entry.detail, "message": message, "was_held": 1})
+            # Failed after `writing`: the file may already hold it (a failed fsync after the rename), so it
+            # stays `writing` and the next pass settles it from the Change log; otherwise it waits.
+            after_writing = journal.get(update_id).state == j.WRITING and not isinstance(exc, PackageError)
+            state = j.WRITING if after_writing else j.PENDING  # a PackageError replaced nothing
+            journal.set_state(update_id, state, {**journal.get(update_id).detail, "message": message, "was_held": 1})
             return UpdateResult(update_id, entry.ref, j.PENDING, message)
 
 
@@ -345,11 +360,9 @@ def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWr
 
 def tell_senders(store: Store, send: Callable[[str, UpdateResult], None],
                  accept: Callable[[str], bool] | None = None) -> int:
-    """Write what waits if Excel has let go, then tell each sender whose update was held (Excel open, a
-    failed save) what became of it, once across processes. Returns how many were told.
-
-    `accept` picks the senders this front end can reach (Slack user IDs, or `entra:` identities for
-    Teams); the others are left for their own front end's notifier to tell."""
+    """Write what waits if Excel has let go, then tell each sender whose update ended without anyone
+    telling them yet (held back while Excel had the file, or its first teller failed), once across
+    processes. `accept` picks the senders this front end can reach. Returns how many were told."""
     if not store.journal_path.exists():
         return 0
     journal = store.journal()
@@ -360,13 +373,33 @@ def tell_senders(store: Store, send: Callable[[str, UpdateResult], None],
         if accept is not None and not accept(entry.reply_to or ""):
             continue
         if not journal.mark_notified(entry.id):
-            continue  # another bot process told them
+            continue  # another teller got there first
         try:
             send(entry.reply_to or "", result_of(entry))
             told += 1
         except Exception:  # noqa: BLE001 - one failed message must not stop the others
+            journal.unmark_notified(entry.id)  # tried again on the next pass
             log.warning("could not tell %s about update %s", entry.reply_to, entry.id, exc_info=True)
     return told
+
+
+def tell_once(store: Store, result: UpdateResult, send: Callable[[UpdateResult], None]) -> bool:
+    """Tell a sender what became of their update, unless someone already did: an outcome (applied,
+    conflict, rejected) is told once across the bot's threads and processes; a `pending` result (Excel
+    has the file) is news, not an outcome, and the notifier tells the outcome later."""
+    final = result.state in j.FINAL_STATES and result.update_id is not None
+    try:
+        if final and not store.journal().mark_notified(result.update_id):
+            return False
+    except j.JournalUnavailable:
+        return False  # the notifier tells them once the journal answers again
+    try:
+        send(result)
+    except BaseException:
+        if final:
+            store.journal().unmark_notified(result.update_id)
+        raise
+    return True
 
 
 def pending_count(store: Store) -> int:

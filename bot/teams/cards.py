@@ -169,7 +169,7 @@ def result_message(result: UpdateResult) -> dict:
         lines = [f"✅ **{ref} updated.**"]
         lines += [f"- {inert(column)}: {inert(shown(old, column) or '(empty)')} → "
                   f"**{inert(shown(new, column) or '(empty)')}**" for column, (old, new) in result.changes.items()]
-    elif result.state == j.PENDING:
+    elif result.state in j.OPEN_STATES:  # waiting, being written, or in the workbook open in Excel
         lines = [f"⏳ **{ref}: recorded, not yet in the workbook.**", inert(result.message),
                  "I'll tell you when it is in."]
     elif result.state == j.CONFLICT:
@@ -179,7 +179,8 @@ def result_message(result: UpdateResult) -> dict:
                   f"you sent **{inert(shown(c.proposed, c.column) or '(empty)')}**" for c in result.conflicts]
         lines.append("Check the new values, then send your update again if it still stands.")
     else:
-        lines = [f"❌ **{inert(ref)}: not recorded.**"]
+        outcome = "not applied" if result.message.startswith("Not applied") else "not recorded"
+        lines = [f"❌ **{inert(ref)}: {outcome}.**"]
         lines += [f"- {inert(f.message)}" for f in result.errors] or [inert(result.message)]
     lines += [f"_Note: {inert(f.message)}_" for f in result.warnings]
     return message("\n\n".join(lines))
