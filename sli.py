@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 import textwrap
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from shared import usecases
@@ -20,7 +20,7 @@ from shared.domain import schema as s
 from shared.domain import update as j
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
-from shared.domain.values import cell_text
+from shared.domain.values import cell_text, shown
 from shared.reader import WorkbookError
 from shared.settings import DEFAULT_WORKBOOK, Settings
 
@@ -97,13 +97,22 @@ def cmd_update(args: argparse.Namespace) -> int:
             j.CONFLICT: EXIT_CONFLICT, NOT_RECORDED: EXIT_NOT_RECORDED}.get(result.state, EXIT_FINDINGS)
 
 
+def _journal_time(stamp: str) -> str:
+    """The journal's ISO time as the Change log shows times: 28/11/2026 00:59 (UTC)."""
+    try:
+        return cell_text(datetime.fromisoformat(stamp).replace(tzinfo=None))
+    except ValueError:
+        return stamp
+
+
 def cmd_history(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
     log, held = usecases.history(settings_of(args).store(), ref)
     for e in log:
-        print(f"{cell_text(e.when)}  {e.field}: '{e.old_value}' -> '{e.new_value}'  by {e.by} via {e.via}")
+        print(f"{cell_text(e.when)}  {e.field}: '{shown(e.old_value, e.field)}' -> '{shown(e.new_value, e.field)}'"
+              f"  by {e.by} via {e.via}")
     for e in held:
-        print(f"{e.created_at}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
+        print(f"{_journal_time(e.created_at)}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
     if not log and not held:
         print(f"No changes recorded for {ref}.")
     return EXIT_OK
