@@ -167,11 +167,18 @@ def _option(status: str) -> dict:
     return {"text": {"type": "plain_text", "text": status}, "value": status}
 
 
-def update_modal(row: Recommendation, statuses: list[str], view_seq: int | None = None) -> dict:
-    """The update form, prefilled; what it was prefilled with travels in private_metadata as `seen`, with
-    the journal's mark when it was read (`view`), so updates others send meanwhile are not conflicts."""
-    seen = {column: cell_text(row[column]) if column != s.DUE else (row.due.isoformat() if row.due else "")
+def form_values(row: Recommendation) -> dict[str, str]:
+    """A row's updatable fields as a form carries them: text, the due date ISO (Slack's date picker)."""
+    return {column: cell_text(row[column]) if column != s.DUE else (row.due.isoformat() if row.due else "")
             for column in BLOCK_FOR}
+
+
+def update_modal(row: Recommendation, statuses: list[str], view_seq: int | None = None,
+                 file_row: Recommendation | None = None) -> dict:
+    """The update form, prefilled; what it was prefilled with travels in private_metadata as `seen`, with
+    the journal's mark when it was read (`view`), so updates others send meanwhile are not conflicts, and
+    the file's own values (`base`, when waiting updates are shown over them)."""
+    seen = form_values(row)
     status_element = {"type": "static_select", "action_id": "value",
                       "options": [_option(status) for status in statuses]}
     if row.status in statuses:
@@ -191,7 +198,8 @@ def update_modal(row: Recommendation, statuses: list[str], view_seq: int | None 
         "type": "modal", "callback_id": UPDATE_CALLBACK,
         "title": {"type": "plain_text", "text": f"Update {row.ref}"},
         "submit": {"type": "plain_text", "text": "Save"}, "close": {"type": "plain_text", "text": "Cancel"},
-        "private_metadata": json.dumps({"ref": row.ref, "seen": seen, "view": view_seq}),
+        "private_metadata": json.dumps({"ref": row.ref, "seen": seen, "view": view_seq,
+                                        "base": form_values(file_row) if file_row is not None else None}),
         "blocks": [
             _section(f"*{row.ref}*: {short_text(row[s.RECOMMENDATION], 400)}"),
             {"type": "input", "block_id": BLOCK_FOR[s.STATUS], "label": {"type": "plain_text", "text": "Status"},
@@ -242,6 +250,17 @@ def read_modal(view: dict) -> tuple[str, dict[str, str], dict[str, str]]:
             chosen = element.get("value")
         values[column] = chosen if isinstance(chosen, str) else ""
     return meta["ref"], values, seen
+
+
+def modal_base(view: dict) -> dict[str, str] | None:
+    """The file values `update_modal` kept beside what it showed (`base`), or None."""
+    try:
+        base = json.loads(view.get("private_metadata") or "").get("base")
+    except (TypeError, ValueError, AttributeError):
+        return None
+    if isinstance(base, dict) and set(base) <= set(BLOCK_FOR) and all(isinstance(v, str) for v in base.values()):
+        return base
+    return None
 
 
 def modal_view_seq(view: dict) -> int | None:

@@ -102,6 +102,8 @@ class Form:
 
     row: Recommendation
     view_seq: int | None
+    #: The row as the file holds it (without the waiting updates): travels with the form as its `base`.
+    file_row: Recommendation | None = None
 
 
 def open_form(store: Store, sender: str, ref: str) -> Form | UpdateResult:
@@ -119,7 +121,7 @@ def open_form(store: Store, sender: str, ref: str) -> Form | UpdateResult:
     if not permission.allowed:
         return refusal(ref, permission.message)
     waiting = _waiting(store, ref)
-    return Form(expected_row(row, waiting), mark)
+    return Form(expected_row(row, waiting), mark, row)
 
 
 def _waiting(store: Store, ref: str) -> list[JournalEntry]:
@@ -159,7 +161,8 @@ def record(store: Store, prepared: Prepared, journal_wait: float = j.BUSY_TIMEOU
             return UpdateResult(entry.id, prepared.ref, j.REJECTED, message, findings=prepared.findings)
         entry, new = journal.record(ref=prepared.ref, changes=prepared.changes, seen=prepared.seen, by=prepared.by,
                                     via=prepared.via, state=j.PENDING, reply_to=prepared.reply_to,
-                                    idempotency_key=prepared.idempotency_key, view_seq=prepared.view_seq)
+                                    idempotency_key=prepared.idempotency_key, view_seq=prepared.view_seq,
+                                    detail={"base": prepared.base} if prepared.base else None)
     except j.JournalUnavailable as exc:
         return UpdateResult(None, prepared.ref, NOT_RECORDED, str(exc), findings=prepared.findings)
     if not new:  # the same submission arrived before: report what became of it, act no further

@@ -13,7 +13,16 @@ from shared import journal as j
 from shared.domain import schema as s
 from shared.owner import write_owner_file
 from shared.reader import read_appendix, read_change_log
-from shared.usecases import EXCEL_EDITOR, Store, open_form, process_pending, submit_update, view_mark
+from shared.usecases import (
+    EXCEL_EDITOR,
+    Store,
+    UpdateRequest,
+    open_form,
+    process_pending,
+    submit,
+    submit_update,
+    view_mark,
+)
 
 OFFICER = "U07SLI0006"  # Sana Iqbal, an officer in sheet Leads: may open any recommendation's form
 
@@ -149,5 +158,38 @@ def test_the_form_carries_the_journal_mark_it_was_read_at(workbook: Path) -> Non
     mark = view_mark(store)
     form = blocks.update_modal(read_appendix(workbook).rows["L7"], list(s.STATUSES), mark)
     assert mark == 1 and blocks.modal_view_seq(form) == mark
+    row = read_appendix(workbook).rows["L7"]
+    with_base = blocks.update_modal(row, list(s.STATUSES), mark, row)
+    assert blocks.modal_base(with_base) == blocks.form_values(row) and blocks.modal_base(form) is None
     assert blocks.modal_view_seq({"private_metadata": '{"ref": "L7", "seen": {}, "view": "1; DROP"}'}) is None
     assert blocks.modal_view_seq({"private_metadata": "not json"}) is None
+
+
+def test_a_form_showing_a_waiting_update_that_never_lands_is_not_a_false_conflict(workbook: Path) -> None:
+    store = Store.for_workbook(workbook)
+    file_step = read_appendix(workbook).rows["L6"][s.NEXT_STEPS]
+    owner = write_owner_file(workbook, "Sana Iqbal")
+    # An update waits for Excel; the form opened now shows its next step over the file's own.
+    doomed = submit_update(store, "L6", {s.NEXT_STEPS: "Doomed step", s.STATUS: "At risk", s.DUE: "30/04/2027"},
+                           by="A", via=s.VIA_SLACK)
+    form = open_form(store, OFFICER, "L6")
+    assert form.row[s.NEXT_STEPS] == "Doomed step" and form.file_row[s.NEXT_STEPS] == file_step
+    # The officer sets the status in Excel: the waiting update conflicts and never lands, so the next step
+    # in the file is still the one the form was opened on.
+    officer_sets(workbook, "L6", 6, "Complete")
+    owner.unlink()
+    [lost] = process_pending(store)
+    assert lost.update_id == doomed.update_id and lost.state == j.CONFLICT
+    assert read_appendix(workbook).rows["L6"][s.NEXT_STEPS] == file_step
+
+    def send(base: dict | None) -> j.UpdateResult:
+        return submit(store, UpdateRequest("L6", {s.NEXT_STEPS: "Form step"}, s.VIA_SLACK, sender=OFFICER,
+                                           seen={s.NEXT_STEPS: form.row[s.NEXT_STEPS]}, base=base,
+                                           view_seq=form.view_seq))
+
+    # Without the file's values the next step looks edited by someone (a false conflict) ...
+    assert send(None).state == j.CONFLICT
+    # ... with them, it is the value the form was opened on: no one's edit, so the update lands.
+    result = send({s.NEXT_STEPS: file_step})
+    assert result.state == j.APPLIED, result.message
+    assert read_appendix(workbook).rows["L6"][s.NEXT_STEPS] == "Form step"

@@ -29,7 +29,7 @@ def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str
     if isinstance(form, UpdateResult):
         view = blocks.notice_modal(form.ref, form.message)
     else:
-        view = blocks.update_modal(form.row, list(s.STATUSES), form.view_seq)
+        view = blocks.update_modal(form.row, list(s.STATUSES), form.view_seq, form.file_row)
     client.views_update(view_id=view_id, hash=view_hash, view=view)
 
 
@@ -52,7 +52,7 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
     if not changes:
         ack(response_action="errors", errors={"status": "Nothing has changed: edit a field, or press Cancel."})
         return
-    request = UpdateRequest(ref, changes, s.VIA_SLACK, sender=user_id, seen=seen,
+    request = UpdateRequest(ref, changes, s.VIA_SLACK, sender=user_id, seen=seen, base=blocks.modal_base(view),
                             view_seq=blocks.modal_view_seq(view), idempotency_key=f"view:{view['id']}")
     # Checked and journalled before the ack: a refusal, or a journal that cannot record it, keeps the
     # form open with the sentence beside the field.

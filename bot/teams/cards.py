@@ -200,7 +200,8 @@ def seen_values(row: Recommendation) -> dict[str, str]:
 
 def update_form(row: Recommendation, statuses: list[str], view_seq: int | None, *,
                 values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                seen: dict[str, str] | None = None, form_id: str | None = None) -> dict:
+                seen: dict[str, str] | None = None, form_id: str | None = None,
+                base: dict[str, str] | None = None) -> dict:
     """The update form, prefilled from the workbook (or with what was submitted, when it comes back with
     errors beside the fields). What the sender saw (`seen`) and the journal's mark (`view`) travel in the
     action's data, for the conflict check; `form` makes a second press of Save the same update."""
@@ -208,7 +209,7 @@ def update_form(row: Recommendation, statuses: list[str], view_seq: int | None, 
     values = values if values is not None else seen
     errors = errors or {}
     form_id = form_id or uuid.uuid4().hex
-    data = {"verb": UPDATE_VERB, "ref": row.ref, "seen": seen, "view": view_seq, "form": form_id}
+    data = {"verb": UPDATE_VERB, "ref": row.ref, "seen": seen, "view": view_seq, "form": form_id, "base": base}
 
     def error(column: str) -> list[dict]:
         message_ = errors.get(column)
@@ -264,6 +265,14 @@ def read_form(data: object) -> tuple[str, dict[str, str], dict[str, str], int | 
         value = data.get(INPUT_FOR[column], "")
         values[column] = value if isinstance(value, str) else ""
     return ref, values, seen, view, form
+
+
+def form_base(data: object) -> dict[str, str] | None:
+    """The file values `update_form` kept beside what it showed (`base`), or None."""
+    base = data.get("base") if isinstance(data, dict) else None
+    if isinstance(base, dict) and set(base) <= set(INPUT_FOR) and all(isinstance(v, str) for v in base.values()):
+        return base
+    return None
 
 
 def inline_errors(refused: UpdateResult) -> dict[str, str]:

@@ -168,7 +168,8 @@ class TeamsHandlers:
         form = open_form(self.store, identity, ref)
         if isinstance(form, UpdateResult):
             return cards.sentence(form.message)
-        return cards.card_message(cards.update_form(form.row, list(s.STATUSES), form.view_seq))
+        base = cards.seen_values(form.file_row) if form.file_row is not None else None
+        return cards.card_message(cards.update_form(form.row, list(s.STATUSES), form.view_seq, base=base))
 
     def submit_form(self, data: object, identity: str | None, reference: dict) -> tuple[dict, Callable | None]:
         """A submitted form: (the card to show in its place, the write to start once it is shown).
@@ -187,14 +188,15 @@ class TeamsHandlers:
 
         def again(errors: dict[str, str]) -> dict:
             return cards.update_form(row, list(s.STATUSES), view, values=values, seen=seen, errors=errors,
-                                     form_id=form_id)
+                                     form_id=form_id, base=cards.form_base(data))
 
         if identity is None:
             return again({cards.FORM_ERROR: NO_IDENTITY}), None
         changes = changed_only(values, seen)
         if not changes:
             return again({cards.FORM_ERROR: "Nothing has changed: edit a field, then press Save."}), None
-        request = UpdateRequest(ref, changes, s.VIA_TEAMS, sender=identity, seen=seen, view_seq=view,
+        request = UpdateRequest(ref, changes, s.VIA_TEAMS, sender=identity, seen=seen, base=cards.form_base(data),
+                                view_seq=view,
                                 idempotency_key=f"teams-form:{form_id}")
         recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
         if recorded.duplicate:  # Save pressed again on the same form: the first press is the update

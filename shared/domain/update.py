@@ -70,6 +70,9 @@ class UpdateRequest:
     idempotency_key: str | None = None
     #: Whom to tell when the update lands, for a request without a `sender` (default: the sender).
     reply_to: str | None = None
+    #: A form's file values when it was opened, before waiting updates were laid over them (`seen`): if
+    #: one of those never lands, the file still showing these values is no one's edit.
+    base: Mapping[str, object] | None = None
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class Prepared:
     findings: list[rules.Finding]
     #: Errors the update brings: if any, it is journalled as rejected and never written.
     blocking: list[rules.Finding]
+    #: The form's file values at its view, as text (see `UpdateRequest.base`); empty for a one-line update.
+    base: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -219,15 +224,19 @@ def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, to
     if not by.strip() or by_errors:
         return refusal(ref, by_errors[0].message if by_errors else "Say who is making the update.")
     findings, blocking = check_update(appendix, row, changes, today)
+    base: dict[str, str] = {}
     if request.seen:
         seen_values = normalise_changes({c: request.seen[c] for c in changes if c in request.seen})
         seen = {c: seen_values.get(c, row[c]) for c in changes}
         view = request.view_seq if request.view_seq is not None else view_seq
+        if request.base:
+            base_values = normalise_changes({c: request.base[c] for c in changes if c in request.base})
+            base = {c: cell_text(v) for c, v in base_values.items()}
     else:
         seen = {c: row[c] for c in changes}
         view = view_seq
     return Prepared(ref, changes, seen, by, request.via, request.sender or request.reply_to, view,
-                    request.idempotency_key, findings, blocking)
+                    request.idempotency_key, findings, blocking, base)
 
 
 @dataclass
@@ -285,10 +294,19 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
         return Plan(entry, REJECTED, message, {"message": message, "was_held": held})
 
     who = editor or (lambda ref, column, value: EXCEL_EDITOR)
+    base = entry.detail.get("base") or {}
+
+    def explained(column: str, proposed: object) -> bool:
+        """The field is as the sender saw it or wants it, or was set by a journalled update after their
+        view, or still shows the file value the form was opened on (a waiting update shown in it never
+        landed): anything else is an edit they could not have seen."""
+        current = row[column]
+        return (same_text(current, entry.seen.get(column)) or same_text(current, proposed)
+                or (column in written and same_text(current, written[column]))
+                or (column in base and same_text(current, base[column])))
+
     conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed, who(entry.ref, column, row[column]))
-                 for column, proposed in entry.changes.items()
-                 if not same_text(row[column], entry.seen.get(column)) and not same_text(row[column], proposed)
-                 and not (column in written and same_text(row[column], written[column]))]
+                 for column, proposed in entry.changes.items() if not explained(column, proposed)]
     if conflicts:
         listed = "; ".join(f"{c.column}: {c.changed_by} changed it to "
                            f"'{cell_text(c.current)}', you sent '{cell_text(c.proposed)}'" for c in conflicts)
