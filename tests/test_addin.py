@@ -39,6 +39,7 @@ import xlwings.server  # noqa: E402
 with warnings.catch_warnings():  # starlette's notice that its TestClient will move from httpx to httpx2
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
+from addin_support import serve  # noqa: E402
 from officejs_payload import OfficeJsStandIn, get_cell, json_shape, payload_from_workbook, set_cell  # noqa: E402
 from xlwings_server.config import settings  # noqa: E402
 from xlwings_server.routers import xlwings as xlwings_router  # noqa: E402
@@ -48,15 +49,6 @@ from shared import journal as j  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
 from shared.usecases import Store, submit_update  # noqa: E402
-
-
-def serve(monkeypatch: pytest.MonkeyPatch, workbook: Path) -> None:
-    """The add-in serves `workbook` (its journal beside it) for this test, as `sli addin` configures it."""
-    from excel import appendix_scripts as scripts
-    from shared.settings import Settings
-
-    monkeypatch.setattr(scripts, "_served", None)
-    scripts.configure(Settings(workbook=workbook))
 
 MAIN, LOG, VALIDATION = s.MAIN_SHEET, s.LOG_SHEET, appendix_scripts.VALIDATION_SHEET
 RED, AMBER = appendix_scripts.FILLS["error"], appendix_scripts.FILLS["warning"]

@@ -70,6 +70,7 @@ _root.setLevel(_root_state[0])
 _root.handlers[:] = _root_state[1]
 
 import uvicorn  # noqa: E402
+from addin_support import serve  # noqa: E402
 from officejs_payload import json_shape, payload_from_workbook  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
@@ -79,15 +80,6 @@ from shared import journal as j  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
 from shared.usecases import Store, process_pending, submit_update  # noqa: E402
-
-
-def serve(monkeypatch: pytest.MonkeyPatch, workbook: Path) -> None:
-    """The add-in serves `workbook` (its journal beside it) for this test, as `sli addin` configures it."""
-    from excel import appendix_scripts as scripts
-    from shared.settings import Settings
-
-    monkeypatch.setattr(scripts, "_served", None)
-    scripts.configure(Settings(workbook=workbook))
 
 MAIN, LOG, VALIDATION = s.MAIN_SHEET, s.LOG_SHEET, appendix_scripts.VALIDATION_SHEET
 RED, AMBER = appendix_scripts.FILLS["error"], appendix_scripts.FILLS["warning"]
