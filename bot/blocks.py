@@ -23,6 +23,7 @@ from shared.domain.model import Recommendation
 from shared.domain.rules import is_overdue
 from shared.domain.update import UpdateResult
 from shared.domain.values import cell_text, short_text, shown
+from shared.usecases import Reply
 
 UPDATE_CALLBACK = "sli_update"
 OPEN_UPDATE_ACTION = "open_update"
@@ -124,6 +125,15 @@ def list_message(title: str, rows: list[Recommendation]) -> dict:
     text = f"{title} ({len(rows)}):\n" + "\n".join(
         f"{r.ref} {short_title(r)}: {_facts(r, r.status or 'No status')}" for r in rows)
     return message(text, blocks[:50])
+
+
+def reply_message(reply: Reply) -> dict:
+    """A chat-neutral answer (`shared.usecases.ask`) as a Slack message."""
+    if reply.row is not None:
+        return recommendation_message(reply.row)
+    if reply.sentence:
+        return message(reply.sentence)
+    return list_message(reply.title, list(reply.rows))
 
 
 def update_result_message(result: UpdateResult) -> dict:

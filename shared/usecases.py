@@ -50,7 +50,7 @@ from shared.writers import WorkbookWriter
 log = logging.getLogger("sli.usecases")
 
 __all__ = ["EXCEL_EDITOR", "NOT_RECORDED", "Store", "UpdateRequest", "UpdateResult", "commit", "deliver_to_open_book",
-           "open_form", "prepare", "process_pending", "record", "submit", "submit_update", "tell_senders"]
+           "ask", "open_form", "prepare", "process_pending", "record", "submit", "submit_update", "tell_senders"]
 
 
 # --- asking -------------------------------------------------------------------------------------
@@ -73,17 +73,57 @@ def find(store: Store, ref: str) -> Recommendation | None:
     return appendix(store).rows.get(s.normalise_ref(ref))
 
 
-def search(store: Store, words: str) -> list[Recommendation]:
-    return queries.search(appendix(store), words)
-
-
 def list_rows(store: Store, status: str | None = None, lead: str | None = None) -> list[Recommendation]:
+    """Rows by status and/or lead organisation (`sli list`)."""
     return queries.filter_rows(appendix(store), status=status, lead=lead)
 
 
-def rows_of(store: Store, sender: str) -> list[Recommendation]:
-    """The recommendations the sender's organisations lead (sheet Leads)."""
-    return queries.rows_for_person(appendix(store), sender)
+@dataclass(frozen=True)
+class Reply:
+    """A chat-neutral answer to a question: one recommendation (`row`), a titled list (`title`, `rows`), or
+    a `sentence`. Each chat renders it its own way (Slack blocks, Teams cards); the words are the same."""
+
+    row: Recommendation | None = None
+    title: str = ""
+    rows: tuple[Recommendation, ...] = ()
+    sentence: str = ""
+
+
+def ask(store: Store, kind: str, text: str = "", sender: str | None = None) -> Reply:
+    """Answer one question as a person puts it in a chat: `status` (a ref), `search` (words), `list`
+    (all, a status or a lead organisation), `mine` (the sender's organisations; an empty list when the
+    Leads sheet does not know them, for the front end to say how to be added)."""
+    current = appendix(store)
+    try:
+        if kind == "status":
+            row = current.rows.get(s.normalise_ref(text))
+            if row is None:
+                return Reply(sentence=f"There is no {text} in the workbook: refs run L1 to L{len(current.rows)}.")
+            return Reply(row=row)
+        if kind == "search":
+            rows = queries.search(current, text)
+            return Reply(row=rows[0]) if len(rows) == 1 else Reply(title=f"Recommendations matching '{text}'",
+                                                                   rows=tuple(rows))
+        if kind == "list":
+            return _listed(current, text.strip())
+        if kind == "mine":
+            rows = queries.rows_for_person(current, sender) if sender else []
+            return Reply(title="Your organisation's recommendations", rows=tuple(rows))
+    except (queries.QueryError, s.RefError) as exc:
+        return Reply(sentence=str(exc))
+    raise ValueError(f"not a question: {kind}")
+
+
+def _listed(current: Appendix, query: str) -> Reply:
+    """All recommendations, or those with a status, or those a lead organisation leads."""
+    if not query or query.casefold() == "all":
+        return Reply(title="All recommendations", rows=tuple(queries.filter_rows(current)))
+    try:
+        rows = queries.filter_rows(current, status=query)
+        return Reply(title=f"Recommendations {rows[0].status if rows else query}", rows=tuple(rows))
+    except queries.QueryError:
+        rows = queries.filter_rows(current, lead=query)
+        return Reply(title=f"Recommendations led by {rows[0].lead_org if rows else query}", rows=tuple(rows))
 
 
 # --- updating -----------------------------------------------------------------------------------

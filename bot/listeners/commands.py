@@ -10,10 +10,8 @@ from slack_sdk import WebClient
 from bot import blocks, manifest, parse
 from bot.listeners.views import open_update_modal, writer_of
 from shared.domain import schema as s
-from shared.domain.queries import QueryError, filter_rows, rows_for_person, search
 from shared.domain.update import PENDING, UpdateRequest
-from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, record_request
-from shared.usecases import appendix as read_appendix_of
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, ask, record_request
 
 
 def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
@@ -22,41 +20,13 @@ def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
         return blocks.help_message()
     if intent.kind == parse.UNKNOWN:
         return blocks.help_message(intent.error)
-    appendix = read_appendix_of(store)
-    try:
-        if intent.kind == parse.STATUS:
-            row = appendix.rows.get(intent.ref)
-            if row is None:
-                return blocks.message(f"There is no {intent.ref} in the workbook: "
-                                      f"refs run L1 to L{len(appendix.rows)}.")
-            return blocks.recommendation_message(row)
-        if intent.kind == parse.SEARCH:
-            rows = search(appendix, intent.query)
-            if len(rows) == 1:
-                return blocks.recommendation_message(rows[0])
-            return blocks.list_message(f"Recommendations matching '{intent.query}'", rows)
-        if intent.kind == parse.LIST:
-            return _list(appendix, intent.query)
-        if intent.kind == parse.MINE:
-            rows = rows_for_person(appendix, user_id)
-            if not rows:
-                return blocks.message("The Leads sheet does not list you as a lead: ask an officer to add your "
-                                      "Slack user ID. `/sli list ELHT` shows one organisation's recommendations.")
-            return blocks.list_message("Your organisation's recommendations", rows)
-    except QueryError as exc:
-        return blocks.message(str(exc))
-    return blocks.help_message()
-
-
-def _list(appendix, query: str) -> dict:
-    if not query.strip() or query.strip().casefold() == "all":
-        return blocks.list_message("All recommendations", filter_rows(appendix))
-    try:
-        rows = filter_rows(appendix, status=query)
-        return blocks.list_message(f"Recommendations {rows[0].status if rows else query}", rows)
-    except QueryError:
-        rows = filter_rows(appendix, lead=query)
-        return blocks.list_message(f"Recommendations led by {rows[0].lead_org if rows else query}", rows)
+    if intent.kind not in (parse.STATUS, parse.SEARCH, parse.LIST, parse.MINE):
+        return blocks.help_message()
+    reply = ask(store, intent.kind, intent.ref if intent.kind == parse.STATUS else intent.query, user_id)
+    if intent.kind == parse.MINE and not reply.rows:
+        return blocks.message("The Leads sheet does not list you as a lead: ask an officer to add your "
+                              "Slack user ID. `/sli list ELHT` shows one organisation's recommendations.")
+    return blocks.reply_message(reply)
 
 
 def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Callable[[dict], None]) -> dict:

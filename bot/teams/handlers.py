@@ -30,21 +30,17 @@ from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
 from shared.domain import schema as s
 from shared.domain.access import entra_identity
-from shared.domain.queries import QueryError
 from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
 from shared.usecases import (
     CHAT_TIMEOUT_SECONDS,
     JournalUnavailable,
     Store,
-    appendix,
+    ask,
     find,
     forget_conversation,
     keep_conversation,
-    list_rows,
     open_form,
     record_request,
-    rows_of,
-    search,
 )
 
 log = logging.getLogger("sli.teams")
@@ -105,43 +101,21 @@ class TeamsHandlers:
             return Answer([self.form_for(intent.ref, identity)])
         if intent.kind == parse.UPDATE:
             return self.update_from_text(intent, identity, reference)
-        try:
-            return Answer([self.query(intent, identity)])
-        except QueryError as exc:
-            return Answer([cards.sentence(str(exc))])
+        return Answer([self.query(intent, identity)])
 
     def query(self, intent: parse.Intent, identity: str | None) -> dict:
-        """A read-only intent (status, search, list, mine), answered by the same use cases as Slack."""
-        if intent.kind == parse.STATUS:
-            row = find(self.store, intent.ref)
-            if row is None:
-                return cards.sentence(f"There is no {intent.ref} in the workbook: refs run L1 to "
-                                      f"L{len(appendix(self.store).rows)}.")
-            return cards.recommendation_card(row)
-        if intent.kind == parse.SEARCH:
-            rows = search(self.store, intent.query)
-            if len(rows) == 1:
-                return cards.recommendation_card(rows[0])
-            return cards.list_card(f"Recommendations matching '{intent.query}'", rows, date.today())
-        if intent.kind == parse.LIST:
-            query = intent.query.strip()
-            if not query or query.casefold() == "all":
-                return cards.list_card("All recommendations", list_rows(self.store), date.today())
-            try:
-                rows = list_rows(self.store, status=query)
-                return cards.list_card(f"Recommendations {rows[0].status if rows else query}", rows, date.today())
-            except QueryError:
-                rows = list_rows(self.store, lead=query)
-                return cards.list_card(f"Recommendations led by {rows[0].lead_org if rows else query}", rows,
-                                       date.today())
-        if intent.kind == parse.MINE:
-            rows = rows_of(self.store, identity) if identity else []
-            if not rows:
-                return cards.sentence("The Leads sheet does not list you as a lead: ask an officer to add your "
-                                      "Microsoft Entra object ID. list ELHT shows one organisation's "
-                                      "recommendations.")
-            return cards.list_card("Your organisation's recommendations", rows, date.today())
-        return cards.help_message()
+        """A read-only intent (status, search, list, mine), answered by the same use case as in Slack."""
+        if intent.kind not in (parse.STATUS, parse.SEARCH, parse.LIST, parse.MINE):
+            return cards.help_message()
+        reply = ask(self.store, intent.kind, intent.ref if intent.kind == parse.STATUS else intent.query, identity)
+        if intent.kind == parse.MINE and not reply.rows:
+            return cards.sentence("The Leads sheet does not list you as a lead: ask an officer to add your "
+                                  "Microsoft Entra object ID. list ELHT shows one organisation's recommendations.")
+        if reply.row is not None:
+            return cards.recommendation_card(reply.row)
+        if reply.sentence:
+            return cards.sentence(reply.sentence)
+        return cards.list_card(reply.title, list(reply.rows), date.today())
 
     def update_from_text(self, intent: parse.Intent, identity: str | None, reference: dict) -> Answer:
         """The one-line update: journalled before the answer, written after it, the outcome told after."""
