@@ -496,19 +496,30 @@ _NAMES_ONLY = "(SELECT COALESCE(json_group_object(key, NULL), '{}') FROM json_ea
 
 def _forget_refused_text(db: sqlite3.Connection) -> None:
     """Refused updates journalled before refusals kept no text: drop their values, and the words of their
-    reasons that quote them. Idempotent; with nothing to do, one look at the refused rows (`seen` is '{}'
-    once done, and never '{}' before)."""
-    rows = db.execute("SELECT seq, changes, detail FROM updates WHERE state=? AND seen != '{}'", (REJECTED,))
-    for row in rows.fetchall():
-        values = [v for v in json.loads(row["changes"]).values() if v is not None]
-        detail = json.loads(row["detail"])
-        for key in ("message", "reasons"):
-            if isinstance(detail.get(key), str):
-                detail[key] = scrub(detail[key], values)
-            elif isinstance(detail.get(key), list):
-                detail[key] = [scrub(str(reason), values) for reason in detail[key]]
-        db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}', detail=? WHERE seq=?",
-                   (json.dumps(detail, ensure_ascii=False), row["seq"]))
+    reasons that quote them. Idempotent, and with nothing to do one look at the refused rows (`seen` is
+    '{}' once done, and never '{}' before). The freed bytes are zeroed and the WAL emptied, so the text
+    is gone from the files, not only from the rows."""
+    query = "SELECT seq, changes, detail FROM updates WHERE state=? AND seen != '{}'"
+    if db.execute(query + " LIMIT 1", (REJECTED,)).fetchone() is None:
+        return
+    db.execute("PRAGMA secure_delete=ON")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for row in db.execute(query, (REJECTED,)).fetchall():
+            values = [v for v in json.loads(row["changes"]).values() if v is not None]
+            detail = json.loads(row["detail"])
+            for key in ("message", "reasons"):
+                if isinstance(detail.get(key), str):
+                    detail[key] = scrub(detail[key], values)
+                elif isinstance(detail.get(key), list):
+                    detail[key] = [scrub(str(reason), values) for reason in detail[key]]
+            db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}', detail=? WHERE seq=?",
+                       (json.dumps(detail, ensure_ascii=False), row["seq"]))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:

@@ -26,6 +26,9 @@ def test_quick_benchmark_completes_and_prints_every_figure() -> None:
         r"bot peak memory serving updates, empty log: \d+ MB",
         r"bot peak memory serving updates, 2,000 log rows filed by year: \d+ MB \([+-]\d+ MB\)",
         r"bot peak memory, first update filing 2,000 rows from one sheet: \d+ MB",
+        rf"record an update, 0 waiting \(Excel has the file open\)\s+{TIMING}",
+        rf"record an update, 300 waiting \(Excel has the file open\)\s+{TIMING}",
+        r"ratio \(p50\): 300 waiting / 0 waiting = [\d.]+x",
     ]
     for pattern in expected:
         assert re.search(pattern, out), f"missing /{pattern}/ in:\n{out}"
