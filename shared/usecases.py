@@ -373,7 +373,7 @@ def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult
     """One journalled update into the file, inside the unit of work. An update the add-in delivered into
     the open workbook (`in_excel`) is applied once the saved file holds its Update ID; if Excel was closed
     without saving, it is written to the file as usual. Whatever stops this one keeps it pending with a
-    sentence and does not stop the others."""
+    sentence; the pass then holds the later updates of its recommendation, not the others."""
     with WorkbookUnitOfWork(store) as uow:
         journal = uow.journal
         entry = journal.get(update_id)

@@ -412,7 +412,7 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
 
     findings, blocking = check_update(appendix, row, entry.changes, today=now.date())
     if blocking:
-        reasons = [f.message for f in blocking]
+        reasons = kept_reasons(blocking, entry.changes.values())  # kept once refused: no text of the update
         message = "Not applied: the row has changed since and the update no longer fits: " + " ".join(reasons)
         return Plan(entry, REJECTED, message, {"message": message, "reasons": reasons, "was_held": held},
                     findings=findings)
