@@ -18,10 +18,13 @@ temporary file behind. Any OSError becomes one sentence (`OutputError`) that say
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import shutil
 import stat
+import sys
 import tempfile
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -74,6 +77,8 @@ def check_output(target: Path | str, store: Store | None, new_file: bool = False
                           "never written through a link.")
     if final.is_dir():
         raise OutputError(f"{target} is a folder: name a file in it instead.")
+    if final.exists() and not final.is_file():  # /dev/null, a pipe: never replaced by a file
+        raise OutputError(f"{target} is not a plain file (a device, pipe or socket): name a file to write.")
     if store is not None:
         _refuse_protected(target, final, store, new_file)
     if new_file and final.exists():
@@ -116,11 +121,16 @@ def _write_handle(temporary: Path, write: Callable[[BinaryIO], object],
 def _publish(target: Path | str, store: Store | None, new_file: bool, make: Callable[[Path], object]) -> Path:
     final = check_output(target, store, new_file)
     scratch: str | None = None
+    failure = ""
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         scratch = tempfile.mkdtemp(prefix=f".{final.name}.", suffix=SCRATCH_SUFFIX, dir=final.parent)
         temporary = Path(scratch) / final.name
-        make(temporary)
+        try:
+            make(temporary)
+        except OSError as exc:
+            _drop_leftovers(exc)
+            raise
         try:
             os.chmod(temporary, stat.S_IMODE(os.stat(final).st_mode))  # a re-export keeps the file's mode
         except FileNotFoundError:
@@ -130,11 +140,30 @@ def _publish(target: Path | str, store: Store | None, new_file: bool, make: Call
         os.replace(temporary, final)
         _fsync(final.parent)
     except OSError as exc:
-        raise OutputError(_sentence(target, final, exc)) from None
+        failure = _sentence(target, final, exc)
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
+    if failure:
+        raise OutputError(failure)  # outside the handler: the OSError and what it held are gone
     return Path(target)
+
+
+def _drop_leftovers(exc: OSError) -> None:
+    """Release now, quietly, what a library left half-written when the disk failed under it (openpyxl's
+    zip file and row generators): dropped later, they print "Exception ignored" tracebacks at exit."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        chain: list[BaseException] = []
+        seen: BaseException | None = exc
+        while seen is not None and seen not in chain:  # and what it happened during (the close failed too)
+            chain.append(seen)
+            traceback.clear_frames(seen.__traceback__)
+            seen = seen.__cause__ or seen.__context__
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
 
 
 def _fsync(path: Path) -> None:
