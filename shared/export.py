@@ -35,10 +35,9 @@ from shared.uow import Store
 
 KINDS = ("changes", "appendix", "trend")
 FORMATS = ("csv", "xlsx")
-#: OWASP: fields starting with these (after any spaces) are read by spreadsheets as formulas.
-FORMULA_START = r"^\s*[=+\-@\t\r]"
-#: Fields whose first character other than a space is not ASCII: `formula_like` decides (NFKC).
-UNICODE_START = r"^\s*[^\x00-\x7f]"
+#: Text that may be formula-like: after any spaces, what OWASP lists (fields starting with these are read by
+#: spreadsheets as formulas) or a character that is not ASCII. `formula_like` decides each match.
+CANDIDATE = r"^\s*(?:[=+\-@\t\r]|[^\x00-\x7f])"
 #: What a formula starts with, once NFKC-normalised: the OWASP four and the minus sign (U+2212), which NFKC
 #: leaves as it is (and makes of the superscript minus).
 SIGNS = ("=", "+", "-", "@", "\u2212")
@@ -107,10 +106,9 @@ def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
         else:  # a text column (the history): one vectorised test
             text = values.notna()
         strings = values.where(text, "").astype(str)
-        risky = text & strings.str.contains(FORMULA_START, regex=True)
-        unusual = text & ~risky & strings.str.contains(UNICODE_START, regex=True)  # rare: checked one by one
-        if unusual.any():
-            risky = risky | (unusual & strings.map(formula_like))
+        risky = text & strings.str.contains(CANDIDATE, regex=True)  # one vectorised pass; few match
+        if risky.any():  # each candidate decided exactly (NFKC), one by one
+            risky[risky] = strings[risky].map(formula_like).astype(bool)
         out[column] = values.where(~risky, "'" + values.where(risky, "").astype(str))
     return out
 
