@@ -21,8 +21,9 @@ from shared.domain import update as j
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
 from shared.domain.values import cell_text, shown
+from shared.outputs import OutputError, check_output, write_bytes, write_output_file
 from shared.reader import WorkbookError
-from shared.settings import DEFAULT_WORKBOOK, Settings
+from shared.settings import DEFAULT_WORKBOOK, Settings, SettingsError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PENDING, EXIT_CONFLICT = 0, 1, 2, 3, 4
 #: The journal (or the disk under it) failed: nothing was recorded. Not "refused": the update was fine.
@@ -76,10 +77,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from shared.builder import build_workbook
 
-    try:
-        path = build_workbook(Path(args.path))
-    except FileExistsError as exc:
-        raise QueryError(str(exc)) from None
+    path = write_output_file(args.path, build_workbook, settings_of(args).store(), new_file=True)
     print(f"Wrote {path}.")
     return EXIT_OK
 
@@ -172,7 +170,8 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
     from bot.teams.package import write_package
 
     client_id = args.client_id or TeamsConfig.from_env().client_id
-    written = write_package(Path(args.output), client_id, args.version)
+    written = write_output_file(args.output, lambda path: write_package(path, client_id, args.version),
+                                settings_of(args).store())
     print(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin "
           "centre (Teams apps > Manage apps > Upload new app).")
     return EXIT_OK
@@ -204,9 +203,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
         if section.get("type") == "section":
             print("\n" + literal(section["text"]["text"]).replace("*", ""))
     chart = Path(args.chart or f"sli-summary-{sm.month_key(year, month)}.png")
-    chart.write_bytes(sm.status_chart(figures))
     trend = chart.with_name(f"{chart.stem}-trend{chart.suffix}")
-    trend.write_bytes(sm.trend_chart(figures))
+    check_output(trend, store)  # both refused before either is written
+    write_bytes(chart, sm.status_chart(figures), store)
+    write_bytes(trend, sm.trend_chart(figures), store)
     print(f"\nCharts written to {chart} (by lead organisation) and {trend} (by month).")
     return EXIT_OK
 
@@ -216,7 +216,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
     output = Path(args.output or f"SLI-Appendix1-{args.year}.{fmt}")
-    write_report(settings_of(args).store(), args.year, fmt, output)
+    store = settings_of(args).store()
+    check_output(output, store)  # before the report is made: a refusal costs nothing
+    write_output_file(output, lambda path: write_report(store, args.year, fmt, path), store)
     print(f"Wrote {output}.")
     return EXIT_OK
 
@@ -233,8 +235,10 @@ def _day_argument(text: str | None, option: str) -> date | None:
 def cmd_export(args: argparse.Namespace) -> int:
     from shared.export import export
 
+    store = settings_of(args).store()
+    check_output(args.output, store)  # a folder or a protected path is named as such, not as a bad format
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "csv")
-    rows = export(settings_of(args).store(), args.what, fmt, Path(args.output),
+    rows = export(store, args.what, fmt, args.output,
                   _day_argument(args.start, "--from"), _day_argument(args.end, "--to"))
     print(f"Wrote {rows} row(s) to {args.output}.")
     return EXIT_OK
@@ -259,8 +263,8 @@ def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
         return copy, False
     if not committed.is_file():  # run outside the repository: read_appendix says so in a sentence
         return committed, False
-    copy.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy2(committed, copy)
+    write_output_file(copy, lambda path: shutil.copy2(committed, path),
+                      usecases.Store.for_workbook(committed))
     return copy, True
 
 
@@ -401,10 +405,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
     try:
+        args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
         return args.run(args)
-    except (WorkbookError, QueryError, s.RefError, s.HeaderError, usecases.PackageError, ValueError) as exc:
+    except (WorkbookError, QueryError, s.RefError, s.HeaderError, usecases.PackageError, SettingsError,
+            OutputError, ValueError) as exc:
         print(f"sli: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except usecases.JournalUnavailable as exc:

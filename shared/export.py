@@ -4,29 +4,43 @@ CSV is UTF-8 with a byte-order mark, because Excel opens a CSV without one in th
 page (Zoë becomes ZoÃ«). Dates are ISO (2027-01-31), which Excel reads as dates in any locale. In .xlsx
 dates are real dates (date cells with a date format), not text.
 
-Text from people never becomes a formula. In .xlsx a value starting with `=` is stored as a text cell with
-Excel's quote prefix (openpyxl alone would write it as a formula). A CSV has no way to say "text": Excel
-runs `=HYPERLINK(...)`, `+cmd|...`, `-...` or `@SUM(...)` typed in a field however it is quoted, so, as
-OWASP's CSV-injection guidance says, a text field starting with `=`, `+`, `-`, `@`, tab or carriage return
-is written with a leading `'`: Excel does not run it (the `'` stays visible; the xlsx export keeps text exactly).
+Text from people never becomes a formula. In .xlsx text is always a text cell, and one that could be read
+as a formula gets Excel's quote prefix (openpyxl alone would write `=...` as a formula). A CSV has no way to
+say "text": Excel runs `=HYPERLINK(...)`, `+cmd|...`, `-...` or `@SUM(...)` typed in a field however it is
+quoted, so, as OWASP's CSV-injection guidance says, a text field whose first character other than a space is
+`=`, `+`, `-`, `@`, tab or carriage return is written with a leading `'`: Excel does not run it (the `'` stays
+visible; the xlsx export keeps text exactly). "Other than a space" because ` =1+1` is run too, and the
+character is compared after NFKC normalisation because spreadsheets (Excel with a Japanese input method, for
+one) take the full-width `＝`, `＋`, `－`, `＠` (and the minus sign U+2212) for the ASCII ones.
+
+The file is written through `shared.outputs`, which refuses the workbook, its journal, lock, owner file and
+backups (an export there would destroy waiting updates) and replaces the target atomically.
 """
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 
 from shared import trend as tr
 from shared.domain import schema as s
+from shared.outputs import check_output, write_output
 from shared.reader import read_appendix
 from shared.uow import Store
 
 KINDS = ("changes", "appendix", "trend")
 FORMATS = ("csv", "xlsx")
-#: OWASP: fields starting with these are read by spreadsheets as formulas.
-FORMULA_START = r"^[=+\-@\t\r]"
+#: Text that may be formula-like: after any spaces, what OWASP lists (fields starting with these are read by
+#: spreadsheets as formulas) or a character that is not ASCII. `formula_like` decides each match.
+CANDIDATE = r"^\s*(?:[=+\-@\t\r]|[^\x00-\x7f])"
+#: What a formula starts with, once NFKC-normalised: the OWASP four and the minus sign (U+2212), which NFKC
+#: leaves as it is (and makes of the superscript minus).
+SIGNS = ("=", "+", "-", "@", "\u2212")
 DATE_FORMAT, DATETIME_FORMAT, MONTH_FORMAT = "dd/mm/yyyy", "yyyy-mm-dd hh:mm:ss", "mmm yyyy"
 TREND_COLUMNS = ("Month", *s.STATUSES, "Source")
 SHEET_NAMES = {"changes": "Changes", "appendix": s.MAIN_SHEET, "trend": "Trend"}
@@ -64,6 +78,18 @@ def trend_table(store: Store, start: date | None = None, end: date | None = None
     return table
 
 
+def formula_like(text: str) -> bool:
+    """Whether a spreadsheet could run `text` as a formula: its first character other than a space is
+    `=`, `+`, `-`, `@`, tab or carriage return, or a character NFKC makes one of those (full-width `＝`)."""
+    for char in text:
+        if char in "\t\r":
+            return True
+        if char.isspace():
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in SIGNS
+    return False
+
+
 def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
     """Dates as ISO text and text fields made safe to open (OWASP prefix), column by column."""
     out = table.copy()
@@ -79,17 +105,21 @@ def _csv_ready(table: pd.DataFrame) -> pd.DataFrame:
             text = values.map(lambda v: isinstance(v, str))
         else:  # a text column (the history): one vectorised test
             text = values.notna()
-        risky = text & values.where(text, "").astype(str).str.contains(FORMULA_START, regex=True)
+        strings = values.where(text, "").astype(str)
+        risky = text & strings.str.contains(CANDIDATE, regex=True)  # one vectorised pass; few match
+        if risky.any():  # each candidate decided exactly (NFKC), one by one
+            risky[risky] = strings[risky].map(formula_like).astype(bool)
         out[column] = values.where(~risky, "'" + values.where(risky, "").astype(str))
     return out
 
 
-def write_csv(table: pd.DataFrame, output: Path) -> Path:
+def write_csv(table: pd.DataFrame, output: Path | BinaryIO) -> Path | BinaryIO:
+    """CSV for Excel: UTF-8 with a byte-order mark, CRLF, formula-like text made inert."""
     _csv_ready(table).to_csv(output, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     return output
 
 
-def write_xlsx(table: pd.DataFrame, output: Path, sheet: str) -> Path:
+def write_xlsx(table: pd.DataFrame, output: Path | BinaryIO, sheet: str) -> Path | BinaryIO:
     """One sheet, header in bold, frozen; streamed (write-only), so 100,000 rows do not need the memory
     of a whole workbook. Dates get date formats; text is stored as text, never as a formula."""
     from openpyxl import Workbook
@@ -134,10 +164,10 @@ def _cell(ws, value: object, number_format: str | None = None) -> object:
     if value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     if isinstance(value, str):
-        if value[:1] not in ("=", "+", "-", "@"):
+        if not formula_like(value):
             return value  # openpyxl writes it as text
         cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # after the value: openpyxl took "=..." for a formula
+        cell.data_type = "s"  # after the value: openpyxl takes "=..." for a formula
         cell.quotePrefix = True  # and Excel keeps it text when someone edits the cell
         return cell
     if isinstance(value, pd.Timestamp):
@@ -153,8 +183,12 @@ def _cell(ws, value: object, number_format: str | None = None) -> object:
 
 
 def export(store: Store, kind: str, fmt: str, output: Path, start: date | None = None, end: date | None = None,
-           now: datetime | None = None) -> int:
-    """Write `kind` (changes, appendix, trend) as `fmt` (csv, xlsx) to `output`; return the rows written."""
+           now: datetime | None = None, opener: Callable[[Path], BinaryIO] | None = None) -> int:
+    """Write `kind` (changes, appendix, trend) as `fmt` (csv, xlsx) to `output`; return the rows written.
+    `output` is checked first (`shared.outputs`: never the workbook, its journal, lock, owner file or backups;
+    never a folder or a link): a refusal or a failed write is an OutputError, one sentence, nothing written.
+    `opener` opens the temporary file (`shared.outputs.open_new`; another simulates a full disk)."""
+    check_output(output, store)
     if kind not in KINDS:
         raise ValueError(f"'{kind}' cannot be exported: choose changes, appendix or trend.")
     if fmt not in FORMATS:
@@ -165,10 +199,8 @@ def export(store: Store, kind: str, fmt: str, output: Path, start: date | None =
         raise ValueError("Appendix 1 is exported as it stands now: --from and --to apply to changes and trend.")
     table = (changes_table(store, start, end) if kind == "changes" else appendix_table(store) if kind == "appendix"
              else trend_table(store, start, end, now))
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
-        write_csv(table, output)
+        write_output(output, lambda handle: write_csv(table, handle), store, opener)
     else:
-        write_xlsx(table, output, SHEET_NAMES[kind])
+        write_output(output, lambda handle: write_xlsx(table, handle, SHEET_NAMES[kind]), store, opener)
     return len(table)

@@ -1,8 +1,12 @@
 """Every setting the tracker reads from the environment, read once (`Settings.from_env`) and passed
-down: the core and the front ends take a `Settings` (or the `Store` it makes), never `os.environ`."""
+down: the core and the front ends take a `Settings` (or the `Store` it makes), never `os.environ`.
+
+A value a setting cannot take is a `SettingsError`: one sentence naming the variable and what it accepts,
+which `sli` (and so the bot, Teams and add-in start commands) prints with exit code 2, never a traceback."""
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -12,6 +16,12 @@ from shared.uow import DEFAULT_KEEP_BACKUPS, Store
 
 DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 SLACK_API_URL = "https://slack.com/api/"
+#: The add-in server's log levels (uvicorn's).
+ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+
+
+class SettingsError(ValueError):
+    """An environment variable set to a value it cannot take: one sentence naming it and what it accepts."""
 
 
 @dataclass(frozen=True)
@@ -37,21 +47,56 @@ class Settings:
         """`SLI_*` and `SLACK_*` variables; an explicit `workbook` (`--workbook`) wins over `SLI_WORKBOOK`."""
         env = os.environ if env is None else env
         api_url = env.get("SLACK_API_URL") or SLACK_API_URL
+        if not api_url.startswith(("https://", "http://")):
+            raise SettingsError(f"SLACK_API_URL is '{api_url}': it takes a web address starting with https:// "
+                                "(Slack's own, the default, is https://slack.com/api/).")
         return cls(workbook=Path(workbook or env.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK),
                    journal=Path(env["SLI_JOURNAL"]) if env.get("SLI_JOURNAL") else None,
-                   keep_backups=int(env.get("SLI_KEEP_BACKUPS") or DEFAULT_KEEP_BACKUPS),
+                   keep_backups=_whole_number(env, "SLI_KEEP_BACKUPS", DEFAULT_KEEP_BACKUPS),
                    bot_token=env.get("SLACK_BOT_TOKEN", ""), signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
                    app_token=env.get("SLACK_APP_TOKEN", ""),
                    api_url=api_url if api_url.endswith("/") else api_url + "/",
                    summary_channel=env.get("SLI_SUMMARY_CHANNEL", ""),
-                   poll_seconds=float(env.get("SLI_POLL_SECONDS") or 10),
+                   poll_seconds=_seconds(env, "SLI_POLL_SECONDS", 10.0),
                    addin_host=env.get("SLI_ADDIN_HOST", ""),
                    addin_certfile=env.get("SLI_ADDIN_SSL_CERTFILE", ""),
                    addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
-                   addin_log_level=env.get("SLI_ADDIN_LOG_LEVEL", "info"))
+                   addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "info"))
 
     def with_workbook(self, workbook: Path | str) -> Settings:
         return replace(self, workbook=Path(workbook))
 
     def store(self) -> Store:
         return Store.for_workbook(self.workbook, journal=self.journal, keep_backups=self.keep_backups)
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdecimal():
+        raise SettingsError(f"{name} is '{env[name]}': it takes a whole number, 0 or more (default {default}).")
+    return int(text)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise SettingsError(f"{name} is '{env[name]}': it takes a number of seconds greater than 0, such as 10 "
+                            f"or 2.5 (default {default:g}).")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    text = (env.get(name) or "").strip().lower()
+    if not text:
+        return default
+    if text not in choices:
+        raise SettingsError(f"{name} is '{env[name]}': it takes one of {', '.join(choices)} (default {default}).")
+    return text

@@ -45,7 +45,7 @@ from shared.domain.update import (
 from shared.journal import CHAT_TIMEOUT_SECONDS, JournalUnavailable  # noqa: F401 (front ends' vocabulary)
 from shared.owner import find_owner_file
 from shared.package import PackageError  # noqa: F401 (raised to front ends: a workbook it cannot edit)
-from shared.reader import read_appendix, read_change_log
+from shared.reader import WorkbookError, read_appendix, read_change_log
 from shared.uow import Store, WorkbookUnitOfWork, after_update
 from shared.writers import WorkbookWriter
 
@@ -396,7 +396,9 @@ def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult
         except j.JournalUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - whatever stops this one must not stop the others
-            if not isinstance(exc, PackageError):
+            if isinstance(exc, WorkbookError):  # an unreadable workbook is expected: one line, no stack
+                log.warning("update %s could not be written: %s", update_id, exc)
+            elif not isinstance(exc, PackageError):
                 log.exception("update %s could not be written", update_id)
             message = (f"Not written yet: {str(exc).rstrip('.')}. The update is kept and will be applied "
                        "once this is fixed.")

@@ -163,3 +163,55 @@ def test_an_empty_history_exports_just_the_header(workbook: Path, tmp_path: Path
         rows = _csv(out) if fmt == "csv" else [list(r) for r in openpyxl.load_workbook(out).active.iter_rows(
             values_only=True)]
         assert rows == [list(s.LOG_COLUMNS)]
+
+
+#: Text a spreadsheet could run, once spaces are skipped and the character NFKC-normalised (OWASP + full width).
+RISKY = [" =1+1", "  +cmd|' /C calc'!A0", " -2+3", " @SUM(A1:A9)", "\u3000=1+1", "\xa0=1+1", " \t=1+1",
+         "\uff1d1+1", "\uff0bcmd", "\uff0d1", "\uff20SUM(A1)", "\u22122+3", "\u207b2", "\ufe66HYPERLINK(1)",
+         " \uff1dHYPERLINK(\"http://example.invalid\")"]
+#: Text that merely looks unusual: left exactly as it is.
+PLAIN = [" plain text", "\uff11\uff12 weeks", "Zo\u00eb \u2013 midwife", "\u2160 priority", "a = b", "e-mail"]
+
+
+def test_formula_like_text_after_spaces_or_in_full_width_is_made_inert(workbook: Path, tmp_path: Path) -> None:
+    """An officer typed these in Excel (kept as text): the CSV export prefixes each with `'`; the xlsx export
+    keeps each exactly, a text cell with the quote prefix, never a formula (read back by openpyxl and calamine)."""
+    from python_calamine import CalamineWorkbook
+
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[s.MAIN_SHEET]
+    header = {c.value: c.column for c in ws[3]}
+    values = RISKY + PLAIN
+    for n, value in enumerate(values):  # one value per recommendation, in two columns
+        cell = ws.cell(4 + n % 22, header[s.SUMMARY] if n < 22 else header[s.NEXT_STEPS], value)
+        cell.data_type = "s"
+    wb.save(workbook)
+    where = [(n % 22, s.SUMMARY if n < 22 else s.NEXT_STEPS) for n in range(len(values))]
+
+    text, xlsx = tmp_path / "a.csv", tmp_path / "a.xlsx"
+    assert sli.main(["export", "appendix", "--output", str(text), "--workbook", str(workbook)]) == 0
+    assert sli.main(["export", "appendix", "--output", str(xlsx), "--workbook", str(workbook)]) == 0
+    rows = _csv(text)
+    names = rows[0]
+    got = [rows[1 + row][names.index(column)] for row, column in where]
+    assert got == ["'" + v for v in RISKY] + PLAIN
+
+    out = openpyxl.load_workbook(xlsx)[s.MAIN_SHEET]
+    cells = [out.cell(2 + row, names.index(column) + 1) for row, column in where]
+    assert [c.value for c in cells] == values and all(c.data_type == "s" for c in cells)
+    assert [c.quotePrefix for c in cells] == [True] * len(RISKY) + [False] * len(PLAIN)
+    with zipfile.ZipFile(xlsx) as package:
+        assert b"<f>" not in package.read("xl/worksheets/sheet1.xml")
+    read = CalamineWorkbook.from_path(str(xlsx)).get_sheet_by_name(s.MAIN_SHEET).to_python()
+    assert [read[1 + row][names.index(column)] for row, column in where] == values
+
+
+def test_full_width_signs_typed_in_updates_are_inert_in_the_changes_csv(workbook: Path, tmp_path: Path) -> None:
+    store = Store.for_workbook(workbook)
+    sent = ["\uff1dHYPERLINK(\"http://example.invalid\",\"x\")", "\uff0b1", "\uff0dcmd", "\uff20SUM(A1)", "\u22121"]
+    for value in sent:
+        assert submit_update(store, "L7", {s.SUMMARY: value}, by="Helen Lowey", via=s.VIA_CLI).state == "applied"
+    out = tmp_path / "c.csv"
+    assert sli.main(["export", "changes", "--output", str(out), "--workbook", str(workbook)]) == 0
+    new = [row[4] for row in _csv(out)[1:] if row[2] == s.SUMMARY]
+    assert new == ["'" + v for v in sent]
