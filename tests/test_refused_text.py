@@ -222,3 +222,12 @@ def test_a_teams_form_sending_back_900_kb_of_what_it_showed_is_kept_as_a_fingerp
     assert read_appendix(workbook).rows["L7"][s.NEXT_STEPS] == "Audit booked"
     data = journal_bytes(workbook)
     assert b"y" * 2000 not in data and b"z" * 2000 not in data and b"f" * 2000 not in data
+
+
+def test_the_journal_refuses_an_entry_over_its_bound_and_writes_nothing(workbook: Path) -> None:
+    """The last check, in the journal itself: whatever a caller passes, nothing over MAX_ENTRY_CHARS is written."""
+    journal = Store.for_workbook(workbook).journal()
+    with pytest.raises(j.EntryTooLarge, match="the tracker keeps at most 32,000"):
+        journal.record(ref="L7", changes={s.NEXT_STEPS: "Fine"}, seen={s.NEXT_STEPS: "z" * j.MAX_ENTRY_CHARS},
+                       by="Helen Lowey", via=s.VIA_CLI, state=j.PENDING)
+    assert rows(workbook) == [] and b"z" * 2000 not in journal_bytes(workbook)
