@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 IO_MODULES = {"os", "io", "shutil", "pathlib.Path.open", "zipfile", "sqlite3", "lxml", "openpyxl", "python_calamine",
               "filelock", "slack_sdk", "slack_bolt", "xlwings", "socket", "subprocess", "tempfile", "urllib",
               "http", "requests", "httpx", "uvicorn", "apscheduler", "matplotlib", "docx", "shared.journal",
-              "shared.package", "shared.reader", "shared.uow", "shared.writers", "shared.usecases", "shared.owner"}
+              "shared.xlsx", "shared.reader", "shared.uow", "shared.writers", "shared.usecases", "shared.owner"}
 
 
 def imports_of(path: Path) -> set[str]:
@@ -50,7 +50,7 @@ def test_the_domain_imports_no_io(path: Path) -> None:
 
 FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"), ROOT / "sli.py"])
 #: What only the core touches: the journal's connection, the package, the lock, the unit of work.
-CORE_INSIDES = ("shared.package", "shared.uow", "filelock", "shared.owner")
+CORE_INSIDES = ("shared.xlsx", "shared.uow", "filelock", "shared.owner")
 
 
 @pytest.mark.parametrize("path", FRONT_ENDS, ids=lambda p: str(p.relative_to(ROOT)))
@@ -58,6 +58,31 @@ def test_front_ends_never_touch_the_package_the_lock_or_the_journal(path: Path) 
     text = path.read_text(encoding="utf-8")
     assert not [m for m in imports_of(path) if any(m == c or m.startswith(c + ".") for c in CORE_INSIDES)]
     assert ".journal()" not in text
+
+
+XLSX = ROOT / "shared" / "xlsx"
+#: The .xlsx writer's rooms in the order they may import one another (each only those before it).
+XLSX_ROOMS = ("ooxml", "entries", "segments", "parts", "heights", "cells", "sheets", "package", "changelog", "save")
+ROOM_LINES = 400
+
+
+def test_the_xlsx_writer_lives_in_rooms_none_over_400_lines() -> None:
+    """shared/xlsx/ replaces the one 1,392-line package.py (issue 17): no module and no class over 400
+    lines, and the rooms import one another in one direction only, so none grows back into all of them."""
+    assert not (ROOT / "shared" / "package.py").exists()
+    rooms = {path.stem: path for path in XLSX.glob("*.py") if path.stem != "__init__"}
+    assert set(rooms) == set(XLSX_ROOMS)
+    too_big = {}
+    for name, path in rooms.items():
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > ROOM_LINES:
+            too_big[name] = len(text.splitlines())
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > ROOM_LINES:
+                too_big[f"{name}.{node.name}"] = node.end_lineno - node.lineno + 1
+        later = {f"shared.xlsx.{room}" for room in XLSX_ROOMS[XLSX_ROOMS.index(name):]} | {"shared.xlsx"}
+        assert not imports_of(path) & later, name
+    assert too_big == {}
 
 
 def test_reads_cannot_be_changed_by_whoever_receives_them(workbook: Path) -> None:
