@@ -5,8 +5,11 @@ the one truth of the command, events and scopes."""
 from __future__ import annotations
 
 import ast
+import gc
 import re
 import sqlite3
+import weakref
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from shared.owner import write_owner_file
 from shared.reader import read_appendix
 from shared.uow import Store
 from shared.usecases import deliver_to_open_book, submit_update
+from shared.xlsx import Package, file_log_years
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Modules that read or write files, archives, XML, databases, locks, the network or chat services.
@@ -83,6 +87,25 @@ def test_the_xlsx_writer_lives_in_rooms_none_over_400_lines() -> None:
         later = {f"shared.xlsx.{room}" for room in XLSX_ROOMS[XLSX_ROOMS.index(name):]} | {"shared.xlsx"}
         assert not imports_of(path) & later, name
     assert too_big == {}
+
+
+def test_a_package_is_freed_as_soon_as_it_is_dropped(workbook: Path) -> None:
+    """The rooms are given the package's parts, never the package: no reference cycle keeps a unit of work's
+    file bytes (5.7 MB at 100,000 log rows) and parsed sheets alive until the garbage collector runs."""
+    gc.disable()
+    try:
+        package = Package(workbook)
+        package.edit_cells(s.MAIN_SHEET, {"H7": "=not a formula"})  # a quote-prefix style twin
+        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)  # shared strings
+        rows = [{columns[s.LOG_COLUMNS[0]]: datetime(2031, 1, 1), columns["Update ID"]: "freed"}]
+        file_log_years(package, rows)
+        package.append_rows(s.LOG_SHEET, rows)
+        package.write(workbook.with_name("written.xlsx"))
+        alive = weakref.ref(package)
+        del package
+        assert alive() is None
+    finally:
+        gc.enable()
 
 
 def test_reads_cannot_be_changed_by_whoever_receives_them(workbook: Path) -> None:

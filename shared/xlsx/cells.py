@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
 from lxml import etree
@@ -14,7 +14,6 @@ from lxml import etree
 from shared.domain.schema import split_address
 from shared.xlsx.heights import DEFAULT_FONT_SIZE
 from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
-from shared.xlsx.parts import ZipParts
 
 CellValue = str | date | datetime | int | float | None
 _FORMULA_START = ("=", "+", "-", "@")
@@ -49,19 +48,20 @@ def excel_serial(value: date | datetime, date1904: bool = False) -> float:
 
 
 class StyleTwins:
-    """The styles part: the quote-prefix twin of a cell style, and what row heights need of each style."""
+    """The styles part: the quote-prefix twin of a cell style, and what row heights need of each style.
+    Given the package's parts and its changed parts (not the package: no reference cycle keeps it alive)."""
 
-    def __init__(self, package: ZipParts):
-        self._package = package
+    def __init__(self, parts: Mapping[str, bytes], changed: dict[str, bytes]):
+        self._parts, self._changed = parts, changed
         self._styles: etree._Element | None = None
         self._quoted_styles: dict[int, int] = {}
         self._metrics: list[tuple[float, bool]] | None = None
 
     def _style_root(self) -> etree._Element:
         if self._styles is None:
-            if "xl/styles.xml" not in self._package.parts:
+            if "xl/styles.xml" not in self._parts:
                 raise PackageError("The workbook has no styles part; it cannot keep text as text.")
-            self._styles = etree.fromstring(self._package.parts["xl/styles.xml"], PARSER)
+            self._styles = etree.fromstring(self._parts["xl/styles.xml"], PARSER)
         return self._styles
 
     def cell_style_count(self) -> int:
@@ -91,7 +91,7 @@ class StyleTwins:
                 return index
         xfs.append(twin)
         xfs.set("count", str(len(entries) + 1))
-        self._package.changed["xl/styles.xml"] = serialise(self._styles)
+        self._changed["xl/styles.xml"] = serialise(self._styles)
         self._metrics = None
         self._quoted_styles[style] = len(entries)
         return len(entries)
@@ -191,15 +191,15 @@ def find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree
 class SharedStrings:
     """The shared strings part, parsed only as far as the strings asked for."""
 
-    def __init__(self, package: ZipParts):
-        self._package = package
+    def __init__(self, parts: Mapping[str, bytes]):
+        self._parts = parts
         self._strings: list[str] = []
         self._string_events = None
 
     def text(self, index: int) -> str:
         """Shared string `index`, parsing the shared strings part only as far as needed."""
         if self._string_events is None:
-            data = self._package.parts.get("xl/sharedStrings.xml") or b"<sst/>"
+            data = self._parts.get("xl/sharedStrings.xml") or b"<sst/>"
             self._string_events = etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{M}si")
         for _, item in self._string_events:
             self._strings.append("".join(t.text or "" for t in item.iter(f"{M}t")))

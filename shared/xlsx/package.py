@@ -31,13 +31,13 @@ class Package(ZipParts):
 
     def __init__(self, path: Path):
         super().__init__(path)
-        self.sheets = Sheets(self)
+        self.sheets = Sheets(self.path, self.parts, self.changed)
         self.workbook = self.sheets.workbook
         self.date1904 = self.sheets.date1904
         self.sheet_parts = self.sheets.sheet_parts
         self.segmented_part = self.sheet_parts.get(LOG_SHEET)
-        self.styles = StyleTwins(self)
-        self.strings = SharedStrings(self)
+        self.styles = StyleTwins(self.parts, self.changed)
+        self.strings = SharedStrings(self.parts)
 
     def cell_style_count(self) -> int:
         return self.styles.cell_style_count()

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import PurePosixPath
+from collections.abc import Mapping
+from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
 from shared.domain.schema import column_letter, split_address
 from shared.xlsx.ooxml import PARSER, PKG_REL_NS, REL_NS, STRICT_NS, M, PackageError, serialise
-from shared.xlsx.parts import ZipParts
 
 WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
@@ -21,20 +21,21 @@ FILTER = re.compile(rb'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 
 
 class Sheets:
-    """xl/workbook.xml and its relationships: the sheets by name, and the parts a new sheet needs."""
+    """xl/workbook.xml and its relationships: the sheets by name, and the parts a new sheet needs. Given the
+    package's parts and its changed parts (not the package: no reference cycle keeps it alive)."""
 
-    def __init__(self, package: ZipParts):
-        self._package = package
-        workbook_xml = package.parts.get("xl/workbook.xml")
+    def __init__(self, path: Path, parts: Mapping[str, bytes], changed: dict[str, bytes]):
+        self._parts, self._changed = parts, changed
+        workbook_xml = parts.get("xl/workbook.xml")
         if workbook_xml is None:
-            raise PackageError(f"{package.path} has no xl/workbook.xml: it is not an Excel workbook.")
+            raise PackageError(f"{path} has no xl/workbook.xml: it is not an Excel workbook.")
         if STRICT_NS.encode() in workbook_xml[:2000]:
             raise PackageError("The workbook is saved as Strict Open XML; save it as a normal "
                                "Excel Workbook (.xlsx) so updates can be written.")
         self.workbook = etree.fromstring(workbook_xml, PARSER)
         pr = self.workbook.find(f"{M}workbookPr")
         self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
-        self.rels = etree.fromstring(package.parts["xl/_rels/workbook.xml.rels"], PARSER)
+        self.rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"], PARSER)
         targets = {rel.get("Id"): rel.get("Target") for rel in self.rels}
         self.sheet_parts: dict[str, str] = {}
         for sheet in self.workbook.iter(f"{M}sheet"):
@@ -81,12 +82,12 @@ class Sheets:
     def add_sheet(self, name: str, xml: bytes) -> None:
         """Register a new worksheet part at the end of the sheet list: the workbook's sheet list and
         relationships, the content types, and the sheet titles in docProps/app.xml when it lists them."""
-        taken = set(self._package.parts) | set(self._package.changed)
+        taken = set(self._parts) | set(self._changed)
         number = 1
         while f"xl/worksheets/sheet{number}.xml" in taken:
             number += 1
         part = f"xl/worksheets/sheet{number}.xml"
-        self._package.changed[part] = xml
+        self._changed[part] = xml
         ids = {rel.get("Id") for rel in self.rels}
         rel_number = 1
         while f"rId{rel_number}" in ids:
@@ -98,19 +99,23 @@ class Sheets:
         sheet = etree.SubElement(sheets, f"{M}sheet", name=name, sheetId=str(sheet_id), nsmap={"r": REL_NS})
         sheet.set(f"{{{REL_NS}}}id", f"rId{rel_number}")
         self.sheet_parts[name] = part
-        types = etree.fromstring(self._package.current("[Content_Types].xml"), PARSER)
+        types = etree.fromstring(self._current("[Content_Types].xml"), PARSER)
         etree.SubElement(types, f"{{{TYPES_NS}}}Override", PartName=f"/{part}", ContentType=WORKSHEET_TYPE)
-        self._package.changed["[Content_Types].xml"] = serialise(types)
-        self._package.changed["xl/_rels/workbook.xml.rels"] = serialise(self.rels)
+        self._changed["[Content_Types].xml"] = serialise(types)
+        self._changed["xl/_rels/workbook.xml.rels"] = serialise(self.rels)
         self.flush()
-        if "docProps/app.xml" in self._package.parts:
-            app = _add_title(self._package.current("docProps/app.xml"), name)
+        if "docProps/app.xml" in self._parts:
+            app = _add_title(self._current("docProps/app.xml"), name)
             if app is not None:
-                self._package.changed["docProps/app.xml"] = app
+                self._changed["docProps/app.xml"] = app
+
+    def _current(self, part: str) -> bytes:
+        """A workbook-level part as it stands (changed, or as in the file)."""
+        return self._changed[part] if part in self._changed else self._parts[part]
 
     def flush(self) -> None:
         """Mark workbook.xml changed, as it now stands."""
-        self._package.changed["xl/workbook.xml"] = serialise(self.workbook)
+        self._changed["xl/workbook.xml"] = serialise(self.workbook)
 
     def grow_filter(self, sheet_name: str, data: bytes, old_last: int, new_last: int) -> bytes:
         """An autofilter that reached the old last row reaches the new one (and its hidden defined name)."""
