@@ -74,8 +74,8 @@ def test_the_xlsx_writer_lives_in_rooms_none_over_400_lines() -> None:
     """shared/xlsx/ replaces the one 1,392-line package.py (issue 17): no module and no class over 400
     lines, and the rooms import one another in one direction only, so none grows back into all of them."""
     assert not (ROOT / "shared" / "package.py").exists()
-    rooms = {path.stem: path for path in XLSX.glob("*.py") if path.stem != "__init__"}
-    assert set(rooms) == set(XLSX_ROOMS)
+    rooms = {path.stem: path for path in XLSX.glob("*.py")}
+    assert set(rooms) == {"__init__", *XLSX_ROOMS}
     too_big = {}
     for name, path in rooms.items():
         text = path.read_text(encoding="utf-8")
@@ -84,8 +84,9 @@ def test_the_xlsx_writer_lives_in_rooms_none_over_400_lines() -> None:
         for node in ast.walk(ast.parse(text)):
             if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > ROOM_LINES:
                 too_big[f"{name}.{node.name}"] = node.end_lineno - node.lineno + 1
-        later = {f"shared.xlsx.{room}" for room in XLSX_ROOMS[XLSX_ROOMS.index(name):]} | {"shared.xlsx"}
-        assert not imports_of(path) & later, name
+        if name != "__init__":  # the package's public face imports the rooms; no room imports it
+            later = {f"shared.xlsx.{room}" for room in XLSX_ROOMS[XLSX_ROOMS.index(name):]} | {"shared.xlsx"}
+            assert not imports_of(path) & later, name
     assert too_big == {}
 
 

@@ -40,6 +40,7 @@ class Package(ZipParts):
         self.strings = SharedStrings(self.parts)
 
     def cell_style_count(self) -> int:
+        """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
         return self.styles.cell_style_count()
 
     def quoted_style(self, style: int) -> int:
