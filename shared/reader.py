@@ -16,7 +16,7 @@ import python_calamine
 from shared.domain import schema as s
 from shared.domain.model import Appendix, Lead, LogEntry, Recommendation, Sheet
 from shared.domain.values import NotADate
-from shared.package import log_sheet_year
+from shared.xlsx import log_sheet_year
 
 
 class WorkbookError(Exception):

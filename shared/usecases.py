@@ -42,10 +42,10 @@ from shared.domain.update import (
     same_text,
 )
 from shared.journal import CHAT_TIMEOUT_SECONDS, JournalUnavailable  # noqa: F401 (front ends' vocabulary)
-from shared.package import PackageError  # noqa: F401 (raised to front ends: a workbook it cannot edit)
 from shared.reader import WorkbookError, read_appendix, read_change_log
 from shared.uow import Store, WorkbookUnitOfWork
 from shared.writers import WorkbookWriter
+from shared.xlsx import PackageError  # noqa: F401 (raised to front ends: a workbook it cannot edit)
 
 log = logging.getLogger("sli.usecases")
 

@@ -29,10 +29,12 @@ import openpyxl
 import pytest
 import python_calamine
 
+import sli
 from shared.domain import schema as s
-from shared.package import Package, _crc32_combine, save_atomically
 from shared.reader import read_change_log, read_current_change_log
 from shared.usecases import Store, submit_update
+from shared.xlsx import Package, file_log_years, save_atomically
+from shared.xlsx.segments import crc32_combine
 
 THIS_YEAR = datetime.now(UTC).year
 CSV_FILTER = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1'
@@ -152,8 +154,9 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
     package = Package(workbook)
     year_parts = {package.sheet_parts[n] for n in package.sheet_parts if n.startswith(f"{s.LOG_SHEET} ")}
     columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None),
-                                       columns["Update ID"]: "later"}])
+    rows = [{columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None), columns["Update ID"]: "later"}]
+    assert file_log_years(package, rows) == {}  # this year's rows only: nothing to file, the years not read
+    package.append_rows(s.LOG_SHEET, rows)
     assert not year_parts & set(package.parts.inflated())
     submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: "Second update"}, by="Helen Lowey",
                   via=s.VIA_CLI)
@@ -170,8 +173,10 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
 def _append(workbook: Path, when: datetime, update_id: str) -> None:
     package = Package(workbook)
     columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1",
-                                       columns["Field"]: s.STATUS, columns["Update ID"]: update_id}])
+    rows = [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1", columns["Field"]: s.STATUS,
+             columns["Update ID"]: update_id}]
+    file_log_years(package, rows)  # as the package writer does before it logs rows
+    package.append_rows(s.LOG_SHEET, rows)
     save_atomically(package, workbook, None, 0)
 
 
@@ -187,6 +192,27 @@ def test_first_row_of_a_new_year_files_last_year(workbook: Path) -> None:
     assert [r[7] for r in wb[s.LOG_SHEET].iter_rows(min_row=2, values_only=True)] == ["y2031-1"]
     assert wb[s.LOG_SHEET].max_row == 2
     assert [row.update_id for row in read_change_log(workbook)] == ["y2030-1", "y2030-2", "y2030-3", "y2031-1"]
+    check_zip(workbook)
+
+
+def test_appending_rows_files_nothing_and_an_update_files_the_years(workbook: Path) -> None:
+    """Filing the Change log by year is a step of its own, which the package writer takes (issue 17):
+    appending rows moves nothing, and an update through the command line files the earlier year."""
+    for when, update_id in ((datetime(THIS_YEAR - 1, 6, 1), "last-year"), (datetime(THIS_YEAR, 1, 2), "this-year")):
+        package = Package(workbook)
+        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
+        package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1",
+                                           columns["Field"]: s.STATUS, columns["Update ID"]: update_id}])
+        save_atomically(package, workbook, None, 0)
+    assert year_sheets(workbook) == []  # both years still on Change log: appending filed nothing
+    assert sli.main(["update", "L7", "--next", "Filed by the writer", "--by", "Helen Lowey",
+                     "--workbook", str(workbook)]) == 0
+    assert year_sheets(workbook) == [f"{s.LOG_SHEET} {THIS_YEAR - 1}"]
+    wb = openpyxl.load_workbook(workbook)
+    assert [r[7] for r in wb[f"{s.LOG_SHEET} {THIS_YEAR - 1}"].iter_rows(min_row=2, values_only=True)] == \
+        ["last-year"]
+    assert [r[7] for r in wb[s.LOG_SHEET].iter_rows(min_row=2, values_only=True)][0] == "this-year"
+    assert [row.update_id for row in read_change_log(workbook)][:2] == ["last-year", "this-year"]
     check_zip(workbook)
 
 
@@ -271,7 +297,7 @@ def test_crc32_combine_agrees_with_zlib() -> None:
     generator = random.Random(8)
     for _ in range(50):
         first, second = generator.randbytes(generator.randint(0, 5000)), generator.randbytes(generator.randint(0, 5000))
-        assert _crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
+        assert crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
 
 
 def log_entry(path: Path) -> zipfile.ZipInfo:
@@ -289,8 +315,9 @@ def test_rows_are_appended_without_inflating_the_log(workbook: Path) -> None:
     rows_end = int(info.comment.split()[3])  # where the compressed rows end (the tail follows)
     package = Package(workbook)
     columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    package.append_rows(s.LOG_SHEET, [{columns["Update ID"]: "appended", columns[s.LOG_COLUMNS[0]]:
-                                       datetime.now(UTC).replace(tzinfo=None)}])
+    rows = [{columns["Update ID"]: "appended", columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None)}]
+    assert file_log_years(package, rows) == {}
+    package.append_rows(s.LOG_SHEET, rows)
     assert info.filename not in package.parts.inflated()
     package.write(workbook.with_name("next.xlsx"))
     after = compressed_bytes(workbook.with_name("next.xlsx"))[info.filename][1]

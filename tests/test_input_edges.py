@@ -22,9 +22,9 @@ from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain.rules import ERROR, check_text
 from shared.domain.values import NotADate, cell_text
-from shared.package import Package, save_atomically
 from shared.reader import read_appendix, read_change_log
 from shared.usecases import Store, submit_update
+from shared.xlsx import Package, save_atomically
 
 BY = "Helen Lowey"
 

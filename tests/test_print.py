@@ -24,8 +24,8 @@ from lxml import etree
 
 from shared import builder
 from shared.domain import schema as s
-from shared.package import Package, row_height, text_lines
 from shared.usecases import Store, submit_update
+from shared.xlsx import Package, row_height, text_lines
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 A4_LANDSCAPE = (841.89, 595.30)
