@@ -15,18 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
-import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import office
 import openpyxl
-import pytest
 import python_calamine
 
 import sli
@@ -37,7 +34,6 @@ from shared.xlsx import Package, file_log_years, save_atomically
 from shared.xlsx.segments import crc32_combine
 
 THIS_YEAR = datetime.now(UTC).year
-CSV_FILTER = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1'
 
 
 def compressed_bytes(path: Path) -> dict[str, tuple[int, bytes]]:
@@ -263,25 +259,12 @@ def test_excel_sheet_titles_in_app_xml_stay_consistent(workbook: Path) -> None:
     assert openpyxl.load_workbook(workbook).sheetnames[-1] == f"{s.LOG_SHEET} 2029"
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        if os.environ.get("SLI_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("soffice is not on PATH but SLI_REQUIRE_LIBREOFFICE=1")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return found
-
-
 def test_libreoffice_reads_every_year_of_the_log(workbook: Path, tmp_path: Path) -> None:
-    soffice = _soffice()
+    office.tool("soffice")  # before the slow part: skips (or fails) at once without LibreOffice
     ids = log_rows_by_other_program(workbook, per_year=5, years=3)
     for text in ("Filed", "Appended to the compressed rows"):  # the second takes the no-inflate path
         submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: text}, by="Helen Lowey", via=s.VIA_CLI)
-    out = tmp_path / "csv"
-    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
-                           CSV_FILTER, "--outdir", str(out), str(workbook)], capture_output=True, text=True,
-                          timeout=180)
-    assert done.returncode == 0, done.stderr
+    out = office.convert([workbook], office.CSV_FILTER, tmp_path / "csv", tmp_path / "lo")
     seen = []
     for year in (THIS_YEAR - 2, THIS_YEAR - 1):
         with open(out / f"{workbook.stem}-{s.LOG_SHEET} {year}.csv", encoding="utf-8", newline="") as handle:
