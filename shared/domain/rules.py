@@ -213,12 +213,12 @@ def nhs_number_candidates(text: str) -> list[str]:
     5, 6 or 9 is no UK phone number a tracker would hold (those would be 04, 05, 06, 09: unused, VoIP,
     unused and premium rate), so it is read as an NHS number: `+44 943 476 5919` is one.
     """
-    normal = _digits_form(text)
-    found = _candidates_in(_set_aside(normal))
-    joined = _LINE_BREAK_IN_NUMBER.sub("", normal)
-    if joined != normal:
+    read = _set_aside(_digits_form(text))
+    found = _candidates_in(read)
+    joined = _LINE_BREAK_IN_NUMBER.sub("", read)  # after setting aside: a phone number ending a line stays one
+    if joined != read:
         found += _candidates_in(_set_aside(joined))
-    return found
+    return list(dict.fromkeys(found))
 
 
 def _invisible(text: str) -> list[str]:
