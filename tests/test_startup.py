@@ -1,7 +1,10 @@
 """Start-up work never holds an answer back: `sli bot --http` and `sli teams --local`, started as real
 processes with updates waiting (journalled while Excel's owner file held the workbook, then Excel closed)
 and the month's summary due, answer the first question within a second of the port accepting; the waiting
-updates are then all written, in order, and the summary posted exactly once.
+updates are then all written, in order, and the summary posted exactly once. (For Teams the connector
+holds the summary's post until the answer is in: a bot that did its start-up work before listening never
+listens in time.) From the 1st of a month until 09:00 on its first working day no summary is due yet:
+then only the waiting updates are checked.
 
 `SLI_STARTUP_WAITING=300 pytest -s tests/test_startup.py` measures with 300 waiting (README, "Measured").
 """
@@ -22,7 +25,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 import teams_standin as ts
 from microsoft_agents.activity import Activity
 from slack_standin import SlackStandIn, sign
@@ -65,11 +67,10 @@ def updates_held_by_excel(workbook: Path, count: int) -> dict[str, str]:
     return last
 
 
-def summary_due() -> tuple[int, int]:
-    due = sm.month_to_summarise(datetime.now(UTC))
-    if due is None:  # from the 1st until 09:00 on the month's first working day: nothing to post yet
-        pytest.skip("no monthly summary is due today (before the first working day's 09:00)")
-    return due
+def summary_due() -> tuple[int, int] | None:
+    """The month whose summary a bot starting now owes; None from the 1st until 09:00 on the month's first
+    working day (then the tests check the rest without it)."""
+    return sm.month_to_summarise(datetime.now(UTC))
 
 
 def free_port() -> int:
@@ -153,11 +154,11 @@ def test_sli_bot_answers_at_once_while_start_up_work_goes_on(workbook: Path, tmp
             rows = read_appendix(workbook).rows
             assert {ref: rows[ref][s.NEXT_STEPS] for ref in last} == last
 
-            # The summary due is posted once, with its charts.
-            standin.wait_for("files.completeUploadExternal", timeout=DEADLINE)
-            posts = [c for c in standin.calls("chat.postMessage") if c["args"].get("channel") == CHANNEL]
-            assert len(posts) == 1 and posts[0]["args"]["text"].startswith("SLI infant mortality")
-            assert Store.for_workbook(workbook).journal().posted(SUMMARY, sm.month_key(*due))
+            if due:  # the summary due is posted once, with its charts
+                standin.wait_for("files.completeUploadExternal", timeout=DEADLINE)
+                posts = [c for c in standin.calls("chat.postMessage") if c["args"].get("channel") == CHANNEL]
+                assert len(posts) == 1 and posts[0]["args"]["text"].startswith("SLI infant mortality")
+                assert Store.for_workbook(workbook).journal().posted(SUMMARY, sm.month_key(*due))
         finally:
             stop(process)
     assert process.returncode == 0, log.read_text()
@@ -221,11 +222,13 @@ def test_sli_teams_answers_at_once_while_start_up_work_goes_on(workbook: Path, t
         wait_until(all_written(workbook, WAITING), f"all {WAITING} waiting updates written", log)
         rows = read_appendix(workbook).rows
         assert {ref: rows[ref][s.NEXT_STEPS] for ref in last} == last
-        journal = Store.for_workbook(workbook).journal()
-        wait_until(lambda: journal.posted(SUMMARY_TEAMS, sm.month_key(*due)) is not None, "the summary posted", log)
-        summaries = [a for a in standin.messages() if a["conversation"]["id"] == TEAM]
-        assert len(summaries) == 1 and standin.held == 1
-        assert summaries[0]["attachments"][0]["content"]["fallbackText"].startswith("SLI infant mortality")
+        if due:  # the summary due is posted once, to the team
+            journal = Store.for_workbook(workbook).journal()
+            wait_until(lambda: journal.posted(SUMMARY_TEAMS, sm.month_key(*due)) is not None, "the summary posted",
+                       log)
+            summaries = [a for a in standin.messages() if a["conversation"]["id"] == TEAM]
+            assert len(summaries) == 1 and standin.held == 1
+            assert summaries[0]["attachments"][0]["content"]["fallbackText"].startswith("SLI infant mortality")
     finally:
         standin.release()
         stop(process)
