@@ -255,7 +255,7 @@ def run(settings: Settings, config: TeamsConfig, *, local: bool, host: str | Non
     async def start_jobs(_app: web.Application) -> None:
         # Only queues the start-up work (what waited while the bot was down, a summary that is due): the
         # port is bound right after this, and messages are answered while that work goes on.
-        jobs.extend(bot.start_background())
+        jobs.extend(await asyncio.to_thread(bot.start_background))
 
     bot.web.on_startup.append(start_jobs)
     mode = "local trial, anonymous, 127.0.0.1 only" if local else f"app {config.client_id}"
