@@ -33,8 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 from shared import reader  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
-from shared.package import Package, save_atomically  # noqa: E402
 from shared.uow import Store  # noqa: E402
+from shared.xlsx import Package, save_atomically  # noqa: E402
 
 SLI = [sys.executable, str(ROOT / "sli.py")]
 

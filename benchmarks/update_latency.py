@@ -43,7 +43,9 @@ from lxml import etree  # noqa: E402
 
 from shared.domain import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
-from shared.package import Package, _column_styles, _head_without_data, excel_serial, save_atomically  # noqa: E402
+from shared.xlsx import Package, excel_serial, save_atomically  # noqa: E402
+from shared.xlsx.cells import styles_by_column  # noqa: E402
+from shared.xlsx.package import head_without_data  # noqa: E402
 
 SECRET = "bench-signing-secret"
 READER = "U07SLI0012"  # a lead in the committed workbook's Leads sheet: may ask for a status
@@ -58,7 +60,7 @@ def grow_log(workbook: Path, rows: int) -> None:
     package = Package(workbook)
     part = package.sheet_parts[s.LOG_SHEET]
     data = package.parts[part]
-    styles = _column_styles(etree.fromstring(_head_without_data(data)))
+    styles = styles_by_column(etree.fromstring(head_without_data(data)))
     now = datetime.now(UTC).replace(tzinfo=None)
     start = now - timedelta(days=365.25 * YEARS - 1)
     step = (now - start) / max(rows, 1)

@@ -44,11 +44,11 @@ import shared.report  # noqa: E402
 import shared.usecases  # noqa: E402
 from bot.blocks import summary_message  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
-from shared.package import Package, save_atomically  # noqa: E402
 from shared.reader import read_appendix  # noqa: E402
 from shared.report import write_report  # noqa: E402
 from shared.summary import month_figures, status_chart, trend_chart  # noqa: E402
 from shared.usecases import Store, submit_update  # noqa: E402
+from shared.xlsx import Package, save_atomically  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 CHANNEL = "sli-infant-mortality"

@@ -23,7 +23,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from shared import sample_content as content
 from shared.domain import schema as s
-from shared.package import Package, save_atomically
+from shared.xlsx import Package, save_atomically
 
 TITLE = "Appendix 1 - Sector Led Improvement (SLI) Infant Mortality: recommendations for individual localities"
 HEADER_ROW = 3

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from shared.domain import schema as s
 from shared.domain.model import Sheet
 from shared.domain.update import Plan
-from shared.package import Package, needs_quote_prefix, save_atomically
+from shared.xlsx import CellValue, Package, file_log_years, needs_quote_prefix, save_atomically
 
 #: How the add-in formats the Change log's time column in the open workbook.
 LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -31,19 +31,29 @@ class WorkbookWriter(Protocol):
 
 class PackageWriter:
     """The workbook file: changed cells and new Change log rows patched into the package, every other
-    part kept as it was, then saved atomically (temporary file, fsync, backup, rename)."""
+    part kept as it was, then saved atomically (temporary file, fsync, backup, rename). Before its first
+    Change log rows it files the log's earlier years on sheets of their own (`_file_log_years`)."""
 
     def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int):
         self.workbook, self.backup_dir, self.keep_backups = Path(workbook), backup_dir, keep_backups
         self.package = Package(self.workbook)
+        self._log_filed = False
 
     def apply(self, plan: Plan) -> None:
         if plan.edits:
             self.package.edit_cells(s.MAIN_SHEET, plan.edits)
         if plan.log_rows:
             columns = self.package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-            self.package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in row.items()}
-                                                   for row in plan.log_rows])
+            rows = [{columns[name]: value for name, value in row.items()} for row in plan.log_rows]
+            self._file_log_years(rows)
+            self.package.append_rows(s.LOG_SHEET, rows)
+
+    def _file_log_years(self, rows: Sequence[Mapping[int, CellValue]]) -> None:
+        """Once per save, before the first rows are logged: the Change log's rows of years before theirs
+        move to their years' sheets, so the sheet every update rewrites holds one year at most."""
+        if not self._log_filed:
+            self._log_filed = True
+            file_log_years(self.package, rows)
 
     def finish(self) -> None:
         save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups)

@@ -12,7 +12,7 @@ import pytest
 from slack_standin import BoltHTTP, SlackStandIn
 
 from bot import blocks
-from bot.app import Settings, create_app
+from bot.app import LISTENER_THREADS, Settings, create_app
 from bot.http_server import serve_in_thread
 from bot.notifier import Notifier
 from shared.domain import schema as s
@@ -26,9 +26,10 @@ ELHT_LEAD = "U07SLI0012"        # Anita Patel, lead of ELHT
 
 
 class Harness:
-    def __init__(self, standin: SlackStandIn, workbook: Path, settings: Settings):
+    def __init__(self, standin: SlackStandIn, workbook: Path, settings: Settings,
+                 listener_threads: int = LISTENER_THREADS):
         self.standin, self.workbook, self.settings = standin, workbook, settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, listener_threads=listener_threads)
         self.server = serve_in_thread(self.app)
         self.http = BoltHTTP(f"http://127.0.0.1:{self.server.server_port}/slack/events", SECRET, standin=standin)
 
@@ -39,15 +40,39 @@ class Harness:
     def messages(self, count: int = 1) -> list[dict]:
         return [c["args"] for c in self.standin.wait_for("chat.postMessage", count=count)]
 
+    def reply_to(self, key: str, timeout: float = 10.0) -> dict:
+        """The response_url message posted to `standin.response_url(key)`, waiting up to `timeout` seconds."""
+        deadline, count = time.monotonic() + timeout, 1
+        while True:
+            calls = self.standin.wait_for("response_url", count=count, timeout=max(0.0, deadline - time.monotonic()))
+            for call in calls:
+                if call["args"].get("_key") == key:
+                    return call["args"]
+            count = len(calls) + 1
 
-@pytest.fixture
-def bot(workbook: Path):
+
+def _harness(workbook: Path, listener_threads: int = LISTENER_THREADS):
     with SlackStandIn() as standin:
         settings = Settings(bot_token="xoxb-test", signing_secret=SECRET, api_url=standin.base_url,
                             workbook=workbook, poll_seconds=3600)
-        harness = Harness(standin, workbook, settings)
+        harness = Harness(standin, workbook, settings, listener_threads)
         yield harness
         harness.server.shutdown()
+
+
+@pytest.fixture
+def bot(workbook: Path):
+    yield from _harness(workbook)
+
+
+@pytest.fixture
+def serial_bot(workbook: Path):
+    """The app with ONE listener thread: Bolt queues each request's listener before it answers the request,
+    so listeners run one after another in the order requests were answered, and the bot's one writer thread
+    takes their writes in that order too. A test that must show a request did nothing sends a later,
+    distinct request and waits for that one's effect: whatever the first could have done, it would have
+    done by then. No sleeping, and no passing because the wait was too short."""
+    yield from _harness(workbook, listener_threads=1)
 
 
 def test_status_and_keyword_queries(bot: Harness) -> None:
@@ -126,15 +151,18 @@ def _open_modal(bot: Harness, user_id: str, ref: str = "L7") -> dict:
     return bot.standin.wait_for("views.update")[-1]["args"]["view"]
 
 
-def test_modal_open_then_submit_writes_the_workbook(bot: Harness) -> None:
+def test_modal_open_then_submit_writes_the_workbook(serial_bot: Harness) -> None:
+    bot = serial_bot
     view = _open_modal(bot, L7_LEAD)
     by_block = {b.get("block_id"): b for b in view["blocks"]}
     assert by_block["status"]["element"]["initial_option"]["value"] == "Off track"
     assert by_block["due"]["element"]["initial_date"] == "2027-03-31"
     view = {**view, "id": "V1", "hash": "h1"}
     current = read_appendix(bot.workbook).rows["L7"]
-    status, body = bot.http.interactive(_submission(view, L7_LEAD, status="On track", summary=current[s.SUMMARY],
-                                                    next="Recruit six peer supporters", due="2027-03-31"))
+    submitted = _submission(view, L7_LEAD, status="On track", summary=current[s.SUMMARY],
+                            next="Recruit six peer supporters", due="2027-03-31")
+    now = int(time.time())  # each delivery signed at its own second, as Slack does: not a replay of the same bytes
+    status, body = bot.http.interactive(submitted, timestamp=now - 1)
     assert status == 200 and body == ""
     [dm] = bot.messages()
     assert dm["channel"] == L7_LEAD and "L7 updated" in dm["text"]
@@ -143,12 +171,14 @@ def test_modal_open_then_submit_writes_the_workbook(bot: Harness) -> None:
     # Only the fields changed in the form were sent: summary and due date are not in the log.
     assert sorted(e.field for e in read_change_log(bot.workbook)) == [s.NEXT_STEPS, s.STATUS]
 
-    # A double-clicked submit: the same view again acts no further.
-    bot.http.interactive(_submission(view, L7_LEAD, status="On track", summary=current[s.SUMMARY],
-                                     next="Recruit six peer supporters", due="2027-03-31"))
-    time.sleep(0.5)
-    assert len(bot.standin.calls("chat.postMessage")) == 1
-    assert len(read_change_log(bot.workbook)) == 2
+    # A double-clicked submit: the same view again is acknowledged and acts no further. A later update,
+    # listened to and written after anything the duplicate could have queued, is waited for first.
+    assert bot.http.interactive(submitted, timestamp=now)[0] == 200
+    bot.http.command(text="update 7 due=30/04/2027", user_id=L7_LEAD, response_url=bot.standin.response_url("later"))
+    assert "L7 updated" in bot.reply_to("later")["text"]
+    assert len(bot.standin.calls("chat.postMessage")) == 1  # the first submit's message only
+    assert sorted(e.field for e in read_change_log(bot.workbook)) == [s.DUE, s.NEXT_STEPS, s.STATUS]
+    assert len(bot.settings.store().journal().for_ref("L7")) == 2  # the submit and the later update
 
 
 def test_invalid_modal_submit_shows_errors_inline_and_writes_nothing(bot: Harness) -> None:
@@ -163,29 +193,39 @@ def test_invalid_modal_submit_shows_errors_inline_and_writes_nothing(bot: Harnes
     assert bot.standin.calls("chat.postMessage") == []
 
 
-def test_forged_or_stale_signature_is_refused(bot: Harness) -> None:
-    before = bot.workbook.read_bytes()
-    status, _ = bot.http.command(text='update 7 status="On track"', user_id=L7_LEAD, bad_signature=True)
+def test_forged_or_stale_signature_is_refused(serial_bot: Harness) -> None:
+    bot = serial_bot
+    status_before = read_appendix(bot.workbook).rows["L7"].status
+    assert status_before != "On track"
+    status, _ = bot.http.command(text='update 7 status="On track"', user_id=L7_LEAD, bad_signature=True,
+                                 response_url=bot.standin.response_url("forged"))
     assert status == 401
     status, _ = bot.http.command(text='update 7 status="On track"', user_id=L7_LEAD,
-                                 timestamp=int(time.time()) - 6 * 60)
+                                 timestamp=int(time.time()) - 6 * 60, response_url=bot.standin.response_url("stale"))
     assert status == 401
-    time.sleep(0.3)
-    assert bot.standin.calls("response_url") == []
-    assert bot.workbook.read_bytes() == before
+    # A later, correctly signed update is listened to and written after anything the refused ones could have
+    # started: once it is told, the refused ones have left no trace.
+    bot.http.command(text='update 7 next="Agree cover"', user_id=L7_LEAD,
+                     response_url=bot.standin.response_url("later"))
+    assert "L7 updated" in bot.reply_to("later")["text"]
+    assert [c["args"]["_key"] for c in bot.standin.calls("response_url")] == ["later"]
+    assert [e.field for e in read_change_log(bot.workbook)] == [s.NEXT_STEPS]
+    assert read_appendix(bot.workbook).rows["L7"].status == status_before
+    assert len(bot.settings.store().journal().for_ref("L7")) == 1
 
 
-def test_retried_event_is_answered_once(bot: Harness) -> None:
+def test_retried_event_is_answered_once(serial_bot: Harness) -> None:
+    bot = serial_bot
     event = {"type": "message", "channel_type": "im", "channel": "D1", "user": ELHT_LEAD, "text": "status of 7",
              "ts": "1.1"}
     now = int(time.time())  # Slack signs each retry afresh (its own timestamp): a same-signature resend is a replay
     assert bot.http.event(event, event_id="Ev42", timestamp=now - 2)[0] == 200
     assert bot.http.event(event, event_id="Ev42", retry_num=1, timestamp=now - 1)[0] == 200
     assert bot.http.event(event, event_id="Ev42", retry_num=2, timestamp=now)[0] == 200
-    [message] = bot.messages()
-    assert message["text"].startswith("L7 (")
-    time.sleep(0.5)
-    assert len(bot.standin.calls("chat.postMessage")) == 1
+    # A later, distinct event is listened to after any answer to the retries: its answer comes second.
+    assert bot.http.event({**event, "text": "status of 3", "ts": "1.2"}, event_id="Ev43")[0] == 200
+    assert [m["text"].split(" (")[0] for m in bot.messages(2)] == ["L7", "L3"]
+    assert len(bot.standin.calls("chat.postMessage")) == 2
 
 
 def test_pending_update_is_confirmed_when_applied(bot: Harness) -> None:

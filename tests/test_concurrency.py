@@ -1,5 +1,10 @@
 """Many writers at once lose nothing; a writer killed mid-save leaves a file that opens, and a restart
-applies every journalled update exactly once."""
+applies every journalled update exactly once.
+
+"Mid-save" is made certain, not hoped for: the writer is paused (SIGSTOP) at a moment its temporary file
+exists, which is between starting to write the new file and renaming it over the workbook (only the writer
+itself removes or renames that file), and killed there. Other rounds kill at a random moment, and assert
+only what holds whatever that moment was."""
 
 from __future__ import annotations
 
@@ -64,24 +69,52 @@ def test_twenty_processes_updating_at_once_lose_nothing(workbook: Path) -> None:
     assert Store.for_workbook(workbook).journal().in_states(*j.OPEN_STATES) == []
 
 
+def _pause_inside_a_save(proc: subprocess.Popen, temporary: Path, not_before: float) -> None:
+    """Stop `proc` (SIGSTOP) while `temporary`, the writer's temporary file, exists, at `not_before` or later:
+    then it is inside a save, before the rename. Fails the test if no save is caught within a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the writer ended before a save was caught"
+        if time.monotonic() >= not_before and temporary.exists():
+            proc.send_signal(signal.SIGSTOP)
+            _, state = os.waitpid(proc.pid, os.WUNTRACED)  # returns once it is stopped
+            assert os.WIFSTOPPED(state), state
+            if temporary.exists():
+                return
+            proc.send_signal(signal.SIGCONT)  # the save ended between the look and the stop: go on
+        time.sleep(0.0005)
+    raise AssertionError("no save by the writer was caught within 60 s")
+
+
 def _kill_and_recover(workbook: Path, rounds: int, seed: int) -> None:
+    """Even rounds kill the writer inside a save (and check that they did); odd rounds at a random moment."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     rng = random.Random(seed)
     store = Store.for_workbook(workbook, keep_backups=2)
-    interrupted = 0
+    caught = []  # updates whose save was killed halfway
     for run in range(rounds):
         proc = subprocess.Popen(_python(MANY_UPDATES, str(workbook), str(run)), env=env, cwd=ROOT,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.4, 1.6))  # imports take ~0.3 s; then it is mostly saving
+        temporary = workbook.with_name(f".{workbook.name}.sli-tmp-{proc.pid}")
+        mid_save = run % 2 == 0
+        if mid_save:
+            _pause_inside_a_save(proc, temporary, time.monotonic() + rng.uniform(0.3, 1.2))
+        else:
+            time.sleep(rng.uniform(0.4, 1.6))  # imports take ~0.3 s; then anywhere in an update, or between
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        if mid_save:  # killed between writing the new file and renaming it: the update is not in the file yet
+            assert temporary.exists()
+            [saving] = store.journal().in_states(j.WRITING)
+            assert saving.id not in {e.update_id for e in read_change_log(workbook)}
+            caught.append(saving.id)
         # Whatever point the writer died at, the file opens in both readers.
         openpyxl.load_workbook(workbook, read_only=True).close()
         read_appendix(workbook)
-        interrupted += bool(store.journal().in_states(*j.OPEN_STATES))
         # Restart: every journalled update not yet in the file is applied.
         process_pending(store)
         assert store.journal().in_states(*j.OPEN_STATES) == []
+        assert not temporary.exists()  # the next save cleared the dead writer's temporary file
 
     applied = store.journal().in_states(j.APPLIED)
     assert len(applied) >= rounds
@@ -90,6 +123,7 @@ def _kill_and_recover(workbook: Path, rounds: int, seed: int) -> None:
     for entry in changed:
         assert per_update[entry.id] == 1, entry  # each update's one field logged exactly once
     assert set(per_update) == {e.id for e in changed}
+    assert {e.id for e in applied} >= set(caught) and all(per_update[c] == 1 for c in caught)
     # The last applied update of each ref is what the workbook shows.
     appendix = read_appendix(workbook)
     last = {}
@@ -97,7 +131,6 @@ def _kill_and_recover(workbook: Path, rounds: int, seed: int) -> None:
         last[entry.ref] = entry.changes[s.NEXT_STEPS]
     for ref, text in last.items():
         assert appendix.rows[ref][s.NEXT_STEPS] == text
-    assert interrupted >= 1  # some kills landed between journalling and applying, and were recovered
 
 
 def test_writer_killed_mid_save_loses_nothing(workbook: Path) -> None:

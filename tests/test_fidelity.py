@@ -12,9 +12,9 @@ from officer_extras import add_officer_extras, extras_present
 
 from shared import journal as j
 from shared.domain import schema as s
-from shared.package import MAIN_NS, Package
 from shared.reader import read_appendix
 from shared.usecases import Store, submit_update
+from shared.xlsx import MAIN_NS, Package
 
 M = f"{{{MAIN_NS}}}"
 

@@ -15,27 +15,25 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import random
-import shutil
 import struct
-import subprocess
 import zipfile
 import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import office
 import openpyxl
-import pytest
 import python_calamine
 
+import sli
 from shared.domain import schema as s
-from shared.package import Package, _crc32_combine, save_atomically
 from shared.reader import read_change_log, read_current_change_log
 from shared.usecases import Store, submit_update
+from shared.xlsx import Package, file_log_years, save_atomically
+from shared.xlsx.segments import crc32_combine
 
 THIS_YEAR = datetime.now(UTC).year
-CSV_FILTER = 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1'
 
 
 def compressed_bytes(path: Path) -> dict[str, tuple[int, bytes]]:
@@ -152,8 +150,9 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
     package = Package(workbook)
     year_parts = {package.sheet_parts[n] for n in package.sheet_parts if n.startswith(f"{s.LOG_SHEET} ")}
     columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None),
-                                       columns["Update ID"]: "later"}])
+    rows = [{columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None), columns["Update ID"]: "later"}]
+    assert file_log_years(package, rows) == {}  # this year's rows only: nothing to file, the years not read
+    package.append_rows(s.LOG_SHEET, rows)
     assert not year_parts & set(package.parts.inflated())
     submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: "Second update"}, by="Helen Lowey",
                   via=s.VIA_CLI)
@@ -170,8 +169,10 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
 def _append(workbook: Path, when: datetime, update_id: str) -> None:
     package = Package(workbook)
     columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1",
-                                       columns["Field"]: s.STATUS, columns["Update ID"]: update_id}])
+    rows = [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1", columns["Field"]: s.STATUS,
+             columns["Update ID"]: update_id}]
+    file_log_years(package, rows)  # as the package writer does before it logs rows
+    package.append_rows(s.LOG_SHEET, rows)
     save_atomically(package, workbook, None, 0)
 
 
@@ -187,6 +188,27 @@ def test_first_row_of_a_new_year_files_last_year(workbook: Path) -> None:
     assert [r[7] for r in wb[s.LOG_SHEET].iter_rows(min_row=2, values_only=True)] == ["y2031-1"]
     assert wb[s.LOG_SHEET].max_row == 2
     assert [row.update_id for row in read_change_log(workbook)] == ["y2030-1", "y2030-2", "y2030-3", "y2031-1"]
+    check_zip(workbook)
+
+
+def test_appending_rows_files_nothing_and_an_update_files_the_years(workbook: Path) -> None:
+    """Filing the Change log by year is a step of its own, which the package writer takes (issue 17):
+    appending rows moves nothing, and an update through the command line files the earlier year."""
+    for when, update_id in ((datetime(THIS_YEAR - 1, 6, 1), "last-year"), (datetime(THIS_YEAR, 1, 2), "this-year")):
+        package = Package(workbook)
+        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
+        package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1",
+                                           columns["Field"]: s.STATUS, columns["Update ID"]: update_id}])
+        save_atomically(package, workbook, None, 0)
+    assert year_sheets(workbook) == []  # both years still on Change log: appending filed nothing
+    assert sli.main(["update", "L7", "--next", "Filed by the writer", "--by", "Helen Lowey",
+                     "--workbook", str(workbook)]) == 0
+    assert year_sheets(workbook) == [f"{s.LOG_SHEET} {THIS_YEAR - 1}"]
+    wb = openpyxl.load_workbook(workbook)
+    assert [r[7] for r in wb[f"{s.LOG_SHEET} {THIS_YEAR - 1}"].iter_rows(min_row=2, values_only=True)] == \
+        ["last-year"]
+    assert [r[7] for r in wb[s.LOG_SHEET].iter_rows(min_row=2, values_only=True)][0] == "this-year"
+    assert [row.update_id for row in read_change_log(workbook)][:2] == ["last-year", "this-year"]
     check_zip(workbook)
 
 
@@ -237,25 +259,12 @@ def test_excel_sheet_titles_in_app_xml_stay_consistent(workbook: Path) -> None:
     assert openpyxl.load_workbook(workbook).sheetnames[-1] == f"{s.LOG_SHEET} 2029"
 
 
-def _soffice() -> str:
-    found = shutil.which("soffice")
-    if found is None:
-        if os.environ.get("SLI_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail("soffice is not on PATH but SLI_REQUIRE_LIBREOFFICE=1")
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return found
-
-
 def test_libreoffice_reads_every_year_of_the_log(workbook: Path, tmp_path: Path) -> None:
-    soffice = _soffice()
+    office.tool("soffice")  # before the slow part: skips (or fails) at once without LibreOffice
     ids = log_rows_by_other_program(workbook, per_year=5, years=3)
     for text in ("Filed", "Appended to the compressed rows"):  # the second takes the no-inflate path
         submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: text}, by="Helen Lowey", via=s.VIA_CLI)
-    out = tmp_path / "csv"
-    done = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
-                           CSV_FILTER, "--outdir", str(out), str(workbook)], capture_output=True, text=True,
-                          timeout=180)
-    assert done.returncode == 0, done.stderr
+    out = office.convert([workbook], office.CSV_FILTER, tmp_path / "csv", tmp_path / "lo")
     seen = []
     for year in (THIS_YEAR - 2, THIS_YEAR - 1):
         with open(out / f"{workbook.stem}-{s.LOG_SHEET} {year}.csv", encoding="utf-8", newline="") as handle:
@@ -271,7 +280,7 @@ def test_crc32_combine_agrees_with_zlib() -> None:
     generator = random.Random(8)
     for _ in range(50):
         first, second = generator.randbytes(generator.randint(0, 5000)), generator.randbytes(generator.randint(0, 5000))
-        assert _crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
+        assert crc32_combine(zlib.crc32(first), zlib.crc32(second), len(second)) == zlib.crc32(first + second)
 
 
 def log_entry(path: Path) -> zipfile.ZipInfo:
@@ -289,8 +298,9 @@ def test_rows_are_appended_without_inflating_the_log(workbook: Path) -> None:
     rows_end = int(info.comment.split()[3])  # where the compressed rows end (the tail follows)
     package = Package(workbook)
     columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    package.append_rows(s.LOG_SHEET, [{columns["Update ID"]: "appended", columns[s.LOG_COLUMNS[0]]:
-                                       datetime.now(UTC).replace(tzinfo=None)}])
+    rows = [{columns["Update ID"]: "appended", columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None)}]
+    assert file_log_years(package, rows) == {}
+    package.append_rows(s.LOG_SHEET, rows)
     assert info.filename not in package.parts.inflated()
     package.write(workbook.with_name("next.xlsx"))
     after = compressed_bytes(workbook.with_name("next.xlsx"))[info.filename][1]

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from slack_standin import BoltHTTP, SlackStandIn, sign
 
-from bot.app import ReplayGuard, Settings, create_app
+from bot.app import LISTENER_THREADS, ReplayGuard, Settings, create_app
 from bot.http_server import EVENTS_PATH, MAX_BODY, serve_in_thread
 
 SECRET = "test-signing-secret"
@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 class Bot:
     """The real app served by the real server; `post` sends raw bytes so tests control every header."""
 
-    def __init__(self, standin: SlackStandIn, settings: Settings):
+    def __init__(self, standin: SlackStandIn, settings: Settings, listener_threads: int = LISTENER_THREADS):
         self.standin, self.settings = standin, settings
-        self.app = create_app(settings)
+        self.app = create_app(settings, listener_threads=listener_threads)
         self.server = serve_in_thread(self.app)
         self.port = self.server.server_port
         self.http = BoltHTTP(f"http://127.0.0.1:{self.port}{EVENTS_PATH}", SECRET, standin=standin)
@@ -77,6 +77,28 @@ def bot(standin: SlackStandIn, workbook: Path):
     yield harness
     harness.server.shutdown()
     harness.server.server_close()
+
+
+@pytest.fixture
+def serial_bot(standin: SlackStandIn, workbook: Path):
+    """The app with ONE listener thread: Bolt queues each request's listener before it answers the request,
+    so listeners run in the order requests were answered. To show a request ran nothing, a test sends a
+    later, distinct request and waits for its answer: anything the first had started would have come first."""
+    harness = Bot(standin, _settings(standin, workbook), listener_threads=1)
+    yield harness
+    harness.server.shutdown()
+    harness.server.server_close()
+
+
+def answered(calls: list[dict]) -> list[str]:
+    """The response_url keys (command_body's `key`) of these stand-in calls, in the order they arrived."""
+    return [call["args"]["_key"] for call in calls]
+
+
+def ask_later(bot: Bot, key: str = "later") -> None:
+    """A distinct, correctly signed question, sent after the requests under test."""
+    later = command_body(bot.standin, "status 3", key=key)
+    assert bot.post(later, sign(SECRET, later))[0] == 200
 
 
 def hammer(port: int, connections: int, requests_each: int, body_for) -> dict[str, object]:
@@ -130,20 +152,22 @@ def test_fifty_simultaneous_connections_are_all_answered(bot: Bot) -> None:
     assert all(call["args"]["text"].startswith("L7 (") for call in answered)
 
 
-def test_a_replayed_request_is_refused_and_runs_nothing(bot: Bot) -> None:
+def test_a_replayed_request_is_refused_and_runs_nothing(serial_bot: Bot) -> None:
+    bot = serial_bot
     body = command_body(bot.standin, "status 7", key="once")
     headers = sign(SECRET, body)
     assert bot.post(body, headers)[0] == 200
     status, text = bot.post(body, headers)
     assert status == 401 and "already received" in text
-    time.sleep(0.3)
-    assert len(bot.standin.calls("response_url")) == 1
+    ask_later(bot)
+    assert answered(bot.standin.wait_for("response_url", count=2)) == ["once", "later"]
     # The same words sent again as a new request (new timestamp, so a new signature) are answered.
     assert bot.post(body, sign(SECRET, body, int(headers["X-Slack-Request-Timestamp"]) - 1))[0] == 200
-    assert len(bot.standin.wait_for("response_url", count=2)) == 2
+    assert answered(bot.standin.wait_for("response_url", count=3)) == ["once", "later", "once"]
 
 
-def test_a_replay_sent_from_many_threads_at_once_is_let_in_once(bot: Bot) -> None:
+def test_a_replay_sent_from_many_threads_at_once_is_let_in_once(serial_bot: Bot) -> None:
+    bot = serial_bot
     body = command_body(bot.standin, "status 3", key="burst")
     headers = sign(SECRET, body)
     barrier = threading.Barrier(12)
@@ -159,8 +183,9 @@ def test_a_replay_sent_from_many_threads_at_once_is_let_in_once(bot: Bot) -> Non
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [200] + [401] * 11
-    time.sleep(0.3)
-    assert len(bot.standin.calls("response_url")) == 1
+    ask_later(bot)
+    assert answered(bot.standin.wait_for("response_url", count=2)) == ["burst", "later"]
+    assert len(bot.standin.calls("response_url")) == 2
 
 
 def test_a_replay_to_another_process_sharing_the_journal_is_refused(bot: Bot, standin: SlackStandIn,
@@ -179,7 +204,8 @@ def test_a_replay_to_another_process_sharing_the_journal_is_refused(bot: Bot, st
         other.server.server_close()
 
 
-def test_malformed_requests_get_a_sentence_and_run_nothing(bot: Bot) -> None:
+def test_malformed_requests_get_a_sentence_and_run_nothing(serial_bot: Bot) -> None:
+    bot = serial_bot
     before = bot.settings.workbook.read_bytes()
     body = command_body(bot.standin, 'update 7 status="On track"', user_id="U07SLI0002", key="bad")
     signed = sign(SECRET, body)
@@ -202,10 +228,13 @@ def test_malformed_requests_get_a_sentence_and_run_nothing(bot: Bot) -> None:
     assert bot.post(body, signed, method="GET")[0] == 405
     assert bot.post(body, signed, path="/elsewhere")[0] == 404
 
-    time.sleep(0.3)
-    assert bot.standin.calls("response_url") == []
+    # The server is still there; a later question is answered, and nothing before it was let in: the
+    # update would have been journalled in its listener, which would have run before the question's.
+    ask_later(bot)
+    assert answered(bot.standin.wait_for("response_url")) == ["later"]
+    assert bot.settings.store().journal().for_ref("L7") == []
     assert bot.settings.workbook.read_bytes() == before
-    # The server is still there and well-formed requests go through.
+    # The refused attempts did not use up the well-formed request's signature: it goes through.
     assert bot.post(body, signed)[0] == 200
 
 

@@ -18,7 +18,7 @@ from filelock import FileLock
 from slack_standin import BoltHTTP, SlackStandIn
 
 import sli
-from bot.app import Settings, create_app
+from bot.app import LISTENER_THREADS, Settings, create_app
 from bot.http_server import serve_in_thread
 from shared import journal as j
 from shared.domain import schema as s
@@ -82,12 +82,12 @@ def test_cli_with_locked_journal_exits_5(workbook: Path, capsys: pytest.CaptureF
 
 
 class Bot:
-    def __init__(self, standin: SlackStandIn, workbook: Path):
+    def __init__(self, standin: SlackStandIn, workbook: Path, listener_threads: int = LISTENER_THREADS):
         self.standin, self.workbook = standin, workbook
         settings = Settings(bot_token="xoxb-test", signing_secret=SECRET, api_url=standin.base_url,
                             workbook=workbook, poll_seconds=3600)
         self.store = settings.store()
-        self.server = serve_in_thread(create_app(settings))
+        self.server = serve_in_thread(create_app(settings, listener_threads=listener_threads))
         self.http = BoltHTTP(f"http://127.0.0.1:{self.server.server_port}/slack/events", SECRET, standin=standin)
 
     def timed_command(self, text: str, user_id: str) -> tuple[float, dict]:
@@ -105,15 +105,33 @@ def bot(workbook: Path) -> Iterator[Bot]:
         harness.server.shutdown()
 
 
-def test_bot_says_nothing_was_recorded_within_three_seconds(bot: Bot) -> None:
-    before = bot.workbook.read_bytes()
+@pytest.fixture
+def serial_bot(workbook: Path) -> Iterator[Bot]:
+    """The app with ONE listener thread (listeners run in the order requests were answered, and queue their
+    writes on the one writer thread in that order): a later request's effect shows the earlier one's is over."""
+    with SlackStandIn() as standin:
+        harness = Bot(standin, workbook, listener_threads=1)
+        yield harness
+        harness.server.shutdown()
+
+
+def test_bot_says_nothing_was_recorded_within_three_seconds(serial_bot: Bot) -> None:
+    bot = serial_bot
+    l7_before = read_appendix(bot.workbook).rows["L7"][s.NEXT_STEPS]
     with journal_locked(bot.store):
         waited, ack = bot.timed_command('update 7 next="Agree safer sleep audit"', L7_LEAD)
     assert waited < 3.0
     assert "Nothing was recorded" in ack["text"] and "locked" in ack["text"]
-    time.sleep(0.5)
+    # The journal free again, a later update is listened to and written after anything the refused one could
+    # have started; once its sender is told, the refused update has left no trace and never lands.
+    status, _ = bot.http.command(text='update 8 next="Agree cover"', user_id=OFFICER,
+                                 response_url=bot.standin.response_url("later"))
+    assert status == 200
+    [told] = bot.standin.wait_for("response_url")
+    assert told["args"]["_key"] == "later" and "L8 updated" in told["args"]["text"]
     assert bot.store.journal().for_ref("L7") == []
-    assert bot.workbook.read_bytes() == before
+    assert [e.ref for e in read_change_log(bot.workbook)] == ["L8"]
+    assert read_appendix(bot.workbook).rows["L7"][s.NEXT_STEPS] == l7_before
 
 
 def test_queries_are_answered_while_twenty_writes_are_stuck(bot: Bot) -> None:

@@ -22,9 +22,9 @@ from test_http_server import SECRET, Bot, command_body, hammer
 from bot.app import Settings
 from shared.domain import schema as s
 from shared.domain.access import may_update
-from shared.package import Package, save_atomically
 from shared.reader import read_appendix
 from shared.usecases import Store, process_pending
+from shared.xlsx import Package, save_atomically
 
 pytestmark = pytest.mark.slow
 

@@ -1,14 +1,13 @@
 """Appendix 1 prints like a board paper, and keeps printing so through updates and officers' choices.
 
 LibreOffice turns a copy of the committed workbook into a PDF; poppler's pdftotext reads back every
-word with its box. Like the other LibreOffice test, these skip when soffice (or pdftotext) is missing,
-unless SLI_REQUIRE_LIBREOFFICE=1 (CI) makes that a failure. The row-height and page-setup tests below
-them need neither program: they read the sheet XML the write path produced.
+word with its box. Like the other LibreOffice tests (tests/office.py), these skip when soffice (or
+pdftotext) is missing, unless SLI_REQUIRE_LIBREOFFICE=1 (CI) makes that a failure. The row-height and
+page-setup tests below them need neither program: they read the sheet XML the write path produced.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -18,14 +17,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+import office
 import openpyxl
 import pytest
 from lxml import etree
 
 from shared import builder
 from shared.domain import schema as s
-from shared.package import Package, row_height, text_lines
 from shared.usecases import Store, submit_update
+from shared.xlsx import Package, row_height, text_lines
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 A4_LANDSCAPE = (841.89, 595.30)
@@ -33,15 +33,6 @@ LONG_NEXT_STEP = ("@ward round review: with the neonatal unit, the health visiti
                   "the voluntary sector peer supporters, agree a single referral form for every mother who "
                   "stops breastfeeding before six weeks, and report uptake to the Infant Mortality Group "
                   "each quarter until the service is recommissioned.")
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        if os.environ.get("SLI_REQUIRE_LIBREOFFICE") == "1":
-            pytest.fail(f"{name} is not on PATH but SLI_REQUIRE_LIBREOFFICE=1")
-        pytest.skip(f"{name} is not installed (LibreOffice / poppler-utils)")
-    return found
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,7 @@ class Page:
 
 
 def _pdf_pages(pdf: Path) -> list[Page]:
-    done = subprocess.run([_tool("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, timeout=60)
+    done = subprocess.run([office.tool("pdftotext"), "-bbox", str(pdf), "-"], capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
     root = etree.fromstring(done.stdout, etree.XMLParser(recover=True))
     pages = []
@@ -107,8 +98,8 @@ def _overlaps(words: list[Word], slack: float = 0.6) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> dict[str, tuple[Path, list[Page]]]:
     """PDFs of a copy of the committed workbook, and of a copy after an update with a long next step."""
-    soffice = _tool("soffice")
-    _tool("pdftotext")
+    office.tool("soffice")
+    office.tool("pdftotext")
     folder = tmp_path_factory.mktemp("print")
     books = {name: folder / name / f"{name}.xlsx" for name in ("committed", "updated")}
     for copy in books.values():
@@ -117,10 +108,7 @@ def printed(tmp_path_factory) -> dict[str, tuple[Path, list[Page]]]:
     result = submit_update(Store.for_workbook(books["updated"]), "L7",
                            {s.NEXT_STEPS: LONG_NEXT_STEP, s.DUE: "31/03/2027"}, by="Anita Patel", via=s.VIA_CLI)
     assert result.state == "applied", result.message
-    command = [soffice, f"-env:UserInstallation=file://{folder}/lo", "--headless", "--convert-to", "pdf",
-               "--outdir", str(folder / "pdf"), *map(str, books.values())]  # one start of LibreOffice for both
-    done = subprocess.run(command, capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, done.stderr
+    office.convert(books.values(), "pdf", folder / "pdf", folder / "lo")  # one start of LibreOffice for both
     return {name: (book, _pdf_pages(folder / "pdf" / f"{name}.pdf")) for name, book in books.items()}
 
 

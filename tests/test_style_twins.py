@@ -16,8 +16,8 @@ import pytest
 from lxml import etree
 
 from shared.domain import schema as s
-from shared.package import Package
 from shared.usecases import Store, submit_update
+from shared.xlsx import Package
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "Appendix1.xlsx"

@@ -1,0 +1,219 @@
+"""Cells, values and style twins: what a value becomes in a cell's XML, the rules that keep text as text
+(Excel's quote prefix, on a twin of the cell's style), and reading a cell's text back."""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+
+from lxml import etree
+
+from shared.domain.schema import split_address
+from shared.xlsx.heights import DEFAULT_FONT_SIZE
+from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
+
+CellValue = str | date | datetime | int | float | None
+_FORMULA_START = ("=", "+", "-", "@")
+_NUMBER_LIKE = re.compile(r"[\d\s/.:,%()£$€+\-eE]*\d[\d\s/.:,%()£$€+\-eE]*")
+_MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
+_ERROR_VALUE = re.compile(r"#[A-Z0-9/!?]+")
+
+
+def needs_quote_prefix(text: str) -> bool:
+    """Text Excel would turn into something else when it is typed or retyped: a formula (`=`, `+`, `-`,
+    `@`), a number, a date or time (`12/3`, `3 Mar`), TRUE/FALSE or an error value; or a leading
+    apostrophe Excel would swallow. Such text is kept as text with the cell style's quote prefix."""
+    stripped = text.strip()
+    if not stripped:
+        return False
+    if stripped[0] in _FORMULA_START or text.startswith("'"):
+        return True
+    if stripped.upper() in ("TRUE", "FALSE") or _ERROR_VALUE.fullmatch(stripped.upper()):
+        return True
+    if _NUMBER_LIKE.fullmatch(stripped):
+        return True
+    return len(stripped) <= 30 and bool(re.search(r"\d", stripped)) and bool(_MONTH.search(stripped))
+
+
+def excel_serial(value: date | datetime, date1904: bool = False) -> float:
+    """Excel's day number for a date (1900 date system unless the workbook says 1904)."""
+    epoch = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)
+    moment = value if isinstance(value, datetime) else datetime(value.year, value.month, value.day)
+    delta = moment.replace(tzinfo=None) - epoch
+    serial = delta.days + delta.seconds / 86400
+    return int(serial) if serial == int(serial) else round(serial, 8)
+
+
+class StyleTwins:
+    """The styles part: the quote-prefix twin of a cell style, and what row heights need of each style.
+    Given the package's parts and its changed parts (not the package: no reference cycle keeps it alive)."""
+
+    def __init__(self, parts: Mapping[str, bytes], changed: dict[str, bytes]):
+        self._parts, self._changed = parts, changed
+        self._styles: etree._Element | None = None
+        self._quoted_styles: dict[int, int] = {}
+        self._metrics: list[tuple[float, bool]] | None = None
+
+    def _style_root(self) -> etree._Element:
+        if self._styles is None:
+            if "xl/styles.xml" not in self._parts:
+                raise PackageError("The workbook has no styles part; it cannot keep text as text.")
+            self._styles = etree.fromstring(self._parts["xl/styles.xml"], PARSER)
+        return self._styles
+
+    def cell_style_count(self) -> int:
+        return len(list(self._style_root().find(f"{M}cellXfs").iterchildren(f"{M}xf")))
+
+    def quoted_style(self, style: int) -> int:
+        """Index of a cell style like `style` but with quotePrefix set, added if the file lacks one.
+
+        The twin is the whole original with quotePrefix added: same attributes and the same children
+        (alignment with its wrapping, protection, extensions). Two styles with equal attributes but a
+        different alignment are different styles: a long `@…` next step must keep wrapping.
+        """
+        if style in self._quoted_styles:
+            return self._quoted_styles[style]
+        xfs = self._style_root().find(f"{M}cellXfs")
+        entries = list(xfs.iterchildren(f"{M}xf"))
+        base = entries[style] if style < len(entries) else entries[0]
+        if base.get("quotePrefix") in ("1", "true"):
+            self._quoted_styles[style] = style
+            return style
+        twin = copy.deepcopy(base)
+        twin.set("quotePrefix", "1")
+        wanted = _xf_signature(twin)
+        for index, entry in enumerate(entries):
+            if _xf_signature(entry) == wanted:
+                self._quoted_styles[style] = index
+                return index
+        xfs.append(twin)
+        xfs.set("count", str(len(entries) + 1))
+        self._changed["xl/styles.xml"] = serialise(self._styles)
+        self._metrics = None
+        self._quoted_styles[style] = len(entries)
+        return len(entries)
+
+    def metrics(self) -> list[tuple[float, bool]]:
+        """(font size in points, wraps text) of each cell style, for estimating row heights."""
+        if self._metrics is None:
+            root = self._style_root()
+            sizes = []
+            fonts = root.find(f"{M}fonts")
+            for font in (fonts.iterchildren(f"{M}font") if fonts is not None else ()):
+                size = font.find(f"{M}sz")
+                try:
+                    sizes.append(float(size.get("val")) if size is not None else DEFAULT_FONT_SIZE)
+                except (TypeError, ValueError):
+                    sizes.append(DEFAULT_FONT_SIZE)
+            self._metrics = []
+            for xf in root.find(f"{M}cellXfs").iterchildren(f"{M}xf"):
+                font_id = int(xf.get("fontId", "0"))
+                size = sizes[font_id] if font_id < len(sizes) else DEFAULT_FONT_SIZE
+                alignment = xf.find(f"{M}alignment")
+                wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
+                self._metrics.append((size, wraps))
+        return self._metrics
+
+
+def _xf_signature(xf: etree._Element) -> tuple:
+    """A cell style's whole content (attributes and children, canonically), to find an exact twin."""
+    attributes = dict(xf.attrib)
+    if attributes.get("quotePrefix") == "true":
+        attributes["quotePrefix"] = "1"
+    children = tuple(etree.tostring(child, method="c14n", with_tail=False) for child in xf)
+    return tuple(sorted(attributes.items())), children
+
+
+def fill_cell(cell: etree._Element, value: CellValue, date1904: bool, quoted_style: Callable[[int], int]) -> None:
+    """Put `value` in `cell` (inline string, boolean, number or date serial), text Excel would convert on
+    the twin of its style that `quoted_style` gives."""
+    for child in list(cell):
+        if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
+            cell.remove(child)
+    cell.attrib.pop("t", None)
+    if value is None or value == "":
+        return
+    if isinstance(value, str):
+        cell.set("t", "inlineStr")
+        if needs_quote_prefix(value):
+            cell.set("s", str(quoted_style(int(cell.get("s", "0")))))
+        inline = etree.SubElement(cell, f"{M}is")
+        text = etree.SubElement(inline, f"{M}t")
+        text.text = value
+        if value != value.strip() or "\n" in value:
+            text.set(XML_SPACE, "preserve")
+        return
+    if isinstance(value, bool):
+        cell.set("t", "b")
+        etree.SubElement(cell, f"{M}v").text = "1" if value else "0"
+        return
+    number = excel_serial(value, date1904) if isinstance(value, date) else value
+    etree.SubElement(cell, f"{M}v").text = repr(number) if isinstance(number, float) else str(number)
+
+
+def styles_by_column(root: etree._Element) -> dict[int, str]:
+    """Column number -> the style officers (or the builder) set on the whole column."""
+    styles: dict[int, str] = {}
+    cols = root.find(f"{M}cols")
+    if cols is None:
+        return styles
+    for col in cols.iterchildren(f"{M}col"):
+        if col.get("style") is not None:
+            for number in range(int(col.get("min")), int(col.get("max")) + 1):
+                styles[number] = col.get("style")
+                if number > 16384:
+                    break
+    return styles
+
+
+def find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree._Element:
+    """The cell at `address` in `row`, inserted in column order (and the row's spans widened) if missing."""
+    for cell in row.iterchildren(f"{M}c"):
+        ref = cell.get("r")
+        if ref == address:
+            return cell
+        if ref and split_address(ref)[0] > column:
+            new = etree.Element(f"{M}c", r=address)
+            cell.addprevious(new)
+            return new
+    new = etree.SubElement(row, f"{M}c", r=address)
+    spans = row.get("spans")
+    if spans and ":" in spans:
+        low, high = (int(x) for x in spans.split(":"))
+        if column > high or column < low:
+            row.set("spans", f"{min(low, column)}:{max(high, column)}")
+    return new
+
+
+class SharedStrings:
+    """The shared strings part, parsed only as far as the strings asked for."""
+
+    def __init__(self, parts: Mapping[str, bytes]):
+        self._parts = parts
+        self._strings: list[str] = []
+        self._string_events = None
+
+    def text(self, index: int) -> str:
+        """Shared string `index`, parsing the shared strings part only as far as needed."""
+        if self._string_events is None:
+            data = self._parts.get("xl/sharedStrings.xml") or b"<sst/>"
+            self._string_events = etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{M}si")
+        for _, item in self._string_events:
+            self._strings.append("".join(t.text or "" for t in item.iter(f"{M}t")))
+            if len(self._strings) > index:
+                break
+        return self._strings[index] if index < len(self._strings) else ""
+
+
+def cell_text(cell: etree._Element, strings: SharedStrings) -> str:
+    """A cell's text as shown: inline, shared or the value as written."""
+    kind = cell.get("t")
+    if kind == "inlineStr":
+        return "".join(cell.find(f"{M}is").itertext()) if cell.find(f"{M}is") is not None else ""
+    value = cell.find(f"{M}v")
+    if value is None or value.text is None:
+        return ""
+    return strings.text(int(value.text)) if kind == "s" else value.text

@@ -1,0 +1,143 @@
+"""Row heights: how tall a row must be to show its wrapped text, and when a height is an officer's own.
+
+LibreOffice never grows a row for wrapped text when it opens a file, and a printed Appendix 1 must show
+every word: so the write path sets the heights its text needs, and leaves a height set by hand alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from lxml import etree
+
+from shared.domain.schema import split_address
+from shared.xlsx.ooxml import M
+
+#: Row heights. Excel gives a line of its 11 pt default font a 15 pt row, and a column's width counts
+#: digits of that font. The estimate takes every character to be as wide as a digit (most letters are
+#: narrower) and wraps word by word, so it is generous: text fits in Excel, and in LibreOffice (which
+#: never grows a row for wrapped text when it opens a file, and draws Calibri with a substitute).
+DEFAULT_FONT_SIZE = 11.0
+DEFAULT_COLUMN_WIDTH = 8.43
+DEFAULT_ROW_HEIGHT = 15.0
+_LINE_HEIGHT = 15.0 / 11.0
+
+
+def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
+    """How many lines `text` takes in a wrapping cell `width` characters wide (Excel's column unit) at
+    `font_size`, wrapped word by word as Excel and LibreOffice do; a word longer than a line is broken."""
+    capacity = max(1, int(width * DEFAULT_FONT_SIZE / font_size))
+    total = 0
+    for paragraph in text.split("\n"):
+        lines, used = 1, 0
+        for word in paragraph.split():
+            size = len(word)
+            if (size if used == 0 else used + 1 + size) <= capacity:
+                used = size if used == 0 else used + 1 + size
+                continue
+            if used:
+                lines += 1
+            while size > capacity:
+                lines += 1
+                size -= capacity
+            used = size
+        total += lines
+    return total
+
+
+def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
+    """The row height in points that shows every cell's text: cells are (text, width in characters,
+    font size, wraps). Rounded up to 0.75 pt (one pixel at 96 dpi), the step Excel stores heights in,
+    so a height Excel saves back is still recognised as the estimate (see `Package.edit_cells`)."""
+    height = DEFAULT_ROW_HEIGHT
+    for text, width, size, wraps in cells:
+        if text == "":
+            continue
+        lines = text_lines(text, width, size) if wraps else 1
+        height = max(height, lines * size * _LINE_HEIGHT)
+    return math.ceil(round(height / 0.75, 6)) * 0.75
+
+
+class Layout:
+    """What a row's height depends on besides its cells: column widths and merged cells."""
+
+    def __init__(self, root: etree._Element):
+        self.widths: dict[int, float] = {}
+        format_pr = root.find(f"{M}sheetFormatPr")
+        self.default_width = DEFAULT_COLUMN_WIDTH
+        self.default_height = DEFAULT_ROW_HEIGHT
+        if format_pr is not None:
+            if format_pr.get("defaultColWidth"):
+                self.default_width = float(format_pr.get("defaultColWidth"))
+            if format_pr.get("defaultRowHeight"):
+                self.default_height = float(format_pr.get("defaultRowHeight"))
+        cols = root.find(f"{M}cols")
+        for col in (cols.iterchildren(f"{M}col") if cols is not None else ()):
+            if col.get("width") is None:
+                continue
+            low, high = int(col.get("min")), min(int(col.get("max")), 16384)
+            if high - low > 1000:
+                continue  # a style for the rest of the sheet, not a width that matters here
+            for number in range(low, high + 1):
+                self.widths[number] = 0.0 if col.get("hidden") in ("1", "true") else float(col.get("width"))
+        #: (row, column) of a merged range's first cell -> the range's width; other merged cells -> None.
+        self.merged: dict[tuple[int, int], float | None] = {}
+        merges = root.find(f"{M}mergeCells")
+        for merge in (merges.iterchildren(f"{M}mergeCell") if merges is not None else ()):
+            first, _, last = (merge.get("ref") or "").partition(":")
+            if not last:
+                continue
+            (c1, r1), (c2, r2) = split_address(first), split_address(last)
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    self.merged[(r, c)] = None
+            if r1 == r2:  # text in a range over several rows is spread over them: not estimated
+                self.merged[(r1, c1)] = sum(self.column_width(c) for c in range(c1, c2 + 1))
+
+    def column_width(self, column: int) -> float:
+        return self.widths.get(column, self.default_width)
+
+    def width_at(self, row: int, column: int) -> float | None:
+        """Width the text of a cell has, or None when the cell is hidden inside a merged range."""
+        if (row, column) in self.merged:
+            return self.merged[(row, column)]
+        return self.column_width(column)
+
+
+def height_set_by_hand(row: etree._Element, estimate_before: float) -> bool:
+    """Excel marks a row an officer sized `customHeight`; the builder's and this module's heights are
+    custom too only when a reader such as openpyxl rewrote them, and then equal the estimate."""
+    height = row.get("ht")
+    if height is None or row.get("customHeight") not in ("1", "true"):
+        return False
+    try:
+        return abs(float(height) - estimate_before) > 0.01
+    except ValueError:
+        return True  # not a height this module understands: leave it as it is
+
+
+def set_height(row: etree._Element, height: float) -> None:
+    """A height that fits the text, not marked custom, so Excel still fits the row when it is edited there."""
+    row.set("ht", f"{height:g}")
+    row.attrib.pop("customHeight", None)
+
+
+def estimate_height(row: etree._Element, layout: Layout, metrics: Sequence[tuple[float, bool]],
+                    text_of: Callable[[etree._Element], str]) -> float:
+    """`row_height` of a row as it stands: its cells' text (`text_of`), column widths and styles (`metrics`:
+    font size and wrapping of each cell style)."""
+    row_number = int(row.get("r", "0"))
+    cells = []
+    for cell in row.iterchildren(f"{M}c"):
+        ref = cell.get("r")
+        if not ref:
+            continue
+        column = split_address(ref)[0]
+        width = layout.width_at(row_number, column)
+        if width is None:
+            continue
+        style = int(cell.get("s", "0"))
+        size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
+        cells.append((text_of(cell), width, size, wraps))
+    return row_height(cells)

@@ -1,0 +1,259 @@
+"""The package as the write path edits it: set a few cells of a sheet, append rows to one, fit row heights,
+find a header; every part it does not change stays byte-identical (see `shared.xlsx`)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from lxml import etree
+
+from shared.domain.schema import LOG_SHEET, column_letter, split_address
+from shared.xlsx.cells import (
+    CellValue,
+    SharedStrings,
+    StyleTwins,
+    cell_text,
+    fill_cell,
+    find_or_insert_cell,
+    styles_by_column,
+)
+from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, set_height
+from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
+from shared.xlsx.parts import PREFIX, ZipParts
+from shared.xlsx.segments import Segments
+from shared.xlsx.sheets import Sheets
+
+
+class Package(ZipParts):
+    """An opened .xlsx: its parts in order, sheets by name, and the pieces needed to edit cells."""
+
+    def __init__(self, path: Path):
+        super().__init__(path)
+        self.sheets = Sheets(self.path, self.parts, self.changed)
+        self.workbook = self.sheets.workbook
+        self.date1904 = self.sheets.date1904
+        self.sheet_parts = self.sheets.sheet_parts
+        self.segmented_part = self.sheet_parts.get(LOG_SHEET)
+        self.styles = StyleTwins(self.parts, self.changed)
+        self.strings = SharedStrings(self.parts)
+
+    def cell_style_count(self) -> int:
+        """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
+        return self.styles.cell_style_count()
+
+    def quoted_style(self, style: int) -> int:
+        """Index of a cell style like `style` but with quotePrefix set, added if the file lacks one."""
+        return self.styles.quoted_style(style)
+
+    def _fill_cell(self, cell: etree._Element, value: CellValue) -> None:
+        fill_cell(cell, value, self.date1904, self.styles.quoted_style)
+
+    def edit_cells(self, sheet_name: str, edits: Mapping[str, CellValue]) -> None:
+        """Set the given cells of one sheet; every other element of the sheet stays as it is.
+
+        A row whose text changes gets the height its new text needs (LibreOffice never grows a row for
+        wrapped text, and a printed Appendix 1 must show every word), unless an officer set the height
+        by hand: Excel marks a dragged row `customHeight`, and a custom height that is not what
+        `row_height` gives for the row's old text is theirs and stays.
+        """
+        part = self.sheet_part(sheet_name)
+        root = etree.fromstring(self.current(part), PARSER)
+        data = root.find(f"{M}sheetData")
+        if data is None:
+            raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
+        column_styles = styles_by_column(root)
+        rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
+        layout = Layout(root)
+        heights_before: dict[int, float] = {}
+        for address, value in edits.items():
+            column, row_number = split_address(address)
+            row = rows.get(row_number)
+            if row is None:
+                raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
+            if row_number not in heights_before:
+                heights_before[row_number] = self._estimate_height(row, layout)
+            cell = find_or_insert_cell(row, address, column)
+            if cell.find(f"{M}f") is not None:
+                raise PackageError(f"Cell {address} on '{sheet_name}' holds a formula; an officer "
+                                   "needs to replace it with a plain value before updates can be written.")
+            if cell.get("s") is None and column in column_styles:
+                cell.set("s", column_styles[column])
+            self._fill_cell(cell, value)
+        for row_number, before in heights_before.items():
+            row = rows[row_number]
+            if height_set_by_hand(row, before):
+                continue
+            after = self._estimate_height(row, layout)
+            if row.get("ht") is None and after <= layout.default_height:
+                continue
+            set_height(row, after)
+        self.changed[part] = serialise(root)
+
+    def fit_row_heights(self, sheet_name: str, first_row: int = 1) -> None:
+        """Give every row of a sheet from `first_row` on the height its text needs (the builder's
+        heights, so that the file prints with every word in LibreOffice as in Excel)."""
+        part = self.sheet_part(sheet_name)
+        root = etree.fromstring(self.current(part), PARSER)
+        data = root.find(f"{M}sheetData")
+        if data is None:
+            return
+        layout = Layout(root)
+        for row in data.iterchildren(f"{M}row"):
+            if int(row.get("r", "0")) >= first_row:
+                set_height(row, self._estimate_height(row, layout))
+        self.changed[part] = serialise(root)
+
+    def _estimate_height(self, row: etree._Element, layout: Layout) -> float:
+        """`row_height` of a row as it stands: its cells' text, column widths and styles."""
+        return estimate_height(row, layout, self.styles.metrics(), self._cell_text)
+
+    def append_rows(self, sheet_name: str, rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
+        """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.
+
+        Each row maps 1-based column numbers to values (found from the sheet's header, since officers
+        insert and move columns). Works on the bytes (the log sheet may hold tens of thousands of rows):
+        the new rows go in before `</sheetData>` and the `<dimension>` grows to include them. A row
+        whose text wraps (the column's style) gets the height it needs, so the log prints whole.
+        Nothing is filed here: moving the Change log's earlier years to their own sheets is a step of
+        its own (`shared.xlsx.changelog.file_log_years`), which the package writer takes first.
+        """
+        part = self.sheet_part(sheet_name)
+        tail_end = self.appendable(part)
+        if tail_end is not None:
+            return self._append_to_segments(sheet_name, part, tail_end, rows)
+        data = self.current(part)
+        head = data[:4000]
+        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
+            raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
+        head = etree.fromstring(head_without_data(data), PARSER)
+        close = data.rfind(b"</sheetData>")
+        if close == -1:
+            empty = re.search(rb"<sheetData\s*/>", data)
+            if not empty:
+                raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
+            data = data[:empty.start()] + b"<sheetData></sheetData>" + data[empty.end():]
+            close = data.rfind(b"</sheetData>")
+        last = data.rfind(b"<row ", 0, close)
+        last_number = 0
+        if last != -1:
+            found = re.match(rb'<row [^>]*?\br="(\d+)"', data[last:last + 500])
+            if not found:
+                raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
+            last_number = int(found.group(1))
+        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        data = data[:close] + xml_rows + data[close:]
+        data = grow_dimension(data, numbers[-1] if numbers else last_number, width)
+        if numbers and b"<autoFilter" in data[close:]:
+            data = self.sheets.grow_filter(sheet_name, data, last_number, numbers[-1])
+        self.changed[part] = data
+        return numbers
+
+    def _rows_xml(self, head: etree._Element, last_number: int,
+                  rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
+        """The XML of rows numbered from `last_number + 1`, styled by their columns: (numbers, XML, width)."""
+        column_styles = styles_by_column(head)
+        layout = Layout(head)
+        numbers, xml_rows = [], []
+        width = max((max(r, default=0) for r in rows), default=0)
+        for offset, values in enumerate(rows, start=1):
+            number = last_number + offset
+            numbers.append(number)
+            row = etree.Element(f"{M}row", r=str(number), nsmap={None: MAIN_NS})
+            for index, value in sorted(values.items()):
+                if value is None or value == "":
+                    continue
+                cell = etree.SubElement(row, f"{M}c", r=f"{column_letter(index - 1)}{number}")
+                if index in column_styles:
+                    cell.set("s", column_styles[index])
+                self._fill_cell(cell, value)
+            height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
+            if height > layout.default_height:
+                set_height(row, height)
+            xml_rows.append(etree.tostring(row).replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
+        return numbers, b"".join(xml_rows), width
+
+    def _append_to_segments(self, sheet_name: str, part: str, segments: Segments,
+                            rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
+        """`append_rows` on a sheet stored as deflate segments: its rows are never inflated."""
+        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
+            raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
+        head = etree.fromstring(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):], PARSER)
+        last_number = segments.last_row
+        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        if not numbers:
+            return numbers
+        segments.new_rows.append(xml_rows)
+        segments.last_row = numbers[-1]
+        segments.head = grow_dimension(segments.head, numbers[-1], width)
+        if b"<autoFilter" in segments.tail:
+            segments.tail = self.sheets.grow_filter(sheet_name, segments.tail, last_number, numbers[-1])
+        return numbers
+
+    def header_columns(self, sheet_name: str, names: Sequence[str], search_rows: int = 20) -> dict[str, int]:
+        """1-based column number of each header `names` in the first rows of a sheet, found by text.
+
+        Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
+        fast on a log of tens of thousands of rows. PackageError when the header is not there.
+        """
+        part = self.sheet_part(sheet_name)
+        data = self.prefix(part, PREFIX)
+        if len(data) == PREFIX and data.count(b"</row>") < search_rows:
+            data = self.current(part)
+        start = data.find(b"<sheetData>")
+        end = start
+        for _ in range(search_rows):
+            found = data.find(b"</row>", end + 1)
+            if found == -1:
+                break
+            end = found
+        rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
+        fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
+                                    PARSER)
+        wanted = {text_key(name): name for name in names}
+        for row in fragment.iterchildren(f"{M}row"):
+            found_columns: dict[str, int] = {}
+            for cell in row.iterchildren(f"{M}c"):
+                name = wanted.get(text_key(self._cell_text(cell)))
+                if name and cell.get("r"):
+                    found_columns.setdefault(name, split_address(cell.get("r"))[0])
+            if len(found_columns) == len(wanted):
+                return found_columns
+        raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
+                           "restore the header so changes can be logged.")
+
+    def _cell_text(self, cell: etree._Element) -> str:
+        return cell_text(cell, self.strings)
+
+    def sheet_part(self, sheet_name: str) -> str:
+        """The part of the sheet called `sheet_name`; PackageError when the workbook has none."""
+        part = self.sheet_parts.get(sheet_name)
+        if part is None or (part not in self.parts and part not in self.changed):
+            raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
+        return part
+
+
+def grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
+    """A sheet's `<dimension>` grown to reach row `last_row` and column `width`."""
+    match = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>', data[:4000])
+    if not match:
+        return data
+    first_col, first_row = match.group(1), int(match.group(2))
+    last_col = match.group(3) or first_col
+    end_row = max(int(match.group(4) or first_row), last_row)
+    last_col_number = max(split_address(last_col.decode() + "1")[0], width)
+    ref = f"{first_col.decode()}{first_row}:{column_letter(last_col_number - 1)}{end_row}".encode()
+    return data[:match.start()] + b'<dimension ref="' + ref + b'"/>' + data[match.end():]
+
+
+def head_without_data(data: bytes) -> bytes:
+    """The sheet XML with its cell data left out: enough to read `<cols>` without parsing every row."""
+    start = data.find(b"<sheetData")
+    if start == -1:
+        return data
+    end = data.rfind(b"</sheetData>")
+    if end == -1:
+        end_tag = re.search(rb"<sheetData\s*/>", data)
+        return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
+    return data[:start] + data[end + len(b"</sheetData>"):]

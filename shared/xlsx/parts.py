@@ -1,0 +1,103 @@
+"""The package as zip parts: the file's bytes read once, parts inflated only when asked for, the parts an
+edit changed or added, and the new file written with every unchanged part copied compressed as it was."""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+import zlib
+from pathlib import Path
+
+from shared.xlsx.entries import LazyParts, clone_info, copy_raw, raw_data
+from shared.xlsx.ooxml import PackageError
+from shared.xlsx.segments import Segments, read_segments, split_segments, write_segments
+
+#: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
+_NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
+#: How much of a sheet is inflated to find its header and first rows.
+PREFIX = 1 << 16
+
+
+class ZipParts:
+    """An opened .xlsx as a zip: its parts in order, and what an edit changed."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            # The file's bytes, read once: parts are inflated only when asked for, and every part the
+            # write does not change is copied into the new file still compressed (see `write`). Holding
+            # the bytes rather than an open file keeps the view consistent and lets the file be replaced.
+            self._raw = self.path.read_bytes()
+            self._archive = zipfile.ZipFile(io.BytesIO(self._raw))
+            self.infos = self._archive.infolist()
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise PackageError(f"{self.path} is not a readable .xlsx package ({exc}).") from None
+        self.parts = LazyParts(self._archive)
+        self.changed: dict[str, bytes] = {}
+        #: The part stored as three deflate runs when it is written whole (the Change log sheet's).
+        self.segmented_part: str | None = None
+        self.segments: dict[str, Segments] = {}
+        self._prefixes: dict[tuple[str, int], bytes] = {}
+
+    def appendable(self, part: str) -> Segments | None:
+        """The part as segments that rows can be added to without inflating its rows, or None (see
+        `shared.xlsx.segments`); once read, the same segments, which collect the rows added."""
+        if part in self.segments:
+            return self.segments[part]
+        if part in self.changed or part not in self.parts:
+            return None
+        segments = read_segments(self._raw, self._archive.getinfo(part))
+        if segments is not None:
+            self.segments[part] = segments
+        return segments
+
+    def prefix(self, part: str, size: int) -> bytes:
+        """The first `size` bytes of a part, inflating no more of it than that."""
+        if part in self.changed:
+            return self.changed[part][:size]
+        if part in self.segments:
+            segments = self.segments[part]
+            return (segments.head + zlib.decompressobj(-15).decompress(segments.rows_raw, size))[:size]
+        info = self._archive.getinfo(part)
+        if info.compress_type != zipfile.ZIP_DEFLATED or part in self.parts.inflated():
+            return self.parts[part][:size]
+        if (part, size) not in self._prefixes:  # the file's bytes do not change: inflate the start once
+            self._prefixes[(part, size)] = zlib.decompressobj(-15).decompress(raw_data(self._raw, info), size)
+        return self._prefixes[(part, size)]
+
+    def current(self, part: str) -> bytes:
+        """A part's bytes as they stand: as this edit changed them, else as in the file."""
+        if part in self.segments:  # wanted whole after all (the log's years being filed): inflate once
+            segments = self.segments.pop(part)
+            rows = zlib.decompressobj(-15).decompress(segments.rows_raw) + b"".join(segments.new_rows)
+            self.changed[part] = segments.head + rows + segments.tail
+        return self.changed[part] if part in self.changed else self.parts[part]
+
+    def write(self, target: Path) -> None:
+        """Write the package to `target` (a new file): changed parts compressed anew, the others copied
+        as the compressed bytes they were, so an update costs what it changes, not the size of the file
+        (a Change log sheet of earlier years is never inflated, let alone recompressed).
+
+        Deflate level 1 for the changed parts: their content is what must stay identical, and the
+        fastest level keeps an update quick (Excel recompresses on its next save).
+        """
+        with open(target, "wb") as handle:
+            with zipfile.ZipFile(handle, "w") as archive:
+                names = {info.filename for info in self.infos}
+                log_part = self.segmented_part
+                for info in self.infos:
+                    if info.filename in self.segments:
+                        write_segments(archive, handle, info, self.segments[info.filename])
+                    elif info.filename == log_part and info.filename in self.changed:
+                        write_segments(archive, handle, info, split_segments(self.changed[info.filename]))
+                    elif info.filename in self.changed:
+                        archive.writestr(clone_info(info), self.changed[info.filename], compresslevel=1)
+                    else:
+                        copy_raw(self._raw, info, archive, handle)
+                for name, data in self.changed.items():  # parts this edit added (a year's log sheet)
+                    if name not in names:
+                        archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
+                                         compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+            handle.flush()
+            os.fsync(handle.fileno())

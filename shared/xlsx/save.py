@@ -1,0 +1,133 @@
+"""Saving: the new file written beside the old one, given its permissions, group and owner, a backup kept,
+and put in place with one rename, so a crash leaves the old file or the new one, never half of one."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import datetime
+from pathlib import Path
+
+from shared.xlsx.ooxml import PackageError
+from shared.xlsx.parts import ZipParts
+
+
+def _write_problem(path: Path, kind: str) -> str | None:
+    """Why this process must not replace (or write into) `path`, or None.
+
+    Two checks. No write bit at all means someone marked it read-only on purpose; that holds even for
+    root, for whom the kernel's own check (os.access) always says yes. Otherwise, for anyone but root,
+    the kernel decides with the process's effective user and groups (and any ACL), as a write would.
+    """
+    st = os.stat(path)
+    if not stat.S_IMODE(st.st_mode) & 0o222:
+        return (f"The {kind} {path} is marked read-only (its permissions let no one write to it); whoever "
+                "manages it can clear that")
+    if not _is_root():
+        wanted = os.W_OK | (os.X_OK if kind == "folder" and os.name == "posix" else 0)
+        if not os.access(path, wanted, effective_ids=os.access in os.supports_effective_ids):
+            return (f"The {kind} {path} is read-only for this program (user {_user_name()} may not "
+                    "write to it); give that user write access")
+    return None
+
+
+def _is_root() -> bool:
+    """Root on a POSIX system; False on Windows, which has no user ids (nor chown)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def _user_name() -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except (ImportError, AttributeError, KeyError):
+        return os.environ.get("USERNAME") or str(getattr(os, "geteuid", lambda: "unknown")())
+
+
+def _keep_ownership(temporary: Path, original: os.stat_result) -> None:
+    """Give the new file the old one's group (and owner, when run as root), then its mode.
+
+    os.replace would otherwise leave the file with this process's umask, user and group: a workbook
+    shared through a group (0660, group `publichealth`) would become 0644 in the writer's own group and
+    lock colleagues out, and a 0600 workbook would become readable by all. chown comes first because it
+    clears the setuid and setgid bits that chmod then restores.
+    """
+    uid = original.st_uid if _is_root() else -1
+    if hasattr(os, "chown") and (original.st_gid != os.stat(temporary).st_gid or uid != -1):
+        try:
+            os.chown(temporary, uid, original.st_gid)
+        except PermissionError:
+            raise PackageError(f"The workbook belongs to group {_group_name(original.st_gid)}, which this program "
+                               "is not a member of, so a saved copy would lock that group out; run it as a "
+                               "member of the group") from None
+    os.chmod(temporary, stat.S_IMODE(original.st_mode))
+
+
+def _group_name(gid: int) -> str:
+    try:
+        import grp
+
+        return grp.getgrgid(gid).gr_name
+    except (ImportError, KeyError):
+        return str(gid)
+
+
+def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep_backups: int) -> None:
+    """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace.
+
+    Called under the write lock, so any temporary file already there is a dead writer's. A crash at
+    any point leaves either the old file or the new one under `path`, never half of one. The new file
+    keeps the old one's permissions, group (and owner when run as root). A workbook marked read-only,
+    or one this process may not write, is never replaced: PackageError says why, so the update stays
+    pending (a rename would otherwise succeed wherever the folder is writable, whatever the file says).
+    """
+    path = Path(path)
+    original = os.stat(path) if path.exists() else None
+    problem = (_write_problem(path, "workbook") if original is not None else None) or \
+        _write_problem(path.parent, "folder")
+    if problem:
+        raise PackageError(problem + ".")
+    for leftover in path.parent.glob(f".{path.name}.sli-tmp-*"):  # left by a writer killed mid-save
+        leftover.unlink(missing_ok=True)
+    temporary = path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
+    try:
+        if original is not None:  # created private: never readable by others before it has the old mode
+            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        package.write(temporary)
+        if original is not None:
+            _keep_ownership(temporary, original)
+        if backup_dir is not None and keep_backups > 0 and path.exists():
+            try:
+                _backup(path, backup_dir, keep_backups)
+            except OSError as exc:
+                raise PackageError(f"No backup of the workbook could be kept in {backup_dir} "
+                                   f"({exc.strerror or exc}), so it was not replaced") from None
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _backup(path: Path, backup_dir: Path, keep: int) -> None:
+    backup_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    target = backup_dir / f"{path.stem}-{stamp}{path.suffix}"
+    try:
+        os.link(path, target)  # the old file's bytes (and its permissions), without copying them
+    except OSError:
+        import shutil
+
+        shutil.copy2(path, target)
+        if _is_root():
+            original = os.stat(path)
+            os.chown(target, original.st_uid, original.st_gid)
+            os.chmod(target, stat.S_IMODE(original.st_mode))
+    backups = sorted(backup_dir.glob(f"{path.stem}-*{path.suffix}"))
+    for old in backups[:-keep]:
+        old.unlink(missing_ok=True)

@@ -1,0 +1,132 @@
+"""Appending without inflating: a sheet stored as three deflate runs, and CRC-32 combined from pieces.
+
+The write path stores the log sheet as three runs of deflate, each ended by a full flush (so each stands
+alone): the XML up to `<sheetData>`, the rows, and the rest. The zip entry's comment says where they are,
+how long, the rows' CRC and the last row number. Adding rows then costs what the new rows cost: head and
+tail (a few hundred bytes) are inflated and compressed anew, the rows' compressed bytes are kept, and the
+part's CRC is combined from the pieces' (`crc32_combine`).
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+
+from shared.xlsx.entries import clone_info, raw_data, write_raw
+
+
+class Segments:
+    """A sheet as head (to `<sheetData>`), rows (compressed, plus rows added since) and tail."""
+
+    def __init__(self, head: bytes, tail: bytes, rows_raw: bytes | memoryview, rows_crc: int, rows_length: int,
+                 last_row: int, new_rows: list[bytes] | None = None):
+        self.head, self.tail = head, tail
+        self.rows_raw, self.rows_crc, self.rows_length = rows_raw, rows_crc, rows_length
+        self.last_row = last_row
+        self.new_rows: list[bytes] = new_rows or []
+
+
+def split_segments(data: bytes) -> Segments | bytes:
+    """A whole sheet as segments (all its rows new), or the bytes when it has no `<sheetData>` to split."""
+    open_at, close = data.find(b"<sheetData>"), data.rfind(b"</sheetData>")
+    if open_at == -1 or close == -1:
+        return data
+    start = open_at + len(b"<sheetData>")
+    last = data.rfind(b"<row ", start, close)
+    found = re.match(rb'<row [^>]*?\br="(\d+)"', data[last:last + 500]) if last != -1 else None
+    if last != -1 and not found:
+        return data
+    empty = zlib.compressobj(1, zlib.DEFLATED, -15)
+    return Segments(data[:start], data[close:], empty.compress(b"") + empty.flush(zlib.Z_FULL_FLUSH), 0, 0,
+                    int(found.group(1)) if found else 0, [data[start:close]])
+
+
+def write_segments(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, segments: Segments | bytes) -> None:
+    """Write a sheet as three deflate runs (see `read_segments`), the comment saying where they are."""
+    if isinstance(segments, bytes):
+        archive.writestr(clone_info(info), segments, compresslevel=1)
+        return
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    head = compressor.compress(segments.head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    added = b"".join(segments.new_rows)
+    rows_raw = b"".join((segments.rows_raw, compressor.compress(added), compressor.flush(zlib.Z_FULL_FLUSH)))
+    rows_crc = crc32_combine(segments.rows_crc, zlib.crc32(added), len(added))
+    rows_length = segments.rows_length + len(added)
+    tail = compressor.compress(segments.tail) + compressor.flush()
+    crc = crc32_combine(crc32_combine(zlib.crc32(segments.head), rows_crc, rows_length),
+                        zlib.crc32(segments.tail), len(segments.tail))
+    comment = (f"sli-append 1 {len(head)} {len(head) + len(rows_raw)} {len(segments.head)} {len(segments.tail)} "
+               f"{rows_crc} {segments.last_row}").encode()
+    clone = clone_info(info)
+    clone.compress_type = zipfile.ZIP_DEFLATED
+    write_raw(archive, handle, clone, b"".join((head, rows_raw, tail)), crc,
+              len(segments.head) + rows_length + len(segments.tail), comment)
+
+
+def read_segments(file_bytes: bytes, info: zipfile.ZipInfo) -> Segments | None:
+    """The part `info` of the file as segments that rows can be added to without inflating its rows, or None.
+
+    The comment is believed only if the CRC it implies is the entry's: any other program's save (Excel
+    rewrites every part, without the comment) means the ordinary path.
+    """
+    found = _SEGMENT_COMMENT.fullmatch(info.comment or b"")
+    if info.compress_type != zipfile.ZIP_DEFLATED or not found:
+        return None
+    head_size, tail_at, head_length, tail_length, rows_crc, last_row = (int(g) for g in found.groups())
+    raw = raw_data(file_bytes, info)
+    if not 0 < head_size <= tail_at < len(raw):
+        return None
+    try:
+        head = zlib.decompressobj(-15).decompress(raw[:head_size])
+        inflater = zlib.decompressobj(-15)
+        tail = inflater.decompress(raw[tail_at:])
+    except zlib.error:
+        return None
+    rows_length = info.file_size - head_length - tail_length
+    if (len(head), len(tail)) != (head_length, tail_length) or not inflater.eof or inflater.unused_data \
+            or not head.endswith(b"<sheetData>") or not tail.startswith(b"</sheetData>") or rows_length < 0:
+        return None
+    crc = crc32_combine(crc32_combine(zlib.crc32(head), rows_crc, rows_length), zlib.crc32(tail), tail_length)
+    dimension = re.search(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
+    if crc != info.CRC or (dimension and dimension.group(1) and int(dimension.group(1)) < last_row):
+        return None
+    return Segments(head, tail, raw[head_size:tail_at], rows_crc, rows_length, last_row)
+
+
+_SEGMENT_COMMENT = re.compile(rb"sli-append 1 (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)")
+_CRC_POLY = 0xEDB88320
+
+
+def _crc_multiply(a: int, b: int) -> int:
+    """a * b modulo the CRC-32 polynomial (bit-reflected), as in zlib's multmodp."""
+    mask, product = 1 << 31, 0
+    while True:
+        if a & mask:
+            product ^= b
+            if a & (mask - 1) == 0:
+                return product
+        mask >>= 1
+        b = (b >> 1) ^ _CRC_POLY if b & 1 else b >> 1
+
+
+def _powers() -> list[int]:
+    power, table = 1 << 30, []
+    for _ in range(32):
+        table.append(power)
+        power = _crc_multiply(power, power)
+    return table
+
+
+_X_POWERS = _powers()  # x^(2^n) modulo the polynomial
+
+
+def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
+    """CRC-32 of A+B from CRC(A), CRC(B) and len(B) (zlib's crc32_combine, which Python does not expose)."""
+    power, n, k = 1 << 31, length2, 3
+    while n:
+        if n & 1:
+            power = _crc_multiply(_X_POWERS[k & 31], power)
+        n >>= 1
+        k += 1
+    return _crc_multiply(power, crc1) ^ crc2
