@@ -22,9 +22,9 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
 from bot import blocks
-from shared import summary as sm
 from shared import usecases
-from shared.usecases import Store
+from shared.usecases import Context
+from shared.usecases import reporting as sm
 
 log = logging.getLogger("sli.bot.scheduler")
 SUMMARY, REMINDER = "summary", "reminder"
@@ -53,7 +53,7 @@ class PostOutcome:
     ts: str | None = None
 
 
-def post_summary(store: Store, client: WebClient, channel: str, year: int, month: int, *,
+def post_summary(store: Context, client: WebClient, channel: str, year: int, month: int, *,
                  again: bool = False, now: datetime | None = None) -> PostOutcome:
     """Post the month's summary and its two charts (today by lead organisation, the months before) to
     `channel`, unless it has been posted already."""
@@ -87,7 +87,7 @@ def post_summary(store: Store, client: WebClient, channel: str, year: int, month
     return PostOutcome(True, f"Posted the summary for {key} to {channel}.", posted["ts"])
 
 
-def send_reminders(store: Store, client: WebClient, year: int, month: int) -> int:
+def send_reminders(store: Context, client: WebClient, year: int, month: int) -> int:
     """One DM per lead with items not updated in the month; none twice, none for leads who are up to date."""
     label = date(year, month, 1).strftime("%B %Y")
     sent = 0
@@ -108,7 +108,7 @@ def send_reminders(store: Store, client: WebClient, year: int, month: int) -> in
     return sent
 
 
-def post_summary_to(store: Store, destination: ChatDestination, year: int, month: int, *,
+def post_summary_to(store: Context, destination: ChatDestination, year: int, month: int, *,
                     again: bool = False, now: datetime | None = None) -> PostOutcome:
     """The month's summary to a second platform (Teams), once, under that platform's own claim."""
     key = sm.month_key(year, month)
@@ -127,7 +127,7 @@ def post_summary_to(store: Store, destination: ChatDestination, year: int, month
                               "in the partnership's team.")
 
 
-def send_reminders_to(store: Store, destination: ChatDestination, year: int, month: int) -> int:
+def send_reminders_to(store: Context, destination: ChatDestination, year: int, month: int) -> int:
     """One personal message per lead with an Entra object ID and items not updated in the month, once."""
     label = date(year, month, 1).strftime("%B %Y")
     sent = 0
@@ -153,7 +153,7 @@ class MonthlyJobs:
     and snapshots the month just ended shortly after midnight on the 1st. `client` (Slack) and `teams`
     are the destinations; either may be absent (the Teams bot runs with no Slack client)."""
 
-    def __init__(self, store: Store, client: WebClient | None, channel: str, hour: int = 9,
+    def __init__(self, store: Context, client: WebClient | None, channel: str, hour: int = 9,
                  teams: ChatDestination | None = None):
         self.store, self.client, self.channel, self.hour = store, client, channel, hour
         self.teams = teams

@@ -11,10 +11,10 @@ from bot import blocks, manifest, parse
 from bot.listeners.views import open_update_modal, writer_of
 from shared.domain import schema as s
 from shared.domain.update import PENDING, UpdateRequest
-from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, WorkbookError, ask, record_request, unreadable_refusal
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Context, WorkbookError, ask, record_request, unreadable_refusal
 
 
-def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
+def answer_query(store: Context, intent: parse.Intent, user_id: str) -> dict:
     """The reply to a read-only intent (status, search, list, mine, help), as message arguments."""
     if intent.kind == parse.HELP:
         return blocks.help_message()
@@ -47,7 +47,7 @@ def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Ca
 
 
 def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: dict) -> None:
-    store: Store = context["store"]
+    store: Context = context["store"]
     intent = parse.parse_command(command.get("text", ""))
     user_id = command["user_id"]
     if intent.kind == parse.UPDATE_MODAL:

@@ -12,13 +12,13 @@ from bot import blocks, parse
 from bot.listeners.commands import answer_query, update_from_text
 from shared.domain.access import display_name
 from shared.domain.queries import rows_for_person
-from shared.usecases import Store, WorkbookError
+from shared.usecases import Context, WorkbookError
 from shared.usecases import appendix as read_appendix_of
 
 
 def reply_to_phrase(context: dict, text: str, user_id: str, tell: Callable[[dict], None]) -> dict:
     """The answer to a plain phrase, as message arguments; `tell` gets an update's written outcome later."""
-    store: Store = context["store"]
+    store: Context = context["store"]
     intent = parse.parse_message(text)
     if intent.kind == parse.UPDATE_MODAL:
         return blocks.message(f"To update {intent.ref}, use `/sli update {intent.ref}` for a form, or write "
@@ -42,7 +42,7 @@ def direct_message(event: dict, say: Say, context: dict) -> None:
 
 
 def home_opened(event: dict, client: WebClient, context: dict) -> None:
-    store: Store = context["store"]
+    store: Context = context["store"]
     user_id = event["user"]
     try:
         appendix = read_appendix_of(store)

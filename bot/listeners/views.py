@@ -11,7 +11,7 @@ from bot import blocks
 from bot.writer import UpdateWriter
 from shared.domain import schema as s
 from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
-from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, WorkbookError, open_form, record_request, unreadable_refusal
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Context, WorkbookError, open_form, record_request, unreadable_refusal
 
 
 def writer_of(context: dict) -> UpdateWriter:
@@ -21,7 +21,7 @@ def writer_of(context: dict) -> UpdateWriter:
     return context["writer"]
 
 
-def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str, user_id: str) -> None:
+def open_update_modal(client: WebClient, trigger_id: str, store: Context, ref: str, user_id: str) -> None:
     """Open a placeholder modal first, then fill it with the row's current values."""
     opened = client.views_open(trigger_id=trigger_id, view=blocks.loading_modal(ref))
     view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")

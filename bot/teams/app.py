@@ -34,11 +34,11 @@ from bot.teams import cards
 from bot.teams.handlers import TEAM, TeamsHandlers
 from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
-from shared import summary as sm
 from shared import usecases
 from shared.domain.access import entra_identity, entra_object_id
 from shared.settings import Settings
-from shared.usecases import Store, UpdateResult, tell_senders
+from shared.usecases import Context, UpdateResult, tell_senders
+from shared.usecases import reporting as sm
 
 log = logging.getLogger("sli.teams")
 ROUTE = "/api/messages"
@@ -93,14 +93,16 @@ class RegistrationMissing(ValueError):
 class TeamsBot:
     """The SDK app, its adapter and aiohttp application, with the store, writer and messenger it uses."""
 
-    def __init__(self, settings: Settings, config: TeamsConfig | None = None, *, local: bool = False):
+    def __init__(self, settings: Settings, config: TeamsConfig | None = None, *, local: bool = False,
+                 ctx: Context | None = None):
         config = config or TeamsConfig()
         if not local and config.missing():
             raise RegistrationMissing(
                 "sli teams needs the bot's Microsoft Entra app registration: set " + ", ".join(config.missing())
                 + " (see README, 'Teams'), or run `sli teams --local` for a trial on this machine.")
         self.settings, self.config, self.local = settings, config, local
-        self.store: Store = settings.store()
+        #: The use cases' context (`usecases.context(settings)` unless given: tests give an in-memory one).
+        self.store: Context = ctx or usecases.context(settings)
         sdk = config.sdk_configuration(local)
         connections = MsalConnectionManager(**sdk)
         self.adapter = CloudAdapter(connection_manager=connections)
@@ -180,7 +182,7 @@ class TeamsDestination:
 
     name = "Teams"
 
-    def __init__(self, store: Store, messenger: Messenger):
+    def __init__(self, store: Context, messenger: Messenger):
         self.store, self.messenger = store, messenger
 
     def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> str | None:
@@ -205,7 +207,7 @@ class TeamsNotifier(Notifier):
 
     job_id = "teams-apply-pending"
 
-    def __init__(self, store: Store, messenger: Messenger, poll_seconds: float = 30.0,
+    def __init__(self, store: Context, messenger: Messenger, poll_seconds: float = 30.0,
                  writer: UpdateWriter | None = None):
         super().__init__(store, None, poll_seconds, writer)
         self.messenger = messenger

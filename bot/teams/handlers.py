@@ -33,8 +33,8 @@ from shared.domain.access import entra_identity
 from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
 from shared.usecases import (
     CHAT_TIMEOUT_SECONDS,
+    Context,
     JournalUnavailable,
-    Store,
     WorkbookError,
     ask,
     find,
@@ -86,7 +86,7 @@ def chat_words(text: str) -> str:
 class TeamsHandlers:
     """The bot's callbacks, registered on an `AgentApplication` by `register`."""
 
-    def __init__(self, store: Store, writer: UpdateWriter, messenger: Messenger):
+    def __init__(self, store: Context, writer: UpdateWriter, messenger: Messenger):
         self.store, self.writer, self.messenger = store, writer, messenger
         self._known_personal: set[tuple[str, str]] = set()
 

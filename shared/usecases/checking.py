@@ -12,6 +12,7 @@ from shared.domain import schema as s
 from shared.domain.model import Appendix, Sheet
 from shared.reader import WorkbookError, appendix_from_sheets, read_appendix
 from shared.uow import Context, Store, as_context
+from shared.writers import LOG_TIME_FORMAT, excel_value  # noqa: F401 (how the add-in writes into the open book)
 
 
 @dataclass(frozen=True)
