@@ -151,3 +151,35 @@ def test_a_post_is_made_once_and_a_failed_one_is_made_next_time(memory: MemoryWo
     assert usecases.post_once(ctx, "summary", "2027-01", lambda: None, again=True).posted is False
     assert usecases.posted(ctx, "summary", "2027-01") is None  # nowhere to post: tried again later
     assert usecases.post_once(ctx, "summary", "2027-01", post).posted and posts == ["summary", "summary"]
+
+
+#: The domain's value helpers: the vocabulary every file speaks (refs, values, rules, rows), not a step of the walk.
+DOMAIN_HELPERS = {f"shared/domain/{name}.py" for name in ("schema", "values", "model", "rules", "access", "queries")}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_one_update_is_walked_through_the_use_case_the_domain_and_the_unit_of_work(memory: MemoryWorkbook) -> None:
+    """Run `submit` under `sys.setprofile` and record every Python function the use case's own code calls:
+    beside the domain's value helpers they are in updating.py itself, the domain's update.py and the unit of
+    work's uow.py, plus the journal the unit of work holds (`uow.journal`, as cosmicpython's unit of work holds
+    its repository). A newcomer following an update opens those files and no other file of the core."""
+    import sys
+
+    ctx = memory.context(NOW)
+    request = UpdateRequest("L7", {s.NEXT_STEPS: "Walked plan"}, s.VIA_SLACK, sender=L7_LEAD)
+    updating = str(ROOT / "shared" / "usecases" / "updating.py")
+    called: set[str] = set()
+
+    def profile(frame, event: str, arg: object) -> None:
+        if event == "call" and frame.f_back is not None and frame.f_back.f_code.co_filename == updating:
+            called.add(frame.f_code.co_filename)
+
+    sys.setprofile(profile)
+    try:
+        result = usecases.submit(ctx, request)
+    finally:
+        sys.setprofile(None)
+    assert result.state == u.APPLIED and memory.appendix.rows["L7"][s.NEXT_STEPS] == "Walked plan"
+    core = {str(Path(f).relative_to(ROOT)) for f in called if Path(f).is_relative_to(ROOT / "shared")}
+    assert core - DOMAIN_HELPERS == {"shared/usecases/updating.py", "shared/domain/update.py", "shared/uow.py",
+                                     "shared/journal.py"}

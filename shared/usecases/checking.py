@@ -10,7 +10,7 @@ from typing import Any
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain.model import Appendix, Sheet
-from shared.reader import WorkbookError, appendix_from_sheets, read_appendix
+from shared.reader import WorkbookError, appendix_from_sheets
 from shared.uow import Context, Store, as_context
 from shared.writers import LOG_TIME_FORMAT, excel_value  # noqa: F401 (how the add-in writes into the open book)
 
@@ -44,8 +44,8 @@ def validate(ctx: Context | Store, workbook: Path | OpenBook | None = None) -> t
         current = ctx.read().appendix()
     elif isinstance(workbook, OpenBook):
         current = workbook.appendix()
-    else:
-        current = read_appendix(Path(workbook))
+    else:  # another file: read as the file's own context would (its unit of work), with this one's clock
+        current = Context.for_store(Store.for_workbook(workbook), ctx.clock).read().appendix()
     findings = rules.check_grid(current.sheet.grid, origin=current.sheet.origin,
                                 lead_orgs=current.lead_orgs or None, today=ctx.today())
     return current, findings

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from shared import journal as j
 from shared.domain.update import UpdateResult, result_of
 from shared.uow import Context, Store, as_context
-from shared.usecases.updating import write_waiting
+from shared.usecases.updating import _write_waiting
 
 log = logging.getLogger("sli.usecases")
 
@@ -25,7 +25,7 @@ def tell_senders(ctx: Context | Store, send: Callable[[str, UpdateResult], None]
         return 0
     journal = reader.journal
     if journal.has_open():
-        write_waiting(ctx, force=False, report=False)
+        _write_waiting(ctx, force=False, report=False)
     told = 0
     for entry in journal.to_notify():
         if accept is not None and not accept(entry.reply_to or ""):

@@ -175,7 +175,7 @@ def commit(ctx: Context | Store, recorded: UpdateResult) -> UpdateResult:
         return recorded
     ctx = as_context(ctx)
     try:
-        results = write_waiting(ctx, force=False, report=False)
+        results = _write_waiting(ctx, force=False, report=False)
         result = results.get(recorded.update_id) or result_of(ctx.read().journal.get(recorded.update_id))
     except j.JournalUnavailable as exc:
         reason = str(exc).removeprefix("Nothing was recorded: ")
@@ -237,10 +237,10 @@ def process_pending(ctx: Context | Store, force: bool = False) -> list[UpdateRes
     waiting updates costs the same however many there are.
 
     `force` writes although Excel's owner file is there (`sli sync --force`, once Excel is known closed)."""
-    return list(write_waiting(as_context(ctx), force, report=True).values())
+    return list(_write_waiting(as_context(ctx), force, report=True).values())
 
 
-def write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateResult]:
+def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateResult]:
     """One pass over the waiting updates (see `process_pending`): their results by Update ID. Without
     `report`, a pass that only holds them back (Excel has the file) returns none, and reads none of them."""
     reader = ctx.read()
