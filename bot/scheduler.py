@@ -62,12 +62,13 @@ def post_summary(store: Context, client: WebClient, channel: str, year: int, mon
         return PostOutcome(False, "No channel to post to: set SLI_SUMMARY_CHANNEL.")
     figures: list[sm.MonthFigures] = []
 
-    def post() -> dict:
-        figures.append(sm.month_figures(store, year, month, now, freeze=True))
-        message = client.chat_postMessage(channel=channel, **blocks.summary_message(figures[0]))
+    def post(made: sm.MonthFigures) -> dict:
+        figures.append(made)
+        message = client.chat_postMessage(channel=channel, **blocks.summary_message(made))
         return {"channel": message["channel"], "ts": message["ts"]}
 
-    outcome = usecases.post_once(store, SUMMARY, key, post, again=again)
+    ctx = usecases.as_context(store)
+    outcome = sm.post_month(ctx.at(now) if now else ctx, SUMMARY, year, month, post, again=again)
     if not outcome.posted:
         when = blocks.utc_text(outcome.earlier["posted_at"]) if outcome.earlier else "just now, by another process"
         return PostOutcome(False, f"The summary for {key} was already posted ({when}); use --again to repost.")
@@ -113,12 +114,12 @@ def post_summary_to(store: Context, destination: ChatDestination, year: int, mon
     """The month's summary to a second platform (Teams), once, under that platform's own claim."""
     key = sm.month_key(year, month)
 
-    def post() -> dict | None:
-        figures = sm.month_figures(store, year, month, now, freeze=True)
+    def post(figures: sm.MonthFigures) -> dict | None:
         where = destination.post_summary(figures, sm.status_chart(figures))
         return None if where is None else {"conversation": where}
 
-    outcome = usecases.post_once(store, SUMMARY_TEAMS, key, post, again=again)
+    ctx = usecases.as_context(store)
+    outcome = sm.post_month(ctx.at(now) if now else ctx, SUMMARY_TEAMS, year, month, post, again=again)
     if outcome.posted:
         return PostOutcome(True, f"Posted the summary for {key} to {destination.name}.")
     if outcome.earlier is not None or usecases.posted(store, SUMMARY_TEAMS, key):
