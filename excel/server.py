@@ -88,7 +88,14 @@ def _load_xlwings(served: Settings, local: bool) -> None:
         values = {**served.xlwings.server_values(local), "functions_namespace": FUNCTIONS_NAMESPACE}
         for name, value in values.items():
             setattr(config.settings, name, value)
-        import xlwings_server.main  # noqa: F401 - builds the app, importing xlwings and our scripts
+        try:
+            import xlwings_server.main  # noqa: F401 - builds the app, importing xlwings and our scripts
+        except Exception as exc:
+            if type(exc).__name__ != "LicenseError":  # xlwings' own, raised while xlwings is being imported
+                raise
+            raise AddinConfigError(f"xlwings refused its licence key ({str(exc).rstrip('.')}): set "
+                                   "XLWINGS_LICENSE_KEY to a valid key, or leave it unset for the noncommercial "
+                                   "licence (see README, 'Licence').") from None
 
 
 def _check_project_dir(project_dir: Path) -> None:

@@ -91,6 +91,17 @@ def test_an_add_in_setting_it_cannot_take_is_one_sentence(book: Path, name: str,
     assert "Traceback" not in done.stderr
 
 
+def test_a_licence_key_xlwings_refuses_is_one_sentence(book: Path) -> None:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLI_", "SLACK_", "XLWINGS_"))}
+    done = subprocess.run([sys.executable, str(ROOT / "sli.py"), "addin", "--local", "--workbook", str(book),
+                           "--port", str(free_port())], env={**clean, "XLWINGS_LICENSE_KEY": "not-a-key"}, cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == ("sli addin: xlwings refused its licence key (Invalid xlwings license key): set "
+                           "XLWINGS_LICENSE_KEY to a valid key, or leave it unset for the noncommercial licence "
+                           "(see README, 'Licence').\n")
+
+
 def test_settings_read_the_add_in_values_once() -> None:
     from shared.settings import MANIFEST_IDS
 
