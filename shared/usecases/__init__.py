@@ -24,6 +24,8 @@ shared/domain/update.py and shared/uow.py.
 
 from __future__ import annotations
 
+import importlib
+
 from shared.domain.update import EXCEL_EDITOR, NOT_RECORDED, UpdateRequest, UpdateResult, result_of
 from shared.journal import CHAT_TIMEOUT_SECONDS, EntryTooLarge, JournalUnavailable
 from shared.outputs import OutputError
@@ -41,18 +43,6 @@ from shared.usecases.conversations import (
     keep_conversation,
     post_once,
     posted,
-)
-from shared.usecases.files import init_workbook, write_file
-from shared.usecases.reporting import (
-    MonthFigures,
-    Reminder,
-    export,
-    month_asked,
-    month_figures,
-    post_month,
-    reminders_due,
-    write_report,
-    write_summary_charts,
 )
 from shared.usecases.telling import tell_once, tell_senders
 from shared.usecases.updating import (
@@ -74,6 +64,20 @@ from shared.usecases.updating import (
     view_mark,
 )
 from shared.xlsx import PackageError
+
+#: Use cases whose rooms import pandas, matplotlib, python-docx or openpyxl: loaded the first time one is asked
+#: for (`usecases.export`, `from shared.usecases import write_report`), so a bot answering questions and
+#: recording updates never pays for them (tens of megabytes, about a second).
+_LATER = {"files": ("init_workbook", "write_file"),
+          "reporting": ("MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month",
+                        "reminders_due", "write_report", "write_summary_charts")}
+
+
+def __getattr__(name: str) -> object:
+    for room, names in _LATER.items():
+        if name in names:
+            return getattr(importlib.import_module(f"shared.usecases.{room}"), name)
+    raise AttributeError(f"module 'shared.usecases' has no attribute '{name}'")
 
 
 def context(settings: Settings | Store, clock: Clock = system_clock) -> Context:
