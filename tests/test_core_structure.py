@@ -17,6 +17,7 @@ import pytest
 from bot import manifest
 from shared import journal as j
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.owner import write_owner_file
 from shared.reader import read_appendix
 from shared.uow import Store
@@ -97,8 +98,8 @@ def test_a_package_is_freed_as_soon_as_it_is_dropped(workbook: Path) -> None:
     try:
         package = Package(workbook)
         package.edit_cells(s.MAIN_SHEET, {"H7": "=not a formula"})  # a quote-prefix style twin
-        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)  # shared strings
-        rows = [{columns[s.LOG_COLUMNS[0]]: datetime(2031, 1, 1), columns["Update ID"]: "freed"}]
+        columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)  # shared strings
+        rows = [{columns[LogRow.HEADER[0]]: datetime(2031, 1, 1), columns["Update ID"]: "freed"}]
         file_log_years(package, rows)
         package.append_rows(s.LOG_SHEET, rows)
         package.write(workbook.with_name("written.xlsx"))
