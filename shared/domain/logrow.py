@@ -30,15 +30,16 @@ from shared.domain.values import cell_text
 _SHOWN_DAY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})((?: \d{2}:\d{2})?)$")
 
 
-def log_text(value: object) -> str:
-    """A value as the Change log holds it: the text people read (`cell_text`: 3 for a number typed as 3,
-    not 3.0), with the day of a date written ISO (2027-01-31, or 2027-01-31 14:30 for a date with a
-    time), which Excel and every other reader take for the same day whatever their locale."""
-    if isinstance(value, datetime):  # the time as `cell_text` shows it: none at midnight, else hours:minutes
-        day = value.date().isoformat()
-        return day if (value.hour, value.minute, value.second) == (0, 0, 0) else \
-            f"{day} {value.hour:02d}:{value.minute:02d}"
-    if isinstance(value, date):
+def log_text(value: object, column: str | None = None) -> str:
+    """A value of `column` as the Change log holds it: the text people read (`cell_text`: 3 for a number
+    typed as 3, not 3.0), except that in a date column (or when no column is named) a date's day is written
+    ISO, 2027-01-31 (2027-01-31 14:30 with a time), which every reader takes for the same day whatever its
+    locale. A date in a text column (Excel turns a typed 12/3 into one) stays as people read it."""
+    if isinstance(value, date) and (column is None or column in s.DATE_COLUMNS):
+        if isinstance(value, datetime):  # the time as `cell_text` shows it: none at midnight, else hh:mm
+            day = value.date().isoformat()
+            return day if (value.hour, value.minute, value.second) == (0, 0, 0) else \
+                f"{day} {value.hour:02d}:{value.minute:02d}"
         return value.isoformat()
     return cell_text(value)
 
@@ -90,7 +91,7 @@ class LogRow:
     def of_change(cls, when: datetime, ref: str, field: str, old: object, new: object, by: str, via: str,
                   update_id: str) -> LogRow:
         """The row an update writes for one changed field, from the cell values (old and new as `log_text`)."""
-        return cls(when, ref, field, log_text(old), log_text(new), by, via, update_id)
+        return cls(when, ref, field, log_text(old, field), log_text(new, field), by, via, update_id)
 
     def to_sheet_row(self, columns_by_header: Mapping[str, int]) -> dict[int, object]:
         """The row's cells by column number, given where each header is (officers move and insert columns)."""
@@ -126,8 +127,9 @@ class LogRow:
     def from_journal(cls, written_at: str, ref: str, field: str, old: object, new: object, by: str, via: str,
                      update_id: str) -> LogRow:
         """The Change log row an applied update wrote, from what the journal keeps of it (`journal_record`:
-        its time as ISO text, values as shown): the row as the sheet holds it, dates of a date column back
-        to ISO. (A date column's cell holding the text 31/01/2027 rather than a date reads back as a date.)"""
+        its time as ISO text, values as shown): the row as the sheet holds it, a date column's days back to
+        ISO. Exact for every value a cell may hold but one: a due date cell holding the *text* 31/01/2027
+        (not a date; the rules flag it) reads back as the day 2027-01-31."""
         old, new = _text(old), _text(new)
         if field in s.DATE_COLUMNS:
             old, new = _iso_day(old), _iso_day(new)
