@@ -248,7 +248,8 @@ def cmd_addin(args: argparse.Namespace) -> int:
     # Imported here: xlwings' remote engine needs its licence setting before xlwings is first imported.
     from excel.server import main as addin_main
 
-    return addin_main(port=args.port, local=args.local, host=args.host, served=settings_of(args))
+    return addin_main(port=args.port, local=args.local, host=args.host, served=settings_of(args),
+                      public_url=args.public_url)
 
 
 #: Where `sli run` (make run) keeps its working copy of the committed workbook: ignored by git.
@@ -399,12 +400,47 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--local", action="store_true", help="a trial on this machine: 127.0.0.1 only, no sign-in")
     p.add_argument("--host", default=None)
+    p.add_argument("--public-url", default=None, help="the https address Excel reaches the add-in at, for the "
+                   "manifest (default $SLI_ADDIN_PUBLIC_URL; not with --local)")
     p.set_defaults(run=cmd_addin)
     return parser
 
 
+def join_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
+    """`sli update L7 --next -1+1`: argparse reads a token starting with `-` as an option unless it looks like a
+    negative number, so `-1+1` or `-x` after `--next` failed with "expected one argument". A token starting with
+    `-` right after an option that takes a value, and not itself an option of `sli`, is joined to it
+    (`--next=-1+1`) before argparse sees it. `--summary --by` stays an error: `--by` is an option."""
+    takes_value: set[str] = set()
+    options: set[str] = set()
+    parsers = [parser]
+    while parsers:
+        for action in parsers.pop()._actions:
+            options.update(action.option_strings)
+            if action.option_strings and action.nargs is None:
+                takes_value.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                parsers.extend(action.choices.values())
+    joined: list[str] = []
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            return joined + argv[index:]
+        following = argv[index + 1] if index + 1 < len(argv) else None
+        if (token in takes_value and following is not None and following.startswith("-")
+                and following.split("=", 1)[0] not in options):
+            joined.append(f"{token}={following}")
+            index += 2
+            continue
+        joined.append(token)
+        index += 1
+    return joined
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(join_dash_values(parser, list(sys.argv[1:] if argv is None else argv)))
     try:
         args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
         return args.run(args)

@@ -106,18 +106,20 @@ def _refuse_replays(guard: ReplayGuard) -> Callable:
 
 
 def create_app(settings: Settings, client: WebClient | None = None, *,
-               listener_threads: int = LISTENER_THREADS, replays_across_processes: bool = True) -> App:
+               listener_threads: int = LISTENER_THREADS, replays_across_processes: bool = True,
+               writer: UpdateWriter | None = None) -> App:
     """The Bolt app with every listener; `client` lets tests point it at a local stand-in for Slack.
 
     `listener_threads`: see LISTENER_THREADS. `replays_across_processes`: also remember signatures in
     the journal (one SQLite write, a few ms, per signed request) so a replay to another process or
-    after a restart is refused too; the in-memory check always applies.
+    after a restart is refused too; the in-memory check always applies. `writer`: the process's one
+    writer thread, shared with the notifier (`run`); one of its own otherwise.
     """
     store = settings.store()
     app = App(client=client or make_client(settings), signing_secret=settings.signing_secret or None,
               request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"),
               listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="sli-listener"))
-    writer = UpdateWriter(store)
+    writer = writer or UpdateWriter(store)
     if settings.signing_secret:
         guard = ReplayGuard(journal_first_time=_journal_first_time(store) if replays_across_processes else None)
         app.use(_refuse_replays(guard))
@@ -133,16 +135,20 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
     return app
 
 
-def start_background(app: App, settings: Settings) -> list:
+def start_background(app: App, settings: Settings, writer: UpdateWriter) -> list:
     """Apply journalled updates at start-up and keep applying them as soon as Excel lets go, telling
-    senders; post the monthly summary and reminders when due (catching up once after downtime)."""
+    senders; post the monthly summary and reminders when due (catching up once after downtime).
+
+    Returns at once: what waited while the bot was down is the first job of the writer thread, and the
+    catch-up (a summary due) runs on the scheduler's thread after it, so requests are answered from the
+    moment the bot listens (before, 300 waiting updates and a summary held the first answer for seconds)."""
     from bot.scheduler import MonthlyJobs
 
-    notifier = Notifier(settings.store(), app.client, settings.poll_seconds)
-    notifier.run_once()
+    notifier = Notifier(settings.store(), app.client, settings.poll_seconds, writer=writer)
+    waited = notifier.catch_up()
     notifier.start()
     monthly = MonthlyJobs(settings.store(), app.client, settings.summary_channel)
-    monthly.start()
+    monthly.start(after=waited)
     return [notifier, monthly]
 
 
@@ -152,7 +158,10 @@ def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0
     socket_mode = bool(settings.app_token) and not http
     if not socket_mode and not settings.signing_secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET: without it anyone could send the bot updates.")
-    app = create_app(settings)
+    from bot.scheduler import MonthlyJobs  # noqa: F401 - its imports (pandas, matplotlib: ~1 s) before the bind
+
+    writer = UpdateWriter(settings.store())
+    app = create_app(settings, writer=writer)
     server = None
     if not socket_mode:
         from bot.http_server import serve
@@ -161,7 +170,7 @@ def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0
             server = serve(app, host=host, port=port)
         except OSError as exc:
             raise ValueError(str(exc.strerror or exc)) from exc
-    jobs = start_background(app, settings)
+    jobs = start_background(app, settings, writer)
     try:
         if server is None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

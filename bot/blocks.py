@@ -287,6 +287,13 @@ def update_button(ref: str) -> dict:
             "text": {"type": "plain_text", "text": "Update"}}
 
 
+def home_notice(text: str) -> dict:
+    """App Home when the workbook cannot be read: the sentence saying why, nothing else."""
+    return {"type": "home", "blocks": [{"type": "header", "text": {"type": "plain_text",
+                                                                   "text": "SLI infant mortality"}},
+                                       _section(f":warning: {text}")]}
+
+
 def home_view(name: str, rows: list[Recommendation], today: date) -> dict:
     """App Home: the person's own recommendations, each with an Update button."""
     blocks: list[dict] = [{"type": "header", "text": {"type": "plain_text", "text": "SLI infant mortality"}}]

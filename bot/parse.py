@@ -98,6 +98,12 @@ def _inside_quotes(text: str, position: int) -> bool:
     return quote is not None
 
 
+def _first_word(text: str) -> str:
+    """Up to the first space of any kind: phones with full-width keyboards type the ideographic space (U+3000)
+    between `update` and `Ｌ７`, which `s.normalise_ref` reads as L7."""
+    return re.split(r"\s", text, maxsplit=1)[0]
+
+
 def _ref(word: str) -> str | None:
     try:
         return s.normalise_ref(word)
@@ -133,7 +139,7 @@ def parse_command(text: str) -> Intent:
 
 def _command(typed: str) -> Intent:
     typed = typed.strip()
-    verb, _, _ = straighten_quotes(typed).partition(" ")
+    verb = _first_word(straighten_quotes(typed))
     verb, rest = verb.casefold(), typed[len(verb):].strip()
     if verb in ("", "help", "?"):
         return Intent(HELP)
@@ -147,8 +153,8 @@ def _command(typed: str) -> Intent:
     if verb == "list":
         return Intent(LIST, query=rest)
     if verb == "update":
-        ref_word, _, fields = rest.partition(" ")
-        ref = _ref(ref_word)
+        ref_word = _first_word(rest)
+        ref, fields = _ref(ref_word), rest[len(ref_word):]
         if not ref:
             return Intent(UNKNOWN, error="Say which recommendation to update, e.g. `/sli update L7`.")
         if not fields.strip():

@@ -1,6 +1,10 @@
 """The bot's one writer thread: updates are journalled by the listener (fast, inside Slack's 3 s) and
 written to the workbook here, one at a time and in arrival order, so a slow or stuck write (Excel's
 lock, a busy file server) never holds one of Bolt's listener threads and questions keep being answered.
+
+The notifier's passes (the updates that waited while the bot was down or Excel had the file) run here
+too (`run`), so this thread is the only one in the process that writes the workbook, and the start-up
+catch-up is simply the first job in its queue: the bot answers while it works through it.
 """
 
 from __future__ import annotations
@@ -8,10 +12,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TypeVar
 
 from shared.usecases import Store, UpdateResult, commit, tell_once
 
 log = logging.getLogger("sli.bot.writer")
+T = TypeVar("T")
 
 
 class UpdateWriter:
@@ -24,6 +30,10 @@ class UpdateWriter:
     def write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> Future:
         """Queue `recorded` for writing; `tell` receives the outcome (applied, pending, conflict, refused)."""
         return self._pool.submit(self._write, recorded, tell)
+
+    def run(self, work: Callable[[], T]) -> Future[T]:
+        """Queue other writing work (a notifier's pass over what waits) behind the writes queued so far."""
+        return self._pool.submit(work)
 
     def _write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> None:
         try:

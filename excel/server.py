@@ -12,6 +12,11 @@ Safe by default:
   `--local` is a trial on one's own machine: no sign-in, listening on 127.0.0.1 only.
 - `PathGuard` wraps the whole app: a request whose path would resolve outside the static folders
   (`..` raw, percent-encoded once or twice, with backslashes) gets 404 before xlwings Server sees it.
+- The manifest's URLs come from settings, never from the request: xlwings Server builds them from
+  `XLWINGS_HOSTNAME` when set, else from the request's `Host` header (and `X-Forwarded-Proto`), so a manifest
+  fetched through a hostile proxy would point Excel at another server. `/manifest`, `/manifest.xml` and
+  `/manifest/download` are answered here with the configured public address (`SLI_ADDIN_PUBLIC_URL`,
+  `--public-url`), or `http(s)://127.0.0.1:PORT` with `--local`; without one `sli addin` does not start.
 
 xlwings Server reads its settings (`XLWINGS_*` environment, `.env` in this folder) once, when it is
 imported: `configure_environment` runs before that import. (No `from __future__ import annotations`
@@ -22,9 +27,10 @@ import inspect
 import json
 import logging
 import os
+import re
 import sys
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
@@ -129,6 +135,77 @@ def auth_problem(settings, local: bool) -> str | None:
     if "entraid" in providers and not (settings.auth_entraid_tenant_id or settings.auth_entraid_multitenant):
         return "Entra ID sign-in needs XLWINGS_AUTH_ENTRAID_TENANT_ID (the council's Microsoft 365 tenant)."
     return None
+
+
+# --- the public address ----------------------------------------------------------------------------
+
+#: A DNS name: labels of letters, digits and hyphens (not at either end), joined by dots.
+_HOST_NAME = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)(?:\.(?!-)[a-z0-9-]{1,63}(?<!-))*$")
+
+
+def checked_public_url(url: str) -> str:
+    """The public address as the manifest's base, `https://host[:port]`; AddinConfigError with one sentence when
+    it is not such an address (Excel loads add-ins over HTTPS only; a path belongs in XLWINGS_APP_PATH)."""
+    import ipaddress
+
+    text = url.strip()
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    host = parts.hostname or ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if (parts.scheme.lower() != "https" or port == 0 or parts.username is not None
+            or parts.path not in ("", "/") or parts.query or parts.fragment or not text.isprintable() or " " in text
+            or not (address or _HOST_NAME.match(host))):
+        raise AddinConfigError("The add-in's public address must be the https address Excel reaches it at, with "
+                               "nothing after the host and port, such as https://sli.council.gov.uk, not "
+                               f"{text[:80]!r} (SLI_ADDIN_PUBLIC_URL or --public-url).")
+    shown = f"[{host}]" if address and address.version == 6 else host
+    return f"https://{shown}{f':{port}' if port else ''}"
+
+
+def manifest_base(app) -> str | None:
+    """The address the manifest's URLs start with, as `run` configured it (None: not configured)."""
+    return getattr(app.state, "sli_public_url", None)
+
+
+def _manifest_response(request, download: bool):
+    """xlwings Server's manifest (the same template and context as its own route), with the configured base."""
+    from xlwings_server.templates import TemplateResponse
+
+    base = manifest_base(request.app)
+    if not base:
+        return PlainTextResponse("The add-in's public address is not configured (SLI_ADDIN_PUBLIC_URL).",
+                                 status_code=503)
+    settings = _settings()
+    headers = {}
+    if download:
+        name = re.sub(r"[^a-z0-9]+", "-", settings.project_name.lower()).strip("-")
+        headers["Content-Disposition"] = f"attachment; filename={name}-{settings.environment}.xml"
+    return TemplateResponse(request=request, name="manifest.xml", media_type="text/plain", headers=headers,
+                            context={"settings": settings, "base_url": base,
+                                     "base_url_with_app_path": f"{base}{settings.app_path}",
+                                     "manifest_id": getattr(settings, f"manifest_id_{settings.environment}")})
+
+
+def _manifest_routes(app_path: str) -> list:
+    """`/manifest`, `/manifest.xml` and `/manifest/download` (xlwings Server's paths), matched before its own."""
+    from starlette.routing import Route
+
+    async def manifest(request):
+        return _manifest_response(request, download=False)
+
+    async def manifest_download(request):
+        return _manifest_response(request, download=True)
+
+    return [Route(f"{app_path}/manifest", manifest, methods=["GET"]),
+            Route(f"{app_path}/manifest.xml", manifest, methods=["GET"]),
+            Route(f"{app_path}/manifest/download", manifest_download, methods=["GET"])]
 
 
 # --- the app ---------------------------------------------------------------------------------------
@@ -295,10 +372,11 @@ def _pending_router():
     return router
 
 
-def build_app(local: bool = False):
+def build_app(local: bool = False, public_url: str | None = None):
     """The add-in's ASGI app: xlwings Server's FastAPI app (inside xlwings Server's CORS and, when
-    enabled, Socket.IO wrappers, as `xlwings-server` serves it) with the script guard and `/sli/pending`,
-    all behind `PathGuard`.
+    enabled, Socket.IO wrappers, as `xlwings-server` serves it) with the script guard, `/sli/pending` and the
+    manifest routes, all behind `PathGuard`. `public_url` is the manifest's base (`run` passes it); with
+    `local` and none given, `http://127.0.0.1:8000`.
 
     xlwings Server is configured once per process, when first imported; later calls return the same app
     (with sign-in switched off for `local`).
@@ -323,9 +401,16 @@ def build_app(local: bool = False):
     if not getattr(app.state, "sli_configured", False):
         prefix = f"{settings.app_path}/xlwings/custom-scripts-call/"
         app.router.routes.insert(0, ScriptsOnly(prefix, xlwings_router.custom_scripts))
+        app.router.routes[1:1] = _manifest_routes(settings.app_path)
+        # Starlette answers `/taskpane/` with a redirect to an absolute URL built from the Host header: off.
+        app.router.redirect_slashes = False
         app.include_router(_pending_router())
         app.state.sli_guarded = PathGuard(xlwings_main.main_app, static_mounts(app))
         app.state.sli_configured = True
+    if public_url:
+        app.state.sli_public_url = public_url
+    elif local and not manifest_base(app):
+        app.state.sli_public_url = f"http://{LOCAL_HOST}:{DEFAULT_PORT}"
     return app.state.sli_guarded
 
 
@@ -344,13 +429,17 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
 
 
 def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-        served: Settings | None = None) -> None:
+        served: Settings | None = None, public_url: str | None = None) -> None:
     """Serve the add-in for `served.workbook` (blocks until stopped). Raises AddinConfigError rather
-    than start unsafely."""
+    than start unsafely: without sign-in (unless `local`), or without a public address for the manifest
+    (`public_url`, else `served.addin_public_url`; `local` uses its own 127.0.0.1 address)."""
     served = served or Settings()
     if local and host not in (None, LOCAL_HOST, "localhost"):
         raise AddinConfigError(f"--local listens on {LOCAL_HOST} only (no sign-in); leave out --host "
                                "or configure sign-in to serve other machines.")
+    if local and public_url:
+        raise AddinConfigError(f"--local is reached at {LOCAL_HOST} only; leave out --public-url, or configure "
+                               "sign-in to serve other machines.")
     app = build_app(local)
     problem = auth_problem(_settings(), local)
     if problem:
@@ -358,11 +447,20 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
     host = LOCAL_HOST if local else (host or served.addin_host or LOCAL_HOST)
     certfile, keyfile = _tls_files(served)
     scheme = "https" if certfile else "http"
+    if local:
+        base = f"{scheme}://{LOCAL_HOST}:{port}"
+    elif public_url or served.addin_public_url:
+        base = checked_public_url(public_url or served.addin_public_url)
+    else:
+        raise AddinConfigError("No public address for the add-in: set SLI_ADDIN_PUBLIC_URL (or --public-url) to "
+                               "the https address Excel reaches it at, such as https://sli.council.gov.uk, or use "
+                               "--local for a trial on this machine only.")
+    build_app(local, public_url=base)
     from excel.appendix_scripts import configure
 
     configure(served)
     print(f"SLI Tracker add-in for {served.workbook} at {scheme}://{host}:{port}"
-          f" (manifest: {scheme}://{host}:{port}/manifest){'; local trial, no sign-in' if local else ''}.",
+          f" (manifest: {base}/manifest){'; local trial, no sign-in' if local else ''}.",
           file=sys.stderr)
     if not certfile:
         print("No TLS certificate (excel/certs or SLI_ADDIN_SSL_CERTFILE/KEYFILE): Excel loads add-ins over "
@@ -386,17 +484,19 @@ def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
 
     configure(served)
     certfile, keyfile = _tls_files(served)
-    server = uvicorn.Server(uvicorn.Config(build_app(local=True), host=LOCAL_HOST, port=port, log_level="warning",
-                                           ssl_certfile=certfile, ssl_keyfile=keyfile))
+    base = f"{'https' if certfile else 'http'}://{LOCAL_HOST}:{port}"
+    server = uvicorn.Server(uvicorn.Config(build_app(local=True, public_url=base), host=LOCAL_HOST, port=port,
+                                           log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile))
     threading.Thread(target=server.run, name="sli-addin", daemon=True).start()
     return server
 
 
 def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-         served: Settings | None = None) -> int:
-    """`sli addin [--port N] [--local] [--host H]`: 0 when the server stopped, 2 when it refused to start."""
+         served: Settings | None = None, public_url: str | None = None) -> int:
+    """`sli addin [--port N] [--local] [--host H] [--public-url URL]`: 0 when the server stopped, 2 when it
+    refused to start."""
     try:
-        run(port=port, local=local, host=host, served=served)
+        run(port=port, local=local, host=host, served=served, public_url=public_url)
     except AddinConfigError as exc:
         print(f"sli addin: {exc}", file=sys.stderr)
         return 2

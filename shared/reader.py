@@ -21,7 +21,15 @@ from shared.xlsx import log_sheet_year
 
 
 class WorkbookError(Exception):
-    """The workbook cannot be read as Appendix 1; the message is one sentence for the user."""
+    """The workbook cannot be read as Appendix 1; the message is one sentence for the user.
+
+    The one type for an unreadable workbook (missing, not an .xlsx, a damaged sheet, no `Appendix 1`): the
+    use cases let it through and every front end shows its sentence as it is (`sli` with exit code 2, the
+    Slack and Teams bots as their answer), so a person reads the same words wherever they asked."""
+
+    @classmethod
+    def unreadable(cls, path: Path) -> WorkbookError:
+        return cls(f"{path} is not an Excel workbook (.xlsx) that can be read.")
 
 
 # --- identity-keyed cache ------------------------------------------------------------------
@@ -60,7 +68,7 @@ def _open(path: Path) -> python_calamine.CalamineWorkbook:
     try:
         return python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception:
-        raise WorkbookError(f"{path} is not an Excel workbook (.xlsx) that can be read.") from None
+        raise WorkbookError.unreadable(path) from None
 
 
 def _sheet(book: python_calamine.CalamineWorkbook, path: Path, name: str, required: bool = True) -> Sheet | None:
@@ -70,8 +78,11 @@ def _sheet(book: python_calamine.CalamineWorkbook, path: Path, name: str, requir
             return None
         raise WorkbookError(f"The workbook {path} has no sheet called '{name}'.")
     parse_count += 1
-    data = book.get_sheet_by_name(name)
-    grid = data.to_python(skip_empty_area=True)
+    try:  # python-calamine parses a sheet only now: a damaged one (a half-written copy) fails here
+        data = book.get_sheet_by_name(name)
+        grid = data.to_python(skip_empty_area=True)
+    except Exception:
+        raise WorkbookError.unreadable(path) from None
     start = data.start or (0, 0)
     return Sheet(name, grid, (start[0], start[1]))
 

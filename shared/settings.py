@@ -41,6 +41,8 @@ class Settings:
     addin_certfile: str = ""
     addin_keyfile: str = ""
     addin_log_level: str = "info"
+    #: Where Excel reaches the add-in (`https://sli.council.gov.uk`): the manifest's URLs, never request headers.
+    addin_public_url: str = ""
 
     @classmethod
     def from_env(cls, workbook: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -61,7 +63,8 @@ class Settings:
                    addin_host=env.get("SLI_ADDIN_HOST", ""),
                    addin_certfile=env.get("SLI_ADDIN_SSL_CERTFILE", ""),
                    addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
-                   addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "info"))
+                   addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "info"),
+                   addin_public_url=env.get("SLI_ADDIN_PUBLIC_URL", ""))
 
     def with_workbook(self, workbook: Path | str) -> Settings:
         return replace(self, workbook=Path(workbook))

@@ -48,6 +48,7 @@ from excel import appendix_scripts, macros  # noqa: E402
 from shared import journal as j  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
+from shared.settings import Settings  # noqa: E402
 from shared.usecases import Store, submit_update  # noqa: E402
 
 MAIN, LOG, VALIDATION = s.MAIN_SHEET, s.LOG_SHEET, appendix_scripts.VALIDATION_SHEET
@@ -445,7 +446,7 @@ def test_addin_starts_with_entra_id_or_locally(served, monkeypatch):
     monkeypatch.setattr(settings, "auth_providers", ["entraid"])
     monkeypatch.setattr(settings, "auth_entraid_client_id", "00000000-0000-0000-0000-000000000001")
     monkeypatch.setattr(settings, "auth_entraid_tenant_id", "00000000-0000-0000-0000-000000000002")
-    assert addin_server.main(port=8123) == 0
+    assert addin_server.main(port=8123, served=Settings(addin_public_url="https://sli.council.example")) == 0
     assert served[-1]["port"] == 8123
 
     with pytest.raises(addin_server.AddinConfigError, match="127.0.0.1 only"):

@@ -98,7 +98,8 @@ def servers(tmp_path_factory) -> Iterator[dict[str, int]]:
     shutil.copy2(COMMITTED_WORKBOOK, book)
     entraid = {"XLWINGS_AUTH_PROVIDERS": '["entraid"]',
                "XLWINGS_AUTH_ENTRAID_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
-               "XLWINGS_AUTH_ENTRAID_TENANT_ID": "00000000-0000-0000-0000-000000000002"}
+               "XLWINGS_AUTH_ENTRAID_TENANT_ID": "00000000-0000-0000-0000-000000000002",
+               "SLI_ADDIN_PUBLIC_URL": "https://sli.council.example"}
     modes = {"local": (["--local"], {}), "entraid": ([], entraid)}
     ports, processes = {}, []
     try:

@@ -11,7 +11,7 @@ from bot import blocks, manifest, parse
 from bot.listeners.views import open_update_modal, writer_of
 from shared.domain import schema as s
 from shared.domain.update import PENDING, UpdateRequest
-from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, ask, record_request
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, WorkbookError, ask, record_request, unreadable_refusal
 
 
 def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
@@ -23,7 +23,7 @@ def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
     if intent.kind not in (parse.STATUS, parse.SEARCH, parse.LIST, parse.MINE):
         return blocks.help_message()
     reply = ask(store, intent.kind, intent.ref if intent.kind == parse.STATUS else intent.query, user_id)
-    if intent.kind == parse.MINE and not reply.rows:
+    if intent.kind == parse.MINE and not reply.rows and not reply.sentence:
         return blocks.message("The Leads sheet does not list you as a lead: ask an officer to add your "
                               "Slack user ID. `/sli list ELHT` shows one organisation's recommendations.")
     return blocks.reply_message(reply)
@@ -31,11 +31,15 @@ def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
 
 def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Callable[[dict], None]) -> dict:
     """The one-line update, journalled before the answer: the answer says it is recorded (or refused with a
-    sentence saying what to fix, or that nothing was recorded); `tell` later gets what the write did."""
+    sentence saying what to fix, or that nothing was recorded); `tell` later gets what the write did. A
+    workbook that cannot be read is a refusal with its sentence: nothing journalled."""
     if intent.error:
         return blocks.message(f":x: {intent.error}")
     request = UpdateRequest(intent.ref, intent.changes, s.VIA_SLACK, sender=user_id)
-    recorded = record_request(context["store"], request, journal_wait=CHAT_TIMEOUT_SECONDS)
+    try:
+        recorded = record_request(context["store"], request, journal_wait=CHAT_TIMEOUT_SECONDS)
+    except WorkbookError as exc:
+        recorded = unreadable_refusal(request, exc)
     if recorded.state != PENDING or recorded.duplicate:
         return blocks.update_result_message(recorded)
     writer_of(context).write(recorded, lambda result: tell(blocks.update_result_message(result)))

@@ -12,7 +12,7 @@ from bot import blocks, parse
 from bot.listeners.commands import answer_query, update_from_text
 from shared.domain.access import display_name
 from shared.domain.queries import rows_for_person
-from shared.usecases import Store
+from shared.usecases import Store, WorkbookError
 from shared.usecases import appendix as read_appendix_of
 
 
@@ -44,7 +44,11 @@ def direct_message(event: dict, say: Say, context: dict) -> None:
 def home_opened(event: dict, client: WebClient, context: dict) -> None:
     store: Store = context["store"]
     user_id = event["user"]
-    appendix = read_appendix_of(store)
+    try:
+        appendix = read_appendix_of(store)
+    except WorkbookError as exc:  # the Home tab says why it is empty, in the words `sli` uses
+        client.views_publish(user_id=user_id, view=blocks.home_notice(str(exc)))
+        return
     view = blocks.home_view(display_name(appendix, user_id), rows_for_person(appendix, user_id), date.today())
     client.views_publish(user_id=user_id, view=view)
 

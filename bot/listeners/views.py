@@ -11,7 +11,7 @@ from bot import blocks
 from bot.writer import UpdateWriter
 from shared.domain import schema as s
 from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
-from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, open_form, record_request
+from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, WorkbookError, open_form, record_request, unreadable_refusal
 
 
 def writer_of(context: dict) -> UpdateWriter:
@@ -56,7 +56,13 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
                             view_seq=blocks.modal_view_seq(view), idempotency_key=f"view:{view['id']}")
     # Checked and journalled before the ack: a refusal, or a journal that cannot record it, keeps the
     # form open with the sentence beside the field.
-    recorded = record_request(context["store"], request, journal_wait=CHAT_TIMEOUT_SECONDS)
+    try:
+        recorded = record_request(context["store"], request, journal_wait=CHAT_TIMEOUT_SECONDS)
+    except WorkbookError as exc:  # nothing journalled; the whole sentence (it names the file) on top of
+        refused = unreadable_refusal(request, exc)  # the form, which stays underneath as typed
+        ack(response_action="push", view=blocks.notice_modal(refused.ref, f"*{refused.ref}: not recorded.* "
+                                                                           f"{refused.message}"))
+        return
     if recorded.state != PENDING:
         ack(response_action="errors", errors=_inline_errors(recorded))
         return

@@ -24,12 +24,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from apscheduler.schedulers.background import BackgroundScheduler
 from microsoft_agents.activity import load_configuration_from_env
 from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
 from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 
+from bot.notifier import Notifier
 from bot.teams import cards
 from bot.teams.handlers import TEAM, TeamsHandlers
 from bot.teams.messenger import Messenger
@@ -38,7 +38,7 @@ from shared import summary as sm
 from shared import usecases
 from shared.domain.access import entra_identity, entra_object_id
 from shared.settings import Settings
-from shared.usecases import Store, UpdateResult, process_pending, tell_senders
+from shared.usecases import Store, UpdateResult, tell_senders
 
 log = logging.getLogger("sli.teams")
 ROUTE = "/api/messages"
@@ -138,13 +138,17 @@ class TeamsBot:
         return TeamsDestination(self.store, self.messenger)
 
     def start_background(self, poll_seconds: float | None = None, hour: int = 9) -> list:
-        """Tell senders of held updates when they land, and post the monthly summary and reminders."""
+        """Write what waited while the bot was down and tell its senders, then keep doing so; post the
+        monthly summary and reminders when due. Returns at once: the writing is queued on the writer thread
+        and the summary's catch-up on the scheduler (after that writing), so nothing here holds a request."""
         from bot.scheduler import MonthlyJobs
 
-        notifier = TeamsNotifier(self.store, self.messenger, poll_seconds or self.settings.poll_seconds)
+        notifier = TeamsNotifier(self.store, self.messenger, poll_seconds or self.settings.poll_seconds,
+                                 writer=self.writer)
+        waited = notifier.catch_up()
         notifier.start()
         monthly = MonthlyJobs(self.store, None, "", hour=hour, teams=self.destination())
-        monthly.start()
+        monthly.start(after=waited)
         return [notifier, monthly]
 
 
@@ -195,13 +199,16 @@ class TeamsDestination:
         return True
 
 
-class TeamsNotifier:
+class TeamsNotifier(Notifier):
     """Applies journalled updates once the workbook is free and tells each Teams sender once, in their
-    personal chat (the Slack bot's notifier tells Slack senders)."""
+    personal chat (the Slack bot's notifier tells Slack senders); passes run on the writer thread too."""
 
-    def __init__(self, store: Store, messenger: Messenger, poll_seconds: float = 30.0):
-        self.store, self.messenger, self.poll_seconds = store, messenger, poll_seconds
-        self.scheduler = BackgroundScheduler(timezone="Europe/London")
+    job_id = "teams-apply-pending"
+
+    def __init__(self, store: Store, messenger: Messenger, poll_seconds: float = 30.0,
+                 writer: UpdateWriter | None = None):
+        super().__init__(store, None, poll_seconds, writer)
+        self.messenger = messenger
 
     def _send(self, identity: str, result: UpdateResult) -> None:
         reference = usecases.conversation(self.store, identity)
@@ -209,20 +216,11 @@ class TeamsNotifier:
             raise LookupError(f"no personal chat with {identity} to tell them about {result.ref}")
         self.messenger.post(reference, cards.result_message(result))
 
-    def run_once(self) -> int:
-        """One pass. A Teams sender with no personal chat with the bot yet (they sent from a channel) is
-        left untold until they have one, rather than marked told and never reached."""
+    def tell(self) -> int:
+        """One pass, here and now. A Teams sender with no personal chat with the bot yet (they sent from a
+        channel) is left untold until they have one, rather than marked told and never reached."""
         return tell_senders(self.store, self._send, accept=lambda to: entra_object_id(to) is not None
                             and usecases.conversation(self.store, to) is not None)
-
-    def start(self) -> None:
-        self.scheduler.add_job(self.run_once, "interval", seconds=self.poll_seconds, id="teams-apply-pending",
-                               coalesce=True, max_instances=1, misfire_grace_time=None)
-        self.scheduler.start()
-
-    def stop(self) -> None:
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
 
 
 class Running:
@@ -252,11 +250,11 @@ def run(settings: Settings, config: TeamsConfig, *, local: bool, host: str | Non
     """Serve until Ctrl-C: `--local` on 127.0.0.1 only, whatever `host` says."""
     bot = TeamsBot(settings, config, local=local)
     host = LOOPBACK if local else (host or "0.0.0.0")
-    for result in process_pending(bot.store):  # what waited while the bot was down
-        log.info("%s: [%s] %s", result.ref, result.state, result.message)
     jobs: list = []
 
     async def start_jobs(_app: web.Application) -> None:
+        # Only queues the start-up work (what waited while the bot was down, a summary that is due): the
+        # port is bound right after this, and messages are answered while that work goes on.
         jobs.extend(await asyncio.to_thread(bot.start_background))
 
     bot.web.on_startup.append(start_jobs)

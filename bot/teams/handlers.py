@@ -35,12 +35,14 @@ from shared.usecases import (
     CHAT_TIMEOUT_SECONDS,
     JournalUnavailable,
     Store,
+    WorkbookError,
     ask,
     find,
     forget_conversation,
     keep_conversation,
     open_form,
     record_request,
+    unreadable_refusal,
 )
 
 log = logging.getLogger("sli.teams")
@@ -108,7 +110,7 @@ class TeamsHandlers:
         if intent.kind not in (parse.STATUS, parse.SEARCH, parse.LIST, parse.MINE):
             return cards.help_message()
         reply = ask(self.store, intent.kind, intent.ref if intent.kind == parse.STATUS else intent.query, identity)
-        if intent.kind == parse.MINE and not reply.rows:
+        if intent.kind == parse.MINE and not reply.rows and not reply.sentence:
             return cards.sentence("The Leads sheet does not list you as a lead: ask an officer to add your "
                                   "Microsoft Entra object ID. list ELHT shows one organisation's recommendations.")
         if reply.row is not None:
@@ -124,7 +126,10 @@ class TeamsHandlers:
         if identity is None:
             return Answer([cards.sentence(NO_IDENTITY)])
         request = UpdateRequest(intent.ref, intent.changes, s.VIA_TEAMS, sender=identity)
-        recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        try:
+            recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        except WorkbookError as exc:  # refused with the sentence `sli` prints; nothing journalled
+            recorded = unreadable_refusal(request, exc)
         if recorded.state != PENDING or recorded.duplicate:
             return Answer([cards.result_message(recorded)])
         return Answer([cards.message(f"📥 Recorded your update to {recorded.ref}; writing it to the workbook…")],
@@ -137,13 +142,19 @@ class TeamsHandlers:
 
     def form_for(self, ref: str, identity: str | None) -> dict:
         """The update form prefilled from the workbook (rows still waiting included), or why not."""
+        form = self.form_card(ref, identity)
+        return cards.sentence(form) if isinstance(form, str) else cards.card_message(form)
+
+    def form_card(self, ref: str, identity: str | None) -> dict | str:
+        """The update form's card, or the sentence saying why there is none (as people read it: each
+        renderer escapes it once)."""
         if identity is None:
-            return cards.sentence(NO_IDENTITY)
+            return NO_IDENTITY
         form = open_form(self.store, identity, ref)
         if isinstance(form, UpdateResult):
-            return cards.sentence(form.message)
+            return form.message
         base = cards.seen_values(form.file_row) if form.file_row is not None else None
-        return cards.card_message(cards.update_form(form.row, list(s.STATUSES), form.view_seq, base=base))
+        return cards.update_form(form.row, list(s.STATUSES), form.view_seq, base=base)
 
     def submit_form(self, data: object, identity: str | None, reference: dict) -> tuple[dict, Callable | None]:
         """A submitted form: (the card to show in its place, the write to start once it is shown).
@@ -157,6 +168,8 @@ class TeamsHandlers:
             row = find(self.store, ref)
         except s.RefError as exc:
             return cards.notice_card(str(exc)), None
+        except WorkbookError as exc:  # nothing journalled: the sentence `sli` prints, in the form's place
+            return cards.notice_card(f"{ref}: not recorded. {exc}"), None
         if row is None:
             return cards.notice_card(f"There is no {ref} in the workbook."), None
 
@@ -172,7 +185,10 @@ class TeamsHandlers:
         request = UpdateRequest(ref, changes, s.VIA_TEAMS, sender=identity, seen=seen, base=cards.form_base(data),
                                 view_seq=view,
                                 idempotency_key=f"teams-form:{form_id}")
-        recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        try:
+            recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        except WorkbookError as exc:  # unreadable since `find` read it: the same sentence, nothing journalled
+            return again({cards.FORM_ERROR: str(exc)}), None
         if recorded.duplicate:  # Save pressed again on the same form: the first press is the update
             return cards.recorded_card(ref), None
         if recorded.state != PENDING:
@@ -241,10 +257,8 @@ class TeamsHandlers:
         identity, reference = identity_of(activity), reference_of(activity)
         verb = (activity.value or {}).get("action", {}).get("verb") if isinstance(activity.value, dict) else None
         if verb == cards.OPEN_FORM_VERB:
-            opened = await asyncio.to_thread(self.form_for, str((data or {}).get("ref")), identity)
-            content = opened["attachments"][0]["content"] if "attachments" in opened else \
-                cards.notice_card(opened.get("text", ""))
-            return _card_response(content)
+            opened = await asyncio.to_thread(self.form_card, str((data or {}).get("ref")), identity)
+            return _card_response(cards.notice_card(opened) if isinstance(opened, str) else opened)
         shown, then = await asyncio.to_thread(self.submit_form, data, identity, reference)
         if then:
             then()

@@ -57,14 +57,6 @@ Locate = Callable[[str], str]
 
 #: Control characters, and what XML (so an .xlsx) cannot hold at all: surrogates, U+FFFE, U+FFFF.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
-#: Characters that join digit groups in a written number: up to three spaces of any width (non-breaking,
-#: thin, narrow), or one dot or dash with a space either side or none. Not new lines, not slashes (dates).
-_HSPACE = r"[^\S\r\n]"
-_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
-_GROUP_SEPARATOR = rf"(?:{_HSPACE}{{1,3}}|{_HSPACE}?[.{_DASHES}]{_HSPACE}?)"
-#: A run of digit groups joined by separators, with a `+` in front when it is an international phone number.
-_DIGIT_CHAIN = re.compile(rf"(?<!\d)(\+?)(\d+(?:{_GROUP_SEPARATOR}\d+)*)")
-_DIGITS = re.compile(r"\d+")
 #: Excel's escape for characters XML cannot carry: `_x0041_` in a cell's XML is shown as `A` (and readers
 #: disagree: python-calamine decodes it in inline strings, openpyxl does not), so such text is refused.
 _EXCEL_ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_")
@@ -79,27 +71,118 @@ _BABY_NAME = re.compile(
 )
 
 
-def nhs_number_candidates(text: str) -> list[str]:
-    """The ten-digit strings in `text` that may be written NHS numbers, in any grouping.
+# --- NHS numbers ----------------------------------------------------------------------------
+#
+# How a text is read for NHS numbers (the rule `nhs_number`), in order:
+# 1. NFKC (full-width ９４３, superscripts, the ideographic space become ASCII), then every other Unicode
+#    decimal digit (Arabic-Indic ٩, Devanagari ९, ...) as its ASCII digit.
+# 2. What is written as something else is set aside by its shape: UK phone numbers, dates, times, sums of
+#    money, thousands and ISBNs (below). `+44` / `0044` before a number that cannot be a UK phone number
+#    is dropped, and the number after it is read.
+# 3. Digit groups separated by any run of characters that are not letters or digits (spaces of any width,
+#    `/`, `_`, `,`, brackets, line breaks...) are read together; a number split by a line break is also
+#    read with the break removed.
 
-    NHS numbers are written `943 476 5919`, `943-476-5919`, `943.476.5919`, `9434 765 919`, with
-    non-breaking or thin spaces, so digit groups joined by such separators are read as one number when
-    (a) the whole run of groups has ten digits (leaving out a first group that ends a word, as in `L7`), or
-    (b) consecutive groups of three or more digits add up to ten (`ref 12 943 476 5919`). A longer
-    unbroken run of digits is never split (`94347659190` is not one), and an international phone
-    number (`+44 1254 123456`) is left alone.
-    """
+_HSPACE = r"[^\S\r\n]"
+_DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
+#: Characters that join digit groups tightly: up to three spaces of any width, or one dot or dash with a space
+#: either side or none. Groups joined so are read as one number whatever their sizes (`94 34 76 59 19`).
+_GROUP_SEPARATOR = rf"(?:{_HSPACE}{{1,3}}|{_HSPACE}?[.{_DASHES}]{_HSPACE}?)"
+_TIGHT_CHAIN = re.compile(rf"(?<![0-9])([0-9]+(?:{_GROUP_SEPARATOR}[0-9]+)*)")
+#: Digit groups separated by any run of characters that are neither letters nor digits, new lines included.
+_LOOSE_CHAIN = re.compile(r"(?<![0-9])[0-9]+(?:[\W_]+[0-9]+)*")
+_DIGITS = re.compile(r"[0-9]+")
+#: Between the groups of a phone number: spaces, dots, dashes and brackets, on one line.
+_PHONE_SEPARATOR = rf"(?:{_HSPACE}|[.(){_DASHES}]){{1,4}}"
+#: `+44` or `0044` (with `(0)` or `0` after it: the trunk prefix) and a UK number: geographic (1, 2, 3),
+#: mobile (7) or non-geographic (8), nine or ten digits.
+_UK_INTERNATIONAL_PHONE = re.compile(
+    rf"(?<![\w+])(?:\+|00)44(?:{_PHONE_SEPARATOR})?(?:0(?:{_PHONE_SEPARATOR})?)?"
+    rf"[12378](?:(?:{_PHONE_SEPARATOR})?[0-9]){{8,9}}(?![0-9])")
+#: What is left of `+44` / `0044` once UK phone numbers are set aside: dropped, the number after it is read.
+_UK_PREFIX = re.compile(rf"(?<![\w+])(?:\+|00)44(?:(?:{_PHONE_SEPARATOR})?\(0\))?")
+#: Another country's phone number: `+`, a code of one to three digits, then groups.
+_OTHER_INTERNATIONAL_PHONE = re.compile(rf"(?<![\w+])\+(?!44)[0-9]{{1,3}}(?:{_PHONE_SEPARATOR}[0-9]+)+")
+#: A UK number written nationally: 0, an area code, the number; eleven or ten digits (`_national_phone`).
+_UK_NATIONAL = re.compile(rf"(?<![\w+])\(?0[0-9]{{2}}(?:(?:{_PHONE_SEPARATOR})?[0-9]){{7,8}}(?![0-9])")
+_DATE = re.compile(r"(?<![0-9][/.\-])(?<![0-9])(?:([0-9]{1,2})([/.\-])([0-9]{1,2})\2(?:[0-9]{4}|[0-9]{2})"
+                   r"|([0-9]{4})([/.\-])([0-9]{1,2})\5([0-9]{1,2}))(?![/.\-][0-9])(?![0-9])")
+_TIME = re.compile(r"(?<![0-9][:.])(?<![0-9])([0-9]{1,2})[:.]([0-9]{2})(?:[:.]([0-9]{2}))?(?![:.][0-9])(?![0-9])")
+#: Sums of money (£1,234,567.89, €12.50) and numbers in thousands (1,234,567).
+_MONEY = re.compile(r"[£$€¥]\s?[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?"
+                    r"|(?<![0-9,.])[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9]|[,.][0-9])")
+#: ISBNs: after the word ISBN, and ISBN-10s written in four hyphenated groups with the check character apart
+#: (an ISBN-10's check digit is computed as the NHS number's is, so every ISBN-10 passes it).
+_ISBN = re.compile(r"\bISBN(?:[\s\-]*1[03])?\s*:?\s*(?:97[89][\s\-]?)?[0-9](?:[\s\-]?[0-9]){8}[\s\-]?[0-9Xx]\b"
+                   r"|(?<![0-9\-])[0-9]{1,5}-[0-9]{1,7}-[0-9]{1,7}-[0-9Xx](?![0-9\-])", re.IGNORECASE)
+_LINE_BREAK_IN_NUMBER = re.compile(
+    rf"(?<=[0-9]){_HSPACE}*-?{_HSPACE}*(?:\r\n|[\n\r\x0b\x0c\x85\u2028\u2029]){_HSPACE}*(?=[0-9])")
+#: What a set-aside number is replaced with: a letter, so no digit group reaches across it.
+_SET_ASIDE = " x "
+
+
+def _isbn(match: re.Match[str]) -> str:
+    """After the word ISBN, any; written bare, only with the ten characters of an ISBN-10."""
+    bare = not match.group().upper().startswith("ISBN")
+    return match.group() if bare and len(re.sub(r"[^0-9Xx]", "", match.group())) != 10 else _SET_ASIDE
+
+
+def _digits_form(text: str) -> str:
+    """NFKC, then every Unicode decimal digit as its ASCII digit: how the screening reads digits."""
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text
+    return "".join(chr(48 + unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
+
+
+def _national_phone(match: re.Match[str]) -> str:
+    """A run starting with 0 and an area code is a UK phone number when it has eleven digits (0 and ten, as
+    every 01, 02, 03 and 07 number has), however grouped; or ten digits grouped as the few ten-digit UK
+    numbers are, an area code of four to six digits then the number in one or two groups (01xxx xxxxx,
+    016977 xxxx, 0800 xxx xxx). Ten digits unbroken or grouped 3 3 4 are read as an NHS number."""
+    groups = _DIGITS.findall(match.group())
+    digits = "".join(groups)
+    if len(digits) == 11 or (len(digits) == 10 and 4 <= len(groups[0]) <= 6 and len(groups) in (2, 3)):
+        return _SET_ASIDE
+    return match.group()
+
+
+def _valid_date(match: re.Match[str]) -> str:
+    first, second = (match.group(1), match.group(3)) if match.group(1) else (match.group(7), match.group(6))
+    day, month = int(first), int(second)
+    if (1 <= day <= 31 and 1 <= month <= 12) or (1 <= month <= 31 and 1 <= day <= 12):  # 31/01 or 01/31
+        return _SET_ASIDE
+    return match.group()
+
+
+def _valid_time(match: re.Match[str]) -> str:
+    if int(match.group(1)) <= 24 and int(match.group(2)) <= 59 and int(match.group(3) or 0) <= 59:
+        return _SET_ASIDE
+    return match.group()
+
+
+def _set_aside(text: str) -> str:
+    """`text` with what is written as something other than an NHS number replaced by a letter."""
+    text = _UK_INTERNATIONAL_PHONE.sub(_SET_ASIDE, text)
+    text = _UK_PREFIX.sub(" ", text)
+    text = _OTHER_INTERNATIONAL_PHONE.sub(_SET_ASIDE, text)
+    text = _ISBN.sub(_isbn, text)
+    text = _UK_NATIONAL.sub(_national_phone, text)
+    text = _DATE.sub(_valid_date, text)
+    text = _TIME.sub(_valid_time, text)
+    return _MONEY.sub(_SET_ASIDE, text)
+
+
+def _candidates_in(text: str) -> list[str]:
     found: list[str] = []
-    for match in _DIGIT_CHAIN.finditer(text):
-        groups = _DIGITS.findall(match.group(2))
-        if match.group(1) and len(groups[0]) <= 3:
-            continue  # + country code: a phone number
+    for match in _TIGHT_CHAIN.finditer(text):  # groups joined tightly: the whole run, whatever its grouping
+        groups = _DIGITS.findall(match.group(1))
         if sum(map(len, groups)) == 10:
             found.append("".join(groups))
         elif match.start() > 0 and text[match.start() - 1].isalpha() and sum(map(len, groups[1:])) == 10:
             found.append("".join(groups[1:]))  # the first group belongs to a word: `L7 94 34 76 59 19`
-        if len(groups) == 1:
-            continue
+    for match in _LOOSE_CHAIN.finditer(text):  # groups of three or more digits, any separators between them
+        groups = _DIGITS.findall(match.group())
         for start in range(len(groups)):
             digits = ""
             for group in groups[start:]:
@@ -111,6 +194,31 @@ def nhs_number_candidates(text: str) -> list[str]:
             if len(digits) == 10:
                 found.append(digits)
     return found
+
+
+def nhs_number_candidates(text: str) -> list[str]:
+    """The ten-digit strings in `text` that may be written NHS numbers, in any grouping and any script.
+
+    Read as one number: groups joined by spaces (of any width), dots or dashes whose digits add up to ten
+    (`943 476 5919`, `94 34 76 59 19`; leaving out a first group that ends a word, as in `L7`), and
+    consecutive groups of three or more digits adding up to ten whatever separates them (`943/476/5919`,
+    `943_476_5919`, `943,476,5919`, `(943) 476 5919`, `943` and `476 5919` on two lines, `ref 12 943 476
+    5919`). A number split by a line break is also read joined (`94` at the end of one line, `34765919` on the
+    next). A longer unbroken run of digits is never split (`94347659190` is not one).
+
+    Not read as NHS numbers, by their shape: UK phone numbers (0 and an area code, eleven digits, or ten in
+    any grouping but 3 3 4; `+44` / `0044` then a number starting 1, 2, 3, 7 or 8, with or without `(0)`);
+    other countries' numbers (`+1 ...`); dates (31/01/2027, 2027-01-31), times (14:30), sums of money
+    (£1,234,567.89), numbers in thousands (1,234,567) and ISBNs. After `+44` / `0044` a number starting 4,
+    5, 6 or 9 is no UK phone number a tracker would hold (those would be 04, 05, 06, 09: unused, VoIP,
+    unused and premium rate), so it is read as an NHS number: `+44 943 476 5919` is one.
+    """
+    read = _set_aside(_digits_form(text))
+    found = _candidates_in(read)
+    joined = _LINE_BREAK_IN_NUMBER.sub("", read)  # after setting aside: a phone number ending a line stays one
+    if joined != read:
+        found += _candidates_in(_set_aside(joined))
+    return list(dict.fromkeys(found))
 
 
 def _invisible(text: str) -> list[str]:

@@ -7,6 +7,7 @@ and insert columns in Excel. Everything that names a sheet or a column imports i
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 MAIN_SHEET = "Appendix 1"
@@ -61,10 +62,20 @@ class RefError(ValueError):
 
 
 def normalise_ref(text: object) -> str:
-    """Turn what people type for a recommendation (`L7`, `7`, `l07`, `#7`) into `L7`."""
+    """Turn what people type for a recommendation (`L7`, `7`, `l07`, `#7`) into `L7`: the one place refs are read,
+    by the command line, both bots, the add-in and the workbook reader.
+
+    One rule for other scripts, the kinder one for people typing on phones: the text is read after NFKC (full-width
+    `Ｌ７`, `＃７`, the ideographic space become `L7`, `#7`, ` `) and every Unicode decimal digit (category Nd:
+    Arabic-Indic `٧`, Devanagari `७`, full-width `７`...) counts as its digit, so `L٧`, `Ｌ７` and `l07` all read
+    as L7. A Ref cell written so gets the `ref_format` warning, like `l07`.
+    """
     if isinstance(text, float) and text.is_integer():
         text = int(text)  # a number typed in the Ref cell, as calamine reads it: 7.0
-    match = _REF_PATTERN.match(str(text))
+    typed = unicodedata.normalize("NFKC", str(text))
+    if not typed.isascii():
+        typed = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in typed)
+    match = _REF_PATTERN.match(typed)
     if not match or int(match.group(1)) == 0:
         raise RefError(f"'{text}' is not a recommendation reference: use L1 to L22, e.g. L7 or 7.")
     return f"L{int(match.group(1))}"

@@ -56,7 +56,8 @@ __all__ = ["EXCEL_EDITOR", "NOT_RECORDED", "Store", "UpdateRequest", "UpdateResu
 # --- asking -------------------------------------------------------------------------------------
 
 def appendix(store: Store) -> Appendix:
-    """Appendix 1 as it is now (cached while the file is unchanged; read-only)."""
+    """Appendix 1 as it is now (cached while the file is unchanged; read-only). Raises `WorkbookError`
+    (one sentence) when the file cannot be read, and nothing else: every use case that reads it too."""
     return read_appendix(store.workbook)
 
 
@@ -92,9 +93,10 @@ class Reply:
 def ask(store: Store, kind: str, text: str = "", sender: str | None = None) -> Reply:
     """Answer one question as a person puts it in a chat: `status` (a ref), `search` (words), `list`
     (all, a status or a lead organisation), `mine` (the sender's organisations; an empty list when the
-    Leads sheet does not know them, for the front end to say how to be added)."""
-    current = appendix(store)
+    Leads sheet does not know them, for the front end to say how to be added). A workbook that cannot be
+    read is answered with its sentence, the one `sli` prints."""
     try:
+        current = appendix(store)
         if kind == "status":
             row = current.rows.get(s.normalise_ref(text))
             if row is None:
@@ -109,7 +111,7 @@ def ask(store: Store, kind: str, text: str = "", sender: str | None = None) -> R
         if kind == "mine":
             rows = queries.rows_for_person(current, sender) if sender else []
             return Reply(title="Your organisation's recommendations", rows=tuple(rows))
-    except (queries.QueryError, s.RefError) as exc:
+    except (queries.QueryError, s.RefError, WorkbookError) as exc:
         return Reply(sentence=str(exc))
     raise ValueError(f"not a question: {kind}")
 
@@ -147,13 +149,17 @@ class Form:
 
 
 def open_form(store: Store, sender: str, ref: str) -> Form | UpdateResult:
-    """The values to prefill a form with, or a refusal (no such ref, not the sender's to update)."""
-    mark = view_mark(store)  # before the file is read: anything written after it came through the journal
-    current = appendix(store)
+    """The values to prefill a form with, or a refusal (no such ref, not the sender's to update, a workbook
+    that cannot be read: its sentence)."""
     try:
         ref = s.normalise_ref(ref)
     except s.RefError as exc:
         return refusal(str(ref), str(exc))
+    mark = view_mark(store)  # before the file is read: anything written after it came through the journal
+    try:
+        current = appendix(store)
+    except WorkbookError as exc:
+        return refusal(ref, str(exc))
     row = current.rows.get(ref)
     if row is None:
         return refusal(ref, f"There is no {ref} in the workbook.")
@@ -173,10 +179,22 @@ def _waiting(store: Store, ref: str) -> list[JournalEntry]:
         return []
 
 
+def unreadable_refusal(request: UpdateRequest, error: WorkbookError) -> UpdateResult:
+    """An update refused because the workbook cannot be read: nothing journalled; the sentence is the
+    reader's (the one `sli` prints), so a chat shows it like any other refusal."""
+    try:
+        ref = s.normalise_ref(request.ref)
+    except s.RefError:
+        ref = str(request.ref)
+    return refusal(ref, str(error))
+
+
 def prepare(store: Store, request: UpdateRequest, journal_wait: float = j.BUSY_TIMEOUT_SECONDS,
             journal: j.Journal | None = None) -> Prepared | UpdateResult:
     """Check an update once (see `shared.domain.update.prepare_update`): a `Prepared` update, or a
-    refusal saying what to fix, or `not_recorded` if the journal cannot even be read."""
+    refusal saying what to fix, or `not_recorded` if the journal cannot even be read. A workbook that
+    cannot be read raises `WorkbookError` before anything is journalled (`sli` exits 2 with its sentence;
+    the chat front ends answer with `unreadable_refusal`)."""
     try:
         # The mark is read before the file: whatever is written after it is known to be the journal's.
         mark = (journal or store.journal(journal_wait)).view_mark()
