@@ -426,6 +426,12 @@ class Journal:
             rows = db.execute(SQL_FIELD_CHANGES, _period(start, end)).fetchall()
         return [LogRow.from_journal(*row) for row in rows]
 
+    def field_change_values(self, start: datetime | None = None, end: datetime | None = None) -> list[tuple]:
+        """`field_changes` as plain tuples (`LogRow.journal_values`: the time as ISO text), for a frame."""
+        with self._reading() as db:
+            rows = db.execute(SQL_FIELD_CHANGES, _period(start, end)).fetchall()
+        return [LogRow.journal_values(*row) for row in rows]
+
     def status_changes(self, since: datetime | None = None) -> list[tuple[str, str, str | None, str | None, int]]:
         """Status changes written at or after `since` (naive UTC), oldest first: (when as ISO text, ref, old,
         new, seq). What a backwards replay of statuses needs, and no more."""

@@ -69,9 +69,8 @@ def logged_changes(store: Store, start: datetime | date | None = None,
 def field_changes(store: Store, start: datetime | date | None = None,
                   end: datetime | date | None = None) -> pd.DataFrame:
     """`logged_changes` as a frame: one column per `LogRow` field, by its name (`when` as datetimes)."""
-    rows = logged_changes(store, start, end)
-    frame = pd.DataFrame([row.values() for row in rows], columns=list(LogRow.names()))
-    return _at(frame, "when")
+    rows = store.journal().field_change_values(_naive(start), _naive(end))
+    return _at(pd.DataFrame.from_records(rows, columns=list(LogRow.names())), "when")
 
 
 def status_changes(store: Store, since: datetime | date | None = None) -> pd.DataFrame:
