@@ -27,7 +27,8 @@ from typing import Self
 from filelock import FileLock
 
 from shared import journal as j
-from shared.domain.model import Appendix, LogEntry
+from shared.domain.logrow import LogRow
+from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
 from shared.reader import read_appendix, read_change_log
 from shared.writers import PackageWriter, WorkbookWriter
@@ -103,7 +104,7 @@ class AbstractUnitOfWork(ABC):
         """Appendix 1 as the workbook holds it now (read-only)."""
 
     @abstractmethod
-    def change_log(self, since: int | None = None) -> list[LogEntry]:
+    def change_log(self, since: int | None = None) -> list[LogRow]:
         """The Change log's rows, oldest first; from the year `since` onward when given."""
 
     @abstractmethod
@@ -176,7 +177,7 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
     def appendix(self) -> Appendix:
         return read_appendix(self.store.workbook)
 
-    def change_log(self, since: int | None = None) -> list[LogEntry]:
+    def change_log(self, since: int | None = None) -> list[LogRow]:
         return read_change_log(self.store.workbook, since=since)
 
     def writer(self) -> PackageWriter:

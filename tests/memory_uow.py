@@ -21,7 +21,8 @@ from filelock import Timeout
 from shared import journal as j
 from shared import sample_content as content
 from shared.domain import schema as s
-from shared.domain.model import Appendix, LogEntry, Sheet
+from shared.domain.logrow import LogRow
+from shared.domain.model import Appendix, Sheet
 from shared.domain.update import Plan
 from shared.owner import OwnerFile
 from shared.reader import appendix_from_sheets
@@ -54,7 +55,7 @@ class MemoryWorkbook:
 
     def __init__(self, appendix: Appendix | None = None):
         self.appendix = appendix or sample_appendix()
-        self.change_log: list[LogEntry] = []
+        self.change_log: list[LogRow] = []
         self.owner_file: OwnerFile | None = None
         self.journal = j.Journal(f"file:sli-memory-{uuid.uuid4().hex}?mode=memory&cache=shared")
         self.saves = 0
@@ -87,14 +88,14 @@ class MemoryWriter:
 
     def __init__(self, appendix: Appendix):
         self.appendix = appendix
-        self.log_rows: list[LogEntry] = []
+        self.log_rows: list[LogRow] = []
 
     def apply(self, plan: Plan) -> None:
         row = self.appendix.rows[plan.entry.ref]
         columns = {self.appendix.locate(row.ref, column): column for column in self.appendix.header.columns}
         self.appendix = self.appendix.with_row(row.with_values(
             {columns[address]: value for address, value in plan.edits.items()}))
-        self.log_rows += [LogEntry(*(values[name] for name in s.LOG_COLUMNS)) for values in plan.log_rows]
+        self.log_rows += plan.log_rows
 
     def finish(self) -> None:
         """Nothing: the unit of work's `finish` keeps what was written."""
@@ -133,7 +134,7 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
     def appendix(self) -> Appendix:
         return self.book.appendix
 
-    def change_log(self, since: int | None = None) -> list[LogEntry]:
+    def change_log(self, since: int | None = None) -> list[LogRow]:
         return [row for row in self.book.change_log if since is None or row.when.year >= since]
 
     def owner(self) -> OwnerFile | None:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from shared import journal as j
 from shared.domain import queries
 from shared.domain import schema as s
-from shared.domain.model import Appendix, LogEntry, Recommendation
+from shared.domain.logrow import LogRow
+from shared.domain.model import Appendix, Recommendation
 from shared.domain.update import JournalEntry
 from shared.reader import WorkbookError
 from shared.uow import Context, Store, as_context
@@ -91,7 +92,7 @@ def waiting(ctx: Context | Store) -> list[JournalEntry]:
     return reader.journal.in_states(*j.OPEN_STATES, j.CONFLICT) if reader.has_journal() else []
 
 
-def history(ctx: Context | Store, ref: str) -> tuple[list[LogEntry], list[JournalEntry]]:
+def history(ctx: Context | Store, ref: str) -> tuple[list[LogRow], list[JournalEntry]]:
     """A recommendation's history: its Change log rows, and its journalled updates not applied."""
     ref = s.normalise_ref(ref)
     reader = as_context(ctx).read()
