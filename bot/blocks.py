@@ -138,19 +138,11 @@ def _list(reply: r.ListReply) -> dict:
 
 def _result(reply: r.ResultReply) -> dict:
     """What the sender is told: recorded, waiting for Excel, in conflict, or refused and why."""
-    lines = [f"{RESULT_ICONS[reply.outcome]} *{reply.headline}*"]
-    if reply.outcome == r.UNCHANGED:
-        lines.append(reply.message)
-    elif reply.outcome == r.UPDATED:
-        lines += [f"• {c.column}: {c.old} → *{c.new}*" for c in reply.changes]
-    elif reply.outcome == r.WAITING:
-        lines += [reply.message, reply.closing]
-    elif reply.outcome == r.CONFLICTED:
-        lines += [f"• {c.column}: {c.changed_by} changed it to *{c.current}*; you sent *{c.proposed}*"
-                  for c in reply.conflicts]
-        lines.append(reply.closing)
-    else:
-        lines += [f"• {reason}" for reason in reply.reasons] or [reply.message]
+    lines = [f"{RESULT_ICONS[reply.outcome]} *{reply.headline}*", *([reply.said] if reply.said else [])]
+    lines += [f"• {c.column}: {c.old} → *{c.new}*" for c in reply.changes]
+    lines += [f"• {c.column}: {c.changed_by} changed it to *{c.current}*; you sent *{c.proposed}*"
+              for c in reply.conflicts]
+    lines += [f"• {reason}" for reason in reply.reasons] + ([reply.closing] if reply.closing else [])
     lines += [f"_Note: {note}_" for note in reply.notes]
     text = "\n".join(lines)
     return message(text.replace("*", ""), [_section(text)])
@@ -243,13 +235,14 @@ def modal(reply: r.FormReply | r.NoticeReply) -> dict:
 
 
 def form_errors(reply: r.FormReply | r.NoticeReply) -> dict[str, str]:
-    """A refused form's sentences as Slack's inline errors, by block (one naming no field: the first)."""
+    """A refused form's sentences as Slack's inline errors, by block; one naming no field goes with the
+    first block's own."""
     if isinstance(reply, r.NoticeReply):
         return {FIRST_BLOCK: reply.plain[:MAX_ERROR]}
-    errors = {name or FIRST_BLOCK: text[:MAX_ERROR] for name, text in reply.errors.items() if name}
+    errors = {field.name: field.error for field in reply.fields if field.error}
     if reply.error:
-        errors.setdefault(FIRST_BLOCK, reply.error[:MAX_ERROR])
-    return errors
+        errors[FIRST_BLOCK] = " ".join(x for x in (reply.error, errors.get(FIRST_BLOCK)) if x)
+    return {name: text[:MAX_ERROR] for name, text in errors.items()}
 
 
 def _dict(value: object) -> dict:

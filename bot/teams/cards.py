@@ -173,19 +173,11 @@ def _list(reply: r.ListReply) -> dict:
 
 def _result_text(reply: r.ResultReply) -> str:
     """What the sender is told: updated, waiting for Excel, in conflict, or refused and why (as in Slack)."""
-    lines = [f"{RESULT_ICONS[reply.outcome]} **{inert(reply.headline)}**"]
-    if reply.outcome == r.UNCHANGED:
-        lines.append(inert(reply.message))
-    elif reply.outcome == r.UPDATED:
-        lines += [f"- {inert(c.column)}: {inert(c.old)} → **{inert(c.new)}**" for c in reply.changes]
-    elif reply.outcome == r.WAITING:
-        lines += [inert(reply.message), inert(reply.closing)]
-    elif reply.outcome == r.CONFLICTED:
-        lines += [f"- {inert(c.column)}: {inert(c.changed_by)} changed it to **{inert(c.current)}**; "
-                  f"you sent **{inert(c.proposed)}**" for c in reply.conflicts]
-        lines.append(inert(reply.closing))
-    else:
-        lines += [f"- {inert(reason)}" for reason in reply.reasons] or [inert(reply.message)]
+    lines = [f"{RESULT_ICONS[reply.outcome]} **{inert(reply.headline)}**", *([inert(reply.said)] if reply.said else [])]
+    lines += [f"- {inert(c.column)}: {inert(c.old)} → **{inert(c.new)}**" for c in reply.changes]
+    lines += [f"- {inert(c.column)}: {inert(c.changed_by)} changed it to **{inert(c.current)}**; "
+              f"you sent **{inert(c.proposed)}**" for c in reply.conflicts]
+    lines += [f"- {inert(reason)}" for reason in reply.reasons] + ([inert(reply.closing)] if reply.closing else [])
     lines += [f"_Note: {inert(note)}_" for note in reply.notes]
     return "\n\n".join(lines)
 

@@ -314,8 +314,14 @@ class ResultReply:
     closing: str = ""
     notes: tuple[str, ...] = ()
 
+    @property
+    def said(self) -> str:
+        """The core's sentence, where the outcome shows it (a refusal with reasons shows those instead)."""
+        shows = self.outcome in (UNCHANGED, WAITING) or (self.outcome == NOT_DONE and not self.reasons)
+        return self.message if shows else ""
+
     def must_show(self) -> tuple[str, ...]:
-        return (self.ref, self.headline, self.message, *(x for c in self.changes for x in (c.column, c.old, c.new)),
+        return (self.ref, self.headline, self.said, *(x for c in self.changes for x in (c.column, c.old, c.new)),
                 *(x for c in self.conflicts for x in (c.column, c.changed_by, c.current, c.proposed)),
                 *self.reasons, self.closing, *self.notes)
 
@@ -383,12 +389,6 @@ class FormReply:
     @property
     def title(self) -> str:
         return f"Update {self.ref}"
-
-    @property
-    def errors(self) -> dict[str, str]:
-        """The refusals by field name (`""` for the one above the fields)."""
-        out = {f.name: f.error for f in self.fields if f.error}
-        return {"": self.error, **out} if self.error else out
 
     def must_show(self) -> tuple[str, ...]:
         return (self.ref, self.heading, self.error, *(x for f in self.fields for x in (f.label, f.value, f.error)),
