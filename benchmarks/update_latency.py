@@ -12,7 +12,9 @@ earlier years on their own sheets: that one-off cost is printed on its own line.
   timed until its answer reaches the local Slack stand-in's response_url, beside an openpyxl
   `read_only` load that reads row L7;
 - memory: peak RSS (VmHWM) of a child process that imports the bot and serves updates, with an empty
-  log and with the largest log (already filed by year), and of the one-off filing.
+  log and with the largest log (already filed by year), and of the one-off filing;
+- waiting: recording an update while Excel has the workbook open (its owner file beside it), with none
+  and with 300 updates already waiting, measured interleaved; the ratio should stay near 1x.
 
 Timings are p50/p95 in ms on whatever machine runs it; other processes sharing the cores move them.
 `--quick` runs one small size with few samples (tests/test_bench_quick.py runs it so it cannot rot).
@@ -40,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from lxml import etree  # noqa: E402
 
 from shared.domain import schema as s  # noqa: E402
+from shared.owner import write_owner_file  # noqa: E402
 from shared.xlsx import Package, excel_serial, save_atomically  # noqa: E402
 from shared.xlsx.cells import styles_by_column  # noqa: E402
 from shared.xlsx.package import head_without_data  # noqa: E402
@@ -47,6 +50,8 @@ from shared.xlsx.package import head_without_data  # noqa: E402
 SECRET = "bench-signing-secret"
 READER = "U07SLI0012"  # a lead in the committed workbook's Leads sheet: may ask for a status
 YEARS = 10
+#: Updates already waiting for Excel to let go of the workbook, for the "waiting" lines.
+WAITING = 300
 
 
 def grow_log(workbook: Path, rows: int) -> None:
@@ -84,7 +89,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 
 
 def line(label: str, samples: list[float]) -> str:
-    return (f"{label:<52} p50 {statistics.median(samples):9.1f} ms   p95 {percentile(samples, 0.95):9.1f} ms"
+    return (f"{label:<56} p50 {statistics.median(samples):9.1f} ms   p95 {percentile(samples, 0.95):9.1f} ms"
             f"   (n={len(samples)})")
 
 
@@ -176,6 +181,55 @@ def memory_child(workbook: Path, updates: int) -> None:
     print(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
 
 
+def held_update(workbook: Path, n: int) -> str:
+    """One update recorded while Excel has the workbook open: journalled and held, not written."""
+    from shared.usecases import Store, submit_update
+
+    result = submit_update(Store.for_workbook(workbook), f"L{1 + n % 22}", {s.NEXT_STEPS: f"Held step {n}"},
+                           by="Bench Mark", via=s.VIA_CLI)
+    assert result.state == "pending", result.message
+    return result.update_id
+
+
+def open_in_excel_with_waiting(folder: Path, waiting: int) -> Path:
+    """A workbook Excel has open (owner file), with `waiting` updates journalled and already held once."""
+    from shared.usecases import Store, UpdateRequest, record_request
+
+    workbook = workbook_with(folder / f"waiting{waiting}", 0)
+    write_owner_file(workbook, "Helen Lowey")
+    store = Store.for_workbook(workbook)
+    for n in range(waiting):  # journalled as the bot does before its ack, without a pass each
+        request = UpdateRequest(f"L{1 + n % 22}", {s.NEXT_STEPS: f"Waiting step {n}"}, s.VIA_CLI, by="Bench Mark")
+        assert record_request(store, request).state == "pending"
+    forget(workbook, held_update(workbook, 0))  # the first pass after Excel opened the file holds them all
+    return workbook
+
+
+def forget(workbook: Path, update_id: str) -> None:
+    """Take a timed update out of the journal again, so every sample sees the same number waiting."""
+    import sqlite3
+
+    from shared.usecases import Store
+
+    db = sqlite3.connect(Store.for_workbook(workbook).journal_path)
+    with db:
+        db.execute("DELETE FROM updates WHERE id=?", (update_id,))
+    db.close()
+
+
+def waiting_cost(folder: Path, runs: int) -> tuple[list[float], list[float]]:
+    """Recording an update with 0 and with WAITING updates waiting for Excel, interleaved (ms each)."""
+    none, many = open_in_excel_with_waiting(folder, 0), open_in_excel_with_waiting(folder, WAITING)
+    samples: dict[Path, list[float]] = {none: [], many: []}
+    for n in range(runs):
+        for workbook in (none, many) if n % 2 else (many, none):
+            start = time.perf_counter()
+            update_id = held_update(workbook, n + 1)
+            samples[workbook].append((time.perf_counter() - start) * 1000)
+            forget(workbook, update_id)
+    return samples[none], samples[many]
+
+
 def workbook_with(folder: Path, rows: int) -> Path:
     workbook = folder / f"log{rows}" / "Appendix1.xlsx"
     workbook.parent.mkdir(parents=True)
@@ -229,6 +283,11 @@ def main() -> int:
                 memory["largest"] = peak_memory(workbook, 10 if args.quick else 30)
                 one_sheet = workbook_with(folder / "again", rows)
                 memory["one-off"] = peak_memory(one_sheet, 1)
+        none, many = waiting_cost(folder, runs if args.quick else 60)
+        print(line("record an update, 0 waiting (Excel has the file open)", none))
+        print(line(f"record an update, {WAITING} waiting (Excel has the file open)", many))
+        ratio = statistics.median(many) / statistics.median(none)
+        print(f"  ratio (p50): {WAITING} waiting / 0 waiting = {ratio:.2f}x")
         empty = workbook_with(folder / "empty", 0)
         memory["empty"] = peak_memory(empty, 10 if args.quick else 30)
         largest = sizes[-1]

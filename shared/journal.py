@@ -29,6 +29,7 @@ from shared.domain.update import (  # noqa: F401 (the states are the journal's v
     WRITING,
     WRITTEN_STATES,
     JournalEntry,
+    scrub,
 )
 
 #: States an update ends in.
@@ -38,6 +39,11 @@ FINAL_STATES = (APPLIED, CONFLICT, REJECTED)
 BUSY_TIMEOUT_SECONDS = 5.0
 #: The wait for a chat front end, which must tell its sender within Slack's 3 seconds.
 CHAT_TIMEOUT_SECONDS = 2.0
+#: The most a journalled update may hold, in characters of its stored text (field values, what the sender
+#: saw, who, the detail). What the rules accept (2,000 characters a text, four fields) and what a form may
+#: carry (longer texts only as fingerprints) stays well under it; anything larger is refused before it is
+#: written, so no request can grow the journal by more than this.
+MAX_ENTRY_CHARS = 32_000
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
@@ -90,6 +96,10 @@ CREATE TABLE IF NOT EXISTS conversations (
     updated_at TEXT NOT NULL
 );
 """
+
+
+class EntryTooLarge(ValueError):
+    """An update larger than `MAX_ENTRY_CHARS`: refused before anything is written. One sentence."""
 
 
 class JournalUnavailable(Exception):
@@ -185,6 +195,7 @@ class Journal:
                     db.execute("UPDATE updates SET notified_at=updated_at WHERE notified_at IS NULL AND state IN "
                                "(?,?,?) AND COALESCE(json_extract(detail, '$.was_held'), 0) != 1",
                                (APPLIED, CONFLICT, REJECTED))
+                _forget_refused_text(db)
             _READY.add(key)
 
     @contextmanager
@@ -236,8 +247,16 @@ class Journal:
         """Write a new update (committed and synced before returning) and say whether it is new.
 
         An idempotency key seen before returns the earlier entry and False instead of a second
-        entry (a double-clicked submit acts once)."""
+        entry (a double-clicked submit acts once). A refused update (`rejected`) keeps the names of its
+        fields, never their values; an entry over `MAX_ENTRY_CHARS` raises EntryTooLarge, writing nothing."""
         now = utc_now()
+        if state == REJECTED:
+            changes, seen = dict.fromkeys(changes), {}
+        columns = (_encode(changes), _encode(seen), json.dumps(detail or {}, ensure_ascii=False))
+        size = sum(map(len, columns)) + sum(len(text or "") for text in (ref, by, via, reply_to, idempotency_key))
+        if size > MAX_ENTRY_CHARS:
+            raise EntryTooLarge(f"Not recorded: the update is {size:,} characters long with what the form sent; "
+                                f"the tracker keeps at most {MAX_ENTRY_CHARS:,}. Shorten it.")
         with self._connect() as db:
             if idempotency_key:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
@@ -248,8 +267,8 @@ class Journal:
                 db.execute(
                     "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
                     " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (update_id, ref, _encode(changes), _encode(seen), by, via, reply_to, idempotency_key,
-                     state, json.dumps(detail or {}, ensure_ascii=False), now, now, view_seq,
+                    (update_id, ref, columns[0], columns[1], by, via, reply_to, idempotency_key,
+                     state, columns[2], now, now, view_seq,
                      now if state in FINAL_STATES else None))  # refused at once: told in the answer
             except sqlite3.IntegrityError:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
@@ -264,12 +283,47 @@ class Journal:
         return _entry(row)
 
     def set_state(self, update_id: str, state: str, detail: dict | None = None) -> None:
+        """Move an update to `state`. An update refused when it came to be written (`rejected`) keeps the
+        names of its fields and no longer their values, as one refused when it arrived."""
         with self._connect() as db:
             if detail is None:
                 db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, utc_now(), update_id))
             else:
                 db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
                            (state, json.dumps(detail, ensure_ascii=False), utc_now(), update_id))
+            if state == REJECTED:
+                db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}' WHERE id=?", (update_id,))
+
+    def hold(self, message: str, owner: str | None = None) -> int:
+        """Every `pending` update is held back with `message` (Excel has the workbook open; another program
+        holds its lock): one statement that rewrites only the rows whose message (or owner) it changes,
+        so holding costs the same with three hundred updates waiting as with none. Returns rows changed."""
+        owner_path = ", '$.owner', ?" if owner is not None else ""
+        differs = " OR json_extract(detail, '$.owner') IS NOT ?" if owner is not None else ""
+        args: list[object] = [message] + ([owner] if owner is not None else []) + [utc_now(), PENDING, message]
+        args += [owner] if owner is not None else []
+        with self._connect() as db:
+            return db.execute(
+                f"UPDATE updates SET detail=json_set(detail, '$.message', ?, '$.was_held', 1{owner_path}), "
+                f"updated_at=? WHERE state=? AND (json_extract(detail, '$.message') IS NOT ?{differs} "
+                "OR json_extract(detail, '$.was_held') IS NOT 1)", args).rowcount
+
+    def hold_behind(self, ref: str, after_seq: int, message: str) -> int:
+        """The `pending` updates of `ref` journalled after `after_seq` wait behind it (it could not be
+        written): they get `message`, rewriting only the rows it changes. Returns rows changed."""
+        with self._connect() as db:
+            return db.execute(
+                "UPDATE updates SET detail=json_set(detail, '$.message', ?, '$.was_held', 1), updated_at=? "
+                "WHERE state=? AND ref=? AND seq>? AND (json_extract(detail, '$.message') IS NOT ? "
+                "OR json_extract(detail, '$.was_held') IS NOT 1)",
+                (message, utc_now(), PENDING, ref, after_seq, message)).rowcount
+
+    def has_open(self) -> bool:
+        """Whether any update is still to be written (pending, writing, in the open workbook)."""
+        marks = ",".join("?" for _ in OPEN_STATES)
+        with self._connect() as db:
+            return db.execute(f"SELECT 1 FROM updates WHERE state IN ({marks}) LIMIT 1", OPEN_STATES).fetchone() \
+                is not None
 
     def in_states(self, *states: str, ref: str | None = None) -> list[JournalEntry]:
         marks = ",".join("?" for _ in states)
@@ -293,17 +347,24 @@ class Journal:
                              "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last", OPEN_STATES).fetchone()
             return row["first_open"] - 1 if row["first_open"] is not None else row["last"]
 
-    def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, str]:
-        """The last value each field of `ref` was given by updates with after_seq < seq < before_seq
-        that reached the workbook: changes in the file that came through the journal, not from Excel."""
-        marks = ",".join("?" for _ in WRITTEN_STATES)
+    def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, list[object]]:
+        """Every value each field of `ref` was given by updates with after_seq < seq < before_seq: changes
+        journalled after the sender's view and before their update, which explain a field that differs
+        from what they saw, whatever order they reach the file in. Written ones count with what they wrote;
+        ones still waiting with what they carry. Conflicts and refusals wrote nothing and do not count."""
+        states = (*WRITTEN_STATES, PENDING)
+        marks = ",".join("?" for _ in states)
         with self._connect() as db:
-            rows = db.execute(f"SELECT detail FROM updates WHERE ref=? AND seq>? AND seq<? AND state IN ({marks})"
-                              " ORDER BY seq", (ref, after_seq, before_seq, *WRITTEN_STATES)).fetchall()
-        written: dict[str, str] = {}
+            rows = db.execute(f"SELECT state, changes, detail FROM updates WHERE ref=? AND seq>? AND seq<? AND "
+                              f"state IN ({marks}) ORDER BY seq", (ref, after_seq, before_seq, *states)).fetchall()
+        written: dict[str, list[object]] = {}
         for row in rows:
-            for column, (_, new) in json.loads(row["detail"]).get("changes", {}).items():
-                written[column] = new
+            if row["state"] == PENDING:
+                values = _decode(row["changes"]).items()
+            else:
+                values = ((column, new) for column, (_, new) in json.loads(row["detail"]).get("changes", {}).items())
+            for column, value in values:
+                written.setdefault(column, []).append(value)
         return written
 
     def for_ref(self, ref: str) -> list[JournalEntry]:
@@ -427,6 +488,38 @@ class Journal:
             cursor = db.execute("UPDATE updates SET notified_at=? WHERE id=? AND notified_at IS NULL",
                                 (utc_now(), update_id))
             return cursor.rowcount == 1
+
+
+#: SQL for a row's `changes` with each field's value dropped: {"Status": null, ...}.
+_NAMES_ONLY = "(SELECT COALESCE(json_group_object(key, NULL), '{}') FROM json_each(changes))"
+
+
+def _forget_refused_text(db: sqlite3.Connection) -> None:
+    """Refused updates journalled before refusals kept no text: drop their values, and the words of their
+    reasons that quote them. Idempotent, and with nothing to do one look at the refused rows (`seen` is
+    '{}' once done, and never '{}' before). The freed bytes are zeroed and the WAL emptied, so the text
+    is gone from the files, not only from the rows."""
+    query = "SELECT seq, changes, detail FROM updates WHERE state=? AND seen != '{}'"
+    if db.execute(query + " LIMIT 1", (REJECTED,)).fetchone() is None:
+        return
+    db.execute("PRAGMA secure_delete=ON")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for row in db.execute(query, (REJECTED,)).fetchall():
+            values = [v for v in json.loads(row["changes"]).values() if v is not None]
+            detail = json.loads(row["detail"])
+            for key in ("message", "reasons"):
+                if isinstance(detail.get(key), str):
+                    detail[key] = scrub(detail[key], values)
+                elif isinstance(detail.get(key), list):
+                    detail[key] = [scrub(str(reason), values) for reason in detail[key]]
+            db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}', detail=? WHERE seq=?",
+                       (json.dumps(detail, ensure_ascii=False), row["seq"]))
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:

@@ -5,6 +5,8 @@ the domain, writes through `writer()`, then `finish()`es; leaving the block rele
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -17,6 +19,11 @@ from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
 from shared.reader import read_appendix
 from shared.writers import PackageWriter
+
+#: Called with an update's ID after a pass (`process_pending`) has tried it and before the next: where a
+#: test clears a fault part-way through a pass (the workbook made writable again between two updates).
+#: Empty outside tests; see `between_updates`.
+_BETWEEN_UPDATES: list[Callable[[str], None]] = []
 
 DEFAULT_KEEP_BACKUPS = 20
 #: How long a writer waits for another process that holds the workbook's lock (a slow save).
@@ -89,3 +96,20 @@ class WorkbookUnitOfWork:
 
     def finish(self, writer: PackageWriter) -> None:
         writer.finish()
+
+
+@contextmanager
+def between_updates(hook: Callable[[str], None]) -> Iterator[None]:
+    """While the block runs, every pass over waiting updates calls `hook(update_id)` after each update it
+    tried, in whatever thread the pass runs (the bot's writer thread, the notifier, `sli sync`)."""
+    _BETWEEN_UPDATES.append(hook)
+    try:
+        yield
+    finally:
+        _BETWEEN_UPDATES.remove(hook)
+
+
+def after_update(update_id: str) -> None:
+    """A pass has tried `update_id`: run the hooks `between_updates` installed (none outside tests)."""
+    for hook in list(_BETWEEN_UPDATES):
+        hook(update_id)

@@ -146,8 +146,15 @@ def test_the_journal_is_opened_once_per_unit_of_work_and_its_queries_use_indexes
     plans = {
         "waiting for a ref": ("SELECT * FROM updates WHERE state IN (?,?,?) AND ref=? ORDER BY seq",
                               (*j.OPEN_STATES, "L1")),
-        "written since a view": ("SELECT detail FROM updates WHERE ref=? AND seq>? AND seq<? AND state IN (?,?,?)"
-                                 " ORDER BY seq", ("L1", 0, 9, *j.WRITTEN_STATES)),
+        "written since a view": ("SELECT state, changes, detail FROM updates WHERE ref=? AND seq>? AND seq<? AND "
+                                 "state IN (?,?,?,?) ORDER BY seq", ("L1", 0, 9, *j.WRITTEN_STATES, j.PENDING)),
+        "anything open": ("SELECT 1 FROM updates WHERE state IN (?,?,?) LIMIT 1", j.OPEN_STATES),
+        "held while Excel has it": ("UPDATE updates SET detail=json_set(detail, '$.message', ?), updated_at=? "
+                                    "WHERE state=? AND json_extract(detail, '$.message') IS NOT ?",
+                                    ("m", "t", j.PENDING, "m")),
+        "waiting behind an earlier one": ("UPDATE updates SET updated_at=? WHERE state=? AND ref=? AND seq>?",
+                                          ("t", j.PENDING, "L1", 0)),
+        "refused rows still holding text": ("SELECT seq FROM updates WHERE state=? AND seen != '{}'", (j.REJECTED,)),
         "what still needs telling": ("SELECT * FROM updates INDEXED BY updates_to_tell WHERE notified_at IS NULL "
                                      "AND reply_to IS NOT NULL AND state IN (?,?,?) ORDER BY seq", j.FINAL_STATES),
     }

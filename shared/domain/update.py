@@ -8,7 +8,9 @@ writes. The use cases (shared/usecases.py) run these inside the unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -91,7 +93,7 @@ class Prepared:
     #: Errors the update brings: if any, it is journalled as rejected and never written.
     blocking: list[rules.Finding]
     #: The form's file values at its view, as text (see `UpdateRequest.base`); empty for a one-line update.
-    base: dict[str, str] = field(default_factory=dict)
+    base: dict[str, object] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,96 @@ def refusal(ref: str, message: str, findings: list[rules.Finding] | None = None)
     return UpdateResult(None, ref, REJECTED, message, findings=list(findings or []))
 
 
+#: The longest text the journal keeps as it is (the rules' limit for a cell's text). A longer value a form
+#: sends back as what it showed (`seen`, `base`) is kept as its fingerprint, which compares the same.
+MAX_KEPT_TEXT = rules.MAX_TEXT
+#: The most characters of an idempotency key kept as sent; a longer one is kept as its SHA-256.
+MAX_KEY = 200
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def is_fingerprint(value: object) -> bool:
+    """A text too long to keep, kept as {"sha256": ..., "chars": n} (see `kept_text`)."""
+    return isinstance(value, dict) and set(value) == {"sha256", "chars"}
+
+
+def kept_text(value: object) -> object:
+    """A value as the journal keeps it: itself, or for a text over `MAX_KEPT_TEXT` characters its
+    fingerprint (what a person sees of it, spaces at the ends ignored), so a journal row has a bounded size
+    and the conflict check still tells whether the file shows the same text."""
+    text = cell_text(value).strip()
+    if len(text) <= MAX_KEPT_TEXT or is_fingerprint(value):
+        return value
+    return {"sha256": _digest(text), "chars": len(text)}
+
+
 def same_text(a: object, b: object) -> bool:
     """Two cell values read the same to a person (dates as 31/01/2027, spaces at the ends ignored)."""
+    if is_fingerprint(a) or is_fingerprint(b):
+        def digest(value: object) -> str:
+            return value["sha256"] if is_fingerprint(value) else _digest(cell_text(value).strip())  # type: ignore
+        return digest(a) == digest(b)
     return cell_text(a).strip() == cell_text(b).strip()
+
+
+def shown_text(value: object) -> str:
+    """A value as text for a message or a detail; a fingerprint as how long the text was."""
+    if is_fingerprint(value):
+        return f"(a text of {value['chars']:,} characters)"  # type: ignore[index]
+    return cell_text(value)
+
+
+#: What a refusal's reason says instead, when the rule's own sentence quotes what was refused.
+_REASON_WITHOUT_TEXT = {
+    "status_unknown": "{column} is not one of the statuses: " + ", ".join(s.STATUSES) + ".",
+    "due_not_date": "{column} is not a date: write it like 31/01/2027.",
+    "due_out_of_range": "{column} is outside the dates the tracker accepts.",
+    "excel_escape": "{column} contains text that Excel reads as the code of another character.",
+    "formula_like": "{column} starts with a character Excel may take as a formula.",
+    "due_as_text": "{column} is text, not a date.",
+    "lead_unknown": "{column} is not in the list of lead organisations (sheet Lists).",
+}
+_QUOTED = re.compile(r"'([^']{2,})'")
+
+
+def _texts(values: Iterable[object]) -> list[str]:
+    """The refused values as text, for spotting them in sentences (the statuses are vocabulary, not text
+    someone typed, and one character says nothing)."""
+    texts = {cell_text(v).strip() for v in values if not is_fingerprint(v)}
+    return [t for t in texts if len(t) >= 2 and t not in s.STATUSES]
+
+
+def quotes(sentence: str, values: Iterable[object]) -> bool:
+    """Whether a sentence repeats any of `values`, whole or as a quoted part ('_x0041_' of a longer text)."""
+    texts = _texts(values)
+    return any(t in sentence for t in texts) or any(q in t for q in _QUOTED.findall(sentence) for t in texts)
+
+
+def scrub(sentence: str, values: Iterable[object]) -> str:
+    """`sentence` with every repetition of `values` (whole, or a quoted part) replaced by '…'."""
+    texts = sorted(_texts(values), key=len, reverse=True)
+    sentence = _QUOTED.sub(lambda m: "'…'" if any(m.group(1) in t for t in texts) else m.group(0), sentence)
+    for text in texts:
+        sentence = sentence.replace(text, "…")
+    return sentence
+
+
+def kept_reasons(findings: Iterable[rules.Finding], values: Iterable[object]) -> list[str]:
+    """The reasons a refused update keeps in the journal: the rules' sentences, except that one quoting
+    what was refused is replaced by the same reason in words of its own, so no refused text is kept."""
+    values = list(values)
+    kept = []
+    for finding in findings:
+        sentence = finding.message
+        if quotes(sentence, values):
+            column = finding.column or "The update"
+            generic = _REASON_WITHOUT_TEXT.get(finding.rule)
+            sentence = generic.format(column=column) if generic else scrub(sentence, values)
+        kept.append(sentence)
+    return kept
 
 
 def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
@@ -224,19 +313,23 @@ def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, to
     if not by.strip() or by_errors:
         return refusal(ref, by_errors[0].message if by_errors else "Say who is making the update.")
     findings, blocking = check_update(appendix, row, changes, today)
-    base: dict[str, str] = {}
+    base: dict[str, object] = {}
     if request.seen:
         seen_values = normalise_changes({c: request.seen[c] for c in changes if c in request.seen})
-        seen = {c: seen_values.get(c, row[c]) for c in changes}
-        view = request.view_seq if request.view_seq is not None else view_seq
+        seen = {c: kept_text(seen_values.get(c, row[c])) for c in changes}
+        # A form's view is never later than the journal now (a form cannot have seen the future).
+        view = view_seq if request.view_seq is None or request.view_seq > view_seq else request.view_seq
         if request.base:
             base_values = normalise_changes({c: request.base[c] for c in changes if c in request.base})
-            base = {c: cell_text(v) for c, v in base_values.items()}
+            base = {c: kept_text(cell_text(v)) for c, v in base_values.items()}
     else:
-        seen = {c: row[c] for c in changes}
+        seen = {c: kept_text(row[c]) for c in changes}
         view = view_seq
+    key = request.idempotency_key
+    if key is not None and len(key) > MAX_KEY:
+        key = "sha256:" + _digest(key)
     return Prepared(ref, changes, seen, by, request.via, request.sender or request.reply_to, view,
-                    request.idempotency_key, findings, blocking, base)
+                    key, findings, blocking, base)
 
 
 @dataclass
@@ -277,14 +370,14 @@ def log_row(when: datetime, entry: JournalEntry, column: str, old: object, new: 
 
 
 def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
-                written: Mapping[str, object] | None = None,
+                written: Mapping[str, Sequence[object]] | None = None,
                 editor: Callable[[str, str, object], str] | None = None) -> Plan:
     """Decide, from the workbook's current values, whether an update conflicts, no longer fits, or what it writes.
 
-    `written` holds the values updates journalled after the sender's view put into the row: a field
-    that differs from what the sender saw only because of them is not a conflict (they were applied in
-    arrival order). Any other difference is an edit the sender could not have seen: a conflict, never
-    overwritten. `editor` says who made it (from the Change log), for the message.
+    `written` holds, by field, the values updates journalled after the sender's view (and before this
+    one) gave the row: a field that differs from what the sender saw only because of one of them is not a
+    conflict, whichever order they reached the file in. Any other difference is an edit the sender could
+    not have seen: a conflict, never overwritten. `editor` says who made it (from the Change log).
     """
     row = appendix.rows.get(entry.ref)
     held = entry.detail.get("was_held", 0)
@@ -302,7 +395,7 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
         landed): anything else is an edit they could not have seen."""
         current = row[column]
         return (same_text(current, entry.seen.get(column)) or same_text(current, proposed)
-                or (column in written and same_text(current, written[column]))
+                or any(same_text(current, value) for value in written.get(column, ()))
                 or (column in base and same_text(current, base[column])))
 
     conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed, who(entry.ref, column, row[column]))
@@ -312,14 +405,14 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
                            f"'{cell_text(c.current)}', you sent '{cell_text(c.proposed)}'" for c in conflicts)
         message = f"Not applied: {entry.ref} was changed in the workbook after you saw it ({listed})."
         detail = {"message": message, "was_held": held,
-                  "conflicts": [{"column": c.column, "seen": cell_text(c.seen), "current": cell_text(c.current),
+                  "conflicts": [{"column": c.column, "seen": shown_text(c.seen), "current": cell_text(c.current),
                                  "proposed": cell_text(c.proposed), "changed_by": c.changed_by}
                                 for c in conflicts]}
         return Plan(entry, CONFLICT, message, detail, conflicts=conflicts)
 
     findings, blocking = check_update(appendix, row, entry.changes, today=now.date())
     if blocking:
-        reasons = [f.message for f in blocking]
+        reasons = kept_reasons(blocking, entry.changes.values())  # kept once refused: no text of the update
         message = "Not applied: the row has changed since and the update no longer fits: " + " ".join(reasons)
         return Plan(entry, REJECTED, message, {"message": message, "reasons": reasons, "was_held": held},
                     findings=findings)

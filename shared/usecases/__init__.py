@@ -34,6 +34,7 @@ from shared.domain.update import (
     UpdateRequest,
     UpdateResult,
     expected_row,
+    kept_reasons,
     log_text,
     plan_update,
     prepare_update,
@@ -42,8 +43,9 @@ from shared.domain.update import (
     same_text,
 )
 from shared.journal import CHAT_TIMEOUT_SECONDS, JournalUnavailable  # noqa: F401 (front ends' vocabulary)
+from shared.owner import find_owner_file
 from shared.reader import WorkbookError, read_appendix, read_change_log
-from shared.uow import Store, WorkbookUnitOfWork
+from shared.uow import Store, WorkbookUnitOfWork, after_update
 from shared.writers import WorkbookWriter
 from shared.xlsx import PackageError  # noqa: F401 (raised to front ends: a workbook it cannot edit)
 
@@ -211,16 +213,20 @@ def record(store: Store, prepared: Prepared, journal_wait: float = j.BUSY_TIMEOU
     try:
         journal = journal or store.journal(journal_wait)
         if prepared.blocking:
-            reasons = [f.message for f in prepared.blocking]
-            message = "Not recorded: " + " ".join(reasons)
-            entry, _ = journal.record(ref=prepared.ref, changes=prepared.changes, seen=prepared.seen, by=prepared.by,
-                                      via=prepared.via, state=j.REJECTED, reply_to=prepared.reply_to,
-                                      detail={"reasons": reasons, "message": message}, view_seq=prepared.view_seq)
+            # Kept: who, when, which fields and why, in words that do not repeat what was refused.
+            message = "Not recorded: " + " ".join(f.message for f in prepared.blocking)
+            kept = kept_reasons(prepared.blocking, prepared.changes.values())
+            entry, _ = journal.record(ref=prepared.ref, changes=dict.fromkeys(prepared.changes), seen={},
+                                      by=prepared.by, via=prepared.via, state=j.REJECTED, reply_to=prepared.reply_to,
+                                      detail={"reasons": kept, "message": "Not recorded: " + " ".join(kept)},
+                                      view_seq=prepared.view_seq)
             return UpdateResult(entry.id, prepared.ref, j.REJECTED, message, findings=prepared.findings)
         entry, new = journal.record(ref=prepared.ref, changes=prepared.changes, seen=prepared.seen, by=prepared.by,
                                     via=prepared.via, state=j.PENDING, reply_to=prepared.reply_to,
                                     idempotency_key=prepared.idempotency_key, view_seq=prepared.view_seq,
                                     detail={"base": prepared.base} if prepared.base else None)
+    except j.EntryTooLarge as exc:
+        return refusal(prepared.ref, str(exc), prepared.findings)
     except j.JournalUnavailable as exc:
         return UpdateResult(None, prepared.ref, NOT_RECORDED, str(exc), findings=prepared.findings)
     if not new:  # the same submission arrived before: report what became of it, act no further
@@ -237,7 +243,7 @@ def commit(store: Store, recorded: UpdateResult) -> UpdateResult:
     if recorded.state != j.PENDING or recorded.update_id is None or recorded.duplicate:
         return recorded
     try:
-        results = {r.update_id: r for r in process_pending(store)}
+        results = _write_waiting(store, force=False, report=False)
         result = results.get(recorded.update_id) or result_of(store.journal().get(recorded.update_id))
     except j.JournalUnavailable as exc:
         reason = str(exc).removeprefix("Nothing was recorded: ")
@@ -287,29 +293,105 @@ def submit_as_person(store: Store, sender: str, ref: str, changes: Mapping[str, 
 # --- writing what waits -------------------------------------------------------------------------
 
 def process_pending(store: Store, force: bool = False) -> list[UpdateResult]:
-    """Write every journalled update not yet in the file, oldest first (start-up, the notifier, `sli sync`).
+    """Write every journalled update not yet in the file, oldest first (start-up, the notifier, `sli sync`),
+    and say what became of each.
+
+    The updates of one recommendation go in strictly in the order they were journalled: the first one that
+    cannot be written now stops its recommendation for this pass, and the later ones wait behind it (so a
+    fault that clears part-way through a pass never lets a later update overtake an earlier one); other
+    recommendations carry on. While Excel has the workbook open nothing is written, and holding the
+    waiting updates costs the same however many there are.
 
     `force` writes although Excel's owner file is there (`sli sync --force`, once Excel is known closed)."""
+    return list(_write_waiting(store, force, report=True).values())
+
+
+def _write_waiting(store: Store, force: bool, report: bool) -> dict[str, UpdateResult]:
+    """One pass over the waiting updates (see `process_pending`): their results by Update ID. Without
+    `report`, a pass that only holds them back (Excel has the file) returns none, and reads none of them."""
     if not store.journal_path.exists():
-        return []
+        return {}
     journal = store.journal()
-    results = []
-    for entry in journal.in_states(*j.OPEN_STATES):
+    if not force:
+        held = _hold_while_open(store, journal, report)
+        if held is not None:
+            return held
+    results: dict[str, UpdateResult] = {}
+    stuck: dict[str, UpdateResult] = {}  # ref -> its first update this pass could not write
+    waiting = journal.in_states(*j.OPEN_STATES)
+    for entry in waiting:
+        if entry.ref in stuck:
+            results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
+            continue
         try:
-            results.append(_apply_journalled(store, entry.id, force))
-        except Timeout:  # another program has held the workbook's lock for minutes
-            message = ("Not written yet: another program has been writing the workbook for over two minutes. "
-                       "The update is kept and will be applied shortly.")
-            journal.set_state(entry.id, entry.state, {**entry.detail, "message": message, "was_held": 1})
-            results.append(UpdateResult(entry.id, entry.ref, j.PENDING, message))
+            result = _apply_journalled(store, entry.id, force)
+        except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
+            journal.hold(LOCK_HELD)
+            results.update(_results(journal) if report else {})
+            break
+        results[entry.id] = result
+        if result.state in j.OPEN_STATES:
+            stuck[entry.ref] = result
+            if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
+                journal.hold_behind(entry.ref, entry.seq, _behind(result))
+        after_update(entry.id)
     return results
+
+
+#: Why updates wait while another program holds the workbook's lock.
+LOCK_HELD = ("Not written yet: another program has been writing the workbook for over two minutes. "
+             "The update is kept and will be applied shortly.")
+
+
+def _behind(first: UpdateResult) -> str:
+    """Why an update waits behind an earlier one of the same recommendation."""
+    return f"Waiting for an earlier update to {first.ref}, which goes in first: {first.message}"
+
+
+def _results(journal: j.Journal) -> dict[str, UpdateResult]:
+    return {entry.id: result_of(entry) for entry in journal.in_states(*j.OPEN_STATES)}
+
+
+def _hold_while_open(store: Store, journal: j.Journal, report: bool) -> dict[str, UpdateResult] | None:
+    """If Excel has the workbook open (its owner file is beside it), write nothing: settle the updates the
+    saved file already holds (delivered into Excel by the add-in, or caught by a crash after the rename),
+    and hold the rest with the owner's sentence, rewriting only the entries whose sentence changes, so
+    recording one more update costs the same with hundreds waiting. None when Excel does not have it."""
+    if find_owner_file(store.workbook) is None:  # the common case, without taking the lock: then per update
+        return None
+    try:
+        with WorkbookUnitOfWork(store) as uow:
+            owner = uow.owner()
+            if owner is None:
+                return None
+            message = owner.describe(store.stale_owner_after)
+            settling = journal.in_states(j.WRITING, j.IN_EXCEL)  # few: written ones settle at once
+            if settling:
+                in_file = _change_log_ids(store, settling)
+                for entry in settling:
+                    if entry.id in in_file:
+                        journal.set_state(entry.id, j.APPLIED, {**entry.detail, "message": entry.detail.get(
+                            "message") or f"{entry.ref} updated."})
+                    elif entry.state == j.WRITING:
+                        journal.set_state(entry.id, j.PENDING, {**entry.detail, "message": message, "was_held": 1,
+                                                                "owner": owner.user})
+            journal.hold(message, owner.user)
+    except Timeout:
+        journal.hold(LOCK_HELD)
+    return _results(journal) if report else {}
+
+
+def _change_log_ids(store: Store, entries: list[JournalEntry]) -> set[str]:
+    """The Update IDs in the file's Change log, read once from the year the oldest of `entries` was journalled."""
+    years = [int(e.created_at[:4]) for e in entries if e.created_at[:4].isdigit()]
+    return {row.update_id for row in read_change_log(store.workbook, since=min(years) if years else None)}
 
 
 def _apply_journalled(store: Store, update_id: str, force: bool) -> UpdateResult:
     """One journalled update into the file, inside the unit of work. An update the add-in delivered into
     the open workbook (`in_excel`) is applied once the saved file holds its Update ID; if Excel was closed
     without saving, it is written to the file as usual. Whatever stops this one keeps it pending with a
-    sentence and does not stop the others."""
+    sentence; the pass then holds the later updates of its recommendation, not the others."""
     with WorkbookUnitOfWork(store) as uow:
         journal = uow.journal
         entry = journal.get(update_id)
@@ -379,8 +461,8 @@ def change_log_editor(store: Store) -> Callable[[str, str, object], str]:
     return editor
 
 
-def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, str]:
-    """What updates journalled after the sender's view (and before this one) wrote into the row."""
+def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, list[object]]:
+    """The values updates journalled after the sender's view (and before this one) gave the row."""
     if entry.view_seq is None:
         return {}
     return journal.written_between(entry.ref, entry.view_seq, entry.seq)
@@ -399,8 +481,14 @@ def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWr
         journal = uow.journal
         current = book_values
         delivered: dict[str, dict[str, object]] = {}  # what earlier plans of this batch put into each row
-        for entry in journal.in_states(j.PENDING):
-            written = {**_journal_written(journal, entry), **delivered.get(entry.ref, {})}
+        stuck: set[str] = set()  # refs with an earlier update caught mid-write: the file pass settles it first
+        for entry in journal.in_states(j.PENDING, j.WRITING):
+            if entry.state == j.WRITING or entry.ref in stuck:
+                stuck.add(entry.ref)  # updates of a recommendation go in in journal order, or wait
+                continue
+            written = _journal_written(journal, entry)
+            for column, value in delivered.get(entry.ref, {}).items():
+                written.setdefault(column, []).append(value)
             plan = plan_update(entry, current, now, written, change_log_editor(store))
             if not plan.edits:
                 journal.set_state(entry.id, plan.state, {**plan.detail, "was_held": 1})
@@ -429,8 +517,8 @@ def tell_senders(store: Store, send: Callable[[str, UpdateResult], None],
     if not store.journal_path.exists():
         return 0
     journal = store.journal()
-    if journal.in_states(*j.OPEN_STATES):
-        process_pending(store)
+    if journal.has_open():
+        _write_waiting(store, force=False, report=False)
     told = 0
     for entry in journal.to_notify():
         if accept is not None and not accept(entry.reply_to or ""):
