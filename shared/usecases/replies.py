@@ -79,6 +79,7 @@ class NoticeReply:
 
 
 def notice(text: str, tone: str = PLAIN, *, headline: str = "", ref: str = "") -> NoticeReply:
+    """A sentence as a reply: each chat shows it as text (an icon for its tone), never rephrased."""
     return NoticeReply(text, tone, headline, ref)
 
 
@@ -126,6 +127,7 @@ HELP_LINES = (
 
 
 def help_reply(prefix: str = "") -> HelpReply:
+    """Help, after `prefix` (why it is shown: a word not understood); the commands without a chat's prefix."""
     return HelpReply(prefix, "Ask me about the SLI infant mortality recommendations", HELP_LINES,
                      ("status of 7", "what is at risk?", "update 7 status On track"))
 
