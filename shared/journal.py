@@ -220,10 +220,18 @@ class Journal:
     Every failure to use it (locked past `BUSY_TIMEOUT_SECONDS`, disk full, read-only, damaged) is raised
     as `JournalUnavailable` with a sentence for the person."""
 
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+        #: An in-memory journal (`file:NAME?mode=memory&cache=shared`, for tests): no file is touched, and
+        #: one connection is kept open for the life of this object, which holds the database.
+        self.uri = path if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path else None
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._pinned = threading.local()
+        if self.uri is not None:
+            self._keeper = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+            return
         key = self.path.resolve()
         if key in _READY and self.path.exists():
             return
@@ -247,6 +255,12 @@ class Journal:
                                (APPLIED, CONFLICT, REJECTED))
                 _forget_refused_text(db)
             _READY.add(key)
+
+    def close(self) -> None:
+        """Let an in-memory journal go, its database with it (nothing to do for a file's)."""
+        keeper = getattr(self, "_keeper", None)
+        if keeper is not None:
+            keeper.close()
 
     @contextmanager
     def session(self) -> Iterator[Journal]:
@@ -277,7 +291,8 @@ class Journal:
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            db = sqlite3.connect(self.uri or self.path, timeout=self.busy_timeout, isolation_level=None,
+                                 uri=self.uri is not None)
         except sqlite3.Error as exc:
             raise _unavailable(self.path, exc) from exc
         try:
