@@ -74,16 +74,27 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     as_at = day_text(min(end - pd.Timedelta(seconds=1), tr.utc_naive(now)))
     first = tr.first_record(store)
 
+    # What is not known is said to be: records begin with the journal's first update (`began`).
+    began = f"records began on {day_text(first)}" if first else "no update has been recorded yet"
+    whole_year = first is not None and first <= start
     sentences = [f"Of the {sum(figures.counts.values())} recommendations for individual localities, as at {as_at}: "
-                 + ", ".join(f"{figures.counts.get(st, 0)} {st.lower()}" for st in s.STATUSES) + "."]
+                 + ", ".join(f"{figures.counts.get(st, 0)} {st.lower()}" for st in s.STATUSES) + "."
+                 if figures.counts else f"The statuses as at {as_at} are not known: {began}."]
     known_moves = moves[moves["move"] != ""]
     if len(known_moves):
         tally = known_moves["move"].value_counts()
         sentences.append(f"Since 1 January {year}: {tally.get('↑', 0)} moved to a better status, "
                          f"{tally.get('↓', 0)} to a worse one, {tally.get('=', 0)} stayed where they were.")
-    sentences.append(f"{len(completed)} recommendation(s) were completed in {year}: "
-                     + ", ".join(ref for ref, _, _ in completed) + "."
-                     if completed else f"No recommendation was marked complete in {year}.")
+    done_when = f"in {year}" if whole_year else f"in {year} since {began}"
+    if completed:
+        sentences.append(f"{len(completed)} recommendation(s) were completed {done_when}: "
+                         + ", ".join(ref for ref, _, _ in completed) + ".")
+    elif whole_year:
+        sentences.append(f"No recommendation was marked complete in {year}.")
+    elif first is not None:
+        sentences.append(f"None was marked complete in {year} since {began}; before then it is not known.")
+    else:
+        sentences.append(f"Which recommendations were completed in {year} is not known: {began}.")
     behind = leads[(leads["overdue"] > 0) | (leads["at_risk"] > 0)].head(3)
     if len(behind):
         sentences.append("Most behind: " + "; ".join(
@@ -93,10 +104,11 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     if (trend["source"] == tr.RECONSTRUCTED).any():
         notes.append("Months marked * had no month-end snapshot: their counts were reconstructed by replaying "
                      "each recommendation's status changes from the Change log back from today's workbook.")
-    if first is None or first > start:
-        since = day_text(first) if first else "any update was recorded"
-        notes.append(f"Records begin {'on ' + since if first else 'only once ' + since}: statuses before then, "
-                     f"and the start of the year, are not known.")
+    if not whole_year:
+        notes.append(f"Records began on {day_text(first)}: statuses before then, the start of the year and the "
+                     "updates made before then are not known (Updates in year counts those since)." if first else
+                     "No update has been recorded yet: statuses before today, the start of the year and the "
+                     "updates made in it are not known.")
 
     return ReportContent(
         year=year,
@@ -110,15 +122,28 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
         trend=trend,
         moves=[(ref, _short(r.recommendation, 70), r.lead, r.start or "not known", r.move, r.end)
                for ref, r in moves.iterrows()],
-        at_risk=[(ref, r["status"], (day_text(r["spell_since"]) if r["since_known"] else
-                                     f"before {day_text(r['spell_since'])}") if pd.notna(r["spell_since"]) else "",
-                  (_days((tr.utc_naive(now) - r["spell_since"]).total_seconds() / 86400)
-                   + ("" if r["since_known"] else "+")) if pd.notna(r["spell_since"]) else "",
-                  _days(r[s.AT_RISK]), _days(r[s.OFF_TRACK])) for ref, r in risk.iterrows()],
-        leads=[(lead, int(r.recommendations), int(r.updates),
-                r.last_update.date() if pd.notna(r.last_update) else "none", int(r.at_risk), int(r.overdue),
-                int(r.stale)) for lead, r in leads.iterrows()],
+        at_risk=[_risk_row(ref, r, now, first) for ref, r in risk.iterrows()],
+        leads=[(lead, int(r.recommendations), int(r.updates) if first else "not known",
+                r.last_update.date() if pd.notna(r.last_update) else "none" if whole_year else "not known",
+                int(r.at_risk), int(r.overdue), int(r.stale)) for lead, r in leads.iterrows()],
         sentences=sentences, notes=notes)
+
+
+def _risk_row(ref: str, row: pd.Series, now: datetime, first: datetime | None) -> tuple[str, ...]:
+    """One line of "Time At risk or Off track": since when (or "not known before records began on ..."), days
+    so far (a `+` when the spell began before records did) and days in the year; "not known" with no record."""
+    if pd.isna(row["spell_since"]):  # no longer At risk or Off track
+        since, so_far = "", ""
+    elif row["since_known"]:
+        since, so_far = day_text(row["spell_since"]), _days((tr.utc_naive(now) - row["spell_since"]).total_seconds()
+                                                             / 86400)
+    elif first is not None:
+        since = f"not known before records began on {day_text(first)}"
+        so_far = _days((tr.utc_naive(now) - row["spell_since"]).total_seconds() / 86400) + "+"
+    else:
+        since, so_far = "not known", "not known"
+    in_year = (_days(row[s.AT_RISK]), _days(row[s.OFF_TRACK])) if first is not None else ("not known", "not known")
+    return (ref, row["status"], since, so_far, *in_year)
 
 
 def _short(text: str, width: int) -> str:

@@ -228,12 +228,12 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
     track within the year (from when records began, if later), its status now, and since when its current
     spell At risk / Off track has lasted (`since_known` False: it was already so when records began)."""
     start, end = year_window(year, now)
-    first = first_record(store)
-    if first is None:
-        return pd.DataFrame(columns=["status", s.AT_RISK, s.OFF_TRACK, "spell_since", "since_known"])
+    # No record at all: nothing is known before now, but what is At risk or Off track now is still listed
+    # (since when and for how long not known), never left out as if there were none.
+    first = first_record(store) or utc_naive(now)
     frame = appendix_frame(appendix)
     changes = since(changes, store, None)  # all of them: a spell may have begun years ago
-    begin = max(start, first)
+    begin = min(max(start, first), end)
     in_year = changes[(changes["at"] >= begin) & (changes["at"] < end)]
     initial = statuses_at(frame["status"], changes, [begin]).iloc[:, 0]
     segments = pd.concat([pd.DataFrame({"ref": initial.index, "at": pd.Timestamp(begin), "status": initial.values}),
@@ -272,7 +272,12 @@ def by_lead(store: Store, appendix: Appendix, year: int, now: datetime, overdue_
                                         columns=["ref", "updates", "last_at"])
     updates = updates.set_index("ref").reindex(frame.index)
     frame["updates"] = updates["updates"].fillna(0).astype(int)
-    frame["last_at"] = pd.to_datetime(updates["last_at"], format="ISO8601")
+    # The last update: the journal's, or the row's own Last updated when later (a change made in Excel, or
+    # before records began), within the period: never "none" beside a row that says when it was updated.
+    written = pd.to_datetime(frame[s.LAST_UPDATED].where(frame[s.LAST_UPDATED].map(
+        lambda v: isinstance(v, date))), errors="coerce")
+    written = written.where(written < pd.Timestamp(end))
+    frame["last_at"] = pd.concat([pd.to_datetime(updates["last_at"], format="ISO8601"), written], axis=1).max(axis=1)
     frame["at_risk"] = frame["status"].isin(RISK)
     frame["overdue"] = [is_overdue(due, status, overdue_as_of) for due, status in zip(frame["due"], frame["status"],
                                                                                        strict=True)]
