@@ -146,6 +146,8 @@ class MonthFigures:
     #: When the journal's records begin (ISO date; "" with none). A month that ended before then has no counts
     #: (`counts` and `by_lead` empty): they are not known, and the summary says so rather than guess.
     records_begin: str = ""
+    #: The month ended before records began, and these are the workbook's counts when it was posted.
+    unrecorded: bool = False
 
     def delta(self, status: str) -> int | None:
         if self.previous_counts is None:
@@ -182,13 +184,18 @@ TREND_MONTHS = 12
 
 
 def compute_figures(store: Store, year: int, month: int, now: datetime | None = None,
-                    changes: pd.DataFrame | None = None) -> MonthFigures:
+                    changes: pd.DataFrame | None = None, posting: bool = False) -> MonthFigures:
     """The month's figures from the workbook as it stands and the journal's history (never the whole
     Change log, so the cost does not grow with it).
 
     For a month gone by, the counts are as at its end: status changes made since are set aside by
     replaying them backwards. Earlier months come from their snapshots, or are reconstructed. `changes`:
-    status changes already read from the journal (the annual report reads them once for everything)."""
+    status changes already read from the journal (the annual report reads them once for everything).
+
+    A month that ended before records began is not known (`counts` empty), as `sli export trend` and the
+    report say; except when it is being posted (`posting`, in the month right after): then the counts are
+    the workbook's as it stands, later recorded changes set aside, marked `unrecorded`, and once frozen they
+    are the month's record everywhere."""
     now = now or datetime.now(UTC)
     appendix: Appendix = read_appendix(store.workbook)
     frame = tr.appendix_frame(appendix)
@@ -216,7 +223,8 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
     trend = tr.month_trend(store, appendix, months, now, history_changes)
     known = trend[trend["source"] != tr.NO_RECORD]
     history = {m: {st: int(row[st]) for st in s.STATUSES} for m, row in known.iterrows()}
-    if key in history:
+    unrecorded = key not in history and posting
+    if key in history or posting:
         history[key] = counts
     else:
         counts, by_lead = {}, {}
@@ -230,7 +238,7 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
         pending=len(journal.in_states(*j.OPEN_STATES)), conflicts=len(journal.in_states(j.CONFLICT)),
         history=dict(sorted(history.items())), reconstructed=reconstructed,
         previous_reconstructed=previous in reconstructed, set_aside=len(later) if counts else 0,
-        records_begin=first.date().isoformat() if first else "")
+        records_begin=first.date().isoformat() if first else "", unrecorded=unrecorded)
 
 
 def month_figures(store: Store, year: int, month: int, now: datetime | None = None,
@@ -246,9 +254,10 @@ def month_figures(store: Store, year: int, month: int, now: datetime | None = No
     if stored:
         return MonthFigures.from_json(stored)
     now = now or datetime.now(UTC)
-    figures = compute_figures(store, year, month, now, changes)
     today = now.astimezone(LONDON).date()
-    if freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1):
+    posting = freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1)
+    figures = compute_figures(store, year, month, now, changes, posting=posting)
+    if posting:
         return MonthFigures.from_json(journal.save_snapshot(key, figures.to_json()))
     return figures
 

@@ -131,6 +131,10 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
     if figures.previous_reconstructed:
         caveats.append("last month's counts reconstructed from the Change log: no snapshot was taken then")
         short.append(" (last month's counts reconstructed from the Change log)")
+    if figures.unrecorded:
+        caveats.append("counts as the workbook stood when this was posted: no update was recorded before the month "
+                       "ended")
+        short.append(" (as the workbook stood when posted: no record of the month's end)")
     if figures.set_aside:
         caveats.append(f"counts as at the end of the month: {figures.set_aside} status change(s) made since "
                        "set aside")
