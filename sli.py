@@ -267,6 +267,10 @@ def cmd_addin(args: argparse.Namespace) -> int:
 
 #: Where `sli run` (make run) keeps its working copy of the committed workbook: ignored by git.
 TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
+#: Commands that change the workbook or its journal: run on the committed workbook while a trial copy is there,
+#: they say so (someone trying the README's examples left out the export), and go on: the default is still
+#: what a real deployment points at.
+WRITING_COMMANDS = ("update", "sync", "purge")
 
 
 def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
@@ -483,6 +487,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(join_dash_values(parser, list(sys.argv[1:] if argv is None else argv)))
     try:
         args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
+        trial = TRIAL_FOLDER / DEFAULT_WORKBOOK.name
+        if args.command in WRITING_COMMANDS and args.settings.workbook == DEFAULT_WORKBOOK and trial.is_file():
+            print(f"sli: note: this changes {DEFAULT_WORKBOOK}, not the trial copy {trial} (to work on the copy: "
+                  f"export SLI_WORKBOOK=$PWD/{trial}; README, 'Trying the commands').", file=sys.stderr)
         return args.run(args)
     except (WorkbookError, QueryError, s.RefError, s.HeaderError, usecases.PackageError, SettingsError,
             OutputError, ValueError) as exc:

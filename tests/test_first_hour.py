@@ -261,3 +261,27 @@ def test_a_retention_that_is_not_a_number_of_days_is_one_sentence(
         err = capsys.readouterr().err
         assert err.startswith("sli: SLI_RETENTION_DAYS is ") and "1 or more" in err and len(err.splitlines()) == 1
     assert not Store.for_workbook(workbook).journal_path.exists()
+
+
+# --- point 2: one working copy ---------------------------------------------------------------------------
+
+def test_a_change_to_the_committed_workbook_beside_a_trial_copy_says_which_workbook_it_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """Someone trying the README who left out the export: told, not silently writing the committed workbook;
+    the default stays the committed workbook (what a real deployment points at). Named, the trial copy is used."""
+    trial = tmp_path / "workbook" / "trial" / "Appendix1.xlsx"
+    trial.parent.mkdir(parents=True)
+    shutil.copy2(COMMITTED, tmp_path / "workbook" / "Appendix1.xlsx")
+    shutil.copy2(COMMITTED, trial)
+    monkeypatch.chdir(tmp_path)
+    for name in ("SLI_WORKBOOK", "SLI_JOURNAL"):
+        monkeypatch.delenv(name, raising=False)
+    assert sli.main(["update", "L7", "--next", "Step one", "--by", "Helen Lowey"]) == sli.EXIT_OK
+    err = capsys.readouterr().err
+    assert "this changes workbook/Appendix1.xlsx, not the trial copy workbook/trial/Appendix1.xlsx" in err
+    assert "export SLI_WORKBOOK=$PWD/workbook/trial/Appendix1.xlsx" in err
+    assert rows_of(tmp_path / "workbook" / "Appendix1.xlsx")["L7"][s.NEXT_STEPS] == "Step one"
+    monkeypatch.setenv("SLI_WORKBOOK", str(trial))
+    assert sli.main(["update", "L7", "--next", "Step two", "--by", "Helen Lowey"]) == sli.EXIT_OK
+    assert capsys.readouterr().err == "" and rows_of(trial)["L7"][s.NEXT_STEPS] == "Step two"
+    assert sli.main(["status", "7"]) == sli.EXIT_OK and capsys.readouterr().err == ""  # reading: no note

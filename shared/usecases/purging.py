@@ -30,11 +30,15 @@ class Purged:
     posts: int = 0
     seen_keys: int = 0
     dry_run: bool = False
+    #: Nothing was ever journalled: there is nothing to remove.
+    no_journal: bool = False
 
     @property
     def sentence(self) -> str:
         """What was done, in one or two sentences, for the command line."""
         verb = "Would remove" if self.dry_run else "Removed"
+        if self.no_journal:
+            return "There is no journal yet: nothing to remove."
         if self.before is None:
             done = f"{self.rule}: no update is old enough to remove."
         else:
@@ -63,7 +67,7 @@ def purge(ctx: Context | Store, retention_days: int | None, dry_run: bool = Fals
         rule = ("SLI_RETENTION_DAYS is not set, so the journal keeps what the workbook's Change log keeps"
                 + (f" (from {min(years)} on)" if years else " (it holds no rows yet)"))
     if not reader.has_journal():
-        return Purged(None, rule + ". There is no journal yet", dry_run=dry_run)
+        return Purged(None, rule, dry_run=dry_run, no_journal=True)
     months_before = None
     if before is not None:
         # A month's records go once the month ended before `before`, and never last month's or this month's:
