@@ -18,6 +18,10 @@ DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 SLACK_API_URL = "https://slack.com/api/"
 #: The add-in server's log levels (uvicorn's).
 ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: How `sli serve` writes its log lines (`SLI_LOG_FORMAT`): plain text, or one JSON object a line.
+LOG_FORMATS = ("plain", "json")
+#: `sli serve`'s port unless `SLI_PORT` or `--port` says otherwise.
+DEFAULT_SERVE_PORT = 8000
 
 
 class SettingsError(ValueError):
@@ -43,6 +47,14 @@ class Settings:
     addin_log_level: str = "info"
     #: Where Excel reaches the add-in (`https://sli.council.gov.uk`): the manifest's URLs, never request headers.
     addin_public_url: str = ""
+    # `sli serve` (README, "For IT"): one process, one port, every front end these settings enable.
+    #: The https address the service is reached at from outside (`SLI_PUBLIC_URL`): Slack then posts to
+    #: `/slack/events` on it, and the add-in's manifest points there unless SLI_ADDIN_PUBLIC_URL says otherwise.
+    #: Without it Slack is reached by Socket Mode (SLACK_APP_TOKEN), from inside the council's network.
+    public_url: str = ""
+    serve_host: str = "127.0.0.1"
+    serve_port: int = DEFAULT_SERVE_PORT
+    log_format: str = "plain"
 
     @classmethod
     def from_env(cls, workbook: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -64,7 +76,11 @@ class Settings:
                    addin_certfile=env.get("SLI_ADDIN_SSL_CERTFILE", ""),
                    addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
                    addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "info"),
-                   addin_public_url=env.get("SLI_ADDIN_PUBLIC_URL", ""))
+                   addin_public_url=env.get("SLI_ADDIN_PUBLIC_URL", ""),
+                   public_url=env.get("SLI_PUBLIC_URL", "").strip(),
+                   serve_host=env.get("SLI_HOST", "").strip() or "127.0.0.1",
+                   serve_port=_port(env, "SLI_PORT", DEFAULT_SERVE_PORT),
+                   log_format=_choice(env, "SLI_LOG_FORMAT", LOG_FORMATS, "plain"))
 
     def with_workbook(self, workbook: Path | str) -> Settings:
         return replace(self, workbook=Path(workbook))
@@ -79,6 +95,15 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not text.isdecimal():
         raise SettingsError(f"{name} is '{env[name]}': it takes a whole number, 0 or more (default {default}).")
+    return int(text)
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdecimal() or not 0 < int(text) < 65536:
+        raise SettingsError(f"{name} is '{env[name]}': it takes a port number from 1 to 65535 (default {default}).")
     return int(text)
 
 

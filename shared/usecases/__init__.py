@@ -13,6 +13,7 @@ by the open-workbook writer.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -50,6 +51,17 @@ from shared.writers import WorkbookWriter
 from shared.xlsx import PackageError  # noqa: F401 (raised to front ends: a workbook it cannot edit)
 
 log = logging.getLogger("sli.usecases")
+#: One line per update recorded or written, for operators: its ID, ref, state and milliseconds, never its text.
+updates_log = logging.getLogger("sli.updates")
+
+
+def log_update(result: UpdateResult, started: float, event: str) -> None:
+    """The operators' line for one update (`sli serve` logs it plain or as JSON): what happened to which
+    update, and how long it took; what the sender typed and every message quoting it are left out."""
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    updates_log.info("%s %s %s %s %.1f ms", event, result.update_id or "-", result.ref, result.state, ms,
+                     extra={"event": event, "update_id": result.update_id, "ref": result.ref, "state": result.state,
+                            "ms": ms})
 
 __all__ = ["EXCEL_EDITOR", "NOT_RECORDED", "Store", "UpdateRequest", "UpdateResult", "commit", "deliver_to_open_book",
            "ask", "open_form", "prepare", "process_pending", "record", "submit", "submit_update", "tell_senders"]
@@ -257,15 +269,17 @@ def commit(store: Store, recorded: UpdateResult) -> UpdateResult:
 def record_request(store: Store, request: UpdateRequest,
                    journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
     """`prepare` then `record`: what a chat front end does before it acknowledges."""
+    started = time.perf_counter()
     try:
         journal = store.journal(journal_wait)
         with journal.session():  # one connection for the view mark and the record
             prepared = prepare(store, request, journal_wait, journal)
-            if isinstance(prepared, UpdateResult):
-                return prepared
-            return record(store, prepared, journal_wait, journal)
+            result = prepared if isinstance(prepared, UpdateResult) else record(store, prepared, journal_wait,
+                                                                                  journal)
     except j.JournalUnavailable as exc:
-        return UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
+        result = UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
+    log_update(result, started, "recorded")
+    return result
 
 
 def submit(store: Store, request: UpdateRequest) -> UpdateResult:
@@ -323,6 +337,7 @@ def _write_waiting(store: Store, force: bool, report: bool) -> dict[str, UpdateR
         if entry.ref in stuck:
             results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
             continue
+        started = time.perf_counter()
         try:
             result = _apply_journalled(store, entry.id, force)
         except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
@@ -330,6 +345,7 @@ def _write_waiting(store: Store, force: bool, report: bool) -> dict[str, UpdateR
             results.update(_results(journal) if report else {})
             break
         results[entry.id] = result
+        log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
         if result.state in j.OPEN_STATES:
             stuck[entry.ref] = result
             if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
