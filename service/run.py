@@ -28,11 +28,32 @@ GRACEFUL_SECONDS = 5
 STOP_BUDGET_SECONDS = GRACEFUL_SECONDS + WRITER_STOP_SECONDS + 2
 
 
+def _serve_on(sock, settings: Settings, chosen, host: str, local: bool, verbose: bool, teams_config):
+    """Build the service and serve on the bound socket until stopped; (uvicorn's server, the service)."""
+    from bot.http_server import BACKLOG, KEEP_ALIVE_SECONDS, LIMIT_CONCURRENCY, _Server
+
+    port = sock.getsockname()[1]
+    logs.configure(settings.log_format, verbose)
+    service = Service(settings, chosen, port, teams_config)
+    config = uvicorn.Config(service.asgi, host=host, port=port, workers=1, backlog=BACKLOG,
+                            limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=KEEP_ALIVE_SECONDS,
+                            timeout_graceful_shutdown=GRACEFUL_SECONDS, lifespan="on", access_log=False,
+                            log_config=None, log_level="info" if verbose else "warning", server_header=False,
+                            ssl_certfile=service.certfile, ssl_keyfile=service.keyfile)
+    server = _Server(config)
+    scheme = "https" if service.certfile else "http"
+    log.info("serving %s on %s://%s:%d (%s)", settings.workbook, scheme, host, port, ", ".join(chosen.front_ends()))
+    print(f"SLI Tracker serving {settings.workbook} on {scheme}://{host}:{port}: "
+          f"{', '.join(chosen.front_ends())}{'; local trial, 127.0.0.1 only' if local else ''}.", flush=True)
+    server.run(sockets=[sock])
+    return server, service
+
+
 def serve(settings: Settings, *, local: bool = False, host: str | None = None, port: int | None = None,
           verbose: bool = False, teams_config=None) -> int:
     """Serve until SIGTERM or SIGINT; 0 after a clean stop. ServeConfigError (one sentence) if it may not
     start: what to set, a port in use, another server on the same workbook."""
-    from bot.http_server import BACKLOG, KEEP_ALIVE_SECONDS, LIMIT_CONCURRENCY, _bind, _Server
+    from bot.http_server import _bind
     from bot.teams.app import TeamsConfig
 
     host = host or settings.serve_host
@@ -40,7 +61,6 @@ def serve(settings: Settings, *, local: bool = False, host: str | None = None, p
     if local and host not in ("127.0.0.1", "localhost"):
         raise ServeConfigError("--local listens on 127.0.0.1 only (no sign-in, anonymous Teams): leave out --host "
                                "and SLI_HOST, or configure the front ends to serve other machines.")
-    logs.configure(settings.log_format, verbose)
     teams_config = teams_config or TeamsConfig.from_env()
     chosen = plan(settings, teams_config, local)
     with serving(settings.store()):
@@ -48,21 +68,8 @@ def serve(settings: Settings, *, local: bool = False, host: str | None = None, p
             sock = _bind(host, port)
         except OSError as exc:
             raise ServeConfigError(str(exc.strerror or exc)) from None
-        port = sock.getsockname()[1]
-        service = Service(settings, chosen, port, teams_config)
-        config = uvicorn.Config(service.asgi, host=host, port=port, workers=1, backlog=BACKLOG,
-                                limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=KEEP_ALIVE_SECONDS,
-                                timeout_graceful_shutdown=GRACEFUL_SECONDS, lifespan="on", access_log=False,
-                                log_config=None, log_level="info" if verbose else "warning", server_header=False,
-                                ssl_certfile=service.certfile, ssl_keyfile=service.keyfile)
-        server = _Server(config)
-        scheme = "https" if service.certfile else "http"
-        log.info("serving %s on %s://%s:%d (%s)", settings.workbook, scheme, host, port,
-                 ", ".join(chosen.front_ends()) or "health only")
-        print(f"SLI Tracker serving {settings.workbook} on {scheme}://{host}:{port}: "
-              f"{', '.join(chosen.front_ends())}{'; local trial, 127.0.0.1 only' if local else ''}.", flush=True)
         try:
-            server.run(sockets=[sock])
+            server, service = _serve_on(sock, settings, chosen, host, local, verbose, teams_config)
         finally:
             sock.close()
     if not server.started:
