@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -61,13 +60,8 @@ class Plan:
             + ([f"teams ({TEAMS_PATH})"] if self.teams else []) + (["addin (/taskpane)"] if self.addin else [])
 
 
-def _addin_sign_in_set(env: dict[str, str]) -> bool:
-    return env.get("XLWINGS_AUTH_PROVIDERS", "").strip() not in ("", "[]")
-
-
-def plan(settings: Settings, teams_config, local: bool, env: dict[str, str] | None = None) -> Plan:
+def plan(settings: Settings, local: bool) -> Plan:
     """The front ends to serve, or ServeConfigError with one sentence."""
-    env = dict(os.environ if env is None else env)
     slack = None
     if settings.bot_token:
         if (local or settings.public_url) and settings.signing_secret:
@@ -81,9 +75,10 @@ def plan(settings: Settings, teams_config, local: bool, env: dict[str, str] | No
             raise ServeConfigError("Slack needs a way in: SLACK_APP_TOKEN for Socket Mode (no public address "
                                    "needed), or SLI_PUBLIC_URL (the https address Slack posts to) with "
                                    "SLACK_SIGNING_SECRET.")
-    teams = local or any((teams_config.client_id, teams_config.tenant_id, teams_config.client_secret,
-                          teams_config.certificate))
-    addin = local or _addin_sign_in_set(env)
+    registration = settings.teams
+    teams = local or any((registration.client_id, registration.tenant_id, registration.client_secret,
+                          registration.certificate))
+    addin = local or bool(settings.xlwings.auth_providers)
     addin_url = None
     if addin and not local:
         addin_url = settings.addin_public_url or settings.public_url
@@ -102,7 +97,7 @@ def plan(settings: Settings, teams_config, local: bool, env: dict[str, str] | No
 class Service:
     """The built service: `asgi` to serve, and what its lifespan starts and stops."""
 
-    def __init__(self, settings: Settings, plan: Plan, port: int, teams_config=None):
+    def __init__(self, settings: Settings, plan: Plan, port: int):
         self.settings, self.plan = settings, plan
         self.store = settings.store()
         self.certfile = self.keyfile = None
@@ -124,7 +119,7 @@ class Service:
             if plan.slack == "http":
                 routes.append(Route(SLACK_PATH, create_asgi_app(self.slack_app, SLACK_PATH)))
         if plan.teams:
-            routes.append(Route(TEAMS_PATH, self._build_teams(teams_config)))
+            routes.append(Route(TEAMS_PATH, self._build_teams()))
         graph = graph_check(settings)
         if graph is not None:
             checks["graph"] = graph
@@ -157,14 +152,14 @@ class Service:
         self.certfile, self.keyfile = prepared.certfile, prepared.keyfile
         return prepared.app
 
-    def _build_teams(self, config):
+    def _build_teams(self):
         from microsoft_agents.hosting.fastapi import CloudAdapter, JwtAuthorizationMiddleware, start_agent_process
         from starlette.middleware import Middleware
 
         from bot.teams.app import RegistrationMissing, TeamsBot
 
         try:
-            bot = TeamsBot(self.settings, config, local=self.plan.local, adapter_class=CloudAdapter, writer=self.writer)
+            bot = TeamsBot(self.settings, local=self.plan.local, adapter_class=CloudAdapter, writer=self.writer)
         except RegistrationMissing as exc:
             raise ServeConfigError(str(exc).replace("sli teams --local", "sli serve --local")) from None
         self.teams = bot

@@ -28,13 +28,13 @@ GRACEFUL_SECONDS = 5
 STOP_BUDGET_SECONDS = GRACEFUL_SECONDS + WRITER_STOP_SECONDS + 2
 
 
-def _serve_on(sock, settings: Settings, chosen, host: str, local: bool, verbose: bool, teams_config):
+def _serve_on(sock, settings: Settings, chosen, host: str, local: bool, verbose: bool):
     """Build the service and serve on the bound socket until stopped; (uvicorn's server, the service)."""
     from bot.http_server import BACKLOG, KEEP_ALIVE_SECONDS, LIMIT_CONCURRENCY, _Server
 
     port = sock.getsockname()[1]
     logs.configure(settings.log_format, verbose)
-    service = Service(settings, chosen, port, teams_config)
+    service = Service(settings, chosen, port)
     config = uvicorn.Config(service.asgi, host=host, port=port, workers=1, backlog=BACKLOG,
                             limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=KEEP_ALIVE_SECONDS,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, lifespan="on", access_log=False,
@@ -50,26 +50,24 @@ def _serve_on(sock, settings: Settings, chosen, host: str, local: bool, verbose:
 
 
 def serve(settings: Settings, *, local: bool = False, host: str | None = None, port: int | None = None,
-          verbose: bool = False, teams_config=None) -> int:
+          verbose: bool = False) -> int:
     """Serve until SIGTERM or SIGINT; 0 after a clean stop. ServeConfigError (one sentence) if it may not
     start: what to set, a port in use, another server on the same workbook."""
     from bot.http_server import _bind
-    from bot.teams.app import TeamsConfig
 
     host = host or settings.serve_host
     port = settings.serve_port if port is None else port
     if local and host not in ("127.0.0.1", "localhost"):
         raise ServeConfigError("--local listens on 127.0.0.1 only (no sign-in, anonymous Teams): leave out --host "
                                "and SLI_HOST, or configure the front ends to serve other machines.")
-    teams_config = teams_config or TeamsConfig.from_env()
-    chosen = plan(settings, teams_config, local)
+    chosen = plan(settings, local)
     with serving(settings.store()):
         try:  # bind before building: a port in use is a sentence, not a half-started service
             sock = _bind(host, port)
         except OSError as exc:
             raise ServeConfigError(str(exc.strerror or exc)) from None
         try:
-            server, service = _serve_on(sock, settings, chosen, host, local, verbose, teams_config)
+            server, service = _serve_on(sock, settings, chosen, host, local, verbose)
         finally:
             sock.close()
     if not server.started:

@@ -20,7 +20,8 @@ import sli
 PUBLIC = "https://sli.council.example"
 #: A script call as xlwings' JavaScript client posts it (kept by tests/test_taskpane_browser.py).
 CAPTURED = Path(__file__).resolve().parent / "officejs" / "captured"
-REGISTRATION = {"SLI_TEAMS_CLIENT_ID": "1b2c3d4e-0000-4000-8000-123456789abc", "SLI_TEAMS_TENANT_ID": "tenant",
+REGISTRATION = {"SLI_TEAMS_CLIENT_ID": "1b2c3d4e-0000-4000-8000-123456789abc",
+                "SLI_TEAMS_TENANT_ID": "00000000-0000-4000-8000-0000000000aa",
                 "SLI_TEAMS_CLIENT_SECRET": "teams-client-secret-value"}
 SIGN_IN = {"XLWINGS_AUTH_PROVIDERS": '["entraid"]',
            "XLWINGS_AUTH_ENTRAID_CLIENT_ID": "00000000-0000-0000-0000-000000000001",
