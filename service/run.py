@@ -23,7 +23,7 @@ from shared.usecases.operations import serving
 log = logging.getLogger("sli.serve")
 
 #: Seconds uvicorn waits for accepted requests once told to stop (acks take milliseconds).
-GRACEFUL_SECONDS = 5
+GRACEFUL_SECONDS = 4
 #: Everything a stop may take, SIGTERM to exit: what deploy/ promises systemd and Docker (15 s and 10 s grace).
 STOP_BUDGET_SECONDS = GRACEFUL_SECONDS + WRITER_STOP_SECONDS + 2
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import teams_standin as ts
 from serve_support import BOT_TOKEN, OFFICER, SECRET, Served, serve_env
 from slack_standin import BoltHTTP, SlackStandIn
+from test_deploy import docker_env, healthcheck_command
 
 import sli
 from shared.reader import read_appendix, read_change_log
@@ -174,6 +177,19 @@ def test_readyz_says_503_and_why_when_the_workbook_cannot_be_read(served: Served
     assert served.get("/readyz")[0] == 200
 
 
+def container_healthcheck(served: Served) -> int:
+    """The Dockerfile's HEALTHCHECK command, run as Docker runs it in the container, at this server's port."""
+    env = docker_env()
+    command = [part.replace(f"127.0.0.1:{env['SLI_PORT']}", f"127.0.0.1:{served.port}")
+               for part in healthcheck_command()]
+    command[0] = sys.executable if command[0] == "python" else command[0]
+    return subprocess.run(command, capture_output=True, timeout=30).returncode
+
+
+def test_the_containers_healthcheck_command_passes_against_it(served: Served) -> None:
+    assert container_healthcheck(served) == 0
+
+
 def test_sigterm_stops_it_with_exit_0_and_restore_then_puts_a_backup_back(
         served: Served, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     target = tmp_path / "backup-2"
@@ -181,6 +197,7 @@ def test_sigterm_stops_it_with_exit_0_and_restore_then_puts_a_backup_back(
     backed_up = journal_ids(target / "Appendix1.xlsx.journal.sqlite")
     code, took = served.stop()
     assert code == 0 and took < 10, (code, took, served.log[-2000:])
+    assert container_healthcheck(served) != 0  # nothing answers /healthz once stopped
     assert any(line.get("message") == "stopped" for line in served.json_lines())
     served.workbook.write_bytes(b"damaged after the backup")
     assert sli.main(["restore", str(target), "--workbook", str(served.workbook)]) == sli.EXIT_OK
