@@ -21,6 +21,7 @@ from slack_standin import BoltHTTP, SlackStandIn
 from test_deploy import docker_env, healthcheck_command
 
 import sli
+from shared.owner import write_owner_file
 from shared.reader import read_appendix, read_change_log
 from shared.usecases import Store
 
@@ -125,6 +126,8 @@ def test_an_update_is_logged_in_one_line_without_its_text_or_any_token(served: S
         == ["pending"]
     requests = [line for line in lines if line.get("event") == "request" and line.get("path") == "/slack/events"]
     assert requests and all(line["front_end"] == "slack" and isinstance(line["ms"], float) for line in requests)
+    # Libraries stay at WARNING without --verbose: every INFO line is one of ours.
+    assert {line["logger"] for line in lines if line["level"] == "INFO"} <= {"sli.http", "sli.updates", "sli.serve"}
     log = served.log
     assert "zebra-417" not in log and "Typed words" not in log
     assert BOT_TOKEN not in log and "xoxb-" not in log and SECRET not in log
@@ -175,6 +178,20 @@ def test_readyz_says_503_and_why_when_the_workbook_cannot_be_read(served: Served
     finally:
         served.workbook.write_bytes(good)
     assert served.get("/readyz")[0] == 200
+
+
+def test_readyz_counts_the_updates_waiting_and_the_age_of_the_oldest(served: Served, standin: SlackStandIn) -> None:
+    """While Excel has the workbook open (its owner file beside it), updates wait; a monitor sees how many and
+    for how long in /readyz, which stays 200: waiting for Excel is normal."""
+    owner = write_owner_file(served.workbook, "Sana Iqbal")
+    try:
+        bolt = slack(served, standin)
+        for n in range(3):
+            assert "Recorded" in bolt.command(text=f'update {n + 1} next="Held {n}"', user_id=OFFICER)[1]
+        body = served.ready(until=lambda b: b["updates_waiting"] == 3)
+        assert body["ready"] is True and 0 <= body["oldest_waiting_seconds"] < 60
+    finally:
+        owner.unlink()
 
 
 def container_healthcheck(served: Served) -> int:

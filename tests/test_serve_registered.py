@@ -14,6 +14,7 @@ import pytest
 import teams_standin as ts
 from serve_support import OFFICER, SECRET, Served, serve_env
 from slack_standin import BoltHTTP, SlackStandIn
+from test_socket_mode import SocketStandIn
 
 import sli
 
@@ -91,3 +92,27 @@ def test_it_refuses_to_start_without_what_it_needs_in_one_sentence(
     assert sli.main(["serve", "--port", "0", "--workbook", str(workbook)]) == sli.EXIT_USAGE
     err = capsys.readouterr().err
     assert sentence in err and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_without_a_public_address_slack_comes_in_by_socket_mode(workbook: Path) -> None:
+    """No SLI_PUBLIC_URL: Slack is reached from inside the council's network by Socket Mode (the stand-in's
+    WebSocket, as tests/test_socket_mode.py), and nothing answers at /slack/events on the port."""
+    with SlackStandIn() as standin:
+        socket = SocketStandIn()
+        standin.set_response("apps.connections.open", {"ok": True, "url": f"ws://127.0.0.1:{socket.port}/link"})
+        env = serve_env(SLACK_BOT_TOKEN="xoxb-socket", SLACK_APP_TOKEN="xapp-socket", SLACK_API_URL=standin.base_url)
+        served = Served(workbook, env)
+        try:
+            assert served.ready()["front_ends"] == ["slack (Socket Mode)"]
+            assert httpx.post(f"{served.url}/slack/events", content=b"x").status_code == 404
+            assert socket.connected.wait(20)
+            socket.send({"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
+                         "payload": {"command": "/sli", "text": "status 7", "user_id": OFFICER, "channel_id": "C1",
+                                     "team_id": "T1", "api_app_id": "A1", "trigger_id": "1.2.3",
+                                     "response_url": standin.response_url("sock")}})
+            assert [ack["envelope_id"] for ack in socket.wait_acks(1, timeout=20)] == ["env-1"]
+            assert standin.wait_for("response_url", timeout=20)[-1]["args"]["text"].startswith("L7 (")
+        finally:
+            code, took = served.stop()
+            socket.close()
+        assert code == 0 and took < 10, served.log[-2000:]

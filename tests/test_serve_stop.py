@@ -61,6 +61,11 @@ def test_sigterm_mid_burst_loses_nothing_and_tells_each_sender_once(workbook: Pa
         finally:
             first.kill()
         assert len(acked) >= SIGTERM_AFTER
+        # The operators' log, plain by default: one line per update written, with no text and no token.
+        plain = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ INFO sli\.updates written [0-9a-f]{32} L\d+ applied "
+                           r"\d+\.\d ms")
+        assert [line for line in first.lines if plain.fullmatch(line)], first.log[-2000:]
+        assert "burst-" not in first.log and "xoxb-stop-test" not in first.log and SECRET not in first.log
         journal = Store.for_workbook(workbook).journal()
         left = [e for e in journal.in_states("pending", "writing") if e.changes.get("Next steps") in acked]
 
