@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import os
 import re
 import shlex
 import shutil
@@ -123,3 +124,49 @@ def test_the_dockerfile_runs_sli_serve_unprivileged_with_its_state_on_a_volume()
     # Only what the image needs goes into it: no local state, journals or certificates.
     ignored = (ROOT / "deploy" / "Dockerfile.dockerignore").read_text(encoding="utf-8").split()
     assert {"workbook", ".venv", "excel/certs", ".git"} <= set(ignored)
+
+
+CONFINED = r"""
+set -e
+mount --bind "$STATE" "$STATE"
+mount -o remount,bind,ro /
+mount -o remount,bind,rw "$STATE"
+if touch "$ROOT/.sli-write-probe" 2>/dev/null; then echo "the code folder is writable"; exit 3; fi
+cd "$ROOT"
+"$PYTHON" sli.py serve --local --port 0 > "$STATE/out" 2> "$STATE/err" &
+server=$!
+"$PYTHON" - <<'PY'
+import json, os, re, time, urllib.request
+state = os.environ["STATE"]
+deadline = time.monotonic() + 60
+while not re.search(r":(\d+):", open(f"{state}/out").read()) and time.monotonic() < deadline:
+    time.sleep(0.1)
+port = re.search(r":(\d+):", open(f"{state}/out").read()).group(1)
+print("readyz", json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz").read())["ready"])
+print("taskpane", urllib.request.urlopen(f"http://127.0.0.1:{port}/taskpane").status)
+PY
+"$PYTHON" sli.py update L7 --next "Written in the state folder only" --by "Helen Lowey"
+"$PYTHON" sli.py backup "$STATE/backup"
+kill -TERM $server
+wait $server
+echo "stopped $?"
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("unshare") is None,
+                    reason="needs root and unshare for a private read-only mount namespace")
+def test_it_serves_with_everything_read_only_but_the_state_folder(workbook: Path) -> None:
+    """What ProtectSystem=strict with ReadWritePaths does, made by hand in a private mount namespace: the whole
+    file system read-only except the state folder. The service starts, is ready, serves the task pane, an update
+    is written, a backup taken, and it stops with 0: it writes nowhere else (matplotlib's cache is sent to the
+    state folder here, to the cache folder by the unit and to /tmp in the image)."""
+    state = workbook.parent
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "SLI_", "XLWINGS_"))},
+           "STATE": str(state), "ROOT": str(ROOT), "PYTHON": sys.executable, "HOME": "/nonexistent",
+           "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": str(state / ".cache"), "SLI_WORKBOOK": str(workbook)}
+    done = subprocess.run(["unshare", "-m", "sh", "-c", CONFINED], env=env, capture_output=True, text=True,
+                          timeout=180)
+    assert done.returncode == 0, done.stdout + done.stderr + (state / "err").read_text()
+    assert "readyz True" in done.stdout and "taskpane 200" in done.stdout and "stopped 0" in done.stdout
+    assert "L7 updated" in done.stdout and "Backed up" in done.stdout

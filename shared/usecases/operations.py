@@ -306,10 +306,10 @@ def restore(store: Store, folder: Path | str) -> Restored:
                              "(systemctl stop sli, or docker stop with the container's name), then run sli "
                              "restore again.")
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    kept: Backup | None = None
     try:
         store.workbook.parent.mkdir(parents=True, exist_ok=True)
         with WorkbookUnitOfWork(store, lock_timeout=LOCK_WAIT_SECONDS) as uow:
-            kept = None
             if store.workbook.exists():
                 kept = _copy_pair(store, uow.journal, store.workbook.parent / f"before-restore-{stamp}")
             uow.journal.restore_from(checked.journal)
@@ -317,9 +317,10 @@ def restore(store: Store, folder: Path | str) -> Restored:
     except Timeout:
         raise OperationError(f"The workbook has been locked by a save for over {LOCK_WAIT_SECONDS:g} seconds "
                              "(is a bot or sli sync still running?): nothing was restored.") from None
-    except (OutputError, OSError) as exc:
-        raise OperationError(str(exc) if isinstance(exc, OutputError) else
-                             f"Nothing was restored: {exc.strerror or exc}.") from None
+    except (OutputError, OSError, j.JournalUnavailable) as exc:
+        reason = str(exc) if not isinstance(exc, OSError) else f"{exc.strerror or exc}."
+        where = f" The state before it is kept in {kept.folder}: restore that, or try again." if kept else ""
+        raise OperationError(f"The restore stopped: {reason}{where}") from None
     return Restored(checked, kept)
 
 
