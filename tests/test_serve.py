@@ -166,6 +166,7 @@ def test_a_backup_while_serving_holds_every_update_and_restore_waits_for_the_sto
 
 
 def test_readyz_says_503_and_why_when_the_workbook_cannot_be_read(served: Served) -> None:
+    served.ready(until=lambda b: b["updates_waiting"] == 0)  # no write in progress to overwrite the damage
     good = served.workbook.read_bytes()
     try:
         served.workbook.write_bytes(b"this is not a workbook")
@@ -183,6 +184,7 @@ def test_readyz_says_503_and_why_when_the_workbook_cannot_be_read(served: Served
 def test_readyz_counts_the_updates_waiting_and_the_age_of_the_oldest(served: Served, standin: SlackStandIn) -> None:
     """While Excel has the workbook open (its owner file beside it), updates wait; a monitor sees how many and
     for how long in /readyz, which stays 200: waiting for Excel is normal."""
+    served.ready(until=lambda b: b["updates_waiting"] == 0)
     owner = write_owner_file(served.workbook, "Sana Iqbal")
     try:
         bolt = slack(served, standin)
