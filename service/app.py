@@ -81,6 +81,11 @@ def plan(settings: Settings, local: bool) -> Plan:
     addin = local or bool(settings.xlwings.auth_providers)
     addin_url = None
     if addin and not local:
+        from excel.server import provider_problem  # the add-in's own rule; xlwings is not imported here
+
+        problem = provider_problem(list(settings.xlwings.auth_providers or ()))
+        if problem:
+            raise ServeConfigError(problem)
         addin_url = settings.addin_public_url or settings.public_url
         if not addin_url:
             raise ServeConfigError("The add-in needs the https address Excel reaches it at: set SLI_PUBLIC_URL "
