@@ -156,6 +156,7 @@ def test_a_backup_while_serving_holds_every_update_and_restore_waits_for_the_sto
     assert sli.main(["backup", str(target), "--workbook", str(served.workbook)]) == sli.EXIT_USAGE
     assert "not empty" in capsys.readouterr().err
     # Restore is refused while the server holds the workbook, and changes nothing.
+    served.ready(until=lambda b: b["updates_waiting"] == 0)  # the five written: nothing else changes the file
     before = served.workbook.read_bytes()
     assert sli.main(["restore", str(target), "--workbook", str(served.workbook)]) == sli.EXIT_USAGE
     err = capsys.readouterr().err

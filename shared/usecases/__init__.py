@@ -52,7 +52,9 @@ from shared.xlsx import PackageError  # noqa: F401 (raised to front ends: a work
 
 log = logging.getLogger("sli.usecases")
 #: One line per update recorded or written, for operators: its ID, ref, state and milliseconds, never its text.
+#: Quiet unless a server turns it on (`sli serve` sets it to INFO): a command's output stays its own.
 updates_log = logging.getLogger("sli.updates")
+updates_log.setLevel(logging.WARNING)
 
 
 def log_update(result: UpdateResult, started: float, event: str) -> None:
