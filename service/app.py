@@ -78,6 +78,10 @@ def plan(settings: Settings, local: bool) -> Plan:
     registration = settings.teams
     teams = local or any((registration.client_id, registration.tenant_id, registration.client_secret,
                           registration.certificate))
+    if teams and not local and registration.missing():
+        raise ServeConfigError("Teams needs the bot's Microsoft Entra app registration: set "
+                               + ", ".join(registration.missing()) + " (README, 'Teams'), or use sli serve --local "
+                               "for a trial on this machine.")
     addin = local or bool(settings.xlwings.auth_providers)
     addin_url = None
     if addin and not local:
