@@ -30,7 +30,7 @@ from starlette.routing import Mount, Route
 from service.health import Health, SlackCheck, graph_check
 from service.logs import RequestLog
 from shared.settings import Settings
-from shared.usecases import WorkbookError, appendix
+from shared.usecases import WorkbookError, appendix, context
 
 log = logging.getLogger("sli.serve")
 
@@ -108,7 +108,9 @@ class Service:
 
     def __init__(self, settings: Settings, plan: Plan, port: int):
         self.settings, self.plan = settings, plan
-        self.store = settings.store()
+        #: The use cases' context, one for the process: the workbook file's units of work and the clock.
+        self.ctx = context(settings)
+        self.store = self.ctx.store
         self.certfile = self.keyfile = None
         self._jobs: list = []
         self._socket_mode = None
@@ -116,14 +118,14 @@ class Service:
         addin_app = self._build_addin(port) if plan.addin else None  # first: xlwings reads its settings at import
         from bot.writer import UpdateWriter
 
-        self.writer = UpdateWriter(self.store)
+        self.writer = UpdateWriter(self.ctx)
         self.slack_app = self.teams = None
         checks: dict[str, Callable[[], str | None]] = {}
         if plan.slack:
             from bot.app import create_app
             from bot.http_server import create_asgi_app
 
-            self.slack_app = create_app(settings, writer=self.writer)
+            self.slack_app = create_app(settings, writer=self.writer, ctx=self.ctx)
             checks["slack"] = SlackCheck(settings)
             if plan.slack == "http":
                 routes.append(Route(SLACK_PATH, create_asgi_app(self.slack_app, SLACK_PATH)))
@@ -168,7 +170,8 @@ class Service:
         from bot.teams.app import RegistrationMissing, TeamsBot
 
         try:
-            bot = TeamsBot(self.settings, local=self.plan.local, adapter_class=CloudAdapter, writer=self.writer)
+            bot = TeamsBot(self.settings, local=self.plan.local, ctx=self.ctx, adapter_class=CloudAdapter,
+                           writer=self.writer)
         except RegistrationMissing as exc:
             raise ServeConfigError(str(exc).replace("sli teams --local", "sli serve --local")) from None
         self.teams = bot
@@ -208,7 +211,7 @@ class Service:
         """Once the port is about to accept: queue what waited while the service was down on the writer
         thread, start the notifiers, the monthly jobs and Socket Mode. Nothing here holds a request."""
         try:
-            appendix(self.store)
+            appendix(self.ctx)
         except WorkbookError as exc:  # served anyway: /readyz says why, and IT sees it there and here
             log.warning("The workbook cannot be read now: %s", exc)
         if self.teams is not None:
@@ -219,7 +222,7 @@ class Service:
         if self.slack_app is not None:
             from bot.app import start_background
 
-            self._jobs.extend(start_background(self.slack_app, self.settings, self.writer))
+            self._jobs.extend(start_background(self.slack_app, self.settings, self.writer, self.ctx))
             if self.plan.slack == "socket":
                 from slack_bolt.adapter.socket_mode import SocketModeHandler
 
