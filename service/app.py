@@ -134,7 +134,7 @@ class Service:
         graph = graph_check(settings)
         if graph is not None:
             checks["graph"] = graph
-        self.health = Health(self.store, checks, plan.front_ends(), list(plan.not_configured))
+        self.health = Health(self.ctx, checks, plan.front_ends(), list(plan.not_configured))
         routes[:0] = [Route("/healthz", self.health.healthz, methods=["GET", "HEAD"]),
                       Route("/readyz", self.health.readyz, methods=["GET", "HEAD"])]
         if addin_app is not None:

@@ -21,8 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from shared.settings import Settings
-from shared.usecases import Store
-from shared.usecases.operations import readiness
+from shared.usecases import Context, readiness
 
 #: How long a Slack answer to `auth.test` is trusted before asking again.
 SLACK_CHECK_SECONDS = 30.0
@@ -75,14 +74,14 @@ def graph_check(settings: Settings) -> Check | None:
 class Health:
     """The two endpoints over one store and the checks the enabled front ends need."""
 
-    def __init__(self, store: Store, checks: dict[str, Check], front_ends: list[str], not_configured: list[str]):
-        self.store, self.checks = store, checks
+    def __init__(self, ctx: Context, checks: dict[str, Check], front_ends: list[str], not_configured: list[str]):
+        self.ctx, self.checks = ctx, checks
         self.front_ends, self.not_configured = front_ends, not_configured
 
     async def healthz(self, request: Request) -> JSONResponse:
         return JSONResponse({"alive": True})
 
     async def readyz(self, request: Request) -> JSONResponse:
-        answer = await anyio.to_thread.run_sync(readiness, self.store, self.checks)
+        answer = await anyio.to_thread.run_sync(readiness, self.ctx, self.checks)
         body = {**answer.as_dict(), "front_ends": self.front_ends, "not_configured": self.not_configured}
         return JSONResponse(body, status_code=200 if answer.ready else 503)

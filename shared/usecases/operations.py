@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import sys
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,8 +23,8 @@ from filelock import Timeout
 
 from shared import journal as j
 from shared.outputs import OutputError, write_output_file
-from shared.reader import WorkbookError, read_appendix
-from shared.uow import Store, WorkbookUnitOfWork
+from shared.reader import WorkbookError
+from shared.uow import Context, Store, as_context
 
 #: The file `sli backup` writes beside the two copies: when, which schema, how many updates, the workbook's hash.
 BACKUP_MANIFEST = "sli-backup.json"
@@ -41,7 +40,9 @@ class OperationError(ValueError):
 
 # --- one server per workbook --------------------------------------------------------------------------
 
-def service_lock_path(store: Store) -> Path:
+def service_lock_path(ctx: Context | Store) -> Path:
+    """The server's lock file, beside the workbook: `.Appendix1.xlsx.sli-serve`."""
+    store = as_context(ctx).store
     return store.lock_path.with_name(f".{store.workbook.name}.sli-serve")
 
 
@@ -50,10 +51,11 @@ class ServiceRunning(OperationError):
 
 
 @contextmanager
-def serving(store: Store) -> Iterator[None]:
+def serving(ctx: Context | Store) -> Iterator[None]:
     """Held by `sli serve` for as long as it runs: a second server on the same workbook, or `sli restore`,
     is refused with the running one's process ID. The lock is the kernel's (released when the process ends,
     however it ends), on a file beside the workbook that holds the process ID."""
+    store = as_context(ctx).store
     path = service_lock_path(store)
     try:
         handle = open(path, "a+")  # noqa: SIM115 - held open for the whole block
@@ -73,9 +75,9 @@ def serving(store: Store) -> Iterator[None]:
         handle.close()  # releases the lock
 
 
-def server_running(store: Store) -> int | None:
+def server_running(ctx: Context | Store) -> int | None:
     """The process ID of the `sli serve` holding this workbook, or None when none does."""
-    path = service_lock_path(store)
+    path = service_lock_path(ctx)
     if not path.exists():
         return None
     with open(path, "a+") as handle:
@@ -145,13 +147,14 @@ class Readiness:
                 "updates_waiting": self.waiting, "oldest_waiting_seconds": self.oldest_waiting_seconds}
 
 
-def readiness(store: Store, others: Mapping[str, Callable[[], str | None]] | None = None) -> Readiness:
+def readiness(ctx: Context | Store, others: Mapping[str, Callable[[], str | None]] | None = None) -> Readiness:
     """Whether the tracker can serve now: the workbook read (the cached read while the file is unchanged:
     cheap), the journal writable (a write rolled back; waiting at most 2 s for its lock), room on the disk for
     a save, and each of `others` (a front end's own: Slack's `auth.test`; a callable returning None or a
     sentence). Also how many updates wait and how long the oldest has."""
-    checks = [_workbook_check(store)]
-    journal_check, waiting, oldest = _journal_check(store)
+    ctx = as_context(ctx)
+    checks = [_workbook_check(ctx)]
+    journal_check, waiting, oldest = _journal_check(ctx)
     checks.append(journal_check)
     for name, check in (others or {}).items():
         try:
@@ -162,17 +165,18 @@ def readiness(store: Store, others: Mapping[str, Callable[[], str | None]] | Non
     return Readiness(tuple(checks), waiting, oldest)
 
 
-def _workbook_check(store: Store) -> Check:
+def _workbook_check(ctx: Context) -> Check:
     try:
-        rows = len(read_appendix(store.workbook).rows)
+        rows = len(ctx.read().appendix().rows)
     except WorkbookError as exc:
         return Check("workbook", str(exc))
     return Check("workbook", None, {"recommendations": rows})
 
 
-def _journal_check(store: Store) -> tuple[Check, int | None, float | None]:
+def _journal_check(ctx: Context) -> tuple[Check, int | None, float | None]:
+    store = ctx.store
     try:
-        journal = store.journal(j.CHAT_TIMEOUT_SECONDS)
+        journal = ctx.read(j.CHAT_TIMEOUT_SECONDS).journal
         journal.check_writable()
         waiting, oldest = journal.waiting_stats()
         version = journal.schema_version()
@@ -180,7 +184,7 @@ def _journal_check(store: Store) -> tuple[Check, int | None, float | None]:
         return Check("journal", str(exc).replace("Nothing was recorded: ", "", 1)), None, None
     age = None
     if oldest:
-        age = round(max(0.0, (datetime.now(UTC) - datetime.fromisoformat(oldest)).total_seconds()), 1)
+        age = round(max(0.0, (ctx.clock() - datetime.fromisoformat(oldest)).total_seconds()), 1)
     try:
         free = shutil.disk_usage(store.workbook.parent).free
         needed = 2 * store.workbook.stat().st_size + SAVE_HEADROOM_BYTES
@@ -207,20 +211,20 @@ class Backup:
     taken_at: str
 
 
-def backup(store: Store, folder: Path | str) -> Backup:
+def backup(ctx: Context | Store, folder: Path | str) -> Backup:
     """Copy the journal (SQLite's online backup API: consistent while the server writes) and the workbook
     into `folder`, a new folder or an empty one, under the workbook's lock so the pair agree (no save lands
     between the two copies; a save waiting meanwhile goes in right after). Writes `sli-backup.json` last:
     a folder without it is not a finished backup. OperationError (one sentence) when it cannot."""
-    folder = Path(folder)
+    ctx, folder = as_context(ctx), Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OperationError(f"{folder} is a file: name a folder for the backup.")
     if folder.is_dir() and any(folder.iterdir()):
         raise OperationError(f"{folder} is not empty: name a new folder for each backup (such as one named by "
                              "the date), so an earlier backup is never overwritten.")
     try:
-        with WorkbookUnitOfWork(store, lock_timeout=LOCK_WAIT_SECONDS) as uow:
-            return _copy_pair(store, uow.journal, folder)
+        with ctx.uow(lock_timeout=LOCK_WAIT_SECONDS) as uow:
+            return _copy_pair(ctx, uow.journal, folder)
     except Timeout:
         raise OperationError(f"The workbook has been locked by a save for over {LOCK_WAIT_SECONDS:g} seconds: "
                              "nothing was copied; try again.") from None
@@ -228,14 +232,15 @@ def backup(store: Store, folder: Path | str) -> Backup:
         raise OperationError(str(exc)) from None
 
 
-def _copy_pair(store: Store, journal: j.Journal, folder: Path) -> Backup:
+def _copy_pair(ctx: Context, journal: j.Journal, folder: Path) -> Backup:
+    store = ctx.store
     journal_copy = folder / store.journal_path.name
     workbook_copy = folder / store.workbook.name
     write_output_file(journal_copy, journal.backup_to, store, new_file=True)
     write_output_file(workbook_copy, lambda path: shutil.copyfile(store.workbook, path), store, new_file=True)
     facts = j.file_facts(journal_copy)
     taken = Backup(folder, workbook_copy, journal_copy, len(facts["update_ids"]), int(facts["schema_version"]),
-                   datetime.now(UTC).isoformat(timespec="seconds"))
+                   ctx.clock().astimezone(UTC).isoformat(timespec="seconds"))
     manifest = {"taken_at": taken.taken_at, "workbook": workbook_copy.name, "journal": journal_copy.name,
                 "workbook_sha256": _sha256(workbook_copy), "journal_schema_version": taken.schema_version,
                 "updates": taken.updates, "source": str(store.workbook.resolve())}
@@ -269,7 +274,7 @@ def check_backup(folder: Path | str) -> Backup:
     if not workbook.is_file() or _sha256(workbook) != manifest.get("workbook_sha256"):
         raise OperationError(f"The workbook copy {workbook} is missing or was changed after the backup was taken.")
     try:
-        read_appendix(workbook)
+        as_context(Store.for_workbook(workbook)).read().appendix()
     except WorkbookError as exc:
         raise OperationError(f"The workbook copy cannot be read: {exc}") from None
     try:
@@ -294,24 +299,26 @@ class Restored:
     kept: Backup | None
 
 
-def restore(store: Store, folder: Path | str) -> Restored:
+def restore(ctx: Context | Store, folder: Path | str) -> Restored:
     """Put a checked backup back: refused while `sli serve` runs on the workbook (say what to stop). The
     state it replaces is first backed up beside the workbook (`before-restore-<time>`), so a restore can be
     undone by restoring that. The journal is replaced through SQLite (its -wal included), the workbook by a
     rename; both under the workbook's lock. The next start migrates the restored journal if it is older."""
+    ctx = as_context(ctx)
+    store = ctx.store
     checked = check_backup(folder)
-    running = server_running(store)
+    running = server_running(ctx)
     if running:
         raise ServiceRunning(f"sli serve (process {running}) is running on {store.workbook}: stop it first "
                              "(systemctl stop sli, or docker stop with the container's name), then run sli "
                              "restore again.")
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     kept: Backup | None = None
     try:
         store.workbook.parent.mkdir(parents=True, exist_ok=True)
-        with WorkbookUnitOfWork(store, lock_timeout=LOCK_WAIT_SECONDS) as uow:
+        with ctx.uow(lock_timeout=LOCK_WAIT_SECONDS) as uow:
             if store.workbook.exists():
-                kept = _copy_pair(store, uow.journal, store.workbook.parent / f"before-restore-{stamp}")
+                kept = _copy_pair(ctx, uow.journal, store.workbook.parent / f"before-restore-{stamp}")
             uow.journal.restore_from(checked.journal)
             _replace(store.workbook, checked.workbook)
     except Timeout:

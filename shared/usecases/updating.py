@@ -56,7 +56,7 @@ updates_log = logging.getLogger("sli.updates")
 updates_log.setLevel(logging.WARNING)
 
 
-def log_update(result: UpdateResult, started: float, event: str) -> None:
+def _log_update(result: UpdateResult, started: float, event: str) -> None:
     """The operators' line for one update (`sli serve` logs it plain or as JSON): what happened to which
     update, and how long it took; what the sender typed and every message quoting it are left out."""
     ms = round((time.perf_counter() - started) * 1000, 1)
@@ -213,7 +213,7 @@ def record_request(ctx: Context | Store, request: UpdateRequest,
                                                                                   journal)
     except j.JournalUnavailable as exc:
         result = UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
-    log_update(result, started, "recorded")
+    _log_update(result, started, "recorded")
     return result
 
 
@@ -282,7 +282,7 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
             results.update(_results(journal) if report else {})
             break
         results[entry.id] = result
-        log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
+        _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
         if result.state in j.OPEN_STATES:
             stuck[entry.ref] = result
             if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
