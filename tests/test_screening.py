@@ -166,7 +166,7 @@ PHONES_OVER_TWO_LINES = ["Tel +44 (0)1254\n541500", "Mob +44 7729\n689 871", "+4
 #: in a row that pass the check once everything but digits is removed.
 FIGURE_LISTS_SEEN = ["Contacts Q1-Q3: 137, 735, 9824", "Wards 808, 362, 1293", "IMR per 1,000: 8.1 1.6 8.1 4.9 3.1",
                      "Referrals by quarter: 36 22 72 13 59", "Referrals by quarter:\n36\n22\n72\n13\n59",
-                     "Sessions 132 122 72 13 this quarter"]
+                     "Sessions 132 122 72 13 this quarter", "Rate 1812/148909 births"]
 
 LIST_LABELS = {  # what a list of each kind of figure is of
     "count": ["Referrals by quarter: ", "Births by month: ", "Home visits per week: ", "Deaths by month: ",
@@ -209,7 +209,8 @@ ISSUE_SHAPES = ["943 476 5919", "943-476-5919", "943.476.5919", "9434 765 919", 
                 "943\n476\n5919", "\uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19",
                 "\uff19\uff14\uff13\uff0d\uff14\uff17\uff16\uff0d\uff15\uff19\uff11\uff19",  # full-width dashes
                 "\uff19\uff14\uff13\uff0e\uff14\uff17\uff16\uff0e\uff15\uff19\uff11\uff19",  # full-width dots
-                "943\u00a0476\u00a05919", "943\u2009476\u20095919", "943\u202f476\u202f5919"]
+                "943\u00a0476\u00a05919", "943\u2009476\u20095919", "943\u202f476\u202f5919",
+                "943/\n476/\n5919", "943.\n476.\n5919", "(943)\n476 5919"]  # punctuation before the breaks
 
 
 @pytest.mark.parametrize("text", PHONES_OVER_TWO_LINES)

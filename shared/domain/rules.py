@@ -79,23 +79,25 @@ _BABY_NAME = re.compile(
 # 2. What is written as something else is set aside by its shape: UK phone numbers, dates, times, sums of
 #    money, thousands, ISBNs and numbers with one decimal place (below). `+44` / `0044` before a number that
 #    cannot be a UK phone number is dropped, and the number after it is read. A set-aside number is replaced by
-#    as many characters, so the text is set aside twice, as written and with its lines joined (4.), and what
-#    either reading sets aside is set aside in both: a phone number broken over two lines stays one.
-# 3. Digit groups on one line, and the separators between them (characters that are neither letters nor
-#    digits), are read as one number where one kind of separator joins them all (`943 476 5919`,
-#    `943/476/5919`; `943 476.5919` is not one) and their sizes are a grouping an NHS number is written in
-#    (`_GROUPINGS`). A comma or semicolon with a space after it ends the number: that is a list
-#    (`137, 735, 9824`). In a longer run of one kind, three groups of 3, 3 and 4 digits, the NHS's own way
-#    of writing it, are read wherever they stand (`ref 12 943 476 5919`, `01254 943 476 5919`).
+#    as many letters, so positions hold: the text is set aside as written and with its lines joined (4.), and
+#    what either reading sets aside is set aside in both, so a phone number broken over two lines stays one.
+# 3. Digit groups and the separators between them (characters that are neither letters nor digits; a line
+#    break counts as a space), are read as one number where one kind of separator joins them all
+#    (`943 476 5919`, `943/476/5919`; `943 476.5919` is not one) and their sizes are a grouping an NHS number
+#    is written in (`_GROUPINGS`; any, with a dot, dash, slash or underscore). A comma or semicolon with a
+#    space after it ends the number: that is a list (`137, 735, 9824`). In a longer run of one kind, three
+#    groups of 3, 3 and 4 digits, the NHS's own way of writing it, are read wherever they stand
+#    (`ref 12 943 476 5919`, `01254 943 476 5919`).
 # 4. With its lines joined: a line break between digits is removed where it is the only one (a number wrapped
-#    at the end of a line: `94` / `34765919`, `943 476` / `5919`), and read as a space where several lines of
-#    digits follow one another (`943` / `476` / `5919`, which is then read as in 3.).
+#    at the end of a line: `94` / `34765919`, `943 476` / `5919`). Where several lines of digits follow one
+#    another each is a group (`943` / `476` / `5919` is read as 943 476 5919; `36` / `22` / `72` / `13` / `59`,
+#    one figure a line, as a list).
 
 _HSPACE = r"[^\S\r\n]"
 _DASHES = "\\-\u2010\u2011\u2012\u2013\u2014\u2212"
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-#: Digit groups on one line and what separates them: any characters but letters, digits and line breaks.
-_RUN = re.compile(rf"(?<![0-9])[0-9]+(?:(?:[^\w{_LINE_BREAKS}]|_)+[0-9]+)*")
+#: Digit groups and what separates them: any characters but letters and digits.
+_RUN = re.compile(r"(?<![0-9])[0-9]+(?:(?:\W|_)+[0-9]+)*")
 _DIGITS = re.compile(r"[0-9]+")
 #: Where a run stops: a comma or semicolon followed by a space separates the items of a list.
 _LIST_SEPARATOR = re.compile(r"[,;]\s")
@@ -103,17 +105,16 @@ _LIST_SEPARATOR = re.compile(r"[,;]\s")
 _SPACING = re.compile(r"[\s()\[\]{}]")
 _REPEATED = re.compile(r"(.)\1+")
 _DASH = re.compile(f"[{_DASHES}]")
-#: The group sizes of ten digits read as one NHS number, whatever single kind of separator joins them: the NHS's
-#: own 3 3 4 in any order, 2 4 4 in any order, and two groups of three or more (5 5, 4 6; but with a slash
-#: that is a rate, 1812/148942, so not). Each has a group of four digits or more, which a list of figures
-#: under a thousand never has.
+#: The group sizes of ten digits read as one NHS number when spaces, commas or anything but a dot, dash, slash
+#: or underscore join them: the NHS's own 3 3 4 in any order, 2 4 4 in any order, two groups of three or
+#: more (5 5, 4 6). Each has a group of four digits or more, which a list of figures under a thousand never
+#: has; smaller groups so joined are the figures of a list (referrals by quarter `36 22 72 13 59`, deaths by
+#: month `2 1 0 3 1 2 0 1 1 2`, `136 122 72 13`).
 _GROUPINGS = frozenset({(10,), (3, 7), (4, 6), (5, 5), (6, 4), (7, 3), (3, 3, 4), (3, 4, 3), (4, 3, 3),
                         (2, 4, 4), (4, 2, 4), (4, 4, 2)})
-#: Ten digits in small groups: 3 3 2 2, pairs, one by one. Spaced or with commas they are the figures of a list
-#: (referrals by quarter `36 22 72 13 59`, deaths by month `2 1 0 3 1 2 0 1 1 2`, `136 122 72 13`), so they
-#: are read only when joined by a dot, a dash, a slash or an underscore, which no one puts between the figures
-#: of a list: `94/34/76/59/19` is a number spelt out to get past a screener.
-_SPELT_OUT = frozenset({(3, 3, 2, 2), (2,) * 5, (1,) * 10})
+#: Separators no one puts between the figures of a list: groups they join are one number whatever their sizes
+#: (`94/34/76/59/19`, `943.47.659.19`: spelt out to get past a screener), but for two groups joined by a slash,
+#: a rate (1812/148942).
 _SPELLING_SEPARATORS = frozenset("./-_")
 #: The NHS's own grouping, read inside a longer run (`ref 12 943 476 5919`): a list of figures under a thousand
 #: never holds it.
@@ -148,7 +149,7 @@ _ISBN = re.compile(r"\bISBN(?:[\s\-]*1[03])?\s*:?\s*(?:97[89][\s\-]?)?[0-9](?:[\
                    r"|(?<![0-9\-])[0-9]{1,5}-[0-9]{1,7}-[0-9]{1,7}-[0-9Xx](?![0-9\-])", re.IGNORECASE)
 _BREAK = rf"{_HSPACE}*-?{_HSPACE}*(?:\r\n|[{_LINE_BREAKS}]){_HSPACE}*"
 _LINE_BREAK_IN_NUMBER = re.compile(rf"(?<=[0-9]){_BREAK}(?=[0-9])")
-#: Digits over two or more lines, each break between digits (`476` / `5919`).
+#: Digits over two or more lines, a break between digits on each (`476` / `5919`).
 _LINES_OF_DIGITS = re.compile(rf"(?<![0-9])[0-9]+(?:{_BREAK}[0-9]+)+")
 
 
@@ -216,29 +217,27 @@ def _set_aside(text: str) -> str:
 
 
 def _lines_joined(text: str) -> tuple[str, list[int]]:
-    """`text` with its line breaks between digits removed (the only one between two lines of digits: a number
-    wrapped) or made a space (several lines of digits: groups), and the index in `text` of each character."""
+    """`text` with each line break that is the only one between two lines of digits removed (a number wrapped at
+    the end of a line; several lines of digits are groups, read as written), and the index in `text` of each
+    character."""
     pieces: list[str] = []
     origin: list[int] = []
     done = 0
     for lines in _LINES_OF_DIGITS.finditer(text):
         breaks = list(_LINE_BREAK_IN_NUMBER.finditer(text, lines.start(), lines.end()))
-        for brk in breaks:
-            pieces.append(text[done:brk.start()])
-            origin.extend(range(done, brk.start()))
-            if len(breaks) > 1:
-                pieces.append(" ")
-                origin.append(brk.start())
-            done = brk.end()
+        if len(breaks) == 1:
+            pieces.append(text[done:breaks[0].start()])
+            origin.extend(range(done, breaks[0].start()))
+            done = breaks[0].end()
     pieces.append(text[done:])
     origin.extend(range(done, len(text)))
     return "".join(pieces), origin
 
 
 def _separator_kind(separator: str) -> str | None:
-    """What joins two digit groups, as compared along a run: " " for spaces of any width and brackets, else
-    the separator without them, dashes as `-` and a character repeated once (`--` is `-`). None for a comma
-    or semicolon with a space after it: the items of a list, never one number."""
+    """What joins two digit groups, as compared along a run: " " for spaces of any width, line breaks and
+    brackets, else the separator without them, dashes as `-` and a character repeated once (`--` is `-`).
+    None for a comma or semicolon with a space after it: the items of a list, never one number."""
     if _LIST_SEPARATOR.search(separator):
         return None
     core = _DASH.sub("-", _SPACING.sub("", separator))
@@ -247,15 +246,13 @@ def _separator_kind(separator: str) -> str | None:
 
 def _read_as_one(sizes: tuple[int, ...], kind: str) -> bool:
     """Whether groups of these sizes joined by this kind of separator are written as one ten-digit number."""
-    if sizes in _SPELT_OUT:
-        return kind in _SPELLING_SEPARATORS
-    if len(sizes) == 2 and kind == "/":
-        return False
+    if kind in _SPELLING_SEPARATORS:
+        return not (kind == "/" and len(sizes) == 2)
     return sizes in _GROUPINGS
 
 
 def _candidates_in(text: str) -> list[str]:
-    """The ten-digit strings `text` (set aside already) writes as one number, line by line (step 3 above)."""
+    """The ten-digit strings `text` (set aside already) writes as one number (step 3 above)."""
     found: list[str] = []
     for run in _RUN.finditer(text):
         groups = _DIGITS.findall(run.group())
@@ -283,20 +280,23 @@ def _candidates_in(text: str) -> list[str]:
 def nhs_number_candidates(text: str) -> list[str]:
     """The ten-digit strings in `text` that may be written NHS numbers, in any grouping and any script.
 
-    Read as one number: ten digits unbroken; groups joined by one kind of separator throughout (spaces of any
-    width, dots, dashes, slashes, underscores, commas with no space after them; brackets count as spaces) in
-    a grouping an NHS number is written in: 3 3 4 or 2 4 4 in any order, two groups of three or more
-    (`94347 65919`, but not a slash's 1812/148942) and, with a dot, dash, slash or underscore only, 3 3 2 2,
-    pairs or single digits (`943-476-59-19`, `94/34/76/59/19`). So `943 476 5919`, `943.476.5919`,
-    `9434 765 919`, `943/476/5919`, `943_476_5919`, `943,476,5919`, `(943) 476 5919`, `943 -- 476 -- 5919`.
+    Read as one number: ten digits unbroken; groups joined by one kind of separator throughout. With a dot,
+    dash, slash or underscore, in any grouping (`943-476-59-19`, `94/34/76/59/19`) but two groups with a slash
+    (a rate: 1812/148942). With spaces of any width (brackets and line breaks count as spaces), commas with no
+    space after them or anything else, in a grouping NHS numbers are written in, each with a group of four
+    digits or more: 3 3 4 or 2 4 4 in any order, or two groups of three or more (`94347 65919`). So
+    `943 476 5919`, `943.476.5919`, `9434 765 919`, `943/476/5919`, `943_476_5919`, `943,476,5919`,
+    `(943) 476 5919`, `943 -- 476 -- 5919`.
     A first group that ends a word is left out (`L7 9434 765 919`), and 3 3 4 is read inside a longer run
-    (`ref 12 943 476 5919`, `Tel 01254 943 476 5919`). A number split by a line break is read joined (`94` at
-    the end of one line, `34765919` on the next), one over three lines as spaced.
+    (`ref 12 943 476 5919`, `Tel 01254 943 476 5919`). A line break counts as a space (`943` / `476` / `5919`),
+    and one that is the only break between two lines of digits is also read removed (`94` at the end of one
+    line, `34765919` on the next).
 
     Not read, as lists of figures: groups after a comma or semicolon and a space (`137, 735, 9824`), groups
     mixing separators (`8.1 1.6 8.1 4.9 3.1`), and small groups spaced or with commas (`36 22 72 13 59`,
-    `136 122 72 13`). So an NHS number written `943, 476, 5919`, `94 34 76 59 19`, `943 476 59 19` or
-    `5 94 34 76 59 19` is not caught: a screener cannot tell those from the figures a tracker is full of.
+    `136 122 72 13`, also one a line). So an NHS number written `943, 476, 5919`, `94 34 76 59 19`,
+    `943 476 59 19` or `5 94 34 76 59 19` is not caught: a screener cannot tell those from the figures a
+    tracker is full of.
     A longer unbroken run of digits is never split (`94347659190` is not one).
 
     Not read as NHS numbers, by their shape: UK phone numbers (0 and an area code, eleven digits, or ten in
