@@ -99,6 +99,7 @@ _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 #: Digit groups and what separates them: any characters but letters and digits.
 _RUN = re.compile(r"(?<![0-9])[0-9]+(?:(?:\W|_)+[0-9]+)*")
 _DIGITS = re.compile(r"[0-9]+")
+_TEN_DIGITS = re.compile(r"[0-9]{10}(?![0-9])")
 #: Where a run stops: a comma or semicolon followed by a space separates the items of a list.
 _LIST_SEPARATOR = re.compile(r"[,;]\s")
 #: What does not tell separators apart: spaces of any width, and brackets (`(943) 476 5919` is spaced).
@@ -176,6 +177,14 @@ def _digits_form(text: str) -> str:
     return "".join(chr(48 + unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
+def _drop_prefix(match: re.Match[str]) -> str:
+    """`+44` / `0044` as spaces, so the number after it is read; but ten digits unbroken that start 0044 are a
+    number of their own (0044000006 passes the check), not a dialling code and six digits."""
+    if _TEN_DIGITS.match(match.string, match.start()):
+        return match.group()
+    return " " * len(match.group())
+
+
 def _national_phone(match: re.Match[str]) -> str:
     """A run starting with 0 and an area code is a UK phone number when it has eleven digits (0 and ten, as
     every 01, 02, 03 and 07 number has), however grouped; or ten digits grouped as the few ten-digit UK
@@ -206,7 +215,7 @@ def _set_aside(text: str) -> str:
     """`text` with what is written as something other than an NHS number replaced by letters (and `+44` before
     a number that is no UK phone number by spaces), character for character: the result is as long."""
     text = _UK_INTERNATIONAL_PHONE.sub(_set_aside_as_letters, text)
-    text = _UK_PREFIX.sub(lambda match: " " * len(match.group()), text)
+    text = _UK_PREFIX.sub(_drop_prefix, text)
     text = _OTHER_INTERNATIONAL_PHONE.sub(_set_aside_as_letters, text)
     text = _ISBN.sub(_isbn, text)
     text = _UK_NATIONAL.sub(_national_phone, text)
