@@ -251,12 +251,13 @@ def list_reply(title: str, rows: Iterable[Recommendation], today: date | None = 
 
 
 def answer_reply(answer: Any, today: date | None = None) -> RecommendationReply | ListReply | NoticeReply:
-    """`shared.usecases.ask`'s `Reply` (one row, a titled list, or a sentence) as what a chat says."""
+    """`shared.usecases.ask`'s `Reply` (one row, a titled list, or a sentence) as what a chat says; a list marks
+    what is overdue as of `today` (given by the caller, from its context's clock)."""
     if answer.row is not None:
         return recommendation_reply(answer.row)
     if answer.sentence:
         return NoticeReply(answer.sentence)
-    return list_reply(answer.title, answer.rows, today if today is not None else date.today())
+    return list_reply(answer.title, answer.rows, today)
 
 
 @dataclass(frozen=True)
