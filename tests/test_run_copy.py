@@ -89,9 +89,9 @@ def readme_commands() -> list[list[str]]:
             for line in map(str.strip, block.splitlines()) if line.startswith(("sli ", ".venv/bin/sli "))]
 
 
-#: Commands that serve until stopped: `sli run` is what the tests here run; the bots and the add-in server have
-#: their own tests (tests/test_bot.py, tests/test_teams.py, tests/test_addin.py).
-SERVING = {"run", "bot", "addin", "teams"}
+#: Commands that serve until stopped: `sli run` is what the tests here run; the bots, the add-in server and the
+#: service have their own tests (tests/test_bot.py, tests/test_teams.py, tests/test_addin.py, tests/test_deploy.py).
+SERVING = {"run", "bot", "addin", "teams", "serve"}
 
 
 def test_every_readme_example_works_on_the_trial_copy_and_git_status_stays_clean(clone: Path) -> None:
@@ -115,7 +115,7 @@ def test_every_readme_example_works_on_the_trial_copy_and_git_status_stays_clean
         assert result.returncode == 0, (shlex.join(argv), result.stdout[-1500:], result.stderr[-1500:])
         ran.append(argv[1])
     assert {"validate", "status", "list", "workbook", "update", "history", "pending", "sync", "summary", "report",
-            "export", "teams-package", "purge"} <= set(ran)
+            "export", "teams-package", "purge", "backup", "restore"} <= set(ran)
     assert git("status", "--porcelain", "--untracked-files=all", cwd=clone).stdout == b""
     assert (clone / "workbook" / "Appendix1.xlsx").read_bytes() == committed
     # Everything the examples made is in the trial folder or an ignored out/ folder: nothing beside the

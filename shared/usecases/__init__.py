@@ -45,6 +45,21 @@ from shared.usecases.conversations import (
     post_once,
     posted,
 )
+from shared.usecases.operations import (
+    Backup,
+    Check,
+    OperationError,
+    Readiness,
+    Restored,
+    ServiceRunning,
+    backup,
+    check_backup,
+    readiness,
+    restore,
+    server_running,
+    service_lock_path,
+    serving,
+)
 from shared.usecases.purging import Purged, purge
 from shared.usecases.telling import tell_once, tell_senders
 from shared.usecases.updating import (
@@ -116,4 +131,7 @@ __all__ = [
     "add_sample_history", "init_workbook", "write_file",
     # purging
     "Purged", "purge",
+    # operations (IT: sli serve, backup, restore)
+    "Backup", "Check", "OperationError", "Readiness", "Restored", "ServiceRunning", "backup", "check_backup",
+    "readiness", "restore", "server_running", "service_lock_path", "serving",
 ]
