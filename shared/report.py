@@ -211,11 +211,14 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
 
 def _risk_row(ref: str, r: pd.Series, frame: pd.DataFrame, now: datetime) -> tuple[object, ...]:
     """One row of the time At risk or Off track, in plain words where a number cannot say it: since when
-    (a date; "before <the first record>, when records begin" when it was already so then), the days since
-    (at least so many, when the start is not known), and the days of the year in each status."""
+    (a date; "before <the first record>, when records begin" when it was already so then; "not now: Off
+    track until <date>" for one that came out of them), the days since (at least so many, when the start is
+    not known), and the days of the year in each status."""
     spell = r["spell_since"]
-    if r["status"] not in tr.RISK:
-        since, so_far = "", ""
+    if r["status"] not in tr.RISK:  # listed for its days in the year: say when it came out, and from what
+        since = (f"not now: {r['left_from']} until {day_text(r['left_at'])}" if pd.notna(r["left_at"])
+                 else "not now")
+        so_far = ""
     elif pd.isna(spell):
         since, so_far = "not known: no update is recorded yet", "not known"
     else:

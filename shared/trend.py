@@ -228,7 +228,8 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
     (at the moment they began included: a status changed by the very first record was still that status
     then): days At risk and days Off track within the year (from when records began, if later; NaN when no
     record reaches into the year), its status now, and since when its current spell At risk / Off track has
-    lasted (`since_known` False: it was already so when records began; NaT when nothing is recorded)."""
+    lasted (`since_known` False: it was already so when records began; NaT when nothing is recorded); for one
+    not At risk or Off track now, the status it left them from (`left_from`) and when (`left_at`)."""
     start, end = year_window(year, now)
     first = first_record(store)
     frame = appendix_frame(appendix)
@@ -240,7 +241,8 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
         out["spell_since"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
         if first is not None:  # records begin after the year: at risk now, and so since before they began
             out["spell_since"] = pd.Timestamp(first)
-        return out[["status", s.AT_RISK, s.OFF_TRACK, "since_known", "spell_since"]]
+        out["left_from"], out["left_at"] = None, pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
+        return out[["status", s.AT_RISK, s.OFF_TRACK, "since_known", "spell_since", "left_from", "left_at"]]
     changes = since(changes, store, None)  # all of them: a spell may have begun years ago
     begin = max(start, first)
     in_year = changes[(changes["at"] >= begin) & (changes["at"] < end)]
@@ -266,6 +268,10 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
     entered_at = entered.reindex(refs)
     out["since_known"] = entered_at.notna() & at_risk_now
     out["spell_since"] = entered_at.where(at_risk_now).fillna(pd.Timestamp(first)).where(at_risk_now)
+    left = (in_year[in_year["old"].isin(RISK) & ~in_year["new"].isin(RISK)].drop_duplicates("ref", keep="last")
+            .set_index("ref").reindex(refs))
+    out["left_from"] = left["old"].where(~at_risk_now)
+    out["left_at"] = left["at"].where(~at_risk_now)
     out = out.iloc[ref_number(out.index).sort_values().index]
     return out
 
