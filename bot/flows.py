@@ -1,7 +1,7 @@
 """The conversations both chats have, written once: a question, the one-line update, opening the update
 form and submitting it, App Home. Each takes what the chat's listener parsed (an intent from bot/parse.py,
 a form's metadata and values by field name) and who sent it, and returns the reply to show
-(`shared/usecases/replies.py`) and, for an update, what to write next: the Slack listeners and the Teams
+(`shared/usecases/replies/`) and, for an update, what to write next: the Slack listeners and the Teams
 handlers only read their platform's payload, call these, lay the reply out and start the write.
 
 What differs between the chats is said by `Chat`: how they are named in the journal (`via`), how a person

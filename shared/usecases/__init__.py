@@ -14,7 +14,7 @@ and the system clock). The use cases live in rooms by subject:
 - conversations.py: conversation references, `post_once`, `posted`, `first_time`
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
 - files.py: `init_workbook` (`sli workbook init`), `write_file`
-- replies.py: what the chats say, once for both (Slack blocks and Teams cards lay it out)
+- replies/: what the chats say, once for both (Slack blocks and Teams cards lay it out)
 
 An update, walked through: `prepare` (ref, permission, values, rules: once, in the domain) → `record`
 (journalled: from here it is never lost) → `commit` (inside the unit of work, after the updates that arrived
