@@ -94,13 +94,13 @@ def days_number(value: float) -> float | int | None:
 def workbook_author(workbook: Path) -> str:
     """Who the report is by: the person or team the workbook names as its author (its core properties'
     creator), unless that is a program's name or missing; then the public health team that publishes it."""
+    from lxml import etree
+
     try:
         with zipfile.ZipFile(workbook) as archive:
-            from lxml import etree
-
             root = etree.fromstring(archive.read("docProps/core.xml"))
         creator = root.findtext("{http://purl.org/dc/elements/1.1/}creator") or ""
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError):
+    except (OSError, KeyError, zipfile.BadZipFile, ValueError, etree.LxmlError):
         return ORGANISATION
     creator = " ".join(creator.split())
     return creator if creator.lower() not in PROGRAM_AUTHORS else ORGANISATION
