@@ -47,6 +47,17 @@ def rows_of(workbook: Path) -> dict[str, dict[str, object]]:
     return {row[0]: dict(zip(header, row, strict=False)) for row in table[header_at + 1:] if row and row[0]}
 
 
+def table(sheet, first_header: str) -> list[tuple]:
+    """The rows of a report sheet's table, under its header row (the sheet's title and notes above it)."""
+    rows = list(sheet.iter_rows(values_only=True))
+    start = next(i for i, row in enumerate(rows) if row and row[0] == first_header)
+    return [row for row in rows[start + 1:] if row and row[0] is not None]
+
+
+def month_of(value: object) -> str:
+    return value.strftime("%Y-%m") if isinstance(value, (date, datetime)) else str(value)[:7]
+
+
 def day(value: object) -> date:
     return value.date() if isinstance(value, datetime) else value
 
@@ -92,8 +103,8 @@ def test_summary_export_trend_and_the_report_agree_month_by_month(year: Path, tm
         exported = {row["Month"][:7]: row for row in csv.DictReader(handle)}
     run(capsys, "report", "--year", "2026", "--format", "xlsx", "--output", str(tmp_path / "r.xlsx"),
         "--workbook", str(year))
-    reported = {row[0]: row for row in openpyxl.load_workbook(tmp_path / "r.xlsx")["Trend"].iter_rows(
-        min_row=2, values_only=True)}
+    reported = {month_of(row[0]): row for row in table(openpyxl.load_workbook(tmp_path / "r.xlsx")["Trend"],
+                                                         "Month")}
     for month in MONTHS:
         assert exported[month]["Source"] != "no record", month
         assert {st: int(exported[month][st]) for st in s.STATUSES} == summary[month], month
@@ -120,10 +131,10 @@ def test_the_report_on_the_trial_year_shows_what_it_is_for(year: Path, tmp_path:
     complete = sorted(ref for ref, row in rows.items() if row[s.STATUS] == s.COMPLETE)
     said = next(line for line in overview if "were completed in 2026" in line)
     assert sorted(re.findall(r"L\d+", said)) == complete and said.startswith(f"{len(complete)} recommendation")
-    at_risk = {r[0]: r for r in book["At risk"].iter_rows(min_row=2, values_only=True)}
+    at_risk = {r[0]: r for r in table(book["At risk"], "Ref")}
     risky = {ref for ref, row in rows.items() if row[s.STATUS] in (s.AT_RISK, s.OFF_TRACK)}
-    assert risky <= set(at_risk) and all(at_risk[ref][2] for ref in risky)
-    leads = {r[0]: r for r in book["By lead"].iter_rows(min_row=2, values_only=True)}
+    assert risky <= set(at_risk) and all(at_risk[ref][3] for ref in risky)
+    leads = {r[0]: r for r in table(book["By lead"], "Lead organisation")}
     for lead, row in leads.items():
         theirs = [r for r in rows.values() if r[s.LEAD_ORG] == lead]
         assert row[2] >= len(theirs)  # each had its start and its last update this year at least
@@ -159,10 +170,10 @@ def test_with_no_record_every_output_says_what_is_not_known(workbook: Path, tmp_
     assert "No recommendation was marked complete" not in overview
     assert "Which recommendations were completed in 2026 is not known" in overview
     rows = rows_of(workbook)
-    at_risk = {r[0]: r for r in book["At risk"].iter_rows(min_row=2, values_only=True)}
+    at_risk = {r[0]: r for r in table(book["At risk"], "Ref")}
     assert set(at_risk) == {ref for ref, row in rows.items() if row[s.STATUS] in (s.AT_RISK, s.OFF_TRACK)}
-    assert all(r[2] == "not known" and r[4] == "not known" for r in at_risk.values())
-    for lead, *figures in book["By lead"].iter_rows(min_row=2, values_only=True):
+    assert all(str(r[3]).startswith("not known") and r[5] == "not known" for r in at_risk.values())
+    for lead, *figures in table(book["By lead"], "Lead organisation"):
         assert figures[1] == "not known", lead  # updates in the year: none recorded, not "0"
         assert day(figures[2]) == max(day(r[s.LAST_UPDATED]) for r in rows.values() if r[s.LEAD_ORG] == lead)
 
