@@ -337,6 +337,18 @@ class UpdatesReport:
                            "pending": self.pending_after, "problem": self.problem}, ensure_ascii=False)
 
 
+def logged_ids(log: Sheet) -> set[str]:
+    """The Update IDs in the open workbook's Change log: the updates delivered into it that it still holds
+    (one delivered before and closed without saving is not among them)."""
+    grid = [list(row) for row in log.grid]
+    try:
+        header = s.find_header(grid, s.LOG_COLUMNS, s.LOG_SHEET)
+    except s.HeaderError:
+        return set()
+    column = header.columns[s.LOG_COLUMNS[-1]]
+    return {str(row[column]) for row in grid[header.row + 1:] if column < len(row) and row[column] not in (None, "")}
+
+
 def apply_updates(book, store: Store | None = None, now: datetime | None = None) -> UpdatesReport:
     """Write the partner leads' pending updates into the open workbook and its Change log.
 
@@ -359,7 +371,8 @@ def apply_updates(book, store: Store | None = None, now: datetime | None = None)
         except WorkbookError as exc:
             report.problem = f"Nothing was changed: {str(exc).rstrip('.')}."
         else:
-            report.plans = usecases.deliver_to_open_book(store, appendix, OpenBookWriter(book, log), now)
+            report.plans = usecases.deliver_to_open_book(store, appendix, OpenBookWriter(book, log), now,
+                                                         in_book=logged_ids(log))
             report.pending_after = pending_count(store)
     book.app.alert("\n".join(report.lines()), title=f"{ALERT_TITLE}: pending updates", buttons="ok",
                    mode="critical" if report.problem else "info")

@@ -13,7 +13,7 @@ by the open-workbook writer.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -461,34 +461,44 @@ def change_log_editor(store: Store) -> Callable[[str, str, object], str]:
     return editor
 
 
-def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, list[object]]:
-    """The values updates journalled after the sender's view (and before this one) gave the row."""
+def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, object]:
+    """The values updates journalled after the sender's view (and before this one) leave in the row."""
     if entry.view_seq is None:
         return {}
     return journal.written_between(entry.ref, entry.view_seq, entry.seq)
 
 
 def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWriter,
-                         now: datetime | None = None) -> list[Plan]:
+                         now: datetime | None = None, in_book: Collection[str] | None = None) -> list[Plan]:
     """The add-in's *Apply pending updates*: plan every waiting update against the workbook open in
     Excel (`book_values`, read from it) and write the plans through `writer`, the open-workbook writer.
 
     Conflicts and refusals are settled in the journal at once; the written ones are `in_excel` and count
-    as applied once the saved file holds them. Each plan sees the values the earlier ones left."""
+    as applied once the saved file holds them. Each plan sees the values the earlier ones left.
+    `in_book`: the Update IDs in the open workbook's Change log (else the saved file's). An update
+    delivered before that the book does not hold (Excel was closed without saving, and opened again
+    before a pass wrote it to the file) goes in first, from the file pass: later ones of its
+    recommendation wait behind it rather than overtake it."""
     now = now or datetime.now(UTC)
     plans = []
     with WorkbookUnitOfWork(store) as uow:
         journal = uow.journal
         current = book_values
         delivered: dict[str, dict[str, object]] = {}  # what earlier plans of this batch put into each row
-        stuck: set[str] = set()  # refs with an earlier update caught mid-write: the file pass settles it first
-        for entry in journal.in_states(j.PENDING, j.WRITING):
+        stuck: set[str] = set()  # refs with an earlier update the book lacks: the file pass writes it first
+        waiting = journal.in_states(j.PENDING, j.WRITING, j.IN_EXCEL)
+        if in_book is None and any(e.state == j.IN_EXCEL for e in waiting):
+            in_book = _change_log_ids(store, [e for e in waiting if e.state == j.IN_EXCEL])
+        for entry in waiting:
+            if entry.state == j.IN_EXCEL:
+                if entry.id not in (in_book or ()):
+                    stuck.add(entry.ref)
+                continue
             if entry.state == j.WRITING or entry.ref in stuck:
                 stuck.add(entry.ref)  # updates of a recommendation go in in journal order, or wait
                 continue
-            written = _journal_written(journal, entry)
-            for column, value in delivered.get(entry.ref, {}).items():
-                written.setdefault(column, []).append(value)
+            # The last value this batch put into a field is the one the book holds (journal order).
+            written = {**_journal_written(journal, entry), **delivered.get(entry.ref, {})}
             plan = plan_update(entry, current, now, written, change_log_editor(store))
             if not plan.edits:
                 journal.set_state(entry.id, plan.state, {**plan.detail, "was_held": 1})
