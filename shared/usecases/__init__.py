@@ -52,7 +52,8 @@ from shared.xlsx import PackageError  # noqa: F401 (raised to front ends: a work
 log = logging.getLogger("sli.usecases")
 
 __all__ = ["EXCEL_EDITOR", "NOT_RECORDED", "Store", "UpdateRequest", "UpdateResult", "commit", "deliver_to_open_book",
-           "ask", "open_form", "prepare", "process_pending", "record", "submit", "submit_update", "tell_senders"]
+           "ask", "open_form", "prepare", "process_pending", "record", "submit", "submit_update", "tell_senders",
+           "write_waiting"]
 
 
 # --- asking -------------------------------------------------------------------------------------
@@ -519,15 +520,23 @@ def deliver_to_open_book(store: Store, book_values: Appendix, writer: WorkbookWr
 
 # --- telling people -----------------------------------------------------------------------------
 
+def write_waiting(store: Store) -> None:
+    """What waits goes in if Excel has let go: the writing half of a notifier's pass, which the bot runs
+    on its writer thread (the one writer in the process) and then tells from its own thread."""
+    if store.journal_path.exists() and store.journal().has_open():
+        _write_waiting(store, force=False, report=False)
+
+
 def tell_senders(store: Store, send: Callable[[str, UpdateResult], None],
-                 accept: Callable[[str], bool] | None = None) -> int:
-    """Write what waits if Excel has let go, then tell each sender whose update ended without anyone
-    telling them yet (held back while Excel had the file, or its first teller failed), once across
-    processes. `accept` picks the senders this front end can reach. Returns how many were told."""
+                 accept: Callable[[str], bool] | None = None, write: bool = True) -> int:
+    """Write what waits if Excel has let go (unless `write` is False: the caller's writer did), then tell
+    each sender whose update ended without anyone telling them yet (held back while Excel had the file,
+    or its first teller failed), once across processes. `accept` picks the senders this front end can
+    reach. Returns how many were told."""
     if not store.journal_path.exists():
         return 0
     journal = store.journal()
-    if journal.has_open():
+    if write and journal.has_open():
         _write_waiting(store, force=False, report=False)
     told = 0
     for entry in journal.to_notify():
