@@ -157,19 +157,18 @@ def cmd_bot(args: argparse.Namespace) -> int:
 
 def cmd_teams(args: argparse.Namespace) -> int:
     """The Teams bot: refuses to start without the Entra app registration unless `--local` (127.0.0.1 only)."""
-    from bot.teams.app import DEFAULT_PORT, TeamsConfig, run
+    from bot.teams.app import DEFAULT_PORT, run
 
     settings = settings_of(args)
     usecases.appendix(settings.store())  # a clear sentence now rather than a failure in a handler
-    run(settings, TeamsConfig.from_env(), local=args.local, host=args.host, port=args.port or DEFAULT_PORT)
+    run(settings, local=args.local, host=args.host, port=args.port or DEFAULT_PORT)
     return EXIT_OK
 
 
 def cmd_teams_package(args: argparse.Namespace) -> int:
-    from bot.teams.app import TeamsConfig
     from bot.teams.package import write_package
 
-    client_id = args.client_id or TeamsConfig.from_env().client_id
+    client_id = args.client_id or settings_of(args).teams.client_id
     written = write_output_file(args.output, lambda path: write_package(path, client_id, args.version),
                                 settings_of(args).store())
     print(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin "

@@ -18,13 +18,17 @@ Safe by default:
   `/manifest/download` are answered here with the configured public address (`SLI_ADDIN_PUBLIC_URL`,
   `--public-url`), or `http(s)://127.0.0.1:PORT` with `--local`; without one `sli addin` does not start.
 
-xlwings Server reads its settings (`XLWINGS_*` environment, `.env` in this folder) once, when it is
-imported: `configure_environment` runs before that import. (No `from __future__ import annotations`
-here: FastAPI reads the annotations of the route defined inside `_pending_router`.)
+Settings: the add-in's come from `shared/settings.py` (`Settings.xlwings`), and nothing here writes
+`os.environ`. xlwings Server builds its settings object (`XLWINGS_*` environment, `.env` in this folder) when
+`xlwings_server.config` is imported, and its app reads it when `xlwings_server.main` is imported; `_load_xlwings`
+sets our values on that object in between. Two values only the environment can give, read at import: the
+project folder (xlwings Server's config) and the licence key (xlwings); those imports run inside
+`shared.settings.import_environment`, which puts the environment back exactly as it was afterwards (also
+removing the `XLWINGS_ON_SERVER` xlwings Server's config writes there for xlwings). (No `from __future__ import
+annotations` here: FastAPI reads the annotations of the route defined inside `_pending_router`.)
 """
 
 import inspect
-import json
 import logging
 import os
 import re
@@ -35,10 +39,10 @@ from urllib.parse import unquote, urlsplit
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
 
-from shared.settings import Settings
+from shared.settings import Settings, import_environment
 
 EXCEL_DIR = Path(__file__).resolve().parent
-PROJECT_NAME = "SLI Tracker"
+#: The custom functions' namespace (=SLI.CHECK): fixed, the workbook's formulas and the manifest use it.
 FUNCTIONS_NAMESPACE = "SLI"
 DEFAULT_PORT = 8000
 LOCAL_HOST = "127.0.0.1"
@@ -46,14 +50,6 @@ LOCAL_HOST = "127.0.0.1"
 TEST_ONLY_PROVIDERS = ("custom",)
 #: The sign-in providers `sli addin` accepts (xlwings Server imports a module named after each one).
 SUPPORTED_PROVIDERS = ("entraid",)
-#: This add-in's own manifest IDs (xlwings Server's defaults are shared by every project that kept them).
-MANIFEST_IDS = {
-    "DEV": "a7e7e0e8-e4f5-48ef-a4db-f1898c0c9873",
-    "QA": "76af83e4-16cc-444e-8369-b0be19ec6dd9",
-    "UAT": "ec4ba8e6-b07b-4e20-936a-43bbb464ffa5",
-    "STAGING": "a6946470-5d11-4cf6-8737-d0d8e3c3d58d",
-    "PROD": "d1bf4891-5672-454f-8deb-9b829d545e0e",
-}
 
 logger = logging.getLogger(__name__)
 
@@ -64,39 +60,48 @@ class AddinConfigError(Exception):
 
 # --- settings --------------------------------------------------------------------------------------
 
-def configure_environment(local: bool = False) -> None:
-    """The `XLWINGS_*` settings xlwings Server reads when it is imported; values already set are kept,
-    except the project folder, the namespace and (for `--local`) the absence of sign-in."""
-    env = os.environ
-    env["XLWINGS_PROJECT_DIR"] = str(EXCEL_DIR)
-    env["XLWINGS_FUNCTIONS_NAMESPACE"] = FUNCTIONS_NAMESPACE
-    env.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")  # PolyForm Noncommercial 1.0.0: see README
-    env.setdefault("XLWINGS_PROJECT_NAME", PROJECT_NAME)
-    env.setdefault("XLWINGS_ENABLE_SOCKETIO", "false")  # no streaming functions: no Socket.IO needed
-    env.setdefault("XLWINGS_ENABLE_EXAMPLES", "false")
-    for environment, manifest_id in MANIFEST_IDS.items():
-        env.setdefault(f"XLWINGS_MANIFEST_ID_{environment}", manifest_id)
-    if local:
-        env["XLWINGS_AUTH_PROVIDERS"] = "[]"
-    else:
-        _check_providers_setting(env.get("XLWINGS_AUTH_PROVIDERS"))
+def _load_xlwings(served: Settings, local: bool) -> None:
+    """Import xlwings Server, once per process, with the add-in's settings (`served.xlwings`; no sign-in for
+    `local`), the environment untouched afterwards (see the module's docstring). Refuses, before importing
+    anything, sign-in providers the add-in does not support, unless `local`."""
+    if "xlwings_server.main" in sys.modules:
+        from xlwings_server.config import PROJECT_DIR
 
-
-def _check_providers_setting(value: str | None) -> None:
-    """Refuse `XLWINGS_AUTH_PROVIDERS` before xlwings Server is imported when it is malformed (the import
-    would fail with a pydantic traceback) or names a provider the add-in does not support."""
-    if value is None or not value.strip():
+        _check_project_dir(PROJECT_DIR)
         return
-    try:
-        providers = json.loads(value)
-    except ValueError:
-        providers = None
-    if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
-        raise AddinConfigError(f"XLWINGS_AUTH_PROVIDERS must be a JSON list such as '[\"entraid\"]', "
-                               f"not {value[:60]!r}.")
-    problem = provider_problem(providers)
-    if problem:
-        raise AddinConfigError(problem)
+    if not local and served.xlwings.auth_providers is not None:
+        problem = provider_problem(list(served.xlwings.auth_providers))
+        if problem:
+            raise AddinConfigError(problem)
+    from pydantic import ValidationError
+
+    with import_environment({"XLWINGS_PROJECT_DIR": str(EXCEL_DIR),
+                             "XLWINGS_LICENSE_KEY": served.xlwings.license_key}):
+        try:
+            from xlwings_server import config
+        except ValidationError as exc:  # an `XLWINGS_*` variable of xlwings Server's own, set to a bad value
+            error = exc.errors()[0]
+            name = "XLWINGS_" + "_".join(str(part) for part in error["loc"][:1]).upper()
+            raise AddinConfigError(f"xlwings Server cannot start with {name} as set: "
+                                   f"{error['msg'].rstrip('.')}.") from None
+        _check_project_dir(config.PROJECT_DIR)
+        values = {**served.xlwings.server_values(local), "functions_namespace": FUNCTIONS_NAMESPACE}
+        for name, value in values.items():
+            setattr(config.settings, name, value)
+        try:
+            import xlwings_server.main  # noqa: F401 - builds the app, importing xlwings and our scripts
+        except Exception as exc:
+            if type(exc).__name__ != "LicenseError":  # xlwings' own, raised while xlwings is being imported
+                raise
+            raise AddinConfigError(f"xlwings refused its licence key ({str(exc).rstrip('.')}): set "
+                                   "XLWINGS_LICENSE_KEY to a valid key, or leave it unset for the noncommercial "
+                                   "licence (see README, 'Licence').") from None
+
+
+def _check_project_dir(project_dir: Path) -> None:
+    if Path(project_dir).resolve() != EXCEL_DIR:
+        raise AddinConfigError(f"xlwings Server was already loaded in this process for {project_dir}, "
+                               f"not for the add-in in {EXCEL_DIR}: start it in a fresh process.")
 
 
 def _settings():
@@ -372,28 +377,23 @@ def _pending_router():
     return router
 
 
-def build_app(local: bool = False, public_url: str | None = None):
+def build_app(local: bool = False, public_url: str | None = None, served: Settings | None = None):
     """The add-in's ASGI app: xlwings Server's FastAPI app (inside xlwings Server's CORS and, when
     enabled, Socket.IO wrappers, as `xlwings-server` serves it) with the script guard, `/sli/pending` and the
     manifest routes, all behind `PathGuard`. `public_url` is the manifest's base (`run` passes it); with
     `local` and none given, `http://127.0.0.1:8000`.
 
-    xlwings Server is configured once per process, when first imported; later calls return the same app
-    (with sign-in switched off for `local`).
+    xlwings Server is configured once per process, when first imported, from `served.xlwings` (the defaults
+    when not given); later calls return the same app (with sign-in switched off for `local`).
     """
-    configure_environment(local)
+    _load_xlwings(served or Settings(), local)
+    import xlwings
     import xlwings_server.main as xlwings_main
-    from xlwings_server.config import PROJECT_DIR
     from xlwings_server.routers import xlwings as xlwings_router
 
-    if Path(PROJECT_DIR).resolve() != EXCEL_DIR:
-        raise AddinConfigError(f"xlwings Server was already loaded in this process for {PROJECT_DIR}, "
-                               f"not for the add-in in {EXCEL_DIR}: start it in a fresh process.")
-    import xlwings
-
     if not xlwings.__pro__:
-        raise AddinConfigError("xlwings was imported before XLWINGS_LICENSE_KEY was set, so its remote engine is "
-                               "off: call build_app before anything imports xlwings.")
+        raise AddinConfigError("xlwings' remote engine is off: xlwings was imported before the add-in was built "
+                               "(call build_app first), or XLWINGS_LICENSE_KEY is not a valid key.")
     settings = _settings()
     if local:
         settings.auth_providers = []
@@ -440,7 +440,7 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
     if local and public_url:
         raise AddinConfigError(f"--local is reached at {LOCAL_HOST} only; leave out --public-url, or configure "
                                "sign-in to serve other machines.")
-    app = build_app(local)
+    app = build_app(local, served=served)
     problem = auth_problem(_settings(), local)
     if problem:
         raise AddinConfigError(problem)
@@ -485,8 +485,9 @@ def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
     configure(served)
     certfile, keyfile = _tls_files(served)
     base = f"{'https' if certfile else 'http'}://{LOCAL_HOST}:{port}"
-    server = uvicorn.Server(uvicorn.Config(build_app(local=True, public_url=base), host=LOCAL_HOST, port=port,
-                                           log_level="warning", ssl_certfile=certfile, ssl_keyfile=keyfile))
+    app = build_app(local=True, public_url=base, served=served)
+    server = uvicorn.Server(uvicorn.Config(app, host=LOCAL_HOST, port=port, log_level="warning",
+                                           ssl_certfile=certfile, ssl_keyfile=keyfile))
     threading.Thread(target=server.run, name="sli-addin", daemon=True).start()
     return server
 

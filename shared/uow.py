@@ -40,17 +40,20 @@ class Store:
     backup_dir: Path
     keep_backups: int = DEFAULT_KEEP_BACKUPS
     stale_owner_after: timedelta = STALE_AFTER
+    #: Who this process writes as (`Settings.owner_name`), named when it may not write the workbook.
+    owner_name: str = ""
 
     @classmethod
     def for_workbook(cls, workbook: Path | str, journal: Path | str | None = None,
-                     keep_backups: int | None = None) -> Store:
+                     keep_backups: int | None = None, owner_name: str = "") -> Store:
         """The journal, lock and backups beside the workbook unless given."""
         workbook = Path(workbook)
         journal = journal or workbook.with_name(f"{workbook.name}.journal.sqlite")
         return cls(workbook=workbook, journal_path=Path(journal),
                    lock_path=workbook.with_name(f".{workbook.name}.sli-lock"),
                    backup_dir=workbook.parent / ".backups",
-                   keep_backups=DEFAULT_KEEP_BACKUPS if keep_backups is None else keep_backups)
+                   keep_backups=DEFAULT_KEEP_BACKUPS if keep_backups is None else keep_backups,
+                   owner_name=owner_name)
 
     def journal(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> j.Journal:
         return j.Journal(self.journal_path, busy_timeout)
@@ -92,7 +95,8 @@ class WorkbookUnitOfWork:
         return read_appendix(self.store.workbook)
 
     def writer(self) -> PackageWriter:
-        return PackageWriter(self.store.workbook, self.store.backup_dir, self.store.keep_backups)
+        return PackageWriter(self.store.workbook, self.store.backup_dir, self.store.keep_backups,
+                             owner_name=self.store.owner_name)
 
     def finish(self, writer: PackageWriter) -> None:
         writer.finish()

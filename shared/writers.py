@@ -34,8 +34,9 @@ class PackageWriter:
     part kept as it was, then saved atomically (temporary file, fsync, backup, rename). Before its first
     Change log rows it files the log's earlier years on sheets of their own (`_file_log_years`)."""
 
-    def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int):
+    def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int, owner_name: str = ""):
         self.workbook, self.backup_dir, self.keep_backups = Path(workbook), backup_dir, keep_backups
+        self.owner_name = owner_name  # who this process writes as, named if it may not
         self.package = Package(self.workbook)
         self._log_filed = False
 
@@ -56,7 +57,7 @@ class PackageWriter:
             file_log_years(self.package, rows)
 
     def finish(self) -> None:
-        save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups)
+        save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name)
 
 
 def excel_value(value: object) -> object:

@@ -6,15 +6,17 @@ and applies the actions that come back. Requests the real client posted from Chr
 (tests/test_taskpane_browser.py, kept in tests/officejs/captured/) are sent here too, and the imitation's
 payload is held to their shape.
 
-xlwings Server reads its settings when first imported, so `build_app` (which sets the `XLWINGS_*`
-environment first) runs here at import time. Only `XLWINGS_*` variables are left set for the rest of
-the test session; the workbook each test serves is configured with `serve()`.
+xlwings Server reads its settings when first imported, and xlwings enables its remote engine when first
+imported, given the licence key: so `build_app` (which gives both their settings from shared/settings.py and
+leaves the process environment as it found it) runs here at import time, before this module imports xlwings.
+The workbook each test serves is configured with `serve()`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import warnings
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +29,9 @@ from excel import server as addin_server
 _root = logging.getLogger()
 _root_state = (_root.level, list(_root.handlers))
 # Before anything imports xlwings: it enables its remote engine at import time, given the licence key.
+_environment_before = dict(os.environ)
 APP = addin_server.build_app(local=True)
+_environment_after = dict(os.environ)
 # xlwings Server calls logging.basicConfig(INFO) on import: leave the root logger as the other tests had it.
 _root.setLevel(_root_state[0])
 _root.handlers[:] = _root_state[1]
@@ -411,6 +415,13 @@ def test_a_custom_function_call_the_real_client_posted_is_answered(http):
     response = http.post("/xlwings/custom-functions-call", json=body)
     assert response.status_code == 200, response.text
     assert response.json()["result"][0][0].startswith("'Amber' is not a status. Did you mean 'At risk'?")
+
+
+def test_building_the_add_in_left_the_environment_as_it_was():
+    """Nothing the add-in does reaches later code through `os.environ` (tests/test_addin_env.py: `sli addin`)."""
+    added = sorted(set(_environment_after) - set(_environment_before))
+    assert added == [] and _environment_after == _environment_before
+    assert xlwings.__pro__ and settings.functions_namespace == "SLI"  # yet xlwings Server got its settings
 
 
 # --- `sli addin` refuses to start without sign-in ------------------------------------------------

@@ -52,6 +52,50 @@ def test_the_domain_imports_no_io(path: Path) -> None:
     assert not re.search(r"\bopen\(", path.read_text(encoding="utf-8"))
 
 
+#: The one module that reads the environment (and, for one import, writes it): shared/settings.py.
+SETTINGS_HOME = ROOT / "shared" / "settings.py"
+#: What reads or writes the process environment, as attributes of the `os` module.
+ENVIRONMENT_NAMES = {"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"}
+
+
+def environment_uses(source: str) -> list[str]:
+    """Each place `source` reads or writes the process environment through `os` (`os.environ`, `os.getenv`,
+    `from os import environ`, an `os` imported under another name...), as `line: what`."""
+    tree = ast.parse(source)
+    aliases = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+               for alias in node.names if alias.name == "os"}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "os":
+            found += [f"{node.lineno}: from os import {alias.name}" for alias in node.names
+                      if alias.name in ENVIRONMENT_NAMES or alias.name == "*"]
+        elif isinstance(node, ast.Attribute) and node.attr in ENVIRONMENT_NAMES \
+                and isinstance(node.value, ast.Name) and node.value.id in aliases:
+            found.append(f"{node.lineno}: {node.value.id}.{node.attr}")
+    return found
+
+
+def test_the_environment_check_finds_each_way_in() -> None:
+    assert environment_uses("import os\nos.environ['X'] = '1'\nos.getenv('Y')") == ["2: os.environ", "3: os.getenv"]
+    assert environment_uses("import os as system\nsystem.putenv('X', '1')") == ["2: system.putenv"]
+    assert environment_uses("from os import environ as e, path\n") == ["1: from os import environ"]
+    assert environment_uses("import os\nos.path.join('a', 'environ')\nsettings.environ") == []
+
+
+SOURCES = sorted(path for folder in ("shared", "bot", "excel") for path in (ROOT / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", [*SOURCES, ROOT / "sli.py"], ids=lambda p: str(p.relative_to(ROOT)))
+def test_only_the_settings_read_or_write_the_environment(path: Path) -> None:
+    """Every setting is read in shared/settings.py and passed down (issue 17 point 6): no other module of the
+    product reads `os.environ`, nor writes it."""
+    uses = environment_uses(path.read_text(encoding="utf-8"))
+    if path == SETTINGS_HOME:
+        assert uses  # the check sees the one module that does read it
+    else:
+        assert uses == []
+
+
 FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"), ROOT / "sli.py"])
 #: What only the core touches: the journal's connection, the package, the lock, the unit of work.
 CORE_INSIDES = ("shared.xlsx", "shared.uow", "filelock", "shared.owner")

@@ -7,7 +7,9 @@ honestly by running the write in a child process as the unprivileged user `nobod
 
 from __future__ import annotations
 
+import contextlib
 import grp
+import io
 import os
 import pwd
 import shutil
@@ -18,9 +20,11 @@ from pathlib import Path
 
 import pytest
 
+import sli
 from shared import journal as j
 from shared.domain import schema as s
 from shared.reader import read_appendix
+from shared.settings import Settings
 from shared.usecases import Store, process_pending, submit_update
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,7 +48,9 @@ def mode(path: Path) -> int:
 
 
 def update(workbook: Path, text: str = "Agree interim cover") -> object:
-    return submit_update(Store.for_workbook(workbook), "L7", {s.NEXT_STEPS: text}, by="Helen Lowey", via=s.VIA_CLI)
+    """Through the store the front ends use: built from settings, which name the user this process runs as."""
+    store = Settings.from_env(workbook=workbook, env={}).store()
+    return submit_update(store, "L7", {s.NEXT_STEPS: text}, by="Helen Lowey", via=s.VIA_CLI)
 
 
 def next_steps(workbook: Path) -> object:
@@ -251,3 +257,65 @@ def test_a_writer_in_the_files_group_keeps_that_group(nobody_folder: Path) -> No
     st = os.stat(workbook)
     assert (stat.S_IMODE(st.st_mode), st.st_gid, st.st_uid) == (0o660, gid, 65534)
     assert next_steps(workbook) == "Agree interim cover"
+
+
+# --- who the sentence names: the user the system knows, read once by the settings --------------------
+
+def _unnamed_uid() -> int:
+    """A user id the system has no name for, as in a container run under an arbitrary uid."""
+    for uid in range(54321, 54421):
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+    pytest.skip("no free user id between 54321 and 54420")
+
+
+def test_sli_update_names_the_writer_by_its_user_id_not_by_USERNAME(tmp_path: Path) -> None:
+    """A process whose user has no name: `sli update` (in a forked child that dropped root for that uid, with
+    USERNAME set to someone else) says which uid may not write, where it used to repeat whatever USERNAME said."""
+    if not IS_ROOT:
+        pytest.skip("running a child as another user needs root")
+    uid = _unnamed_uid()
+    folder = Path(tempfile.mkdtemp(prefix="sli-perm-"))
+    try:
+        os.chmod(folder, 0o755)
+        book = folder / "book"
+        book.mkdir()
+        workbook = book / "Appendix1.xlsx"
+        shutil.copy2(COMMITTED_WORKBOOK, workbook)
+        os.chmod(workbook, 0o644)  # root's file: the child may read it, not write it
+        os.chown(book, uid, uid)  # the folder is the child's: its journal goes there
+        before = workbook.read_bytes()
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child
+            code = 1
+            try:
+                os.close(read_end)
+                os.setgroups([])
+                os.setgid(uid)
+                os.setuid(uid)
+                os.environ["USERNAME"] = "mallory"  # this child's own environment
+                out = io.StringIO()
+                with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                    exit_code = sli.main(["update", "L7", "--next", "Agree interim cover", "--by", "Helen Lowey",
+                                          "--workbook", str(workbook)])
+                os.write(write_end, f"{exit_code}\n{out.getvalue()}".encode())
+                code = 0
+            except BaseException as exc:  # noqa: BLE001 - reported to the parent, which fails the test
+                os.write(write_end, f"error\n{exc!r}".encode())
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        with os.fdopen(read_end, "rb") as pipe:
+            report = pipe.read().decode()
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0, report
+        exit_code, output = report.split("\n", 1)
+        assert exit_code == str(sli.EXIT_PENDING), output
+        assert f"The workbook {workbook} is read-only for this program (user {uid} may not write to it)" in output
+        assert "mallory" not in output
+        assert workbook.read_bytes() == before and leftovers(book) == []
+    finally:
+        shutil.rmtree(folder)

@@ -20,14 +20,14 @@ from bot import blocks, parse
 from bot.listeners.commands import answer_query
 from bot.scheduler import REMINDER_TEAMS, SUMMARY, SUMMARY_TEAMS, MonthlyJobs, post_summary_to
 from bot.teams import cards
-from bot.teams.app import Running, TeamsBot, TeamsConfig
+from bot.teams.app import Running, TeamsBot
 from bot.teams.package import write_package
 from bot.text import literal
 from shared import summary as sm
 from shared.domain import schema as s
 from shared.domain.access import entra_identity, may_update
 from shared.reader import read_appendix, read_change_log
-from shared.settings import Settings
+from shared.settings import Settings, TeamsSettings
 from shared.usecases import Store
 
 OFFICER = "5e1a0c3d-7b2f-4e81-9c4a-000000000006"     # Sana Iqbal, officer (Slack U07SLI0006)
@@ -355,8 +355,8 @@ def test_sli_teams_refuses_without_registration(capsys, monkeypatch) -> None:
     assert sli.main(["teams"]) == 2
     err = capsys.readouterr().err
     assert "SLI_TEAMS_CLIENT_ID" in err and "--local" in err and err.count("\n") == 1
-    assert TeamsConfig(client_id="c", tenant_id="t").missing() == ["SLI_TEAMS_CLIENT_SECRET or SLI_TEAMS_CERTIFICATE"]
-    assert TeamsConfig(client_id="c", tenant_id="t", client_secret="x").missing() == []
+    assert TeamsSettings(client_id="c", tenant_id="t").missing() == ["SLI_TEAMS_CLIENT_SECRET or SLI_TEAMS_CERTIFICATE"]
+    assert TeamsSettings(client_id="c", tenant_id="t", client_secret="x").missing() == []
 
 
 def test_local_mode_answers_only_a_connector_on_this_machine(teams: Harness) -> None:
@@ -369,8 +369,8 @@ def test_local_mode_answers_only_a_connector_on_this_machine(teams: Harness) -> 
 
 
 def test_registered_mode_refuses_requests_without_a_token(workbook: Path) -> None:
-    config = TeamsConfig(client_id="1b2c3d4e-0000-4000-8000-123456789abc", tenant_id="t", client_secret="x")
-    running = Running(TeamsBot(Settings(workbook=workbook), config))
+    registration = TeamsSettings(client_id="1b2c3d4e-0000-4000-8000-123456789abc", tenant_id="t", client_secret="x")
+    running = Running(TeamsBot(Settings(workbook=workbook, teams=registration)))
     standin = ts.ConnectorStandIn()
     try:
         response = ts.post(running.url, ts.activity(standin, ts.user(OFFICER), text="status 7"))

@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 import warnings
-from collections.abc import Mapping
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -37,7 +34,7 @@ from bot.writer import UpdateWriter
 from shared import summary as sm
 from shared import usecases
 from shared.domain.access import entra_identity, entra_object_id
-from shared.settings import Settings
+from shared.settings import Settings, TeamsSettings
 from shared.usecases import Store, UpdateResult, tell_senders
 
 log = logging.getLogger("sli.teams")
@@ -46,44 +43,18 @@ DEFAULT_PORT = 3978
 LOOPBACK = "127.0.0.1"
 
 
-@dataclass(frozen=True)
-class TeamsConfig:
-    """The bot's Microsoft Entra app registration (README, "Teams"): read once from the environment."""
-
-    client_id: str = ""
-    tenant_id: str = ""
-    client_secret: str = ""
-    #: A certificate instead of a secret: the path of a .pfx file (no password) registered on the app.
-    certificate: str = ""
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> TeamsConfig:
-        """`SLI_TEAMS_CLIENT_ID`, `SLI_TEAMS_TENANT_ID`, `SLI_TEAMS_CLIENT_SECRET` or `SLI_TEAMS_CERTIFICATE`."""
-        env = os.environ if env is None else env
-        return cls(client_id=env.get("SLI_TEAMS_CLIENT_ID", "").strip(),
-                   tenant_id=env.get("SLI_TEAMS_TENANT_ID", "").strip(),
-                   client_secret=env.get("SLI_TEAMS_CLIENT_SECRET", ""),
-                   certificate=env.get("SLI_TEAMS_CERTIFICATE", "").strip())
-
-    def missing(self) -> list[str]:
-        """What the registration lacks, as the variables to set (empty when it is complete)."""
-        out = [name for name, value in (("SLI_TEAMS_CLIENT_ID", self.client_id),
-                                        ("SLI_TEAMS_TENANT_ID", self.tenant_id)) if not value]
-        if not self.client_secret and not self.certificate:
-            out.append("SLI_TEAMS_CLIENT_SECRET or SLI_TEAMS_CERTIFICATE")
-        return out
-
-    def sdk_configuration(self, local: bool) -> dict:
-        """The SDK's configuration (its `CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*` shape)."""
-        prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
-        if local:
-            return load_configuration_from_env({prefix + "ANONYMOUS_ALLOWED": "true"})
-        settings = {"CLIENTID": self.client_id, "TENANTID": self.tenant_id, "ANONYMOUS_ALLOWED": "false"}
-        if self.certificate:
-            settings.update(AUTHTYPE="certificate", CERTPFXFILE=self.certificate)
-        else:
-            settings.update(AUTHTYPE="ClientSecret", CLIENTSECRET=self.client_secret)
-        return load_configuration_from_env({prefix + key: value for key, value in settings.items()})
+def sdk_configuration(teams: TeamsSettings, local: bool) -> dict:
+    """The SDK's configuration for this registration (its `CONNECTIONS__SERVICE_CONNECTION__SETTINGS__*` shape,
+    given to `load_configuration_from_env` as a dict, not read from the environment)."""
+    prefix = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+    if local:
+        return load_configuration_from_env({prefix + "ANONYMOUS_ALLOWED": "true"})
+    settings = {"CLIENTID": teams.client_id, "TENANTID": teams.tenant_id, "ANONYMOUS_ALLOWED": "false"}
+    if teams.certificate:
+        settings.update(AUTHTYPE="certificate", CERTPFXFILE=teams.certificate)
+    else:
+        settings.update(AUTHTYPE="ClientSecret", CLIENTSECRET=teams.client_secret)
+    return load_configuration_from_env({prefix + key: value for key, value in settings.items()})
 
 
 class RegistrationMissing(ValueError):
@@ -91,24 +62,25 @@ class RegistrationMissing(ValueError):
 
 
 class TeamsBot:
-    """The SDK app, its adapter and aiohttp application, with the store, writer and messenger it uses."""
+    """The SDK app, its adapter and aiohttp application, with the store, writer and messenger it uses; the
+    app registration is `settings.teams`."""
 
-    def __init__(self, settings: Settings, config: TeamsConfig | None = None, *, local: bool = False):
-        config = config or TeamsConfig()
-        if not local and config.missing():
+    def __init__(self, settings: Settings, *, local: bool = False):
+        registration = settings.teams
+        if not local and registration.missing():
             raise RegistrationMissing(
-                "sli teams needs the bot's Microsoft Entra app registration: set " + ", ".join(config.missing())
+                "sli teams needs the bot's Microsoft Entra app registration: set " + ", ".join(registration.missing())
                 + " (see README, 'Teams'), or run `sli teams --local` for a trial on this machine.")
-        self.settings, self.config, self.local = settings, config, local
+        self.settings, self.local = settings, local
         self.store: Store = settings.store()
-        sdk = config.sdk_configuration(local)
+        sdk = sdk_configuration(registration, local)
         connections = MsalConnectionManager(**sdk)
         self.adapter = CloudAdapter(connection_manager=connections)
         self.adapter.on_turn_error = _on_turn_error
         self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=connections,
                                                start_typing_timer=False, **sdk)
         self.writer = UpdateWriter(self.store)
-        self.messenger = Messenger(self.adapter, "" if local else config.client_id)
+        self.messenger = Messenger(self.adapter, "" if local else registration.client_id)
         self.handlers = TeamsHandlers(self.store, self.writer, self.messenger)
         self.handlers.register(self.app)
         self.web = web.Application(middlewares=[jwt_authorization_middleware])
@@ -246,10 +218,9 @@ class Running:
         self._thread.join(10)
 
 
-def run(settings: Settings, config: TeamsConfig, *, local: bool, host: str | None = None,
-        port: int = DEFAULT_PORT) -> None:
+def run(settings: Settings, *, local: bool, host: str | None = None, port: int = DEFAULT_PORT) -> None:
     """Serve until Ctrl-C: `--local` on 127.0.0.1 only, whatever `host` says."""
-    bot = TeamsBot(settings, config, local=local)
+    bot = TeamsBot(settings, local=local)
     host = LOOPBACK if local else (host or "0.0.0.0")
     jobs: list = []
 
@@ -259,7 +230,7 @@ def run(settings: Settings, config: TeamsConfig, *, local: bool, host: str | Non
         jobs.extend(await asyncio.to_thread(bot.start_background))
 
     bot.web.on_startup.append(start_jobs)
-    mode = "local trial, anonymous, 127.0.0.1 only" if local else f"app {config.client_id}"
+    mode = "local trial, anonymous, 127.0.0.1 only" if local else f"app {settings.teams.client_id}"
     ready = f"SLI Teams bot ({mode}) listening on http://{host}:{port}{ROUTE}"
     try:  # run_app calls `print` once the port is bound: then the line is true
         web.run_app(bot.web, host=host, port=port, access_log=None, print=lambda _: print(ready, flush=True))

@@ -12,8 +12,8 @@ from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
 
 
-def _write_problem(path: Path, kind: str) -> str | None:
-    """Why this process must not replace (or write into) `path`, or None.
+def _write_problem(path: Path, kind: str, user: str = "") -> str | None:
+    """Why this process must not replace (or write into) `path`, or None; `user` is who it runs as.
 
     Two checks. No write bit at all means someone marked it read-only on purpose; that holds even for
     root, for whom the kernel's own check (os.access) always says yes. Otherwise, for anyone but root,
@@ -26,23 +26,15 @@ def _write_problem(path: Path, kind: str) -> str | None:
     if not _is_root():
         wanted = os.W_OK | (os.X_OK if kind == "folder" and os.name == "posix" else 0)
         if not os.access(path, wanted, effective_ids=os.access in os.supports_effective_ids):
-            return (f"The {kind} {path} is read-only for this program (user {_user_name()} may not "
-                    "write to it); give that user write access")
+            who = f"user {user}" if user else "the user it runs as"
+            return (f"The {kind} {path} is read-only for this program ({who} may not write to it); give that "
+                    "user write access")
     return None
 
 
 def _is_root() -> bool:
     """Root on a POSIX system; False on Windows, which has no user ids (nor chown)."""
     return hasattr(os, "geteuid") and os.geteuid() == 0
-
-
-def _user_name() -> str:
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except (ImportError, AttributeError, KeyError):
-        return os.environ.get("USERNAME") or str(getattr(os, "geteuid", lambda: "unknown")())
 
 
 def _keep_ownership(temporary: Path, original: os.stat_result) -> None:
@@ -73,7 +65,8 @@ def _group_name(gid: int) -> str:
         return str(gid)
 
 
-def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep_backups: int) -> None:
+def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep_backups: int,
+                    user: str = "") -> None:
     """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace.
 
     Called under the write lock, so any temporary file already there is a dead writer's. A crash at
@@ -81,11 +74,12 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     keeps the old one's permissions, group (and owner when run as root). A workbook marked read-only,
     or one this process may not write, is never replaced: PackageError says why, so the update stays
     pending (a rename would otherwise succeed wherever the folder is writable, whatever the file says).
+    `user` is who this process writes as (`Settings.owner_name`), for that sentence.
     """
     path = Path(path)
     original = os.stat(path) if path.exists() else None
-    problem = (_write_problem(path, "workbook") if original is not None else None) or \
-        _write_problem(path.parent, "folder")
+    problem = (_write_problem(path, "workbook", user) if original is not None else None) or \
+        _write_problem(path.parent, "folder", user)
     if problem:
         raise PackageError(problem + ".")
     for leftover in path.parent.glob(f".{path.name}.sli-tmp-*"):  # left by a writer killed mid-save
