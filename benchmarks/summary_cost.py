@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from shared import reader  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
+from shared.domain.logrow import LogRow  # noqa: E402
 from shared.uow import Store  # noqa: E402
 from shared.xlsx import Package, save_atomically  # noqa: E402
 
@@ -66,8 +67,8 @@ def grow_history(workbook: Path, rows: int, now: datetime) -> None:
                        " VALUES (?,?,?,?,?,?,?,?,?,?)", journal_rows)
     if log_rows:
         package = Package(workbook)
-        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-        package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in zip(s.LOG_COLUMNS, row, strict=True)}
+        columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+        package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in zip(LogRow.HEADER, row, strict=True)}
                                           for row in log_rows])
         save_atomically(package, workbook, None, 0)
 

@@ -23,6 +23,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from shared import sample_content as content
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.xlsx import Package, save_atomically
 
 TITLE = "Appendix 1 - Sector Led Improvement (SLI) Infant Mortality: recommendations for individual localities"
@@ -190,7 +191,7 @@ def _leads_sheet(wb: Workbook) -> None:
 
 def _log_sheet(wb: Workbook) -> None:
     ws = wb.create_sheet(s.LOG_SHEET)
-    _header(ws, 1, s.LOG_COLUMNS)
+    _header(ws, 1, LogRow.HEADER)
     for letter, width in zip("ABCDEFGH", (20, 7, 18, 40, 40, 20, 8, 38), strict=True):
         ws.column_dimensions[letter].width = width
     # Appended rows take their style from the column: the When column shows date and time, and old and

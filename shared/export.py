@@ -29,6 +29,7 @@ import pandas as pd
 
 from shared import trend as tr
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.outputs import check_output, write_output
 from shared.reader import read_appendix
 from shared.uow import Store
@@ -50,9 +51,7 @@ def changes_table(store: Store, start: date | None = None, end: date | None = No
     """Every field change written from `start` to `end` (days, UTC, both included), in the Change log's
     columns and order: one row per Change log row, from the journal."""
     changes = tr.field_changes(store, start, end + timedelta(days=1) if end else None)
-    table = changes[["at", "ref", "field", "old", "new", "by", "via", "update_id"]].copy()
-    table.columns = list(s.LOG_COLUMNS)
-    return table
+    return changes.rename(columns={name: LogRow.header_of(name) for name in LogRow.names()})
 
 
 def appendix_table(store: Store) -> pd.DataFrame:

@@ -14,7 +14,8 @@ from pathlib import Path
 import python_calamine
 
 from shared.domain import schema as s
-from shared.domain.model import Appendix, Lead, LogEntry, Recommendation, Sheet
+from shared.domain.logrow import LogRow
+from shared.domain.model import Appendix, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
 from shared.xlsx import log_sheet_year
 
@@ -195,23 +196,23 @@ def log_sheets(names: list[str], since: int | None = None) -> list[str]:
     return [name for _, name in years] + ([s.LOG_SHEET] if s.LOG_SHEET in names else [])
 
 
-def _build_log(path: Path, since: int | None) -> list[LogEntry]:
+def _build_log(path: Path, since: int | None) -> list[LogRow]:
     book = _open(path)
-    entries: list[LogEntry] = []
+    entries: list[LogRow] = []
     for name in log_sheets(list(book.sheet_names), since):
         sheet = _sheet(book, path, name, required=False)
         if sheet is None:
             continue
         try:
-            records = _records(sheet, s.LOG_COLUMNS)
+            header = s.find_header(sheet.grid, LogRow.HEADER, sheet.name)
         except s.HeaderError:
             continue
-        entries.extend(LogEntry(_as_date(r[0]) if r[0] is not None else "",
-                                *(str(v if v is not None else "") for v in r[1:])) for r in records)
+        rows = (LogRow.from_sheet_row(header.columns, row) for row in sheet.grid[header.row + 1:])
+        entries.extend(row for row in rows if row is not None)
     return entries
 
 
-def read_change_log(path: Path, since: int | None = None) -> list[LogEntry]:
+def read_change_log(path: Path, since: int | None = None) -> list[LogRow]:
     """Every Change log row, oldest first, across the yearly sheets and `Change log` (the history of
     every year: `sli history`, the add-in, the summary). `since=2027` reads only the sheets of 2027 and
     later plus `Change log`: the write path's crash recovery looks for an update written this year (or
@@ -220,6 +221,6 @@ def read_change_log(path: Path, since: int | None = None) -> list[LogEntry]:
     return _cached(Path(path), kind, lambda: _build_log(Path(path), since))
 
 
-def read_current_change_log(path: Path) -> list[LogEntry]:
+def read_current_change_log(path: Path) -> list[LogRow]:
     """Only the `Change log` sheet: the current year's rows (the year sheets are closed)."""
     return read_change_log(path, since=9999)

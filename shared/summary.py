@@ -200,9 +200,8 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
     counts = tr.count_statuses(statuses)
     crossed = pd.crosstab(frame["lead"], statuses).reindex(columns=list(s.STATUSES), fill_value=0)
     by_lead = {lead: {st: int(n) for st, n in row.items()} for lead, row in crossed.iterrows()}
-    logged = tr.field_changes(store, tr.month_start(year, month), end)
-    changes = [Change(cell_text(at.to_pydatetime()), ref, col, old, new, by, via) for at, ref, col, old, new, by, via
-               in logged[["at", "ref", "field", "old", "new", "by", "via"]].itertuples(index=False)]
+    changes = [Change(cell_text(row.when), row.ref, row.field, row.old_value, row.new_value, row.by, row.via)
+               for row in tr.logged_changes(store, tr.month_start(year, month), end)]
     rows = sorted(appendix.rows.values(), key=lambda r: int(r.ref[1:]))
     overdue = [_item(r) for r in rows if is_overdue(r.due, r.status, as_of)]
     stale = [_item(r) for r in rows if r.status != s.COMPLETE and (

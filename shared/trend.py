@@ -2,33 +2,31 @@
 moment, the month-by-status trend, time spent At risk or Off track, and the view by lead organisation.
 
 Why the journal and not the Change log: every applied update in the journal keeps the Change log rows it
-wrote (`detail.changes` = {column: [old, new]} and `detail.written_at`, the rows' time), so the journal *is*
-the Change log's history, indexed and queryable by period. Parsing the Change log sheet costs seconds at
-100,000 rows and grows with history; a query of the journal for one period does not. (A change typed
-straight into the workbook in Excel is in neither, so no replay can see it.)
+wrote, so the journal *is* the Change log's history, indexed and queryable by period. Parsing the Change log
+sheet costs seconds at 100,000 rows and grows with history; a query of the journal for one period does not.
+(A change typed straight into the workbook in Excel is in neither, so no replay can see it.)
 
 Why replay backwards: the workbook's Appendix 1 is the truth for "now". A recommendation's status at an
 earlier moment is the *old* value of its first status change after that moment, or its status now when it
 has not changed since. That needs only the changes after the moment, never the whole history, and is
 exact as long as the records reach back that far: moments before the journal's first record are "no record".
 
-The journal's SQL lives here, read-only (its own connection, `mode=ro`): the queries belong in
-`shared/journal.py` once its restructuring lands (see the module's `SQL_*` constants).
+The journal's queries and what it keeps of each update are `shared/journal.py`'s (read-only, `mode=ro`); the
+Change log row is `LogRow`'s. This module only turns what they give into frames.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import pandas as pd
 
 from shared.builder import STATUS_FILLS
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix
 from shared.domain.rules import is_overdue
 from shared.uow import Store
@@ -38,60 +36,8 @@ SNAPSHOT, RECONSTRUCTED, NOW, NO_RECORD = "snapshot", "reconstructed", "now", "n
 #: Better or worse, for the start-to-end arrow: Not started and Off track both mean "not moving".
 RANK = {s.NOT_STARTED: 1, s.OFF_TRACK: 1, s.AT_RISK: 2, s.ON_TRACK: 3, s.COMPLETE: 4}
 
-#: When an applied update's Change log rows were written; journals from before `written_at` was kept
-#: fall back on the moment the update was marked applied (the same second, give or take).
-_AT = "COALESCE(json_extract(u.detail, '$.written_at'), substr(u.updated_at, 1, 19))"
-
-#: Cheap tests first, on plain columns, so the JSON is parsed only for the rows of the period: an update is
-#: created before its rows are written and marked applied (updated_at) after, so created_at <= written_at <=
-#: updated_at. (An index on written_at would make these lookups rather than scans: see the report.)
-_PERIOD = f"u.updated_at >= :start AND u.created_at < :end AND {_AT} >= :start AND {_AT} < :end"
-#: Every field change (one row per Change log row) written in [:start, :end), in the log's order.
-SQL_FIELD_CHANGES = f"""
-SELECT {_AT} AS at, u.ref AS ref, c.key AS field, json_extract(c.value, '$[0]') AS old,
-       json_extract(c.value, '$[1]') AS new, u.by AS by, u.via AS via, u.id AS update_id, u.seq AS seq
-FROM updates AS u, json_each(u.detail, '$.changes') AS c
-WHERE u.state = 'applied' AND {_PERIOD}
-ORDER BY at, u.seq, c.id
-"""
-#: Status changes written in [:start, :end) (what a backwards replay from now needs, and no more). The
-#: sender's `changes` holds every field the applied update changed: a cheap test before the JSON.
-SQL_STATUS_CHANGES = f"""
-SELECT {_AT} AS at, u.ref AS ref, json_extract(u.detail, '$.changes.Status[0]') AS old,
-       json_extract(u.detail, '$.changes.Status[1]') AS new, u.seq AS seq
-FROM updates AS u
-WHERE u.state = 'applied' AND instr(u.changes, '"Status"') > 0 AND {_PERIOD}
-  AND json_extract(u.detail, '$.changes.Status') IS NOT NULL
-ORDER BY at, u.seq
-"""
-#: Updates applied per ref in [:start, :end) and the last one: "who has been updating". Plain columns, no
-#: JSON: an update that found nothing to change (it confirmed the values) still counts as one. NOT INDEXED:
-#: one pass over the table is 3x faster than walking the (state, ref) index and looking up every row.
-SQL_UPDATES_BY_REF = """
-SELECT u.ref AS ref, COUNT(*) AS updates, MAX(substr(u.updated_at, 1, 19)) AS last_at
-FROM updates AS u NOT INDEXED
-WHERE u.state = 'applied' AND u.updated_at >= :start AND u.updated_at < :end
-GROUP BY u.ref
-"""
-#: The journal's first record: history before it is unknown.
-SQL_FIRST_RECORD = "SELECT created_at FROM updates ORDER BY seq LIMIT 1"
-SQL_SNAPSHOTS = "SELECT month, figures FROM snapshots"
-
-_EPOCH, _END_OF_TIME = "0000", "9999"
-
 
 # --- reading the journal ----------------------------------------------------------------------
-
-@contextmanager
-def journal_reader(store: Store) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to the journal: history questions never take a write lock."""
-    path = store.journal().path  # creates an empty journal (schema) when there is none yet
-    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-    try:
-        yield db
-    finally:
-        db.close()
-
 
 def utc_naive(moment: datetime | date) -> datetime:
     """The journal's and the Change log's clock: UTC, without a zone (the log keeps seconds; `now` keeps its
@@ -103,54 +49,45 @@ def utc_naive(moment: datetime | date) -> datetime:
     return moment
 
 
-def _iso(moment: datetime | date | None, default: str) -> str:
-    return utc_naive(moment).isoformat() if moment is not None else default
+def _naive(moment: datetime | date | None) -> datetime | None:
+    return utc_naive(moment) if moment is not None else None
 
 
-def _at(frame: pd.DataFrame) -> pd.DataFrame:
+def _at(frame: pd.DataFrame, column: str = "at") -> pd.DataFrame:
     """The time column as datetimes (to the microsecond, like `now`), so moments compare in pandas."""
-    frame["at"] = pd.to_datetime(frame["at"], format="ISO8601").astype("datetime64[us]")
+    frame[column] = pd.to_datetime(frame[column], format="ISO8601").astype("datetime64[us]")
     return frame
+
+
+def logged_changes(store: Store, start: datetime | date | None = None,
+                   end: datetime | date | None = None) -> list[LogRow]:
+    """Every Change log row written in [start, end), oldest first, as the Change log holds it (from the
+    journal: due dates as the log writes them, 2027-01-31, not as messages show them)."""
+    return store.journal().field_changes(_naive(start), _naive(end))
 
 
 def field_changes(store: Store, start: datetime | date | None = None,
                   end: datetime | date | None = None) -> pd.DataFrame:
-    """Every field change written in [start, end), as the Change log holds it, oldest first.
-
-    Columns: at (UTC), ref, field, old, new, by, via, update_id, seq. Due dates read as the Change log
-    writes them (2027-01-31), not as the journal's message text (31/01/2027)."""
-    with journal_reader(store) as db:
-        frame = pd.read_sql(SQL_FIELD_CHANGES, db,
-                            params={"start": _iso(start, _EPOCH), "end": _iso(end, _END_OF_TIME)})
-    frame = _at(frame)
-    for column in ("old", "new"):
-        frame[column] = frame[column].fillna("").astype(str)
-        due = frame["field"] == s.DUE
-        frame.loc[due, column] = frame.loc[due, column].str.replace(
-            r"^(\d{2})/(\d{2})/(\d{4})$", r"\3-\2-\1", regex=True)
-    return frame.reset_index(drop=True)
+    """`logged_changes` as a frame: one column per `LogRow` field, by its name (`when` as datetimes)."""
+    rows = store.journal().field_change_values(_naive(start), _naive(end))
+    return _at(pd.DataFrame.from_records(rows, columns=list(LogRow.names())), "when")
 
 
 def status_changes(store: Store, since: datetime | date | None = None) -> pd.DataFrame:
     """Status changes written at or after `since`: at, ref, old, new, seq."""
-    with journal_reader(store) as db:
-        frame = pd.read_sql(SQL_STATUS_CHANGES, db, params={"start": _iso(since, _EPOCH), "end": _END_OF_TIME})
-    return _at(frame)
+    rows = store.journal().status_changes(_naive(since))
+    return _at(pd.DataFrame.from_records(rows, columns=["at", "ref", "old", "new", "seq"]))
 
 
 def first_record(store: Store) -> datetime | None:
     """When the journal's history begins: the first update's time (None for an empty journal)."""
-    with journal_reader(store) as db:
-        row = db.execute(SQL_FIRST_RECORD).fetchone()
-    return utc_naive(datetime.fromisoformat(row[0])) if row else None
+    first = store.journal().first_record()
+    return utc_naive(datetime.fromisoformat(first)) if first else None
 
 
 def snapshot_counts(store: Store) -> dict[str, dict[str, int]]:
     """The status counts of every month frozen in the journal, as they were posted."""
-    with journal_reader(store) as db:
-        frame = pd.read_sql(SQL_SNAPSHOTS, db)
-    return {month: json.loads(figures)["counts"] for month, figures in zip(frame["month"], frame["figures"],
-                                                                           strict=True)}
+    return {month: json.loads(figures)["counts"] for month, figures in store.journal().snapshots()}
 
 
 # --- the workbook now -------------------------------------------------------------------------
@@ -331,9 +268,8 @@ def by_lead(store: Store, appendix: Appendix, year: int, now: datetime, overdue_
     behind first."""
     start, end = year_window(year, now)
     frame = appendix_frame(appendix)
-    with journal_reader(store) as db:
-        updates = pd.read_sql(SQL_UPDATES_BY_REF, db, params={"start": _iso(start, _EPOCH),
-                                                               "end": _iso(end, _END_OF_TIME)})
+    updates = pd.DataFrame.from_records(store.journal().updates_by_ref(start, end),
+                                        columns=["ref", "updates", "last_at"])
     updates = updates.set_index("ref").reindex(frame.index)
     frame["updates"] = updates["updates"].fillna(0).astype(int)
     frame["last_at"] = pd.to_datetime(updates["last_at"], format="ISO8601")

@@ -1,8 +1,8 @@
 """One writer interface, two writers: the same `Plan` written into the .xlsx file (a surgical patch of
 its package) or into the workbook open in Excel (through xlwings' remote book, for the add-in).
 
-Both place Change log rows by the log's header text (officers insert columns there too), from the one
-row layout `shared.domain.update.log_row` defines.
+Both place Change log rows by the log's header text (officers insert columns there too): each row is a
+`shared.domain.logrow.LogRow`, which alone knows the columns.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.domain.model import Sheet
 from shared.domain.update import Plan
 from shared.xlsx import CellValue, Package, file_log_years, needs_quote_prefix, save_atomically
@@ -44,8 +45,8 @@ class PackageWriter:
         if plan.edits:
             self.package.edit_cells(s.MAIN_SHEET, plan.edits)
         if plan.log_rows:
-            columns = self.package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-            rows = [{columns[name]: value for name, value in row.items()} for row in plan.log_rows]
+            columns = self.package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+            rows = [row.to_sheet_row(columns) for row in plan.log_rows]
             self._file_log_years(rows)
             self.package.append_rows(s.LOG_SHEET, rows)
 
@@ -75,14 +76,14 @@ class OpenBookWriter:
     def __init__(self, book: Any, log: Sheet):
         self.book = book
         self._log = log
-        self._log_rows: list[Mapping[str, object]] = []
+        self._log_rows: list[LogRow] = []
 
     def _log_layout(self, log: Sheet) -> tuple[int, Mapping[str, int]]:
         """The first free row of the Change log and each log column's 0-based sheet column."""
         if all(v in (None, "") for row in log.grid for v in row):
-            self.book.sheets[s.LOG_SHEET]["A1"].value = [list(s.LOG_COLUMNS)]
-            return 2, {name: index for index, name in enumerate(s.LOG_COLUMNS)}
-        header = s.find_header([list(row) for row in log.grid], s.LOG_COLUMNS, s.LOG_SHEET)
+            self.book.sheets[s.LOG_SHEET]["A1"].value = [list(LogRow.HEADER)]
+            return 2, {name: index for index, name in enumerate(LogRow.HEADER)}
+        header = s.find_header([list(row) for row in log.grid], LogRow.HEADER, s.LOG_SHEET)
         return log.origin[0] + len(log.grid) + 1, {name: log.origin[1] + col for name, col in header.columns.items()}
 
     def apply(self, plan: Plan) -> None:
@@ -97,19 +98,19 @@ class OpenBookWriter:
         self._append_log(self._log_rows)
         self._log_rows = []
 
-    def _append_log(self, log_rows: Sequence[Mapping[str, object]]) -> None:
+    def _append_log(self, log_rows: Sequence[LogRow]) -> None:
         if not log_rows:
             return
         first, columns = self._log_layout(self._log)
         self._columns = columns
         width = max(self._columns.values()) + 1
         rows = []
-        for values in log_rows:
+        for log_row in log_rows:
             row: list[object] = [None] * width
-            for name, value in values.items():
-                row[self._columns[name]] = excel_value(value)
+            for column, value in log_row.to_sheet_row(self._columns).items():
+                row[column] = excel_value(value)
             rows.append(row)
         sheet = self.book.sheets[s.LOG_SHEET]
         sheet[f"A{first}"].value = rows
-        when = s.column_letter(self._columns[s.LOG_COLUMNS[0]])
+        when = s.column_letter(self._columns[LogRow.header_of("when")])
         sheet.range(f"{when}{first}:{when}{first + len(rows) - 1}").number_format = LOG_TIME_FORMAT

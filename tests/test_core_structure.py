@@ -1,11 +1,13 @@
 """The shape of the core, checked: the domain imports no I/O, front ends go through the use cases, reads
-cannot be changed by their callers, the journal's queries use their indexes, and the Slack manifest is
-the one truth of the command, events and scopes."""
+cannot be changed by their callers, the journal's queries use their indexes, the Change log's columns are
+spelled out in one place and the journal's SQL lives in one module, and the Slack manifest is the one truth
+of the command, events and scopes."""
 
 from __future__ import annotations
 
 import ast
 import gc
+import inspect
 import re
 import sqlite3
 import weakref
@@ -17,6 +19,7 @@ import pytest
 from bot import manifest
 from shared import journal as j
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.owner import write_owner_file
 from shared.reader import read_appendix
 from shared.uow import Store
@@ -141,8 +144,8 @@ def test_a_package_is_freed_as_soon_as_it_is_dropped(workbook: Path) -> None:
     try:
         package = Package(workbook)
         package.edit_cells(s.MAIN_SHEET, {"H7": "=not a formula"})  # a quote-prefix style twin
-        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)  # shared strings
-        rows = [{columns[s.LOG_COLUMNS[0]]: datetime(2031, 1, 1), columns["Update ID"]: "freed"}]
+        columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)  # shared strings
+        rows = [{columns[LogRow.HEADER[0]]: datetime(2031, 1, 1), columns["Update ID"]: "freed"}]
         file_log_years(package, rows)
         package.append_rows(s.LOG_SHEET, rows)
         package.write(workbook.with_name("written.xlsx"))
@@ -225,6 +228,63 @@ def test_a_unit_of_work_uses_one_journal_connection(workbook: Path, monkeypatch:
     assert result.state == j.APPLIED
     # record: one for the view mark and one for the insert; the unit of work that writes it: one.
     assert len(opened) <= 4, opened
+
+
+def _modules(*folders: Path) -> list[Path]:
+    """The project's own Python modules (not tests, benchmarks, docs or installed packages)."""
+    found = [ROOT / "sli.py"] if not folders else []
+    for folder in folders or (ROOT / "shared", ROOT / "bot", ROOT / "excel"):
+        found += [p for p in folder.rglob("*.py") if not {"node_modules", ".venv"} & set(p.parts)]
+    return sorted(found)
+
+
+def _strings(path: Path) -> list[ast.Constant]:
+    return [node for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)]
+
+
+def test_only_the_log_row_spells_out_the_change_log_columns() -> None:
+    """The Change log's header lives on `LogRow` alone (issue 17: it was spelled out in four places): no
+    other module of the project has a string that is one of its column names, except the one Appendix 1
+    shares (Ref), which the schema names. Names of several words are matched as the reader matches headers
+    (spacing and case ignored); one-word names (By, Via, Field) as written, since `by` and `via` are words."""
+    home = Path(inspect.getfile(LogRow)).resolve()
+
+    def key(text: str) -> str:
+        words = " ".join(text.split())
+        return words.casefold() if " " in words else words
+
+    own = {key(name) for name in LogRow.HEADER if name not in s.MAIN_COLUMNS}
+    assert {"old value", "new value", "update id", "when (utc)", "By", "Via", "Field"} == own
+    spelled = [f"{path.relative_to(ROOT)}:{node.lineno} {node.value!r}" for path in _modules()
+               if path.resolve() != home for node in _strings(path) if key(node.value) in own]
+    assert spelled == []
+    web = [p for p in (ROOT / "excel").rglob("*") if p.suffix in (".js", ".html", ".ts", ".json")
+           and "node_modules" not in p.parts]
+    quoted = [f"{path.relative_to(ROOT)} {name}" for path in web for name in LogRow.HEADER if name not in s.MAIN_COLUMNS
+              and re.search(rf"[\"'`]{re.escape(name)}[\"'`]", path.read_text(encoding="utf-8", errors="replace"))]
+    assert quoted == []
+
+
+#: SQL in a string: a query, a change, or a path into a JSON column.
+SQL = re.compile(r"\bSELECT\b[\s\S]*\bFROM\b|\bINSERT\s+(?:OR\s+\w+\s+)?INTO\b|\bUPDATE\s+\w+\s+SET\b|\bDELETE\s+FROM\b"
+                 r"|\bjson_(?:extract|each|set)\b|'\$[.\[]")
+
+
+def test_only_the_journal_speaks_sql() -> None:
+    """shared/journal.py is the one module of the core that opens SQLite and knows what its rows hold
+    (issue 17): no other module imports sqlite3 or has SQL in its strings, and none but the journal and the
+    row's own module (`LogRow.journal_record`) knows that an update's detail keeps `written_at`."""
+    journal = ROOT / "shared" / "journal.py"
+    row_home = Path(inspect.getfile(LogRow)).resolve()
+    others = [p for p in _modules(ROOT / "shared") if p != journal]
+    assert journal in _modules(ROOT / "shared") and len(others) > 20
+    assert [str(p.relative_to(ROOT)) for p in others if "sqlite3" in imports_of(p)] == []
+    assert [f"{p.relative_to(ROOT)}:{n.lineno}" for p in others for n in _strings(p) if SQL.search(n.value)] == []
+    assert [str(p.relative_to(ROOT)) for p in others if p.resolve() != row_home
+            and "written_at" in p.read_text(encoding="utf-8")] == []
+    for name in ("trend.py", "summary.py", "export.py", "report.py"):  # history readers: frames, no queries
+        assert not re.search(r"\bdetail\b|\.execute\(|read_sql", (ROOT / "shared" / name).read_text(encoding="utf-8"))
 
 
 def test_the_manifest_is_the_one_truth_of_command_events_and_scopes() -> None:

@@ -14,6 +14,7 @@ import pytest
 
 import sli
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.reader import read_change_log
 from shared.usecases import Store, submit_update
 
@@ -58,12 +59,12 @@ def test_changes_match_the_change_log_row_for_row(workbook: Path, tmp_path: Path
 
     ws = openpyxl.load_workbook(xlsx).active
     rows = list(ws.iter_rows(values_only=True))
-    assert list(rows[0]) == list(s.LOG_COLUMNS)
+    assert list(rows[0]) == list(LogRow.HEADER)
     assert [list(r) for r in rows[1:]] == log
     assert all(ws.cell(n, 1).is_date for n in range(2, ws.max_row + 1))
 
     read = _csv(text)
-    assert read[0] == list(s.LOG_COLUMNS)
+    assert read[0] == list(LogRow.HEADER)
     expected = [[when.strftime("%Y-%m-%d %H:%M:%S"), *(("'" + v) if v[:1] in "=+-@" else v for v in rest)]
                 for when, *rest in log]
     assert read[1:] == expected
@@ -162,7 +163,7 @@ def test_an_empty_history_exports_just_the_header(workbook: Path, tmp_path: Path
         assert sli.main(["export", "changes", "--output", str(out), "--workbook", str(workbook)]) == 0
         rows = _csv(out) if fmt == "csv" else [list(r) for r in openpyxl.load_workbook(out).active.iter_rows(
             values_only=True)]
-        assert rows == [list(s.LOG_COLUMNS)]
+        assert rows == [list(LogRow.HEADER)]
 
 
 #: Text a spreadsheet could run, once spaces are skipped and the character NFKC-normalised (OWASP + full width).

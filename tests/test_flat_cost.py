@@ -28,6 +28,7 @@ import python_calamine
 
 import sli
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 from shared.reader import read_change_log, read_current_change_log
 from shared.usecases import Store, submit_update
 from shared.xlsx import Package, file_log_years, save_atomically
@@ -115,7 +116,7 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
     for year in expected_years:
         ws = wb[f"{s.LOG_SHEET} {year}"]
         rows = list(ws.iter_rows(values_only=True))
-        assert rows[0] == s.LOG_COLUMNS
+        assert rows[0] == LogRow.HEADER
         assert [r[7] for r in rows[1:]] == [i for i in ids if i.startswith(f"old{year}-")]
         assert {r[0].year for r in rows[1:]} == {year}
         assert ws.auto_filter.ref == f"A1:H{len(rows)}"
@@ -149,8 +150,8 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
     filed = compressed_bytes(workbook)
     package = Package(workbook)
     year_parts = {package.sheet_parts[n] for n in package.sheet_parts if n.startswith(f"{s.LOG_SHEET} ")}
-    columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    rows = [{columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None), columns["Update ID"]: "later"}]
+    columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+    rows = [{columns[LogRow.HEADER[0]]: datetime.now(UTC).replace(tzinfo=None), columns["Update ID"]: "later"}]
     assert file_log_years(package, rows) == {}  # this year's rows only: nothing to file, the years not read
     package.append_rows(s.LOG_SHEET, rows)
     assert not year_parts & set(package.parts.inflated())
@@ -168,8 +169,8 @@ def test_ten_years_on_one_sheet_are_filed_by_year_once(workbook: Path) -> None:
 
 def _append(workbook: Path, when: datetime, update_id: str) -> None:
     package = Package(workbook)
-    columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    rows = [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1", columns["Field"]: s.STATUS,
+    columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+    rows = [{columns[LogRow.HEADER[0]]: when, columns["Ref"]: "L1", columns["Field"]: s.STATUS,
              columns["Update ID"]: update_id}]
     file_log_years(package, rows)  # as the package writer does before it logs rows
     package.append_rows(s.LOG_SHEET, rows)
@@ -196,8 +197,8 @@ def test_appending_rows_files_nothing_and_an_update_files_the_years(workbook: Pa
     appending rows moves nothing, and an update through the command line files the earlier year."""
     for when, update_id in ((datetime(THIS_YEAR - 1, 6, 1), "last-year"), (datetime(THIS_YEAR, 1, 2), "this-year")):
         package = Package(workbook)
-        columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-        package.append_rows(s.LOG_SHEET, [{columns[s.LOG_COLUMNS[0]]: when, columns["Ref"]: "L1",
+        columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+        package.append_rows(s.LOG_SHEET, [{columns[LogRow.HEADER[0]]: when, columns["Ref"]: "L1",
                                            columns["Field"]: s.STATUS, columns["Update ID"]: update_id}])
         save_atomically(package, workbook, None, 0)
     assert year_sheets(workbook) == []  # both years still on Change log: appending filed nothing
@@ -269,7 +270,7 @@ def test_libreoffice_reads_every_year_of_the_log(workbook: Path, tmp_path: Path)
     for year in (THIS_YEAR - 2, THIS_YEAR - 1):
         with open(out / f"{workbook.stem}-{s.LOG_SHEET} {year}.csv", encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
-        assert tuple(rows[0][:8]) == s.LOG_COLUMNS
+        assert tuple(rows[0][:8]) == LogRow.HEADER
         seen += [r[7] for r in rows[1:]]
     with open(out / f"{workbook.stem}-{s.LOG_SHEET}.csv", encoding="utf-8", newline="") as handle:
         seen += [r[7] for r in list(csv.reader(handle))[1:]]
@@ -297,8 +298,8 @@ def test_rows_are_appended_without_inflating_the_log(workbook: Path) -> None:
     before = compressed_bytes(workbook)[info.filename][1]
     rows_end = int(info.comment.split()[3])  # where the compressed rows end (the tail follows)
     package = Package(workbook)
-    columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
-    rows = [{columns["Update ID"]: "appended", columns[s.LOG_COLUMNS[0]]: datetime.now(UTC).replace(tzinfo=None)}]
+    columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+    rows = [{columns["Update ID"]: "appended", columns[LogRow.HEADER[0]]: datetime.now(UTC).replace(tzinfo=None)}]
     assert file_log_years(package, rows) == {}
     package.append_rows(s.LOG_SHEET, rows)
     assert info.filename not in package.parts.inflated()

@@ -22,6 +22,7 @@ from test_http_server import SECRET, Bot, command_body, hammer
 from bot.app import Settings
 from shared.domain import schema as s
 from shared.domain.access import may_update
+from shared.domain.logrow import LogRow
 from shared.reader import read_appendix
 from shared.usecases import Store, process_pending
 from shared.xlsx import Package, save_atomically
@@ -44,11 +45,11 @@ def grow_log(workbook: Path, rows: int) -> None:
     """`rows` old Change log rows, written the way the product appends them (columns found by header).
     (benchmarks/update_latency.py's grow_log passes lists where append_rows takes mappings.)"""
     package = Package(workbook)
-    columns = package.header_columns(s.LOG_SHEET, s.LOG_COLUMNS)
+    columns = package.header_columns(s.LOG_SHEET, LogRow.HEADER)
     now = datetime(2026, 1, 1, 9, 0)
     history = [[now, f"L{1 + n % 22}", s.NEXT_STEPS, f"Old text {n}", f"New text {n}", "Bench Mark", "CLI",
                 f"bench{n:08d}"] for n in range(rows)]
-    package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in zip(s.LOG_COLUMNS, row, strict=True)}
+    package.append_rows(s.LOG_SHEET, [{columns[name]: value for name, value in zip(LogRow.HEADER, row, strict=True)}
                                       for row in history])
     save_atomically(package, workbook, None, 0)
 
@@ -162,7 +163,7 @@ def test_twenty_people_three_hundred_one_line_updates(standin: SlackStandIn, wor
                    db.execute("SELECT seq, id, ref, changes, state FROM updates ORDER BY seq")]
     log = read_sheet(workbook, s.LOG_SHEET)
     header = next(i for i, row in enumerate(log) if "Update ID" in row)
-    col = {name: log[header].index(name) for name in s.LOG_COLUMNS}
+    col = {name: log[header].index(name) for name in LogRow.HEADER}
     new_rows = [row for row in log[header + 1:] if str(row[col["Update ID"]]) and
                 not str(row[col["Update ID"]]).startswith("bench")
                 and re.match(r"(Load|Summary) u\d\d", str(row[col["New value"]]))]

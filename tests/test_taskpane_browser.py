@@ -78,6 +78,7 @@ import sli  # noqa: E402
 from excel import appendix_scripts  # noqa: E402
 from shared import journal as j  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
+from shared.domain.logrow import LogRow  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
 from shared.usecases import Store, process_pending, submit_update  # noqa: E402
 
@@ -378,10 +379,10 @@ def test_apply_pending_updates_writes_what_the_file_writer_would(open_pane, work
     assert after[MAIN]["H10"]["value"] == "+Agree cover with ELHT by 12/3" and after[MAIN]["H10"]["quotePrefix"]
     # Change log: the same rows (time within a few minutes: the two writers ran seconds apart).
     log = written[LOG]
-    file_rows = [[c.value for c in row] for row in log.iter_rows(min_row=2, max_col=len(s.LOG_COLUMNS))]
-    pane_rows = [[python_value(after[LOG].get(f"{s.column_letter(c)}{r}")) for c in range(len(s.LOG_COLUMNS))]
+    file_rows = [[c.value for c in row] for row in log.iter_rows(min_row=2, max_col=len(LogRow.HEADER))]
+    pane_rows = [[python_value(after[LOG].get(f"{s.column_letter(c)}{r}")) for c in range(len(LogRow.HEADER))]
                  for r in range(2, len(file_rows) + 3)]
-    assert len(file_rows) == 3 and pane_rows[-1] == [None] * len(s.LOG_COLUMNS)
+    assert len(file_rows) == 3 and pane_rows[-1] == [None] * len(LogRow.HEADER)
     for ours, theirs in zip(pane_rows, file_rows, strict=False):
         assert ours[1:] == theirs[1:]
         assert abs(ours[0] - theirs[0]) < timedelta(minutes=5)

@@ -20,6 +20,7 @@ import sli
 from shared import builder, reader
 from shared import sample_content as content
 from shared.domain import schema as s
+from shared.domain.logrow import LogRow
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "workbook" / "Appendix1.xlsx"
@@ -27,7 +28,7 @@ REFS = [f"L{n}" for n in range(1, 23)]
 FIRST_DATA_ROW = builder.HEADER_ROW + 1
 SHEETS = [s.MAIN_SHEET, s.LISTS_SHEET, s.LEADS_SHEET, s.LOG_SHEET]
 HEADERS = {s.MAIN_SHEET: s.MAIN_COLUMNS, s.LISTS_SHEET: s.LISTS_COLUMNS,
-           s.LEADS_SHEET: s.LEADS_COLUMNS, s.LOG_SHEET: s.LOG_COLUMNS}
+           s.LEADS_SHEET: s.LEADS_COLUMNS, s.LOG_SHEET: LogRow.HEADER}
 HEADER_ROWS = {s.MAIN_SHEET: builder.HEADER_ROW, s.LISTS_SHEET: 1, s.LEADS_SHEET: 1, s.LOG_SHEET: 1}
 
 
@@ -320,4 +321,4 @@ def test_libreoffice_opens_every_sheet(tmp_path, committed):
     leads = read(s.LEADS_SHEET)
     assert tuple(leads[0][:4]) == s.LEADS_COLUMNS
     assert len([r for r in leads[1:] if any(r)]) == len(content.LEADS)
-    assert tuple(read(s.LOG_SHEET)[0][:len(s.LOG_COLUMNS)]) == s.LOG_COLUMNS
+    assert tuple(read(s.LOG_SHEET)[0][:len(LogRow.HEADER)]) == LogRow.HEADER

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from types import MappingProxyType
 
@@ -105,17 +105,3 @@ class Appendix:
         """Sheet address of `column` in the row of `ref` (e.g. `F7`)."""
         col = self.sheet.origin[1] + self.header.columns[column]
         return f"{s.column_letter(col)}{self.rows[ref].sheet_row}"
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    when: datetime | date | str
-    ref: str
-    field: str
-    old_value: str
-    new_value: str
-    by: str
-    via: str
-    update_id: str
-
-

@@ -35,7 +35,6 @@ MAIN_COLUMNS = (
 UPDATABLE = (STATUS, SUMMARY, NEXT_STEPS, DUE)
 DATE_COLUMNS = (DUE, LAST_UPDATED)
 
-LOG_COLUMNS = ("When (UTC)", "Ref", "Field", "Old value", "New value", "By", "Via", "Update ID")
 LEADS_COLUMNS = ("Lead organisation", "Name", "Slack user ID", "Role")
 #: Optional Leads column (a workbook without it still reads): the person's Microsoft Entra object ID, by which
 #: a partner lead in Microsoft Teams is known (Teams sends it as `from.aadObjectId`).

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain.access import display_name, may_update
+from shared.domain.logrow import LogRow, log_text  # noqa: F401 (log_text: the use cases read it from here)
 from shared.domain.model import Appendix, Recommendation
 from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date
 
@@ -337,8 +338,8 @@ class Plan:
     """What one journalled update does to a workbook whose current values are known (file or open book).
 
     `state` is APPLIED when `edits` (cell address -> value on the main sheet) and `log_rows` are to be
-    written; CONFLICT, REJECTED, or APPLIED with no edits (nothing to change) otherwise. Each log row
-    maps Change log column names (schema.LOG_COLUMNS) to values: writers place them by header.
+    written; CONFLICT, REJECTED, or APPLIED with no edits (nothing to change) otherwise. Each log row is a
+    `LogRow`: writers place its values by the Change log's header.
     """
 
     entry: JournalEntry
@@ -346,7 +347,7 @@ class Plan:
     message: str
     detail: dict
     edits: dict[str, object] = field(default_factory=dict)
-    log_rows: list[dict[str, object]] = field(default_factory=list)
+    log_rows: list[LogRow] = field(default_factory=list)
     changed: dict[str, tuple[object, object]] = field(default_factory=dict)
     conflicts: list[Conflict] = field(default_factory=list)
     findings: list[rules.Finding] = field(default_factory=list)
@@ -356,17 +357,9 @@ class Plan:
                             findings=self.findings, conflicts=self.conflicts)
 
 
-def log_text(value: object) -> str:
-    """Change log values are text (dates as 2027-01-31), so the log reads the same in any reader."""
-    if isinstance(value, date):
-        return value.isoformat()
-    return "" if value is None else str(value)
-
-
-def log_row(when: datetime, entry: JournalEntry, column: str, old: object, new: object) -> dict[str, object]:
-    """One Change log row, by column name: the one place its layout is defined."""
-    return dict(zip(s.LOG_COLUMNS, (when, entry.ref, column, log_text(old), log_text(new), entry.by, entry.via,
-                                    entry.id), strict=True))
+def log_row(when: datetime, entry: JournalEntry, column: str, old: object, new: object) -> LogRow:
+    """The Change log row an update writes for one changed field (its layout is `LogRow`'s)."""
+    return LogRow.of_change(when, entry.ref, column, old, new, entry.by, entry.via, entry.id)
 
 
 @dataclass(frozen=True)
@@ -471,8 +464,7 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
     stamp = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     log_rows = [log_row(stamp, entry, c, old, new) for c, (old, new) in changed.items()]
     message = f"{entry.ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
-    detail = {"message": message, "was_held": held, "written_at": stamp.isoformat(),
-              "changes": {c: [cell_text(old), cell_text(new)] for c, (old, new) in changed.items()}}
+    detail = {"message": message, "was_held": held, **LogRow.journal_record(stamp, changed)}
     return Plan(entry, APPLIED, message, detail, edits, log_rows, changed, findings=findings)
 
 

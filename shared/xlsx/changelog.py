@@ -13,15 +13,15 @@ from datetime import UTC, date, datetime, timedelta
 
 from lxml import etree
 
-from shared.domain.schema import LOG_COLUMNS, LOG_SHEET, column_letter
+from shared.domain.logrow import LogRow
+from shared.domain.schema import LOG_SHEET, column_letter
 from shared.xlsx.cells import CellValue
 from shared.xlsx.ooxml import MAIN_NS, PARSER, REL_NS, M, PackageError, serialise, text_key
 from shared.xlsx.package import Package, grow_dimension
 from shared.xlsx.parts import PREFIX
 from shared.xlsx.sheets import FILTER, quoted_sheet
 
-LOG_WHEN = LOG_COLUMNS[0]
-LOG_COLUMNS_ALL = LOG_COLUMNS
+LOG_WHEN = LogRow.header_of("when")
 _YEAR_SHEET = re.compile(rf"^{re.escape(LOG_SHEET)} (\d{{4}})$")
 #: Elements of the Change log sheet a year sheet does not copy: they point at other parts (drawings,
 #: comments, tables), or at rows and cells of the log itself.
@@ -69,7 +69,7 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
     if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
         return {}
     try:
-        columns = package.header_columns(LOG_SHEET, LOG_COLUMNS_ALL)
+        columns = package.header_columns(LOG_SHEET, LogRow.HEADER)
     except PackageError:
         return {}
     when = column_letter(columns[LOG_WHEN] - 1).encode()
