@@ -20,6 +20,7 @@ from shared import usecases
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain import update as j
+from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Sheet
 from shared.domain.schema import split_address
 from shared.domain.update import Plan
@@ -342,11 +343,11 @@ def logged_ids(log: Sheet) -> set[str]:
     (one delivered before and closed without saving is not among them)."""
     grid = [list(row) for row in log.grid]
     try:
-        header = s.find_header(grid, s.LOG_COLUMNS, s.LOG_SHEET)
+        header = s.find_header(grid, LogRow.HEADER, s.LOG_SHEET)
     except s.HeaderError:
         return set()
-    column = header.columns[s.LOG_COLUMNS[-1]]
-    return {str(row[column]) for row in grid[header.row + 1:] if column < len(row) and row[column] not in (None, "")}
+    rows = (LogRow.from_sheet_row(header.columns, row) for row in grid[header.row + 1:])
+    return {row.update_id for row in rows if row is not None and row.update_id}
 
 
 def apply_updates(book, store: Store | None = None, now: datetime | None = None) -> UpdatesReport:
