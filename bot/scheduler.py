@@ -4,9 +4,10 @@ A summary is posted at most once per month whoever triggers it (the 09:00 job, a
 restart, a second bot process, `sli summary --post`): the journal's claim decides who posts, and the
 record written after posting stops the rest. Reminders go at most once per lead per month.
 
-Two destinations, each with its own claims: Slack (a channel, `SUMMARY`/`REMINDER`) and Microsoft Teams
-(the partnership's team and leads' personal chats, `SUMMARY_TEAMS`/`REMINDER_TEAMS`, through a
-`ChatDestination` the Teams bot provides), so each platform gets exactly one post a month.
+Two destinations behind one interface (`ChatDestination`), each with its own claims: Slack
+(`SlackDestination`: a channel and leads' DMs, `SUMMARY`/`REMINDER`) and Microsoft Teams (the
+partnership's team and leads' personal chats, `SUMMARY_TEAMS`/`REMINDER_TEAMS`, the Teams bot's
+`TeamsDestination`), so each platform gets exactly one post a month, laid out from the same replies.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from shared import summary as sm
 from shared import usecases
-from shared.usecases import Store
+from shared.usecases import Store, replies
 
 log = logging.getLogger("sli.bot.scheduler")
 SUMMARY, REMINDER = "summary", "reminder"
@@ -35,15 +36,80 @@ CATCH_UP_WAIT_SECONDS = 600.0
 
 
 class ChatDestination(Protocol):
-    """A second chat platform's side of the monthly jobs (the Teams bot's, bot/teams/app.py)."""
+    """A chat platform's side of the monthly jobs: Slack's (`SlackDestination`) and Teams' (bot/teams/app.py).
+    Each posts the summary and reminders laid out from the same replies, under claims of its own."""
 
     name: str
+    #: The journal's claims: one summary a month, one reminder a month per lead, on this platform.
+    summary_claim: str
+    reminder_claim: str
+    #: How a tick counts what it sent: "reminder(s)" (Slack), "Teams reminder(s)".
+    reminders_said: str
 
-    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> str | None:
-        """Post the summary with its chart; where it went, or None if there is nowhere to post yet."""
+    def ready(self) -> bool:
+        """Whether this platform is set up to get the summary at all."""
+
+    def nowhere(self, key: str) -> str:
+        """Why the summary for month `key` could not be posted: there is nowhere to post it."""
+
+    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> dict | None:
+        """Post the summary with its chart: what to keep about it (`where` it went), or None if there is
+        nowhere to post yet (tried again later)."""
+
+    def follow_up(self, figures: sm.MonthFigures, chart: bytes, posted: dict) -> str | None:
+        """What follows a summary once it counts as posted (Slack: the charts in its thread); a sentence if
+        that failed (the month stays posted)."""
+
+    def lead_key(self, reminder: sm.Reminder) -> str:
+        """The lead as this platform knows them ('' when it does not)."""
 
     def remind(self, reminder: sm.Reminder, month_label: str) -> bool:
         """Send one lead their reminder; False if they cannot be reached there (nothing sent)."""
+
+
+class SlackDestination:
+    """Slack's side of the monthly jobs: the group's channel (the summary, its two charts in its thread) and
+    each lead's DM (reminders)."""
+
+    name = "Slack"
+    summary_claim, reminder_claim, reminders_said = SUMMARY, REMINDER, "reminder(s)"
+
+    def __init__(self, client: WebClient, channel: str):
+        self.client, self.channel = client, channel
+
+    def ready(self) -> bool:
+        return bool(self.channel)
+
+    def nowhere(self, key: str) -> str:
+        return "No channel to post to: set SLI_SUMMARY_CHANNEL."
+
+    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> dict | None:
+        if not self.channel:
+            return None
+        message = self.client.chat_postMessage(channel=self.channel, **blocks.render(replies.summary_reply(figures)))
+        return {"where": message["channel"], "channel": message["channel"], "ts": message["ts"]}
+
+    def follow_up(self, figures: sm.MonthFigures, chart: bytes, posted: dict) -> str | None:
+        try:  # the message is out and recorded: a failed chart upload must not make the month look unposted
+            self.client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], file_uploads=[
+                {"content": chart, "filename": f"sli-summary-{figures.month}.png",
+                 "title": f"SLI statuses by lead organisation, {figures.month}",
+                 "alt_txt": "Stacked bars: each lead organisation's recommendations by status this month"},
+                {"content": sm.trend_chart(figures), "filename": f"sli-trend-{figures.month}.png",
+                 "title": f"SLI statuses by month, to {figures.month}",
+                 "alt_txt": "Stacked bars: recommendations by status, month by month"}])
+        except Exception as exc:  # noqa: BLE001
+            log.warning("summary for %s posted, chart upload failed: %s", figures.month, exc)
+            return f"the chart could not be uploaded ({exc})"
+        return None
+
+    def lead_key(self, reminder: sm.Reminder) -> str:
+        return reminder.slack_user_id
+
+    def remind(self, reminder: sm.Reminder, month_label: str) -> bool:
+        self.client.chat_postMessage(channel=reminder.slack_user_id,
+                                     **blocks.render(replies.reminder_of(reminder, month_label)))
+        return True
 
 
 @dataclass
@@ -53,110 +119,80 @@ class PostOutcome:
     ts: str | None = None
 
 
-def post_summary(store: Store, client: WebClient, channel: str, year: int, month: int, *,
-                 again: bool = False, now: datetime | None = None) -> PostOutcome:
-    """Post the month's summary and its two charts (today by lead organisation, the months before) to
-    `channel`, unless it has been posted already."""
-    key = sm.month_key(year, month)
-    if not channel:
-        return PostOutcome(False, "No channel to post to: set SLI_SUMMARY_CHANNEL.")
-    figures: list[sm.MonthFigures] = []
-
-    def post() -> dict:
-        figures.append(sm.month_figures(store, year, month, now, freeze=True))
-        message = client.chat_postMessage(channel=channel, **blocks.summary_message(figures[0]))
-        return {"channel": message["channel"], "ts": message["ts"]}
-
-    outcome = usecases.post_once(store, SUMMARY, key, post, again=again)
-    if not outcome.posted:
-        when = blocks.utc_text(outcome.earlier["posted_at"]) if outcome.earlier else "just now, by another process"
-        return PostOutcome(False, f"The summary for {key} was already posted ({when}); use --again to repost.")
-    posted = outcome.detail
-    try:  # the message is out: a failed chart upload must not make the month look unposted
-        client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], file_uploads=[
-            {"content": sm.status_chart(figures[0]), "filename": f"sli-summary-{key}.png",
-             "title": f"SLI statuses by lead organisation, {key}",
-             "alt_txt": "Stacked bars: each lead organisation's recommendations by status this month"},
-            {"content": sm.trend_chart(figures[0]), "filename": f"sli-trend-{key}.png",
-             "title": f"SLI statuses by month, to {key}",
-             "alt_txt": "Stacked bars: recommendations by status, month by month"}])
-    except Exception as exc:  # noqa: BLE001
-        log.warning("summary for %s posted, chart upload failed: %s", key, exc)
-        return PostOutcome(True, f"Posted the summary for {key} to {channel}; the chart could not be uploaded "
-                                 f"({exc}).", posted["ts"])
-    return PostOutcome(True, f"Posted the summary for {key} to {channel}.", posted["ts"])
-
-
-def send_reminders(store: Store, client: WebClient, year: int, month: int) -> int:
-    """One DM per lead with items not updated in the month; none twice, none for leads who are up to date."""
-    label = date(year, month, 1).strftime("%B %Y")
-    sent = 0
-    for reminder in sm.reminders_due(store, year, month):
-        if not reminder.slack_user_id:
-            continue  # a lead known only in Teams: reminded there (send_teams_reminders)
-
-        def post(reminder: sm.Reminder = reminder) -> dict:
-            client.chat_postMessage(channel=reminder.slack_user_id,
-                                    **blocks.reminder_message(reminder.name, label, reminder.items))
-            return {}
-
-        try:
-            sent += usecases.post_once(store, REMINDER, f"{sm.month_key(year, month)}:{reminder.slack_user_id}",
-                                       post).posted
-        except Exception:  # noqa: BLE001 - one failed reminder must not stop the others
-            log.exception("reminder to %s failed", reminder.slack_user_id)
-    return sent
-
-
 def post_summary_to(store: Store, destination: ChatDestination, year: int, month: int, *,
                     again: bool = False, now: datetime | None = None) -> PostOutcome:
-    """The month's summary to a second platform (Teams), once, under that platform's own claim."""
+    """Post the month's summary and its chart to one platform, unless it has been posted there already
+    (each platform under its own claim)."""
     key = sm.month_key(year, month)
+    if not destination.ready():
+        return PostOutcome(False, destination.nowhere(key))
+
+    made: list[tuple[sm.MonthFigures, bytes]] = []
 
     def post() -> dict | None:
         figures = sm.month_figures(store, year, month, now, freeze=True)
-        where = destination.post_summary(figures, sm.status_chart(figures))
-        return None if where is None else {"conversation": where}
+        made.append((figures, sm.status_chart(figures)))
+        return destination.post_summary(*made[0])
 
-    outcome = usecases.post_once(store, SUMMARY_TEAMS, key, post, again=again)
+    outcome = usecases.post_once(store, destination.summary_claim, key, post, again=again)
     if outcome.posted:
-        return PostOutcome(True, f"Posted the summary for {key} to {destination.name}.")
-    if outcome.earlier is not None or usecases.posted(store, SUMMARY_TEAMS, key):
-        return PostOutcome(False, f"The summary for {key} was already posted to {destination.name}.")
-    return PostOutcome(False, f"No {destination.name} team to post the summary for {key} to: install the app "
-                              "in the partnership's team.")
+        problem = destination.follow_up(*made[0], outcome.detail)
+        where = outcome.detail.get("where", destination.name)
+        return PostOutcome(True, f"Posted the summary for {key} to {where}" + (f"; {problem}." if problem else "."),
+                           outcome.detail.get("ts"))
+    if made:  # it was ours to post, but there is nowhere to post it yet
+        return PostOutcome(False, destination.nowhere(key))
+    when = replies.utc_text(outcome.earlier["posted_at"]) if outcome.earlier else "just now, by another process"
+    return PostOutcome(False, f"The summary for {key} was already posted to {destination.name} ({when}); "
+                              "use --again to repost.")
+
+
+def post_summary(store: Store, client: WebClient, channel: str, year: int, month: int, *,
+                 again: bool = False, now: datetime | None = None) -> PostOutcome:
+    """The month's summary and its two charts (today by lead organisation, the months before) to a Slack
+    `channel`, unless it has been posted already."""
+    return post_summary_to(store, SlackDestination(client, channel), year, month, again=again, now=now)
 
 
 def send_reminders_to(store: Store, destination: ChatDestination, year: int, month: int) -> int:
-    """One personal message per lead with an Entra object ID and items not updated in the month, once."""
+    """One message per lead this platform knows with items not updated in the month; none twice, none for
+    leads who are up to date. A lead it cannot reach yet is tried again on the next tick."""
     label = date(year, month, 1).strftime("%B %Y")
     sent = 0
     for reminder in sm.reminders_due(store, year, month):
-        if not reminder.entra_object_id:
-            continue
+        lead = destination.lead_key(reminder)
+        if not lead:
+            continue  # known only on the other platform: reminded there
 
-        def post(reminder: sm.Reminder = reminder) -> dict | None:
+        def post(reminder: sm.Reminder = reminder, lead: str = lead) -> dict | None:
             try:
                 reached = destination.remind(reminder, label)
             except Exception:  # noqa: BLE001 - one failed reminder must not stop the others
-                log.exception("%s reminder to %s failed", destination.name, reminder.entra_object_id)
+                log.exception("%s reminder to %s failed", destination.name, lead)
                 reached = False
-            return {} if reached else None  # no chat with them yet: tried again next tick
+            return {} if reached else None  # not reached: tried again next tick
 
-        sent += usecases.post_once(store, REMINDER_TEAMS, f"{sm.month_key(year, month)}:{reminder.entra_object_id}",
+        sent += usecases.post_once(store, destination.reminder_claim, f"{sm.month_key(year, month)}:{lead}",
                                    post).posted
     return sent
 
 
+def send_reminders(store: Store, client: WebClient, year: int, month: int) -> int:
+    """One DM per Slack lead with items not updated in the month (`send_reminders_to` Slack)."""
+    return send_reminders_to(store, SlackDestination(client, ""), year, month)
+
+
 class MonthlyJobs:
     """Runs every working day at 09:00 London: posts the summary when due, sends reminders when due,
-    and snapshots the month just ended shortly after midnight on the 1st. `client` (Slack) and `teams`
-    are the destinations; either may be absent (the Teams bot runs with no Slack client)."""
+    and snapshots the month just ended shortly after midnight on the 1st. `client` (Slack, with `channel`)
+    and `teams` are the destinations; either may be absent (the Teams bot runs with no Slack client)."""
 
     def __init__(self, store: Store, client: WebClient | None, channel: str, hour: int = 9,
                  teams: ChatDestination | None = None):
         self.store, self.client, self.channel, self.hour = store, client, channel, hour
         self.teams = teams
+        slack = [SlackDestination(client, channel)] if client is not None else []
+        self.destinations: list[ChatDestination] = [*slack, *([teams] if teams is not None else [])]
         self.scheduler = BackgroundScheduler(timezone=sm.LONDON)
 
     def tick(self, now: datetime | None = None) -> list[str]:
@@ -164,18 +200,15 @@ class MonthlyJobs:
         now = now or datetime.now(UTC)
         done = []
         due = sm.month_to_summarise(now, self.hour)
-        slack = self.client is not None
-        if due and slack and self.channel and not usecases.posted(self.store, SUMMARY, sm.month_key(*due)):
-            done.append(post_summary(self.store, self.client, self.channel, *due, now=now).message)
-        if due and self.teams is not None and not usecases.posted(self.store, SUMMARY_TEAMS, sm.month_key(*due)):
-            done.append(post_summary_to(self.store, self.teams, *due, now=now).message)
+        for destination in self.destinations:
+            if due and destination.ready() and not usecases.posted(self.store, destination.summary_claim,
+                                                                   sm.month_key(*due)):
+                done.append(post_summary_to(self.store, destination, *due, now=now).message)
         local = now.astimezone(sm.LONDON)
         if local.date() == sm.reminder_day(local.year, local.month) and local.hour >= self.hour:
-            if slack:
-                done.append(f"{send_reminders(self.store, self.client, local.year, local.month)} reminder(s) sent.")
-            if self.teams is not None:
-                sent = send_reminders_to(self.store, self.teams, local.year, local.month)
-                done.append(f"{sent} {self.teams.name} reminder(s) sent.")
+            for destination in self.destinations:
+                sent = send_reminders_to(self.store, destination, local.year, local.month)
+                done.append(f"{sent} {destination.reminders_said} sent.")
         return done
 
     def snapshot_last_month(self, now: datetime | None = None) -> None:

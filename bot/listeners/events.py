@@ -8,24 +8,13 @@ from datetime import date
 from slack_bolt import App, Say
 from slack_sdk import WebClient
 
-from bot import blocks, parse
-from bot.listeners.commands import answer_query, update_from_text
-from shared.domain.access import display_name
-from shared.domain.queries import rows_for_person
-from shared.usecases import Store, WorkbookError
-from shared.usecases import appendix as read_appendix_of
+from bot import blocks, flows, parse
+from bot.listeners.commands import carry_out
 
 
 def reply_to_phrase(context: dict, text: str, user_id: str, tell: Callable[[dict], None]) -> dict:
     """The answer to a plain phrase, as message arguments; `tell` gets an update's written outcome later."""
-    store: Store = context["store"]
-    intent = parse.parse_message(text)
-    if intent.kind == parse.UPDATE_MODAL:
-        return blocks.message(f"To update {intent.ref}, use `/sli update {intent.ref}` for a form, or write "
-                              f"`update {intent.ref} status=\"On track\" next=\"...\"`.")
-    if intent.kind == parse.UPDATE:
-        return update_from_text(context, intent, user_id, tell)
-    return answer_query(store, intent, user_id)
+    return carry_out(context, flows.message(context["store"], flows.SLACK, parse.parse_message(text), user_id), tell)
 
 
 def app_mention(event: dict, say: Say, context: dict) -> None:
@@ -42,15 +31,8 @@ def direct_message(event: dict, say: Say, context: dict) -> None:
 
 
 def home_opened(event: dict, client: WebClient, context: dict) -> None:
-    store: Store = context["store"]
     user_id = event["user"]
-    try:
-        appendix = read_appendix_of(store)
-    except WorkbookError as exc:  # the Home tab says why it is empty, in the words `sli` uses
-        client.views_publish(user_id=user_id, view=blocks.home_notice(str(exc)))
-        return
-    view = blocks.home_view(display_name(appendix, user_id), rows_for_person(appendix, user_id), date.today())
-    client.views_publish(user_id=user_id, view=view)
+    client.views_publish(user_id=user_id, view=blocks.home(flows.home(context["store"], user_id, date.today())))
 
 
 def register(app: App) -> None:

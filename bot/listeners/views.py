@@ -1,17 +1,17 @@
 """The update modal: opened at once (the trigger expires in 3 s), filled from the workbook after; on
 submit the update is checked and journalled by the core before the ack (errors inline, nothing
-written), then written on the bot's writer thread, and the sender is told what happened."""
+written), then written on the bot's writer thread, and the sender is told what happened. What each step
+says is bot/flows.py's, the same as in Teams; here only Slack's payloads and answers."""
 
 from __future__ import annotations
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks
+from bot import blocks, flows
 from bot.writer import UpdateWriter
-from shared.domain import schema as s
-from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
-from shared.usecases import CHAT_TIMEOUT_SECONDS, Store, WorkbookError, open_form, record_request, unreadable_refusal
+from shared.usecases import Store
+from shared.usecases import replies as r
 
 
 def writer_of(context: dict) -> UpdateWriter:
@@ -22,54 +22,30 @@ def writer_of(context: dict) -> UpdateWriter:
 
 
 def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str, user_id: str) -> None:
-    """Open a placeholder modal first, then fill it with the row's current values."""
+    """Open a placeholder modal first, then fill it with the row's current values (or why there is no form)."""
     opened = client.views_open(trigger_id=trigger_id, view=blocks.loading_modal(ref))
     view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")
-    form = open_form(store, user_id, ref)
-    if isinstance(form, UpdateResult):
-        view = blocks.notice_modal(form.ref, form.message)
-    else:
-        view = blocks.update_modal(form.row, list(s.STATUSES), form.view_seq, form.file_row)
+    view = blocks.modal(flows.open_update_form(store, flows.SLACK, ref, user_id))
     client.views_update(view_id=view_id, hash=view_hash, view=view)
 
 
-def _inline_errors(refused: UpdateResult) -> dict[str, str]:
-    """A refusal as errors beside the form's fields (the status block when no field is named)."""
-    errors: dict[str, str] = {}
-    for finding in refused.errors:
-        errors.setdefault(blocks.BLOCK_FOR.get(finding.column, "status"), finding.message[:150])
-    return errors or {"status": refused.message[:150]}
-
-
 def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
+    """Checked and journalled before the ack: a refusal, or a journal that cannot record it, keeps the form
+    open with the sentence beside the field; an outcome that is not a refusal of the form (the workbook
+    cannot be read) is pushed over it whole, the form underneath as typed."""
     user_id = body["user"]["id"]
-    try:
-        ref, submitted, seen = blocks.read_modal(view)
-    except blocks.ModalError as exc:  # not the form update_modal built: refuse with a sentence, change nothing
-        ack(response_action="errors", errors={"status": str(exc)})
-        return
-    changes = changed_only(submitted, seen)
-    if not changes:
-        ack(response_action="errors", errors={"status": "Nothing has changed: edit a field, or press Cancel."})
-        return
-    request = UpdateRequest(ref, changes, s.VIA_SLACK, sender=user_id, seen=seen, base=blocks.modal_base(view),
-                            view_seq=blocks.modal_view_seq(view), idempotency_key=f"view:{view['id']}")
-    # Checked and journalled before the ack: a refusal, or a journal that cannot record it, keeps the
-    # form open with the sentence beside the field.
-    try:
-        recorded = record_request(context["store"], request, journal_wait=CHAT_TIMEOUT_SECONDS)
-    except WorkbookError as exc:  # nothing journalled; the whole sentence (it names the file) on top of
-        refused = unreadable_refusal(request, exc)  # the form, which stays underneath as typed
-        ack(response_action="push", view=blocks.notice_modal(refused.ref, f"*{refused.ref}: not recorded.* "
-                                                                           f"{refused.message}"))
-        return
-    if recorded.state != PENDING:
-        ack(response_action="errors", errors=_inline_errors(recorded))
-        return
-    ack()
-    if not recorded.duplicate:
-        writer_of(context).write(recorded, lambda result: client.chat_postMessage(
-            channel=user_id, **blocks.update_result_message(result)))
+    answer = flows.submit_form(context["store"], flows.SLACK, blocks.modal_metadata(view),
+                               blocks.modal_submission(view), user_id, idempotency_key=f"view:{view['id']}")
+    reply = answer.reply
+    if isinstance(reply, r.NoticeReply) and reply.tone == r.RECORDED:
+        ack()
+    elif isinstance(reply, r.NoticeReply) and reply.headline:
+        ack(response_action="push", view=blocks.modal(reply))
+    else:
+        ack(response_action="errors", errors=blocks.form_errors(reply))
+    if answer.write is not None:
+        writer_of(context).write(answer.write, lambda result: client.chat_postMessage(
+            channel=user_id, **blocks.render(r.result_reply(result))))
 
 
 def register(app: App) -> None:

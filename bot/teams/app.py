@@ -27,6 +27,7 @@ from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_mid
 from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 
 from bot.notifier import Notifier
+from bot.scheduler import REMINDER_TEAMS, SUMMARY_TEAMS
 from bot.teams import cards
 from bot.teams.handlers import TEAM, TeamsHandlers
 from bot.teams.messenger import Messenger
@@ -35,7 +36,7 @@ from shared import summary as sm
 from shared import usecases
 from shared.domain.access import entra_identity, entra_object_id
 from shared.settings import Settings, TeamsSettings
-from shared.usecases import Store, UpdateResult, tell_senders
+from shared.usecases import Store, UpdateResult, replies, tell_senders
 
 log = logging.getLogger("sli.teams")
 ROUTE = "/api/messages"
@@ -148,26 +149,40 @@ def _loopback(url: object) -> bool:
 
 
 class TeamsDestination:
-    """The Teams side of the monthly jobs (bot/scheduler.py): the team's channel and leads' personal chats."""
+    """The Teams side of the monthly jobs (bot/scheduler.py's `ChatDestination`, as Slack's): the team's
+    channel and leads' personal chats, laid out from the same replies as in Slack."""
 
     name = "Teams"
+    summary_claim, reminder_claim, reminders_said = SUMMARY_TEAMS, REMINDER_TEAMS, "Teams reminder(s)"
 
     def __init__(self, store: Store, messenger: Messenger):
         self.store, self.messenger = store, messenger
 
-    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> str | None:
+    def ready(self) -> bool:
+        return True  # where to post is known once the app is installed in a team (see `post_summary`)
+
+    def nowhere(self, key: str) -> str:
+        return f"No Teams team to post the summary for {key} to: install the app in the partnership's team."
+
+    def post_summary(self, figures: sm.MonthFigures, chart: bytes) -> dict | None:
         teams = usecases.conversations(self.store, TEAM)
         if not teams:
             return None
         key, reference = teams[0]  # the team the app was installed in most recently
-        self.messenger.post(reference, cards.summary_message(figures, chart))
-        return key
+        self.messenger.post(reference, cards.render(replies.summary_reply(figures), chart))
+        return {"conversation": key}
+
+    def follow_up(self, figures: sm.MonthFigures, chart: bytes, posted: dict) -> str | None:
+        return None  # the chart is inside the card
+
+    def lead_key(self, reminder: sm.Reminder) -> str:
+        return reminder.entra_object_id
 
     def remind(self, reminder: sm.Reminder, month_label: str) -> bool:
         reference = usecases.conversation(self.store, entra_identity(reminder.entra_object_id))
         if reference is None:
             return False  # Teams lets a bot write to a person only once they have a chat with it
-        self.messenger.post(reference, cards.reminder_message(reminder.name, month_label, reminder.items))
+        self.messenger.post(reference, cards.render(replies.reminder_of(reminder, month_label)))
         return True
 
 
@@ -186,7 +201,7 @@ class TeamsNotifier(Notifier):
         reference = usecases.conversation(self.store, identity)
         if reference is None:
             raise LookupError(f"no personal chat with {identity} to tell them about {result.ref}")
-        self.messenger.post(reference, cards.result_message(result))
+        self.messenger.post(reference, cards.render(replies.result_reply(result)))
 
     def tell(self, write: bool = True) -> int:
         """One pass, here and now (see `Notifier.tell`). A Teams sender with no personal chat with the bot

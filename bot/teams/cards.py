@@ -1,11 +1,12 @@
-"""Everything the Teams bot shows: message text and Adaptive Cards, each card with a plain-text fallback.
+"""Adaptive Cards layout: every reply (`shared/usecases/replies.py`) as a Teams message or card, each card
+with a plain-text fallback. What is said is decided in the replies, the same for Slack (bot/blocks.py);
+this only lays it out.
 
-The wording follows the Slack bot's (bot/blocks.py): the same facts in the same order, the same
-sentences from the core. Teams reads markdown in message text and in a TextBlock, and HTML in message
-text; a `<at>Name</at>` in message text is a mention. So every piece of text that comes from a person,
-a cell or the journal passes through `inert()` here, and only here, before it goes into a message's
-text or a TextBlock: it then shows as typed and notifies no one. Values prefilled into inputs
-(`Input.Text.value`, choices) are shown by Teams as they are and are never escaped.
+Teams reads markdown in message text and in a TextBlock, and HTML in message text; a `<at>Name</at>` in
+message text is a mention. So every piece of text that comes from a person, a cell or the journal passes
+through `inert()` here, and only here, before it goes into a message's text or a TextBlock: it then shows
+as typed and notifies no one. Values prefilled into inputs (`Input.Text.value`, choices) are shown by
+Teams as they are and are never escaped.
 """
 
 from __future__ import annotations
@@ -13,41 +14,23 @@ from __future__ import annotations
 import base64
 import io
 import re
-import uuid
-from datetime import date, datetime
 from typing import Any
 
 from PIL import Image
 
-from shared.domain import schema as s
-from shared.domain import update as j
-from shared.domain.model import Recommendation
-from shared.domain.rules import is_overdue
-from shared.domain.update import UpdateResult
-from shared.domain.values import cell_text, short_text, shown
+from shared.usecases import replies as r
 
 CARD = "application/vnd.microsoft.card.adaptive"
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 #: Teams shows Adaptive Cards up to schema 1.5 on desktop, web and mobile.
 VERSION = "1.5"
 UPDATE_VERB, OPEN_FORM_VERB = "sli_update", "sli_open_form"
-#: Input ids of the form, one per updatable column.
-INPUT_FOR = {s.STATUS: "status", s.SUMMARY: "summary", s.NEXT_STEPS: "next", s.DUE: "due"}
-#: Where a sentence that names no field goes in the form (above the fields).
-FORM_ERROR = "_form"
-MAX_TEXT = 2000
-
-HELP_TEXT = (
-    "**Ask me about the SLI infant mortality recommendations**\n\n"
-    "- `status L7` (or `7`): one recommendation in full\n"
-    "- `status safer sleeping`: search the recommendations\n"
-    "- `list at risk` or `list ELHT`: by status or lead organisation\n"
-    "- `mine`: the recommendations your organisation leads\n"
-    "- `update L7`: a form to update one\n"
-    "- `update L7 status=\"At risk\" next=\"Agree safer sleep audit\" due=31/01/2027 summary=\"...\"`\n\n"
-    "In a channel, mention me first: @SLI Tracker status 7. Plain words work too: "
-    "_status of 7_, _what is at risk?_, _update 7 status On track_."
-)
+#: Input ids of the form, one per updatable column: the replies' field names.
+INPUT_FOR = r.FIELD_FOR
+#: The id of the sentence that names no field (above the fields): `error_form`.
+FORM_ERROR = "form"
+ICONS = {r.RECORDED: "📥", r.REFUSED: "❌"}
+RESULT_ICONS = {r.UNCHANGED: "ℹ️", r.UPDATED: "✅", r.WAITING: "⏳", r.CONFLICTED: "⚠️", r.NOT_DONE: "❌"}
 
 # --- the one escaping function ------------------------------------------------------------------
 
@@ -68,10 +51,6 @@ def inert(text: object) -> str:
         return ""
     escaped = _MARKDOWN_ANYWHERE.sub(r"\\\1", str(text).translate(_HTML))
     return _MARKDOWN_LINE_START.sub(lambda m: m.group(1) + "\\" + m.group(2), escaped)
-
-
-
-
 
 
 # --- building blocks -----------------------------------------------------------------------------
@@ -101,205 +80,142 @@ def card_message(content: dict, attachments: list[dict] | None = None) -> dict:
             "attachments": [{"contentType": CARD, "content": content}, *(attachments or [])]}
 
 
-def help_message(prefix: str = "") -> dict:
-    return message(f"{inert(prefix)}\n\n{HELP_TEXT}" if prefix else HELP_TEXT)
-
-
 def sentence(text: str) -> dict:
-    """One sentence from the core (a refusal, a query error), shown as text."""
+    """One sentence (a refusal, a query error), shown as text."""
     return message(inert(text))
 
 
-# --- answers -------------------------------------------------------------------------------------
+def notice_card(text: str) -> dict:
+    """A card holding one sentence (what replaces a form that cannot be shown)."""
+    return card([text_block(inert(text), wrap=True)], inert(text))
+
 
 def _fact(title: str, value: str) -> dict:
     return {"title": title, "value": value}
 
 
-def recommendation_card(row: Recommendation) -> dict:
+def _open_form_action(ref: str, title: str = "Update") -> dict:
+    return {"type": "Action.Submit", "title": title, "data": {"verb": OPEN_FORM_VERB, "ref": ref}}
+
+
+# --- messages ------------------------------------------------------------------------------------
+
+def render(reply: r.ChatReply, chart_png: bytes | None = None) -> dict:
+    """Any reply as the activity to send (a message, or a message carrying a card); `chart_png` goes
+    inside the summary's card."""
+    if isinstance(reply, r.NoticeReply):
+        icon = ICONS.get(reply.tone)
+        return message(f"{icon} {inert(reply.plain)}" if icon else inert(reply.plain))
+    if isinstance(reply, r.HelpReply):
+        return message(_help_text(reply))
+    if isinstance(reply, r.ResultReply):
+        return message(_result_text(reply))
+    if isinstance(reply, r.ListReply) and not reply.items:
+        return sentence(reply.plain)
+    return card_message(card_for(reply, chart_png))
+
+
+def card_for(reply: r.ChatReply, chart_png: bytes | None = None) -> dict:
+    """A reply as a card's content (what an Action.Execute's answer puts in place of the card pressed)."""
+    if isinstance(reply, r.NoticeReply):
+        if reply.tone == r.RECORDED:
+            return card([text_block(f"{ICONS[r.RECORDED]} {inert(reply.plain)}")], inert(reply.plain))
+        return notice_card(reply.plain)
+    if isinstance(reply, r.RecommendationReply):
+        return _recommendation(reply)
+    if isinstance(reply, r.ListReply):
+        return _list(reply)
+    if isinstance(reply, r.FormReply):
+        return _form(reply)
+    if isinstance(reply, r.SummaryReply):
+        return _summary(reply, chart_png)
+    if isinstance(reply, r.ReminderReply):
+        return _reminder(reply)
+    if isinstance(reply, r.HelpReply | r.ResultReply):
+        text = render(reply)["text"]
+        return card([text_block(text)], text)
+    raise TypeError(f"not a Teams reply: {type(reply).__name__}")
+
+
+def _help_text(reply: r.HelpReply) -> str:
+    lines = []
+    for line in reply.lines:
+        alternative = f" (or `{line.alternative}`)" if line.alternative else ""
+        what = f": {line.what}" if line.what else ""
+        lines.append(f"- {' or '.join(f'`{c}`' for c in line.commands)}{alternative}{what}")
+    text = (f"**{reply.title}**\n\n" + "\n".join(lines) + "\n\nIn a channel, mention me first: @SLI Tracker status 7. "
+            "Plain words work too: " + ", ".join(f"_{w}_" for w in reply.plain_words) + ".")
+    return f"{inert(reply.prefix)}\n\n{text}" if reply.prefix else text
+
+
+def _recommendation(reply: r.RecommendationReply) -> dict:
     """One recommendation in full: what `status L7` shows (the same facts as in Slack)."""
-    due = cell_text(row.due) or "no date"
-    updated = cell_text(row[s.LAST_UPDATED]) or "never"
-    by = cell_text(row[s.UPDATED_BY]) or "unknown"
     body = [
-        text_block(f"**{row.ref} · {inert(row.status or 'No status')}**", size="Large"),
-        text_block(f"**{row.ref}**: {inert(cell_text(row[s.RECOMMENDATION]))}"),
-        {"type": "FactSet", "facts": [
-            _fact("Status", inert(row.status or "No status")), _fact("Next step due", due),
-            _fact("Lead", inert(row.lead_org or "-")),
-            _fact("Lead officer", inert(cell_text(row[s.LEAD_OFFICER]) or "-")),
-        ]},
-        text_block("**Summary of status**"), text_block(inert(cell_text(row[s.SUMMARY])) or "_none yet_"),
-        text_block("**Next steps**"), text_block(inert(cell_text(row[s.NEXT_STEPS])) or "_none_"),
-        text_block(f"Last updated {updated} by {inert(by)}", isSubtle=True, size="Small"),
+        text_block(f"**{inert(reply.header)}**", size="Large"),
+        text_block(f"**{inert(reply.ref)}**: {inert(reply.title)}"),
+        {"type": "FactSet", "facts": [_fact(fact.label, inert(fact.value)) for fact in reply.facts]},
     ]
-    fallback = inert(f"{row.ref} ({row.status}): {cell_text(row[s.RECOMMENDATION])}\n"
-                     f"Summary: {cell_text(row[s.SUMMARY])}\n"
-                     f"Next steps: {cell_text(row[s.NEXT_STEPS])} (due {due})\nLead: {row.lead_org}. "
-                     f"Last updated {updated} by {by}.")
-    actions = [_open_form_action(row.ref)]
-    return card_message(card(body, fallback, actions))
+    for part in reply.sections:
+        body += [text_block(f"**{part.label}**"), text_block(inert(part.text) or f"_{part.empty}_")]
+    body.append(text_block(inert(reply.footer), isSubtle=True, size="Small"))
+    return card(body, inert(reply.plain), [_open_form_action(reply.ref)])
 
 
-def _facts_line(row: Recommendation) -> str:
-    due = f" · due {cell_text(row.due)}" if row.due else " · no due date"
-    return f"{row.status or 'No status'} · {row.lead_org or 'no lead organisation'}{due}"
-
-
-def list_card(title: str, rows: list[Recommendation], today: date | None = None) -> dict:
+def _list(reply: r.ListReply) -> dict:
     """Several recommendations, two lines each: ref and title, then status, lead and due date."""
-    if not rows:
-        return message(f"{inert(title)}: none.")
-    body = [text_block(f"**{inert(title)}** ({len(rows)})", size="Medium")]
-    for row in rows[:40]:
-        overdue = " · overdue" if today and is_overdue(row.due, row.status, today) else ""
-        body.append(text_block(f"**{row.ref}** {inert(short_text(row[s.RECOMMENDATION], 70))}\n\n"
-                               f"{inert(_facts_line(row))}{overdue}", spacing="Small", separator=True))
-    fallback = inert(f"{title} ({len(rows)}):\n" + "\n".join(
-        f"{r.ref} {short_text(r[s.RECOMMENDATION], 70)}: {_facts_line(r)}" for r in rows))
-    return card_message(card(body, fallback))
+    body = [text_block(f"**{inert(reply.title)}** ({len(reply.items)})", size="Medium")]
+    for item in reply.items[:40]:
+        overdue = " · overdue" if item.overdue else ""
+        body.append(text_block(f"**{inert(item.ref)}** {inert(item.title)}\n\n{inert(item.status + item.details)}"
+                               f"{overdue}", spacing="Small", separator=True))
+    return card(body, inert(reply.plain))
 
 
-def result_message(result: UpdateResult) -> dict:
+def _result_text(reply: r.ResultReply) -> str:
     """What the sender is told: updated, waiting for Excel, in conflict, or refused and why (as in Slack)."""
-    ref = result.ref
-    if result.state == j.APPLIED and not result.changes:
-        lines = [f"ℹ️ **{ref}: nothing changed.**", inert(result.message or f"{ref} already shows these values.")]
-    elif result.state == j.APPLIED:
-        lines = [f"✅ **{ref} updated.**"]
-        lines += [f"- {inert(column)}: {inert(shown(old, column) or '(empty)')} → "
-                  f"**{inert(shown(new, column) or '(empty)')}**" for column, (old, new) in result.changes.items()]
-    elif result.state in j.OPEN_STATES:  # waiting, being written, or in the workbook open in Excel
-        lines = [f"⏳ **{ref}: recorded, not yet in the workbook.**", inert(result.message),
-                 "I'll tell you when it is in."]
-    elif result.state == j.CONFLICT:
-        lines = [f"⚠️ **{ref}: not applied: it was changed after you saw it.**"]
-        lines += [f"- {inert(c.column)}: {inert(c.changed_by)} changed it to "
-                  f"**{inert(shown(c.current, c.column) or '(empty)')}**; "
-                  f"you sent **{inert(shown(c.proposed, c.column) or '(empty)')}**" for c in result.conflicts]
-        lines.append("Check the new values, then send your update again if it still stands.")
-    else:
-        outcome = "not applied" if result.message.startswith("Not applied") else "not recorded"
-        lines = [f"❌ **{inert(ref)}: {outcome}.**"]
-        lines += [f"- {inert(f.message)}" for f in result.errors] or [inert(result.message)]
-    lines += [f"_Note: {inert(f.message)}_" for f in result.warnings]
-    return message("\n\n".join(lines))
+    lines = [f"{RESULT_ICONS[reply.outcome]} **{inert(reply.headline)}**", *([inert(reply.said)] if reply.said else [])]
+    lines += [f"- {inert(c.column)}: {inert(c.old)} → **{inert(c.new)}**" for c in reply.changes]
+    lines += [f"- {inert(c.column)}: {inert(c.changed_by)} changed it to **{inert(c.current)}**; "
+              f"you sent **{inert(c.proposed)}**" for c in reply.conflicts]
+    lines += [f"- {inert(reason)}" for reason in reply.reasons] + ([inert(reply.closing)] if reply.closing else [])
+    lines += [f"_Note: {inert(note)}_" for note in reply.notes]
+    return "\n\n".join(lines)
 
 
 # --- the update form -----------------------------------------------------------------------------
 
-def _open_form_action(ref: str) -> dict:
-    return {"type": "Action.Submit", "title": "Update", "data": {"verb": OPEN_FORM_VERB, "ref": ref}}
+def _input(field: r.FormField) -> dict:
+    if field.kind == r.CHOICE:
+        return {"type": "Input.ChoiceSet", "id": field.name, "label": field.label, "style": "compact",
+                "choices": [{"title": c, "value": c} for c in field.choices], "value": field.value}
+    if field.kind == r.DATE:
+        return {"type": "Input.Date", "id": field.name, "label": field.label, "value": field.value}
+    return {"type": "Input.Text", "id": field.name, "label": field.label, "isMultiline": True,
+            "maxLength": r.MAX_INPUT, "value": field.value}
 
 
-def seen_values(row: Recommendation) -> dict[str, str]:
-    """What a form is prefilled with, by column, as text (the due date ISO): kept in the card's data."""
-    return {column: cell_text(row[column]) if column != s.DUE else (row.due.isoformat() if row.due else "")
-            for column in INPUT_FOR}
+def _error(text: str, name: str) -> list[dict]:
+    return [text_block(inert(text), color="Attention", size="Small", spacing="None", id=f"error_{name}")] \
+        if text else []
 
 
-def update_form(row: Recommendation, statuses: list[str], view_seq: int | None, *,
-                values: dict[str, str] | None = None, errors: dict[str, str] | None = None,
-                seen: dict[str, str] | None = None, form_id: str | None = None,
-                base: dict[str, str] | None = None) -> dict:
-    """The update form, prefilled from the workbook (or with what was submitted, when it comes back with
-    errors beside the fields). What the sender saw (`seen`) and the journal's mark (`view`) travel in the
-    action's data, for the conflict check; `form` makes a second press of Save the same update."""
-    seen = seen if seen is not None else seen_values(row)
-    values = values if values is not None else seen
-    errors = errors or {}
-    form_id = form_id or uuid.uuid4().hex
-    data = {"verb": UPDATE_VERB, "ref": row.ref, "seen": seen, "view": view_seq, "form": form_id, "base": base}
-
-    def error(column: str) -> list[dict]:
-        message_ = errors.get(column)
-        return [text_block(inert(message_), color="Attention", size="Small", spacing="None",
-                           id=f"error_{INPUT_FOR.get(column, 'form')}")] if message_ else []
-
-    status_input = {"type": "Input.ChoiceSet", "id": INPUT_FOR[s.STATUS], "label": "Status", "style": "compact",
-                    "choices": [{"title": status, "value": status} for status in statuses],
-                    "value": values.get(s.STATUS, "") if values.get(s.STATUS, "") in statuses else ""}
-    body = [
-        text_block(f"**Update {row.ref}**", size="Medium"),
-        text_block(f"**{row.ref}**: {inert(short_text(row[s.RECOMMENDATION], 400))}"),
-        *error(FORM_ERROR),
-        status_input, *error(s.STATUS),
-        {"type": "Input.Text", "id": INPUT_FOR[s.SUMMARY], "label": "Summary of status", "isMultiline": True,
-         "maxLength": MAX_TEXT, "value": values.get(s.SUMMARY, "")[:MAX_TEXT]}, *error(s.SUMMARY),
-        {"type": "Input.Text", "id": INPUT_FOR[s.NEXT_STEPS], "label": "Next steps", "isMultiline": True,
-         "maxLength": MAX_TEXT, "value": values.get(s.NEXT_STEPS, "")[:MAX_TEXT]}, *error(s.NEXT_STEPS),
-        {"type": "Input.Date", "id": INPUT_FOR[s.DUE], "label": "Next step due",
-         "value": values.get(s.DUE, "")}, *error(s.DUE),
-    ]
+def _form(reply: r.FormReply) -> dict:
+    """The update form, prefilled (or with what was submitted and the refusals beside the fields). What
+    travels with it (`replies.form_metadata`) is the action's data; its id makes a second Save the same
+    update."""
+    data = {"verb": UPDATE_VERB, **r.form_metadata(reply)}
+    body = [text_block(f"**{inert(reply.title)}**", size="Medium"),
+            text_block(f"**{inert(reply.ref)}**: {inert(reply.heading)}"), *_error(reply.error, FORM_ERROR)]
+    for field in reply.fields:
+        body += [_input(field), *_error(field.error, field.name)]
     save = {"type": "Action.Execute", "title": "Save", "verb": UPDATE_VERB, "data": data,
             "fallback": {"type": "Action.Submit", "title": "Save", "data": data}}
-    fallback = inert(f"Update {row.ref}: this form needs a client that shows Adaptive Cards. Type "
-                     f"update {row.ref} status=\"At risk\" next=\"...\" due=31/01/2027 instead.")
+    fallback = inert(f"{reply.title}: this form needs a client that shows Adaptive Cards. Type "
+                     f"update {reply.ref} status=\"At risk\" next=\"...\" due=31/01/2027 instead.")
     return card(body, fallback, [save])
 
 
-
-class FormError(ValueError):
-    """Submitted data this bot cannot read as its form (not what `update_form` wrote)."""
-
-
-UNREADABLE = "This form could not be read. Type update and the ref (e.g. update L7) for a new one."
-
-
-def read_form(data: object) -> tuple[str, dict[str, str], dict[str, str], int | None, str]:
-    """(ref, submitted values by column, what the form showed by column, the view mark, the form id).
-
-    Raises FormError with a sentence when the data is not what `update_form` put in the card: what the
-    sender saw is the only basis of the conflict check, so a form that does not carry it is refused."""
-    if not isinstance(data, dict):
-        raise FormError(UNREADABLE)
-    ref, seen, view, form = data.get("ref"), data.get("seen"), data.get("view"), data.get("form")
-    updatable = set(INPUT_FOR)
-    if not isinstance(ref, str) or not ref or not isinstance(seen, dict) or not set(seen) <= updatable \
-            or not all(isinstance(v, str) for v in seen.values()) or not isinstance(form, str) or not form:
-        raise FormError(UNREADABLE)
-    if view is not None and (not isinstance(view, int) or isinstance(view, bool) or view < 0):
-        view = None
-    values = {}
-    for column in updatable:
-        value = data.get(INPUT_FOR[column], "")
-        values[column] = value if isinstance(value, str) else ""
-    return ref, values, seen, view, form
-
-
-def form_base(data: object) -> dict[str, str] | None:
-    """The file values `update_form` kept beside what it showed (`base`), or None."""
-    base = data.get("base") if isinstance(data, dict) else None
-    if isinstance(base, dict) and set(base) <= set(INPUT_FOR) and all(isinstance(v, str) for v in base.values()):
-        return base
-    return None
-
-
-def inline_errors(refused: UpdateResult) -> dict[str, str]:
-    """A refusal as sentences beside the form's fields (above them when no field is named)."""
-    errors: dict[str, str] = {}
-    for finding in refused.errors:
-        errors.setdefault(finding.column if finding.column in INPUT_FOR else FORM_ERROR, finding.message)
-    return errors or {FORM_ERROR: refused.message}
-
-
-def recorded_card(ref: str) -> dict:
-    """What replaces the form once the update is journalled: the outcome follows as a message."""
-    return card([text_block(f"📥 Recorded your update to {inert(ref)}; writing it to the workbook…")],
-                f"Recorded your update to {inert(ref)}.")
-
-
-def notice_card(text: str) -> dict:
-    return card([text_block(inert(text), wrap=True)], inert(text))
-
-
 # --- the monthly summary and reminders -----------------------------------------------------------
-
-def _delta(value: int | None) -> str:
-    if value is None:
-        return ""
-    return f" ({'+' if value > 0 else ''}{value})" if value else " (=)"
-
 
 #: Teams refuses a bot message over about 28 KB, attachments included; the chart inside the card is made
 #: smaller (fewer colours, narrower) to leave room for the text.
@@ -319,55 +235,38 @@ def small_chart(png: bytes, width: int = 700) -> bytes:
         width -= 100
 
 
-def summary_message(figures, chart_png: bytes | None = None) -> dict:
-    """The monthly summary (a `shared.summary.MonthFigures`) as a card, its chart inside it as an image."""
-    month = datetime.strptime(figures.month, "%Y-%m").strftime("%B %Y")
-    since = ("change since last month in brackets" if figures.previous_counts is not None
-             else "no earlier month to compare with")
-    body = [text_block(f"**SLI infant mortality: {month}**", size="Large"),
-            {"type": "FactSet", "facts": [_fact(st, f"{figures.counts.get(st, 0)}{_delta(figures.delta(st))}")
-                                          for st in s.STATUSES]},
-            text_block(f"_{since}_", isSubtle=True, size="Small")]
-    changed_refs = {c.ref for c in figures.changes}
-    moves = [f"- **{c.ref}** {inert(c.old or '(none)')} → {inert(c.new)} ({inert(c.by)}, via {inert(c.via)})"
-             for c in figures.changes if c.field == s.STATUS]
-    lines = moves[:12] + ([f"…and {len(moves) - 12} more"] if len(moves) > 12 else [])
-    body.append(text_block(f"**Changed this month**: {len(figures.changes)} change(s) to {len(changed_refs)} "
-                           "recommendation(s)" + ("\n\n" + "\n".join(lines) if lines else "")))
-    if figures.overdue:
+def _summary(reply: r.SummaryReply, chart_png: bytes | None) -> dict:
+    """The monthly summary as a card (its caveats under the counts), the chart inside it as an image."""
+    body = [text_block(f"**{inert(reply.title)}**", size="Large"),
+            {"type": "FactSet", "facts": [_fact(c.status, c.shown) for c in reply.counts]},
+            text_block(f"_{inert('; '.join((reply.comparison, *reply.caveats)))}_", isSubtle=True, size="Small")]
+    moves = [f"- **{inert(m.ref)}** {inert(m.old)} → {inert(m.new)} ({inert(m.by)}, via {inert(m.via)})"
+             for m in reply.moves]
+    moves += [f"…and {reply.more_moves} more"] if reply.more_moves else []
+    body.append(text_block(f"**Changed this month**: {inert(reply.changed_line)}"
+                           + ("\n\n" + "\n".join(moves) if moves else "")))
+    if reply.overdue:
         body.append(text_block("**Overdue next steps**\n\n" + "\n".join(
-            f"- **{i.ref}** {inert(i.status)}, due {shown(i.due, s.DUE)}: {inert(short_text(i.text, 80))} "
-            f"({inert(i.lead)})"
-            for i in figures.overdue[:15])))
-    if figures.stale:
-        body.append(text_block("**Not updated for 60 days or more**\n\n" + "\n".join(
-            f"- **{i.ref}** last updated {shown(i.last_updated, s.LAST_UPDATED) or 'never'} ({inert(i.lead)})"
-            for i in figures.stale[:15])))
-    if figures.pending or figures.conflicts:
-        body.append(text_block(f"**Waiting**: {figures.pending} update(s) not yet in the workbook, "
-                               f"{figures.conflicts} in conflict with an officer's edit."))
+            f"- **{inert(i.ref)}** {inert(i.status)}, due {inert(i.due)}: {inert(i.text)} ({inert(i.lead)})"
+            for i in reply.overdue)))
+    if reply.stale:
+        body.append(text_block(f"**Not updated for {reply.stale_days} days or more**\n\n" + "\n".join(
+            f"- **{inert(i.ref)}** last updated {inert(i.last_updated)} ({inert(i.lead)})" for i in reply.stale)))
+    if reply.waiting_line:
+        body.append(text_block(f"**Waiting**: {inert(reply.waiting_line)}"))
     if chart_png:
         data_uri = "data:image/png;base64," + base64.b64encode(small_chart(chart_png)).decode()
-        body.append({"type": "Image", "url": data_uri,
-                     "altText": f"SLI statuses, {figures.month}", "size": "Stretch"})
-    body.append(text_block("Ask me: list at risk", isSubtle=True, size="Small"))
-    text_counts = ", ".join(f"{st} {figures.counts.get(st, 0)}{_delta(figures.delta(st))}" for st in s.STATUSES)
-    fallback = (f"SLI infant mortality, {month}: {text_counts}. {len(figures.changes)} change(s) this month; "
-                f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for 60 days; "
-                f"{figures.pending} waiting, {figures.conflicts} in conflict.")
-    return card_message(card(body, fallback))
+        body.append({"type": "Image", "url": data_uri, "altText": reply.chart_alt, "size": "Stretch"})
+    body.append(text_block(f"Figures as at {inert(reply.taken_at)} · Ask me: {inert(reply.hint)}", isSubtle=True,
+                           size="Small"))
+    return card(body, inert(reply.plain))
 
 
-def reminder_message(name: str, month_label: str, items: list) -> dict:
+def _reminder(reply: r.ReminderReply) -> dict:
     """The one personal message a lead gets before the summary: their items not updated this month."""
-    body = [text_block(f"Hello {inert(name)}. The SLI summary for {month_label} goes to the group soon. "
-                       "These have not been updated this month:")]
-    actions = []
-    for item in items[:20]:
-        due = f"due {shown(item.due, s.DUE)}" if item.due else "no due date"
-        body.append(text_block(f"**{item.ref}** {inert(short_text(item.text, 70))}\n\n{inert(item.status)} · {due}",
-                               separator=True))
-        actions.append({"type": "Action.Submit", "title": f"Update {item.ref}",
-                        "data": {"verb": OPEN_FORM_VERB, "ref": item.ref}})
-    fallback = f"Reminder: {', '.join(i.ref for i in items)} not updated this month ({month_label})."
-    return card_message(card(body, fallback, actions[:6]))
+    body = [text_block(inert(reply.greeting))]
+    for item in reply.items[:20]:
+        body.append(text_block(f"**{inert(item.ref)}** {inert(item.title)}\n\n{inert(item.status)} · "
+                               f"{inert(item.due)}", separator=True))
+    actions = [_open_form_action(item.ref, f"Update {item.ref}") for item in reply.items[:6]]
+    return card(body, inert(reply.plain), actions)

@@ -1,7 +1,8 @@
 """What the Teams bot does with each activity: plain callbacks over the core, like the Slack listeners.
 
 A message (a personal chat, or an @mention in a channel with the mention removed by the SDK) is read
-with the chat-neutral grammar (bot/parse.py) and answered by the same use cases as Slack. An update is
+with the chat-neutral grammar (bot/parse.py) and answered by the same conversation as in Slack
+(bot/flows.py), laid out as Teams messages and cards (cards.py). An update is
 checked and journalled (`record_request`) before the bot answers, then written on the one writer
 thread (bot/writer.py), and the sender is told the outcome proactively in the same conversation.
 Everything the core does is synchronous file and SQLite work, so it runs in a worker thread
@@ -18,39 +19,24 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from http import HTTPStatus
 
 from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse, ContentTypes
 from microsoft_agents.hosting.core import TurnContext
 
-from bot import parse
+from bot import flows, parse
 from bot.teams import cards
 from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
-from shared.domain import schema as s
 from shared.domain.access import entra_identity
-from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
-from shared.usecases import (
-    CHAT_TIMEOUT_SECONDS,
-    JournalUnavailable,
-    Store,
-    WorkbookError,
-    ask,
-    find,
-    forget_conversation,
-    keep_conversation,
-    open_form,
-    record_request,
-    unreadable_refusal,
-)
+from shared.domain.update import UpdateResult
+from shared.usecases import JournalUnavailable, Store, forget_conversation, keep_conversation
+from shared.usecases import replies as r
 
 log = logging.getLogger("sli.teams")
 
 #: Conversation kinds kept in the journal: a team the app is installed in, a person's personal chat.
 TEAM, PERSONAL = "team", "personal"
-NO_IDENTITY = ("Teams did not say who you are (no Microsoft Entra object ID), so I cannot check that you may "
-               "update this. You can still ask about any recommendation.")
 _SLI_PREFIX = re.compile(r"^\s*/?sli\b\s*", re.IGNORECASE)
 
 
@@ -78,11 +64,6 @@ def reference_of(activity: Activity, thread: bool = True) -> dict:
     return reference
 
 
-def chat_words(text: str) -> str:
-    """The core's sentences name Slack's `/sli` command; in Teams the same words are typed without it."""
-    return text.replace("`/sli ", "`").replace("/sli ", "")
-
-
 class TeamsHandlers:
     """The bot's callbacks, registered on an `AgentApplication` by `register`."""
 
@@ -90,110 +71,38 @@ class TeamsHandlers:
         self.store, self.writer, self.messenger = store, writer, messenger
         self._known_personal: set[tuple[str, str]] = set()
 
-    # --- questions and one-line updates --------------------------------------------------------
+    # --- messages: questions, one-line updates, `update L7` ------------------------------------
 
     def answer(self, typed: str, identity: str | None, reference: dict) -> Answer:
-        """The reply to one message as typed (the bot's mention already removed)."""
+        """The reply to one message as typed (the bot's mention already removed): bot/flows.py's, as in Slack."""
         intent = parse.parse_typed(_SLI_PREFIX.sub("", typed or "", count=1))
-        if intent.kind == parse.HELP:
-            return Answer([cards.help_message()])
-        if intent.kind == parse.UNKNOWN:
-            return Answer([cards.help_message(chat_words(intent.error))])
-        if intent.kind == parse.UPDATE_MODAL:
-            return Answer([self.form_for(intent.ref, identity)])
-        if intent.kind == parse.UPDATE:
-            return self.update_from_text(intent, identity, reference)
-        return Answer([self.query(intent, identity)])
+        answer = flows.message(self.store, flows.TEAMS, intent, identity)
+        return Answer([cards.render(answer.reply)], then=self._then(answer, reference))
 
-    def query(self, intent: parse.Intent, identity: str | None) -> dict:
-        """A read-only intent (status, search, list, mine), answered by the same use case as in Slack."""
-        if intent.kind not in (parse.STATUS, parse.SEARCH, parse.LIST, parse.MINE):
-            return cards.help_message()
-        reply = ask(self.store, intent.kind, intent.ref if intent.kind == parse.STATUS else intent.query, identity)
-        if intent.kind == parse.MINE and not reply.rows and not reply.sentence:
-            return cards.sentence("The Leads sheet does not list you as a lead: ask an officer to add your "
-                                  "Microsoft Entra object ID. list ELHT shows one organisation's recommendations.")
-        if reply.row is not None:
-            return cards.recommendation_card(reply.row)
-        if reply.sentence:
-            return cards.sentence(reply.sentence)
-        return cards.list_card(reply.title, list(reply.rows), date.today())
-
-    def update_from_text(self, intent: parse.Intent, identity: str | None, reference: dict) -> Answer:
-        """The one-line update: journalled before the answer, written after it, the outcome told after."""
-        if intent.error:
-            return Answer([cards.sentence("❌ " + chat_words(intent.error))])
-        if identity is None:
-            return Answer([cards.sentence(NO_IDENTITY)])
-        request = UpdateRequest(intent.ref, intent.changes, s.VIA_TEAMS, sender=identity)
-        try:
-            recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
-        except WorkbookError as exc:  # refused with the sentence `sli` prints; nothing journalled
-            recorded = unreadable_refusal(request, exc)
-        if recorded.state != PENDING or recorded.duplicate:
-            return Answer([cards.result_message(recorded)])
-        return Answer([cards.message(f"📥 Recorded your update to {recorded.ref}; writing it to the workbook…")],
-                      then=lambda: self._write(recorded, reference))
+    def _then(self, answer: flows.Answer, reference: dict) -> Callable[[], None] | None:
+        recorded = answer.write
+        return None if recorded is None else (lambda: self._write(recorded, reference))
 
     def _write(self, recorded: UpdateResult, reference: dict) -> None:
-        self.writer.write(recorded, lambda result: self.messenger.post(reference, cards.result_message(result)))
+        self.writer.write(recorded, lambda result: self.messenger.post(reference,
+                                                                       cards.render(r.result_reply(result))))
 
     # --- the update form -----------------------------------------------------------------------
 
     def form_for(self, ref: str, identity: str | None) -> dict:
         """The update form prefilled from the workbook (rows still waiting included), or why not."""
-        form = self.form_card(ref, identity)
-        return cards.sentence(form) if isinstance(form, str) else cards.card_message(form)
+        return cards.render(flows.open_update_form(self.store, flows.TEAMS, ref, identity))
 
-    def form_card(self, ref: str, identity: str | None) -> dict | str:
-        """The update form's card, or the sentence saying why there is none (as people read it: each
-        renderer escapes it once)."""
-        if identity is None:
-            return NO_IDENTITY
-        form = open_form(self.store, identity, ref)
-        if isinstance(form, UpdateResult):
-            return form.message
-        base = cards.seen_values(form.file_row) if form.file_row is not None else None
-        return cards.update_form(form.row, list(s.STATUSES), form.view_seq, base=base)
+    def form_card(self, ref: str, identity: str | None) -> dict:
+        """The update form's card, or a card with the sentence saying why there is none."""
+        return cards.card_for(flows.open_update_form(self.store, flows.TEAMS, ref, identity))
 
     def submit_form(self, data: object, identity: str | None, reference: dict) -> tuple[dict, Callable | None]:
         """A submitted form: (the card to show in its place, the write to start once it is shown).
 
         A refusal comes back as the same form, with what was typed and the sentence beside the field."""
-        try:
-            ref, values, seen, view, form_id = cards.read_form(data)
-        except cards.FormError as exc:
-            return cards.notice_card(str(exc)), None
-        try:
-            row = find(self.store, ref)
-        except s.RefError as exc:
-            return cards.notice_card(str(exc)), None
-        except WorkbookError as exc:  # nothing journalled: the sentence `sli` prints, in the form's place
-            return cards.notice_card(f"{ref}: not recorded. {exc}"), None
-        if row is None:
-            return cards.notice_card(f"There is no {ref} in the workbook."), None
-
-        def again(errors: dict[str, str]) -> dict:
-            return cards.update_form(row, list(s.STATUSES), view, values=values, seen=seen, errors=errors,
-                                     form_id=form_id, base=cards.form_base(data))
-
-        if identity is None:
-            return again({cards.FORM_ERROR: NO_IDENTITY}), None
-        changes = changed_only(values, seen)
-        if not changes:
-            return again({cards.FORM_ERROR: "Nothing has changed: edit a field, then press Save."}), None
-        request = UpdateRequest(ref, changes, s.VIA_TEAMS, sender=identity, seen=seen, base=cards.form_base(data),
-                                view_seq=view,
-                                idempotency_key=f"teams-form:{form_id}")
-        try:
-            recorded = record_request(self.store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
-        except WorkbookError as exc:  # unreadable since `find` read it: the same sentence, nothing journalled
-            return again({cards.FORM_ERROR: str(exc)}), None
-        if recorded.duplicate:  # Save pressed again on the same form: the first press is the update
-            return cards.recorded_card(ref), None
-        if recorded.state != PENDING:
-            return again(cards.inline_errors(recorded)), None
-        return cards.recorded_card(ref), lambda: self._write(recorded, reference)
+        answer = flows.submit_form(self.store, flows.TEAMS, data, data if isinstance(data, dict) else {}, identity)
+        return cards.card_for(answer.reply), self._then(answer, reference)
 
     # --- where the bot may post unasked --------------------------------------------------------
 
@@ -258,7 +167,7 @@ class TeamsHandlers:
         verb = (activity.value or {}).get("action", {}).get("verb") if isinstance(activity.value, dict) else None
         if verb == cards.OPEN_FORM_VERB:
             opened = await asyncio.to_thread(self.form_card, str((data or {}).get("ref")), identity)
-            return _card_response(cards.notice_card(opened) if isinstance(opened, str) else opened)
+            return _card_response(opened)
         shown, then = await asyncio.to_thread(self.submit_form, data, identity, reference)
         if then:
             then()
