@@ -21,9 +21,8 @@ from shared.domain import update as j
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
 from shared.domain.values import cell_text, shown
-from shared.outputs import OutputError, check_output, write_bytes, write_output_file
-from shared.reader import WorkbookError
 from shared.settings import DEFAULT_WORKBOOK, Settings, SettingsError
+from shared.usecases import Context, OutputError, WorkbookError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PENDING, EXIT_CONFLICT = 0, 1, 2, 3, 4
 #: The journal (or the disk under it) failed: nothing was recorded. Not "refused": the update was fine.
@@ -39,9 +38,16 @@ def workbook_path(args: argparse.Namespace) -> Path:
     return settings_of(args).workbook
 
 
+def context_of(args: argparse.Namespace) -> Context:
+    """The use cases' context for the workbook the settings name: built once per command."""
+    if getattr(args, "context", None) is None:
+        args.context = usecases.context(settings_of(args))
+    return args.context
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     path = Path(args.path) if args.path else workbook_path(args)
-    appendix, findings = usecases.validate(path)
+    appendix, findings = usecases.validate(context_of(args), Path(args.path) if args.path else None)
     for finding in findings:
         print(finding.line())
     count = len(rules.errors(findings))
@@ -58,14 +64,14 @@ def _status_table(rows) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = usecases.list_rows(settings_of(args).store(), status=args.status, lead=args.lead)
+    rows = usecases.list_rows(context_of(args), status=args.status, lead=args.lead)
     print(_status_table(rows) if rows else "No recommendations match.")
     return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
-    row = usecases.find(settings_of(args).store(), ref)
+    row = usecases.find(context_of(args), ref)
     if row is None:
         raise QueryError(f"There is no {ref} in the workbook.")
     for column in s.MAIN_COLUMNS:
@@ -75,9 +81,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from shared.builder import build_workbook
-
-    path = write_output_file(args.path, build_workbook, settings_of(args).store(), new_file=True)
+    path = usecases.init_workbook(context_of(args), args.path)
     print(f"Wrote {path}.")
     return EXIT_OK
 
@@ -86,8 +90,7 @@ def cmd_update(args: argparse.Namespace) -> int:
     changes = {column: value for column, value in (
         (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due))
         if value is not None}
-    store = settings_of(args).store()
-    result = usecases.submit(store, UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by))
+    result = usecases.submit(context_of(args), UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by))
     for finding in result.findings:
         print(finding.line())
     print(result.message)
@@ -105,7 +108,7 @@ def _journal_time(stamp: str) -> str:
 
 def cmd_history(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
-    log, held = usecases.history(settings_of(args).store(), ref)
+    log, held = usecases.history(context_of(args), ref)
     for e in log:
         print(f"{cell_text(e.when)}  {e.field}: '{shown(e.old_value, e.field)}' -> '{shown(e.new_value, e.field)}'"
               f"  by {e.by} via {e.via}")
@@ -117,7 +120,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_pending(args: argparse.Namespace) -> int:
-    entries = usecases.waiting(settings_of(args).store())
+    entries = usecases.waiting(context_of(args))
     for e in entries:
         fields = ", ".join(f"{c}='{cell_text(v)}'" for c, v in e.changes.items())
         print(f"{e.id[:8]} {e.ref:<4} [{e.state}] {e.created_at} by {e.by} via {e.via}: {fields}")
@@ -128,7 +131,7 @@ def cmd_pending(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    results = usecases.process_pending(settings_of(args).store(), force=args.force)
+    results = usecases.process_pending(context_of(args), force=args.force)
     for result in results:
         print(f"{result.ref}: [{result.state}] {result.message}")
     if not results:
@@ -141,13 +144,13 @@ def cmd_bot(args: argparse.Namespace) -> int:
     from bot.console import DEFAULT_USER, run_console
 
     settings = settings_of(args)
-    usecases.appendix(settings.store())  # a clear sentence now rather than a failure in a listener
+    usecases.appendix(context_of(args))  # a clear sentence now rather than a failure in a listener
     if args.console or not settings.bot_token:
         if not args.console:
             print("No SLACK_BOT_TOKEN: starting the local console instead (see README, 'Slack bot').")
-        for result in usecases.process_pending(settings.store()):
+        for result in usecases.process_pending(context_of(args)):
             print(f"{result.ref}: [{result.state}] {result.message}")
-        run_console(settings.store(), user_id=args.as_user or DEFAULT_USER)
+        run_console(context_of(args), user_id=args.as_user or DEFAULT_USER)
         return EXIT_OK
     if (args.http or not settings.app_token) and not settings.signing_secret:
         raise QueryError("HTTP mode needs SLACK_SIGNING_SECRET (or set SLACK_APP_TOKEN for Socket Mode).")
@@ -160,7 +163,7 @@ def cmd_teams(args: argparse.Namespace) -> int:
     from bot.teams.app import DEFAULT_PORT, run
 
     settings = settings_of(args)
-    usecases.appendix(settings.store())  # a clear sentence now rather than a failure in a handler
+    usecases.appendix(context_of(args))  # a clear sentence now rather than a failure in a handler
     run(settings, local=args.local, host=args.host, port=args.port or DEFAULT_PORT)
     return EXIT_OK
 
@@ -169,8 +172,8 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
     from bot.teams.package import write_package
 
     client_id = args.client_id or settings_of(args).teams.client_id
-    written = write_output_file(args.output, lambda path: write_package(path, client_id, args.version),
-                                settings_of(args).store())
+    written = usecases.write_file(context_of(args), args.output,
+                                  lambda path: write_package(path, client_id, args.version))
     print(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin "
           "centre (Teams apps > Manage apps > Upload new app).")
     return EXIT_OK
@@ -179,11 +182,9 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 def cmd_summary(args: argparse.Namespace) -> int:
     from bot import blocks
     from bot.text import literal
-    from shared import summary as sm
 
-    year, month = sm.parse_month(args.month) if args.month else sm.previous_month(date.today().year,
-                                                                                 date.today().month)
-    store = settings_of(args).store()
+    ctx = context_of(args)
+    year, month = usecases.month_asked(ctx, args.month)
     if args.post:
         from bot.app import make_client
         from bot.scheduler import post_summary
@@ -191,33 +192,25 @@ def cmd_summary(args: argparse.Namespace) -> int:
         settings = settings_of(args)
         if not settings.bot_token:
             raise QueryError("Posting needs SLACK_BOT_TOKEN (and SLI_SUMMARY_CHANNEL); use --dry-run to see it.")
-        outcome = post_summary(store, make_client(settings), args.channel or settings.summary_channel,
+        outcome = post_summary(ctx, make_client(settings), args.channel or settings.summary_channel,
                                year, month, again=args.again)
         print(outcome.message)
         return EXIT_OK if outcome.posted else EXIT_FINDINGS
-    figures = sm.month_figures(store, year, month)
+    figures = usecases.month_figures(ctx, year, month)
     message = blocks.summary_message(figures)
     print(literal(message["text"]))  # Slack's escaping undone: the terminal shows what Slack shows
     for section in message["blocks"][2:]:
         if section.get("type") == "section":
             print("\n" + literal(section["text"]["text"]).replace("*", ""))
-    chart = Path(args.chart or f"sli-summary-{sm.month_key(year, month)}.png")
-    trend = chart.with_name(f"{chart.stem}-trend{chart.suffix}")
-    check_output(trend, store)  # both refused before either is written
-    write_bytes(chart, sm.status_chart(figures), store)
-    write_bytes(trend, sm.trend_chart(figures), store)
+    chart, trend = usecases.write_summary_charts(ctx, figures, args.chart or f"sli-summary-{figures.month}.png")
     print(f"\nCharts written to {chart} (by lead organisation) and {trend} (by month).")
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from shared.report import write_report
-
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
     output = Path(args.output or f"SLI-Appendix1-{args.year}.{fmt}")
-    store = settings_of(args).store()
-    check_output(output, store)  # before the report is made: a refusal costs nothing
-    write_output_file(output, lambda path: write_report(store, args.year, fmt, path), store)
+    usecases.write_report(context_of(args), args.year, fmt, output)
     print(f"Wrote {output}.")
     return EXIT_OK
 
@@ -232,13 +225,9 @@ def _day_argument(text: str | None, option: str) -> date | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from shared.export import export
-
-    store = settings_of(args).store()
-    check_output(args.output, store)  # a folder or a protected path is named as such, not as a bad format
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "csv")
-    rows = export(store, args.what, fmt, args.output,
-                  _day_argument(args.start, "--from"), _day_argument(args.end, "--to"))
+    rows = usecases.export(context_of(args), args.what, fmt, args.output,
+                           _day_argument(args.start, "--from"), _day_argument(args.end, "--to"))
     print(f"Wrote {rows} row(s) to {args.output}.")
     return EXIT_OK
 
@@ -263,8 +252,8 @@ def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
         return copy, False
     if not committed.is_file():  # run outside the repository: read_appendix says so in a sentence
         return committed, False
-    write_output_file(copy, lambda path: shutil.copy2(committed, path),
-                      usecases.Store.for_workbook(committed))
+    usecases.write_file(usecases.context(usecases.Store.for_workbook(committed)), copy,
+                        lambda path: shutil.copy2(committed, path))
     return copy, True
 
 
@@ -278,7 +267,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if path != DEFAULT_WORKBOOK:
             print(f"{'Made' if made else 'Using'} a working copy of {DEFAULT_WORKBOOK} for this trial: {path} "
                   f"(ignored by git). To start again from the committed workbook, delete {TRIAL_FOLDER}/.")
-    args = argparse.Namespace(**{**vars(args), "workbook": str(path),
+    args = argparse.Namespace(**{**vars(args), "workbook": str(path), "context": None,
                                  "settings": settings_of(args).with_workbook(path)})
     cmd_validate(argparse.Namespace(**vars(args), path=None))
     print()

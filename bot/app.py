@@ -16,8 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, R
 from bot import listeners
 from bot.notifier import Notifier
 from bot.writer import UpdateWriter
+from shared import usecases
 from shared.settings import Settings
-from shared.usecases import Store, first_time
+from shared.usecases import Context, first_time
 
 #: Threads running listeners. Listeners only read and journal (writes go to the one writer thread,
 #: bot/writer.py), but a journal write may wait up to 2 s for a lock: with Bolt's default of 5 threads
@@ -34,7 +35,7 @@ def make_client(settings: Settings) -> WebClient:
                                      RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
-def _once_per_event(store: Store) -> Callable:
+def _once_per_event(store: Context) -> Callable:
     """A retried event (`X-Slack-Retry-Num`, same `event_id`), over HTTP or Socket Mode, is acted on once."""
     def middleware(body: dict, next: Callable) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
@@ -86,7 +87,7 @@ class ReplayGuard:
         return self._journal_first_time is None or self._journal_first_time(f"signature:{signature}")
 
 
-def _journal_first_time(store: Store) -> Callable[[str], bool]:
+def _journal_first_time(store: Context) -> Callable[[str], bool]:
     """The journal's memory of keys, waiting at most half a second: if the journal is busy or failing,
     the in-process memory still refuses replays, and no question waits on it."""
     return lambda key: first_time(store, key, wait=0.5)
@@ -107,15 +108,16 @@ def _refuse_replays(guard: ReplayGuard) -> Callable:
 
 def create_app(settings: Settings, client: WebClient | None = None, *,
                listener_threads: int = LISTENER_THREADS, replays_across_processes: bool = True,
-               writer: UpdateWriter | None = None) -> App:
+               writer: UpdateWriter | None = None, ctx: Context | None = None) -> App:
     """The Bolt app with every listener; `client` lets tests point it at a local stand-in for Slack.
 
     `listener_threads`: see LISTENER_THREADS. `replays_across_processes`: also remember signatures in
     the journal (one SQLite write, a few ms, per signed request) so a replay to another process or
     after a restart is refused too; the in-memory check always applies. `writer`: the process's one
-    writer thread, shared with the notifier (`run`); one of its own otherwise.
+    writer thread, shared with the notifier (`run`); one of its own otherwise. `ctx`: the use cases' context
+    (`usecases.context(settings)` unless given: tests give an in-memory workbook and a fixed clock).
     """
-    store = settings.store()
+    store = ctx or usecases.context(settings)
     app = App(client=client or make_client(settings), signing_secret=settings.signing_secret or None,
               request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"),
               listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="sli-listener"))
@@ -135,7 +137,7 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
     return app
 
 
-def start_background(app: App, settings: Settings, writer: UpdateWriter) -> list:
+def start_background(app: App, settings: Settings, writer: UpdateWriter, ctx: Context | None = None) -> list:
     """Apply journalled updates at start-up and keep applying them as soon as Excel lets go, telling
     senders; post the monthly summary and reminders when due (catching up once after downtime).
 
@@ -144,10 +146,11 @@ def start_background(app: App, settings: Settings, writer: UpdateWriter) -> list
     moment the bot listens (before, 300 waiting updates and a summary held the first answer for seconds)."""
     from bot.scheduler import MonthlyJobs
 
-    notifier = Notifier(settings.store(), app.client, settings.poll_seconds, writer=writer)
+    ctx = ctx or usecases.context(settings)
+    notifier = Notifier(ctx, app.client, settings.poll_seconds, writer=writer)
     waited = notifier.catch_up()
     notifier.start()
-    monthly = MonthlyJobs(settings.store(), app.client, settings.summary_channel)
+    monthly = MonthlyJobs(ctx, app.client, settings.summary_channel)
     monthly.start(after=waited)
     return [notifier, monthly]
 
@@ -160,8 +163,9 @@ def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET: without it anyone could send the bot updates.")
     from bot.scheduler import MonthlyJobs  # noqa: F401 - its imports (pandas, matplotlib: ~1 s) before the bind
 
-    writer = UpdateWriter(settings.store())
-    app = create_app(settings, writer=writer)
+    ctx = usecases.context(settings)
+    writer = UpdateWriter(ctx)
+    app = create_app(settings, writer=writer, ctx=ctx)
     server = None
     if not socket_mode:
         from bot.http_server import serve
@@ -170,7 +174,7 @@ def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0
             server = serve(app, host=host, port=port)
         except OSError as exc:
             raise ValueError(str(exc.strerror or exc)) from exc
-    jobs = start_background(app, settings, writer)
+    jobs = start_background(app, settings, writer, ctx)
     try:
         if server is None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler

@@ -1,4 +1,4 @@
-"""Block Kit layout: every reply (`shared/usecases/replies.py`) as a Slack message, modal or App Home view,
+"""Block Kit layout: every reply (`shared/usecases/replies/`) as a Slack message, modal or App Home view,
 each message with a plain-text fallback. What is said is decided in the replies; this only lays it out.
 
 Kept readable on a phone: short sections, the status first, at most 50 blocks a message.

@@ -19,7 +19,7 @@ from bot.text import inert, literal
 from bot.writer import UpdateWriter
 from shared.domain.access import display_name
 from shared.domain.values import DateParseError, parse_date
-from shared.usecases import Store
+from shared.usecases import Context
 from shared.usecases import appendix as read_appendix_of
 
 DEFAULT_USER = "U07SLI0006"
@@ -96,7 +96,7 @@ def _read_lines(lines: Iterable[str] | None, out: TextIO) -> Iterator[str]:
         yield from sys.stdin
 
 
-def run_console(store: Store, user_id: str = DEFAULT_USER, lines: Iterable[str] | None = None,
+def run_console(store: Context, user_id: str = DEFAULT_USER, lines: Iterable[str] | None = None,
                 out: TextIO = sys.stdout) -> None:
     """Read lines (stdin by default) and answer each through the bot's listeners."""
     client = ConsoleClient(out)

@@ -1,7 +1,7 @@
 """The conversations both chats have, written once: a question, the one-line update, opening the update
 form and submitting it, App Home. Each takes what the chat's listener parsed (an intent from bot/parse.py,
 a form's metadata and values by field name) and who sent it, and returns the reply to show
-(`shared/usecases/replies.py`) and, for an update, what to write next: the Slack listeners and the Teams
+(`shared/usecases/replies/`) and, for an update, what to write next: the Slack listeners and the Teams
 handlers only read their platform's payload, call these, lay the reply out and start the write.
 
 What differs between the chats is said by `Chat`: how they are named in the journal (`via`), how a person
@@ -21,9 +21,10 @@ from shared.domain.queries import rows_for_person
 from shared.domain.update import PENDING, UpdateRequest, UpdateResult, changed_only
 from shared.usecases import (
     CHAT_TIMEOUT_SECONDS,
-    Store,
+    Context,
     WorkbookError,
     appendix,
+    as_context,
     ask,
     find,
     open_form,
@@ -73,7 +74,7 @@ def no_identity(chat: Chat) -> str:
             "update this. You can still ask about any recommendation.")
 
 
-def question(store: Store, chat: Chat, intent: parse.Intent, identity: str | None,
+def question(store: Context, chat: Chat, intent: parse.Intent, identity: str | None,
              today: date | None = None) -> r.ChatReply:
     """A read-only intent (help, status, search, list, mine; anything else gets help)."""
     if intent.kind == parse.UNKNOWN:
@@ -85,10 +86,10 @@ def question(store: Store, chat: Chat, intent: parse.Intent, identity: str | Non
         return r.notice(f"The Leads sheet does not list you as a lead: ask an officer to add your "
                         f"{chat.identity_name}. {chat.command('list ELHT')} shows one organisation's "
                         "recommendations.")
-    return r.answer_reply(answer, today)
+    return r.answer_reply(answer, today if today is not None else as_context(store).today())
 
 
-def message(store: Store, chat: Chat, intent: parse.Intent, identity: str | None) -> Answer:
+def message(store: Context, chat: Chat, intent: parse.Intent, identity: str | None) -> Answer:
     """Whatever was typed in a message: a question, the one-line update, or `update L7` (the form where a
     message may open one, else how to get it)."""
     if intent.kind == parse.UPDATE:
@@ -101,7 +102,7 @@ def message(store: Store, chat: Chat, intent: parse.Intent, identity: str | None
     return Answer(question(store, chat, intent, identity))
 
 
-def one_line_update(store: Store, chat: Chat, intent: parse.Intent, identity: str | None) -> Answer:
+def one_line_update(store: Context, chat: Chat, intent: parse.Intent, identity: str | None) -> Answer:
     """The one-line update, journalled before the answer: the answer says it is recorded (or refused with a
     sentence saying what to fix, or that nothing was recorded), and the write follows. A workbook that
     cannot be read is a refusal with its sentence: nothing journalled."""
@@ -119,7 +120,7 @@ def one_line_update(store: Store, chat: Chat, intent: parse.Intent, identity: st
     return Answer(r.recorded(recorded.ref), write=recorded)
 
 
-def open_update_form(store: Store, chat: Chat, ref: str, identity: str | None) -> r.FormReply | r.NoticeReply:
+def open_update_form(store: Context, chat: Chat, ref: str, identity: str | None) -> r.FormReply | r.NoticeReply:
     """The update form prefilled from the workbook (rows still waiting included), or why there is none."""
     if identity is None:
         return r.notice(no_identity(chat))
@@ -136,7 +137,7 @@ def _ref(text: str) -> str:
         return text
 
 
-def submit_form(store: Store, chat: Chat, metadata: object, values: Mapping[str, object], identity: str | None,
+def submit_form(store: Context, chat: Chat, metadata: object, values: Mapping[str, object], identity: str | None,
                 idempotency_key: str | None = None) -> Answer:
     """A submitted form: its metadata (`replies.form_metadata`, as it came back) and the inputs' values by
     field name. The answer is the form again with the refusal beside its fields (nothing written), or a
@@ -176,7 +177,7 @@ def submit_form(store: Store, chat: Chat, metadata: object, values: Mapping[str,
     return Answer(r.recorded(recorded.ref), write=recorded)
 
 
-def home(store: Store, identity: str, today: date) -> r.HomeReply | r.NoticeReply:
+def home(store: Context, identity: str, today: date) -> r.HomeReply | r.NoticeReply:
     """A person's own recommendations (Slack's App Home), or why they cannot be shown."""
     try:
         current = appendix(store)

@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from bot import blocks
 from bot.writer import UpdateWriter
 from shared.domain.access import entra_object_id
-from shared.usecases import Store, UpdateResult, tell_senders, write_waiting
+from shared.usecases import Context, UpdateResult, tell_senders, write_waiting
 
 log = logging.getLogger("sli.bot.notifier")
 #: How long the start-up telling waits for the first writing before it tells whoever it can anyway.
@@ -31,7 +31,7 @@ class Notifier:
 
     job_id = "apply-pending"
 
-    def __init__(self, store: Store, client: WebClient | None, poll_seconds: float = 30.0,
+    def __init__(self, store: Context, client: WebClient | None, poll_seconds: float = 30.0,
                  writer: UpdateWriter | None = None):
         self.store, self.client, self.poll_seconds, self.writer = store, client, poll_seconds, writer
         self.scheduler = BackgroundScheduler(timezone="Europe/London")

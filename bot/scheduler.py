@@ -23,9 +23,9 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk import WebClient
 
 from bot import blocks
-from shared import summary as sm
 from shared import usecases
-from shared.usecases import Store, replies
+from shared.usecases import Context, replies
+from shared.usecases import reporting as sm
 
 log = logging.getLogger("sli.bot.scheduler")
 SUMMARY, REMINDER = "summary", "reminder"
@@ -119,7 +119,7 @@ class PostOutcome:
     ts: str | None = None
 
 
-def post_summary_to(store: Store, destination: ChatDestination, year: int, month: int, *,
+def post_summary_to(store: Context, destination: ChatDestination, year: int, month: int, *,
                     again: bool = False, now: datetime | None = None) -> PostOutcome:
     """Post the month's summary and its chart to one platform, unless it has been posted there already
     (each platform under its own claim)."""
@@ -129,12 +129,12 @@ def post_summary_to(store: Store, destination: ChatDestination, year: int, month
 
     made: list[tuple[sm.MonthFigures, bytes]] = []
 
-    def post() -> dict | None:
-        figures = sm.month_figures(store, year, month, now, freeze=True)
+    def post(figures: sm.MonthFigures) -> dict | None:
         made.append((figures, sm.status_chart(figures)))
         return destination.post_summary(*made[0])
 
-    outcome = usecases.post_once(store, destination.summary_claim, key, post, again=again)
+    ctx = usecases.as_context(store)
+    outcome = sm.post_month(ctx.at(now) if now else ctx, destination.summary_claim, year, month, post, again=again)
     if outcome.posted:
         problem = destination.follow_up(*made[0], outcome.detail)
         where = outcome.detail.get("where", destination.name)
@@ -147,14 +147,14 @@ def post_summary_to(store: Store, destination: ChatDestination, year: int, month
                               "use --again to repost.")
 
 
-def post_summary(store: Store, client: WebClient, channel: str, year: int, month: int, *,
+def post_summary(store: Context, client: WebClient, channel: str, year: int, month: int, *,
                  again: bool = False, now: datetime | None = None) -> PostOutcome:
     """The month's summary and its two charts (today by lead organisation, the months before) to a Slack
     `channel`, unless it has been posted already."""
     return post_summary_to(store, SlackDestination(client, channel), year, month, again=again, now=now)
 
 
-def send_reminders_to(store: Store, destination: ChatDestination, year: int, month: int) -> int:
+def send_reminders_to(store: Context, destination: ChatDestination, year: int, month: int) -> int:
     """One message per lead this platform knows with items not updated in the month; none twice, none for
     leads who are up to date. A lead it cannot reach yet is tried again on the next tick."""
     label = date(year, month, 1).strftime("%B %Y")
@@ -177,7 +177,7 @@ def send_reminders_to(store: Store, destination: ChatDestination, year: int, mon
     return sent
 
 
-def send_reminders(store: Store, client: WebClient, year: int, month: int) -> int:
+def send_reminders(store: Context, client: WebClient, year: int, month: int) -> int:
     """One DM per Slack lead with items not updated in the month (`send_reminders_to` Slack)."""
     return send_reminders_to(store, SlackDestination(client, ""), year, month)
 
@@ -187,7 +187,7 @@ class MonthlyJobs:
     and snapshots the month just ended shortly after midnight on the 1st. `client` (Slack, with `channel`)
     and `teams` are the destinations; either may be absent (the Teams bot runs with no Slack client)."""
 
-    def __init__(self, store: Store, client: WebClient | None, channel: str, hour: int = 9,
+    def __init__(self, store: Context, client: WebClient | None, channel: str, hour: int = 9,
                  teams: ChatDestination | None = None):
         self.store, self.client, self.channel, self.hour = store, client, channel, hour
         self.teams = teams

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
-from shared.usecases import Store, UpdateResult, commit, tell_once
+from shared.usecases import Context, UpdateResult, commit, tell_once
 
 log = logging.getLogger("sli.bot.writer")
 T = TypeVar("T")
@@ -24,7 +24,7 @@ T = TypeVar("T")
 class UpdateWriter:
     """Applies recorded updates on a single background thread and hands each result to a callback."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Context):
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-writer")
 

@@ -13,22 +13,20 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from shared import usecases
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain import update as j
-from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Sheet
 from shared.domain.schema import split_address
 from shared.domain.update import Plan
 from shared.domain.values import cell_text
-from shared.reader import WorkbookError, appendix_from_sheets
 from shared.settings import Settings
-from shared.usecases import Store
-from shared.writers import LOG_TIME_FORMAT, OpenBookWriter, excel_value  # noqa: F401 (the add-in's time format)
+from shared.usecases import Context, OpenBook, Store, WorkbookError
+from shared.usecases.checking import LOG_TIME_FORMAT, excel_value  # noqa: F401 (the add-in's time format)
 
 VALIDATION_SHEET = "Validation"
 VALIDATION_COLUMNS = ("Cell", "Severity", "Message", "Ref", "Column", "Rule", "Coloured")
@@ -45,12 +43,13 @@ SHOW_FINDINGS, SHOW_UPDATES = "sliShowFindings", "sliShowUpdates"
 # --- the workbook the server serves ------------------------------------------------------------
 
 _served: Settings | None = None
+_context: Context | None = None
 
 
 def configure(settings: Settings) -> None:
     """Which workbook (and journal) the add-in serves: set by `sli addin` / `sli run` before serving."""
-    global _served
-    _served = settings
+    global _served, _context
+    _served, _context = settings, None
 
 
 def served_settings() -> Settings:
@@ -65,13 +64,17 @@ def served_workbook() -> Path:
     return served_settings().workbook
 
 
-def served_store() -> Store:
-    return served_settings().store()
+def served_context() -> Context:
+    """The use cases' context for the served workbook, built once."""
+    global _context
+    if _context is None:
+        _context = usecases.context(served_settings())
+    return _context
 
 
-def pending_count(store: Store | None = None) -> int:
+def pending_count(ctx: Context | Store | None = None) -> int:
     """Updates journalled and not yet in the workbook (none when there is no journal yet)."""
-    return usecases.pending_count(store or served_store())
+    return usecases.pending_count(ctx or served_context())
 
 
 # --- reading the open workbook -----------------------------------------------------------------
@@ -89,13 +92,12 @@ def read_sheet(book, name: str) -> Sheet | None:
     return Sheet(name, [list(row) for row in values], (used.row - 1, used.column - 1))
 
 
-def appendix_from_book(book, path: Path | None = None, leads: bool = False) -> Appendix:
-    """Appendix 1 with its lists (and leads) from the open workbook; WorkbookError when it is not one."""
-    main = read_sheet(book, s.MAIN_SHEET)
-    if main is None:
-        raise WorkbookError(f"This workbook has no sheet called '{s.MAIN_SHEET}'.")
-    return appendix_from_sheets(path or Path(book.name), main, read_sheet(book, s.LISTS_SHEET),
-                                read_sheet(book, s.LEADS_SHEET) if leads else None)
+def open_book(book, leads: bool = False, log: bool = False) -> OpenBook:
+    """The open workbook as the use cases take it: its Appendix 1 and lists (and leads, and Change log,
+    when asked for) as values, and the book itself to write into."""
+    return OpenBook(book.name, read_sheet(book, s.MAIN_SHEET), read_sheet(book, s.LISTS_SHEET),
+                    read_sheet(book, s.LEADS_SHEET) if leads else None,
+                    read_sheet(book, s.LOG_SHEET) if log else None, book)
 
 
 # --- validation --------------------------------------------------------------------------------
@@ -220,13 +222,13 @@ def _write_validation_sheet(book, report: ValidationReport, appendix: Appendix) 
 def validate_book(book, today: date | None = None, now: datetime | None = None) -> ValidationReport:
     """Check the open workbook's Appendix 1 with the shared rules, colour the cells with a problem,
     clear the colours this function set before on cells that are now fine, list the findings on sheet
-    Validation and say how many there are. Other cells' formatting is left alone."""
+    Validation and say how many there are. Other cells' formatting is left alone. The rules are the ones
+    `sli validate` applies, through the same use case (`usecases.validate`), as of `today` (default: now's)."""
     now = now or datetime.now()
     report = ValidationReport(checked_at=now)
+    ctx = served_context().at(datetime.combine(today, time(12)).astimezone() if today else now.astimezone())
     try:
-        appendix = appendix_from_book(book)
-        report.findings = rules.check_grid(appendix.sheet.grid, origin=appendix.sheet.origin,
-                                           lead_orgs=appendix.lead_orgs or None, today=today or now.date())
+        appendix, report.findings = usecases.validate(ctx, open_book(book))
     except (WorkbookError, s.HeaderError) as exc:
         report.problem = f"Nothing was checked: {str(exc).rstrip('.')}."
         book.app.alert(report.problem, title=ALERT_TITLE, buttons="ok", mode="critical")
@@ -338,43 +340,26 @@ class UpdatesReport:
                            "pending": self.pending_after, "problem": self.problem}, ensure_ascii=False)
 
 
-def logged_ids(log: Sheet) -> set[str]:
-    """The Update IDs in the open workbook's Change log: the updates delivered into it that it still holds
-    (one delivered before and closed without saving is not among them)."""
-    grid = [list(row) for row in log.grid]
-    try:
-        header = s.find_header(grid, LogRow.HEADER, s.LOG_SHEET)
-    except s.HeaderError:
-        return set()
-    rows = (LogRow.from_sheet_row(header.columns, row) for row in grid[header.row + 1:])
-    return {row.update_id for row in rows if row is not None and row.update_id}
-
-
-def apply_updates(book, store: Store | None = None, now: datetime | None = None) -> UpdatesReport:
+def apply_updates(book, ctx: Context | Store | None = None, now: datetime | None = None) -> UpdatesReport:
     """Write the partner leads' pending updates into the open workbook and its Change log.
 
     The core plans each update against the values in the open workbook: a field an officer changed after
     the sender saw it is kept as a conflict (nothing overwritten), the rest become cell edits and log rows.
     The journal then records them as in the open workbook; they count as applied once it is saved.
     """
-    store = store or served_store()
+    ctx = usecases.as_context(ctx or served_context())
     report = UpdatesReport()
-    served = store.workbook.name
+    served = ctx.store.workbook.name
     if book.name.casefold() != served.casefold():
         report.problem = (f"This add-in applies updates to {served}, and the open workbook is {book.name}: "
                           f"open {served} and try again. Nothing was changed.")
-    elif store.journal_path.exists():
+    else:
         try:
-            appendix = appendix_from_book(book, store.workbook, leads=True)
-            log = read_sheet(book, s.LOG_SHEET)
-            if log is None:
-                raise WorkbookError(f"This workbook has no sheet called '{s.LOG_SHEET}'.")
+            report.plans = usecases.apply_to_open_book(ctx, open_book(book, leads=True, log=True), now)
         except WorkbookError as exc:
             report.problem = f"Nothing was changed: {str(exc).rstrip('.')}."
         else:
-            report.plans = usecases.deliver_to_open_book(store, appendix, OpenBookWriter(book, log), now,
-                                                         in_book=logged_ids(log))
-            report.pending_after = pending_count(store)
+            report.pending_after = pending_count(ctx)
     book.app.alert("\n".join(report.lines()), title=f"{ALERT_TITLE}: pending updates", buttons="ok",
                    mode="critical" if report.problem else "info")
     return report

@@ -13,10 +13,11 @@ import shutil
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
@@ -149,20 +150,53 @@ _READY: set[Path] = set()
 _READY_LOCK = threading.Lock()
 
 
+#: Values JSON has no type for, kept as an object of one key naming their type ({"$date": "2026-03-12"}), and
+#: how each is read back. `$text` is text in a date column that would otherwise read back as a day.
+_TYPES: dict[str, Callable[[Any], object]] = {
+    "$date": date.fromisoformat, "$datetime": datetime.fromisoformat, "$time": time.fromisoformat,
+    "$timedelta": lambda parts: timedelta(*parts), "$text": str}
+
+
+def _read(column: str, value: object) -> object:
+    """A value as `_kept` wrote it. A date column's plain ISO text is a day: how the journal has always kept
+    dates there (rows written before values were tagged read as they did)."""
+    if isinstance(value, dict) and len(value) == 1:
+        [(tag, kept)] = value.items()
+        if tag in _TYPES:
+            return _TYPES[tag](kept)
+    if column in s.DATE_COLUMNS and isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
+
+
+def _kept(column: str, value: object) -> object:
+    """`value` as JSON that `_read` gives back as the same value of the same type. The conflict check compares
+    what the sender saw, read back from here, with the file: a date Excel made of `12/3` typed in Next steps,
+    a date-time or a time there, kept as ISO text and read back as text, differed from the cell and made
+    every update to the field a false conflict (a time or a duration could not be kept at all); so could a
+    due date cell holding the text 2027-03-12, read back as a day. A day in a date column stays plain ISO."""
+    if isinstance(value, datetime):
+        return {"$datetime": value.isoformat()}
+    if isinstance(value, date):
+        return value.isoformat() if column in s.DATE_COLUMNS else {"$date": value.isoformat()}
+    if isinstance(value, time):
+        return {"$time": value.isoformat()}
+    if isinstance(value, timedelta):
+        return {"$timedelta": [value.days, value.seconds, value.microseconds]}
+    if isinstance(value, str) and not isinstance(_read(column, value), str):
+        return {"$text": str(value)}
+    return value
+
+
 def _encode(values: dict[str, object]) -> str:
-    return json.dumps({k: (v.isoformat() if isinstance(v, date) else v) for k, v in values.items()},
-                      ensure_ascii=False, sort_keys=True)
+    return json.dumps({k: _kept(k, v) for k, v in values.items()}, ensure_ascii=False, sort_keys=True)
 
 
 def _decode(text: str) -> dict[str, object]:
-    values = json.loads(text)
-    for column in s.DATE_COLUMNS:
-        if isinstance(values.get(column), str):
-            try:
-                values[column] = date.fromisoformat(values[column])
-            except ValueError:
-                pass
-    return values
+    return {k: _read(k, v) for k, v in json.loads(text).items()}
 
 
 def utc_now() -> str:
@@ -222,10 +256,18 @@ class Journal:
     Every failure to use it (locked past `BUSY_TIMEOUT_SECONDS`, disk full, read-only, damaged) is raised
     as `JournalUnavailable` with a sentence for the person."""
 
-    def __init__(self, path: Path, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+        #: An in-memory journal (`file:NAME?mode=memory&cache=shared`, for tests): no file is touched, and
+        #: one connection is kept open for the life of this object, which holds the database.
+        self.uri = path if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path else None
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self._pinned = threading.local()
+        if self.uri is not None:
+            self._keeper = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
+            with self._connect() as db:
+                db.executescript(_SCHEMA)
+            return
         key = self.path.resolve()
         if key in _READY and self.path.exists():
             return
@@ -249,6 +291,12 @@ class Journal:
                                (APPLIED, CONFLICT, REJECTED))
                 _forget_refused_text(db)
             _READY.add(key)
+
+    def close(self) -> None:
+        """Let an in-memory journal go, its database with it (nothing to do for a file's)."""
+        keeper = getattr(self, "_keeper", None)
+        if keeper is not None:
+            keeper.close()
 
     @contextmanager
     def session(self) -> Iterator[Journal]:
@@ -279,7 +327,8 @@ class Journal:
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
         try:
-            db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+            db = sqlite3.connect(self.uri or self.path, timeout=self.busy_timeout, isolation_level=None,
+                                 uri=self.uri is not None)
         except sqlite3.Error as exc:
             raise _unavailable(self.path, exc) from exc
         try:

@@ -1,24 +1,37 @@
-"""The unit of work for writing the workbook file: the cross-process lock, one journal connection,
-Excel's owner file, the writer and the atomic save, in that order. A use case opens one, decides with
-the domain, writes through `writer()`, then `finish()`es; leaving the block releases everything.
+"""The unit of work: what a use case is given to reach the workbook and the journal (the `AbstractUnitOfWork`
+of *Architecture Patterns with Python*), and the file's own (`WorkbookUnitOfWork`: the cross-process lock,
+one journal connection, Excel's owner file, the writer and the atomic save, in that order).
+
+What a use case is given is a `Context`: the `Store` (where the workbook lives), a unit-of-work factory and
+a clock; it takes the time only from `ctx.clock()` and reaches the workbook only through `ctx.uow()`.
+
+A use case opens one with `with`, decides with the domain, writes through `writer()`, then `finish()`es;
+leaving the block releases everything. Outside a `with` block the same object only reads (no lock): the
+appendix, the Change log, the owner file and the journal, for questions that change nothing. Tests give the
+use cases an in-memory one (tests/memory_uow.py), so planning, permission and telling run without files.
 """
 
 from __future__ import annotations
 
+import contextlib
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from filelock import FileLock
 
 from shared import journal as j
+from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
-from shared.reader import read_appendix
-from shared.writers import PackageWriter
+from shared.reader import read_appendix, read_change_log
+from shared.writers import PackageWriter, WorkbookWriter
 
 #: Called with an update's ID after a pass (`process_pending`) has tried it and before the next: where a
 #: test clears a fault part-way through a pass (the workbook made writable again between two updates).
@@ -59,22 +72,89 @@ class Store:
         return j.Journal(self.journal_path, busy_timeout)
 
 
-class WorkbookUnitOfWork:
-    """`with WorkbookUnitOfWork(store) as uow:` holds the workbook's lock and one journal connection.
+class AbstractUnitOfWork(ABC):
+    """Everything a use case reaches the workbook and the journal through.
+
+    `with uow:` holds the workbook for writing (a cross-process lock, one journal connection); inside it
+    `journal`, `owner()` (Excel has the file open?), `appendix()` (the values now), `writer()` and
+    `finish(writer)` (the save). Outside a `with` block it reads only: `appendix()`, `change_log()`,
+    `owner()`, and `journal` once `has_journal()` (a read never creates a journal)."""
+
+    #: Where the stale-owner age and the workbook's name come from (the file's paths; unused in memory).
+    stale_owner_after: timedelta = STALE_AFTER
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        return None
+
+    @property
+    @abstractmethod
+    def journal(self) -> j.Journal:
+        """The update journal (made on first use); one connection while the block runs."""
+
+    @abstractmethod
+    def has_journal(self) -> bool:
+        """Whether anything was ever journalled (reads say "nothing waiting" without making a journal)."""
+
+    @abstractmethod
+    def appendix(self) -> Appendix:
+        """Appendix 1 as the workbook holds it now (read-only)."""
+
+    @abstractmethod
+    def change_log(self, since: int | None = None) -> list[LogRow]:
+        """The Change log's rows, oldest first; from the year `since` onward when given."""
+
+    @abstractmethod
+    def owner(self) -> OwnerFile | None:
+        """Excel's owner file, when Excel has the workbook open (nothing may then be written to it)."""
+
+    @abstractmethod
+    def writer(self) -> WorkbookWriter:
+        """A writer of plans into the workbook: nothing lasts until `finish`."""
+
+    @abstractmethod
+    def finish(self, writer: WorkbookWriter) -> None:
+        """Make what `writer` wrote last (the file's atomic save)."""
+
+
+#: What a use case is given to open units of work with: `uow(busy_timeout=..., lock_timeout=...)`.
+UnitOfWorkFactory = Callable[..., AbstractUnitOfWork]
+
+
+class WorkbookUnitOfWork(AbstractUnitOfWork):
+    """`with WorkbookUnitOfWork(store) as uow:` holds the workbook file's lock and one journal connection.
 
     Inside: `uow.journal`, `uow.owner()` (Excel has the file open?), `uow.appendix()` (the file's values
-    now), `uow.writer()` (a PackageWriter on the file) and `uow.finish(writer)` (the atomic save)."""
+    now), `uow.writer()` (a PackageWriter on the file) and `uow.finish(writer)` (the atomic save). Made
+    costs nothing: the lock and the journal are only touched when used."""
 
-    def __init__(self, store: Store, lock_timeout: float | None = None):
+    def __init__(self, store: Store, lock_timeout: float | None = None,
+                 busy_timeout: float = j.BUSY_TIMEOUT_SECONDS):
         self.store = store
-        self._lock = FileLock(str(store.lock_path), timeout=LOCK_TIMEOUT_SECONDS if lock_timeout is None
-                              else lock_timeout)
-        self.journal = store.journal()
-        self._session = self.journal.session()
+        self.stale_owner_after = store.stale_owner_after
+        self._lock_timeout = LOCK_TIMEOUT_SECONDS if lock_timeout is None else lock_timeout
+        self._busy_timeout = busy_timeout
+        self._journal: j.Journal | None = None
+        self._lock: FileLock | None = None
+        self._session: contextlib.AbstractContextManager | None = None
+
+    @property
+    def journal(self) -> j.Journal:
+        if self._journal is None:
+            self._journal = self.store.journal(self._busy_timeout)
+        return self._journal
+
+    def has_journal(self) -> bool:
+        return self.store.journal_path.exists()
 
     def __enter__(self) -> WorkbookUnitOfWork:
+        self._lock = FileLock(str(self.store.lock_path), timeout=self._lock_timeout)
         self._lock.acquire()
         try:
+            self._session = self.journal.session()
             self._session.__enter__()
         except BaseException:
             self._lock.release()
@@ -84,9 +164,12 @@ class WorkbookUnitOfWork:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         try:
-            self._session.__exit__(kind, error, trace)
+            if self._session is not None:
+                self._session.__exit__(kind, error, trace)
         finally:
-            self._lock.release()
+            self._session = None
+            if self._lock is not None:
+                self._lock.release()
 
     def owner(self) -> OwnerFile | None:
         return find_owner_file(self.store.workbook)
@@ -94,12 +177,70 @@ class WorkbookUnitOfWork:
     def appendix(self) -> Appendix:
         return read_appendix(self.store.workbook)
 
+    def change_log(self, since: int | None = None) -> list[LogRow]:
+        return read_change_log(self.store.workbook, since=since)
+
     def writer(self) -> PackageWriter:
         return PackageWriter(self.store.workbook, self.store.backup_dir, self.store.keep_backups,
                              owner_name=self.store.owner_name)
 
-    def finish(self, writer: PackageWriter) -> None:
+    def finish(self, writer: WorkbookWriter) -> None:
         writer.finish()
+
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    """The time now, in UTC: the clock a running front end gives the use cases."""
+    return datetime.now(UTC)
+
+
+def fixed_clock(moment: datetime) -> Clock:
+    """A clock that always says `moment` (a test's, or a scheduled job's "as at" time)."""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return lambda: moment
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every use case is given rather than fetches, built once by a front end (`usecases.context`) and
+    passed as the first argument where the bare `Store` used to go: the `store` (the workbook's name and
+    the paths no output may overwrite), `uow_factory` (opens a unit of work: `uow_factory(lock_timeout=...,
+    busy_timeout=...)`) and `clock` (the time now, aware). Tests give an in-memory factory and a fixed clock."""
+
+    store: Store
+    uow_factory: UnitOfWorkFactory
+    clock: Clock = system_clock
+
+    @classmethod
+    def for_store(cls, store: Store, clock: Clock = system_clock) -> Context:
+        """The workbook file's context: `WorkbookUnitOfWork`s on `store`, and `clock`."""
+        return cls(store, partial(WorkbookUnitOfWork, store), clock)
+
+    def uow(self, lock_timeout: float | None = None,
+            busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> AbstractUnitOfWork:
+        """A unit of work to enter (`with ctx.uow() as uow:`) to write the workbook."""
+        return self.uow_factory(lock_timeout=lock_timeout, busy_timeout=busy_timeout)
+
+    def read(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> AbstractUnitOfWork:
+        """A unit of work not entered: reads the appendix, the Change log, the owner file and the journal
+        without taking the workbook's lock (a question changes nothing)."""
+        return self.uow_factory(busy_timeout=busy_timeout)
+
+    def today(self) -> date:
+        """Today's date where the tracker runs (what `date.today()` would say), from the clock."""
+        return self.clock().astimezone().date()
+
+    def at(self, moment: datetime) -> Context:
+        """The same context with its clock stopped at `moment` (a scheduled job's time, a test's)."""
+        return replace(self, clock=fixed_clock(moment))
+
+
+def as_context(given: Context | Store) -> Context:
+    """What a use case was given, as a `Context`: a bare `Store` (scripts, and the tests that work on real
+    files) means the workbook file's units of work and the system clock."""
+    return given if isinstance(given, Context) else Context.for_store(given)
 
 
 @contextmanager

@@ -22,8 +22,10 @@ import warnings
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 
+import sli
 from excel import server as addin_server
 
 _root = logging.getLogger()
@@ -256,6 +258,26 @@ def test_pending_updates_are_applied_and_conflicts_kept(http, in_excel, workbook
     again = call_script(http, in_excel, "apply_pending_updates")
     assert [a["func"] for a in again] == ["alert", "runMacro"]
     assert in_excel.alerts[-1]["prompt"] == "No updates from partner leads are waiting."
+
+
+def test_a_date_excel_made_in_next_steps_is_no_conflict_when_applied(http, workbook):
+    """An officer's `12/3` in Next steps became a date; an update to that field, journalled while Excel had the
+    file open, is applied into the open workbook: the journal gives back the date the sender saw."""
+    wb = openpyxl.load_workbook(workbook)
+    wb[MAIN]["H10"].value = datetime(2026, 3, 12)  # L7's Next steps
+    wb.save(workbook)
+    write_owner_file(workbook, "Helen Lowey")
+    assert sli.main(["--workbook", str(workbook), "update", "L7", "--next", "Agree audit with ELHT",
+                     "--by", "Aisha Khan"]) == sli.EXIT_PENDING
+    in_excel = OfficeJsStandIn.for_workbook(workbook)
+    assert get_cell(in_excel.payload, MAIN, "H10") == "2026-03-12T00:00:00.000Z"
+
+    actions = call_script(http, in_excel, "apply_pending_updates")
+    assert get_cell(in_excel.payload, MAIN, "H10") == "Agree audit with ELHT", in_excel.alerts[-1]["prompt"]
+    assert "Applied 1 update" in in_excel.alerts[-1]["prompt"]
+    assert [a for a in actions if a["func"] == "setValues"]
+    [entry] = Store.for_workbook(workbook).journal().for_ref("L7")
+    assert entry.state == j.IN_EXCEL
 
 
 def test_apply_refuses_a_workbook_it_does_not_serve(http, workbook):

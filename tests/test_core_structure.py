@@ -100,15 +100,73 @@ def test_only_the_settings_read_or_write_the_environment(path: Path) -> None:
 
 
 FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"), ROOT / "sli.py"])
-#: What only the core touches: the journal's connection, the package, the lock, the unit of work.
-CORE_INSIDES = ("shared.xlsx", "shared.uow", "filelock", "shared.owner")
+#: All a front end may import from the core: the use cases (and their rooms, `shared.usecases.replies` too),
+#: the domain's values and the settings. Everything else (the journal, the reader, the writers, the package,
+#: the unit of work, summary, report, export, outputs, builder) is reached through a use case.
+FRONT_END_MAY_IMPORT = ("shared.usecases", "shared.domain", "shared.settings")
+
+
+def core_imports_of(path: Path) -> set[str]:
+    """The modules of `shared` a file imports, by full name (`from shared import usecases` is
+    `shared.usecases`), wherever the import statement is (inside functions too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names |= {f"{node.module}.{alias.name}" for alias in node.names} if node.module == "shared" \
+                else {node.module}
+    return {name for name in names if name == "shared" or name.startswith("shared.")}
 
 
 @pytest.mark.parametrize("path", FRONT_ENDS, ids=lambda p: str(p.relative_to(ROOT)))
-def test_front_ends_never_touch_the_package_the_lock_or_the_journal(path: Path) -> None:
+def test_front_ends_import_only_the_use_cases_the_domain_and_the_settings(path: Path) -> None:
+    allowed = [m for m in core_imports_of(path) if any(m == a or m.startswith(a + ".") for a in FRONT_END_MAY_IMPORT)]
+    assert sorted(core_imports_of(path) - set(allowed)) == []
+    assert ".journal()" not in path.read_text(encoding="utf-8")
+
+
+def test_the_allow_list_sees_every_kind_of_import(tmp_path: Path) -> None:
+    """The check above cannot be passed by importing differently: each of these is caught."""
+    sneaky = tmp_path / "front.py"
+    sneaky.write_text("from shared import summary as sm\nimport shared.reader\n\ndef f():\n"
+                      "    from shared.outputs import check_output\n    from shared import usecases\n")
+    assert core_imports_of(sneaky) == {"shared.summary", "shared.reader", "shared.outputs", "shared.usecases"}
+
+
+USECASES = ROOT / "shared" / "usecases"
+#: The clock read directly: use cases take the time only from the context they are given (`ctx.clock()`).
+CLOCK_READS = re.compile(r"\b(?:datetime\.(?:now|utcnow|today)|date\.today|time\.time|time\.monotonic)\s*\(")
+
+
+@pytest.mark.parametrize("path", sorted(USECASES.glob("*.py")), ids=lambda p: p.name)
+def test_use_cases_take_the_time_only_from_their_context(path: Path) -> None:
+    assert CLOCK_READS.findall(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", sorted(USECASES.glob("*.py")), ids=lambda p: p.name)
+def test_use_cases_open_units_of_work_only_through_their_context(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
-    assert not [m for m in imports_of(path) if any(m == c or m.startswith(c + ".") for c in CORE_INSIDES)]
-    assert ".journal()" not in text
+    assert not re.search(r"WorkbookUnitOfWork\(|\.journal\(|read_appendix\(|read_change_log\(|find_owner_file\(",
+                         text)
+
+
+def test_the_use_cases_all_lists_every_public_use_case() -> None:
+    """`shared.usecases.__all__` is what front ends may call: each name is there, and every public function or
+    class the rooms define is in it (replies.py has its own `__all__`)."""
+    import importlib
+
+    from shared import usecases
+
+    assert [name for name in usecases.__all__ if not hasattr(usecases, name)] == []
+    defined = set()
+    for path in USECASES.glob("*.py"):
+        if path.stem in ("__init__", "replies"):
+            continue
+        room = importlib.import_module(f"shared.usecases.{path.stem}")
+        defined |= {name for name, value in vars(room).items() if not name.startswith("_")
+                    and callable(value) and getattr(value, "__module__", "") == room.__name__}
+    assert sorted(defined - set(usecases.__all__)) == []
 
 
 XLSX = ROOT / "shared" / "xlsx"

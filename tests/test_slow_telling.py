@@ -117,7 +117,8 @@ def test_a_slow_teams_connector_telling_held_senders_does_not_hold_a_new_update(
         response = ts.post(running.url, ts.activity(standin, ts.user(ELHT_LEAD_AAD), text='update 1 '
                                                     'next="Book the audit"', conversation="a:anita-chat"))
         assert response.status_code in (200, 202), response.text
-        wait_until(applied(bot.store, "L1"), WRITTEN_WITHIN + sent - time.monotonic(), "the new update written")
+        wait_until(applied(Store.for_workbook(workbook), "L1"), WRITTEN_WITHIN + sent - time.monotonic(),
+                   "the new update written")
         assert read_appendix(workbook).rows["L1"][s.NEXT_STEPS] == "Book the audit"
         def to_sana() -> list[dict]:
             return [m for m in standin.messages(mark) if m["conversation"]["id"] == "a:sana-chat"]

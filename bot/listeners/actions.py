@@ -7,12 +7,12 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from bot.listeners.views import open_update_modal
-from shared.usecases import Store
+from shared.usecases import Context
 
 
 def update_button_clicked(ack: Ack, body: dict, action: dict, client: WebClient, context: dict) -> None:
     ack()
-    store: Store = context["store"]
+    store: Context = context["store"]
     open_update_modal(client, body["trigger_id"], store, action["value"], body["user"]["id"])
 
 

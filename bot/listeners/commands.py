@@ -9,11 +9,11 @@ from slack_sdk import WebClient
 
 from bot import blocks, flows, manifest, parse
 from bot.listeners.views import open_update_modal, writer_of
-from shared.usecases import Store
+from shared.usecases import Context
 from shared.usecases.replies import result_reply
 
 
-def answer_query(store: Store, intent: parse.Intent, user_id: str) -> dict:
+def answer_query(store: Context, intent: parse.Intent, user_id: str) -> dict:
     """The reply to a read-only intent (status, search, list, mine, help), as message arguments."""
     return blocks.render(flows.question(store, flows.SLACK, intent, user_id))
 
@@ -32,7 +32,7 @@ def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Ca
 
 
 def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: dict) -> None:
-    store: Store = context["store"]
+    store: Context = context["store"]
     intent = parse.parse_command(command.get("text", ""))
     user_id = command["user_id"]
     if intent.kind == parse.UPDATE_MODAL:

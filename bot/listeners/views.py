@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import blocks, flows
 from bot.writer import UpdateWriter
-from shared.usecases import Store
+from shared.usecases import Context
 from shared.usecases import replies as r
 
 
@@ -21,7 +21,7 @@ def writer_of(context: dict) -> UpdateWriter:
     return context["writer"]
 
 
-def open_update_modal(client: WebClient, trigger_id: str, store: Store, ref: str, user_id: str) -> None:
+def open_update_modal(client: WebClient, trigger_id: str, store: Context, ref: str, user_id: str) -> None:
     """Open a placeholder modal first, then fill it with the row's current values (or why there is no form)."""
     opened = client.views_open(trigger_id=trigger_id, view=blocks.loading_modal(ref))
     view_id, view_hash = opened["view"]["id"], opened["view"].get("hash")

@@ -32,11 +32,11 @@ from bot.teams import cards
 from bot.teams.handlers import TEAM, TeamsHandlers
 from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
-from shared import summary as sm
 from shared import usecases
 from shared.domain.access import entra_identity, entra_object_id
 from shared.settings import Settings, TeamsSettings
-from shared.usecases import Store, UpdateResult, replies, tell_senders
+from shared.usecases import Context, UpdateResult, replies, tell_senders
+from shared.usecases import reporting as sm
 
 log = logging.getLogger("sli.teams")
 ROUTE = "/api/messages"
@@ -66,14 +66,15 @@ class TeamsBot:
     """The SDK app, its adapter and aiohttp application, with the store, writer and messenger it uses; the
     app registration is `settings.teams`."""
 
-    def __init__(self, settings: Settings, *, local: bool = False):
+    def __init__(self, settings: Settings, *, local: bool = False, ctx: Context | None = None):
         registration = settings.teams
         if not local and registration.missing():
             raise RegistrationMissing(
                 "sli teams needs the bot's Microsoft Entra app registration: set " + ", ".join(registration.missing())
                 + " (see README, 'Teams'), or run `sli teams --local` for a trial on this machine.")
         self.settings, self.local = settings, local
-        self.store: Store = settings.store()
+        #: The use cases' context (`usecases.context(settings)` unless given: tests give an in-memory one).
+        self.store: Context = ctx or usecases.context(settings)
         sdk = sdk_configuration(registration, local)
         connections = MsalConnectionManager(**sdk)
         self.adapter = CloudAdapter(connection_manager=connections)
@@ -155,7 +156,7 @@ class TeamsDestination:
     name = "Teams"
     summary_claim, reminder_claim, reminders_said = SUMMARY_TEAMS, REMINDER_TEAMS, "Teams reminder(s)"
 
-    def __init__(self, store: Store, messenger: Messenger):
+    def __init__(self, store: Context, messenger: Messenger):
         self.store, self.messenger = store, messenger
 
     def ready(self) -> bool:
@@ -192,7 +193,7 @@ class TeamsNotifier(Notifier):
 
     job_id = "teams-apply-pending"
 
-    def __init__(self, store: Store, messenger: Messenger, poll_seconds: float = 30.0,
+    def __init__(self, store: Context, messenger: Messenger, poll_seconds: float = 30.0,
                  writer: UpdateWriter | None = None):
         super().__init__(store, None, poll_seconds, writer)
         self.messenger = messenger

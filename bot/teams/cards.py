@@ -1,4 +1,4 @@
-"""Adaptive Cards layout: every reply (`shared/usecases/replies.py`) as a Teams message or card, each card
+"""Adaptive Cards layout: every reply (`shared/usecases/replies/`) as a Teams message or card, each card
 with a plain-text fallback. What is said is decided in the replies, the same for Slack (bot/blocks.py);
 this only lays it out.
 

@@ -30,7 +30,7 @@ from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
 from shared.domain.access import entra_identity
 from shared.domain.update import UpdateResult
-from shared.usecases import JournalUnavailable, Store, forget_conversation, keep_conversation
+from shared.usecases import Context, JournalUnavailable, forget_conversation, keep_conversation
 from shared.usecases import replies as r
 
 log = logging.getLogger("sli.teams")
@@ -67,7 +67,7 @@ def reference_of(activity: Activity, thread: bool = True) -> dict:
 class TeamsHandlers:
     """The bot's callbacks, registered on an `AgentApplication` by `register`."""
 
-    def __init__(self, store: Store, writer: UpdateWriter, messenger: Messenger):
+    def __init__(self, store: Context, writer: UpdateWriter, messenger: Messenger):
         self.store, self.writer, self.messenger = store, writer, messenger
         self._known_personal: set[tuple[str, str]] = set()
 
