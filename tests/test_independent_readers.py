@@ -19,10 +19,13 @@ SheetJS tests skip with a reason naming SLI_REQUIRE_NODE_READERS; with SLI_REQUI
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import zipfile
@@ -32,6 +35,7 @@ from pathlib import Path
 import office
 import openpyxl
 import pytest
+import python_calamine
 from conftest import COMMITTED_WORKBOOK
 from lxml import etree
 
@@ -253,3 +257,48 @@ def test_without_node_the_sheetjs_tests_skip_saying_so_and_fail_when_required(tm
     assert required.returncode == 1, required.stdout + required.stderr
     assert "node is not installed (SheetJS runs on Node.js), but SLI_REQUIRE_NODE_READERS=1." in required.stdout
     assert "Skipped real-client suites" not in required.stdout
+
+
+def sst_entry(path: Path) -> tuple[zipfile.ZipInfo, bytes]:
+    """The shared strings entry and its stored (compressed) bytes, read from its local header."""
+    raw = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("xl/sharedStrings.xml")
+        assert archive.testzip() is None  # every part inflates to its CRC
+    name_length, extra_length = struct.unpack_from("<HH", raw, info.header_offset + 26)
+    start = info.header_offset + 30 + name_length + extra_length
+    return info, raw[start:start + info.compress_size]
+
+
+def test_the_count_changes_without_compressing_the_strings_again(tmp_path: Path) -> None:
+    """Once this program has written the shared strings part, a later count change compresses only its
+    root's start tag: the strings' compressed bytes are kept as they were (the cost stays flat however many
+    strings an Excel-saved log holds). A comment that does not match the part is not believed."""
+    office.tool("soffice")
+    workbook = resaved_by_libreoffice(COMMITTED_WORKBOOK, tmp_path)
+    update(workbook, "L7", "--next", "First update: every string was shared")
+    info, stored = sst_entry(workbook)
+    assert info.comment.startswith(b"sli-head 1 ")
+    head_size = int(info.comment.split()[2])
+    update(workbook, "L8", "--next", "Second update: L8's cells were still shared")
+    again, stored_again = sst_entry(workbook)
+    assert stored_again[int(again.comment.split()[2]):] == stored[head_size:]  # the strings, not recompressed
+    assert again.CRC != info.CRC  # the count did change
+    assert_counts_true(workbook)
+    fields = again.comment.split()
+    fields[-1] = str((int(fields[-1]) + 1) & 0xFFFFFFFF).encode()  # a wrong CRC for the strings
+    source = io.BytesIO(workbook.read_bytes())
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as new:
+        for item in old.infolist():
+            if item.filename == again.filename:
+                item.comment = b" ".join(fields)
+            new.writestr(item, old.read(item))
+    third = "Third update: read whole, as after another program's save"
+    update(workbook, "L9", "--next", third)
+    assert_counts_true(workbook)
+    assert sst_entry(workbook)[0].comment.startswith(b"sli-head 1 ")
+    grid = python_calamine.CalamineWorkbook.from_path(str(workbook)).get_sheet_by_name(s.MAIN_SHEET).to_python()
+    assert third in [value for row in grid for value in row]
+    out = office.convert([workbook], office.CSV_FILTER, tmp_path / "csv", tmp_path / "lo-read")
+    with open(out / f"{workbook.stem}-{s.MAIN_SHEET}.csv", encoding="utf-8", newline="") as handle:
+        assert third in [value for row in csv.reader(handle) for value in row]
