@@ -29,6 +29,9 @@ DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 SLACK_API_URL = "https://slack.com/api/"
 #: The add-in server's log levels (uvicorn's).
 ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: The longest interval a `*_SECONDS` setting takes: a day. Waiting updates are retried this often at least;
+#: a far longer one (1e12) overflows the scheduler's date arithmetic when the bot or Teams starts.
+MAX_SECONDS = 86_400
 #: This add-in's own manifest IDs, one per xlwings Server environment (its defaults are shared by every
 #: project that kept them); `XLWINGS_MANIFEST_ID_<ENVIRONMENT>` overrides one.
 MANIFEST_IDS = {
@@ -234,9 +237,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise SettingsError(f"{name} is '{env[name]}': it takes a number of seconds greater than 0, such as 10 "
-                            f"or 2.5 (default {default:g}).")
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise SettingsError(f"{name} is '{env[name]}': it takes a number of seconds greater than 0 and at most "
+                            f"{MAX_SECONDS:,} (a day), such as 10 or 2.5 (default {default:g}).")
     return value
 
 
