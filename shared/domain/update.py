@@ -305,6 +305,7 @@ def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, to
         if not permission.allowed:
             return refusal(ref, permission.message)
         by = display_name(appendix, request.sender)
+    by = plain_newlines(by)  # as the cells will hold it, like the values (`normalise_changes`)
     try:
         changes = normalise_changes(request.changes)
     except ValueError as exc:
