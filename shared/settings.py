@@ -29,6 +29,10 @@ DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 SLACK_API_URL = "https://slack.com/api/"
 #: The add-in server's log levels (uvicorn's).
 ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: How `sli serve` writes its log lines (`SLI_LOG_FORMAT`): plain text, or one JSON object a line.
+LOG_FORMATS = ("plain", "json")
+#: `sli serve`'s port unless `SLI_PORT` or `--port` says otherwise.
+DEFAULT_SERVE_PORT = 8000
 #: The longest interval a `*_SECONDS` setting takes: a day. Waiting updates are retried this often at least;
 #: a far longer one (1e12) overflows the scheduler's date arithmetic when the bot or Teams starts.
 MAX_SECONDS = 86_400
@@ -155,6 +159,14 @@ class Settings:
     xlwings: XlwingsSettings = field(default_factory=XlwingsSettings)
     #: Who this process writes the workbook as, for the sentence when it may not ("" when not known).
     owner_name: str = ""
+    # `sli serve` (README, "For IT"): one process, one port, every front end these settings enable.
+    #: The https address the service is reached at from outside (`SLI_PUBLIC_URL`): Slack then posts to
+    #: `/slack/events` on it, and the add-in's manifest points there unless SLI_ADDIN_PUBLIC_URL says otherwise.
+    #: Without it Slack is reached by Socket Mode (SLACK_APP_TOKEN), from inside the council's network.
+    public_url: str = ""
+    serve_host: str = "127.0.0.1"
+    serve_port: int = DEFAULT_SERVE_PORT
+    log_format: str = "plain"
 
     @classmethod
     def from_env(cls, workbook: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -178,6 +190,10 @@ class Settings:
                    addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
                    addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "info"),
                    addin_public_url=env.get("SLI_ADDIN_PUBLIC_URL", ""),
+                   public_url=env.get("SLI_PUBLIC_URL", "").strip(),
+                   serve_host=env.get("SLI_HOST", "").strip() or "127.0.0.1",
+                   serve_port=_port(env, "SLI_PORT", DEFAULT_SERVE_PORT),
+                   log_format=_choice(env, "SLI_LOG_FORMAT", LOG_FORMATS, "plain"),
                    teams=TeamsSettings.from_env(env), xlwings=XlwingsSettings.from_env(env),
                    owner_name=owner_name(env))
 
@@ -226,6 +242,15 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not text.isdecimal():
         raise SettingsError(f"{name} is '{env[name]}': it takes a whole number, 0 or more (default {default}).")
+    return int(text)
+
+
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdecimal() or not 0 < int(text) < 65536:
+        raise SettingsError(f"{name} is '{env[name]}': it takes a port number from 1 to 65535 (default {default}).")
     return int(text)
 
 
