@@ -42,6 +42,8 @@ from lxml import etree
 import sli
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
+from shared.usecases import Store
+from shared.xlsx import row_height
 
 ROOT = Path(__file__).resolve().parents[1]
 HERE = Path(__file__).resolve().parent
@@ -179,6 +181,9 @@ def test_an_update_with_emoji_and_pasted_line_breaks_reads_back_exactly(workbook
     check_xml(workbook)
     check_sheetjs(command, workbook)
     assert_counts_true(workbook)
+    journal = Store.for_workbook(workbook).journal()  # the journal holds what the workbook holds
+    assert journal.for_ref("L7")[-1].changes[s.SUMMARY] == STORED
+    assert [row.new_value for row in journal.field_changes() if row.field == s.SUMMARY] == [STORED]
 
 
 def test_no_row_height_above_excels_maximum_without_node(workbook: Path) -> None:
@@ -302,3 +307,28 @@ def test_the_count_changes_without_compressing_the_strings_again(tmp_path: Path)
     out = office.convert([workbook], office.CSV_FILTER, tmp_path / "csv", tmp_path / "lo-read")
     with open(out / f"{workbook.stem}-{s.MAIN_SHEET}.csv", encoding="utf-8", newline="") as handle:
         assert third in [value for row in csv.reader(handle) for value in row]
+
+
+def test_a_height_above_the_maximum_left_by_an_earlier_version_is_refitted(workbook: Path) -> None:
+    """A row an earlier version made 795 pt tall, marked custom by openpyxl's re-save, is no officer's own
+    height (Excel cannot set it): the next update of the row fits it again; a height an officer set stays."""
+    book = openpyxl.load_workbook(workbook)
+    main = book[s.MAIN_SHEET]
+    main.row_dimensions[row_of(main, "L7")].height = 795
+    main.row_dimensions[row_of(main, "L8")].height = 200
+    book.save(workbook)
+    update(workbook, "L7", "--summary", "Short again")
+    update(workbook, "L8", "--summary", "Short too")
+    main = openpyxl.load_workbook(workbook)[s.MAIN_SHEET]
+    assert main.row_dimensions[row_of(main, "L7")].height <= MAX_ROW_HEIGHT
+    assert main.row_dimensions[row_of(main, "L8")].height == 200
+
+
+def test_sli_workbook_init_builds_rows_no_taller_than_the_maximum(tmp_path: Path) -> None:
+    """The builder's heights are the writer's estimate (`row_height`), which never passes 409 pt."""
+    assert row_height([("Line of text\n" * 100, 40.0, 11.0, True)]) == MAX_ROW_HEIGHT
+    assert row_height([("Two\nlines", 40.0, 11.0, True)]) == 30.0  # below the maximum, as before
+    target = tmp_path / "new.xlsx"
+    assert sli.main(["workbook", "init", str(target)]) == 0
+    for ws in openpyxl.load_workbook(target).worksheets:
+        assert all((d.height or 0) <= MAX_ROW_HEIGHT for d in ws.row_dimensions.values()), ws.title
