@@ -19,7 +19,7 @@ from shared.domain import schema as s
 from shared.domain.access import display_name, may_update
 from shared.domain.logrow import LogRow, log_text  # noqa: F401 (log_text: the use cases read it from here)
 from shared.domain.model import Appendix, Recommendation
-from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date
+from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date, plain_newlines
 
 # The states of a journalled update.
 PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
@@ -230,7 +230,8 @@ def kept_reasons(findings: Iterable[rules.Finding], values: Iterable[object]) ->
 
 
 def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
-    """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates.
+    """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates, line
+    breaks as LF (`plain_newlines`: the journal, the Change log and the add-in then hold the same text).
 
     Values that cannot be read are kept as typed, so the shared rules report them with their sentence.
     """
@@ -240,7 +241,7 @@ def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
     out: dict[str, object] = {}
     for column, value in changes.items():
         if isinstance(value, str):
-            value = value.strip()
+            value = plain_newlines(value.strip())
         if column == s.STATUS and value:
             value = canonical_status(value) or value
         elif column == s.DUE and value not in (None, ""):
@@ -304,6 +305,7 @@ def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, to
         if not permission.allowed:
             return refusal(ref, permission.message)
         by = display_name(appendix, request.sender)
+    by = plain_newlines(by)  # as the cells will hold it, like the values (`normalise_changes`)
     try:
         changes = normalise_changes(request.changes)
     except ValueError as exc:
