@@ -429,10 +429,11 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
 
 
 def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-        served: Settings | None = None, public_url: str | None = None) -> None:
+        served: Settings | None = None, public_url: str | None = None, verbose: bool = False) -> None:
     """Serve the add-in for `served.workbook` (blocks until stopped). Raises AddinConfigError rather
     than start unsafely: without sign-in (unless `local`), or without a public address for the manifest
-    (`public_url`, else `served.addin_public_url`; `local` uses its own 127.0.0.1 address)."""
+    (`public_url`, else `served.addin_public_url`; `local` uses its own 127.0.0.1 address). uvicorn logs
+    at `SLI_ADDIN_LOG_LEVEL` (warning by default: no line per request), at info with `verbose`."""
     served = served or Settings()
     if local and host not in (None, LOCAL_HOST, "localhost"):
         raise AddinConfigError(f"--local listens on {LOCAL_HOST} only (no sign-in); leave out --host "
@@ -459,16 +460,17 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
     from excel.appendix_scripts import configure
 
     configure(served)
+    app_path = _settings().app_path
     print(f"SLI Tracker add-in for {served.workbook} at {scheme}://{host}:{port}"
-          f" (manifest: {base}/manifest){'; local trial, no sign-in' if local else ''}.",
-          file=sys.stderr)
+          f"{' (local trial, no sign-in)' if local else ''}: task pane {base}{app_path}/taskpane (it runs inside "
+          f"Excel), manifest to sideload {base}{app_path}/manifest/download.", file=sys.stderr)
     if not certfile:
         print("No TLS certificate (excel/certs or SLI_ADDIN_SSL_CERTFILE/KEYFILE): Excel loads add-ins over "
               "HTTPS only, so put this behind an HTTPS proxy or add a certificate.", file=sys.stderr)
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                log_level=served.addin_log_level)
+                log_level="info" if verbose else served.addin_log_level)
 
 
 def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
@@ -493,11 +495,11 @@ def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
 
 
 def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-         served: Settings | None = None, public_url: str | None = None) -> int:
+         served: Settings | None = None, public_url: str | None = None, verbose: bool = False) -> int:
     """`sli addin [--port N] [--local] [--host H] [--public-url URL]`: 0 when the server stopped, 2 when it
     refused to start."""
     try:
-        run(port=port, local=local, host=host, served=served, public_url=public_url)
+        run(port=port, local=local, host=host, served=served, public_url=public_url, verbose=verbose)
     except AddinConfigError as exc:
         print(f"sli addin: {exc}", file=sys.stderr)
         return 2
