@@ -246,7 +246,7 @@ def test_the_summary_reaches_slack_and_teams_through_one_interface_with_the_same
         teams.close()
     slack, shown_in_teams = slack_text(slack_post["blocks"]), teams_text(teams_post)
     for words in ("May 2026", "last month's counts reconstructed from the Change log",
-                  "1 status change(s) made since set aside", "Figures as at"):
+                  "1 status change made since set aside", "Figures as at"):
         assert words in slack and words in shown_in_teams, words
     expected = r.summary_reply(sm.month_figures(store, 2026, 5, NOW))
     assert [_normal(f) for f in expected.must_show() if f and _normal(f) not in shown_in_teams] == []
