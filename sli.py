@@ -287,8 +287,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"Excel add-in (local trial, no sign-in): {base}/taskpane; to try it in Excel, sideload "
                   f"{base}/manifest/download (README, 'Installing the add-in').")
         elif server.started:
-            print(f"Excel add-in (local trial, no sign-in): http://127.0.0.1:{args.addin_port}/taskpane in a "
-                  "browser. Excel loads add-ins over HTTPS only: to sideload it, make a local certificate with "
+            print(f"Excel add-in (local trial, no sign-in): task pane http://127.0.0.1:{args.addin_port}/taskpane "
+                  "(it runs inside Excel; a browser shows how to load it). Excel loads add-ins over HTTPS only: to "
+                  "sideload it, make a local certificate with "
                   "mkcert (`mkcert -install`, then in excel/certs: `mkcert localhost 127.0.0.1 ::1`) and run "
                   "`make run` again, which then serves https (README, 'Installing the add-in').")
         else:
