@@ -239,6 +239,38 @@ def cmd_addin(args: argparse.Namespace) -> int:
                       public_url=args.public_url, verbose=args.verbose)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """One process, one port: every front end the settings enable, with /healthz and /readyz (README, "For IT")."""
+    from service.run import serve
+
+    return serve(settings_of(args), local=args.local, host=args.host, port=args.port, verbose=args.verbose)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from shared.usecases.operations import backup
+
+    taken = backup(settings_of(args).store(), args.folder)
+    print(f"Backed up {workbook_path(args)} and its journal ({taken.updates} update(s), journal schema "
+          f"{taken.schema_version}) to {taken.folder}. To put it back: sli restore {taken.folder}")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from shared.usecases.operations import check_backup, restore
+
+    if args.check:
+        checked = check_backup(args.folder)
+        print(f"{checked.folder} is a sound backup taken {checked.taken_at}: the workbook reads, the journal "
+              f"opens ({checked.updates} update(s), schema {checked.schema_version}).")
+        return EXIT_OK
+    done = restore(settings_of(args).store(), args.folder)
+    kept = f" The state it replaced is kept in {done.kept.folder}." if done.kept else ""
+    print(f"Restored {workbook_path(args)} and its journal from {done.backup.folder} (taken "
+          f"{done.backup.taken_at}, {done.backup.updates} update(s)).{kept} Start the service again: updates "
+          "journalled after the backup are gone; the next start writes those the backup held as waiting.")
+    return EXIT_OK
+
+
 #: Where `sli run` (make run) keeps its working copy of the committed workbook: ignored by git.
 TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
 
@@ -395,6 +427,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--public-url", default=None, help="the https address Excel reaches the add-in at, for the "
                    "manifest (default $SLI_ADDIN_PUBLIC_URL; not with --local)")
     p.set_defaults(run=cmd_addin)
+    p = sub.add_parser("serve", parents=[common], help="serve Slack, Teams and the add-in on one port, with "
+                       "/healthz and /readyz (README, 'For IT')")
+    p.add_argument("--host", default=None, help="default $SLI_HOST, else 127.0.0.1 (behind an HTTPS proxy)")
+    p.add_argument("--port", type=int, default=None, help="default $SLI_PORT, else 8000")
+    p.add_argument("--local", action="store_true", help="a trial on this machine: 127.0.0.1 only, Teams "
+                   "anonymous and the add-in without sign-in")
+    p.set_defaults(run=cmd_serve)  # --verbose: the global option (the libraries' INFO lines too)
+    p = sub.add_parser("backup", parents=[common], help="copy the journal and the workbook into a new folder, "
+                       "consistent while the service runs")
+    p.add_argument("folder")
+    p.set_defaults(run=cmd_backup)
+    p = sub.add_parser("restore", parents=[common], help="check a backup and put it back (stop sli serve first)")
+    p.add_argument("folder")
+    p.add_argument("--check", action="store_true", help="only check that the backup is sound; change nothing")
+    p.set_defaults(run=cmd_restore)
     return parser
 
 

@@ -10,6 +10,7 @@ catch-up is simply the first job in its queue: the bot answers while it works th
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -26,14 +27,38 @@ class UpdateWriter:
     def __init__(self, store: Context):
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-writer")
+        self._idle = threading.Event()
+        self._idle.set()
 
     def write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> Future:
-        """Queue `recorded` for writing; `tell` receives the outcome (applied, pending, conflict, refused)."""
-        return self._pool.submit(self._write, recorded, tell)
+        """Queue `recorded` for writing; `tell` receives the outcome (applied, pending, conflict, refused).
+        Once the writer is stopping (`stop`), the update is left journalled for the next start to write."""
+        return self._submit(self._write, recorded, tell)
 
     def run(self, work: Callable[[], T]) -> Future[T]:
         """Queue other writing work (a notifier's pass over what waits) behind the writes queued so far."""
-        return self._pool.submit(work)
+        return self._submit(work)
+
+    def _submit(self, work: Callable[..., T], *args: object) -> Future[T]:
+        def tracked() -> T:
+            self._idle.clear()
+            try:
+                return work(*args)
+            finally:
+                self._idle.set()
+        try:
+            return self._pool.submit(tracked)
+        except RuntimeError:  # stopped: what was journalled stays pending, and the next start writes it
+            left: Future[T] = Future()
+            left.cancel()
+            return left
+
+    def stop(self, timeout: float) -> bool:
+        """Stop for a shutdown: the write in progress finishes (and its sender is told), the queued ones are
+        dropped from the queue (they stay `pending` in the journal; the next start writes them and tells
+        their senders). True when the write in progress ended within `timeout` seconds."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        return self._idle.wait(timeout)
 
     def _write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> None:
         try:

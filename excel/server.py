@@ -428,12 +428,20 @@ def _tls_files(settings: Settings) -> tuple[str | None, str | None]:
     return None, None
 
 
-def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-        served: Settings | None = None, public_url: str | None = None, verbose: bool = False) -> None:
-    """Serve the add-in for `served.workbook` (blocks until stopped). Raises AddinConfigError rather
-    than start unsafely: without sign-in (unless `local`), or without a public address for the manifest
-    (`public_url`, else `served.addin_public_url`; `local` uses its own 127.0.0.1 address). uvicorn logs
-    at `SLI_ADDIN_LOG_LEVEL` (warning by default: no line per request), at info with `verbose`."""
+class Prepared:
+    """The add-in checked and built for serving: its ASGI app, where it listens, TLS files, manifest base."""
+
+    def __init__(self, app, host: str, certfile: str | None, keyfile: str | None, base: str, scheme: str):
+        self.app, self.host, self.certfile, self.keyfile = app, host, certfile, keyfile
+        self.base, self.scheme = base, scheme
+
+
+def prepare(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
+            served: Settings | None = None, public_url: str | None = None) -> Prepared:
+    """Check the settings and build the add-in for `served.workbook`, not yet serving (`run` serves it; `sli
+    serve` mounts `.app` beside the other front ends). Raises AddinConfigError rather than start unsafely:
+    without sign-in (unless `local`), or without a public address for the manifest (`public_url`, else
+    `served.addin_public_url`; `local` uses its own 127.0.0.1 address)."""
     served = served or Settings()
     if local and host not in (None, LOCAL_HOST, "localhost"):
         raise AddinConfigError(f"--local listens on {LOCAL_HOST} only (no sign-in); leave out --host "
@@ -456,10 +464,22 @@ def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
         raise AddinConfigError("No public address for the add-in: set SLI_ADDIN_PUBLIC_URL (or --public-url) to "
                                "the https address Excel reaches it at, such as https://sli.council.gov.uk, or use "
                                "--local for a trial on this machine only.")
-    build_app(local, public_url=base)
+    app = build_app(local, public_url=base)
     from excel.appendix_scripts import configure
 
     configure(served)
+    return Prepared(app, host, certfile, keyfile, base, scheme)
+
+
+def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
+        served: Settings | None = None, public_url: str | None = None, verbose: bool = False) -> None:
+    """Serve the add-in for `served.workbook` (blocks until stopped); see `prepare` for what it refuses. It
+    prints the task pane's and the manifest's addresses; uvicorn logs at `SLI_ADDIN_LOG_LEVEL` (warning by
+    default: no line per request), at info with `verbose`."""
+    served = served or Settings()
+    prepared = prepare(port, local, host, served, public_url)
+    app, host, certfile, keyfile = prepared.app, prepared.host, prepared.certfile, prepared.keyfile
+    scheme, base = prepared.scheme, prepared.base
     app_path = _settings().app_path
     print(f"SLI Tracker add-in for {served.workbook} at {scheme}://{host}:{port}"
           f"{' (local trial, no sign-in)' if local else ''}: task pane {base}{app_path}/taskpane (it runs inside "

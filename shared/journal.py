@@ -46,6 +46,10 @@ CHAT_TIMEOUT_SECONDS = 2.0
 #: carry (longer texts only as fingerprints) stays well under it; anything larger is refused before it is
 #: written, so no request can grow the journal by more than this.
 MAX_ENTRY_CHARS = 32_000
+#: The journal's schema version, kept in SQLite's `PRAGMA user_version`. A journal with a lower one (0: every
+#: journal written before versions were kept) is migrated forward when it is first opened, in one transaction;
+#: one with a higher one was written by a newer version of the tracker and is not used (`JournalTooNew`).
+SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
@@ -108,6 +112,11 @@ class JournalUnavailable(Exception):
     """The journal cannot be read or written (locked, disk full, read-only, damaged): nothing was recorded.
 
     Its message is one sentence for the person, saying what happened and what to do."""
+
+
+class JournalTooNew(JournalUnavailable):
+    """The journal's schema version is newer than this code knows: a newer version of the tracker wrote it.
+    Nothing is read or written, so a downgrade cannot damage it; the sentence says what to do."""
 
 
 def _unavailable(path: Path, exc: BaseException, reading: bool = False) -> JournalUnavailable:
@@ -275,19 +284,7 @@ class Journal:
             except OSError as exc:
                 raise _unavailable(self.path, exc) from exc
             with self._connect() as db:
-                db.execute("PRAGMA journal_mode=WAL")
-                db.executescript(_SCHEMA)
-                columns = {row["name"] for row in db.execute("PRAGMA table_info(updates)")}
-                if "view_seq" not in columns:  # journals written before the view was kept
-                    try:
-                        db.execute("ALTER TABLE updates ADD COLUMN view_seq INTEGER")
-                    except sqlite3.OperationalError as exc:  # another process added it a moment ago
-                        if "duplicate column" not in str(exc):
-                            raise
-                    db.execute("UPDATE updates SET notified_at=updated_at WHERE notified_at IS NULL AND state IN "
-                               "(?,?,?) AND COALESCE(json_extract(detail, '$.was_held'), 0) != 1",
-                               (APPLIED, CONFLICT, REJECTED))
-                _forget_refused_text(db)
+                _migrate(db, self.path)
             _READY.add(key)
 
     def close(self) -> None:
@@ -491,6 +488,65 @@ class Journal:
                                 (key, now.isoformat(timespec="seconds")))
             return cursor.rowcount == 1
 
+    # --- operations: readiness, backups, schema version (IT's side: shared/usecases/operations.py) ----
+
+    def schema_version(self) -> int:
+        with self._connect() as db:
+            return db.execute("PRAGMA user_version").fetchone()[0]
+
+    def check_writable(self) -> None:
+        """Raise JournalUnavailable (with its sentence) unless an update could be journalled now: the write
+        lock taken and a page written, then rolled back, so nothing changes. SQLite opens a file it may not
+        write without complaint and takes the lock; only a write says so."""
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                version = db.execute("PRAGMA user_version").fetchone()[0]
+                db.execute(f"PRAGMA user_version={version:d}")
+            finally:
+                db.execute("ROLLBACK")
+
+    def waiting_stats(self) -> tuple[int, str | None]:
+        """How many updates wait to be written (pending, being written, in the open workbook) and when the
+        oldest of them was journalled (ISO time, UTC), for a monitor."""
+        marks = ",".join("?" for _ in OPEN_STATES)
+        with self._connect() as db:
+            row = db.execute(f"SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM updates WHERE state IN ({marks})",
+                             OPEN_STATES).fetchone()
+        return row["n"], row["oldest"]
+
+    def backup_to(self, target: Path) -> None:
+        """Copy the journal into the new file `target` with SQLite's online backup API: one consistent
+        state, taken while the server goes on writing (WAL: the copy reads a snapshot and blocks no one).
+        The copy is a single self-contained file (rollback journal mode, no -wal beside it)."""
+        with self._connect() as db:
+            try:
+                copy = sqlite3.connect(target, isolation_level=None)
+            except sqlite3.Error as exc:
+                raise _unavailable(Path(target), exc) from exc
+            try:
+                db.backup(copy)
+                copy.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                copy.close()
+
+    def restore_from(self, source: Path) -> None:
+        """Replace the journal's whole content with the backup `source`, through SQLite (the backup API in
+        reverse, one transaction on this file, its -wal included), never by copying over the file."""
+        try:
+            backup = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise _unavailable(Path(source), exc) from exc
+        try:
+            with self._connect() as db:
+                backup.backup(db)
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            backup.close()
+        with _READY_LOCK:
+            _READY.discard(self.path.resolve())  # the restored journal is migrated when next opened
+
     # --- month-end snapshots: a summary reproduced later is the one that was posted ----------------
 
     def snapshot(self, month: str) -> str | None:
@@ -645,32 +701,112 @@ class Journal:
 _NAMES_ONLY = "(SELECT COALESCE(json_group_object(key, NULL), '{}') FROM json_each(changes))"
 
 
-def _forget_refused_text(db: sqlite3.Connection) -> None:
+def _forget_refused_text(db: sqlite3.Connection) -> bool:
     """Refused updates journalled before refusals kept no text: drop their values, and the words of their
-    reasons that quote them. Idempotent, and with nothing to do one look at the refused rows (`seen` is
-    '{}' once done, and never '{}' before). The freed bytes are zeroed and the WAL emptied, so the text
-    is gone from the files, not only from the rows."""
+    reasons that quote them. Runs inside the caller's transaction (the migration to version 1); True when
+    rows were changed, so the caller empties the WAL once committed and the text is gone from the files,
+    not only from the rows (`secure_delete` zeroes the freed bytes)."""
     query = "SELECT seq, changes, detail FROM updates WHERE state=? AND seen != '{}'"
     if db.execute(query + " LIMIT 1", (REJECTED,)).fetchone() is None:
-        return
+        return False
     db.execute("PRAGMA secure_delete=ON")
+    for row in db.execute(query, (REJECTED,)).fetchall():
+        values = [v for v in json.loads(row["changes"]).values() if v is not None]
+        detail = json.loads(row["detail"])
+        for key in ("message", "reasons"):
+            if isinstance(detail.get(key), str):
+                detail[key] = scrub(detail[key], values)
+            elif isinstance(detail.get(key), list):
+                detail[key] = [scrub(str(reason), values) for reason in detail[key]]
+        db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}', detail=? WHERE seq=?",
+                   (json.dumps(detail, ensure_ascii=False), row["seq"]))
+    return True
+
+
+# --- schema versions and migrations --------------------------------------------------------------------
+
+def _statements(script: str) -> list[str]:
+    """The statements of a script one by one: `executescript` would commit the migration's transaction."""
+    statements, pending = [], ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    return statements
+
+
+def _to_version_1(db: sqlite3.Connection) -> bool:
+    """From any journal written before versions were kept (version 0): the tables and indexes as they are
+    now, the view each update was made from (`view_seq`, added with the conflict check), the senders of
+    updates that ended before telling was tracked marked told, and refused updates' text forgotten."""
+    columns = {row["name"] for row in db.execute("PRAGMA table_info(updates)")}
+    if columns and "view_seq" not in columns:  # journals written before the view was kept
+        db.execute("ALTER TABLE updates ADD COLUMN view_seq INTEGER")
+        db.execute("UPDATE updates SET notified_at=updated_at WHERE notified_at IS NULL AND state IN "
+                   "(?,?,?) AND COALESCE(json_extract(detail, '$.was_held'), 0) != 1", (APPLIED, CONFLICT, REJECTED))
+    for statement in _statements(_SCHEMA):
+        db.execute(statement)
+    return _forget_refused_text(db)
+
+
+#: Migration to each version from the one before: `_MIGRATIONS[n]` takes a journal at n - 1 to n and says
+#: whether it freed text that must leave the files (the WAL is emptied after the commit).
+_MIGRATIONS = {1: _to_version_1}
+
+
+def _too_new(path: Path, version: int) -> JournalTooNew:
+    return JournalTooNew(f"The update journal {path.name} was written by a newer version of the tracker (journal "
+                         f"schema {version}; this version knows up to {SCHEMA_VERSION}), so it is left untouched: "
+                         "run the newer version again, or restore the backup taken before it was installed "
+                         "(sli restore).")
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the journal to `SCHEMA_VERSION` in one transaction: every step, and the new version number, or
+    nothing (a failure or a crash leaves the journal as it was, and the next start tries again). A journal
+    already at this version is only read, so a read-only one still opens; two processes starting together
+    take turns (`BEGIN IMMEDIATE`) and the second finds nothing to do."""
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version == SCHEMA_VERSION:
+        return
+    if version > SCHEMA_VERSION:
+        raise _too_new(path, version)
+    db.execute("PRAGMA journal_mode=WAL")  # the file's setting; cannot change inside a transaction
     db.execute("BEGIN IMMEDIATE")
     try:
-        for row in db.execute(query, (REJECTED,)).fetchall():
-            values = [v for v in json.loads(row["changes"]).values() if v is not None]
-            detail = json.loads(row["detail"])
-            for key in ("message", "reasons"):
-                if isinstance(detail.get(key), str):
-                    detail[key] = scrub(detail[key], values)
-                elif isinstance(detail.get(key), list):
-                    detail[key] = [scrub(str(reason), values) for reason in detail[key]]
-            db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}', detail=? WHERE seq=?",
-                       (json.dumps(detail, ensure_ascii=False), row["seq"]))
+        version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
+        if version > SCHEMA_VERSION:
+            raise _too_new(path, version)
+        freed = False
+        for step in range(version + 1, SCHEMA_VERSION + 1):
+            freed = _MIGRATIONS[step](db) or freed
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION:d}")
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    if freed:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def file_facts(path: Path) -> dict[str, object]:
+    """What a journal file holds, read without changing it (a backup, before it is restored): whether SQLite
+    finds it sound (`quick_check`), its schema version, and its updates' IDs. Raises JournalUnavailable
+    with a sentence when it is not a journal at all."""
+    try:
+        db = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise _unavailable(Path(path), exc) from exc
+    try:
+        check = db.execute("PRAGMA quick_check").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        ids = [row[0] for row in db.execute("SELECT id FROM updates ORDER BY seq")]
+    except sqlite3.Error as exc:
+        raise _unavailable(Path(path), exc) from exc
+    finally:
+        db.close()
+    return {"sound": check == "ok", "schema_version": version, "update_ids": ids}
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:

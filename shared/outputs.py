@@ -70,20 +70,26 @@ def check_output(target: Path | str, store: Store | None, new_file: bool = False
     except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of symbolic links (Python 3.11)
         raise OutputError(f"The folder of {target} cannot be followed ({_reason(exc)}): nothing was written.") \
             from None
-    if final.is_symlink():
-        link = os.readlink(final)
-        state = "" if final.exists() else ", which does not exist"
-        raise OutputError(f"{target} is a symbolic link (to {link}{state}): name a plain file; an output is "
-                          "never written through a link.")
-    if final.is_dir():
-        raise OutputError(f"{target} is a folder: name a file in it instead.")
-    if final.exists() and not final.is_file():  # /dev/null, a pipe: never replaced by a file
-        raise OutputError(f"{target} is not a plain file (a device, pipe or socket): name a file to write.")
-    if store is not None:
-        _refuse_protected(target, final, store, new_file)
-    if new_file and final.exists():
-        raise OutputError(f"{target} already exists: choose another path or remove it first.")
-    return final
+    try:  # pathlib's is_symlink/is_dir/exists ignore only ENOENT, ENOTDIR, EBADF, ELOOP: a name too long or a
+        # folder that may not be searched raise (ENAMETOOLONG, EACCES), and are said in one sentence here
+        if final.is_symlink():
+            link = os.readlink(final)
+            state = "" if final.exists() else ", which does not exist"
+            raise OutputError(f"{target} is a symbolic link (to {link}{state}): name a plain file; an output is "
+                              "never written through a link.")
+        if final.is_dir():
+            raise OutputError(f"{target} is a folder: name a file in it instead.")
+        if final.exists() and not final.is_file():  # /dev/null, a pipe: never replaced by a file
+            raise OutputError(f"{target} is not a plain file (a device, pipe or socket): name a file to write.")
+        if store is not None:
+            _refuse_protected(target, final, store, new_file)
+        if new_file and final.exists():
+            raise OutputError(f"{target} already exists: choose another path or remove it first.")
+    except OSError as exc:
+        failure = _sentence(target, final, exc)
+    else:
+        return final
+    raise OutputError(failure)  # outside the handler: no "during handling" chain
 
 
 def write_output(target: Path | str, write: Callable[[BinaryIO], object], store: Store | None,
@@ -222,6 +228,9 @@ def _reason(exc: BaseException) -> str:
 def _sentence(target: Path | str, final: Path, exc: OSError) -> str:
     """One sentence for an OSError while writing `target`: what happened and what to do."""
     code = exc.errno
+    if code == errno.ENAMETOOLONG:
+        return f"{target} cannot be written: its name is too long for the file system, so nothing was written; " \
+               "choose a shorter name."
     if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
         return f"There is no room on the disk for {target} (the disk is full): nothing was written; free some " \
                "space or choose another place."
@@ -229,7 +238,7 @@ def _sentence(target: Path | str, final: Path, exc: OSError) -> str:
         return f"{target} is on a read-only file system: nothing was written; choose another place."
     if code in (errno.EACCES, errno.EPERM):
         return f"{target} may not be written here (permission denied): nothing was written; choose another place."
-    if code in (errno.ENOTDIR, errno.EEXIST) and not final.parent.is_dir():
+    if code in (errno.ENOTDIR, errno.EEXIST) and not os.path.isdir(final.parent):  # isdir: never raises
         return f"{target} cannot be written: part of its folder path is a file, not a folder."
     if code == errno.EISDIR:
         return f"{target} is a folder: name a file in it instead."

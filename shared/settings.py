@@ -29,6 +29,13 @@ DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 SLACK_API_URL = "https://slack.com/api/"
 #: The add-in server's log levels (uvicorn's).
 ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
+#: How `sli serve` writes its log lines (`SLI_LOG_FORMAT`): plain text, or one JSON object a line.
+LOG_FORMATS = ("plain", "json")
+#: `sli serve`'s port unless `SLI_PORT` or `--port` says otherwise.
+DEFAULT_SERVE_PORT = 8000
+#: The longest interval a `*_SECONDS` setting takes: a day. Waiting updates are retried this often at least;
+#: a far longer one (1e12) overflows the scheduler's date arithmetic when the bot or Teams starts.
+MAX_SECONDS = 86_400
 #: This add-in's own manifest IDs, one per xlwings Server environment (its defaults are shared by every
 #: project that kept them); `XLWINGS_MANIFEST_ID_<ENVIRONMENT>` overrides one.
 MANIFEST_IDS = {
@@ -152,6 +159,14 @@ class Settings:
     xlwings: XlwingsSettings = field(default_factory=XlwingsSettings)
     #: Who this process writes the workbook as, for the sentence when it may not ("" when not known).
     owner_name: str = ""
+    # `sli serve` (README, "For IT"): one process, one port, every front end these settings enable.
+    #: The https address the service is reached at from outside (`SLI_PUBLIC_URL`): Slack then posts to
+    #: `/slack/events` on it, and the add-in's manifest points there unless SLI_ADDIN_PUBLIC_URL says otherwise.
+    #: Without it Slack is reached by Socket Mode (SLACK_APP_TOKEN), from inside the council's network.
+    public_url: str = ""
+    serve_host: str = "127.0.0.1"
+    serve_port: int = DEFAULT_SERVE_PORT
+    log_format: str = "plain"
 
     @classmethod
     def from_env(cls, workbook: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -175,6 +190,10 @@ class Settings:
                    addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
                    addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "warning"),
                    addin_public_url=env.get("SLI_ADDIN_PUBLIC_URL", ""),
+                   public_url=env.get("SLI_PUBLIC_URL", "").strip(),
+                   serve_host=env.get("SLI_HOST", "").strip() or "127.0.0.1",
+                   serve_port=_port(env, "SLI_PORT", DEFAULT_SERVE_PORT),
+                   log_format=_choice(env, "SLI_LOG_FORMAT", LOG_FORMATS, "plain"),
                    teams=TeamsSettings.from_env(env), xlwings=XlwingsSettings.from_env(env),
                    owner_name=owner_name(env))
 
@@ -226,6 +245,15 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     return int(text)
 
 
+def _port(env: Mapping[str, str], name: str, default: int) -> int:
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if not text.isdecimal() or not 0 < int(text) < 65536:
+        raise SettingsError(f"{name} is '{env[name]}': it takes a port number from 1 to 65535 (default {default}).")
+    return int(text)
+
+
 def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
     text = (env.get(name) or "").strip()
     if not text:
@@ -234,9 +262,9 @@ def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise SettingsError(f"{name} is '{env[name]}': it takes a number of seconds greater than 0, such as 10 "
-                            f"or 2.5 (default {default:g}).")
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise SettingsError(f"{name} is '{env[name]}': it takes a number of seconds greater than 0 and at most "
+                            f"{MAX_SECONDS:,} (a day), such as 10 or 2.5 (default {default:g}).")
     return value
 
 

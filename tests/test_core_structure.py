@@ -85,7 +85,7 @@ def test_the_environment_check_finds_each_way_in() -> None:
     assert environment_uses("import os\nos.path.join('a', 'environ')\nsettings.environ") == []
 
 
-SOURCES = sorted(path for folder in ("shared", "bot", "excel") for path in (ROOT / folder).rglob("*.py"))
+SOURCES = sorted(path for folder in ("shared", "bot", "excel", "service") for path in (ROOT / folder).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", [*SOURCES, ROOT / "sli.py"], ids=lambda p: str(p.relative_to(ROOT)))
@@ -99,7 +99,8 @@ def test_only_the_settings_read_or_write_the_environment(path: Path) -> None:
         assert uses == []
 
 
-FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"), ROOT / "sli.py"])
+FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"),
+                     *(ROOT / "service").rglob("*.py"), ROOT / "sli.py"])
 #: All a front end may import from the core: the use cases (and their rooms, `shared.usecases.replies` too),
 #: the domain's values and the settings. Everything else (the journal, the reader, the writers, the package,
 #: the unit of work, summary, report, export, outputs, builder) is reached through a use case.

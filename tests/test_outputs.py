@@ -208,6 +208,30 @@ def test_export_to_a_folder_names_the_folder_not_a_format(workbook: Path, tmp_pa
     assert list(folder.iterdir()) == []
 
 
+def test_a_name_too_long_for_the_file_system_is_one_sentence_for_every_command(
+        workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file name longer than the file system takes (255 bytes here) made `is_symlink()` raise ENAMETOOLONG
+    before any check could name it: a traceback, exit 1. Every command that writes says it in one sentence."""
+    monkeypatch.setenv("SLI_WORKBOOK", str(workbook))  # teams-package and workbook init take no --workbook
+    long = tmp_path / ("a" * 300)  # in a folder that exists: ENAMETOOLONG, not ENOENT (which was ignored)
+    for args in (["export", "changes", "--output", f"{long}.csv", "--workbook", str(workbook)],
+                 ["export", "appendix", "--format", "xlsx", "--output", f"{long}.xlsx", "--workbook", str(workbook)],
+                 ["report", "--year", "2026", "--format", "docx", "--output", f"{long}.docx"],
+                 ["summary", "--month", "2026-10", "--dry-run", "--chart", f"{long}.png"],
+                 ["teams-package", "--client-id", CLIENT, "--output", f"{long}.zip"],
+                 ["workbook", "init", f"{long}.xlsx"]):
+        assert sli.main(args) == sli.EXIT_USAGE, args
+        _refused(capsys, "name is too long", "nothing was written")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [workbook.parent.name]  # nothing written beside it
+
+
+def test_a_name_too_long_through_the_real_command_line_has_no_traceback(workbook: Path, tmp_path: Path) -> None:
+    done = _run(["export", "changes", "--output", str(tmp_path / ("a" * 300 + ".csv")),
+                 "--workbook", str(workbook)])
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith("sli: ") and done.stderr.count("\n") == 1 and "name is too long" in done.stderr
+
+
 def _run(args: list[str], env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLI_", "SLACK_"))}
     return subprocess.run([sys.executable, "-m", "sli", *args], capture_output=True, text=True, cwd=ROOT,
@@ -232,6 +256,8 @@ SETTINGS = [  # variable, value, what the sentence says it takes
     ("SLI_POLL_SECONDS", "-5", "a number of seconds greater than 0"),
     ("SLI_POLL_SECONDS", "nan", "a number of seconds greater than 0"),
     ("SLI_POLL_SECONDS", "inf", "a number of seconds greater than 0"),
+    ("SLI_POLL_SECONDS", "1e12", "at most 86,400 (a day)"),  # APScheduler's interval overflowed a date
+    ("SLI_POLL_SECONDS", "86401", "at most 86,400 (a day)"),
     ("SLI_ADDIN_LOG_LEVEL", "loud", "one of critical, error, warning, info, debug, trace"),
     ("SLACK_API_URL", "slack.com/api", "a web address starting with https://"),
 ]
@@ -262,6 +288,14 @@ def test_a_bad_setting_through_the_real_command_line_has_no_traceback(workbook: 
         assert done.stderr.startswith(f"sli: {name} is '{value}': it takes") and done.stderr.count("\n") == 1
 
 
+def test_a_poll_interval_too_long_for_the_scheduler_stops_teams_in_one_sentence(workbook: Path) -> None:
+    """SLI_POLL_SECONDS=1e12 was accepted, then `sli teams --local` died with APScheduler's OverflowError."""
+    done = _run(["teams", "--local", "--port", "0", "--workbook", str(workbook)], {"SLI_POLL_SECONDS": "1e12"})
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr == ("sli: SLI_POLL_SECONDS is '1e12': it takes a number of seconds greater than 0 and at "
+                           "most 86,400 (a day), such as 10 or 2.5 (default 10).\n")
+
+
 def test_good_settings_are_read_as_meant(workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from shared.settings import Settings
@@ -270,6 +304,7 @@ def test_good_settings_are_read_as_meant(workbook: Path, tmp_path: Path, capsys:
                                       "SLI_ADDIN_LOG_LEVEL": "WARNING", "SLACK_API_URL": "http://127.0.0.1:9"})
     assert (settings.keep_backups, settings.poll_seconds, settings.addin_log_level, settings.api_url) == (
         0, 2.5, "warning", "http://127.0.0.1:9/")
+    assert Settings.from_env(env={"SLI_POLL_SECONDS": "86400"}).poll_seconds == 86400.0  # a day: the bound
     defaults = Settings.from_env(env={"SLI_KEEP_BACKUPS": "", "SLI_POLL_SECONDS": ""})
     assert (defaults.keep_backups, defaults.poll_seconds) == (20, 10.0)
     monkeypatch.setenv("SLI_KEEP_BACKUPS", "0")  # and kept none, through the command line

@@ -1,6 +1,8 @@
 """NHS-number screening (rule `nhs_number`), issue 16 point 7: the shapes that got through, refused by the rules,
 by the real command line and by the real Slack bot over HTTP; and a corpus of real-shaped numbers that are not
-NHS numbers (phones, dates, times, money, ISBNs, long runs, postcodes) that must never be flagged.
+NHS numbers (phones, dates, times, money, ISBNs, long runs, postcodes) that must never be flagged. After review:
+phone numbers broken over two lines and lists of figures (a seeded random corpus) that must not be flagged either,
+and the spellings that got past (`94/34/76/59/19`, `Tel 01254 943 476 5919`) that must.
 
 The corpus is built to be hard: most of its entries hold ten digits that pass the modulus-11 check once the
 separators are removed (a naive screener would refuse them; `test_the_corpus_would_fool_a_naive_screener` counts
@@ -12,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import random
 import subprocess
 import sys
 import unicodedata
@@ -54,6 +57,9 @@ NHS_SHAPES = [
     "\uff19\uff14\uff13\uff0f\uff14\uff17\uff16\uff0f\uff15\uff19\uff11\uff19",  # full-width slashes too
     "\u0669\u0664\u0663 \u0664\u0667\u0666 \u0665\u0669\u0661\u0669",  # Arabic-Indic digits
     "L7: 943_476_5919",
+    "94/34/76/59/19",                          # pairs with one separator throughout: no list is written so
+    "94-34-76-59-19",
+    "Tel 01254 943 476 5919",                  # behind an area code: no phone number has fifteen digits
 ]
 
 #: Real-shaped numbers that are not NHS numbers. Phone numbers use Ofcom's drama ranges or the issue's examples,
@@ -150,6 +156,88 @@ def test_after_plus_44_the_first_digit_decides(after: str, flagged: bool) -> Non
         assert nhs_rules(prefix + after) == (["nhs_number"] if flagged else [])
 
 
+# --- after review: phone numbers over two lines, lists of figures, the issue's shapes -------------------
+
+#: UK phone numbers broken over two lines: each holds ten digits after the 0 or +44 that pass the check.
+PHONES_OVER_TWO_LINES = ["Tel +44 (0)1254\n541500", "Mob +44 7729\n689 871", "+44 1254\n541500",
+                         "Ring 0044 (0)7729 689\n871", "Call 01254\n541500", "Mobile 07729\n689871"]
+
+#: Lists of figures a public-health tracker is full of, as the review found them refused: each holds ten digits
+#: in a row that pass the check once everything but digits is removed.
+FIGURE_LISTS_SEEN = ["Contacts Q1-Q3: 137, 735, 9824", "Wards 808, 362, 1293", "IMR per 1,000: 8.1 1.6 8.1 4.9 3.1",
+                     "Referrals by quarter: 36 22 72 13 59", "Referrals by quarter:\n36\n22\n72\n13\n59",
+                     "Sessions 132 122 72 13 this quarter", "Rate 1812/148909 births"]
+
+LIST_LABELS = {  # what a list of each kind of figure is of
+    "count": ["Referrals by quarter: ", "Births by month: ", "Home visits per week: ", "Deaths by month: ",
+              "Contacts Q1-Q4: ", "Sessions 2026/27: ", ""],
+    "total": ["Wards ", "Contacts Q1-Q3: ", "Births 2022-2025: ", "Referrals by ward: ", ""],
+    "rate": ["IMR per 1,000: ", "Uptake (%): ", "Rate per 1,000 births: ", "Smoking at delivery (%): ", ""],
+}
+
+
+def figure_lists(count: int, seed: int = 16) -> list[str]:
+    """`count` lists of three to six figures, as a tracker holds them: counts under a thousand spaced or with
+    commas, totals under ten thousand after a comma and a space, rates with one decimal place spaced or after a
+    comma and a space. Random but seeded; only lists whose figures have ten digits in all, passing the check,
+    are kept: every one would be refused by a screener that reads the figures of a list as one number."""
+    rng = random.Random(seed)
+
+    def figure(kind: str) -> str:
+        if kind == "rate":
+            return f"{rng.randrange(1, 1000) / 10:.1f}"
+        digits = rng.randint(1, 4 if kind == "total" else 3)
+        return str(rng.randrange(10 ** (digits - 1) if digits > 1 else 0, 10 ** digits))
+
+    shapes = [(" ", "count"), (", ", "count"), (",", "count"), (", ", "total"), (" ", "rate"), (", ", "rate")]
+    lists: list[str] = []
+    while len(lists) < count:
+        separator, kind = rng.choice(shapes)
+        figures = separator.join(figure(kind) for _ in range(rng.randint(3, 6)))
+        text = rng.choice(LIST_LABELS[kind]) + figures
+        digits = "".join(ch for ch in figures if ch.isdigit())
+        if rules.nhs_number_valid(digits) and text not in lists:
+            lists.append(text)
+    return lists
+
+
+FIGURE_LISTS = figure_lists(60)
+
+#: The shapes of 943 476 5919 the issue named: all still refused.
+ISSUE_SHAPES = ["943 476 5919", "943-476-5919", "943.476.5919", "9434 765 919", "943/476/5919", "943_476_5919",
+                "943,476,5919", "(943) 476 5919", "+44 943 476 5919", "0044 943 476 5919", "943 476\n5919",
+                "943\n476\n5919", "\uff19\uff14\uff13 \uff14\uff17\uff16 \uff15\uff19\uff11\uff19",
+                "\uff19\uff14\uff13\uff0d\uff14\uff17\uff16\uff0d\uff15\uff19\uff11\uff19",  # full-width dashes
+                "\uff19\uff14\uff13\uff0e\uff14\uff17\uff16\uff0e\uff15\uff19\uff11\uff19",  # full-width dots
+                "943\u00a0476\u00a05919", "943\u2009476\u20095919", "943\u202f476\u202f5919",
+                "943/\n476/\n5919", "943.\n476.\n5919", "(943)\n476 5919"]  # punctuation before the breaks
+
+
+@pytest.mark.parametrize("text", PHONES_OVER_TWO_LINES)
+def test_a_phone_number_broken_over_two_lines_is_not_an_nhs_number(text: str) -> None:
+    """The lines are joined before phone numbers are set aside: `+44 (0)1254` / `541500` is one phone number."""
+    assert naive_screener_flags(text)
+    assert nhs_rules(text) == []
+
+
+def test_the_figure_lists_are_many_and_each_would_fool_a_naive_screener() -> None:
+    assert len(FIGURE_LISTS) >= 30 and len(set(FIGURE_LISTS)) == len(FIGURE_LISTS)
+    assert all(naive_screener_flags(text) for text in FIGURE_LISTS + FIGURE_LISTS_SEEN)
+    assert {", " in text for text in FIGURE_LISTS} == {True, False}  # comma'd and spaced
+    assert any("." in text.rsplit(":", 1)[-1] for text in FIGURE_LISTS)  # and rates with a decimal place
+
+
+@pytest.mark.parametrize("text", FIGURE_LISTS_SEEN + FIGURE_LISTS)
+def test_a_list_of_figures_is_not_an_nhs_number(text: str) -> None:
+    assert nhs_rules(text) == []
+
+
+@pytest.mark.parametrize("text", ISSUE_SHAPES)
+def test_the_issue_shapes_are_still_nhs_numbers(text: str) -> None:
+    assert nhs_rules(text) == ["nhs_number"]
+    assert nhs_rules(with_wrong_check_digit(text)) == []
+
+
 # --- the command line -----------------------------------------------------------------------------------
 
 def run_sli(*argv: str) -> tuple[int, str]:
@@ -176,6 +264,18 @@ def test_sli_update_as_a_process_refuses_a_number_split_over_two_lines(workbook:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "L7 Summary of status: error: Summary of status contains what looks like an NHS number" in done.stdout
     assert workbook.read_bytes() == before
+
+
+@pytest.mark.parametrize("text", [
+    "Tel +44 (0)1254\n541500 or Mob +44 7729\n689 871",
+    "Contacts Q1-Q3: 137, 735, 9824. Wards 808, 362, 1293. IMR per 1,000: 8.1 1.6 8.1 4.9 3.1. "
+    "Referrals by quarter: 36 22 72 13 59.",
+])
+def test_sli_update_takes_phone_numbers_over_two_lines_and_lists_of_figures(workbook: Path, text: str) -> None:
+    code, out = run_sli("update", "L7", "--summary", text, "--by", "Helen Lowey", "--workbook", str(workbook))
+    assert code == sli.EXIT_OK, out
+    row = next(r for r in openpyxl.load_workbook(workbook)[s.MAIN_SHEET].iter_rows(min_row=4) if r[0].value == "L7")
+    assert row[6].value == text
 
 
 def test_sli_update_still_takes_a_phone_number_and_a_date(workbook: Path) -> None:

@@ -66,7 +66,11 @@ class TeamsBot:
     """The SDK app, its adapter and aiohttp application, with the store, writer and messenger it uses; the
     app registration is `settings.teams`."""
 
-    def __init__(self, settings: Settings, *, local: bool = False, ctx: Context | None = None):
+    def __init__(self, settings: Settings, *, local: bool = False, ctx: Context | None = None,
+                 adapter_class: type = CloudAdapter, writer: UpdateWriter | None = None):
+        """`adapter_class`: the SDK's CloudAdapter for the web framework serving `/api/messages` (aiohttp's
+        for `sli teams`; `sli serve` passes FastAPI's, whose `process` takes a Starlette request). `writer`:
+        the process's one writer thread when Slack's bot shares the process (`sli serve`)."""
         registration = settings.teams
         if not local and registration.missing():
             raise RegistrationMissing(
@@ -77,11 +81,11 @@ class TeamsBot:
         self.store: Context = ctx or usecases.context(settings)
         sdk = sdk_configuration(registration, local)
         connections = MsalConnectionManager(**sdk)
-        self.adapter = CloudAdapter(connection_manager=connections)
+        self.adapter = adapter_class(connection_manager=connections)
         self.adapter.on_turn_error = _on_turn_error
         self.app = AgentApplication[TurnState](storage=MemoryStorage(), connection_manager=connections,
                                                start_typing_timer=False, **sdk)
-        self.writer = UpdateWriter(self.store)
+        self.writer = writer or UpdateWriter(self.store)
         self.messenger = Messenger(self.adapter, "" if local else registration.client_id)
         self.handlers = TeamsHandlers(self.store, self.writer, self.messenger)
         self.handlers.register(self.app)
@@ -92,17 +96,26 @@ class TeamsBot:
         self.web.router.add_post(ROUTE, self._messages)
         self.web.on_startup.append(self._started)
 
+    def local_refusal(self, activity: object) -> str | None:
+        """Why this activity is refused before the SDK sees it, or None. --local is anonymous: it answers only
+        activities whose connector is on this machine, so the bot never posts anywhere else (the SDK's own
+        validator accepts https hosts only). Registered, every activity is the SDK's to check (its token)."""
+        if not self.local:
+            return None
+        service_url = activity.get("serviceUrl") if isinstance(activity, dict) else None
+        if not _loopback(service_url):
+            return "In --local mode the bot answers only a connector on 127.0.0.1 (serviceUrl)."
+        return None
+
     async def _messages(self, request: web.Request) -> web.StreamResponse:
         if self.local:
-            # --local is anonymous: answer only activities whose connector is on this machine, so the bot
-            # never posts anywhere else (the SDK's own validator accepts https hosts only).
             try:
-                service_url = (await request.json()).get("serviceUrl")
-            except (ValueError, AttributeError):
-                service_url = None
-            if not _loopback(service_url):
-                return web.json_response({"error": "In --local mode the bot answers only a connector on "
-                                          "127.0.0.1 (serviceUrl)."}, status=403)
+                activity = await request.json()
+            except ValueError:
+                activity = None
+            problem = self.local_refusal(activity)
+            if problem:
+                return web.json_response({"error": problem}, status=403)
         return await start_agent_process(request, self.app, self.adapter)
 
     async def _started(self, _app: web.Application) -> None:

@@ -44,6 +44,21 @@ from shared.usecases.conversations import (
     post_once,
     posted,
 )
+from shared.usecases.operations import (
+    Backup,
+    Check,
+    OperationError,
+    Readiness,
+    Restored,
+    ServiceRunning,
+    backup,
+    check_backup,
+    readiness,
+    restore,
+    server_running,
+    service_lock_path,
+    serving,
+)
 from shared.usecases.telling import tell_once, tell_senders
 from shared.usecases.updating import (
     LOCK_HELD,
@@ -112,4 +127,7 @@ __all__ = [
     "write_report", "write_summary_charts",
     # files
     "init_workbook", "write_file",
+    # operations (IT: sli serve, backup, restore)
+    "Backup", "Check", "OperationError", "Readiness", "Restored", "ServiceRunning", "backup", "check_backup",
+    "readiness", "restore", "server_running", "service_lock_path", "serving",
 ]

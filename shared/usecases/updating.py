@@ -15,6 +15,7 @@ the journal through `ctx.uow()` (to write, under the lock) and `ctx.read()` (to 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -49,6 +50,19 @@ from shared.writers import OpenBookWriter, WorkbookWriter
 from shared.xlsx import PackageError
 
 log = logging.getLogger("sli.usecases")
+#: One line per update recorded or written, for operators: its ID, ref, state and milliseconds, never its text.
+#: Quiet unless a server turns it on (`sli serve` sets it to INFO): a command's output stays its own.
+updates_log = logging.getLogger("sli.updates")
+updates_log.setLevel(logging.WARNING)
+
+
+def _log_update(result: UpdateResult, started: float, event: str) -> None:
+    """The operators' line for one update (`sli serve` logs it plain or as JSON): what happened to which
+    update, and how long it took; what the sender typed and every message quoting it are left out."""
+    ms = round((time.perf_counter() - started) * 1000, 1)
+    updates_log.info("%s %s %s %s %.1f ms", event, result.update_id or "-", result.ref, result.state, ms,
+                     extra={"event": event, "update_id": result.update_id, "ref": result.ref, "state": result.state,
+                            "ms": ms})
 
 
 def _now(ctx: Context) -> datetime:
@@ -190,15 +204,17 @@ def record_request(ctx: Context | Store, request: UpdateRequest,
                    journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
     """`prepare` then `record`: what a chat front end does before it acknowledges."""
     ctx = as_context(ctx)
+    started = time.perf_counter()
     try:
         journal = ctx.read(journal_wait).journal
         with journal.session():  # one connection for the view mark and the record
             prepared = prepare(ctx, request, journal_wait, journal)
-            if isinstance(prepared, UpdateResult):
-                return prepared
-            return record(ctx, prepared, journal_wait, journal)
+            result = prepared if isinstance(prepared, UpdateResult) else record(ctx, prepared, journal_wait,
+                                                                                  journal)
     except j.JournalUnavailable as exc:
-        return UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
+        result = UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
+    _log_update(result, started, "recorded")
+    return result
 
 
 def submit(ctx: Context | Store, request: UpdateRequest) -> UpdateResult:
@@ -258,6 +274,7 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
         if entry.ref in stuck:
             results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
             continue
+        started = time.perf_counter()
         try:
             result = _apply_journalled(ctx, entry.id, force)
         except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
@@ -265,6 +282,7 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
             results.update(_results(journal) if report else {})
             break
         results[entry.id] = result
+        _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
         if result.state in j.OPEN_STATES:
             stuck[entry.ref] = result
             if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
