@@ -250,7 +250,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from shared.usecases.operations import backup
 
     taken = backup(settings_of(args).store(), args.folder)
-    print(f"Backed up {workbook_path(args)} and its journal ({taken.updates} update(s), journal schema "
+    print(f"Backed up {workbook_path(args)} and its journal ({plural(taken.updates, 'update')}, journal schema "
           f"{taken.schema_version}) to {taken.folder}. To put it back: sli restore {taken.folder}")
     return EXIT_OK
 
@@ -260,14 +260,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     if args.check:
         checked = check_backup(args.folder)
-        print(f"{checked.folder} is a sound backup taken {checked.taken_at}: the workbook reads, the journal "
-              f"opens ({checked.updates} update(s), schema {checked.schema_version}).")
+        print(f"{checked.folder} is a sound backup taken {_when(checked.taken_at)}: the workbook reads, the journal "
+              f"opens ({plural(checked.updates, 'update')}, schema {checked.schema_version}).")
         return EXIT_OK
     done = restore(settings_of(args).store(), args.folder)
     kept = f" The state it replaced is kept in {done.kept.folder}." if done.kept else ""
     print(f"Restored {workbook_path(args)} and its journal from {done.backup.folder} (taken "
-          f"{done.backup.taken_at}, {done.backup.updates} update(s)).{kept} Start the service again: updates "
-          "journalled after the backup are gone; the next start writes those the backup held as waiting.")
+          f"{_when(done.backup.taken_at)}, {plural(done.backup.updates, 'update')}).{kept} Start the service again: "
+          "updates journalled after the backup are gone; the next start writes those the backup held as waiting.")
     return EXIT_OK
 
 
