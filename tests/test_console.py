@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_console_answers_and_updates_as_the_slack_bot_does(workbook: Path) -> None:
+    at_risk = [r.ref for r in read_appendix(workbook).rows.values() if r.status in ("At risk", "Off track")]
     out = io.StringIO()
     run_console(Store.for_workbook(workbook), user_id="U07SLI0002", out=out, lines=[
         "/sli status 7", "what is at risk?", "/sli update 7", 'update 7 status=“On track” next=“Recruit”',
@@ -26,7 +27,6 @@ def test_console_answers_and_updates_as_the_slack_bot_does(workbook: Path) -> No
     text = out.getvalue()
     assert "you are Joanne Whitworth" in text
     assert "L7 (Off track)" in text
-    at_risk = [r.ref for r in read_appendix(workbook).rows.values() if r.status in ("At risk", "Off track")]
     assert f"Recommendations At risk or Off track ({len(at_risk)})" in text  # "what is at risk?": both
     assert "[form: Update L7]" in text and "Status: Off track" in text
     assert "L7 updated" in text

@@ -12,6 +12,9 @@ function showWhereItRuns(inOffice) {
 if (typeof Office === "undefined" || !Office.onReady) {
   showWhereItRuns(false);
 } else {
+  if (globalThis.sliOpenedByOffice === false) {
+    showWhereItRuns(false); // until Office.onReady() says otherwise (it may take a while on a busy machine)
+  }
   Office.onReady().then(
     (info) => showWhereItRuns(Boolean(info && info.host)),
     () => showWhereItRuns(false),
