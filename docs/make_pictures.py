@@ -47,7 +47,7 @@ from shared.domain import schema as s  # noqa: E402
 from shared.reader import read_appendix  # noqa: E402
 from shared.report import write_report  # noqa: E402
 from shared.summary import month_figures, status_chart, trend_chart  # noqa: E402
-from shared.usecases import Store, submit_update  # noqa: E402
+from shared.usecases import Context, Store, submit_update  # noqa: E402
 from shared.xlsx import Package, save_atomically  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
@@ -97,8 +97,7 @@ class _Date(REAL_DATE, metaclass=_SameType):
 @contextlib.contextmanager
 def pinned_clock():
     """`datetime.now()` and `date.today()` in the modules that stamp updates answer `_now`."""
-    patched = [(shared.usecases, "datetime", _Datetime), (shared.usecases, "date", _Date),
-               (shared.journal, "datetime", _Datetime), (shared.report, "datetime", _Datetime)]
+    patched = [(shared.journal, "datetime", _Datetime), (shared.report, "datetime", _Datetime)]
     saved = [(module, name, getattr(module, name)) for module, name, _ in patched]
     for module, name, value in patched:
         setattr(module, name, value)
@@ -107,6 +106,11 @@ def pinned_clock():
     finally:
         for module, name, value in saved:
             setattr(module, name, value)
+
+
+def pinned_context(store: Store) -> Context:
+    """The use cases take the time from their context's clock: this one reads the pinned clock."""
+    return Context.for_store(store, clock=lambda: _now)
 
 
 def set_clock(*args: int) -> REAL_DATETIME:
@@ -192,18 +196,19 @@ def prepared_store(tmp: Path) -> Store:
     store = Store.for_workbook(workbook, journal=tmp / "journal.sqlite")
     set_start_of_year(store)
     set_clock(2025, 12, 15, 11, 0)  # the journal's first record: the tracker went live in December 2025
-    submit_update(store, "L8", {s.NEXT_STEPS: "Scope the healthy weight pathway with ELHT dietetics."},
+    ctx = pinned_context(store)
+    submit_update(ctx, "L8", {s.NEXT_STEPS: "Scope the healthy weight pathway with ELHT dietetics."},
                   by="Hannah Fielding", via=s.VIA_SLACK)
     for when, ref, status, by in YEAR:
         set_clock(*when)
-        result = submit_update(store, ref, {s.STATUS: status}, by=by, via=s.VIA_SLACK)
+        result = submit_update(ctx, ref, {s.STATUS: status}, by=by, via=s.VIA_SLACK)
         if result.state != "applied":
             raise SystemExit(f"{ref} was not applied: {result.message}")
     # October's summary, posted on the first working day of November, freezes October's figures.
     month_figures(store, 2026, 10, now=set_clock(2026, 11, 2, 9, 0), freeze=True)
     for when, ref, changes, by, via in UPDATES:
         set_clock(*when)
-        result = submit_update(store, ref, changes, by=by, via=via)
+        result = submit_update(ctx, ref, changes, by=by, via=via)
         if result.state != "applied":
             raise SystemExit(f"{ref} was not applied: {result.message}")
     return store

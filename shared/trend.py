@@ -224,14 +224,25 @@ def year_moves(store: Store, appendix: Appendix, year: int, now: datetime,
 
 def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
                  changes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Per recommendation that was At risk or Off track at any time in the year: days At risk and days Off
-    track within the year (from when records began, if later), its status now, and since when its current
-    spell At risk / Off track has lasted (`since_known` False: it was already so when records began)."""
+    """Per recommendation At risk or Off track now, or at any time in the year as far as the records show
+    (at the moment they began included: a status changed by the very first record was still that status
+    then): days At risk and days Off track within the year (from when records began, if later; NaN when no
+    record reaches into the year), its status now, and since when its current spell At risk / Off track has
+    lasted (`since_known` False: it was already so when records began; NaT when nothing is recorded); for one
+    not At risk or Off track now, the status it left them from (`left_from`) and when (`left_at`)."""
     start, end = year_window(year, now)
     first = first_record(store)
-    if first is None:
-        return pd.DataFrame(columns=["status", s.AT_RISK, s.OFF_TRACK, "spell_since", "since_known"])
     frame = appendix_frame(appendix)
+    now_status = frame["status"]
+    if first is None or max(start, first) >= end:  # no record in the year: only what the workbook says now
+        out = pd.DataFrame({"status": now_status[now_status.isin(RISK)]})
+        out[s.AT_RISK] = out[s.OFF_TRACK] = float("nan")
+        out["since_known"] = False
+        out["spell_since"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
+        if first is not None:  # records begin after the year: at risk now, and so since before they began
+            out["spell_since"] = pd.Timestamp(first)
+        out["left_from"], out["left_at"] = None, pd.Series(pd.NaT, index=out.index, dtype="datetime64[us]")
+        return out[["status", s.AT_RISK, s.OFF_TRACK, "since_known", "spell_since", "left_from", "left_at"]]
     changes = since(changes, store, None)  # all of them: a spell may have begun years ago
     begin = max(start, first)
     in_year = changes[(changes["at"] >= begin) & (changes["at"] < end)]
@@ -247,16 +258,20 @@ def time_at_risk(store: Store, appendix: Appendix, year: int, now: datetime,
             .reindex(columns=list(RISK), fill_value=0.0))
     # The current spell: the last change into At risk / Off track from outside them.
     entered = changes[changes["new"].isin(RISK) & ~changes["old"].isin(RISK)].groupby("ref")["at"].max()
-    now_status = frame["status"]
-    refs = days.index.union(now_status.index[now_status.isin(RISK)])
+    listed = now_status.index[now_status.isin(RISK)].union(initial.index[initial.isin(RISK)])
+    refs = days.index.union(listed)
     out = days.reindex(refs, fill_value=0.0)
-    out = out[(out.sum(axis=1) > 0) | out.index.isin(now_status.index[now_status.isin(RISK)])]
+    out = out[(out.sum(axis=1) > 0) | out.index.isin(listed)]
     refs = out.index
     out.insert(0, "status", now_status.reindex(refs))
     at_risk_now = out["status"].isin(RISK)
     entered_at = entered.reindex(refs)
     out["since_known"] = entered_at.notna() & at_risk_now
     out["spell_since"] = entered_at.where(at_risk_now).fillna(pd.Timestamp(first)).where(at_risk_now)
+    left = (in_year[in_year["old"].isin(RISK) & ~in_year["new"].isin(RISK)].drop_duplicates("ref", keep="last")
+            .set_index("ref").reindex(refs))
+    out["left_from"] = left["old"].where(~at_risk_now)
+    out["left_at"] = left["at"].where(~at_risk_now)
     out = out.iloc[ref_number(out.index).sort_values().index]
     return out
 

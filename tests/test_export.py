@@ -148,6 +148,47 @@ def test_trend_export(workbook: Path, tmp_path: Path) -> None:
                               *(str(statuses.count(st)) for st in s.STATUSES), "now"]
 
 
+def _shown(cell) -> str:
+    """What Excel shows in a cell read back: a date in its number format, a number, or the text's longest line
+    (written here from the formats' own words, not from the export's code)."""
+    if cell.value is None:
+        return ""
+    if cell.is_date:
+        shown = {"dd/mm/yyyy": "%d/%m/%Y", "mmm yyyy": "%b %Y", "yyyy-mm-dd hh:mm:ss": "%Y-%m-%d %H:%M:%S",
+                 "yyyy-mm-dd h:mm:ss": "%Y-%m-%d %H:%M:%S"}[cell.number_format]
+        return cell.value.strftime(shown)
+    return max(str(cell.value).split("\n"), key=len)
+
+
+@pytest.mark.parametrize("kind", ["changes", "appendix", "trend"])
+def test_xlsx_exports_fit_their_columns_and_freeze_and_filter_the_header(workbook: Path, tmp_path: Path,
+                                                                         kind: str) -> None:
+    """Issue 20 (9): the changes' date column was too narrow (Excel showed ####), and no export had an
+    autofilter. Every column is as wide as its header and longest value (dates and numbers in full, since
+    Excel hides one that does not fit behind ####; long text up to a bound); the header row is frozen and
+    filtered over the whole table."""
+    _updates(workbook)
+    out = tmp_path / f"{kind}.xlsx"
+    assert sli.main(["export", kind, "--output", str(out), "--workbook", str(workbook)]) == 0
+    ws = openpyxl.load_workbook(out).active
+    assert ws.max_row > 1
+    assert ws.freeze_panes == "A2"
+    last = openpyxl.utils.get_column_letter(ws.max_column)
+    assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
+    for column in ws.iter_cols():
+        letter = column[0].column_letter
+        width = ws.column_dimensions[letter].width
+        assert len(column[0].value) + 1 <= width <= 62, (column[0].value, width)
+        for cell in column[1:]:
+            shown = _shown(cell)
+            if isinstance(cell.value, str):
+                assert width >= min(len(shown) + 1, 50), (cell.coordinate, shown, width)
+            else:  # a date or a number that does not fit shows as ####
+                assert width >= len(shown) + 1, (cell.coordinate, shown, width)
+    if kind == "changes":
+        assert ws.column_dimensions["A"].width >= len("2027-01-31 23:59:59") + 1
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_leaves_the_workbook_alone(workbook: Path, tmp_path: Path, fmt: str) -> None:
     _updates(workbook)

@@ -44,13 +44,13 @@ def test_xlsx_report_and_refusals(workbook: Path, tmp_path: Path) -> None:
     output = tmp_path / "report.xlsx"
     assert sli.main(["report", "--year", "2016", "--output", str(output), "--workbook", str(workbook)]) == 0
     wb = openpyxl.load_workbook(output)
-    rows = list(wb["Appendix 1"].iter_rows(min_row=4, values_only=True))
+    rows = list(wb["Appendix 1"].iter_rows(min_row=3, values_only=True))  # title, header, then the rows
     assert [r[0] for r in rows] == [f"L{n}" for n in range(1, 23)]
     overview = [r[0] for r in wb["Overview"].iter_rows(values_only=True)]
     assert "No recommendation was marked complete in 2016." in overview
     assert len(wb["Overview"]._images) == 1
     assert {"Trend", "Movement", "At risk", "By lead"} <= set(wb.sheetnames)
-    by_lead = list(wb["By lead"].iter_rows(min_row=2, values_only=True))
+    by_lead = list(wb["By lead"].iter_rows(min_row=3, values_only=True))
     assert sum(r[1] for r in by_lead) == 22  # numbers as numbers, one row per lead organisation
     assert sli.main(["report", "--year", "2027", "--output", str(tmp_path / "r.pdf"),
                      "--workbook", str(workbook)]) == sli.EXIT_USAGE

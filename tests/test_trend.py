@@ -165,14 +165,14 @@ def test_report_answers_how_the_position_moved(store: Store, tmp_path: Path) -> 
     tables = {t.rows[0].cells[0].text + "|" + t.rows[0].cells[-1].text: t for t in document.tables}
     moves = tables["Ref|End of year"]
     row = next(r for r in moves.rows if r.cells[0].text == "L7")
-    assert [c.text for c in row.cells][3:] == [s.ON_TRACK, "↓", s.OFF_TRACK]
+    assert [c.text for c in row.cells][3:] == [s.ON_TRACK, "↓ worse", s.OFF_TRACK]
     by_lead = tables["Lead organisation|Not updated for 60 days"]
     ws = openpyxl.load_workbook(store.workbook)[s.MAIN_SHEET]
     organisations = {r[3] for r in ws.iter_rows(min_row=4, values_only=True) if r[0]}
     assert sorted(r.cells[0].text for r in by_lead.rows[1:]) == sorted(organisations)
-    risk = tables["Ref|Days off track in year"]
+    risk = tables["Ref|Days Off track in 2026"]
     l7 = next(r for r in risk.rows if r.cells[0].text == "L7")
-    assert l7.cells[2].text == "10/03/2026"
+    assert [c.text for c in l7.cells][2:5] == [s.OFF_TRACK, "10/03/2026", "255"]  # to NOW, 20/11/2026 12:00
     assert len(document.inline_shapes) == 1
     assert Image.open(io.BytesIO(content.chart_png)).width >= 600
     november = sm.compute_figures(store, 2026, 11, now=NOW)
