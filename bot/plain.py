@@ -87,7 +87,8 @@ def _form(reply: r.FormReply, hint: str) -> str:
         lines.append(f"{INDENT}! {reply.error}")
     for field in reply.fields:
         value = r.shown_or_empty(field.value, field.column) if field.value else ""
-        lines.append(f"{INDENT}{field.label}: {value}")
+        choices = f" (one of {', '.join(field.choices)})" if field.choices else ""
+        lines.append(f"{INDENT}{field.label}: {value}{choices}")
         if field.error:
             lines.append(f"{INDENT * 2}! {field.error}")
     if hint:
