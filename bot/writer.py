@@ -2,9 +2,10 @@
 written to the workbook here, one at a time and in arrival order, so a slow or stuck write (Excel's
 lock, a busy file server) never holds one of Bolt's listener threads and questions keep being answered.
 
-The notifier's passes (the updates that waited while the bot was down or Excel had the file) run here
-too (`run`), so this thread is the only one in the process that writes the workbook, and the start-up
-catch-up is simply the first job in its queue: the bot answers while it works through it.
+The notifier's passes (the updates that waited while the bot was down or Excel had the file) write here
+too (`run`; they tell their senders from their own thread), so this thread is the only one in the process
+that writes the workbook, and the start-up catch-up is simply the first job in its queue: the bot answers
+while it works through it.
 """
 
 from __future__ import annotations

@@ -30,7 +30,9 @@ from shared.domain.update import (  # noqa: F401 (the states are the journal's v
     REJECTED,
     WRITING,
     WRITTEN_STATES,
+    Given,
     JournalEntry,
+    last_given,
     scrub,
 )
 
@@ -443,25 +445,26 @@ class Journal:
                              "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last", OPEN_STATES).fetchone()
             return row["first_open"] - 1 if row["first_open"] is not None else row["last"]
 
-    def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, list[object]]:
-        """Every value each field of `ref` was given by updates with after_seq < seq < before_seq: changes
-        journalled after the sender's view and before their update, which explain a field that differs
-        from what they saw, whatever order they reach the file in. Written ones count with what they wrote;
-        ones still waiting with what they carry. Conflicts and refusals wrote nothing and do not count."""
+    def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, object]:
+        """The value each field of `ref` should hold once the updates with after_seq < seq < before_seq are
+        in: those journalled after the sender's view and before their update, which explain a field that
+        differs from what they saw. The last one journalled gives it (`last_given`: updates of a
+        recommendation are written in journal order), whether written already or still waiting (it goes in
+        first). Conflicts and refusals wrote nothing and do not count."""
         states = (*WRITTEN_STATES, PENDING)
         marks = ",".join("?" for _ in states)
         with self._connect() as db:
             rows = db.execute(f"SELECT state, changes, detail FROM updates WHERE ref=? AND seq>? AND seq<? AND "
                               f"state IN ({marks}) ORDER BY seq", (ref, after_seq, before_seq, *states)).fetchall()
-        written: dict[str, list[object]] = {}
+        given: dict[str, list[Given]] = {}
         for row in rows:
-            if row["state"] == PENDING:
-                values = _decode(row["changes"]).items()
-            else:
-                values = ((column, new) for column, (_, new) in json.loads(row["detail"]).get("changes", {}).items())
-            for column, value in values:
-                written.setdefault(column, []).append(value)
-        return written
+            written = row["state"] != PENDING
+            detail = json.loads(row["detail"]) if written else {}
+            changed = detail.get("changes") or {}
+            for column, value in _decode(row["changes"]).items():
+                old = changed[column][0] if column in changed else None
+                given.setdefault(column, []).append(Given(value, written, old, detail.get("written_at")))
+        return {column: last_given(values) for column, values in given.items()}
 
     def for_ref(self, ref: str) -> list[JournalEntry]:
         with self._connect() as db:

@@ -20,6 +20,7 @@ REAL_CLIENT_SUITES = (
     ("browser", "SLI_REQUIRE_BROWSER", "test_taskpane_browser.py"),
     ("LibreOffice", "SLI_REQUIRE_LIBREOFFICE", None),
     ("Teams Playground", "SLI_REQUIRE_TEAMS_PLAYGROUND", "test_teams_playground.py"),
+    ("SheetJS", "SLI_REQUIRE_NODE_READERS", None),
 )
 
 

@@ -153,6 +153,7 @@ class SlackStandIn:
         self._calls: list[dict[str, Any]] = []
         self._failures: dict[str, list[tuple[int, int | None, str]]] = {}
         self._answers: dict[str, Answer] = {}
+        self._delays: dict[str, float] = {}
         self._views: dict[str, dict[str, Any]] = {}
         self._files: dict[str, dict[str, Any]] = {}
         self.uploads: dict[str, bytes] = {}
@@ -233,6 +234,12 @@ class SlackStandIn:
         with self._lock:
             self._failures.setdefault(method, []).append((status, retry_after, error))
 
+    def delay(self, method: str, seconds: float) -> None:
+        """Answer every later call of ``method`` ``seconds`` late, as a slow Slack does (0 restores).
+        The call is recorded (and ``wait_for`` sees it) when it arrives, before the wait."""
+        with self._lock:
+            self._delays[method] = seconds
+
     def set_response(self, method: str, answer: Answer | None) -> None:
         """Replace the default answer for ``method``: a dict or a callable ``args -> dict``; None restores."""
         with self._lock:
@@ -302,6 +309,9 @@ class SlackStandIn:
                 record["status"] = failure[0]
             self._calls.append(record)
             self._lock.notify_all()
+            late = self._delays.get(method, 0.0)
+        if late > 0:
+            time.sleep(late)
 
         json_headers = {"Content-Type": "application/json; charset=utf-8"}
         if failure is not None:

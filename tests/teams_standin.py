@@ -30,6 +30,8 @@ class ConnectorStandIn:
         self.authorizations: list[str | None] = []
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
+        #: Conversation ID -> seconds: posts there are recorded at once and answered that late (a slow connector).
+        self.delays: dict[str, float] = {}
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +46,9 @@ class ConnectorStandIn:
                     standin.paths.append(self.path)
                     standin.authorizations.append(self.headers.get("Authorization"))
                     standin._cond.notify_all()
+                    late = standin.delays.get((body.get("conversation") or {}).get("id"), 0.0)
+                if late > 0:
+                    time.sleep(late)
                 answer = json.dumps({"id": f"activity-{next(standin._ids)}"}).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")

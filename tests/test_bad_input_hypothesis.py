@@ -1,7 +1,7 @@
 """Bad input through the one write path: whatever text people send, `submit_update` either refuses it with
 a sentence and leaves the workbook's bytes as they were, or applies it and the file then holds exactly
-that text as text (an inline string, never a formula), read back by openpyxl and by python-calamine.
-Never an exception.
+that text as text (an inline string, never a formula; line breaks as LF), read back by openpyxl and by
+python-calamine. Never an exception.
 
 A few examples run in the default suite; `make test-slow` runs hundreds.
 """
@@ -25,7 +25,7 @@ from lxml import etree
 
 from shared import journal as j
 from shared.domain import schema as s
-from shared.domain.values import DateParseError, canonical_status, due_in_range, parse_date
+from shared.domain.values import DateParseError, canonical_status, due_in_range, parse_date, plain_newlines
 from shared.reader import read_appendix, read_change_log
 from shared.usecases import Store, submit_update
 
@@ -129,7 +129,7 @@ def submit_and_check(workbook: Path, column: str, text: str, by: str = "Helen Lo
     if column == s.STATUS:
         assert value == calamine_value == canonical_status(text) and kind == "s", (text, value)
         return result.state
-    expected = text.strip()
+    expected = plain_newlines(text.strip())  # CR LF and a lone CR are stored as LF (issue 20)
     element = _cell_xml(workbook, read_appendix(workbook).locate(REF, column))
     if expected:  # an inline string, no formula, no shared string
         assert element is not None and element.get("t") == "inlineStr" and element.find(f"{MAIN}f") is None
@@ -207,4 +207,4 @@ def test_many_sender_names_are_refused_or_stored_exactly(workbook: Path, by: str
     assert result.state == j.APPLIED, result.message
     value, kind, calamine_value = _cell(workbook, s.UPDATED_BY)
     if result.changes:
-        assert kind != "f" and value == calamine_value == by
+        assert kind != "f" and value == calamine_value == plain_newlines(by)

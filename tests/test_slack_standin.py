@@ -253,3 +253,13 @@ def test_bolt_interactive_and_event_with_retry_headers(slack: SlackStandIn, bolt
     (posted,) = slack.wait_for("chat.postMessage")
     assert posted["args"]["text"] == "hi <@U7>" and posted["args"]["channel"] == "C1"
     assert seen == {"action_user": "U7", "retry_num": "1"}
+
+
+def test_a_delayed_method_answers_late_and_others_at_once(slack: SlackStandIn, client: WebClient) -> None:
+    slack.delay("chat.postMessage", 1.5)
+    done = threading.Event()
+    started = time.monotonic()
+    threading.Thread(target=lambda: (client.chat_postMessage(channel="C1", text="hi"), done.set())).start()
+    slack.wait_for("chat.postMessage")  # recorded on arrival, before the wait
+    assert client.auth_test()["ok"] and not done.is_set()
+    assert done.wait(10) and time.monotonic() - started >= 1.5

@@ -217,11 +217,12 @@ class TeamsNotifier(Notifier):
             raise LookupError(f"no personal chat with {identity} to tell them about {result.ref}")
         self.messenger.post(reference, cards.render(replies.result_reply(result)))
 
-    def tell(self) -> int:
-        """One pass, here and now. A Teams sender with no personal chat with the bot yet (they sent from a
-        channel) is left untold until they have one, rather than marked told and never reached."""
+    def tell(self, write: bool = True) -> int:
+        """One pass, here and now (see `Notifier.tell`). A Teams sender with no personal chat with the bot
+        yet (they sent from a channel) is left untold until they have one, rather than marked told and
+        never reached."""
         return tell_senders(self.store, self._send, accept=lambda to: entra_object_id(to) is not None
-                            and usecases.conversation(self.store, to) is not None)
+                            and usecases.conversation(self.store, to) is not None, write=write)
 
 
 class Running:

@@ -19,7 +19,7 @@ from shared.domain import schema as s
 from shared.domain.access import display_name, may_update
 from shared.domain.logrow import LogRow, log_text  # noqa: F401 (log_text: the use cases read it from here)
 from shared.domain.model import Appendix, Recommendation
-from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date
+from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date, plain_newlines
 
 # The states of a journalled update.
 PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
@@ -230,7 +230,8 @@ def kept_reasons(findings: Iterable[rules.Finding], values: Iterable[object]) ->
 
 
 def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
-    """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates.
+    """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates, line
+    breaks as LF (`plain_newlines`: the journal, the Change log and the add-in then hold the same text).
 
     Values that cannot be read are kept as typed, so the shared rules report them with their sentence.
     """
@@ -240,7 +241,7 @@ def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
     out: dict[str, object] = {}
     for column, value in changes.items():
         if isinstance(value, str):
-            value = value.strip()
+            value = plain_newlines(value.strip())
         if column == s.STATUS and value:
             value = canonical_status(value) or value
         elif column == s.DUE and value not in (None, ""):
@@ -304,6 +305,7 @@ def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, to
         if not permission.allowed:
             return refusal(ref, permission.message)
         by = display_name(appendix, request.sender)
+    by = plain_newlines(by)  # as the cells will hold it, like the values (`normalise_changes`)
     try:
         changes = normalise_changes(request.changes)
     except ValueError as exc:
@@ -362,15 +364,56 @@ def log_row(when: datetime, entry: JournalEntry, column: str, old: object, new: 
     return LogRow.of_change(when, entry.ref, column, old, new, entry.by, entry.via, entry.id)
 
 
+@dataclass(frozen=True)
+class Given:
+    """A value an update journalled between a sender's view and their update gave a field (see `last_given`).
+    `written` once in the file (or the open workbook); then `old` is what it replaced, when it changed the
+    field, and `at` when its Change log rows were stamped, when the journal kept it."""
+
+    value: object
+    written: bool = False
+    old: object = None
+    at: str | None = None
+
+    def written_over(self, other: Given) -> bool:
+        """Whether this write went in after `other` although journalled before it (journals from before
+        writes kept their order): their stamps say so, or without stamps it replaced `other`'s value."""
+        if self.at and other.at:
+            return self.at > other.at
+        return self.old is not None and same_text(self.old, other.value)
+
+
+def last_given(given: Sequence[Given]) -> object:
+    """The value a field should hold once the updates that gave it `given` (in journal order) are in.
+
+    Updates of a recommendation are written strictly in journal order, and a pass stops a recommendation
+    at its first update it cannot write, so the last one journalled is the last one written: the field
+    holds its value, not any earlier one (an officer who sets it back to an earlier value in Excel made an
+    edit nobody sending later saw). Only in a journal from before that order was kept may an earlier
+    write have gone in last; then the one written last is followed, by stamps or by what it replaced."""
+    last = given[-1]
+    if not last.written:
+        return last.value  # still waiting: it goes in after every written one
+    writes = [g for g in given if g.written and g is not last]
+    for _ in range(len(writes)):
+        later = next((g for g in writes if g.written_over(last)), None)
+        if later is None:
+            break
+        writes.remove(later)
+        last = later
+    return last.value
+
+
 def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
-                written: Mapping[str, Sequence[object]] | None = None,
+                written: Mapping[str, object] | None = None,
                 editor: Callable[[str, str, object], str] | None = None) -> Plan:
     """Decide, from the workbook's current values, whether an update conflicts, no longer fits, or what it writes.
 
-    `written` holds, by field, the values updates journalled after the sender's view (and before this
-    one) gave the row: a field that differs from what the sender saw only because of one of them is not a
-    conflict, whichever order they reached the file in. Any other difference is an edit the sender could
-    not have seen: a conflict, never overwritten. `editor` says who made it (from the Change log).
+    `written` holds, by field, the value the updates journalled after the sender's view (and before this
+    one) leave in the row (`last_given`): a field that differs from what the sender saw only because of
+    them is not a conflict. Any other difference, an officer's edit back to an earlier of their values
+    included, is an edit the sender could not have seen: a conflict, never overwritten. `editor` says who
+    made it (from the Change log).
     """
     row = appendix.rows.get(entry.ref)
     held = entry.detail.get("was_held", 0)
@@ -388,7 +431,7 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
         landed): anything else is an edit they could not have seen."""
         current = row[column]
         return (same_text(current, entry.seen.get(column)) or same_text(current, proposed)
-                or any(same_text(current, value) for value in written.get(column, ()))
+                or (column in written and same_text(current, written[column]))
                 or (column in base and same_text(current, base[column])))
 
     conflicts = [Conflict(column, entry.seen.get(column), row[column], proposed, who(entry.ref, column, row[column]))

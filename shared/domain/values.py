@@ -34,6 +34,14 @@ def straighten_quotes(text: str) -> str:
     return text.translate(_CURLY)
 
 
+def plain_newlines(text: str) -> str:
+    """Line breaks as a cell keeps them: CR LF (pasted from Windows programs) and a lone CR (old Mac text)
+    made LF, the one line break Excel itself stores. A CR would otherwise be written as `&#13;` and come
+    back from readers as a stray character, and the Change log, the journal and the add-in would disagree
+    on what the text was."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _status_key(text: str) -> str:
     return " ".join(straighten_quotes(str(text)).split()).casefold()
 
@@ -188,7 +196,7 @@ def uk_time_text(value: datetime | str) -> str:
 
 
 def cell_text(value: object) -> str:
-    """A cell's value as the text people read: dates as 31/01/2027, empty as ''.
+    """A cell's value as the text people read: dates as 31/01/2027, empty as '', line breaks as LF.
 
     Total over whatever a reader may return (times, durations, huge numbers), because its result goes
     into JSON, Slack messages and the Change log, where a value it cannot render would crash a write.
@@ -207,6 +215,8 @@ def cell_text(value: object) -> str:
         return str(value)
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
         return str(int(value))
+    if isinstance(value, str):
+        return plain_newlines(str(value))
     return str(value)
 
 

@@ -10,7 +10,7 @@ and the system clock). The use cases live in rooms by subject:
 - checking.py: `validate` (a file, or the workbook open in Excel: an `OpenBook`)
 - updating.py: `open_form`, `prepare` → `record` → `commit` (`submit`, `record_request`), `process_pending`
   (`sli sync`), `apply_to_open_book` (the add-in's *Apply pending updates*)
-- telling.py: `tell_senders`, `tell_once`
+- telling.py: `tell_senders`, `tell_once`, `write_waiting`
 - conversations.py: conversation references, `post_once`, `posted`, `first_time`
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
 - files.py: `init_workbook` (`sli workbook init`), `write_file`
@@ -59,7 +59,7 @@ from shared.usecases.operations import (
     service_lock_path,
     serving,
 )
-from shared.usecases.telling import tell_once, tell_senders
+from shared.usecases.telling import tell_once, tell_senders, write_waiting
 from shared.usecases.updating import (
     LOCK_HELD,
     Form,
@@ -118,7 +118,7 @@ __all__ = [
     "process_pending", "record", "record_request", "submit", "submit_as_person", "submit_update",
     "unreadable_refusal", "view_mark",
     # telling
-    "tell_once", "tell_senders",
+    "tell_once", "tell_senders", "write_waiting",
     # conversations and posting once
     "Posted", "conversation", "conversations", "first_time", "forget_conversation", "keep_conversation",
     "post_once", "posted",

@@ -14,17 +14,27 @@ from shared.usecases.updating import _write_waiting
 log = logging.getLogger("sli.usecases")
 
 
+def write_waiting(ctx: Context | Store) -> None:
+    """What waits goes in if Excel has let go: the writing half of a notifier's pass, which the bot runs
+    on its writer thread (the one writer in the process) and then tells from its own thread."""
+    ctx = as_context(ctx)
+    reader = ctx.read()
+    if reader.has_journal() and reader.journal.has_open():
+        _write_waiting(ctx, force=False, report=False)
+
+
 def tell_senders(ctx: Context | Store, send: Callable[[str, UpdateResult], None],
-                 accept: Callable[[str], bool] | None = None) -> int:
-    """Write what waits if Excel has let go, then tell each sender whose update ended without anyone
-    telling them yet (held back while Excel had the file, or its first teller failed), once across
-    processes. `accept` picks the senders this front end can reach. Returns how many were told."""
+                 accept: Callable[[str], bool] | None = None, write: bool = True) -> int:
+    """Write what waits if Excel has let go (unless `write` is False: the caller's writer did), then tell
+    each sender whose update ended without anyone telling them yet (held back while Excel had the file,
+    or its first teller failed), once across processes. `accept` picks the senders this front end can
+    reach. Returns how many were told."""
     ctx = as_context(ctx)
     reader = ctx.read()
     if not reader.has_journal():
         return 0
     journal = reader.journal
-    if journal.has_open():
+    if write and journal.has_open():
         _write_waiting(ctx, force=False, report=False)
     told = 0
     for entry in journal.to_notify():

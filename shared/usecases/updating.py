@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -25,7 +25,8 @@ from filelock import Timeout
 from shared import journal as j
 from shared.domain import schema as s
 from shared.domain.access import may_update
-from shared.domain.model import Appendix, Recommendation
+from shared.domain.logrow import LogRow
+from shared.domain.model import Appendix, Recommendation, Sheet
 from shared.domain.update import (
     EXCEL_EDITOR,
     NOT_RECORDED,
@@ -415,8 +416,8 @@ def change_log_editor(uow: AbstractUnitOfWork, today: date) -> Callable[[str, st
     return editor
 
 
-def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, list[object]]:
-    """The values updates journalled after the sender's view (and before this one) gave the row."""
+def _journal_written(journal: j.Journal, entry: JournalEntry) -> dict[str, object]:
+    """The values updates journalled after the sender's view (and before this one) leave in the row."""
     if entry.view_seq is None:
         return {}
     return journal.written_between(entry.ref, entry.view_seq, entry.seq)
@@ -435,16 +436,32 @@ def apply_to_open_book(ctx: Context | Store, book: OpenBook, now: datetime | Non
     current = book.appendix(ctx.store.workbook)
     if book.log is None:
         raise WorkbookError(f"This workbook has no sheet called '{s.LOG_SHEET}'.")
-    return deliver_to_open_book(ctx, current, OpenBookWriter(book.book, book.log), now)
+    return deliver_to_open_book(ctx, current, OpenBookWriter(book.book, book.log), now, _logged_ids(book.log))
+
+
+def _logged_ids(log: Sheet) -> set[str]:
+    """The Update IDs in the open workbook's Change log: the updates delivered into it that it still holds
+    (one delivered before and closed without saving is not among them)."""
+    grid = [list(row) for row in log.grid]
+    try:
+        header = s.find_header(grid, LogRow.HEADER, s.LOG_SHEET)
+    except s.HeaderError:
+        return set()
+    rows = (LogRow.from_sheet_row(header.columns, row) for row in grid[header.row + 1:])
+    return {row.update_id for row in rows if row is not None and row.update_id}
 
 
 def deliver_to_open_book(ctx: Context | Store, book_values: Appendix, writer: WorkbookWriter,
-                         now: datetime | None = None) -> list[Plan]:
+                         now: datetime | None = None, in_book: Collection[str] | None = None) -> list[Plan]:
     """Plan every waiting update against the workbook open in Excel (`book_values`, read from it) and write
     the plans through `writer`, the open-workbook writer (see `apply_to_open_book`).
 
     Conflicts and refusals are settled in the journal at once; the written ones are `in_excel` and count
-    as applied once the saved file holds them. Each plan sees the values the earlier ones left."""
+    as applied once the saved file holds them. Each plan sees the values the earlier ones left.
+    `in_book`: the Update IDs in the open workbook's Change log (else the saved file's). An update
+    delivered before that the book does not hold (Excel was closed without saving, and opened again
+    before a pass wrote it to the file) goes in first, from the file pass: later ones of its
+    recommendation wait behind it rather than overtake it."""
     ctx = as_context(ctx)
     now = now or _now(ctx)
     plans = []
@@ -452,15 +469,21 @@ def deliver_to_open_book(ctx: Context | Store, book_values: Appendix, writer: Wo
         journal = uow.journal
         current = book_values
         delivered: dict[str, dict[str, object]] = {}  # what earlier plans of this batch put into each row
-        stuck: set[str] = set()  # refs with an earlier update caught mid-write: the file pass settles it first
+        stuck: set[str] = set()  # refs with an earlier update the book lacks: the file pass writes it first
         editor = change_log_editor(uow, ctx.today())
-        for entry in journal.in_states(j.PENDING, j.WRITING):
+        waiting = journal.in_states(j.PENDING, j.WRITING, j.IN_EXCEL)
+        if in_book is None and any(e.state == j.IN_EXCEL for e in waiting):
+            in_book = _change_log_ids(uow, [e for e in waiting if e.state == j.IN_EXCEL])
+        for entry in waiting:
+            if entry.state == j.IN_EXCEL:
+                if entry.id not in (in_book or ()):
+                    stuck.add(entry.ref)
+                continue
             if entry.state == j.WRITING or entry.ref in stuck:
                 stuck.add(entry.ref)  # updates of a recommendation go in in journal order, or wait
                 continue
-            written = _journal_written(journal, entry)
-            for column, value in delivered.get(entry.ref, {}).items():
-                written.setdefault(column, []).append(value)
+            # The last value this batch put into a field is the one the book holds (journal order).
+            written = {**_journal_written(journal, entry), **delivered.get(entry.ref, {})}
             plan = plan_update(entry, current, now, written, editor)
             if not plan.edits:
                 journal.set_state(entry.id, plan.state, {**plan.detail, "was_held": 1})

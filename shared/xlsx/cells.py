@@ -12,6 +12,7 @@ from datetime import date, datetime
 from lxml import etree
 
 from shared.domain.schema import split_address
+from shared.domain.values import plain_newlines
 from shared.xlsx.heights import DEFAULT_FONT_SIZE
 from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
 
@@ -129,7 +130,9 @@ def _xf_signature(xf: etree._Element) -> tuple:
 
 def fill_cell(cell: etree._Element, value: CellValue, date1904: bool, quoted_style: Callable[[int], int]) -> None:
     """Put `value` in `cell` (inline string, boolean, number or date serial), text Excel would convert on
-    the twin of its style that `quoted_style` gives."""
+    the twin of its style that `quoted_style` gives. Line breaks go in as LF (`plain_newlines`): the domain
+    gives text so already, and a CR read from an older cell (the old value in the Change log) is not
+    carried on as `&#13;`."""
     for child in list(cell):
         if child.tag in (f"{M}v", f"{M}is", f"{M}f"):
             cell.remove(child)
@@ -137,6 +140,7 @@ def fill_cell(cell: etree._Element, value: CellValue, date1904: bool, quoted_sty
     if value is None or value == "":
         return
     if isinstance(value, str):
+        value = plain_newlines(value)
         cell.set("t", "inlineStr")
         if needs_quote_prefix(value):
             cell.set("s", str(quoted_style(int(cell.get("s", "0")))))

@@ -31,6 +31,7 @@ _SHEET_PARTS_WITH_LINKS = ("mergeCells", "conditionalFormatting", "dataValidatio
 _ROW_TAG = re.compile(rb"<row\b[^>]*?(/?)>")
 _ROW_R = re.compile(rb'(<row\b[^>]*?\br=")\d+(")')
 _CELL_R = re.compile(rb'(<c\b[^>]*?\br="[A-Z]+)\d+(")')
+_SHARED_CELL = re.compile(rb"""<c\b[^>]*?\st\s*=\s*(["'])s\1""")
 
 
 def file_log_years(package: Package, rows: Sequence[Mapping[int, CellValue]]) -> dict[int, int]:
@@ -110,12 +111,16 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
         return {}
     low, high = min(columns.values()), max(columns.values())
     template = data[:first] + data[close:]
+    # A year sheet copies the header rows: their cells that refer to shared strings (as in a workbook Excel
+    # or LibreOffice saved) are that many more references. Moved rows only change sheets.
+    shared_in_header = len(_SHARED_CELL.findall(data, open_at, first))
     for row_year, rows in sorted(moved.items()):
         name = year_sheet_name(row_year)
         if name in package.sheet_parts:  # a year already filed: its rows join the end of that sheet
             _append_rows_raw(package, name, rows)
         else:
             _add_log_year(package, name, template, header_row, rows, low, high)
+            package.shared_references += shared_in_header
     rows_xml = b"".join(_renumber(row, header_row + n) for n, row in enumerate(keep, start=1))
     last = header_row + len(keep)
     tail = data[close:]

@@ -22,6 +22,10 @@ DEFAULT_FONT_SIZE = 11.0
 DEFAULT_COLUMN_WIDTH = 8.43
 DEFAULT_ROW_HEIGHT = 15.0
 _LINE_HEIGHT = 15.0 / 11.0
+#: Excel's largest row height, in points ("Excel specifications and limits"). A taller `ht` (a long text
+#: of many lines needs thousands) is outside what Excel can show or set, and readers disagree about it;
+#: a row this tall shows its first 27 lines of 11 pt text, and the whole text is in the cell.
+MAX_ROW_HEIGHT = 409.0
 
 
 def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
@@ -49,14 +53,15 @@ def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) ->
 def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
     """The row height in points that shows every cell's text: cells are (text, width in characters,
     font size, wraps). Rounded up to 0.75 pt (one pixel at 96 dpi), the step Excel stores heights in,
-    so a height Excel saves back is still recognised as the estimate (see `Package.edit_cells`)."""
+    so a height Excel saves back is still recognised as the estimate (see `Package.edit_cells`); never
+    more than Excel's maximum, MAX_ROW_HEIGHT."""
     height = DEFAULT_ROW_HEIGHT
     for text, width, size, wraps in cells:
         if text == "":
             continue
         lines = text_lines(text, width, size) if wraps else 1
         height = max(height, lines * size * _LINE_HEIGHT)
-    return math.ceil(round(height / 0.75, 6)) * 0.75
+    return min(math.ceil(round(height / 0.75, 6)) * 0.75, MAX_ROW_HEIGHT)
 
 
 class Layout:
@@ -107,12 +112,13 @@ class Layout:
 
 def height_set_by_hand(row: etree._Element, estimate_before: float) -> bool:
     """Excel marks a row an officer sized `customHeight`; the builder's and this module's heights are
-    custom too only when a reader such as openpyxl rewrote them, and then equal the estimate."""
+    custom too only when a reader such as openpyxl rewrote them, and then equal the estimate. A height
+    above Excel's maximum is no officer's: earlier versions of this module wrote such heights."""
     height = row.get("ht")
     if height is None or row.get("customHeight") not in ("1", "true"):
         return False
     try:
-        return abs(float(height) - estimate_before) > 0.01
+        return abs(float(height) - estimate_before) > 0.01 and float(height) <= MAX_ROW_HEIGHT
     except ValueError:
         return True  # not a height this module understands: leave it as it is
 

@@ -38,6 +38,9 @@ class Package(ZipParts):
         self.segmented_part = self.sheet_parts.get(LOG_SHEET)
         self.styles = StyleTwins(self.parts, self.changed)
         self.strings = SharedStrings(self.parts)
+        #: Cells referring to shared strings that this edit added (+) or turned into other cells (-): the
+        #: shared strings part's `count` is moved by as much when the package is written.
+        self.shared_references = 0
 
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
@@ -80,6 +83,8 @@ class Package(ZipParts):
                                    "needs to replace it with a plain value before updates can be written.")
             if cell.get("s") is None and column in column_styles:
                 cell.set("s", column_styles[column])
+            if cell.get("t") == "s":
+                self.shared_references -= 1  # it becomes an inline string (or empty, a number, a date)
             self._fill_cell(cell, value)
         for row_number, before in heights_before.items():
             row = rows[row_number]
@@ -171,7 +176,9 @@ class Package(ZipParts):
             height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
             if height > layout.default_height:
                 set_height(row, height)
-            xml_rows.append(etree.tostring(row).replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
+            # UTF-8, as the rest of the part: lxml's default (ASCII) writes 👶 as `&#128118;`, which SheetJS
+            # reads as another character.
+            xml_rows.append(etree.tostring(row, encoding="UTF-8").replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
         return numbers, b"".join(xml_rows), width
 
     def _append_to_segments(self, sheet_name: str, part: str, segments: Segments,
@@ -190,6 +197,32 @@ class Package(ZipParts):
         if b"<autoFilter" in segments.tail:
             segments.tail = self.sheets.grow_filter(sheet_name, segments.tail, last_number, numbers[-1])
         return numbers
+
+    def write(self, target: Path) -> None:
+        """Write the package to `target` (see `ZipParts.write`), the shared strings' count first made true."""
+        self._settle_shared_count()
+        super().write(target)
+
+    def _settle_shared_count(self) -> None:
+        """Move `count` in xl/sharedStrings.xml by the cells this edit made refer to shared strings or stop
+        referring to them, so it stays the number of such cells in every sheet (Excel and LibreOffice write
+        it true; `uniqueCount`, the number of strings, does not change: no string is added or removed).
+
+        Counting every sheet's cells would cost a read of the whole log on every update; the change is known
+        instead. Only the part's root start tag is compressed anew when this program wrote the part last
+        (`ZipParts.head_of`); a part without `count` is left as it is (the attribute is optional)."""
+        delta, self.shared_references = self.shared_references, 0
+        part = "xl/sharedStrings.xml"
+        if not delta or part not in self.parts:
+            return
+        if not _COUNT.search(self.prefix(part, 4000)):
+            return
+        split = self.head_of(part)
+        found = _COUNT.search(split.head) if split is not None else None
+        if found is None:
+            return
+        count = str(max(0, int(found.group(2)) + delta)).encode()
+        split.head = split.head[:found.start(2)] + count + split.head[found.end(2):]
 
     def header_columns(self, sheet_name: str, names: Sequence[str], search_rows: int = 20) -> dict[str, int]:
         """1-based column number of each header `names` in the first rows of a sheet, found by text.
@@ -232,6 +265,10 @@ class Package(ZipParts):
         if part is None or (part not in self.parts and part not in self.changed):
             raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
         return part
+
+
+#: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).
+_COUNT = re.compile(rb"""\scount\s*=\s*(["'])(\d+)\1""")
 
 
 def grow_dimension(data: bytes, last_row: int, width: int) -> bytes:

@@ -11,7 +11,16 @@ from pathlib import Path
 
 from shared.xlsx.entries import LazyParts, clone_info, copy_raw, raw_data
 from shared.xlsx.ooxml import PackageError
-from shared.xlsx.segments import Segments, read_segments, split_segments, write_segments
+from shared.xlsx.segments import (
+    HeadSplit,
+    Segments,
+    read_head_split,
+    read_segments,
+    split_head,
+    split_segments,
+    write_head_split,
+    write_segments,
+)
 
 #: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
@@ -38,6 +47,8 @@ class ZipParts:
         #: The part stored as three deflate runs when it is written whole (the Change log sheet's).
         self.segmented_part: str | None = None
         self.segments: dict[str, Segments] = {}
+        #: Parts whose root element's start tag this edit changes (the shared strings' count), by name.
+        self.heads: dict[str, HeadSplit] = {}
         self._prefixes: dict[tuple[str, int], bytes] = {}
 
     def appendable(self, part: str) -> Segments | None:
@@ -52,8 +63,28 @@ class ZipParts:
             self.segments[part] = segments
         return segments
 
+    def head_of(self, part: str) -> HeadSplit | None:
+        """The part as its root's start tag and the rest (see `shared.xlsx.segments.HeadSplit`), to change an
+        attribute of the root: the rest is kept compressed when the file already stores it so (this program
+        wrote it last), else read whole once. None when the part has no start tag to find."""
+        if part in self.heads:
+            return self.heads[part]
+        if part not in self.parts:
+            return None
+        split = None
+        if part not in self.changed and part not in self.segments:
+            split = read_head_split(self._raw, self._archive.getinfo(part))
+        if split is None:
+            split = split_head(self.current(part))
+        if split is not None:
+            self.changed.pop(part, None)
+            self.heads[part] = split
+        return split
+
     def prefix(self, part: str, size: int) -> bytes:
         """The first `size` bytes of a part, inflating no more of it than that."""
+        if part in self.heads:
+            return self.heads[part].whole()[:size]
         if part in self.changed:
             return self.changed[part][:size]
         if part in self.segments:
@@ -72,6 +103,8 @@ class ZipParts:
             segments = self.segments.pop(part)
             rows = zlib.decompressobj(-15).decompress(segments.rows_raw) + b"".join(segments.new_rows)
             self.changed[part] = segments.head + rows + segments.tail
+        if part in self.heads:
+            self.changed[part] = self.heads.pop(part).whole()
         return self.changed[part] if part in self.changed else self.parts[part]
 
     def write(self, target: Path) -> None:
@@ -89,6 +122,8 @@ class ZipParts:
                 for info in self.infos:
                     if info.filename in self.segments:
                         write_segments(archive, handle, info, self.segments[info.filename])
+                    elif info.filename in self.heads:
+                        write_head_split(archive, handle, info, self.heads[info.filename])
                     elif info.filename == log_part and info.filename in self.changed:
                         write_segments(archive, handle, info, split_segments(self.changed[info.filename]))
                     elif info.filename in self.changed:

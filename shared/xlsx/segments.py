@@ -5,6 +5,9 @@ alone): the XML up to `<sheetData>`, the rows, and the rest. The zip entry's com
 how long, the rows' CRC and the last row number. Adding rows then costs what the new rows cost: head and
 tail (a few hundred bytes) are inflated and compressed anew, the rows' compressed bytes are kept, and the
 part's CRC is combined from the pieces' (`crc32_combine`).
+
+The shared strings part is stored the same way in two runs (`HeadSplit`): its root element's start tag,
+which holds the `count` an update changes, and the strings, whose compressed bytes are kept.
 """
 
 from __future__ import annotations
@@ -95,6 +98,73 @@ def read_segments(file_bytes: bytes, info: zipfile.ZipInfo) -> Segments | None:
 
 
 _SEGMENT_COMMENT = re.compile(rb"sli-append 1 (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)")
+_HEAD_COMMENT = re.compile(rb"sli-head 1 (\d+) (\d+) (\d+)")
+#: The XML declaration, comments and the root element's start tag: what `HeadSplit.head` holds.
+_ROOT_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*)?(?:<!--.*?-->\s*)*<[A-Za-z_][^>]*>", re.DOTALL)
+
+
+class HeadSplit:
+    """A part as its head (up to the end of the root element's start tag: a few hundred bytes) and body, so an
+    attribute of the root changes without compressing the body anew. `body` is the body itself when it is
+    still to be compressed (the first time), else None and `body_raw` holds its compressed bytes."""
+
+    def __init__(self, head: bytes, body: bytes | None, body_raw: bytes | memoryview = b"", body_crc: int = 0,
+                 body_length: int = 0):
+        self.head, self.body = head, body
+        self.body_raw, self.body_crc, self.body_length = body_raw, body_crc, body_length
+
+    def whole(self) -> bytes:
+        """The part's bytes (the body inflated if it is held compressed)."""
+        body = self.body if self.body is not None else zlib.decompressobj(-15).decompress(self.body_raw)
+        return self.head + body
+
+
+def split_head(data: bytes) -> HeadSplit | None:
+    """A whole part as head and body, or None when its root's start tag is not in its first 64 KB."""
+    found = _ROOT_START.match(data[:1 << 16])
+    if found is None:
+        return None
+    return HeadSplit(data[:found.end()], data[found.end():])
+
+
+def write_head_split(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, split: HeadSplit) -> None:
+    """Write a part as two deflate runs, head and body, the entry's comment saying where the body starts."""
+    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+    head = compressor.compress(split.head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    if split.body is not None:
+        body_raw = compressor.compress(split.body) + compressor.flush()
+        body_crc, body_length = zlib.crc32(split.body), len(split.body)
+    else:
+        body_raw, body_crc, body_length = split.body_raw, split.body_crc, split.body_length
+    clone = clone_info(info)
+    clone.compress_type = zipfile.ZIP_DEFLATED
+    crc = crc32_combine(zlib.crc32(split.head), body_crc, body_length)
+    comment = f"sli-head 1 {len(head)} {len(split.head)} {body_crc}".encode()
+    write_raw(archive, handle, clone, b"".join((head, body_raw)), crc, len(split.head) + body_length, comment)
+
+
+def read_head_split(file_bytes: bytes, info: zipfile.ZipInfo) -> HeadSplit | None:
+    """The part `info` of the file as head and compressed body (see `write_head_split`), or None.
+
+    As for the log's segments, the comment is believed only if the CRC it implies is the entry's, and the
+    head is a whole start tag: any other program's save means the part is read whole and split anew.
+    """
+    found = _HEAD_COMMENT.fullmatch(info.comment or b"")
+    if info.compress_type != zipfile.ZIP_DEFLATED or not found:
+        return None
+    head_size, head_length, body_crc = (int(g) for g in found.groups())
+    raw = raw_data(file_bytes, info)
+    if not 0 < head_size < len(raw) or head_length > info.file_size:
+        return None
+    try:
+        head = zlib.decompressobj(-15).decompress(raw[:head_size])
+    except zlib.error:
+        return None
+    body_length = info.file_size - head_length
+    if len(head) != head_length or not _ROOT_START.fullmatch(head) \
+            or crc32_combine(zlib.crc32(head), body_crc, body_length) != info.CRC:
+        return None
+    return HeadSplit(head, None, raw[head_size:], body_crc, body_length)
 _CRC_POLY = 0xEDB88320
 
 
