@@ -23,7 +23,7 @@ import pandas as pd
 from shared import summary as sm
 from shared import trend as tr
 from shared.domain import schema as s
-from shared.domain.values import cell_text, day_text
+from shared.domain.values import cell_text, day_text, plural
 from shared.reader import read_appendix
 from shared.uow import Store
 from shared.xlsx import row_height
@@ -167,13 +167,14 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
         tally = known_moves["move"].value_counts()
         sentences.append(f"Since 1 January {year}: {tally.get('↑', 0)} moved to a better status, "
                          f"{tally.get('↓', 0)} to a worse one, {tally.get('=', 0)} stayed where they were.")
-    sentences.append(f"{len(completed)} recommendation(s) were completed in {year}: "
+    sentences.append(f"{plural(len(completed), 'recommendation')} {'was' if len(completed) == 1 else 'were'} "
+                     f"completed in {year}: "
                      + ", ".join(ref for ref, _, _ in completed) + "."
                      if completed else f"No recommendation was marked complete in {year}.")
     behind = leads[(leads["overdue"] > 0) | (leads["at_risk"] > 0)].head(3)
     if len(behind):
         sentences.append("Most behind: " + "; ".join(
-            f"{lead} ({row.overdue} overdue next step(s), {row.at_risk} at risk or off track)"
+            f"{lead} ({plural(row.overdue, 'overdue next step')}, {row.at_risk} at risk or off track)"
             for lead, row in behind.iterrows()) + ".")
     notes = []
     if (trend["source"] == tr.RECONSTRUCTED).any():
