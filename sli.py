@@ -15,13 +15,14 @@ import textwrap
 from datetime import date, datetime
 from pathlib import Path
 
+from bot.logs import quiet_libraries
 from shared import usecases
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain import update as j
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
-from shared.domain.values import cell_text, shown
+from shared.domain.values import DateParseError, cell_text, parse_date, plural, shown, uk_time_text
 from shared.settings import DEFAULT_WORKBOOK, Settings, SettingsError
 from shared.usecases import Context, OutputError, WorkbookError
 
@@ -63,7 +64,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for finding in findings:
         print(finding.line())
     count = len(rules.errors(findings))
-    print(f"{path}: {count} error(s), {len(findings) - count} warning(s) in {len(appendix.rows)} recommendations.")
+    print(f"{path}: {plural(count, 'error')}, {plural(len(findings) - count, 'warning')} in "
+          f"{plural(len(appendix.rows), 'recommendation')}.")
     return EXIT_FINDINGS if count else EXIT_OK
 
 
@@ -110,21 +112,21 @@ def cmd_update(args: argparse.Namespace) -> int:
             j.CONFLICT: EXIT_CONFLICT, NOT_RECORDED: EXIT_NOT_RECORDED}.get(result.state, EXIT_FINDINGS)
 
 
-def _journal_time(stamp: str) -> str:
-    """The journal's ISO time as the Change log shows times: 28/11/2026 00:59 (UTC)."""
-    try:
-        return cell_text(datetime.fromisoformat(stamp).replace(tzinfo=None))
-    except ValueError:
-        return stamp
+def _when(value: object) -> str:
+    """A Change log time or a journal time as people read it: UK time with the zone named (06/12/2026 21:45 GMT);
+    a day alone (a row kept by hand) as 06/12/2026."""
+    if isinstance(value, datetime | str):
+        return uk_time_text(value)
+    return cell_text(value)
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     found = usecases.history(context_of(args), args.ref)
     for e in found.log:
-        print(f"{cell_text(e.when)}  {e.field}: '{shown(e.old_value, e.field)}' -> '{shown(e.new_value, e.field)}'"
+        print(f"{_when(e.when)}  {e.field}: '{shown(e.old_value, e.field)}' -> '{shown(e.new_value, e.field)}'"
               f"  by {e.by} via {e.via}")
     for e in found.held:
-        print(f"{_journal_time(e.created_at)}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
+        print(f"{_when(e.created_at)}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
     if not found.log:
         # What the row itself says, so the answer never contradicts its Last updated and Updated by.
         when, by = cell_text(found.last_updated), cell_text(found.updated_by)
@@ -146,10 +148,10 @@ def cmd_pending(args: argparse.Namespace) -> int:
     entries = usecases.waiting(context_of(args))
     for e in entries:
         fields = ", ".join(f"{c}='{cell_text(v)}'" for c, v in e.changes.items())
-        print(f"{e.id[:8]} {e.ref:<4} [{e.state}] {e.created_at} by {e.by} via {e.via}: {fields}")
+        print(f"{e.id[:8]} {e.ref:<4} [{e.state}] {_when(e.created_at)} by {e.by} via {e.via}: {fields}")
         if e.detail.get("message"):
             print(f"    {e.detail['message']}")
-    print(f"{len(entries)} update(s) waiting." if entries else "No updates waiting.")
+    print(f"{plural(len(entries), 'update')} waiting." if entries else "No updates waiting.")
     return EXIT_OK
 
 
@@ -203,8 +205,8 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    from bot import blocks
-    from bot.text import literal
+    from bot import plain
+    from shared.usecases import replies
 
     ctx = context_of(args)
     year, month = usecases.month_asked(ctx, args.month)
@@ -220,11 +222,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(outcome.message)
         return EXIT_OK if outcome.posted else EXIT_FINDINGS
     figures = usecases.month_figures(ctx, year, month)
-    message = blocks.summary_message(figures)
-    print(literal(message["text"]))  # Slack's escaping undone: the terminal shows what Slack shows
-    for section in message["blocks"][2:]:
-        if section.get("type") == "section":
-            print("\n" + literal(section["text"]["text"]).replace("*", ""))
+    print(plain.render(replies.summary_reply(figures), prefix=None))  # the words both chats post, as plain text
     chart, trend = usecases.write_summary_charts(ctx, figures, args.chart or default_output(
         args, f"sli-summary-{figures.month}.png"))
     print(f"\nCharts written to {chart} (by lead organisation) and {trend} (by month).")
@@ -240,12 +238,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _day_argument(text: str | None, option: str) -> date | None:
+    """A date option as people write dates everywhere else: 01/04/2026 or 2026-04-01 (the domain's `parse_date`)."""
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise QueryError(f"{option} '{text}' is not a date: write it like 2026-04-01.") from None
+        return parse_date(text)
+    except DateParseError as exc:
+        raise QueryError(f"{option}: {exc}") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -253,7 +252,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     output = Path(args.output) if args.output else default_output(args, f"SLI-{args.what}.{fmt}")
     rows = usecases.export(context_of(args), args.what, fmt, output,
                            _day_argument(args.start, "--from"), _day_argument(args.end, "--to"))
-    print(f"Wrote {rows} row(s) to {output}.")
+    print(f"Wrote {plural(rows, 'row')} to {output}.")
     return EXIT_OK
 
 
@@ -262,7 +261,7 @@ def cmd_addin(args: argparse.Namespace) -> int:
     from excel.server import main as addin_main
 
     return addin_main(port=args.port, local=args.local, host=args.host, served=settings_of(args),
-                      public_url=args.public_url)
+                      public_url=args.public_url, verbose=args.verbose)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -276,7 +275,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from shared.usecases.operations import backup
 
     taken = backup(settings_of(args).store(), args.folder)
-    print(f"Backed up {workbook_path(args)} and its journal ({taken.updates} update(s), journal schema "
+    print(f"Backed up {workbook_path(args)} and its journal ({plural(taken.updates, 'update')}, journal schema "
           f"{taken.schema_version}) to {taken.folder}. To put it back: sli restore {taken.folder}")
     return EXIT_OK
 
@@ -286,14 +285,14 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
     if args.check:
         checked = check_backup(args.folder)
-        print(f"{checked.folder} is a sound backup taken {checked.taken_at}: the workbook reads, the journal "
-              f"opens ({checked.updates} update(s), schema {checked.schema_version}).")
+        print(f"{checked.folder} is a sound backup taken {_when(checked.taken_at)}: the workbook reads, the journal "
+              f"opens ({plural(checked.updates, 'update')}, schema {checked.schema_version}).")
         return EXIT_OK
     done = restore(settings_of(args).store(), args.folder)
     kept = f" The state it replaced is kept in {done.kept.folder}." if done.kept else ""
     print(f"Restored {workbook_path(args)} and its journal from {done.backup.folder} (taken "
-          f"{done.backup.taken_at}, {done.backup.updates} update(s)).{kept} Start the service again: updates "
-          "journalled after the backup are gone; the next start writes those the backup held as waiting.")
+          f"{_when(done.backup.taken_at)}, {plural(done.backup.updates, 'update')}).{kept} Start the service again: "
+          "updates journalled after the backup are gone; the next start writes those the backup held as waiting.")
     return EXIT_OK
 
 
@@ -372,8 +371,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             print(f"Excel add-in (local trial, no sign-in): {base}/taskpane; to try it in Excel, sideload "
                   f"{base}/manifest/download (README, 'Installing the add-in').")
         elif server.started:
-            print(f"Excel add-in (local trial, no sign-in): http://127.0.0.1:{args.addin_port}/taskpane in a "
-                  "browser. Excel loads add-ins over HTTPS only: to sideload it, make a local certificate with "
+            print(f"Excel add-in (local trial, no sign-in): task pane http://127.0.0.1:{args.addin_port}/taskpane "
+                  "(it runs inside Excel; a browser shows how to load it). Excel loads add-ins over HTTPS only: to "
+                  "sideload it, make a local certificate with "
                   "mkcert (`mkcert -install`, then in excel/certs: `mkcert localhost 127.0.0.1 ::1`) and run "
                   "`make run` again, which then serves https (README, 'Installing the add-in').")
         else:
@@ -384,7 +384,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    # --verbose is global: before the command (`sli --verbose run`) or after it (`sli run --verbose`).
+    loud = argparse.ArgumentParser(add_help=False)
+    loud.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                      help="show the libraries' INFO lines and per-message warnings too (default: only problems)")
+    common = argparse.ArgumentParser(add_help=False, parents=[loud])
     common.add_argument("--workbook", default=argparse.SUPPRESS,
                         help="the workbook (default: $SLI_WORKBOOK or workbook/Appendix1.xlsx)")
     parser = argparse.ArgumentParser(prog="sli", parents=[common],
@@ -401,9 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status")
     p.add_argument("--lead", help="lead organisation, e.g. ELHT")
     p.set_defaults(run=cmd_list)
-    p = sub.add_parser("workbook", help="build the workbook")
+    p = sub.add_parser("workbook", parents=[loud], help="build the workbook")
     wsub = p.add_subparsers(dest="action", required=True)
-    init = wsub.add_parser("init", help="write a new Appendix 1 workbook")
+    init = wsub.add_parser("init", parents=[loud], help="write a new Appendix 1 workbook")
     init.add_argument("path")
     init.set_defaults(run=cmd_init)
     p = sub.add_parser("update", parents=[common], help="update a recommendation")
@@ -439,13 +443,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="default 3978")
     p.add_argument("--host", default=None, help="default 0.0.0.0 (ignored with --local)")
     p.set_defaults(run=cmd_teams)
-    p = sub.add_parser("teams-package", help="zip the Teams app manifest and icons for upload")
+    p = sub.add_parser("teams-package", parents=[loud], help="zip the Teams app manifest and icons for upload")
     p.add_argument("--client-id", default="", help="the bot's Entra client id (default $SLI_TEAMS_CLIENT_ID)")
     p.add_argument("--output", help="where to write it (default: out/sli-teams.zip beside the workbook)")
     p.add_argument("--version", default=None, help="the app version to put in the manifest (e.g. 1.0.1)")
     p.set_defaults(run=cmd_teams_package)
     p = sub.add_parser("summary", parents=[common], help="the monthly summary: print it, or post it to Slack")
-    p.add_argument("--month", help="the month summarised, e.g. 2026-11 (default: last month)")
+    p.add_argument("--month", help="the month summarised: Nov 2026, 11/2026 or 2026-11 (default: last month)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--dry-run", action="store_true", help="print it and write the chart to a file (default)")
     mode.add_argument("--post", action="store_true", help="post it now (at most once per month)")
@@ -466,8 +470,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "trend: recommendations by status, month by month")
     p.add_argument("--format", choices=("csv", "xlsx"), help="default: from --output's extension, else csv")
     p.add_argument("--output", help="the file to write (default: out/SLI-WHAT.FORMAT beside the workbook)")
-    p.add_argument("--from", dest="start", help="first day, e.g. 2026-04-01 (UTC; changes and trend)")
-    p.add_argument("--to", dest="end", help="last day, included, e.g. 2027-03-31")
+    p.add_argument("--from", dest="start", help="first day, e.g. 01/04/2026 or 2026-04-01 (UTC; changes and trend)")
+    p.add_argument("--to", dest="end", help="last day, included, e.g. 31/03/2027 or 2027-03-31")
     p.set_defaults(run=cmd_export)
     p = sub.add_parser("run", parents=[common], help="validate, list, serve the add-in locally and open the bot")
     p.add_argument("--addin-port", type=int, default=8000, help="0 to leave the add-in out")
@@ -485,8 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None, help="default $SLI_PORT, else 8000")
     p.add_argument("--local", action="store_true", help="a trial on this machine: 127.0.0.1 only, Teams "
                    "anonymous and the add-in without sign-in")
-    p.add_argument("--verbose", action="store_true", help="the libraries' INFO lines too")
-    p.set_defaults(run=cmd_serve)
+    p.set_defaults(run=cmd_serve)  # --verbose: the global option (the libraries' INFO lines too)
     p = sub.add_parser("backup", parents=[common], help="copy the journal and the workbook into a new folder, "
                        "consistent while the service runs")
     p.add_argument("folder")
@@ -533,6 +536,8 @@ def join_dash_values(parser: argparse.ArgumentParser, argv: list[str]) -> list[s
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(join_dash_values(parser, list(sys.argv[1:] if argv is None else argv)))
+    args.verbose = getattr(args, "verbose", False)
+    quiet_libraries(args.verbose)
     try:
         args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
         trial = TRIAL_FOLDER / DEFAULT_WORKBOOK.name

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.text import literal
 from shared.domain import schema as s
-from shared.domain.values import straighten_quotes
+from shared.domain.values import canonical_status, straighten_quotes, suggest_status
 
 HELP, STATUS, SEARCH, LIST, MINE, UPDATE_MODAL, UPDATE, UNKNOWN = (
     "help", "status", "search", "list", "mine", "update_modal", "update", "unknown")
@@ -184,6 +184,14 @@ _STATUS_OF = re.compile(r"^(?:what(?:'s| is)\s+(?:the\s+)?)?(?:status|progress|u
 _WHAT_IS = re.compile(r"^(?:what(?:'s| is| are)|which (?:are|is)|show( me)?|list)\s+(.+?)\??$")
 
 
+def _question_query(query: str) -> str:
+    """What a question lists: "what is at risk?" means everything at risk, Off track too (the list is titled
+    so); `list at risk`, the command, lists the status At risk alone and says that Off track is left out."""
+    if (canonical_status(query) or suggest_status(query)) == s.AT_RISK:
+        return f"{s.AT_RISK} or {s.OFF_TRACK}"
+    return query
+
+
 def parse_message(text: str) -> Intent:
     """A plain phrase in a DM or a mention, as Slack sends it: "status of 7", "what is at risk?",
     "update 7 status On track". The bot's own mention (a live `<@U…>`) is dropped before unescaping."""
@@ -207,7 +215,7 @@ def parse_typed(text: str) -> Intent:
         if intent.kind != UNKNOWN or lowered.split(" ", 1)[0] == "update":
             return intent
     if match := _WHAT_IS.match(lowered):
-        return Intent(LIST, query=match.group(2).strip())
+        return Intent(LIST, query=_question_query(match.group(2).strip()))
     if lowered in ("my recommendations", "mine", "my actions"):
         return Intent(MINE)
     ref = _ref(lowered)

@@ -24,6 +24,7 @@ from slack_sdk import WebClient
 
 from bot import blocks
 from shared import usecases
+from shared.domain.values import plural
 from shared.usecases import Context, replies
 from shared.usecases import reporting as sm
 
@@ -43,7 +44,7 @@ class ChatDestination(Protocol):
     #: The journal's claims: one summary a month, one reminder a month per lead, on this platform.
     summary_claim: str
     reminder_claim: str
-    #: How a tick counts what it sent: "reminder(s)" (Slack), "Teams reminder(s)".
+    #: What a tick counts when it says what it sent: "reminder" (Slack), "Teams reminder".
     reminders_said: str
 
     def ready(self) -> bool:
@@ -72,7 +73,7 @@ class SlackDestination:
     each lead's DM (reminders)."""
 
     name = "Slack"
-    summary_claim, reminder_claim, reminders_said = SUMMARY, REMINDER, "reminder(s)"
+    summary_claim, reminder_claim, reminders_said = SUMMARY, REMINDER, "reminder"
 
     def __init__(self, client: WebClient, channel: str):
         self.client, self.channel = client, channel
@@ -142,7 +143,7 @@ def post_summary_to(store: Context, destination: ChatDestination, year: int, mon
                            outcome.detail.get("ts"))
     if made:  # it was ours to post, but there is nowhere to post it yet
         return PostOutcome(False, destination.nowhere(key))
-    when = replies.utc_text(outcome.earlier["posted_at"]) if outcome.earlier else "just now, by another process"
+    when = replies.time_text(outcome.earlier["posted_at"]) if outcome.earlier else "just now, by another process"
     return PostOutcome(False, f"The summary for {key} was already posted to {destination.name} ({when}); "
                               "use --again to repost.")
 
@@ -208,7 +209,7 @@ class MonthlyJobs:
         if local.date() == sm.reminder_day(local.year, local.month) and local.hour >= self.hour:
             for destination in self.destinations:
                 sent = send_reminders_to(self.store, destination, local.year, local.month)
-                done.append(f"{sent} {destination.reminders_said} sent.")
+                done.append(f"{plural(sent, destination.reminders_said)} sent.")
         return done
 
     def snapshot_last_month(self, now: datetime | None = None) -> None:

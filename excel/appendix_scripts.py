@@ -23,7 +23,7 @@ from shared.domain import update as j
 from shared.domain.model import Appendix, Sheet
 from shared.domain.schema import split_address
 from shared.domain.update import Plan
-from shared.domain.values import cell_text
+from shared.domain.values import cell_text, plural
 from shared.settings import Settings
 from shared.usecases import Context, OpenBook, Store, WorkbookError
 from shared.usecases.checking import LOG_TIME_FORMAT, excel_value  # noqa: F401 (the add-in's time format)
@@ -125,7 +125,7 @@ class ValidationReport:
             return self.problem
         if not self.findings:
             return "No problems found in Appendix 1."
-        return (f"{_count(self.errors, 'error')} and {_count(self.warnings, 'warning')} in Appendix 1. "
+        return (f"{plural(self.errors, 'error')} and {plural(self.warnings, 'warning')} in Appendix 1. "
                 "Error cells are now red and warning cells amber; sheet Validation lists each one "
                 "with what to do. Run Validate again after fixing them: the colours go.")
 
@@ -133,13 +133,10 @@ class ValidationReport:
         return json.dumps({
             "summary": self.summary(), "errors": self.errors, "warnings": self.warnings,
             "problem": self.problem,
-            "findings": [{"cell": f.cell, "severity": f.severity, "message": f.message, "ref": f.ref}
-                         for f in self.findings],
+            # `where` is what the task pane shows (L18 Next step due); `cell` is where a click takes the officer.
+            "findings": [{"where": f.where, "cell": f.cell, "severity": f.severity, "message": f.message,
+                          "ref": f.ref, "column": f.column} for f in self.findings],
         }, ensure_ascii=False)
-
-
-def _count(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _header_sheet_row(appendix: Appendix) -> int:
@@ -318,10 +315,10 @@ class UpdatesReport:
             return ["No updates from partner leads are waiting."]
         out: list[str] = []
         if self.applied:
-            out.append(f"Applied {_count(len(self.applied), 'update')} from partner leads:")
+            out.append(f"Applied {plural(len(self.applied), 'update')} from partner leads:")
             out += [f"• {p.message} (from {p.entry.by}, via {p.entry.via})" for p in self.applied]
         if self.conflicts:
-            out.append(f"Kept {_count(len(self.conflicts), 'conflict')}: the cell was changed here after the "
+            out.append(f"Kept {plural(len(self.conflicts), 'conflict')}: the cell was changed here after the "
                        "sender saw it, so the workbook keeps its value:")
             for plan in self.conflicts:
                 for c in plan.conflicts:

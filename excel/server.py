@@ -472,22 +472,25 @@ def prepare(port: int = DEFAULT_PORT, local: bool = False, host: str | None = No
 
 
 def run(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-        served: Settings | None = None, public_url: str | None = None) -> None:
-    """Serve the add-in for `served.workbook` (blocks until stopped); see `prepare` for what it refuses."""
+        served: Settings | None = None, public_url: str | None = None, verbose: bool = False) -> None:
+    """Serve the add-in for `served.workbook` (blocks until stopped); see `prepare` for what it refuses. It
+    prints the task pane's and the manifest's addresses; uvicorn logs at `SLI_ADDIN_LOG_LEVEL` (warning by
+    default: no line per request), at info with `verbose`."""
     served = served or Settings()
     prepared = prepare(port, local, host, served, public_url)
     app, host, certfile, keyfile = prepared.app, prepared.host, prepared.certfile, prepared.keyfile
     scheme, base = prepared.scheme, prepared.base
+    app_path = _settings().app_path
     print(f"SLI Tracker add-in for {served.workbook} at {scheme}://{host}:{port}"
-          f" (manifest: {base}/manifest){'; local trial, no sign-in' if local else ''}.",
-          file=sys.stderr)
+          f"{' (local trial, no sign-in)' if local else ''}: task pane {base}{app_path}/taskpane (it runs inside "
+          f"Excel), manifest to sideload {base}{app_path}/manifest/download.", file=sys.stderr)
     if not certfile:
         print("No TLS certificate (excel/certs or SLI_ADDIN_SSL_CERTFILE/KEYFILE): Excel loads add-ins over "
               "HTTPS only, so put this behind an HTTPS proxy or add a certificate.", file=sys.stderr)
     import uvicorn
 
     uvicorn.run(app, host=host, port=port, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                log_level=served.addin_log_level)
+                log_level="info" if verbose else served.addin_log_level)
 
 
 def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
@@ -512,11 +515,11 @@ def serve_local_in_background(served: Settings, port: int = DEFAULT_PORT):
 
 
 def main(port: int = DEFAULT_PORT, local: bool = False, host: str | None = None,
-         served: Settings | None = None, public_url: str | None = None) -> int:
+         served: Settings | None = None, public_url: str | None = None, verbose: bool = False) -> int:
     """`sli addin [--port N] [--local] [--host H] [--public-url URL]`: 0 when the server stopped, 2 when it
     refused to start."""
     try:
-        run(port=port, local=local, host=host, served=served, public_url=public_url)
+        run(port=port, local=local, host=host, served=served, public_url=public_url, verbose=verbose)
     except AddinConfigError as exc:
         print(f"sli addin: {exc}", file=sys.stderr)
         return 2

@@ -16,6 +16,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.logs import quiet_libraries
+
 #: Our own operator loggers, at INFO whatever `--verbose` says.
 OPERATOR_LOGGERS = ("sli.http", "sli.updates", "sli.serve")
 #: Fields an operator line may carry beyond time, level, logger and message.
@@ -66,6 +68,7 @@ def configure(log_format: str = "plain", verbose: bool = False) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
+    quiet_libraries(verbose)  # the libraries' own levels (bot/logs.py), the same as every other `sli` command's
     for name in OPERATOR_LOGGERS:
         logging.getLogger(name).setLevel(logging.INFO)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):  # uvicorn sets its own levels and handlers

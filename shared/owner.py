@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.domain.values import uk_time_text
+
 STALE_AFTER = timedelta(hours=12)
 
 
@@ -26,7 +28,7 @@ class OwnerFile:
 
     def describe(self, after: timedelta = STALE_AFTER) -> str:
         who = self.user or "someone"
-        when = self.since.strftime("%d/%m/%Y %H:%M UTC")
+        when = uk_time_text(self.since)  # as every time people read: UK time, the zone named
         if self.stale(after=after):
             return (f"An Excel owner file from {when} says {who} has the workbook open. It is over "
                     f"{int(after.total_seconds() // 3600)} hours old, probably left by a crash: if Excel "

@@ -23,7 +23,7 @@ import pandas as pd
 from shared import summary as sm
 from shared import trend as tr
 from shared.domain import schema as s
-from shared.domain.values import cell_text, day_text
+from shared.domain.values import cell_text, day_text, plural
 from shared.reader import read_appendix
 from shared.uow import Store
 from shared.xlsx import row_height
@@ -173,8 +173,8 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
                          f"{tally.get('↓', 0)} to a worse one, {tally.get('=', 0)} stayed where they were.")
     done_when = f"in {year}" if whole_year else f"in {year} since {began}"
     if completed:
-        sentences.append(f"{len(completed)} recommendation(s) were completed {done_when}: "
-                         + ", ".join(ref for ref, _, _ in completed) + ".")
+        sentences.append(f"{plural(len(completed), 'recommendation')} {'was' if len(completed) == 1 else 'were'} "
+                         f"completed {done_when}: " + ", ".join(ref for ref, _, _ in completed) + ".")
     elif whole_year:
         sentences.append(f"No recommendation was marked complete in {year}.")
     elif first is not None:
@@ -184,7 +184,7 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     behind = leads[(leads["overdue"] > 0) | (leads["at_risk"] > 0)].head(3)
     if len(behind):
         sentences.append("Most behind: " + "; ".join(
-            f"{lead} ({row.overdue} overdue next step(s), {row.at_risk} at risk or off track)"
+            f"{lead} ({plural(row.overdue, 'overdue next step')}, {row.at_risk} at risk or off track)"
             for lead, row in behind.iterrows()) + ".")
     notes = []
     if (trend["source"] == tr.RECONSTRUCTED).any():

@@ -152,7 +152,7 @@ class Settings:
     addin_host: str = ""
     addin_certfile: str = ""
     addin_keyfile: str = ""
-    addin_log_level: str = "info"
+    addin_log_level: str = "warning"
     #: Where Excel reaches the add-in (`https://sli.council.gov.uk`): the manifest's URLs, never request headers.
     addin_public_url: str = ""
     teams: TeamsSettings = field(default_factory=TeamsSettings)
@@ -191,7 +191,7 @@ class Settings:
                    addin_host=env.get("SLI_ADDIN_HOST", ""),
                    addin_certfile=env.get("SLI_ADDIN_SSL_CERTFILE", ""),
                    addin_keyfile=env.get("SLI_ADDIN_SSL_KEYFILE", ""),
-                   addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "info"),
+                   addin_log_level=_choice(env, "SLI_ADDIN_LOG_LEVEL", ADDIN_LOG_LEVELS, "warning"),
                    addin_public_url=env.get("SLI_ADDIN_PUBLIC_URL", ""),
                    public_url=env.get("SLI_PUBLIC_URL", "").strip(),
                    serve_host=env.get("SLI_HOST", "").strip() or "127.0.0.1",

@@ -20,6 +20,7 @@ from shared import journal as j
 from shared import trend as tr
 from shared.builder import STATUS_FILLS
 from shared.domain import schema as s
+from shared.domain import values
 from shared.domain.model import Appendix
 from shared.domain.rules import is_overdue
 from shared.domain.values import cell_text
@@ -58,13 +59,9 @@ def working_days_before(day: date, count: int) -> date:
 
 
 def parse_month(text: str) -> tuple[int, int]:
-    """`2026-11` -> (2026, 11), with a sentence when it is not a month."""
-    try:
-        year, month = (int(part) for part in text.split("-"))
-        date(year, month, 1)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a month: write it like 2026-11.") from None
-    return year, month
+    """`2026-11`, `11/2026` or `Nov 2026` -> (2026, 11), with a sentence when it is not a month (the domain's
+    reading, shared by every month option)."""
+    return values.parse_month(text)
 
 
 def month_key(year: int, month: int) -> str:

@@ -402,6 +402,39 @@ def test_task_pane_and_manifest(http):
 
 # --- requests the real client posted (tests/officejs/captured) ------------------------------------
 
+def test_the_task_pane_is_told_each_finding_by_recommendation_and_field(http, in_excel):
+    """Issue 20: the task pane's list names the recommendation and field (L2 Status); the cell address travels
+    with it only as where a click goes (tests/test_taskpane_browser.py clicks it in Chromium)."""
+    break_the_workbook(in_excel, overdue=date.today() - timedelta(days=10))
+    call_script(http, in_excel, "validate_appendix1")
+    name, args = in_excel.callbacks[-1]
+    assert name == "sliShowFindings"
+    findings = {f["cell"]: f for f in json.loads(args[0])["findings"]}
+    assert {cell: findings[cell]["where"] for cell in ("F5", "H8", "I9", "G10")} == {
+        "F5": "L2 Status", "H8": "L5 Next steps", "I9": "L6 Next step due", "G10": "L7 Summary of status"}
+    script = http.get("/static/js/sli-taskpane.js").text
+    assert "link.textContent = finding.where" in script and "selectCell(finding.cell)" in script
+
+
+def test_the_manifest_uses_the_add_ins_own_icons_which_it_serves(http):
+    """Issue 20: not xlwings' icons (nor xlwings.org's): the add-in's own, at the sizes each place names."""
+    from io import BytesIO
+    from urllib.parse import urlsplit
+
+    from PIL import Image
+
+    manifest = http.get("/manifest").text
+    urls = re.findall(r'<(?:IconUrl|HighResolutionIconUrl|bt:Image id="[^"]*")\s+DefaultValue="([^"]+)"', manifest)
+    assert len(urls) == 5 and [url for url in urls if "xlwings" in url] == []
+    for url in urls:
+        size = int(re.search(r"sli-(\d+)\.png$", url).group(1))
+        response = http.get(urlsplit(url).path)
+        assert response.status_code == 200 and response.headers["content-type"] == "image/png"
+        assert Image.open(BytesIO(response.content)).size == (size, size)
+    assert re.search(r'id="Icon.16x16" DefaultValue="[^"]+/sli-16.png"', manifest)
+    assert re.search(r'<HighResolutionIconUrl DefaultValue="[^"]+/sli-64.png"', manifest)
+
+
 def test_a_validate_request_the_real_client_posted_is_processed(http):
     """Posted by xlwings' JavaScript in Chromium for the committed workbook with mistakes typed in
     (F5 'Amber', H8 empty, I9 overdue, G10 '=HYPERLINK(...)', H10 '+44 ...'), with Change log excluded."""

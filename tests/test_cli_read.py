@@ -111,7 +111,7 @@ def test_reader_finds_columns_by_name_after_reordering(book):
     assert after.locate("L7", s.STATUS) == f"{status_letter}10"
 
 
-def test_validate_reordered_workbook_names_the_moved_cell(book, capsys):
+def test_validate_reordered_workbook_names_the_recommendation_and_field(book, capsys):
     reorder_columns(book)
     code, out, _ = run(capsys, "validate", str(book))
     assert code == 0, out
@@ -119,7 +119,7 @@ def test_validate_reordered_workbook_names_the_moved_cell(book, capsys):
     edit(book, lambda ws, wb: ws.__setitem__(f"{status_letter}10", "Sort of fine"))
     code, out, _ = run(capsys, "validate", str(book))
     assert code == 1
-    assert any(line.startswith(f"{status_letter}10: error: ") and "Sort of fine" in line
+    assert any(line.startswith("L7 Status: error: ") and "Sort of fine" in line
                for line in out.splitlines()), out
 
 
@@ -199,19 +199,19 @@ def test_validate_committed_workbook(book, capsys):
     assert code == 0, out
     assert err == ""
     assert "error:" not in out
-    assert out.splitlines()[-1].startswith(f"{book}: 0 error(s), ")
+    assert out.splitlines()[-1].startswith(f"{book}: 0 errors, ")
     assert out.splitlines()[-1].endswith("in 22 recommendations.")
 
 
-def test_validate_names_the_cell_of_a_bad_status(book, capsys):
+def test_validate_names_the_recommendation_and_field_of_a_bad_status(book, capsys):
     address = set_cell(book, "L4", s.STATUS, "Amberish")
     assert address == "F7"
     code, out, _ = run(capsys, "validate", str(book))
     assert code == 1
     errors = [line for line in out.splitlines() if ": error: " in line]
     assert len(errors) == 1, out
-    assert errors[0].startswith("F7: error: ") and "'Amberish' is not a status" in errors[0]
-    assert "1 error(s)" in out.splitlines()[-1]
+    assert errors[0].startswith("L4 Status: error: ") and "'Amberish' is not a status" in errors[0]
+    assert "1 error," in out.splitlines()[-1]
 
 
 @pytest.mark.parametrize("problem", ["missing", "text", "columns"])
@@ -346,7 +346,7 @@ def test_console_script(book, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "Ref: L7"
     done = sli_run("validate", str(book))
-    assert done.returncode == 0 and "0 error(s)" in done.stdout
+    assert done.returncode == 0 and "0 errors" in done.stdout
     done = sli_run("validate", str(tmp_path / "absent.xlsx"))
     assert done.returncode == 2 and done.stdout == ""
     assert_sentence(done.stderr)

@@ -289,7 +289,7 @@ def test_console_shows_the_literal_text(workbook: Path, tmp_path: Path, capsys) 
     run_console(Store.for_workbook(workbook), user_id=L7_LEAD, out=out,
                 lines=["/sli status 7", 'update 7 next="Ring <@U999> & co"'])
     text = out.getvalue()
-    assert f"you are {EVIL_NAME}" in text and f"Summary: {EVIL}" in text and "&lt;" not in text
+    assert f"you are {EVIL_NAME}" in text and f"Summary of status: {EVIL}" in text and "&lt;" not in text
     assert read_appendix(workbook).rows["L7"][s.NEXT_STEPS] == "Ring <@U999> & co"
 
     submit_update(Store.for_workbook(workbook), "L7", {s.STATUS: "At risk"}, by=EVIL, via=s.VIA_CLI)

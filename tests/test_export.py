@@ -84,8 +84,8 @@ def test_changes_for_a_period(workbook: Path, tmp_path: Path) -> None:
         args += ["--to", end.isoformat()] if end else []
         assert sli.main(args) == 0
         assert len(_csv(out)) - 1 == rows
-    assert sli.main(["export", "changes", "--output", str(out), "--from", "31/12/2026",
-                     "--workbook", str(workbook)]) == sli.EXIT_USAGE
+    assert sli.main(["export", "changes", "--output", str(out), "--from", "31/13/2026",
+                     "--workbook", str(workbook)]) == sli.EXIT_USAGE  # no month 13 (dd/mm/yyyy is read: see below)
     assert sli.main(["export", "changes", "--output", str(out), "--from", "2027-01-02", "--to", "2027-01-01",
                      "--workbook", str(workbook)]) == sli.EXIT_USAGE
     assert sli.main(["export", "appendix", "--output", str(out), "--from", "2027-01-01",

@@ -114,10 +114,10 @@ def test_a_due_cell_calamine_reads_as_a_time_is_a_finding_everywhere(workbook: P
     assert isinstance(row[s.DUE], NotADate) and row.due is None
     json.dumps(dict(row.values), default=lambda v: v.isoformat())  # what the journal does with seen values
 
-    # Validation names the cell with a sentence, from the raw grid as from the reader's values.
+    # Validation names the recommendation and field with a sentence, from the raw grid as from the reader's values.
     assert sli.main(["validate", str(workbook)]) == 1
     out = capsys.readouterr().out
-    assert f"{due_cell(workbook)}: error: Next step due holds a number Excel cannot show as a date" in out
+    assert "L7 Next step due: error: Next step due holds a number Excel cannot show as a date" in out
     # Slack renders the row.
     json.dumps(blocks.recommendation_message(row))
 

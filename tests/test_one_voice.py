@@ -105,7 +105,7 @@ def test_dates_people_read_are_day_month_year(workbook: Path) -> None:
 
     summary = blocks.summary_message(sm.month_figures(store, 2026, 11))
     stamp = summary["blocks"][-1]["elements"][0]["text"]
-    assert re.search(r"Figures as at \d\d/\d\d/\d{4} \d\d:\d\d UTC", stamp), stamp
+    assert re.search(r"Figures as at \d\d/\d\d/\d{4} \d\d:\d\d (GMT|BST)", stamp), stamp  # UK time, named
     assert not ISO_DATE.search(str(summary))
 
 

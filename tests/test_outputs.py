@@ -45,7 +45,7 @@ def _still_waiting(workbook: Path, before: dict[Path, bytes], capsys: pytest.Cap
             assert after[path] == data, path
     assert sli.main(["pending", "--workbook", str(workbook)]) == 0
     out = capsys.readouterr().out
-    assert "1 update(s) waiting." in out and "Agree safer sleep audit" in out
+    assert "1 update waiting." in out and "Agree safer sleep audit" in out
 
 
 def _refused(capsys: pytest.CaptureFixture, *words: str) -> str:
@@ -322,4 +322,4 @@ def test_sync_on_an_unreadable_workbook_says_so_without_a_traceback(workbook: Pa
     assert done.returncode == sli.EXIT_PENDING
     assert "is not an Excel workbook (.xlsx) that can be read" in done.stdout
     assert "Traceback" not in done.stderr and done.stderr.count("\n") <= 1, done.stderr
-    assert "1 update(s) waiting." in _run(["pending", "--workbook", str(workbook)]).stdout
+    assert "1 update waiting." in _run(["pending", "--workbook", str(workbook)]).stdout

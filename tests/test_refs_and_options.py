@@ -97,9 +97,9 @@ def test_a_ref_cell_written_in_another_script_gets_the_ref_format_warning(workbo
     book.save(workbook)
     code, out = run_sli("validate", str(workbook))
     assert code == 0, out
-    findings = [line for line in out.splitlines() if line[:1] == "A"]
-    assert findings == [f"{cell}: warning: Ref '{cells[ref]}' should be written {ref}."
-                        for cell, ref in addresses.items()]
+    findings = [line for line in out.splitlines() if ": warning: Ref " in line]
+    assert findings == [f"{ref} Ref: warning: Ref '{cells[ref]}' should be written {ref}."
+                        for ref in addresses.values()]
 
 
 # --- the Slack bot over HTTP -----------------------------------------------------------------------------
@@ -139,8 +139,8 @@ def test_next_steps_starting_with_a_minus_is_stored_as_text_with_a_warning(workb
     code, out = run_sli("update", "L7", "--next", "-1+1", "--summary", "-x", "--by", "Helen Lowey",
                         "--workbook", str(workbook))
     assert code == 0, out
-    assert "H10: warning: Next steps starts with '-'" in out
-    assert "G10: warning: Summary of status starts with '-'" in out
+    assert "L7 Next steps: warning: Next steps starts with '-'" in out
+    assert "L7 Summary of status: warning: Summary of status starts with '-'" in out
     row = l7_row(workbook)
     for cell, value in ((row[7], "-1+1"), (row[6], "-x")):
         assert cell.value == value and cell.data_type == "s" and cell.quotePrefix

@@ -23,7 +23,7 @@ from test_bot import _harness, _submission
 from test_teams import OFFICER, Harness, _install
 from test_trend import NOW, add_history
 
-from bot import blocks, flows
+from bot import blocks, flows, plain
 from bot.scheduler import ChatDestination, MonthlyJobs, SlackDestination, post_summary_to
 from bot.teams import cards
 from bot.teams.app import TeamsDestination
@@ -187,6 +187,17 @@ def test_every_reply_shows_the_same_facts_in_slack_and_teams(made: dict[str, r.C
             == reply.plain
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_reply_shows_the_same_facts_as_plain_text(made: dict[str, r.ChatReply], kind: str) -> None:
+    """The console and `sli summary` print replies with bot/plain.py: the same facts as both chats (a form's
+    date as people read it, 31/03/2027, where only the chats' date pickers need ISO), and no Slack markup."""
+    reply = made[kind]
+    shown = _normal(plain.render(reply))
+    facts = [_normal(re.sub(r"^(\d{4})-(\d\d)-(\d\d)$", r"\3/\2/\1", fact)) for fact in reply.must_show() if fact]
+    assert [f for f in facts if f not in shown] == [], shown
+    assert not re.search(r":[a-z_]+:|\*\S", plain.render(reply)), plain.render(reply)
+
+
 def test_the_replies_hold_what_the_summary_must_say(made: dict[str, r.ChatReply]) -> None:
     """The cases above are not empty: the summary carries both caveats, moves, overdue and stale items and
     the figures' time; the list marks overdue rows; the refused form has refusals beside and above fields."""
@@ -246,7 +257,7 @@ def test_the_summary_reaches_slack_and_teams_through_one_interface_with_the_same
         teams.close()
     slack, shown_in_teams = slack_text(slack_post["blocks"]), teams_text(teams_post)
     for words in ("May 2026", "last month's counts reconstructed from the Change log",
-                  "1 status change(s) made since set aside", "Figures as at"):
+                  "1 status change made since set aside", "Figures as at"):
         assert words in slack and words in shown_in_teams, words
     expected = r.summary_reply(sm.month_figures(store, 2026, 5, NOW))
     assert [_normal(f) for f in expected.must_show() if f and _normal(f) not in shown_in_teams] == []

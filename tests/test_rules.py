@@ -73,7 +73,8 @@ def test_every_status_in_the_vocabulary_is_valid(status: str) -> None:
 
 def test_finding_line() -> None:
     finding = Finding("F7", ERROR, "Status is empty.", "status_missing", s.STATUS, "L4")
-    assert finding.line() == "F7: error: Status is empty."
+    assert finding.line() == "L4 Status: error: Status is empty."  # the ref and field, not the cell
+    assert finding.cell == "F7"  # kept: the add-in selects it
     assert rules.errors([finding, Finding("I7", WARNING, "x", "overdue")]) == [finding]
 
 

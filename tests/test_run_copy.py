@@ -138,7 +138,7 @@ def test_an_explicit_workbook_still_wins(clone: Path, tmp_path: Path) -> None:
         run = sli_run(clone, "--addin-port", "0", *args, **env)
         out, err = run.communicate("/sli status 7\n", timeout=60)
         assert run.returncode == 0, err[-2000:]
-        assert "working copy" not in out and f"{other}: 0 error(s)" in out
+        assert "working copy" not in out and f"{other}: 0 errors" in out
     assert not (clone / "workbook" / "trial").exists()
 
 

@@ -262,7 +262,7 @@ def test_sli_update_as_a_process_refuses_a_number_split_over_two_lines(workbook:
                            "Discussed case 943 476\n5919 with the midwife", "--by", "Helen Lowey",
                            "--workbook", str(workbook)], capture_output=True, text=True, timeout=60, cwd=ROOT)
     assert done.returncode == 1, done.stdout + done.stderr
-    assert "G10: error: Summary of status contains what looks like an NHS number" in done.stdout
+    assert "L7 Summary of status: error: Summary of status contains what looks like an NHS number" in done.stdout
     assert workbook.read_bytes() == before
 
 

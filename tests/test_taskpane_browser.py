@@ -77,6 +77,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 import sli  # noqa: E402
 from excel import appendix_scripts  # noqa: E402
 from shared import journal as j  # noqa: E402
+from shared import usecases  # noqa: E402
 from shared.domain import schema as s  # noqa: E402
 from shared.domain.logrow import LogRow  # noqa: E402
 from shared.owner import write_owner_file  # noqa: E402
@@ -146,11 +147,21 @@ def break_the_workbook(path: Path) -> None:
 
 
 def cli_findings(path: Path) -> list[tuple[str, str, str]]:
-    """(cell, severity, message) as `sli validate PATH` prints them."""
+    """(cell, severity, message) of each finding `sli validate PATH` prints, in its order. The command line names
+    the recommendation and field (`L2 Status: error: ...`); the cell is the same finding's, from the rules."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         sli.main(["validate", str(path)])
-    return [m.groups() for m in re.finditer(r"^([A-Z]{1,3}\d+): (error|warning): (.*)$", out.getvalue(), re.M)]
+    printed = [m.groups() for m in re.finditer(r"^(L\d+ [^:]+): (error|warning): (.*)$", out.getvalue(), re.M)]
+    _, findings = usecases.validate(usecases.context(Store.for_workbook(path)))
+    assert [(f.where, f.severity, f.message) for f in findings] == printed
+    return [(f.cell, f.severity, f.message) for f in findings]
+
+
+def where_of(path: Path) -> dict[str, str]:
+    """Each finding's cell -> the words the task pane and the command line name it by (`L2 Status`)."""
+    _, findings = usecases.validate(usecases.context(Store.for_workbook(path)))
+    return {f.cell: f.where for f in findings}
 
 
 # --- server and browser ------------------------------------------------------------------------------
@@ -248,6 +259,9 @@ def open_pane(browser, server_url, monkeypatch):
         # xlwings' client has hooked up the buttons, and htmx has fetched the pending count.
         page.wait_for_selector("#sli-validate[xw-click-initialized]", state="attached")
         page.wait_for_selector("#sli-pending-count", state="attached")
+        # Office.onReady() named Excel as the host: the pane is shown, not the note for a plain browser.
+        page.wait_for_function("document.documentElement.dataset.sliHost === 'office'")
+        assert page.locator("main.sli-pane").is_visible() and not page.locator("#sli-outside-office").is_visible()
         return pane
 
     yield open_
@@ -301,10 +315,13 @@ def test_validate_colours_exactly_the_cells_the_rules_name_and_lists_them(open_p
     assert {a: python_value(c) for a, c in after[MAIN].items() if python_value(c) is not None} == \
         {a: python_value(c) for a, c in before[MAIN].items() if python_value(c) is not None}
 
-    # The task pane lists the same findings, in the same order, as `sli validate`.
+    # The task pane lists the same findings, in the same order and words, as `sli validate`: the recommendation
+    # and field (L2 Status), never the cell address, which is the link's target.
     items = pane.page.locator("#sli-findings li").all_inner_texts()
-    assert [item.split(" ", 2)[:2] for item in items] == [[cell, f"{severity}:"] for cell, severity, _ in expected]
-    assert [item.split(": ", 1)[1] for item in items] == [message for _, _, message in expected]
+    named = where_of(workbook)
+    assert [item.split(": ", 2) for item in items] == [[named[cell], severity, message]
+                                                       for cell, severity, message in expected]
+    assert not [item for item, (cell, _, _) in zip(items, expected, strict=True) if item.startswith(f"{cell}:")]
     errors = sum(1 for _, severity, _ in expected if severity == "error")
     summary = pane.page.locator("#sli-summary").inner_text()
     assert summary.startswith(f"{errors} errors and {len(expected) - errors} warnings in Appendix 1.")
@@ -318,9 +335,9 @@ def test_validate_colours_exactly_the_cells_the_rules_name_and_lists_them(open_p
     with httpx.Client(base_url=pane.base) as client:  # the dialog page xlwings opens renders
         assert summary[:40] in client.get(dialog["url"][len(pane.base):]).text
 
-    # Clicking a finding selects its cell in Excel.
+    # Clicking a finding (named L6 Next step due, L2 Status) selects its cell in Excel.
     for cell in ("I9", "F5"):
-        pane.page.locator("#sli-findings a.sli-cell", has_text=re.compile(f"^{cell}$")).click()
+        pane.page.locator("#sli-findings a.sli-cell", has_text=re.compile(f"^{named[cell]}$")).click()
         pane.page.wait_for_function(f"OfficeStandIn.selection().address === '{cell}'")
         assert pane.excel("OfficeStandIn.selection()") == {"sheet": MAIN, "address": cell}
 
@@ -433,3 +450,40 @@ def test_sli_check_in_a_cell_says_what_the_rules_say(open_pane, workbook):
         return range.format.font;
     })""")
     assert pane.excel("OfficeStandIn.unknown") == ["Range.hyperlink=", "RangeFormat.font"]
+
+
+def test_in_a_plain_browser_the_task_pane_says_it_runs_in_excel_and_how_to_load_it(browser, server_url):
+    """The address `make run` prints, opened in a browser with no Office (Microsoft's real office.js, the one
+    xlwings Server serves): no reload loop, no "The add-in didn't load properly", no buttons that fail with
+    "Excel is not defined"; a note saying the pane runs inside Excel and how to sideload the manifest."""
+    context = browser.new_context()
+    context.set_default_timeout(30000)  # a loaded machine: office.js and xlwings' recovery take their time
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server_url + "/")
+                  else route.abort())
+    page = context.new_page()
+    loads, said = [], []
+    page.on("framenavigated", lambda frame: loads.append(frame.url) if frame == page.main_frame else None)
+    page.on("console", lambda message: said.append(message.text))
+    try:
+        page.goto(f"{server_url}/taskpane")
+        # office.js found no host (or never answered): xlwings' recovery decided, to reload or to give up...
+        deadline = time.monotonic() + 30
+        while not any("budget exhausted" in text for text in said):
+            assert time.monotonic() < deadline, said
+            page.wait_for_timeout(50)
+        # ...and gave up without reloading: the page was loaded once, and shows only the note.
+        assert loads == [f"{server_url}/taskpane"], said
+        page.wait_for_function("document.documentElement.dataset.sliHost === 'none'", polling=50)
+        note = page.locator("#sli-outside-office")
+        assert note.is_visible()
+        assert "SLI Tracker runs inside Excel" in note.inner_text()
+        assert "Upload My Add-in" in note.inner_text()
+        manifest = page.locator("#sli-manifest-link").get_attribute("href")
+        assert manifest.endswith("/manifest/download")
+        assert page.locator("#sli-needs-https").is_visible()  # served over http: says Excel needs https
+        for hidden in ("#xlwings-office-ready-error", "main.sli-pane", "#sli-validate", "#global-error-alert"):
+            assert not page.locator(hidden).is_visible(), hidden
+        with httpx.Client() as client:  # the link it gives is the manifest
+            assert "<OfficeApp" in client.get(f"{server_url}/manifest/download").text
+    finally:
+        context.close()

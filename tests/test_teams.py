@@ -329,16 +329,16 @@ def test_reminders_reach_leads_in_their_personal_chat(teams: Harness) -> None:
     def reminders(said: list[str]) -> list[str]:
         return [line for line in said if "reminder" in line]
 
-    assert reminders(jobs.tick(at_nine)) == ["0 Teams reminder(s) sent."]  # nobody has a chat with the bot yet
+    assert reminders(jobs.tick(at_nine)) == ["0 Teams reminders sent."]  # nobody has a chat with the bot yet
     teams.say("help", aad=ELHT_LEAD, conversation="a:anita-personal")
     mark = teams.standin.mark()
-    assert reminders(jobs.tick(at_nine + timedelta(minutes=5))) == ["1 Teams reminder(s) sent."]
+    assert reminders(jobs.tick(at_nine + timedelta(minutes=5))) == ["1 Teams reminder sent."]
     [reminder] = teams.standin.wait_for(1, start=mark)
     assert reminder["conversation"]["id"] == "a:anita-personal"
     content = card_of(reminder)
     assert content["fallbackText"].startswith("Reminder: ") and content["actions"][0]["data"]["verb"] == \
         cards.OPEN_FORM_VERB
-    assert reminders(jobs.tick(at_nine + timedelta(minutes=10))) == ["0 Teams reminder(s) sent."]
+    assert reminders(jobs.tick(at_nine + timedelta(minutes=10))) == ["0 Teams reminders sent."]
     assert store.journal().posted(REMINDER_TEAMS, f"{sm.month_key(*THIS_MONTH)}:{ELHT_LEAD}")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import given
@@ -11,11 +11,15 @@ from hypothesis import strategies as st
 from shared.domain import schema as s
 from shared.domain.values import (
     DateParseError,
+    MonthParseError,
     canonical_status,
     cell_text,
     parse_date,
+    parse_month,
+    plural,
     straighten_quotes,
     suggest_status,
+    uk_time_text,
 )
 
 # --- normalise_ref -------------------------------------------------------------------------
@@ -204,3 +208,25 @@ def test_straighten_quotes_keeps_the_length_and_is_idempotent(text: str) -> None
 ])
 def test_cell_text(value: object, text: str) -> None:
     assert cell_text(value) == text
+
+
+# --- one voice (issue 20): counts, UK times, months ------------------------------------------------
+
+def test_plural_says_one_and_many() -> None:
+    assert [plural(n, "change") for n in (0, 1, 2)] == ["0 changes", "1 change", "2 changes"]
+    assert plural(1, "overdue next step") == "1 overdue next step" and plural(3, "entry", "entries") == "3 entries"
+
+
+def test_times_are_uk_time_with_the_zone_named() -> None:
+    assert uk_time_text(datetime(2026, 7, 1, 9, 5)) == "01/07/2026 10:05 BST"  # naive: UTC
+    assert uk_time_text(datetime(2026, 12, 1, 9, 5, tzinfo=UTC)) == "01/12/2026 09:05 GMT"
+    assert uk_time_text("2026-03-29T01:30:00+00:00") == "29/03/2026 02:30 BST"  # the clocks went forward at 01:00
+    assert uk_time_text("not a time") == "not a time"
+
+
+def test_month_options_read_every_way_people_write_a_month() -> None:
+    assert {parse_month(text) for text in ("2026-11", "11/2026", "Nov 2026", "November 2026", "nov-2026")} \
+        == {(2026, 11)}
+    for wrong in ("Nov", "13/2026", "Octember 2026", "2026"):
+        with pytest.raises(MonthParseError, match="Nov 2026, 11/2026 or 2026-11"):
+            parse_month(wrong)

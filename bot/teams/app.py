@@ -167,7 +167,7 @@ class TeamsDestination:
     channel and leads' personal chats, laid out from the same replies as in Slack."""
 
     name = "Teams"
-    summary_claim, reminder_claim, reminders_said = SUMMARY_TEAMS, REMINDER_TEAMS, "Teams reminder(s)"
+    summary_claim, reminder_claim, reminders_said = SUMMARY_TEAMS, REMINDER_TEAMS, "Teams reminder"
 
     def __init__(self, store: Context, messenger: Messenger):
         self.store, self.messenger = store, messenger

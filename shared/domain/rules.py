@@ -1,7 +1,8 @@
 """The validation rules for Appendix 1: the only ones. The command line, the bot and the add-in all call them.
 
-Each finding names its cell (`F7`), says error or warning, and has a sentence an officer
-understands without knowing the rule. An error stops an update; a warning is shown and allowed.
+Each finding names its recommendation and field (`L7 Status`; the cell, `F7`, is kept for the add-in to
+select it), says error or warning, and has a sentence an officer understands without knowing the rule.
+An error stops an update; a warning is shown and allowed.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ TEXT_COLUMNS = (s.RECOMMENDATION, s.LEAD_OFFICER, s.SUMMARY, s.NEXT_STEPS, s.UPD
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in one cell."""
+    """One problem in one cell: `where` names it for people, `cell` locates it for the add-in."""
 
     cell: str
     severity: str
@@ -45,8 +46,21 @@ class Finding:
     column: str = ""
     ref: str = ""
 
+    @property
+    def where(self) -> str:
+        """What the finding is about, in the words people use: the recommendation and the field
+        (`L18 Next step due`), not the cell address, which moves when officers sort rows or insert columns
+        (the add-in keeps `cell` to select it). A row without a ref is named by its row; a rule about the
+        sheet as a whole (`ref_missing`) by the sheet."""
+        if self.rule == "ref_missing":
+            return s.MAIN_SHEET
+        row = re.sub(r"^[A-Z]+", "", self.cell)
+        subject = self.ref or (f"Row {row}" if row else "")
+        return " ".join(part for part in (subject, self.column) if part) or self.cell
+
     def line(self) -> str:
-        return f"{self.cell}: {self.severity}: {self.message}"
+        """The finding on one line, as `sli validate` and `sli update` print it."""
+        return f"{self.where}: {self.severity}: {self.message}"
 
 
 Locate = Callable[[str], str]

@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 import re
 import textwrap
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
 
 from shared.domain.schema import AT_RISK, COMPLETE, DATE_COLUMNS, NOT_STARTED, OFF_TRACK, ON_TRACK, STATUSES
 
@@ -138,6 +140,59 @@ def parse_date(value: object) -> date:
     except ValueError:
         raise DateParseError(f"'{text}' is not a real date: check the day and month.") from None
     raise DateParseError(f"'{text}' is not a date: write it like 31/01/2027 or 2027-01-31.")
+
+
+class MonthParseError(ValueError):
+    """The text is not a month in a form we accept."""
+
+
+_MONTH_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})$")
+_MONTH_FIRST = re.compile(r"^(\d{1,2})[-/.](\d{4})$")
+_MONTH_WORDY = re.compile(r"^([a-z]+)\.?,?[\s\-/]*(\d{4})$", re.IGNORECASE)
+
+
+def parse_month(text: object) -> tuple[int, int]:
+    """A month as people write it: `2026-11`, `11/2026`, `Nov 2026`, `November 2026` -> (2026, 11).
+
+    Every month option of `sli` reads it here, as every date option reads `parse_date`. Raises
+    MonthParseError with a sentence saying what to type."""
+    typed = straighten_quotes(str(text)).strip().strip("\"'").strip()
+    year = month = None
+    if match := _MONTH_ISO.match(typed):
+        year, month = int(match[1]), int(match[2])
+    elif match := _MONTH_FIRST.match(typed):
+        year, month = int(match[2]), int(match[1])
+    elif (match := _MONTH_WORDY.match(typed)) and match[1].lower() in _MONTHS:
+        year, month = int(match[2]), _MONTHS[match[1].lower()]
+    if year is None or month is None or not 1 <= month <= 12 or year < 1:
+        raise MonthParseError(f"'{typed}' is not a month: write it like Nov 2026, 11/2026 or 2026-11.")
+    return year, month
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """`1 change`, `0 changes`, `3 recommendations`: a count with its noun, in every message people read
+    (the command line, both chats, the summary, the report), instead of `1 change(s)`. `many` is the
+    plural when it is not `word` + s."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+@cache
+def uk_zone() -> ZoneInfo:
+    """Europe/London: the zone the people reading the tracker live in (GMT in winter, BST in summer)."""
+    return ZoneInfo("Europe/London")
+
+
+def uk_time_text(value: datetime | str) -> str:
+    """A moment as people in the UK read it, with its zone named: `06/12/2026 21:45 GMT`,
+    `01/07/2026 10:05 BST`. A naive time is UTC (the Change log's `When (UTC)` and the journal hold UTC);
+    ISO text is read first, and text that is not a time is returned as it is."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return value
+    local = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(uk_zone())
+    return f"{day_text(local)} {local:%H:%M} {local.tzname()}"
 
 
 def cell_text(value: object) -> str:

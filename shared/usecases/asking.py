@@ -3,6 +3,7 @@ them changes anything or takes the workbook's lock; they read through `ctx.read(
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from shared import journal as j
@@ -68,13 +69,34 @@ def ask(ctx: Context | Store, kind: str, text: str = "", sender: str | None = No
     raise ValueError(f"not a question: {kind}")
 
 
+#: How a list asked for several statuses joins them: `list at risk or off track`.
+_EITHER = re.compile(r"\s*(?:,|\bor\b|\band\b|/|\+)\s*", re.IGNORECASE)
+
+
+def _statuses(query: str) -> list[str] | None:
+    """The statuses a list asks for (`at risk`, `at risk or off track`), or None when it names none (a lead
+    organisation, then)."""
+    parts = [part for part in _EITHER.split(query) if part.strip()]
+    try:
+        return list(dict.fromkeys(queries.resolve_status(part) for part in parts)) if parts else None
+    except queries.QueryError:
+        return None
+
+
 def _listed(current: Appendix, query: str) -> Reply:
-    """All recommendations, or those with a status, or those a lead organisation leads."""
+    """All recommendations, or those with a status (or any of several), or those a lead organisation leads.
+    A list of At risk alone says that Off track is not in it, so no one reads it as all that is at risk."""
     if not query or query.casefold() == "all":
         return Reply(title="All recommendations", rows=tuple(queries.filter_rows(current)))
+    statuses = _statuses(query)
+    if statuses and len(statuses) > 1:
+        rows = [row for row in queries.filter_rows(current) if row.status in statuses]
+        return Reply(title=f"Recommendations {' or '.join(statuses)}", rows=tuple(rows))
     try:
         rows = queries.filter_rows(current, status=query)
-        return Reply(title=f"Recommendations {rows[0].status if rows else query}", rows=tuple(rows))
+        status = queries.resolve_status(query)
+        also = ", not Off track" if status == s.AT_RISK else ""
+        return Reply(title=f"Recommendations {status}{also}", rows=tuple(rows))
     except queries.QueryError:
         rows = queries.filter_rows(current, lead=query)
         return Reply(title=f"Recommendations led by {rows[0].lead_org if rows else query}", rows=tuple(rows))

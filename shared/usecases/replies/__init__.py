@@ -73,7 +73,7 @@ from shared.usecases.replies.monthly import (  # noqa: F401
     reminder_of,
     reminder_reply,
     summary_reply,
-    utc_text,
+    time_text,
 )
 from shared.usecases.replies.notices import (  # noqa: F401
     HELP_LINES,

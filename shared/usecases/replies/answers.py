@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from shared.domain import schema as s
 from shared.domain.model import Recommendation
 from shared.domain.rules import is_overdue
-from shared.domain.values import cell_text, short_text
+from shared.domain.values import cell_text, plural, short_text
 from shared.usecases.replies.notices import NoticeReply
 
 if TYPE_CHECKING:  # for the type hints only: the summary pulls in pandas and matplotlib
@@ -161,7 +161,7 @@ def home_reply(name: str, rows: Sequence[Recommendation], today: date) -> HomeRe
     if not rows:
         return HomeReply(name, f"Hello {name}. No recommendations are led by your organisation in the Leads sheet.",
                          ())
-    return HomeReply(name, f"Hello {name}. Your organisation leads {len(rows)} recommendation(s).",
+    return HomeReply(name, f"Hello {name}. Your organisation leads {plural(len(rows), 'recommendation')}.",
                      tuple(list_item(row, today) for row in rows))
 
 

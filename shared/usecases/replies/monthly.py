@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.domain import schema as s
-from shared.domain.values import short_text, shown
+from shared.domain.values import plural, short_text, shown, uk_time_text
 from shared.usecases.replies.common import STALE_DAYS
 
 if TYPE_CHECKING:  # for the type hints only: the summary pulls in pandas and matplotlib
@@ -73,7 +73,7 @@ class SummaryReply:
     conflicts: int
     taken_at: str
     plain: str
-    hint: str = "list at risk"
+    hint: str = "list at risk or off track"
     stale_days: int = STALE_DAYS
     #: False for a month that ended before records began: its counts and changes are not known.
     known: bool = True
@@ -82,11 +82,11 @@ class SummaryReply:
     def changed_line(self) -> str:
         if not self.known:
             return "not known (no record of the month)"
-        return f"{self.changes} change(s) to {self.changed_refs} recommendation(s)"
+        return f"{plural(self.changes, 'change')} to {plural(self.changed_refs, 'recommendation')}"
 
     @property
     def waiting_line(self) -> str:
-        return (f"{self.pending} update(s) not yet in the workbook, {self.conflicts} in conflict with an "
+        return (f"{plural(self.pending, 'update')} not yet in the workbook, {self.conflicts} in conflict with an "
                 "officer's edit.") if self.pending or self.conflicts else ""
 
     @property
@@ -100,15 +100,10 @@ class SummaryReply:
                 *(x for i in self.stale for x in (i.ref, i.last_updated, i.lead)), self.waiting_line, self.taken_at)
 
 
-def utc_text(stamp: str) -> str:
-    """An ISO timestamp from the journal as people read it: 01/12/2026 09:00 UTC."""
-    try:
-        when = datetime.fromisoformat(stamp)
-    except ValueError:
-        return stamp
-    if when.tzinfo is not None:
-        when = when.astimezone(UTC)
-    return when.strftime("%d/%m/%Y %H:%M UTC")
+def time_text(stamp: str) -> str:
+    """An ISO timestamp from the journal as people read it, in UK time with the zone named:
+    01/12/2026 09:00 GMT (the chats, the summary and `sli history` say times the same way)."""
+    return uk_time_text(stamp)
 
 
 def _change(value: int | None) -> str:
@@ -136,9 +131,9 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
                        "ended")
         short.append(" (as the workbook stood when posted: no record of the month's end)")
     if figures.set_aside:
-        caveats.append(f"counts as at the end of the month: {figures.set_aside} status change(s) made since "
-                       "set aside")
-        short.append(f" (as at the month's end: {figures.set_aside} later status change(s) set aside)")
+        caveats.append(f"counts as at the end of the month: {plural(figures.set_aside, 'status change')} made "
+                       "since set aside")
+        short.append(f" (as at the month's end: {plural(figures.set_aside, 'later status change')} set aside)")
     status_moves = [Move(c.ref, c.old or "(none)", c.new, c.by, c.via) for c in figures.changes
                     if c.field == s.STATUS]
     overdue = tuple(Flagged(i.ref, i.lead, i.status, shown(i.due, s.DUE), short_text(i.text, 80))
@@ -146,14 +141,14 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
     stale = tuple(Flagged(i.ref, i.lead, last_updated=shown(i.last_updated, s.LAST_UPDATED) or "never")
                   for i in figures.stale[:15])
     text_counts = (", ".join(f"{c.status} {c.shown}" for c in counts) or comparison) + "".join(short)
-    changed = f"{len(figures.changes)} change(s) this month" if figures.counts else "Changes not known"
+    changed = f"{plural(len(figures.changes), 'change')} this month" if figures.counts else "Changes not known"
     plain = (f"SLI infant mortality, {month}: {text_counts}. {changed}; "
              f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for {STALE_DAYS} days; "
              f"{figures.pending} waiting, {figures.conflicts} in conflict.")
     return SummaryReply(f"SLI infant mortality: {month}", month, figures.month, counts, comparison, tuple(caveats),
                         len(figures.changes), len({c.ref for c in figures.changes}), tuple(status_moves[:12]),
                         max(0, len(status_moves) - 12), overdue, stale, figures.pending, figures.conflicts,
-                        utc_text(figures.taken_at), plain, known=bool(figures.counts))
+                        time_text(figures.taken_at), plain, known=bool(figures.counts))
 
 
 @dataclass(frozen=True)
