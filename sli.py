@@ -10,6 +10,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 import textwrap
 from datetime import date, datetime
 from pathlib import Path
@@ -37,6 +38,17 @@ def settings_of(args: argparse.Namespace) -> Settings:
 
 def workbook_path(args: argparse.Namespace) -> Path:
     return settings_of(args).workbook
+
+
+#: Where a command writes what it makes when no --output (or --chart) names a file: a folder `out` beside the
+#: workbook. For the trial copy that is workbook/trial/out/, for the committed workbook workbook/out/, both
+#: ignored by git; on the council's server, beside the workbook it serves.
+OUTPUT_FOLDER = "out"
+
+
+def default_output(args: argparse.Namespace, name: str) -> Path:
+    """`name` in the output folder beside the workbook (see OUTPUT_FOLDER)."""
+    return workbook_path(args).parent / OUTPUT_FOLDER / name
 
 
 def context_of(args: argparse.Namespace) -> Context:
@@ -109,15 +121,26 @@ def _when(value: object) -> str:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    ref = s.normalise_ref(args.ref)
-    log, held = usecases.history(context_of(args), ref)
-    for e in log:
+    found = usecases.history(context_of(args), args.ref)
+    for e in found.log:
         print(f"{_when(e.when)}  {e.field}: '{shown(e.old_value, e.field)}' -> '{shown(e.new_value, e.field)}'"
               f"  by {e.by} via {e.via}")
-    for e in held:
+    for e in found.held:
         print(f"{_when(e.created_at)}  [{e.state}] by {e.by} via {e.via}: {e.detail.get('message', '')}")
-    if not log and not held:
-        print(f"No changes recorded for {ref}.")
+    if not found.log:
+        # What the row itself says, so the answer never contradicts its Last updated and Updated by.
+        when, by = cell_text(found.last_updated), cell_text(found.updated_by)
+        said = (f"its row says it was last updated {when or 'on a day not given'}" + (f" by {by}" if by else "")
+                if when or by else "its row gives no Last updated or Updated by")
+        print(f"{found.ref}: no change is in the Change log (changes made in Excel, or before the tracker was used, "
+              f"are not logged); {said}.")
+    return EXIT_OK
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """`sli purge`: what the journal need no longer keep, past the retention the admin set (README, "Personal
+    data")."""
+    print(usecases.purge(context_of(args), settings_of(args).retention_days, dry_run=args.dry_run).sentence)
     return EXIT_OK
 
 
@@ -174,7 +197,7 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
     from bot.teams.package import write_package
 
     client_id = args.client_id or settings_of(args).teams.client_id
-    written = usecases.write_file(context_of(args), args.output,
+    written = usecases.write_file(context_of(args), args.output or default_output(args, "sli-teams.zip"),
                                   lambda path: write_package(path, client_id, args.version))
     print(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin "
           "centre (Teams apps > Manage apps > Upload new app).")
@@ -200,14 +223,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return EXIT_OK if outcome.posted else EXIT_FINDINGS
     figures = usecases.month_figures(ctx, year, month)
     print(plain.render(replies.summary_reply(figures), prefix=None))  # the words both chats post, as plain text
-    chart, trend = usecases.write_summary_charts(ctx, figures, args.chart or f"sli-summary-{figures.month}.png")
+    chart, trend = usecases.write_summary_charts(ctx, figures, args.chart or default_output(
+        args, f"sli-summary-{figures.month}.png"))
     print(f"\nCharts written to {chart} (by lead organisation) and {trend} (by month).")
     return EXIT_OK
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
-    output = Path(args.output or f"SLI-Appendix1-{args.year}.{fmt}")
+    output = Path(args.output) if args.output else default_output(args, f"SLI-Appendix1-{args.year}.{fmt}")
     usecases.write_report(context_of(args), args.year, fmt, output)
     print(f"Wrote {output}.")
     return EXIT_OK
@@ -224,10 +248,11 @@ def _day_argument(text: str | None, option: str) -> date | None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() or "csv")
-    rows = usecases.export(context_of(args), args.what, fmt, args.output,
+    fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "") or "csv"
+    output = Path(args.output) if args.output else default_output(args, f"SLI-{args.what}.{fmt}")
+    rows = usecases.export(context_of(args), args.what, fmt, output,
                            _day_argument(args.start, "--from"), _day_argument(args.end, "--to"))
-    print(f"Wrote {plural(rows, 'row')} to {args.output}.")
+    print(f"Wrote {plural(rows, 'row')} to {output}.")
     return EXIT_OK
 
 
@@ -273,18 +298,42 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 #: Where `sli run` (make run) keeps its working copy of the committed workbook: ignored by git.
 TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
+#: Commands that change the workbook or its journal: run on the committed workbook while a trial copy is there,
+#: they say so (someone trying the README's examples left out the export), and go on: the default is still
+#: what a real deployment points at.
+WRITING_COMMANDS = ("update", "sync", "purge", "restore")
 
 
 def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
     """The working copy `sli run` tries things on, so that trying the product leaves the repository
-    (the committed workbook, its journal, lock and backups) as it was; (path, made just now)."""
+    (the committed workbook, its journal, lock and backups) as it was; (path, made just now).
+
+    A new copy gets the illustrative year that led to the committed workbook (`add_sample_history`), so
+    history, the summary, the trend and the report have something to show. It is made in a folder of its own
+    beside the trial folder and renamed into place once whole: a copy interrupted half-way is never used."""
     copy = TRIAL_FOLDER / committed.name
     if copy.is_file():
         return copy, False
     if not committed.is_file():  # run outside the repository: read_appendix says so in a sentence
         return committed, False
-    usecases.write_file(usecases.context(usecases.Store.for_workbook(committed)), copy,
-                        lambda path: shutil.copy2(committed, path))
+    if TRIAL_FOLDER.exists():
+        raise QueryError(f"{TRIAL_FOLDER}/ is there without {copy.name} in it: delete the folder to start the trial "
+                         "again from the committed workbook.")
+    making = Path(tempfile.mkdtemp(prefix=".trial-", dir=TRIAL_FOLDER.parent))
+    making.chmod(committed.parent.stat().st_mode & 0o777)  # as the folder it sits in, not mkdtemp's 0700
+    try:
+        made = making / committed.name
+        usecases.write_file(usecases.context(usecases.Store.for_workbook(committed)), made,
+                            lambda path: shutil.copy2(committed, path))
+        usecases.add_sample_history(usecases.context(usecases.Store.for_workbook(made)))
+        try:
+            making.rename(TRIAL_FOLDER)
+        except OSError:  # another `sli run` made it first: use theirs
+            if not copy.is_file():
+                raise
+            return copy, False
+    finally:
+        shutil.rmtree(making, ignore_errors=True)
     return copy, True
 
 
@@ -297,7 +346,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         path, made = trial_workbook()
         if path != DEFAULT_WORKBOOK:
             print(f"{'Made' if made else 'Using'} a working copy of {DEFAULT_WORKBOOK} for this trial: {path} "
-                  f"(ignored by git). To start again from the committed workbook, delete {TRIAL_FOLDER}/.")
+                  f"(ignored by git{', with an illustrative year of updates' if made else ''}). To start again "
+                  f"from the committed workbook, delete {TRIAL_FOLDER}/.")
+            print(f"To run the README's `sli` examples on this copy, in another terminal: . .venv/bin/activate && "
+                  f"export SLI_WORKBOOK=$PWD/{path}")
     args = argparse.Namespace(**{**vars(args), "workbook": str(path), "context": None,
                                  "settings": settings_of(args).with_workbook(path)})
     cmd_validate(argparse.Namespace(**vars(args), path=None))
@@ -369,6 +421,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("history", parents=[common], help="changes to one recommendation")
     p.add_argument("ref")
     p.set_defaults(run=cmd_history)
+    p = sub.add_parser("purge", parents=[common], help="remove from the journal the settled updates older than "
+                       "SLI_RETENTION_DAYS (default: what the Change log no longer keeps)")
+    p.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    p.set_defaults(run=cmd_purge)
     p = sub.add_parser("pending", parents=[common], help="updates waiting to be written")
     p.set_defaults(run=cmd_pending)
     p = sub.add_parser("sync", parents=[common], help="write waiting updates into the workbook")
@@ -389,7 +445,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=cmd_teams)
     p = sub.add_parser("teams-package", parents=[loud], help="zip the Teams app manifest and icons for upload")
     p.add_argument("--client-id", default="", help="the bot's Entra client id (default $SLI_TEAMS_CLIENT_ID)")
-    p.add_argument("--output", default="sli-teams.zip")
+    p.add_argument("--output", help="where to write it (default: out/sli-teams.zip beside the workbook)")
     p.add_argument("--version", default=None, help="the app version to put in the manifest (e.g. 1.0.1)")
     p.set_defaults(run=cmd_teams_package)
     p = sub.add_parser("summary", parents=[common], help="the monthly summary: print it, or post it to Slack")
@@ -399,13 +455,13 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--post", action="store_true", help="post it now (at most once per month)")
     p.add_argument("--again", action="store_true", help="with --post: post even if it was posted before")
     p.add_argument("--channel", help="channel to post to (default: SLI_SUMMARY_CHANNEL)")
-    p.add_argument("--chart", help="where --dry-run writes the chart (default: sli-summary-MONTH.png; the trend "
-                   "goes beside it as ...-trend.png)")
+    p.add_argument("--chart", help="where --dry-run writes the chart (default: out/sli-summary-MONTH.png beside "
+                   "the workbook; the trend goes beside it as ...-trend.png)")
     p.set_defaults(run=cmd_summary)
     p = sub.add_parser("report", parents=[common], help="the annual report for the board (docx or xlsx)")
     p.add_argument("--year", type=int, default=date.today().year)
     p.add_argument("--format", choices=("docx", "xlsx"))
-    p.add_argument("--output", help="where to write it (default: SLI-Appendix1-YEAR.FORMAT)")
+    p.add_argument("--output", help="where to write it (default: out/SLI-Appendix1-YEAR.FORMAT beside the workbook)")
     p.set_defaults(run=cmd_report)
     p = sub.add_parser("export", parents=[common], help="the update history, Appendix 1 or the trend, as CSV "
                        "or Excel for analysis")
@@ -413,7 +469,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="changes: every field change (who, when, via, update ID); appendix: Appendix 1 now; "
                         "trend: recommendations by status, month by month")
     p.add_argument("--format", choices=("csv", "xlsx"), help="default: from --output's extension, else csv")
-    p.add_argument("--output", required=True, help="the file to write")
+    p.add_argument("--output", help="the file to write (default: out/SLI-WHAT.FORMAT beside the workbook)")
     p.add_argument("--from", dest="start", help="first day, e.g. 01/04/2026 or 2026-04-01 (UTC; changes and trend)")
     p.add_argument("--to", dest="end", help="last day, included, e.g. 31/03/2027 or 2027-03-31")
     p.set_defaults(run=cmd_export)
@@ -484,6 +540,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet_libraries(args.verbose)
     try:
         args.settings = Settings.from_env(workbook=getattr(args, "workbook", None))
+        trial = TRIAL_FOLDER / DEFAULT_WORKBOOK.name
+        if args.command in WRITING_COMMANDS and args.settings.workbook == DEFAULT_WORKBOOK and trial.is_file():
+            print(f"sli: note: this changes {DEFAULT_WORKBOOK}, not the trial copy {trial} (to work on the copy: "
+                  f"export SLI_WORKBOOK=$PWD/{trial}; README, 'Trying the commands').", file=sys.stderr)
         return args.run(args)
     except (WorkbookError, QueryError, s.RefError, s.HeaderError, usecases.PackageError, SettingsError,
             OutputError, ValueError) as exc:

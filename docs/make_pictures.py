@@ -1,4 +1,5 @@
-"""Make the README's pictures from the real code, on a copy of the committed workbook.
+"""Make the README's pictures from the real code, on a fresh copy of the committed workbook with the trial
+copy's year of history.
 
     .venv/bin/python docs/make_pictures.py
 
@@ -8,11 +9,12 @@ writes
   docs/report-page.png    the first page of the 2026 annual report: the overview, the trend chart and the table
                           by lead organisation (docx, converted to PDF by LibreOffice)
 
-Nothing under workbook/ is touched: the committed workbook is copied to a temporary directory, its
-statuses are set back to where they stood on 1 January 2026, a year of realistic updates is made there
-through `shared.usecases.submit_update` (each at its own pinned time), and the summary
-and the report are built from that copy. The clock is pinned (see `pinned_clock`), so the pictures
-come out the same whenever they are made.
+Nothing under workbook/ is touched: the committed workbook is copied to a temporary directory and given the
+illustrative year `make run` gives the trial copy (`shared.usecases.add_sample_history`: every update made
+through `submit_update` at its own pinned time, the summaries of August to November frozen when posted). The
+summary is then made as the bot posts it on 1 December 2026 and the report as written on 11 January 2027,
+through the use cases with the context's clock stopped at those moments (`Context.at`), so the pictures come
+out the same whenever they are made.
 
 Needs: headless Chromium (`apt-get install chromium`), LibreOffice Writer (`apt-get install
 libreoffice-writer-nogui`) and pdftotext/pdftoppm (`apt-get install poppler-utils`); the Lato font
@@ -21,7 +23,6 @@ libreoffice-writer-nogui`) and pdftotext/pdftoppm (`apt-get install poppler-util
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import html
 import os
@@ -39,16 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 sys.path.insert(0, str(ROOT))
 
-import shared.journal  # noqa: E402
-import shared.report  # noqa: E402
-import shared.usecases  # noqa: E402
 from bot.blocks import summary_message  # noqa: E402
-from shared.domain import schema as s  # noqa: E402
-from shared.reader import read_appendix  # noqa: E402
-from shared.report import write_report  # noqa: E402
-from shared.summary import month_figures, status_chart, trend_chart  # noqa: E402
-from shared.usecases import Context, Store, submit_update  # noqa: E402
-from shared.xlsx import Package, save_atomically  # noqa: E402
+from shared import usecases  # noqa: E402
+from shared.usecases import Context, Store  # noqa: E402
+from shared.usecases.reporting import status_chart, trend_chart  # noqa: E402
 
 LONDON = ZoneInfo("Europe/London")
 CHANNEL = "sli-infant-mortality"
@@ -56,162 +51,18 @@ WIDTH = 760  # the window; the message itself is 720 CSS pixels wide
 SCALE = 2  # device pixels per CSS pixel: sharp on high-density screens, and the chart's labels stay legible
 
 
-# --- a pinned clock ---------------------------------------------------------------------------
-
-REAL_DATETIME, REAL_DATE = dt.datetime, dt.date
-_now = REAL_DATETIME(2026, 11, 1, tzinfo=dt.UTC)
-
-
-class _SameType(type):
-    """isinstance/issubclass against the stand-in answer as for the real class."""
-
-    def __instancecheck__(cls, obj):
-        return isinstance(obj, cls.__mro__[1])
-
-    def __subclasscheck__(cls, sub):
-        return issubclass(sub, cls.__mro__[1])
+def london(*args: int) -> dt.datetime:
+    """A London wall-clock time, aware."""
+    return dt.datetime(*args, tzinfo=LONDON)
 
 
-class _Datetime(REAL_DATETIME, metaclass=_SameType):
-    def __new__(cls, *args, **kwargs):
-        return REAL_DATETIME(*args, **kwargs)
-
-    @classmethod
-    def now(cls, tz=None):
-        return _now.astimezone(tz) if tz else _now.replace(tzinfo=None)
-
-    @classmethod
-    def utcnow(cls):
-        return _now.replace(tzinfo=None)
-
-
-class _Date(REAL_DATE, metaclass=_SameType):
-    def __new__(cls, *args, **kwargs):
-        return REAL_DATE(*args, **kwargs)
-
-    @classmethod
-    def today(cls):
-        return _now.date()
-
-
-@contextlib.contextmanager
-def pinned_clock():
-    """`datetime.now()` and `date.today()` in the modules that stamp updates answer `_now`."""
-    patched = [(shared.journal, "datetime", _Datetime), (shared.report, "datetime", _Datetime)]
-    saved = [(module, name, getattr(module, name)) for module, name, _ in patched]
-    for module, name, value in patched:
-        setattr(module, name, value)
-    try:
-        yield
-    finally:
-        for module, name, value in saved:
-            setattr(module, name, value)
-
-
-def pinned_context(store: Store) -> Context:
-    """The use cases take the time from their context's clock: this one reads the pinned clock."""
-    return Context.for_store(store, clock=lambda: _now)
-
-
-def set_clock(*args: int) -> REAL_DATETIME:
-    """Move the pinned clock to a London wall-clock time; return it."""
-    global _now
-    _now = REAL_DATETIME(*args, tzinfo=LONDON).astimezone(dt.UTC)
-    return _now
-
-
-# --- the month's updates ----------------------------------------------------------------------
-
-#: (London time, ref, changes, by, via): what the leads sent during November 2026.
-UPDATES = [
-    ((2026, 11, 9, 10, 14), "L2", {s.STATUS: "On track", s.NEXT_STEPS:
-        "Specialist stop smoking in pregnancy service live at both hospital sites; review referral "
-        "numbers at the January steering group."}, "Maryam Khan", s.VIA_SLACK),
-    ((2026, 11, 16, 14, 32), "L7", {s.STATUS: "On track", s.NEXT_STEPS:
-        "Peer supporters recruited in Bastwell, Audley and Shadsworth; first drop-in sessions from 12 January."},
-     "Joanne Whitworth", s.VIA_SLACK),
-    ((2026, 11, 19, 11, 5), "L14", {s.STATUS: "Off track", s.NEXT_STEPS:
-        "Social needs questions still missing from the booking template; escalate to the maternity IT board."},
-     "Anita Patel", s.VIA_SLACK),
-    ((2026, 11, 23, 16, 20), "L20", {s.STATUS: "Complete", s.SUMMARY:
-        "Every infant death since April notified to CDOP within the statutory timescale; quarterly themes "
-        "now shared with the LSCB."}, "Tom Moss", s.VIA_EXCEL),
-    ((2026, 11, 25, 9, 40), "L8", {s.STATUS: "On track", s.NEXT_STEPS:
-        "Healthy weight pathway drafted with ELHT dietetics; sign-off at the CCG clinical board.",
-        s.DUE: "26/02/2027"}, "Hannah Fielding", s.VIA_SLACK),
-    ((2026, 11, 26, 15, 2), "L11", {s.NEXT_STEPS:
-        "Second round of mosque and community centre sessions booked for February."}, "Farah Hussain", s.VIA_SLACK),
-]
-
-
-#: Where each recommendation stood on 1 January 2026, typed into the workbook in Excel before the year's
-#: updates (so not in the journal); the updates below then bring each to the committed workbook's status.
-START_OF_YEAR = {
-    "L1": s.NOT_STARTED, "L2": s.NOT_STARTED, "L3": s.ON_TRACK, "L4": s.ON_TRACK, "L5": s.NOT_STARTED,
-    "L6": s.NOT_STARTED, "L7": s.ON_TRACK, "L9": s.NOT_STARTED, "L10": s.ON_TRACK, "L11": s.NOT_STARTED,
-    "L12": s.NOT_STARTED, "L13": s.ON_TRACK, "L14": s.ON_TRACK, "L16": s.AT_RISK, "L17": s.NOT_STARTED,
-    "L18": s.AT_RISK, "L19": s.ON_TRACK, "L20": s.NOT_STARTED, "L22": s.ON_TRACK,
-}
-#: (London time, ref, new status, by): the status changes sent from January to October 2026.
-YEAR = [
-    ((2026, 1, 14, 10, 2), "L1", s.ON_TRACK, "Anita Patel"),
-    ((2026, 1, 20, 15, 40), "L6", s.ON_TRACK, "Rachel Hughes"),
-    ((2026, 2, 3, 9, 15), "L3", s.COMPLETE, "Claire Duckworth"),
-    ((2026, 2, 17, 11, 30), "L2", s.ON_TRACK, "Maryam Khan"),
-    ((2026, 2, 24, 14, 5), "L9", s.ON_TRACK, "Gareth Shaw"),
-    ((2026, 3, 10, 9, 0), "L7", s.AT_RISK, "Joanne Whitworth"),
-    ((2026, 3, 18, 16, 20), "L12", s.ON_TRACK, "Nadia Ahmed"),
-    ((2026, 3, 25, 10, 45), "L16", s.ON_TRACK, "Karen Hartley"),
-    ((2026, 4, 8, 13, 10), "L5", s.ON_TRACK, "Paul Robinson"),
-    ((2026, 4, 21, 9, 50), "L13", s.COMPLETE, "Claire Duckworth"),
-    ((2026, 5, 6, 11, 0), "L10", s.AT_RISK, "Hannah Fielding"),
-    ((2026, 5, 19, 15, 25), "L17", s.ON_TRACK, "Lisa Taylor"),
-    ((2026, 6, 2, 10, 10), "L18", s.OFF_TRACK, "David Ashworth"),
-    ((2026, 6, 15, 12, 0), "L7", s.OFF_TRACK, "Joanne Whitworth"),
-    ((2026, 6, 23, 14, 35), "L11", s.ON_TRACK, "Farah Hussain"),
-    ((2026, 7, 7, 9, 30), "L14", s.AT_RISK, "Anita Patel"),
-    ((2026, 7, 21, 11, 15), "L22", s.COMPLETE, "Karen Hartley"),
-    ((2026, 8, 11, 10, 0), "L19", s.AT_RISK, "Karen Hartley"),
-    ((2026, 8, 26, 16, 0), "L16", s.COMPLETE, "Karen Hartley"),
-    ((2026, 9, 8, 9, 40), "L2", s.AT_RISK, "Maryam Khan"),
-    ((2026, 9, 22, 14, 20), "L4", s.COMPLETE, "Ben Holden"),
-    ((2026, 10, 6, 10, 30), "L20", s.ON_TRACK, "Tom Moss"),
-    ((2026, 10, 20, 15, 0), "L5", s.AT_RISK, "Lisa Taylor"),
-]
-
-
-def set_start_of_year(store: Store) -> None:
-    """The statuses of 1 January, as an officer typed them in Excel (not through the journal)."""
-    appendix = read_appendix(store.workbook)
-    package = Package(store.workbook)
-    package.edit_cells(s.MAIN_SHEET, {appendix.locate(ref, s.STATUS): status for ref, status in START_OF_YEAR.items()})
-    save_atomically(package, store.workbook, None, 0)
-
-
-def prepared_store(tmp: Path) -> Store:
-    """A copy of the committed workbook with a year of updates (from the start-of-year statuses), October's
-    summary taken, and November's updates made. Months before October have no snapshot: reconstructed."""
+def prepared_context(tmp: Path) -> Context:
+    """A copy of the committed workbook with the trial copy's year of history (its own journal, beside it)."""
     workbook = tmp / "Appendix1.xlsx"
     shutil.copy2(ROOT / "workbook" / "Appendix1.xlsx", workbook)
-    store = Store.for_workbook(workbook, journal=tmp / "journal.sqlite")
-    set_start_of_year(store)
-    set_clock(2025, 12, 15, 11, 0)  # the journal's first record: the tracker went live in December 2025
-    ctx = pinned_context(store)
-    submit_update(ctx, "L8", {s.NEXT_STEPS: "Scope the healthy weight pathway with ELHT dietetics."},
-                  by="Hannah Fielding", via=s.VIA_SLACK)
-    for when, ref, status, by in YEAR:
-        set_clock(*when)
-        result = submit_update(ctx, ref, {s.STATUS: status}, by=by, via=s.VIA_SLACK)
-        if result.state != "applied":
-            raise SystemExit(f"{ref} was not applied: {result.message}")
-    # October's summary, posted on the first working day of November, freezes October's figures.
-    month_figures(store, 2026, 10, now=set_clock(2026, 11, 2, 9, 0), freeze=True)
-    for when, ref, changes, by, via in UPDATES:
-        set_clock(*when)
-        result = submit_update(ctx, ref, changes, by=by, via=via)
-        if result.state != "applied":
-            raise SystemExit(f"{ref} was not applied: {result.message}")
-    return store
+    ctx = usecases.context(Store.for_workbook(workbook))
+    usecases.add_sample_history(ctx)
+    return ctx
 
 
 # --- Slack mrkdwn to HTML ---------------------------------------------------------------------
@@ -318,7 +169,7 @@ code { font-family: Monaco, Menlo, Consolas, "DejaVu Sans Mono", monospace; font
 """
 
 
-def slack_page(message: dict, charts: list[tuple[Path, str]], posted: REAL_DATETIME) -> str:
+def slack_page(message: dict, charts: list[tuple[Path, str]], posted: dt.datetime) -> str:
     local = posted.astimezone(LONDON)
     day = f"{local:%A}, {local:%B} {ordinal(local.day)}"
     clock = f"{local.hour % 12 or 12}:{local:%M} {'AM' if local.hour < 12 else 'PM'}"
@@ -379,9 +230,9 @@ def save_png(image: Image.Image, path: Path, limit: int = 300_000) -> None:
     print(f"{path.relative_to(ROOT)}: {image.width}x{image.height}, {path.stat().st_size // 1024} KB")
 
 
-def make_slack_summary(store: Store, tmp: Path) -> None:
-    posted = set_clock(2026, 12, 1, 9, 0)  # the first working day of December, when the summary goes out
-    figures = month_figures(store, 2026, 11, now=posted)
+def make_slack_summary(ctx: Context, tmp: Path) -> None:
+    posted = london(2026, 12, 1, 9, 0)  # the first working day of December, when the summary goes out
+    figures = usecases.month_figures(ctx.at(posted), 2026, 11)  # November's, frozen when it was posted
     message = summary_message(figures)
     chart = tmp / f"sli-summary-{figures.month}.png"
     chart.write_bytes(status_chart(figures))
@@ -400,10 +251,10 @@ def make_slack_summary(store: Store, tmp: Path) -> None:
 TABLE_HEADING = "Overview"  # page 1: the words, the month-by-month chart and the table by lead organisation
 
 
-def make_report_page(store: Store, tmp: Path) -> None:
+def make_report_page(ctx: Context, tmp: Path) -> None:
     """The report's first page: how the position moved over the year (chart) and who is behind (by lead)."""
-    set_clock(2027, 1, 11, 10, 0)  # the annual report for 2026, written early in the new year
-    docx = write_report(store, 2026, "docx", tmp / "report.docx")
+    # The annual report for 2026, written early in the new year.
+    docx = usecases.write_report(ctx.at(london(2027, 1, 11, 10, 0)), 2026, "docx", tmp / "report.docx")
     soffice = find_program("soffice", "libreoffice")
     subprocess.run([soffice, f"-env:UserInstallation={(tmp / 'lo-profile').as_uri()}", "--headless",
                     "--convert-to", "pdf", "--outdir", str(tmp), str(docx)],
@@ -432,11 +283,11 @@ def make_report_page(store: Store, tmp: Path) -> None:
 def main() -> None:
     os.environ.pop("SLI_JOURNAL", None)
     DOCS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="sli-pictures-") as name, pinned_clock():
+    with tempfile.TemporaryDirectory(prefix="sli-pictures-") as name:
         tmp = Path(name)
-        store = prepared_store(tmp)
-        make_slack_summary(store, tmp)
-        make_report_page(store, tmp)
+        ctx = prepared_context(tmp)
+        make_slack_summary(ctx, tmp)
+        make_report_page(ctx, tmp)
 
 
 if __name__ == "__main__":

@@ -265,7 +265,11 @@ class Journal:
     Every failure to use it (locked past `BUSY_TIMEOUT_SECONDS`, disk full, read-only, damaged) is raised
     as `JournalUnavailable` with a sentence for the person."""
 
-    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS):
+    def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+                 clock: Callable[[], datetime] | None = None):
+        #: What stamps the rows this object writes (created, settled, told): the use cases' clock, so an update
+        #: made at a pinned time (a test's, the trial copy's illustrative year) is journalled at that time.
+        self.clock = clock
         #: An in-memory journal (`file:NAME?mode=memory&cache=shared`, for tests): no file is touched, and
         #: one connection is kept open for the life of this object, which holds the database.
         self.uri = path if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path else None
@@ -288,6 +292,10 @@ class Journal:
             with self._connect() as db:
                 _migrate(db, self.path)
             _READY.add(key)
+
+    def _stamp(self) -> str:
+        """The time now as the journal writes it: ISO, UTC, to the second (from `clock` when given)."""
+        return self.clock().astimezone(UTC).isoformat(timespec="seconds") if self.clock else utc_now()
 
     def close(self) -> None:
         """Let an in-memory journal go, its database with it (nothing to do for a file's)."""
@@ -347,7 +355,7 @@ class Journal:
         An idempotency key seen before returns the earlier entry and False instead of a second
         entry (a double-clicked submit acts once). A refused update (`rejected`) keeps the names of its
         fields, never their values; an entry over `MAX_ENTRY_CHARS` raises EntryTooLarge, writing nothing."""
-        now = utc_now()
+        now = self._stamp()
         if state == REJECTED:
             changes, seen = dict.fromkeys(changes), {}
         columns = (_encode(changes), _encode(seen), json.dumps(detail or {}, ensure_ascii=False))
@@ -385,10 +393,10 @@ class Journal:
         names of its fields and no longer their values, as one refused when it arrived."""
         with self._connect() as db:
             if detail is None:
-                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, utc_now(), update_id))
+                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, self._stamp(), update_id))
             else:
                 db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
-                           (state, json.dumps(detail, ensure_ascii=False), utc_now(), update_id))
+                           (state, json.dumps(detail, ensure_ascii=False), self._stamp(), update_id))
             if state == REJECTED:
                 db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}' WHERE id=?", (update_id,))
 
@@ -398,7 +406,7 @@ class Journal:
         so holding costs the same with three hundred updates waiting as with none. Returns rows changed."""
         owner_path = ", '$.owner', ?" if owner is not None else ""
         differs = " OR json_extract(detail, '$.owner') IS NOT ?" if owner is not None else ""
-        args: list[object] = [message] + ([owner] if owner is not None else []) + [utc_now(), PENDING, message]
+        args: list[object] = [message] + ([owner] if owner is not None else []) + [self._stamp(), PENDING, message]
         args += [owner] if owner is not None else []
         with self._connect() as db:
             return db.execute(
@@ -414,7 +422,7 @@ class Journal:
                 "UPDATE updates SET detail=json_set(detail, '$.message', ?, '$.was_held', 1), updated_at=? "
                 "WHERE state=? AND ref=? AND seq>? AND (json_extract(detail, '$.message') IS NOT ? "
                 "OR json_extract(detail, '$.was_held') IS NOT 1)",
-                (message, utc_now(), PENDING, ref, after_seq, message)).rowcount
+                (message, self._stamp(), PENDING, ref, after_seq, message)).rowcount
 
     def has_open(self) -> bool:
         """Whether any update is still to be written (pending, writing, in the open workbook)."""
@@ -561,7 +569,7 @@ class Journal:
         """Keep the first snapshot of a month (another process may have taken it first); return the kept one."""
         with self._connect() as db:
             db.execute("INSERT OR IGNORE INTO snapshots (month, taken_at, figures) VALUES (?,?,?)",
-                       (month, utc_now(), figures))
+                       (month, self._stamp(), figures))
             return db.execute("SELECT figures FROM snapshots WHERE month=?", (month,)).fetchone()["figures"]
 
     def snapshots(self) -> list[tuple[str, str]]:
@@ -643,7 +651,7 @@ class Journal:
     def finish_post(self, kind: str, key: str, detail: dict | None = None) -> None:
         with self._connect() as db:
             db.execute("UPDATE posts SET state='posted', posted_at=?, detail=? WHERE kind=? AND key=?",
-                       (utc_now(), json.dumps(detail or {}), kind, key))
+                       (self._stamp(), json.dumps(detail or {}), kind, key))
 
     def release_post(self, kind: str, key: str) -> None:
         """Give up a claim after a failed post, so the next attempt may try again."""
@@ -668,7 +676,7 @@ class Journal:
         with self._connect() as db:
             db.execute("INSERT INTO conversations (key, kind, reference, updated_at) VALUES (?,?,?,?) "
                        "ON CONFLICT(key) DO UPDATE SET kind=excluded.kind, reference=excluded.reference, "
-                       "updated_at=excluded.updated_at", (key, kind, json.dumps(reference), utc_now()))
+                       "updated_at=excluded.updated_at", (key, kind, json.dumps(reference), self._stamp()))
 
     def forget_conversation(self, key: str) -> None:
         """The app was removed from that team or chat: never post there again."""
@@ -696,8 +704,57 @@ class Journal:
         """True for the one caller that marks it first (so a sender is told once)."""
         with self._connect() as db:
             cursor = db.execute("UPDATE updates SET notified_at=? WHERE id=? AND notified_at IS NULL",
-                                (utc_now(), update_id))
+                                (self._stamp(), update_id))
             return cursor.rowcount == 1
+
+    # --- retention: what `sli purge` removes (README, "Personal data") --------------------------------
+
+    def purge(self, before: datetime | None, months_before: str | None, keys_before: datetime,
+              dry_run: bool = False) -> dict[str, int]:
+        """Remove what the journal need no longer keep; how many of each went (or would go, `dry_run`):
+
+        - `updates`: settled updates (applied, conflict, rejected) whose sender was told (or had no one to be
+          told), settled before `before`: the oldest ones, up to the first update that must stay (still
+          waiting, not yet told, or settled since). So what remains has no hole: the history replays exactly
+          from its first record, and months before it read "no record". Never an update still waiting.
+        - `kept`: settled updates older than `before` that stay because an update that must stay is older.
+        - `snapshots`, `posts`: the month-end figures and the "posted once" records of months before
+          `months_before` (2026-03).
+        - `seen_keys`: the replay guards' keys seen before `keys_before`.
+
+        The freed pages are zeroed and the WAL emptied, so what went is gone from the files, not only the rows."""
+        counts = dict.fromkeys(("updates", "kept", "snapshots", "posts", "seen_keys"), 0)
+        told = "(notified_at IS NOT NULL OR reply_to IS NULL)"
+        settled = f"state IN ({','.join('?' for _ in FINAL_STATES)})"
+        with self._connect() as db:
+            db.execute("PRAGMA secure_delete=ON")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if before is not None:
+                    cut = before.astimezone(UTC).isoformat(timespec="seconds")
+                    stay = db.execute(f"SELECT MIN(seq) FROM updates WHERE NOT {settled} OR updated_at >= ? "
+                                      f"OR NOT {told}", (*FINAL_STATES, cut)).fetchone()[0]
+                    if stay is None:
+                        counts["updates"] = db.execute("DELETE FROM updates").rowcount
+                    else:
+                        counts["updates"] = db.execute("DELETE FROM updates WHERE seq < ?", (stay,)).rowcount
+                    counts["kept"] = db.execute(f"SELECT COUNT(*) FROM updates WHERE {settled} AND updated_at < ? "
+                                                f"AND {told}", (*FINAL_STATES, cut)).fetchone()[0]
+                if months_before is not None:
+                    counts["snapshots"] = db.execute("DELETE FROM snapshots WHERE month < ?",
+                                                     (months_before,)).rowcount
+                    counts["posts"] = db.execute("DELETE FROM posts WHERE state='posted' AND key < ?",
+                                                 (months_before,)).rowcount
+                counts["seen_keys"] = db.execute(
+                    "DELETE FROM seen_keys WHERE seen_at < ?",
+                    (keys_before.astimezone(UTC).isoformat(timespec="seconds"),)).rowcount
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("ROLLBACK" if dry_run else "COMMIT")
+            if not dry_run:
+                db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return counts
 
 
 #: SQL for a row's `changes` with each field's value dropped: {"Status": null, ...}.

@@ -160,17 +160,27 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     as_at = day_text(min(end - pd.Timedelta(seconds=1), tr.utc_naive(now)))
     first = tr.first_record(store)
 
+    # What is not known is said to be: records begin with the journal's first update (`began`).
+    began = f"records began on {day_text(first)}" if first else "no update has been recorded yet"
+    whole_year = first is not None and first <= start
     sentences = [f"Of the {sum(figures.counts.values())} recommendations for individual localities, as at {as_at}: "
-                 + ", ".join(f"{figures.counts.get(st, 0)} {st.lower()}" for st in s.STATUSES) + "."]
+                 + ", ".join(f"{figures.counts.get(st, 0)} {st.lower()}" for st in s.STATUSES) + "."
+                 if figures.counts else f"The statuses as at {as_at} are not known: {began}."]
     known_moves = moves[moves["move"] != ""]
     if len(known_moves):
         tally = known_moves["move"].value_counts()
         sentences.append(f"Since 1 January {year}: {tally.get('↑', 0)} moved to a better status, "
                          f"{tally.get('↓', 0)} to a worse one, {tally.get('=', 0)} stayed where they were.")
-    sentences.append(f"{plural(len(completed), 'recommendation')} {'was' if len(completed) == 1 else 'were'} "
-                     f"completed in {year}: "
-                     + ", ".join(ref for ref, _, _ in completed) + "."
-                     if completed else f"No recommendation was marked complete in {year}.")
+    done_when = f"in {year}" if whole_year else f"in {year} since {began}"
+    if completed:
+        sentences.append(f"{plural(len(completed), 'recommendation')} {'was' if len(completed) == 1 else 'were'} "
+                         f"completed {done_when}: " + ", ".join(ref for ref, _, _ in completed) + ".")
+    elif whole_year:
+        sentences.append(f"No recommendation was marked complete in {year}.")
+    elif first is not None:
+        sentences.append(f"None was marked complete in {year} since {began}; before then it is not known.")
+    else:
+        sentences.append(f"Which recommendations were completed in {year} is not known: {began}.")
     behind = leads[(leads["overdue"] > 0) | (leads["at_risk"] > 0)].head(3)
     if len(behind):
         sentences.append("Most behind: " + "; ".join(
@@ -180,10 +190,11 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     if (trend["source"] == tr.RECONSTRUCTED).any():
         notes.append("Months marked * had no month-end snapshot: their counts were reconstructed by replaying "
                      "each recommendation's status changes from the Change log back from today's workbook.")
-    if first is None or first > start:
-        since = day_text(first) if first else "any update was recorded"
-        notes.append(f"Records begin {'on ' + since if first else 'only once ' + since}: statuses before then, "
-                     f"and the start of the year, are not known.")
+    if not whole_year:
+        notes.append(f"Records began on {day_text(first)}: statuses before then, the start of the year and the "
+                     "updates made before then are not known (Updates in year counts those since)." if first else
+                     "No update has been recorded yet: statuses before today, the start of the year and the "
+                     "updates made in it are not known.")
     if first is None or first >= end:
         risk_note = "No update is recorded in the year: the days At risk and Off track are not known."
     elif first > start:
@@ -203,9 +214,9 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
         moves=[(ref, _short(r.recommendation, 70), r.lead, r.start or "not known", MOVED[r.move], r.end)
                for ref, r in moves.iterrows()],
         at_risk=[_risk_row(ref, r, frame, now) for ref, r in risk.iterrows()],
-        leads=[(lead, int(r.recommendations), int(r.updates),
-                r.last_update.date() if pd.notna(r.last_update) else "none", int(r.at_risk), int(r.overdue),
-                int(r.stale)) for lead, r in leads.iterrows()],
+        leads=[(lead, int(r.recommendations), int(r.updates) if first else "not known",
+                r.last_update.date() if pd.notna(r.last_update) else "none" if whole_year else "not known",
+                int(r.at_risk), int(r.overdue), int(r.stale)) for lead, r in leads.iterrows()],
         sentences=sentences, notes=notes, author=workbook_author(store.workbook), chart_title=chart_title,
         chart_alt=chart_description(chart_trend, len(frame)), risk_note=risk_note, made=now)
 

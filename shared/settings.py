@@ -159,6 +159,9 @@ class Settings:
     xlwings: XlwingsSettings = field(default_factory=XlwingsSettings)
     #: Who this process writes the workbook as, for the sentence when it may not ("" when not known).
     owner_name: str = ""
+    #: `SLI_RETENTION_DAYS`: how long `sli purge` lets the journal keep settled updates (README, "Personal
+    #: data"); None: as long as the workbook keeps its Change log.
+    retention_days: int | None = None
     # `sli serve` (README, "For IT"): one process, one port, every front end these settings enable.
     #: The https address the service is reached at from outside (`SLI_PUBLIC_URL`): Slack then posts to
     #: `/slack/events` on it, and the add-in's manifest points there unless SLI_ADDIN_PUBLIC_URL says otherwise.
@@ -195,7 +198,7 @@ class Settings:
                    serve_port=_port(env, "SLI_PORT", DEFAULT_SERVE_PORT),
                    log_format=_choice(env, "SLI_LOG_FORMAT", LOG_FORMATS, "plain"),
                    teams=TeamsSettings.from_env(env), xlwings=XlwingsSettings.from_env(env),
-                   owner_name=owner_name(env))
+                   owner_name=owner_name(env), retention_days=_retention_days(env))
 
     def with_workbook(self, workbook: Path | str) -> Settings:
         return replace(self, workbook=Path(workbook))
@@ -242,6 +245,19 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
         return default
     if not text.isdecimal():
         raise SettingsError(f"{name} is '{env[name]}': it takes a whole number, 0 or more (default {default}).")
+    return int(text)
+
+
+def _retention_days(env: Mapping[str, str]) -> int | None:
+    """`SLI_RETENTION_DAYS`: a whole number of days, 1 or more; unset (or empty) keeps the journal's history as
+    long as the workbook keeps its Change log."""
+    text = (env.get("SLI_RETENTION_DAYS") or "").strip()
+    if not text:
+        return None
+    if not text.isdecimal() or int(text) < 1:
+        raise SettingsError(f"SLI_RETENTION_DAYS is '{env['SLI_RETENTION_DAYS'][:40]}': it takes a whole number of "
+                            "days, 1 or more (unset: the journal keeps updates as long as the workbook keeps its "
+                            "Change log).")
     return int(text)
 
 

@@ -140,6 +140,11 @@ class MonthFigures:
     previous_reconstructed: bool = False
     #: Status changes made after the month ended, set aside so the counts are as at its end.
     set_aside: int = 0
+    #: When the journal's records begin (ISO date; "" with none). A month that ended before then has no counts
+    #: (`counts` and `by_lead` empty): they are not known, and the summary says so rather than guess.
+    records_begin: str = ""
+    #: The month ended before records began, and these are the workbook's counts when it was posted.
+    unrecorded: bool = False
 
     def delta(self, status: str) -> int | None:
         if self.previous_counts is None:
@@ -176,13 +181,18 @@ TREND_MONTHS = 12
 
 
 def compute_figures(store: Store, year: int, month: int, now: datetime | None = None,
-                    changes: pd.DataFrame | None = None) -> MonthFigures:
+                    changes: pd.DataFrame | None = None, posting: bool = False) -> MonthFigures:
     """The month's figures from the workbook as it stands and the journal's history (never the whole
     Change log, so the cost does not grow with it).
 
     For a month gone by, the counts are as at its end: status changes made since are set aside by
     replaying them backwards. Earlier months come from their snapshots, or are reconstructed. `changes`:
-    status changes already read from the journal (the annual report reads them once for everything)."""
+    status changes already read from the journal (the annual report reads them once for everything).
+
+    A month that ended before records began is not known (`counts` empty), as `sli export trend` and the
+    report say; except when it is being posted (`posting`, in the month right after): then the counts are
+    the workbook's as it stands, later recorded changes set aside, marked `unrecorded`, and once frozen they
+    are the month's record everywhere."""
     now = now or datetime.now(UTC)
     appendix: Appendix = read_appendix(store.workbook)
     frame = tr.appendix_frame(appendix)
@@ -205,10 +215,17 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
         (d := _day(r[s.LAST_UPDATED])) is None or (as_of - d).days >= STALE_DAYS)]
     journal = store.journal()
     key = month_key(year, month)
+    # One source for every month, this one too: the trend `sli export trend` and the report read. A month
+    # gone by that ended before records began is not known, here as there.
     trend = tr.month_trend(store, appendix, months, now, history_changes)
     known = trend[trend["source"] != tr.NO_RECORD]
     history = {m: {st: int(row[st]) for st in s.STATUSES} for m, row in known.iterrows()}
-    history[key] = counts
+    unrecorded = key not in history and posting
+    if key in history or posting:
+        history[key] = counts
+    else:
+        counts, by_lead = {}, {}
+    first = tr.first_record(store)
     reconstructed = [m for m in known.index[known["source"] == tr.RECONSTRUCTED] if m != key]
     previous = month_key(*previous_month(year, month))
     return MonthFigures(
@@ -217,7 +234,8 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
         overdue=overdue, stale=stale,
         pending=len(journal.in_states(*j.OPEN_STATES)), conflicts=len(journal.in_states(j.CONFLICT)),
         history=dict(sorted(history.items())), reconstructed=reconstructed,
-        previous_reconstructed=previous in reconstructed, set_aside=len(later))
+        previous_reconstructed=previous in reconstructed, set_aside=len(later) if counts else 0,
+        records_begin=first.date().isoformat() if first else "", unrecorded=unrecorded)
 
 
 def month_figures(store: Store, year: int, month: int, now: datetime | None = None,
@@ -233,9 +251,10 @@ def month_figures(store: Store, year: int, month: int, now: datetime | None = No
     if stored:
         return MonthFigures.from_json(stored)
     now = now or datetime.now(UTC)
-    figures = compute_figures(store, year, month, now, changes)
     today = now.astimezone(LONDON).date()
-    if freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1):
+    posting = freeze and date(*next_month(year, month), 1) <= today < date(*next_month(*next_month(year, month)), 1)
+    figures = compute_figures(store, year, month, now, changes, posting=posting)
+    if posting:
         return MonthFigures.from_json(journal.save_snapshot(key, figures.to_json()))
     return figures
 
@@ -255,6 +274,13 @@ def _figure_png(fig) -> bytes:
     return buffer.getvalue()
 
 
+def records_began(figures: MonthFigures) -> str:
+    """Why a month's counts are not known: "records began on 15/12/2025", or that none has been recorded."""
+    if figures.records_begin:
+        return f"records began on {date.fromisoformat(figures.records_begin):%d/%m/%Y}"
+    return "no update has been recorded yet"
+
+
 def status_chart(figures: MonthFigures) -> bytes:
     """A PNG: this month's statuses by lead organisation (stacked bars, counts in the bars), sized to stay
     readable at Slack's ~360 px preview. The months before are `trend_chart`'s."""
@@ -263,6 +289,14 @@ def status_chart(figures: MonthFigures) -> bytes:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    title = f"By lead organisation, {datetime.strptime(figures.month, '%Y-%m'):%B %Y}"
+    if not figures.by_lead:  # the month ended before records began: said, not drawn as if known
+        fig, ax = plt.subplots(figsize=(6, 2.6), dpi=100)
+        ax.axis("off")
+        ax.text(0.5, 0.5, textwrap.fill(f"Not known: {records_began(figures)}.", 48), ha="center", va="center",
+                fontsize=12, color="#595959")
+        fig.suptitle(title, fontsize=14, fontweight="bold", x=0.02, ha="left")
+        return _figure_png(fig)
     table = pd.DataFrame(figures.by_lead).T.reindex(columns=list(s.STATUSES), fill_value=0).fillna(0)
     table = table.loc[table.sum(axis=1).sort_values(ascending=True, kind="stable").index]
     fig, ax = plt.subplots(figsize=(6, 0.9 + 0.55 * max(len(table), 4) + 1.0), dpi=100)
@@ -275,8 +309,7 @@ def status_chart(figures: MonthFigures) -> bytes:
         left = left + table[status]
     ax.set_yticks(range(len(table)), [textwrap.fill(name, 24) for name in table.index], fontsize=10)
     ax.set_xlabel("recommendations", fontsize=11)
-    fig.suptitle(f"By lead organisation, {datetime.strptime(figures.month, '%Y-%m'):%B %Y}", fontsize=14,
-                 fontweight="bold", x=0.02, ha="left")
+    fig.suptitle(title, fontsize=14, fontweight="bold", x=0.02, ha="left")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     fig.legend(loc="lower center", ncol=3, frameon=False, fontsize=11, handlelength=1.2)

@@ -287,7 +287,12 @@ def by_lead(store: Store, appendix: Appendix, year: int, now: datetime, overdue_
                                         columns=["ref", "updates", "last_at"])
     updates = updates.set_index("ref").reindex(frame.index)
     frame["updates"] = updates["updates"].fillna(0).astype(int)
-    frame["last_at"] = pd.to_datetime(updates["last_at"], format="ISO8601")
+    # The last update: the journal's, or the row's own Last updated when later (a change made in Excel, or
+    # before records began), within the period: never "none" beside a row that says when it was updated.
+    written = pd.to_datetime(frame[s.LAST_UPDATED].where(frame[s.LAST_UPDATED].map(
+        lambda v: isinstance(v, date))), errors="coerce")
+    written = written.where(written < pd.Timestamp(end))
+    frame["last_at"] = pd.concat([pd.to_datetime(updates["last_at"], format="ISO8601"), written], axis=1).max(axis=1)
     frame["at_risk"] = frame["status"].isin(RISK)
     frame["overdue"] = [is_overdue(due, status, overdue_as_of) for due, status in zip(frame["due"], frame["status"],
                                                                                        strict=True)]

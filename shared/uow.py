@@ -68,8 +68,9 @@ class Store:
                    keep_backups=DEFAULT_KEEP_BACKUPS if keep_backups is None else keep_backups,
                    owner_name=owner_name)
 
-    def journal(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> j.Journal:
-        return j.Journal(self.journal_path, busy_timeout)
+    def journal(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS, clock: Clock | None = None) -> j.Journal:
+        """The journal beside the workbook; `clock` stamps what it writes (the system clock when None)."""
+        return j.Journal(self.journal_path, busy_timeout, clock)
 
 
 class AbstractUnitOfWork(ABC):
@@ -120,7 +121,7 @@ class AbstractUnitOfWork(ABC):
         """Make what `writer` wrote last (the file's atomic save)."""
 
 
-#: What a use case is given to open units of work with: `uow(busy_timeout=..., lock_timeout=...)`.
+#: What a use case is given to open units of work with: `uow(busy_timeout=..., lock_timeout=..., clock=...)`.
 UnitOfWorkFactory = Callable[..., AbstractUnitOfWork]
 
 
@@ -132,8 +133,9 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
     costs nothing: the lock and the journal are only touched when used."""
 
     def __init__(self, store: Store, lock_timeout: float | None = None,
-                 busy_timeout: float = j.BUSY_TIMEOUT_SECONDS):
+                 busy_timeout: float = j.BUSY_TIMEOUT_SECONDS, clock: Clock | None = None):
         self.store = store
+        self._clock = clock
         self.stale_owner_after = store.stale_owner_after
         self._lock_timeout = LOCK_TIMEOUT_SECONDS if lock_timeout is None else lock_timeout
         self._busy_timeout = busy_timeout
@@ -144,7 +146,7 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
     @property
     def journal(self) -> j.Journal:
         if self._journal is None:
-            self._journal = self.store.journal(self._busy_timeout)
+            self._journal = self.store.journal(self._busy_timeout, self._clock)
         return self._journal
 
     def has_journal(self) -> bool:
@@ -207,7 +209,8 @@ class Context:
     """What every use case is given rather than fetches, built once by a front end (`usecases.context`) and
     passed as the first argument where the bare `Store` used to go: the `store` (the workbook's name and
     the paths no output may overwrite), `uow_factory` (opens a unit of work: `uow_factory(lock_timeout=...,
-    busy_timeout=...)`) and `clock` (the time now, aware). Tests give an in-memory factory and a fixed clock."""
+    busy_timeout=..., clock=...)`; the journal it opens stamps its rows with that clock) and `clock` (the time
+    now, aware). Tests give an in-memory factory and a fixed clock."""
 
     store: Store
     uow_factory: UnitOfWorkFactory
@@ -221,12 +224,12 @@ class Context:
     def uow(self, lock_timeout: float | None = None,
             busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> AbstractUnitOfWork:
         """A unit of work to enter (`with ctx.uow() as uow:`) to write the workbook."""
-        return self.uow_factory(lock_timeout=lock_timeout, busy_timeout=busy_timeout)
+        return self.uow_factory(lock_timeout=lock_timeout, busy_timeout=busy_timeout, clock=self.clock)
 
     def read(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS) -> AbstractUnitOfWork:
         """A unit of work not entered: reads the appendix, the Change log, the owner file and the journal
         without taking the workbook's lock (a question changes nothing)."""
-        return self.uow_factory(busy_timeout=busy_timeout)
+        return self.uow_factory(busy_timeout=busy_timeout, clock=self.clock)
 
     def today(self) -> date:
         """Today's date where the tracker runs (what `date.today()` would say), from the clock."""

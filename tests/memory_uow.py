@@ -105,7 +105,9 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
     """`AbstractUnitOfWork` on a `MemoryWorkbook`: the lock is a thread lock, the save a swap of objects."""
 
     def __init__(self, book: MemoryWorkbook, lock_timeout: float | None = None,
-                 busy_timeout: float = j.BUSY_TIMEOUT_SECONDS):
+                 busy_timeout: float = j.BUSY_TIMEOUT_SECONDS, clock: Clock | None = None):
+        # One journal for the whole memory workbook: it stamps its rows with the clock it was made with
+        # (the system clock), not each unit of work's.
         self.book = book
         self._lock_timeout = 120.0 if lock_timeout is None else lock_timeout
         self._session = None

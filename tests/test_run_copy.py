@@ -1,4 +1,5 @@
-"""`sli run` (what `make run` runs) leaves the repository as it found it, and tells the truth about HTTPS.
+"""`sli run` (what `make run` runs) leaves the repository as it found it, and tells the truth about HTTPS; and
+every `sli` example in the README then works on the trial copy it made, with `git status` still clean.
 
 Each test runs `sli.py run` in a git clone of this checkout (with its uncommitted changes applied and
 committed in the clone), as someone trying the product would, with the add-in on a free port.
@@ -8,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
+import shlex
 import socket
 import ssl
 import subprocess
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.domain import schema as s
 from shared.reader import read_appendix, read_change_log
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,6 +79,55 @@ def test_sli_run_works_on_an_ignored_copy_and_leaves_git_status_clean(clone: Pat
     out, err = again.communicate("/sli status 7\n", timeout=60)
     assert again.returncode == 0, err[-2000:]
     assert "Using a working copy" in out and "L7 (On track)" in out
+
+
+def readme_commands() -> list[list[str]]:
+    """Every `sli` command line in the README's sh code blocks, in order, as the shell splits it (comments
+    dropped). Commands quoted in its prose (`sli summary --month 2026-11 --dry-run`...) are not run here."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return [shlex.split(line, comments=True) for block in re.findall(r"```sh\n(.*?)```", text, re.S)
+            for line in map(str.strip, block.splitlines()) if line.startswith(("sli ", ".venv/bin/sli "))]
+
+
+#: Commands that serve until stopped: `sli run` is what the tests here run; the bots, the add-in server and the
+#: service have their own tests (tests/test_bot.py, tests/test_teams.py, tests/test_addin.py, tests/test_deploy.py).
+SERVING = {"run", "bot", "addin", "teams", "serve"}
+
+
+def test_every_readme_example_works_on_the_trial_copy_and_git_status_stays_clean(clone: Path) -> None:
+    committed = (clone / "workbook" / "Appendix1.xlsx").read_bytes()
+    run = sli_run(clone, "--addin-port", "0")
+    out, err = run.communicate("", timeout=120)
+    assert run.returncode == 0, err[-2000:]
+    # `make run` prints the line that names the trial copy; the README gives the same one.
+    [line] = [line for line in out.splitlines() if "export SLI_WORKBOOK=" in line]
+    snippet = line.split("terminal: ", 1)[1]
+    assert snippet in (ROOT / "README.md").read_text(encoding="utf-8")
+    trial = snippet.split("SLI_WORKBOOK=", 1)[1].replace("$PWD", str(clone))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "XLWINGS_", "SLI_"))}
+    env["SLI_WORKBOOK"] = trial
+    ran = []
+    for argv in readme_commands():
+        if argv[1] in SERVING:
+            continue
+        result = subprocess.run([sys.executable, "sli.py", *argv[1:]], cwd=clone, env=env, capture_output=True,
+                                text=True, timeout=120)
+        assert result.returncode == 0, (shlex.join(argv), result.stdout[-1500:], result.stderr[-1500:])
+        ran.append(argv[1])
+    assert {"validate", "status", "list", "workbook", "update", "history", "pending", "sync", "summary", "report",
+            "export", "teams-package", "purge", "backup", "restore"} <= set(ran)
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=clone).stdout == b""
+    assert (clone / "workbook" / "Appendix1.xlsx").read_bytes() == committed
+    # Everything the examples made is in the trial folder or an ignored out/ folder: nothing beside the
+    # committed workbook (no journal, no backups), nothing loose in the checkout.
+    ignored = [line[3:] for line in git("status", "--porcelain", "--ignored", cwd=clone).stdout.decode().splitlines()
+               if line.startswith("!! ") and "__pycache__" not in line]
+    assert sorted(ignored) == ["out/", "workbook/trial/"]
+    assert read_appendix(Path(trial)).rows["L7"].status == s.AT_RISK  # the README's update, on the trial copy
+    assert read_appendix(clone / "workbook" / "Appendix1.xlsx").rows["L7"].status == s.OFF_TRACK
+    outputs = {p.name for p in (Path(trial).parent / "out").iterdir()}
+    assert {"SLI-Appendix1-2026.docx", "SLI-Appendix1-2026.xlsx", "SLI-trend.csv", "SLI-changes.csv",
+            "SLI-appendix.xlsx", "sli-summary-2026-11.png", "sli-teams.zip"} <= outputs
 
 
 def test_an_explicit_workbook_still_wins(clone: Path, tmp_path: Path) -> None:

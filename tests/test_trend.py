@@ -3,8 +3,8 @@ posted; time At risk / Off track, the start-to-end moves and the view by lead or
 and the monthly post show them.
 
 The history is put into a real journal (its own schema, made by `Store.journal()`) with SQL, as it would
-be after a year of updates: the write path stamps updates with the real clock, so a past year cannot be
-made through it. The workbook's current statuses are read with openpyxl, independently of the code."""
+be after a year of updates (a year made through the write path, at pinned times, is tests/test_first_hour.py's).
+The workbook's current statuses are read with openpyxl, independently of the code."""
 
 from __future__ import annotations
 

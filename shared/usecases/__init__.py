@@ -13,7 +13,8 @@ and the system clock). The use cases live in rooms by subject:
 - telling.py: `tell_senders`, `tell_once`, `write_waiting`
 - conversations.py: conversation references, `post_once`, `posted`, `first_time`
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
-- files.py: `init_workbook` (`sli workbook init`), `write_file`
+- files.py: `init_workbook` (`sli workbook init`), `write_file`, `add_sample_history` (the trial copy's year)
+- purging.py: `purge` (`sli purge`: what the journal need no longer keep)
 - replies/: what the chats say, once for both (Slack blocks and Teams cards lay it out)
 
 An update, walked through: `prepare` (ref, permission, values, rules: once, in the domain) → `record`
@@ -32,7 +33,7 @@ from shared.outputs import OutputError
 from shared.reader import WorkbookError
 from shared.settings import Settings
 from shared.uow import AbstractUnitOfWork, Clock, Context, Store, as_context, fixed_clock, system_clock
-from shared.usecases.asking import Reply, appendix, ask, find, history, list_rows, pending_count, waiting
+from shared.usecases.asking import History, Reply, appendix, ask, find, history, list_rows, pending_count, waiting
 from shared.usecases.checking import OpenBook, validate
 from shared.usecases.conversations import (
     Posted,
@@ -59,6 +60,7 @@ from shared.usecases.operations import (
     service_lock_path,
     serving,
 )
+from shared.usecases.purging import Purged, purge
 from shared.usecases.telling import tell_once, tell_senders, write_waiting
 from shared.usecases.updating import (
     LOCK_HELD,
@@ -83,7 +85,7 @@ from shared.xlsx import PackageError
 #: Use cases whose rooms import pandas, matplotlib, python-docx or openpyxl: loaded the first time one is asked
 #: for (`usecases.export`, `from shared.usecases import write_report`), so a bot answering questions and
 #: recording updates never pays for them (tens of megabytes, about a second).
-_LATER = {"files": ("init_workbook", "write_file"),
+_LATER = {"files": ("add_sample_history", "init_workbook", "write_file"),
           "reporting": ("MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month",
                         "reminders_due", "write_report", "write_summary_charts")}
 
@@ -110,7 +112,7 @@ __all__ = [
     # the words of updates
     "CHAT_TIMEOUT_SECONDS", "EXCEL_EDITOR", "LOCK_HELD", "NOT_RECORDED", "UpdateRequest", "UpdateResult", "result_of",
     # asking
-    "Reply", "appendix", "ask", "find", "history", "list_rows", "pending_count", "waiting",
+    "History", "Reply", "appendix", "ask", "find", "history", "list_rows", "pending_count", "waiting",
     # checking
     "OpenBook", "validate",
     # updating
@@ -126,7 +128,9 @@ __all__ = [
     "MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month", "reminders_due",
     "write_report", "write_summary_charts",
     # files
-    "init_workbook", "write_file",
+    "add_sample_history", "init_workbook", "write_file",
+    # purging
+    "Purged", "purge",
     # operations (IT: sli serve, backup, restore)
     "Backup", "Check", "OperationError", "Readiness", "Restored", "ServiceRunning", "backup", "check_backup",
     "readiness", "restore", "server_running", "service_lock_path", "serving",

@@ -114,10 +114,26 @@ def waiting(ctx: Context | Store) -> list[JournalEntry]:
     return reader.journal.in_states(*j.OPEN_STATES, j.CONFLICT) if reader.has_journal() else []
 
 
-def history(ctx: Context | Store, ref: str) -> tuple[list[LogRow], list[JournalEntry]]:
-    """A recommendation's history: its Change log rows, and its journalled updates not applied."""
+@dataclass(frozen=True)
+class History:
+    """A recommendation's history: its Change log rows (`log`), its journalled updates not applied (`held`),
+    and what its own row says (`last_updated`, `updated_by`): a row changed before the tracker kept its Change
+    log, or in Excel, says when and by whom though no log row does."""
+
+    ref: str
+    log: tuple[LogRow, ...]
+    held: tuple[JournalEntry, ...]
+    last_updated: object = None
+    updated_by: object = None
+
+
+def history(ctx: Context | Store, ref: str) -> History:
+    """A recommendation's history (`sli history`). `QueryError` (one sentence) when there is no such row."""
     ref = s.normalise_ref(ref)
     reader = as_context(ctx).read()
-    rows = [e for e in reader.change_log() if e.ref == ref]
-    held = [e for e in reader.journal.for_ref(ref) if e.state != j.APPLIED] if reader.has_journal() else []
-    return rows, held
+    row = reader.appendix().rows.get(ref)
+    if row is None:
+        raise queries.QueryError(f"There is no {ref} in the workbook.")
+    rows = tuple(e for e in reader.change_log() if e.ref == ref)
+    held = tuple(e for e in reader.journal.for_ref(ref) if e.state != j.APPLIED) if reader.has_journal() else ()
+    return History(ref, rows, held, row[s.LAST_UPDATED], row[s.UPDATED_BY])

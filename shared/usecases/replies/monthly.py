@@ -75,9 +75,13 @@ class SummaryReply:
     plain: str
     hint: str = "list at risk or off track"
     stale_days: int = STALE_DAYS
+    #: False for a month that ended before records began: its counts and changes are not known.
+    known: bool = True
 
     @property
     def changed_line(self) -> str:
+        if not self.known:
+            return "not known (no record of the month)"
         return f"{plural(self.changes, 'change')} to {plural(self.changed_refs, 'recommendation')}"
 
     @property
@@ -114,10 +118,18 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
     counts = tuple(StatusCount(st, figures.counts.get(st, 0), _change(figures.delta(st))) for st in s.STATUSES)
     comparison = ("change since last month in brackets" if figures.previous_counts is not None
                   else "no earlier month to compare with")
+    if not figures.counts:  # the month ended before records began: not known, and said so
+        began = (f"records began on {datetime.fromisoformat(figures.records_begin):%d/%m/%Y}"
+                 if figures.records_begin else "no update has been recorded yet")
+        counts, comparison = (), f"counts by status not known: {began}"
     caveats, short = [], []
     if figures.previous_reconstructed:
         caveats.append("last month's counts reconstructed from the Change log: no snapshot was taken then")
         short.append(" (last month's counts reconstructed from the Change log)")
+    if figures.unrecorded:
+        caveats.append("counts as the workbook stood when this was posted: no update was recorded before the month "
+                       "ended")
+        short.append(" (as the workbook stood when posted: no record of the month's end)")
     if figures.set_aside:
         caveats.append(f"counts as at the end of the month: {plural(figures.set_aside, 'status change')} made "
                        "since set aside")
@@ -128,14 +140,15 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
                     for i in figures.overdue[:15])
     stale = tuple(Flagged(i.ref, i.lead, last_updated=shown(i.last_updated, s.LAST_UPDATED) or "never")
                   for i in figures.stale[:15])
-    text_counts = ", ".join(f"{c.status} {c.shown}" for c in counts) + "".join(short)
-    plain = (f"SLI infant mortality, {month}: {text_counts}. {plural(len(figures.changes), 'change')} this month; "
+    text_counts = (", ".join(f"{c.status} {c.shown}" for c in counts) or comparison) + "".join(short)
+    changed = f"{plural(len(figures.changes), 'change')} this month" if figures.counts else "Changes not known"
+    plain = (f"SLI infant mortality, {month}: {text_counts}. {changed}; "
              f"{len(figures.overdue)} overdue; {len(figures.stale)} not updated for {STALE_DAYS} days; "
              f"{figures.pending} waiting, {figures.conflicts} in conflict.")
     return SummaryReply(f"SLI infant mortality: {month}", month, figures.month, counts, comparison, tuple(caveats),
                         len(figures.changes), len({c.ref for c in figures.changes}), tuple(status_moves[:12]),
                         max(0, len(status_moves) - 12), overdue, stale, figures.pending, figures.conflicts,
-                        time_text(figures.taken_at), plain)
+                        time_text(figures.taken_at), plain, known=bool(figures.counts))
 
 
 @dataclass(frozen=True)
