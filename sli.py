@@ -290,6 +290,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
         return EXIT_OK
     done = restore(settings_of(args).store(), args.folder)
     kept = f" The state it replaced is kept in {done.kept.folder}." if done.kept else ""
+    if done.kept_journal is not None:
+        kept = f" There was no workbook; the journal it replaced is kept as {done.kept_journal}."
     print(f"Restored {workbook_path(args)} and its journal from {done.backup.folder} (taken "
           f"{_when(done.backup.taken_at)}, {plural(done.backup.updates, 'update')}).{kept} Start the service again: "
           "updates journalled after the backup are gone; the next start writes those the backup held as waiting.")

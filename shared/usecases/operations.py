@@ -297,6 +297,9 @@ class Restored:
     backup: Backup
     #: The state replaced, backed up first; None when there was no workbook yet (a new machine).
     kept: Backup | None
+    #: With no workbook but a journal left (the workbook lost, the journal not): that journal, kept first,
+    #: since it may hold updates newer than the backup's.
+    kept_journal: Path | None = None
 
 
 def restore(ctx: Context | Store, folder: Path | str) -> Restored:
@@ -314,11 +317,16 @@ def restore(ctx: Context | Store, folder: Path | str) -> Restored:
                              "restore again.")
     stamp = ctx.clock().astimezone(UTC).strftime("%Y%m%d-%H%M%S")
     kept: Backup | None = None
+    kept_journal: Path | None = None
     try:
         store.workbook.parent.mkdir(parents=True, exist_ok=True)
         with ctx.uow(lock_timeout=LOCK_WAIT_SECONDS) as uow:
+            folder = store.workbook.parent / f"before-restore-{stamp}"
             if store.workbook.exists():
-                kept = _copy_pair(ctx, uow.journal, store.workbook.parent / f"before-restore-{stamp}")
+                kept = _copy_pair(ctx, uow.journal, folder)
+            elif store.journal_path.exists():
+                kept_journal = folder / store.journal_path.name
+                write_output_file(kept_journal, uow.journal.backup_to, store, new_file=True)
             uow.journal.restore_from(checked.journal)
             _replace(store.workbook, checked.workbook)
     except Timeout:
@@ -327,8 +335,10 @@ def restore(ctx: Context | Store, folder: Path | str) -> Restored:
     except (OutputError, OSError, j.JournalUnavailable) as exc:
         reason = str(exc) if not isinstance(exc, OSError) else f"{exc.strerror or exc}."
         where = f" The state before it is kept in {kept.folder}: restore that, or try again." if kept else ""
+        if kept_journal is not None and kept_journal.exists():
+            where = f" The journal it would have replaced is kept as {kept_journal}."
         raise OperationError(f"The restore stopped: {reason}{where}") from None
-    return Restored(checked, kept)
+    return Restored(checked, kept, kept_journal)
 
 
 def _replace(target: Path, source: Path) -> None:
