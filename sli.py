@@ -303,7 +303,8 @@ TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
 #: Commands that change the workbook or its journal: run on the committed workbook while a trial copy is there,
 #: they say so (someone trying the README's examples left out the export), and go on: the default is still
 #: what a real deployment points at.
-WRITING_COMMANDS = ("update", "sync", "purge", "restore")
+#: Commands that write the workbook they are given (the bots and the add-in write partner leads' updates into it).
+WRITING_COMMANDS = ("update", "sync", "purge", "restore", "bot", "teams", "addin", "serve")
 
 
 def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:

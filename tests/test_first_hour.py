@@ -297,3 +297,23 @@ def test_a_change_to_the_committed_workbook_beside_a_trial_copy_says_which_workb
     assert sli.main(["update", "L7", "--next", "Step two", "--by", "Helen Lowey"]) == sli.EXIT_OK
     assert capsys.readouterr().err == "" and rows_of(trial)["L7"][s.NEXT_STEPS] == "Step two"
     assert sli.main(["status", "7"]) == sli.EXIT_OK and capsys.readouterr().err == ""  # reading: no note
+
+
+def test_the_bot_console_beside_a_trial_copy_says_it_works_on_the_committed_workbook(tmp_path: Path) -> None:
+    """The console (and the bots and the add-in, which write partner leads' updates) are told the same way as
+    `sli update`: an update typed into `sli bot --console` without the export would change the committed workbook."""
+    import os
+    import subprocess
+    import sys
+
+    trial = tmp_path / "workbook" / "trial" / "Appendix1.xlsx"
+    trial.parent.mkdir(parents=True)
+    shutil.copy2(COMMITTED, tmp_path / "workbook" / "Appendix1.xlsx")
+    shutil.copy2(COMMITTED, trial)
+    root = Path(sli.__file__).resolve().parent
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLI_", "SLACK_"))}
+    env["PYTHONPATH"] = str(root)
+    done = subprocess.run([sys.executable, str(root / "sli.py"), "bot", "--console"], cwd=tmp_path, env=env,
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    assert "this changes workbook/Appendix1.xlsx, not the trial copy workbook/trial/Appendix1.xlsx" in done.stderr
+    assert "Traceback" not in done.stderr
