@@ -345,6 +345,7 @@ def test_nhs_number_in_a_row_names_its_cell() -> None:
 @given(st.from_regex(r"\A[0-9]{9}\Z"), st.integers(min_value=1, max_value=9),
        st.sampled_from(["{}{}{}", "{} {} {}", "{}-{}-{}"]), st.sampled_from(["", "NHS ", "see "]))
 @example(prefix="004400000", shift=1, layout="{}{}{}", before="")  # 0044000006: not 0044 and six digits
+@example(prefix="409006004", shift=1, layout="{} {} {}", before="")  # 409 006 0044: 0044 is its last group
 def test_nhs_check_digit_property(prefix: str, shift: int, layout: str, before: str) -> None:
     digit = check_digit(prefix)
     assume(digit != 10)

@@ -145,7 +145,10 @@ _UK_INTERNATIONAL_PHONE = re.compile(
     rf"(?<![\w+])(?:\+|00)44(?:{_PHONE_SEPARATOR})?(?:0(?:{_PHONE_SEPARATOR})?)?"
     rf"[12378](?:(?:{_PHONE_SEPARATOR})?[0-9]){{8,9}}{_RUN_ENDS}")
 #: What is left of `+44` / `0044` once UK phone numbers are set aside: dropped, the number after it is read.
-_UK_PREFIX = re.compile(rf"(?<![\w+])(?:\+|00)44(?:(?:{_PHONE_SEPARATOR})?\(0\))?")
+#: Only where it stands before a number and not as the last group of one (`409 006 0044` is an NHS number
+#: written 3 3 4, not 409 006 and a dialling code).
+_UK_PREFIX = re.compile(rf"(?<![\w+])(?<![0-9]\s)(?<![0-9][.,/_{_DASHES}])(?:\+|00)44"
+                        rf"(?:(?:{_PHONE_SEPARATOR})?\(0\))?(?=(?:{_PHONE_SEPARATOR})?[0-9])")
 #: Another country's phone number: `+`, a code of one to three digits, then groups.
 _OTHER_INTERNATIONAL_PHONE = re.compile(rf"(?<![\w+])\+(?!44)[0-9]{{1,3}}(?:{_PHONE_SEPARATOR}[0-9]+)+")
 #: A UK number written nationally: 0, an area code, the number; eleven or ten digits (`_national_phone`).
