@@ -4,14 +4,13 @@ recorded; none is lost, none applied twice, none applied after a "not recorded".
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from disks import fill, small_tmpfs
 
 import sli
 from shared import journal as j
@@ -26,32 +25,10 @@ COMMITTED = Path(__file__).resolve().parents[1] / "workbook" / "Appendix1.xlsx"
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MiB tmpfs holding a copy of the workbook (skipped where mounting is not allowed)."""
-    mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
-    mount.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)],
-                      capture_output=True).returncode != 0:
-        pytest.skip("cannot mount a tmpfs here (needs root)")
-    try:
+    with small_tmpfs(tmp_path) as mount:
         shutil.copy2(COMMITTED, mount / "Appendix1.xlsx")
         yield mount / "Appendix1.xlsx"
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
-
-def fill(folder: Path) -> Path:
-    """Fill the file system to the last byte (unbuffered writes, so nothing is left to flush)."""
-    filler = folder / "filler.bin"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT, 0o600)
-    try:
-        for chunk in (65536, 4096, 1):
-            try:
-                while True:
-                    os.write(fd, b"\0" * chunk)
-            except OSError:
-                pass
-    finally:
-        os.close(fd)
-    return filler
 
 
 def test_full_disk_before_the_journal_is_written_records_nothing(small_disk: Path) -> None:
