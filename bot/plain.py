@@ -72,13 +72,7 @@ def _list(reply: r.ListReply) -> str:
 
 
 def _result(reply: r.ResultReply) -> str:
-    lines = [reply.headline, *([reply.said] if reply.said else [])]
-    lines += [f"{INDENT}{c.column}: {c.old} → {c.new}" for c in reply.changes]
-    lines += [f"{INDENT}{c.column}: {c.changed_by} changed it to {c.current}; you sent {c.proposed}"
-              for c in reply.conflicts]
-    lines += [f"{INDENT}- {reason}" for reason in reply.reasons] + ([reply.closing] if reply.closing else [])
-    lines += [f"Note: {note}" for note in reply.notes]
-    return "\n".join(lines)
+    return reply.plain
 
 
 def _form(reply: r.FormReply, hint: str) -> str:

@@ -378,3 +378,14 @@ def test_renderers_import_nothing_from_the_core_but_the_replies(path: Path) -> N
     assert outside(core_imports("from shared.domain import schema as s\nfrom shared.usecases import Reply\n"
                                 "import shared.summary\nfrom shared.usecases.replies import FormReply")) == \
         {"shared.domain.schema", "shared.usecases.Reply", "shared.summary"}
+
+
+def test_the_slack_fallback_shows_what_people_typed_asterisks_included() -> None:
+    """The text fallback (notifications, screen readers) is the reply's own plain text: asterisks a person typed
+    stay; only the blocks carry Slack's bold."""
+    from shared.usecases.replies.results import UPDATED, ResultReply, ValueChange
+
+    reply = ResultReply("L7", UPDATED, "L7 updated", changes=(ValueChange("Next steps", "Audit *draft*", "2*3 wards"),))
+    text = blocks.render(reply)["text"]
+    assert "Audit *draft*" in text and "2*3 wards" in text
+    assert text == plain.render(reply)

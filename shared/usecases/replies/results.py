@@ -56,6 +56,18 @@ class ResultReply:
         shows = self.outcome in (UNCHANGED, WAITING) or (self.outcome == NOT_DONE and not self.reasons)
         return self.message if shows else ""
 
+    @property
+    def plain(self) -> str:
+        """The whole outcome as plain lines: the console's answer and the chats' text fallback, so what a
+        person typed (asterisks included) is shown as typed, never stripped of markup meant for others."""
+        lines = [self.headline, *([self.said] if self.said else [])]
+        lines += [f"  {c.column}: {c.old} → {c.new}" for c in self.changes]
+        lines += [f"  {c.column}: {c.changed_by} changed it to {c.current}; you sent {c.proposed}"
+                  for c in self.conflicts]
+        lines += [f"  - {reason}" for reason in self.reasons] + ([self.closing] if self.closing else [])
+        lines += [f"Note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
     def must_show(self) -> tuple[str, ...]:
         return (self.ref, self.headline, self.said, *(x for c in self.changes for x in (c.column, c.old, c.new)),
                 *(x for c in self.conflicts for x in (c.column, c.changed_by, c.current, c.proposed)),
