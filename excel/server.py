@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
 
+from shared.domain.values import log_safe
 from shared.settings import Settings, import_environment
 
 EXCEL_DIR = Path(__file__).resolve().parent
@@ -247,7 +248,7 @@ class ScriptsOnly(BaseRoute):
 
     async def handle(self, scope, receive, send) -> None:
         name = scope["path"].rsplit("/", 1)[-1]
-        logger.warning("Refused a call of %r: not a script of the add-in", name.replace("\n", "\\n")[:80])
+        logger.warning("Refused a call of %s: not a script of the add-in", log_safe(name, 80))
         await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
 
@@ -349,8 +350,7 @@ class PathGuard:
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] in ("http", "websocket") and self.refuses(scope):
-            shown = scope.get("path", "").encode("unicode_escape").decode("ascii")[:120]
-            logger.warning("Refused a request for %s: outside the add-in's files", shown)
+            logger.warning("Refused a request for %s: outside the add-in's files", log_safe(scope.get("path", ""), 120))
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
             else:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.logs import quiet_libraries
+from shared.domain.values import log_safe
 
 #: Our own operator loggers, at INFO whatever `--verbose` says.
 OPERATOR_LOGGERS = ("sli.http", "sli.updates", "sli.serve")
@@ -27,11 +28,13 @@ MAX_PATH = 200
 request_log = logging.getLogger("sli.http")
 
 
-def _shown(value: object) -> object:
-    """Control characters escaped, so a request path cannot forge a log line."""
-    if isinstance(value, str):
-        return value.encode("unicode_escape").decode("ascii")[:MAX_PATH]
-    return value
+#: The longest message a log line carries (a path within it is cut to MAX_PATH first).
+MAX_MESSAGE = 2000
+
+
+def _shown(value: object, limit: int = MAX_MESSAGE) -> object:
+    """Control characters escaped (`log_safe`), so a request path cannot forge a log line."""
+    return log_safe(value, limit) if isinstance(value, str) else value
 
 
 class PlainFormatter(logging.Formatter):
@@ -101,8 +104,8 @@ class RequestLog:
             await self.app(scope, receive, sending)
         finally:
             ms = round((time.perf_counter() - started) * 1000, 1)
-            path = scope.get("path", "")
-            request_log.info("request %s %s %s %.1f ms %s", scope.get("method", ""), _shown(path), status["code"], ms,
+            path = scope.get("path", "")[:MAX_PATH]
+            request_log.info("request %s %s %s %.1f ms %s", scope.get("method", ""), path, status["code"], ms,
                              self.front_end(path),
                              extra={"event": "request", "method": scope.get("method", ""), "path": path,
                                     "status": status["code"], "ms": ms, "front_end": self.front_end(path)})

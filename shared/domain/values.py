@@ -177,6 +177,13 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 @cache
+def log_safe(text: str, limit: int = 200) -> str:
+    """Text from a request or a person as part of one log line: control characters and everything beyond
+    ASCII escaped, so no one can forge a line or hide one, and cut to `limit` characters. The one place every
+    log that quotes such text goes through (the service's request lines, the add-in's refusals)."""
+    return text.encode("unicode_escape").decode("ascii")[:limit]
+
+
 def uk_zone() -> ZoneInfo:
     """Europe/London: the zone the people reading the tracker live in (GMT in winter, BST in summer)."""
     return ZoneInfo("Europe/London")
