@@ -11,7 +11,6 @@ import json
 import textwrap
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import holidays
 import pandas as pd
@@ -23,11 +22,11 @@ from shared.domain import schema as s
 from shared.domain import values
 from shared.domain.model import Appendix
 from shared.domain.rules import is_overdue
-from shared.domain.values import cell_text
+from shared.domain.values import cell_text, parse_month  # noqa: F401 (the domain's, for every month option)
 from shared.reader import read_appendix
 from shared.uow import Store
 
-LONDON = ZoneInfo("Europe/London")
+LONDON = values.uk_zone()
 STALE_DAYS = 60
 REMINDER_WORKING_DAYS_BEFORE = 5
 
@@ -56,12 +55,6 @@ def working_days_before(day: date, count: int) -> date:
         if is_working_day(day):
             count -= 1
     return day
-
-
-def parse_month(text: str) -> tuple[int, int]:
-    """`2026-11`, `11/2026` or `Nov 2026` -> (2026, 11), with a sentence when it is not a month (the domain's
-    reading, shared by every month option)."""
-    return values.parse_month(text)
 
 
 def month_key(year: int, month: int) -> str:
