@@ -159,17 +159,17 @@ def _summary(reply: r.SummaryReply) -> dict:
                           _section(f"{counts}\n_{'; '.join((reply.comparison, *reply.caveats))}_")]
     moves = [f"• *{m.ref}* {m.old} → {m.new} ({m.by}, via {m.via})" for m in reply.moves]
     moves += [f"…and {reply.more_moves} more"] if reply.more_moves else []
-    blocks.append(_section(f"*Changed this month*: {reply.changed_line}" + ("\n" + "\n".join(moves) if moves else "")))
+    blocks.append(_section(f"*{reply.CHANGED}*: {reply.changed_line}" + ("\n" + "\n".join(moves) if moves else "")))
     if reply.overdue:
-        blocks.append(_section("*Overdue next steps*\n" + "\n".join(
+        blocks.append(_section(f"*{reply.OVERDUE}*\n" + "\n".join(
             f"• *{i.ref}* {i.status}, due {i.due}: {i.text} ({i.lead})" for i in reply.overdue)))
     if reply.stale:
-        blocks.append(_section(f"*Not updated for {reply.stale_days} days or more*\n" + "\n".join(
+        blocks.append(_section(f"*{reply.stale_heading}*\n" + "\n".join(
             f"• *{i.ref}* last updated {i.last_updated} ({i.lead})" for i in reply.stale)))
     if reply.waiting_line:
-        blocks.append(_section(f"*Waiting*: {reply.waiting_line}"))
+        blocks.append(_section(f"*{reply.WAITING}*: {reply.waiting_line}"))
     blocks.append({"type": "context", "elements": [_mrkdwn(
-        f"Figures as at {reply.taken_at} · {_command(reply.hint)} for detail")]})
+        f"{reply.as_at} · {_command(reply.hint)} for detail")]})
     return message(reply.plain, blocks)
 
 

@@ -92,19 +92,19 @@ def _form(reply: r.FormReply, hint: str) -> str:
 
 def _summary(reply: r.SummaryReply, prefix: str | None) -> str:
     lines = [reply.title, " · ".join(f"{c.status} {c.shown}" for c in reply.counts),
-             f"({'; '.join((reply.comparison, *reply.caveats))})", "", f"Changed this month: {reply.changed_line}"]
+             f"({'; '.join((reply.comparison, *reply.caveats))})", "", f"{reply.CHANGED}: {reply.changed_line}"]
     lines += [f"{INDENT}{m.ref} {m.old} → {m.new} ({m.by}, via {m.via})" for m in reply.moves]
     lines += [f"{INDENT}…and {reply.more_moves} more"] if reply.more_moves else []
     if reply.overdue:
-        lines += ["", "Overdue next steps"]
+        lines += ["", reply.OVERDUE]
         lines += [f"{INDENT}{i.ref} {i.status}, due {i.due}: {i.text} ({i.lead})" for i in reply.overdue]
     if reply.stale:
-        lines += ["", f"Not updated for {reply.stale_days} days or more"]
+        lines += ["", reply.stale_heading]
         lines += [f"{INDENT}{i.ref} last updated {i.last_updated} ({i.lead})" for i in reply.stale]
     if reply.waiting_line:
-        lines += ["", f"Waiting: {reply.waiting_line}"]
+        lines += ["", f"{reply.WAITING}: {reply.waiting_line}"]
     hint = f" · {prefix}{reply.hint} for detail" if prefix is not None else ""
-    lines += ["", f"Figures as at {reply.taken_at}{hint}"]
+    lines += ["", f"{reply.as_at}{hint}"]
     return "\n".join(lines)
 
 

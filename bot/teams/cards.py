@@ -243,21 +243,21 @@ def _summary(reply: r.SummaryReply, chart_png: bytes | None) -> dict:
     moves = [f"- **{inert(m.ref)}** {inert(m.old)} → {inert(m.new)} ({inert(m.by)}, via {inert(m.via)})"
              for m in reply.moves]
     moves += [f"…and {reply.more_moves} more"] if reply.more_moves else []
-    body.append(text_block(f"**Changed this month**: {inert(reply.changed_line)}"
+    body.append(text_block(f"**{reply.CHANGED}**: {inert(reply.changed_line)}"
                            + ("\n\n" + "\n".join(moves) if moves else "")))
     if reply.overdue:
-        body.append(text_block("**Overdue next steps**\n\n" + "\n".join(
+        body.append(text_block(f"**{reply.OVERDUE}**\n\n" + "\n".join(
             f"- **{inert(i.ref)}** {inert(i.status)}, due {inert(i.due)}: {inert(i.text)} ({inert(i.lead)})"
             for i in reply.overdue)))
     if reply.stale:
-        body.append(text_block(f"**Not updated for {reply.stale_days} days or more**\n\n" + "\n".join(
+        body.append(text_block(f"**{reply.stale_heading}**\n\n" + "\n".join(
             f"- **{inert(i.ref)}** last updated {inert(i.last_updated)} ({inert(i.lead)})" for i in reply.stale)))
     if reply.waiting_line:
-        body.append(text_block(f"**Waiting**: {inert(reply.waiting_line)}"))
+        body.append(text_block(f"**{reply.WAITING}**: {inert(reply.waiting_line)}"))
     if chart_png:
         data_uri = "data:image/png;base64," + base64.b64encode(small_chart(chart_png)).decode()
         body.append({"type": "Image", "url": data_uri, "altText": reply.chart_alt, "size": "Stretch"})
-    body.append(text_block(f"Figures as at {inert(reply.taken_at)} · Ask me: {inert(reply.hint)}", isSubtle=True,
+    body.append(text_block(f"{inert(reply.as_at)} · Ask me: {inert(reply.hint)}", isSubtle=True,
                            size="Small"))
     return card(body, inert(reply.plain))
 

@@ -78,6 +78,17 @@ class SummaryReply:
     #: False for a month that ended before records began: its counts and changes are not known.
     known: bool = True
 
+    #: The headings every chat shows, decided here once.
+    CHANGED, OVERDUE, WAITING = "Changed this month", "Overdue next steps", "Waiting"
+
+    @property
+    def stale_heading(self) -> str:
+        return f"Not updated for {self.stale_days} days or more"
+
+    @property
+    def as_at(self) -> str:
+        return f"Figures as at {self.taken_at}"
+
     @property
     def changed_line(self) -> str:
         if not self.known:
