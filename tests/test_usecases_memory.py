@@ -182,4 +182,4 @@ def test_one_update_is_walked_through_the_use_case_the_domain_and_the_unit_of_wo
     assert result.state == u.APPLIED and memory.appendix.rows["L7"][s.NEXT_STEPS] == "Walked plan"
     core = {str(Path(f).relative_to(ROOT)) for f in called if Path(f).is_relative_to(ROOT / "shared")}
     assert core - DOMAIN_HELPERS == {"shared/usecases/updating.py", "shared/domain/update.py", "shared/uow.py",
-                                     "shared/journal.py"}
+                                     "shared/journal/updates.py"}

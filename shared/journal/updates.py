@@ -1,0 +1,195 @@
+"""The updates and their states: recording one (once per idempotency key), moving it on, holding the waiting
+ones back, what a sender saw and what was written since, and whose sender is still to be told."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+
+from shared.domain.update import (
+    APPLIED,
+    CONFLICT,
+    OPEN_STATES,
+    PENDING,
+    REJECTED,
+    WRITTEN_STATES,
+    Given,
+    JournalEntry,
+    last_given,
+)
+from shared.journal.connection import Connection, _decode, _encode
+from shared.journal.errors import EntryTooLarge
+from shared.journal.schema import _NAMES_ONLY
+
+#: States an update ends in.
+FINAL_STATES = (APPLIED, CONFLICT, REJECTED)
+#: The most a journalled update may hold, in characters of its stored text (field values, what the sender
+#: saw, who, the detail). What the rules accept (2,000 characters a text, four fields) and what a form may
+#: carry (longer texts only as fingerprints) stays well under it; anything larger is refused before it is
+#: written, so no request can grow the journal by more than this.
+MAX_ENTRY_CHARS = 32_000
+
+
+def _entry(row: sqlite3.Row) -> JournalEntry:
+    return JournalEntry(
+        seq=row["seq"], id=row["id"], ref=row["ref"], changes=_decode(row["changes"]),
+        seen=_decode(row["seen"]), by=row["by"], via=row["via"], reply_to=row["reply_to"],
+        state=row["state"], detail=json.loads(row["detail"]), created_at=row["created_at"],
+        updated_at=row["updated_at"], notified_at=row["notified_at"], view_seq=row["view_seq"])
+
+
+class UpdatesMixin(Connection):
+    """`Journal`'s updates: written before anything touches the workbook, then moved through their states."""
+
+    def record(self, *, ref: str, changes: dict, seen: dict, by: str, via: str, state: str,
+               detail: dict | None = None, reply_to: str | None = None,
+               idempotency_key: str | None = None, view_seq: int | None = None) -> tuple[JournalEntry, bool]:
+        """Write a new update (committed and synced before returning) and say whether it is new.
+
+        An idempotency key seen before returns the earlier entry and False instead of a second
+        entry (a double-clicked submit acts once). A refused update (`rejected`) keeps the names of its
+        fields, never their values; an entry over `MAX_ENTRY_CHARS` raises EntryTooLarge, writing nothing."""
+        now = self._stamp()
+        if state == REJECTED:
+            changes, seen = dict.fromkeys(changes), {}
+        columns = (_encode(changes), _encode(seen), json.dumps(detail or {}, ensure_ascii=False))
+        size = sum(map(len, columns)) + sum(len(text or "") for text in (ref, by, via, reply_to, idempotency_key))
+        if size > MAX_ENTRY_CHARS:
+            raise EntryTooLarge(f"Not recorded: the update is {size:,} characters long with what the form sent; "
+                                f"the tracker keeps at most {MAX_ENTRY_CHARS:,}. Shorten it.")
+        with self._connect() as db:
+            if idempotency_key:
+                row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
+                if row:
+                    return _entry(row), False
+            update_id = uuid.uuid4().hex
+            try:
+                db.execute(
+                    "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
+                    " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (update_id, ref, columns[0], columns[1], by, via, reply_to, idempotency_key,
+                     state, columns[2], now, now, view_seq,
+                     now if state in FINAL_STATES else None))  # refused at once: told in the answer
+            except sqlite3.IntegrityError:
+                row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
+                return _entry(row), False
+            return _entry(db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()), True
+
+    def get(self, update_id: str) -> JournalEntry:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()
+        if row is None:
+            raise KeyError(update_id)
+        return _entry(row)
+
+    def set_state(self, update_id: str, state: str, detail: dict | None = None) -> None:
+        """Move an update to `state`. An update refused when it came to be written (`rejected`) keeps the
+        names of its fields and no longer their values, as one refused when it arrived."""
+        with self._connect() as db:
+            if detail is None:
+                db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, self._stamp(), update_id))
+            else:
+                db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
+                           (state, json.dumps(detail, ensure_ascii=False), self._stamp(), update_id))
+            if state == REJECTED:
+                db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}' WHERE id=?", (update_id,))
+
+    def hold(self, message: str, owner: str | None = None) -> int:
+        """Every `pending` update is held back with `message` (Excel has the workbook open; another program
+        holds its lock): one statement that rewrites only the rows whose message (or owner) it changes,
+        so holding costs the same with three hundred updates waiting as with none. Returns rows changed."""
+        owner_path = ", '$.owner', ?" if owner is not None else ""
+        differs = " OR json_extract(detail, '$.owner') IS NOT ?" if owner is not None else ""
+        args: list[object] = [message] + ([owner] if owner is not None else []) + [self._stamp(), PENDING, message]
+        args += [owner] if owner is not None else []
+        with self._connect() as db:
+            return db.execute(
+                f"UPDATE updates SET detail=json_set(detail, '$.message', ?, '$.was_held', 1{owner_path}), "
+                f"updated_at=? WHERE state=? AND (json_extract(detail, '$.message') IS NOT ?{differs} "
+                "OR json_extract(detail, '$.was_held') IS NOT 1)", args).rowcount
+
+    def hold_behind(self, ref: str, after_seq: int, message: str) -> int:
+        """The `pending` updates of `ref` journalled after `after_seq` wait behind it (it could not be
+        written): they get `message`, rewriting only the rows it changes. Returns rows changed."""
+        with self._connect() as db:
+            return db.execute(
+                "UPDATE updates SET detail=json_set(detail, '$.message', ?, '$.was_held', 1), updated_at=? "
+                "WHERE state=? AND ref=? AND seq>? AND (json_extract(detail, '$.message') IS NOT ? "
+                "OR json_extract(detail, '$.was_held') IS NOT 1)",
+                (message, self._stamp(), PENDING, ref, after_seq, message)).rowcount
+
+    def has_open(self) -> bool:
+        """Whether any update is still to be written (pending, writing, in the open workbook)."""
+        marks = ",".join("?" for _ in OPEN_STATES)
+        with self._connect() as db:
+            return db.execute(f"SELECT 1 FROM updates WHERE state IN ({marks}) LIMIT 1", OPEN_STATES).fetchone() \
+                is not None
+
+    def in_states(self, *states: str, ref: str | None = None) -> list[JournalEntry]:
+        marks = ",".join("?" for _ in states)
+        query = f"SELECT * FROM updates WHERE state IN ({marks})"
+        args: list[object] = list(states)
+        if ref:
+            query += " AND ref=?"
+            args.append(ref)
+        with self._connect() as db:
+            return [_entry(r) for r in db.execute(query + " ORDER BY seq", args)]
+
+    def view_mark(self) -> int:
+        """The sequence number up to which every update is settled: what a person reading the file now sees.
+
+        Read before the file, so that any update written after it is known to come through the journal."""
+        with self._connect() as db:
+            # One read transaction: both questions see the same journal (an update recorded between them
+            # would otherwise count as seen before the file was read).
+            row = db.execute(f"SELECT (SELECT MIN(seq) FROM updates WHERE state IN "
+                             f"({','.join('?' for _ in OPEN_STATES)})) AS first_open, "
+                             "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last", OPEN_STATES).fetchone()
+            return row["first_open"] - 1 if row["first_open"] is not None else row["last"]
+
+    def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, object]:
+        """The value each field of `ref` should hold once the updates with after_seq < seq < before_seq are
+        in: those journalled after the sender's view and before their update, which explain a field that
+        differs from what they saw. The last one journalled gives it (`last_given`: updates of a
+        recommendation are written in journal order), whether written already or still waiting (it goes in
+        first). Conflicts and refusals wrote nothing and do not count."""
+        states = (*WRITTEN_STATES, PENDING)
+        marks = ",".join("?" for _ in states)
+        with self._connect() as db:
+            rows = db.execute(f"SELECT state, changes, detail FROM updates WHERE ref=? AND seq>? AND seq<? AND "
+                              f"state IN ({marks}) ORDER BY seq", (ref, after_seq, before_seq, *states)).fetchall()
+        given: dict[str, list[Given]] = {}
+        for row in rows:
+            written = row["state"] != PENDING
+            detail = json.loads(row["detail"]) if written else {}
+            changed = detail.get("changes") or {}
+            for column, value in _decode(row["changes"]).items():
+                old = changed[column][0] if column in changed else None
+                given.setdefault(column, []).append(Given(value, written, old, detail.get("written_at")))
+        return {column: last_given(values) for column, values in given.items()}
+
+    def for_ref(self, ref: str) -> list[JournalEntry]:
+        with self._connect() as db:
+            return [_entry(r) for r in db.execute("SELECT * FROM updates WHERE ref=? ORDER BY seq", (ref,))]
+
+    def to_notify(self) -> list[JournalEntry]:
+        """Updates that ended (applied, conflict, rejected) whose sender was not yet told: whoever tells
+        them first (the bot's writer thread, or the notifier for one held back) marks them told."""
+        with self._connect() as db:
+            rows = db.execute(
+                "SELECT * FROM updates INDEXED BY updates_to_tell WHERE notified_at IS NULL AND reply_to IS NOT NULL"
+                " AND state IN (?,?,?) ORDER BY seq", FINAL_STATES)
+            return [_entry(r) for r in rows]
+
+    def unmark_notified(self, update_id: str) -> None:
+        """The message could not be sent: the sender is still to be told (the notifier tries again)."""
+        with self._connect() as db:
+            db.execute("UPDATE updates SET notified_at=NULL WHERE id=?", (update_id,))
+
+    def mark_notified(self, update_id: str) -> bool:
+        """True for the one caller that marks it first (so a sender is told once)."""
+        with self._connect() as db:
+            cursor = db.execute("UPDATE updates SET notified_at=? WHERE id=? AND notified_at IS NULL",
+                                (self._stamp(), update_id))
+            return cursor.rowcount == 1
