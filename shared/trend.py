@@ -11,7 +11,7 @@ earlier moment is the *old* value of its first status change after that moment, 
 has not changed since. That needs only the changes after the moment, never the whole history, and is
 exact as long as the records reach back that far: moments before the journal's first record are "no record".
 
-The journal's queries and what it keeps of each update are `shared/journal.py`'s (read-only, `mode=ro`); the
+The journal's queries and what it keeps of each update are `shared/journal/`'s (read-only, `mode=ro`); the
 Change log row is `LogRow`'s. This module only turns what they give into frames.
 """
 

@@ -2,7 +2,7 @@
 
 `MemoryWorkbook` holds Appendix 1 as a domain object (built from the sample content the real workbook is built
 from), the Change log's rows in a list, Excel's owner file (settable: "Excel has it open") and the journal:
-the real `shared.journal.Journal` on an in-memory SQLite database, so the SQL stays in shared/journal.py and
+the real `shared.journal.Journal` on an in-memory SQLite database, so the SQL stays in shared/journal/ and
 the journal behaves exactly as the file's. `MemoryUnitOfWork` is its `AbstractUnitOfWork`; its writer applies
 plans to the appendix with the domain's own `with_row`/`with_values`, by the cell addresses the plan names,
 and nothing lasts until `finish`. `memory.context(clock)` gives the use cases their `Context`.

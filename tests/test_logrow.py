@@ -1,4 +1,4 @@
-"""The Change log row has one owner (`LogRow`), and the history has one reader (`shared/journal.py`).
+"""The Change log row has one owner (`LogRow`), and the history has one reader (`shared/journal/`).
 
 Through the command line: the history exported from the journal matches the Change log row for row even
 where the journal's text and the log's text used to part ways (a number an officer typed, a due date with a

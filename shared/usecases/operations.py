@@ -1,6 +1,6 @@
 """What IT does to a running tracker (README, "For IT"): ask whether it is ready to serve, back it up while it
 serves, check a backup and restore it, and keep one server per workbook. `sli serve`, `sli backup` and
-`sli restore` call these; the SQL stays in `shared/journal.py`.
+`sli restore` call these; the SQL stays in `shared/journal/`.
 
 Why here and not in a front end: a readiness answer, a backup and a restore touch the journal, the workbook's
 lock and its file, which only the core may touch (tests/test_core_structure.py).
