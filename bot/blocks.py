@@ -144,7 +144,7 @@ def _result(reply: r.ResultReply) -> dict:
               for c in reply.conflicts]
     lines += [f"• {reason}" for reason in reply.reasons] + ([reply.closing] if reply.closing else [])
     lines += [f"_Note: {note}_" for note in reply.notes]
-    return message(reply.plain, [_section("\n".join(lines))])
+    return message(f"{RESULT_ICONS[reply.outcome]} {reply.plain}", [_section("\n".join(lines))])
 
 
 def update_button(ref: str) -> dict:

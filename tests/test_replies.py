@@ -388,4 +388,4 @@ def test_the_slack_fallback_shows_what_people_typed_asterisks_included() -> None
     reply = ResultReply("L7", UPDATED, "L7 updated", changes=(ValueChange("Next steps", "Audit *draft*", "2*3 wards"),))
     text = blocks.render(reply)["text"]
     assert "Audit *draft*" in text and "2*3 wards" in text
-    assert text == plain.render(reply)
+    assert text == f"{blocks.RESULT_ICONS[reply.outcome]} {plain.render(reply)}"
