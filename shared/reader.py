@@ -22,7 +22,7 @@ from shared.domain import schema as s
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
-from shared.xlsx import log_sheet_year
+from shared.xlsx import log_sheet_year, reduced
 from shared.xlsx.reduced import READ_ERRORS, Parts, reduced_from_file, reduced_package
 
 
@@ -149,14 +149,20 @@ def _reduced_book(package: bytes) -> python_calamine.CalamineWorkbook | None:
         return None
 
 
+#: Shared strings larger than this are read only as far as Appendix 1 needs (`shared.xlsx.reduced`); the
+#: tests set it to 0 to read every workbook so.
+REDUCE_ABOVE = reduced.REDUCE_ABOVE
+
+
 def _build_appendix(path: Path) -> Appendix:
     """Appendix 1 from the sheets it needs and their shared strings only; a package that cannot be read
     so (damaged, or written unusually) is read whole, as before, for the same values or the same error."""
     if Path(path).is_file():
         try:
-            book = _reduced_book(reduced_from_file(str(path), APPENDIX_SHEETS))
+            package = reduced_from_file(str(path), APPENDIX_SHEETS, REDUCE_ABOVE)
         except READ_ERRORS:
-            book = None
+            package = None
+        book = _reduced_book(package) if package is not None else None
         if book is not None:
             try:
                 return _appendix_of(book, path)

@@ -30,10 +30,12 @@ SHARED_STRINGS = "xl/sharedStrings.xml"
 #: What calamine needs besides the sheets: the sheet list and where the parts are, and the number formats
 #: that make a number a date.
 _FRAME = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
-#: A cell start tag that refers to a shared string, and the index in its value.
-_SHARED_CELL = re.compile(rb"""<(?:[\w.-]+:)?c\b[^>]*?\st\s*=\s*(["'])s\1[^>]*>\s*<(?:[\w.-]+:)?v>\s*(\d+)\s*<""")
-_SHARED_TAG = re.compile(rb"""<(?:[\w.-]+:)?c\b[^>]*?\st\s*=\s*(["'])s\1""")
-
+#: A cell start tag that refers to a shared string, and the index in the value that follows it (none when the
+#: cell is written in a way this scan does not know: then the whole file is read instead).
+_SHARED_CELL = re.compile(rb"""<(?:[\w.-]+:)?c\b[^>]*?\st\s*=\s*(["'])s\1[^>]*>(?:\s*<(?:[\w.-]+:)?v>\s*(\d+)\s*<)?""")
+#: Shared strings parts larger than this (inflated) are read only as far as a read needs; a smaller one
+#: costs calamine less than building the small package does.
+REDUCE_ABOVE = 1 << 18
 
 #: What reading a damaged or unusual package can raise; the caller then reads the whole file as before.
 READ_ERRORS = (PackageError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, OSError,
@@ -71,10 +73,12 @@ class Parts:
 def highest_shared_index(sheet_xml: bytes) -> int | None:
     """The highest shared string index the sheet's cells refer to (-1 for none), or None when the sheet
     is written in a way this scan cannot be sure of (then the whole file is read instead)."""
-    found = [int(match.group(2)) for match in _SHARED_CELL.finditer(sheet_xml)]
-    if len(found) != len(_SHARED_TAG.findall(sheet_xml)):
-        return None
-    return max(found, default=-1)
+    highest = -1
+    for match in _SHARED_CELL.finditer(sheet_xml):
+        if match.group(2) is None:
+            return None
+        highest = max(highest, int(match.group(2)))
+    return highest
 
 
 def shared_strings_prefix(parts: Parts, last: int) -> bytes:
@@ -85,13 +89,11 @@ def shared_strings_prefix(parts: Parts, last: int) -> bytes:
     root = None
     seen = 0
     with parts.stream(SHARED_STRINGS) as source:
-        for event, element in etree.iterparse(source, events=("start", "end"), huge_tree=True,
-                                              resolve_entities=False):
-            if event == "start":
-                if root is None:
-                    root = element
-                continue
-            if element.tag == f"{M}si" and element.getparent() is root:
+        for _, element in etree.iterparse(source, events=("end",), tag=f"{M}si", huge_tree=True,
+                                          resolve_entities=False):
+            if root is None:
+                root = element.getparent()
+            if element.getparent() is root:
                 seen += 1
                 if seen > last:
                     break
@@ -122,10 +124,14 @@ def reduced_package(parts: Parts, sheet_names: Sequence[str]) -> bytes:
     return out.getvalue()
 
 
-def reduced_from_file(path: str, sheet_names: Sequence[str]) -> bytes:
-    """`reduced_package` of the workbook file at `path`."""
+def reduced_from_file(path: str, sheet_names: Sequence[str], above: int = REDUCE_ABOVE) -> bytes | None:
+    """`reduced_package` of the workbook file at `path`, or None when its shared strings are `above` bytes
+    or fewer (calamine reads such a file whole faster). PackageError when it cannot be reduced."""
     try:
         with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if above >= 0 and (SHARED_STRINGS not in names or archive.getinfo(SHARED_STRINGS).file_size <= above):
+                return None
             return reduced_package(Parts(archive), sheet_names)
     except READ_ERRORS as exc:
         raise PackageError(f"{path} could not be reduced ({exc}).") from None
