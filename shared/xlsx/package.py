@@ -4,7 +4,7 @@ find a header; every part it does not change stays byte-identical (see `shared.x
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -43,7 +43,7 @@ class Package(ZipParts):
         #: shared strings part's `count` is moved by as much when the package is written.
         self.shared_references = 0
         #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
-        self._header_rows: dict[tuple[str, int], list[dict[str, int]]] = {}
+        self._header_rows: dict[tuple[str, int], _FirstRows] = {}
 
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
@@ -263,20 +263,19 @@ class Package(ZipParts):
         """
         wanted = {text_key(name): name for name in names}
         cached = self._header_rows.get((sheet_name, search_rows))
-        for rows in ((cached,) if cached is not None else ()):
-            found = _header_in(rows, wanted)
-            if found is not None:
-                return found
-        rows = self._first_rows_text(sheet_name, search_rows)
-        self._header_rows[(sheet_name, search_rows)] = rows
-        found = _header_in(rows, wanted)
+        found = cached.header(wanted) if cached is not None else None
+        if found is None:
+            strings = self.strings  # not the package: no reference cycle keeps it alive
+            cached = _FirstRows(self._first_rows(sheet_name, search_rows), lambda cell: cell_text(cell, strings))
+            self._header_rows[(sheet_name, search_rows)] = cached
+            found = cached.header(wanted)
         if found is None:
             raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
                                "restore the header so changes can be logged.")
         return found
 
-    def _first_rows_text(self, sheet_name: str, search_rows: int) -> list[dict[str, int]]:
-        """The first `search_rows` rows of a sheet as {header key: first 1-based column holding it}."""
+    def _first_rows(self, sheet_name: str, search_rows: int) -> list[etree._Element]:
+        """The first `search_rows` rows of a sheet, parsed from its first bytes only."""
         part = self.sheet_part(sheet_name)
         data = self.prefix(part, PREFIX)
         if len(data) == PREFIX and data.count(b"</row>") < search_rows:
@@ -291,14 +290,7 @@ class Package(ZipParts):
         rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
         fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
                                     PARSER)
-        rows = []
-        for row in fragment.iterchildren(f"{M}row"):
-            keys: dict[str, int] = {}
-            for cell in row.iterchildren(f"{M}c"):
-                if cell.get("r"):
-                    keys.setdefault(text_key(self._cell_text(cell)), split_address(cell.get("r"))[0])
-            rows.append(keys)
-        return rows
+        return list(fragment.iterchildren(f"{M}row"))
 
     def _cell_text(self, cell: etree._Element) -> str:
         return cell_text(cell, self.strings)
@@ -311,12 +303,30 @@ class Package(ZipParts):
         return part
 
 
-def _header_in(rows: Sequence[Mapping[str, int]], wanted: Mapping[str, str]) -> dict[str, int] | None:
-    """The columns of the first row holding every wanted header key, by header name; None if none does."""
-    for keys in rows:
-        if all(key in keys for key in wanted):
-            return {name: keys[key] for key, name in wanted.items()}
-    return None
+class _FirstRows:
+    """A sheet's first rows, each read as {header key: first 1-based column holding it} only when a header
+    is looked for past the rows already read (the header is usually the first)."""
+
+    def __init__(self, rows: Sequence[etree._Element], text_of: Callable[[etree._Element], str]):
+        self._rows, self._text_of = rows, text_of
+        self._keys: list[dict[str, int]] = []
+
+    def _row_keys(self, index: int) -> dict[str, int]:
+        while len(self._keys) <= index:
+            keys: dict[str, int] = {}
+            for cell in self._rows[len(self._keys)].iterchildren(f"{M}c"):
+                if cell.get("r"):
+                    keys.setdefault(text_key(self._text_of(cell)), split_address(cell.get("r"))[0])
+            self._keys.append(keys)
+        return self._keys[index]
+
+    def header(self, wanted: Mapping[str, str]) -> dict[str, int] | None:
+        """The columns of the first row holding every wanted header key, by header name; None if none does."""
+        for index in range(len(self._rows)):
+            keys = self._row_keys(index)
+            if all(key in keys for key in wanted):
+                return {name: keys[key] for key, name in wanted.items()}
+        return None
 
 
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).
