@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import struct
 import zipfile
 from datetime import date, datetime, time
 from pathlib import Path
@@ -187,25 +188,46 @@ def _damage_shared_strings_tail(path: Path) -> None:
     with zipfile.ZipFile(path) as archive:
         info = archive.getinfo("xl/sharedStrings.xml")
     raw = bytearray(path.read_bytes())
-    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    name_length, extra_length = struct.unpack_from("<HH", raw, info.header_offset + 26)  # the local header's
+    start = info.header_offset + 30 + name_length + extra_length
     end = start + info.compress_size
     raw[end - 2000:end] = bytes(2000)
     path.write_bytes(bytes(raw))
+
+
+def _history_saved_with_shared_strings(workbook: Path, target: Path) -> Path:
+    """The workbook with 6,000 rows of history, every string shared, as a spreadsheet program saves it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book = openpyxl.load_workbook(workbook)
+    log = book[s.LOG_SHEET]
+    for n in range(6000):
+        log.append([datetime(2026, 1, 1), f"L{n % 22 + 1}", s.NEXT_STEPS, f"Old text of the history, {n}",
+                    f"New text of the history, number {n}", "Helen Lowey", "CLI", f"u{n:06d}"])
+    book.save(target)
+    return share_all_strings(target)
+
+
+def test_an_update_sizes_its_row_from_only_the_shared_strings_the_row_uses(workbook: Path, tmp_path: Path) -> None:
+    """The row-height estimate reads the shared strings only as far as the row it sizes: once the file is
+    ours (its shared strings' count kept apart from their text), an update never reaches the history's strings,
+    here made impossible to inflate."""
+    saved = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    assert sli.main(["update", "L7", "--next", "Agree the audit", "--by", "Helen Lowey",
+                     "--workbook", str(saved)]) == sli.EXIT_OK
+    _damage_shared_strings_tail(saved)
+    reader._cache.clear()
+    assert sli.main(["update", "L8", "--next", "Share the audit", "--by", "Helen Lowey",
+                     "--workbook", str(saved)]) == sli.EXIT_OK
+    reader._cache.clear()
+    rows = reader.read_appendix(saved).rows
+    assert (rows["L7"].values[s.NEXT_STEPS], rows["L8"].values[s.NEXT_STEPS]) == ("Agree the audit", "Share the audit")
 
 
 def test_status_reads_only_the_shared_strings_appendix_1_uses(workbook: Path, tmp_path: Path,
                                                               capsys: pytest.CaptureFixture) -> None:
     """After a spreadsheet program saves the file every string of the history is shared; `sli status` reads
     only as far as Appendix 1's: a table whose end could not even be inflated is never reached."""
-    resaved = tmp_path / "saved" / "Appendix1.xlsx"
-    resaved.parent.mkdir()
-    book = openpyxl.load_workbook(workbook)
-    log = book[s.LOG_SHEET]
-    for n in range(6000):
-        log.append([datetime(2026, 1, 1), f"L{n % 22 + 1}", s.NEXT_STEPS, f"Old text of the history, {n}",
-                    f"New text of the history, number {n}", "Helen Lowey", "CLI", f"u{n:06d}"])
-    book.save(resaved)
-    share_all_strings(resaved)
+    resaved = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
     expected = reader.read_appendix(resaved).rows["L7"].values[s.SUMMARY]
     _damage_shared_strings_tail(resaved)
     reader._cache.clear()
