@@ -150,7 +150,7 @@ def _reduced_book(package: bytes) -> python_calamine.CalamineWorkbook | None:
 
 
 #: Shared strings larger than this are read only as far as Appendix 1 needs (`shared.xlsx.reduced`); the
-#: tests set it to 0 to read every workbook so.
+#: tests set it to -1 to read every workbook so.
 REDUCE_ABOVE = reduced.REDUCE_ABOVE
 
 
