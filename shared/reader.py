@@ -2,12 +2,17 @@
 
 A query in Slack or a validation run re-reads nothing while the file is unchanged: the cache key
 is the path with its size, modification time and inode, which every save (ours or Excel's) changes.
+Appendix 1, Lists and Leads are read from a small package of only those sheets and the shared strings
+they use (`shared.xlsx.reduced`), so the read does not grow with the Change log after Excel saves the file;
+the writer fills the cache with what it saved (`remember_appendix`) instead of reading its save back.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import threading
+import zipfile
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -17,7 +22,8 @@ from shared.domain import schema as s
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
-from shared.xlsx import log_sheet_year
+from shared.xlsx import log_sheet_year, reduced
+from shared.xlsx.reduced import READ_ERRORS, Parts, reduced_from_file, reduced_package
 
 
 class WorkbookError(Exception):
@@ -127,10 +133,42 @@ def _records(sheet: Sheet, columns: tuple[str, ...]) -> list[list[object]]:
     return rows
 
 
-def _build_appendix(path: Path) -> Appendix:
-    book = _open(path)
+#: The sheets Appendix 1 is read from.
+APPENDIX_SHEETS = (s.MAIN_SHEET, s.LISTS_SHEET, s.LEADS_SHEET)
+
+
+def _appendix_of(book: python_calamine.CalamineWorkbook, path: Path) -> Appendix:
     return appendix_from_sheets(path, _sheet(book, path, s.MAIN_SHEET), _sheet(book, path, s.LISTS_SHEET, False),
                                 _sheet(book, path, s.LEADS_SHEET, False))
+
+
+def _reduced_book(package: bytes) -> python_calamine.CalamineWorkbook | None:
+    try:
+        return python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(package))
+    except Exception:  # noqa: BLE001 - whatever calamine makes of it, the whole file is read instead
+        return None
+
+
+#: Shared strings larger than this are read only as far as Appendix 1 needs (`shared.xlsx.reduced`); the
+#: tests set it to -1 to read every workbook so.
+REDUCE_ABOVE = reduced.REDUCE_ABOVE
+
+
+def _build_appendix(path: Path) -> Appendix:
+    """Appendix 1 from the sheets it needs and their shared strings only; a package that cannot be read
+    so (damaged, or written unusually) is read whole, as before, for the same values or the same error."""
+    if Path(path).is_file():
+        try:
+            package = reduced_from_file(str(path), APPENDIX_SHEETS, REDUCE_ABOVE)
+        except READ_ERRORS:
+            package = None
+        book = _reduced_book(package) if package is not None else None
+        if book is not None:
+            try:
+                return _appendix_of(book, path)
+            except WorkbookError:
+                pass  # read whole below: its sentence is the one to show
+    return _appendix_of(_open(path), path)
 
 
 def _leads(sheet: Sheet) -> list[Lead]:
@@ -186,6 +224,22 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
 def read_appendix(path: Path) -> Appendix:
     """Appendix 1 with its Lists and Leads, parsed once per version of the file."""
     return _cached(Path(path), "appendix", lambda: _build_appendix(Path(path)))
+
+
+def remember_appendix(path: Path, archive: zipfile.ZipFile, changed: dict[str, bytes]) -> None:
+    """Fill the cache with Appendix 1 as just saved to `path` by the writer, from the package it wrote (the
+    file's former parts in `archive`, with the parts it `changed` over them), so the next read does not
+    parse the save back. Nothing is kept when that package cannot be read so: the next read reads the file."""
+    try:
+        identity = file_identity(path)
+        book = _reduced_book(reduced_package(Parts(archive, changed), APPENDIX_SHEETS))
+        appendix = _appendix_of(book, Path(path)) if book is not None else None
+    except (WorkbookError, *READ_ERRORS):
+        appendix = None
+    if appendix is None:
+        return
+    with _cache_lock:
+        _cache[(str(Path(path).resolve()), "appendix")] = (identity, appendix)
 
 
 def log_sheets(names: list[str], since: int | None = None) -> list[str]:

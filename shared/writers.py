@@ -15,6 +15,7 @@ from shared.domain import schema as s
 from shared.domain.logrow import LogRow
 from shared.domain.model import Sheet
 from shared.domain.update import Plan
+from shared.reader import remember_appendix
 from shared.xlsx import CellValue, Package, file_log_years, needs_quote_prefix, save_atomically
 
 #: How the add-in formats the Change log's time column in the open workbook.
@@ -58,7 +59,10 @@ class PackageWriter:
             file_log_years(self.package, rows)
 
     def finish(self) -> None:
+        """Save, then fill the read cache with Appendix 1 as saved (from the parts in memory): the status
+        asked right after an update does not parse the new file back."""
         save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name)
+        remember_appendix(self.workbook, self.package.archive, self.package.changed)
 
 
 def excel_value(value: object) -> object:

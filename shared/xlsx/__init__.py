@@ -19,6 +19,9 @@ Its rooms, each importing only those before it:
 - `heights`: row heights from text, column widths and styles (at most Excel's 409 pt);
 - `cells`: values in cell XML, the rules that keep text as text, quote-prefix style twins, cell text;
 - `sheets`: the workbook's sheet list, defined names, and new sheet parts;
+- `rows`: a sheet's rows as byte ranges, so an edit re-serialises only the rows it changes;
+- `reduced`: a small package of a few sheets and the shared strings they use, for a read that does not grow
+  with the history (`shared.reader`);
 - `package`: `Package`, the edits the write path makes (cells, appended rows, row heights, headers);
 - `changelog`: the Change log filed one sheet a year, a step of its own before rows are logged;
 - `save`: the atomic save, backups, and the file's permissions and ownership kept.

@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from typing import IO
 
 from lxml import etree
 
@@ -193,18 +194,24 @@ def find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree
 
 
 class SharedStrings:
-    """The shared strings part, parsed only as far as the strings asked for."""
+    """The shared strings part, inflated and parsed only as far as the strings asked for: after Excel
+    saves, it holds every string of every sheet (the whole Change log's), and a row height needs a few."""
 
-    def __init__(self, parts: Mapping[str, bytes]):
-        self._parts = parts
+    def __init__(self, parts: Mapping[str, bytes], stream: Callable[[str], IO[bytes]] | None = None):
+        self._parts, self._stream = parts, stream
         self._strings: list[str] = []
         self._string_events = None
 
+    def _source(self) -> IO[bytes]:
+        name = "xl/sharedStrings.xml"
+        if name not in self._parts:
+            return io.BytesIO(b"<sst/>")
+        return self._stream(name) if self._stream is not None else io.BytesIO(self._parts[name])
+
     def text(self, index: int) -> str:
-        """Shared string `index`, parsing the shared strings part only as far as needed."""
+        """Shared string `index`, inflating and parsing the shared strings part only as far as needed."""
         if self._string_events is None:
-            data = self._parts.get("xl/sharedStrings.xml") or b"<sst/>"
-            self._string_events = etree.iterparse(io.BytesIO(data), events=("end",), tag=f"{M}si")
+            self._string_events = etree.iterparse(self._source(), events=("end",), tag=f"{M}si")
         for _, item in self._string_events:
             self._strings.append("".join(t.text or "" for t in item.iter(f"{M}t")))
             if len(self._strings) > index:

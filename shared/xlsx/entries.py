@@ -3,9 +3,11 @@ compressed bytes they were (Python's zipfile has no public way to do that)."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
 from collections.abc import Mapping
+from typing import IO
 
 from shared.xlsx.ooxml import PackageError
 
@@ -37,6 +39,12 @@ class LazyParts(Mapping[str, bytes]):
 
     def __len__(self) -> int:
         return len(self._names)
+
+    def stream(self, name: str) -> IO[bytes]:
+        """A part as a file inflated as it is read, for parsing only its start (the shared strings)."""
+        if name in self._read:
+            return io.BytesIO(self._read[name])
+        return self._archive.open(name)
 
     def inflated(self) -> list[str]:
         """Names of the parts read so far (the tests check that an update leaves the old years alone)."""

@@ -4,7 +4,7 @@ find a header; every part it does not change stays byte-identical (see `shared.x
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from lxml import etree
@@ -22,6 +22,7 @@ from shared.xlsx.cells import (
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, set_height
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import PREFIX, ZipParts
+from shared.xlsx.rows import row_ranges
 from shared.xlsx.segments import Segments
 from shared.xlsx.sheets import Sheets
 
@@ -37,10 +38,12 @@ class Package(ZipParts):
         self.sheet_parts = self.sheets.sheet_parts
         self.segmented_part = self.sheet_parts.get(LOG_SHEET)
         self.styles = StyleTwins(self.parts, self.changed)
-        self.strings = SharedStrings(self.parts)
+        self.strings = SharedStrings(self.parts, self.parts.stream)
         #: Cells referring to shared strings that this edit added (+) or turned into other cells (-): the
         #: shared strings part's `count` is moved by as much when the package is written.
         self.shared_references = 0
+        #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
+        self._header_rows: dict[tuple[str, int], _FirstRows] = {}
 
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
@@ -54,7 +57,8 @@ class Package(ZipParts):
         fill_cell(cell, value, self.date1904, self.styles.quoted_style)
 
     def edit_cells(self, sheet_name: str, edits: Mapping[str, CellValue]) -> None:
-        """Set the given cells of one sheet; every other element of the sheet stays as it is.
+        """Set the given cells of one sheet; every other element of the sheet stays as it is, and every
+        other row is copied as the bytes it was (`shared.xlsx.rows`): only the rows edited are serialised.
 
         A row whose text changes gets the height its new text needs (LibreOffice never grows a row for
         wrapped text, and a printed Appendix 1 must show every word), unless an officer set the height
@@ -62,7 +66,26 @@ class Package(ZipParts):
         `row_height` gives for the row's old text is theirs and stays.
         """
         part = self.sheet_part(sheet_name)
-        root = etree.fromstring(self.current(part), PARSER)
+        self._forget_header(sheet_name)
+        data = self.current(part)
+        ranges = row_ranges(data)
+        numbers = {split_address(address)[1] for address in edits}
+        if ranges is not None and numbers <= ranges.ranges.keys():
+            root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
+            references = self._edit_in(root, sheet_name, edits)
+            spliced = ranges.replaced(serialise(root), numbers)
+            if spliced is not None:
+                self.changed[part] = spliced
+                self.shared_references += references
+                return
+        root = etree.fromstring(data, PARSER)
+        references = self._edit_in(root, sheet_name, edits)
+        self.changed[part] = serialise(root)
+        self.shared_references += references
+
+    def _edit_in(self, root: etree._Element, sheet_name: str, edits: Mapping[str, CellValue]) -> int:
+        """`edit_cells` on the parsed sheet `root` (the whole sheet, or the sheet with only the rows edited);
+        returns how many cells referring to shared strings it turned into other cells (negative)."""
         data = root.find(f"{M}sheetData")
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
@@ -70,6 +93,7 @@ class Package(ZipParts):
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
         layout = Layout(root)
         heights_before: dict[int, float] = {}
+        references = 0
         for address, value in edits.items():
             column, row_number = split_address(address)
             row = rows.get(row_number)
@@ -84,7 +108,7 @@ class Package(ZipParts):
             if cell.get("s") is None and column in column_styles:
                 cell.set("s", column_styles[column])
             if cell.get("t") == "s":
-                self.shared_references -= 1  # it becomes an inline string (or empty, a number, a date)
+                references -= 1  # it becomes an inline string (or empty, a number, a date)
             self._fill_cell(cell, value)
         for row_number, before in heights_before.items():
             row = rows[row_number]
@@ -94,7 +118,12 @@ class Package(ZipParts):
             if row.get("ht") is None and after <= layout.default_height:
                 continue
             set_height(row, after)
-        self.changed[part] = serialise(root)
+        return references
+
+    def _forget_header(self, sheet_name: str) -> None:
+        """Cells of the sheet change: its first rows are read again when a header is next looked for."""
+        for key in [key for key in self._header_rows if key[0] == sheet_name]:
+            del self._header_rows[key]
 
     def fit_row_heights(self, sheet_name: str, first_row: int = 1) -> None:
         """Give every row of a sheet from `first_row` on the height its text needs (the builder's
@@ -228,8 +257,25 @@ class Package(ZipParts):
         """1-based column number of each header `names` in the first rows of a sheet, found by text.
 
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
-        fast on a log of tens of thousands of rows. PackageError when the header is not there.
+        fast on a log of tens of thousands of rows; and only once per edit: an update asks for the log's
+        header three times (filing, the year, the rows), and appending and filing never move it.
+        PackageError when the header is not there.
         """
+        wanted = {text_key(name): name for name in names}
+        cached = self._header_rows.get((sheet_name, search_rows))
+        found = cached.header(wanted) if cached is not None else None
+        if found is None:
+            strings = self.strings  # not the package: no reference cycle keeps it alive
+            cached = _FirstRows(self._first_rows(sheet_name, search_rows), lambda cell: cell_text(cell, strings))
+            self._header_rows[(sheet_name, search_rows)] = cached
+            found = cached.header(wanted)
+        if found is None:
+            raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
+                               "restore the header so changes can be logged.")
+        return found
+
+    def _first_rows(self, sheet_name: str, search_rows: int) -> list[etree._Element]:
+        """The first `search_rows` rows of a sheet, parsed from its first bytes only."""
         part = self.sheet_part(sheet_name)
         data = self.prefix(part, PREFIX)
         if len(data) == PREFIX and data.count(b"</row>") < search_rows:
@@ -244,17 +290,7 @@ class Package(ZipParts):
         rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
         fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
                                     PARSER)
-        wanted = {text_key(name): name for name in names}
-        for row in fragment.iterchildren(f"{M}row"):
-            found_columns: dict[str, int] = {}
-            for cell in row.iterchildren(f"{M}c"):
-                name = wanted.get(text_key(self._cell_text(cell)))
-                if name and cell.get("r"):
-                    found_columns.setdefault(name, split_address(cell.get("r"))[0])
-            if len(found_columns) == len(wanted):
-                return found_columns
-        raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
-                           "restore the header so changes can be logged.")
+        return list(fragment.iterchildren(f"{M}row"))
 
     def _cell_text(self, cell: etree._Element) -> str:
         return cell_text(cell, self.strings)
@@ -265,6 +301,32 @@ class Package(ZipParts):
         if part is None or (part not in self.parts and part not in self.changed):
             raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
         return part
+
+
+class _FirstRows:
+    """A sheet's first rows, each read as {header key: first 1-based column holding it} only when a header
+    is looked for past the rows already read (the header is usually the first)."""
+
+    def __init__(self, rows: Sequence[etree._Element], text_of: Callable[[etree._Element], str]):
+        self._rows, self._text_of = rows, text_of
+        self._keys: list[dict[str, int]] = []
+
+    def _row_keys(self, index: int) -> dict[str, int]:
+        while len(self._keys) <= index:
+            keys: dict[str, int] = {}
+            for cell in self._rows[len(self._keys)].iterchildren(f"{M}c"):
+                if cell.get("r"):
+                    keys.setdefault(text_key(self._text_of(cell)), split_address(cell.get("r"))[0])
+            self._keys.append(keys)
+        return self._keys[index]
+
+    def header(self, wanted: Mapping[str, str]) -> dict[str, int] | None:
+        """The columns of the first row holding every wanted header key, by header name; None if none does."""
+        for index in range(len(self._rows)):
+            keys = self._row_keys(index)
+            if all(key in keys for key in wanted):
+                return {name: keys[key] for key, name in wanted.items()}
+        return None
 
 
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).

@@ -51,6 +51,11 @@ class ZipParts:
         self.heads: dict[str, HeadSplit] = {}
         self._prefixes: dict[tuple[str, int], bytes] = {}
 
+    @property
+    def archive(self) -> zipfile.ZipFile:
+        """The file as it was opened (before this edit), as a zip: its parts, to be read again."""
+        return self._archive
+
     def appendable(self, part: str) -> Segments | None:
         """The part as segments that rows can be added to without inflating its rows, or None (see
         `shared.xlsx.segments`); once read, the same segments, which collect the rows added."""
