@@ -120,6 +120,8 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
     store = ctx or usecases.context(settings)
     app = App(client=client or make_client(settings), signing_secret=settings.signing_secret or None,
               request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"),
+              # Answer as soon as the listener acks, not at Bolt's next 10 ms poll (bot/listeners/acking.py)
+              process_before_response=True,
               listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="sli-listener"))
     writer = writer or UpdateWriter(store)
     if settings.signing_secret:
