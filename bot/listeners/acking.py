@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
@@ -44,6 +45,7 @@ def early(app: App, listener: Callable[..., Any], *, event: bool = False) -> Cal
                 return ack(*given, **options)
             finally:
                 acked.set()
+                time.sleep(0)  # let the request's thread take the GIL now, not when this work next waits on I/O
 
         if event:
             acking()
