@@ -37,7 +37,7 @@ def early(app: App, listener: Callable[..., Any], *, event: bool = False) -> Cal
     executor = app.listener_runner.listener_executor
 
     def acknowledged_early(args: Args) -> None:
-        acked = threading.Event()
+        acked, given_up = threading.Event(), threading.Event()
         ack = args.ack
 
         def acking(*given: Any, **options: Any) -> Any:
@@ -54,12 +54,13 @@ def early(app: App, listener: Callable[..., Any], *, event: bool = False) -> Cal
 
         def ended(done: Future) -> None:
             problem = done.exception()
-            if problem is not None and ack.response is not None:  # after the ack: only the log can hear it
-                log.error("listener %s failed after acknowledging", listener.__name__, exc_info=problem)
+            if problem is not None and (ack.response is not None or given_up.is_set()):  # only the log hears it
+                log.error("listener %s failed after the request was answered", listener.__name__, exc_info=problem)
             acked.set()
 
         work.add_done_callback(ended)
-        acked.wait(ACK_WAIT_SECONDS)
+        if not acked.wait(ACK_WAIT_SECONDS):
+            given_up.set()
         if ack.response is None and work.done() and work.exception() is not None:
             raise work.exception()  # before any ack: Bolt's error handler answers, as without this
 
