@@ -120,6 +120,8 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
     store = ctx or usecases.context(settings)
     app = App(client=client or make_client(settings), signing_secret=settings.signing_secret or None,
               request_verification_enabled=bool(settings.signing_secret), logger=logging.getLogger("sli.bot"),
+              # Answer as soon as the listener acks, not at Bolt's next 10 ms poll (bot/listeners/acking.py)
+              process_before_response=True,
               listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="sli-listener"))
     writer = writer or UpdateWriter(store)
     if settings.signing_secret:
@@ -145,7 +147,9 @@ def start_background(app: App, settings: Settings, writer: UpdateWriter, ctx: Co
     catch-up (a summary due) runs on the scheduler's thread after it, so requests are answered from the
     moment the bot listens (before, 300 waiting updates and a summary held the first answer for seconds)."""
     from bot.scheduler import MonthlyJobs
+    from shared.usecases.reporting import heavy_work_in_workers
 
+    heavy_work_in_workers()  # the summary's pandas and matplotlib never grow this process (shared/worker.py)
     ctx = ctx or usecases.context(settings)
     notifier = Notifier(ctx, app.client, settings.poll_seconds, writer=writer)
     waited = notifier.catch_up()
@@ -161,7 +165,7 @@ def run(settings: Settings, http: bool = False, port: int = 3000, host: str = "0
     socket_mode = bool(settings.app_token) and not http
     if not socket_mode and not settings.signing_secret:
         raise ValueError("HTTP mode needs SLACK_SIGNING_SECRET: without it anyone could send the bot updates.")
-    from bot.scheduler import MonthlyJobs  # noqa: F401 - its imports (pandas, matplotlib: ~1 s) before the bind
+    from bot.scheduler import MonthlyJobs  # noqa: F401 - its imports before the bind (pandas and matplotlib are not)
 
     ctx = usecases.context(settings)
     writer = UpdateWriter(ctx)

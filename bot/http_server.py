@@ -3,8 +3,8 @@
 Why not the standard library's `http.server`: it listens with a backlog of 5, and 20 simultaneous
 connections had about 13% of requests reset. uvicorn accepts on an event loop with a deep backlog.
 
-Bolt's adapter calls the synchronous `App.dispatch` on the event loop, and dispatch waits (polling
-every 10 ms) until the listener acks: one slow ack would stall every other connection. So the
+Bolt's adapter calls the synchronous `App.dispatch` on the event loop, and dispatch waits until the
+listener acks (bot/listeners/acking.py): one slow ack would stall every other connection. So the
 endpoint here uses the adapter's request/response conversion but runs `dispatch` in a worker thread.
 
 Before Bolt sees a request, requests Slack never sends get a sentence and nothing runs:

@@ -57,7 +57,7 @@ class ChatDestination(Protocol):
         """Post the summary with its chart: what to keep about it (`where` it went), or None if there is
         nowhere to post yet (tried again later)."""
 
-    def follow_up(self, figures: sm.MonthFigures, chart: bytes, posted: dict) -> str | None:
+    def follow_up(self, summary: sm.MonthSummary, posted: dict) -> str | None:
         """What follows a summary once it counts as posted (Slack: the charts in its thread); a sentence if
         that failed (the month stays posted)."""
 
@@ -90,13 +90,14 @@ class SlackDestination:
         message = self.client.chat_postMessage(channel=self.channel, **blocks.render(replies.summary_reply(figures)))
         return {"where": message["channel"], "channel": message["channel"], "ts": message["ts"]}
 
-    def follow_up(self, figures: sm.MonthFigures, chart: bytes, posted: dict) -> str | None:
+    def follow_up(self, summary: sm.MonthSummary, posted: dict) -> str | None:
+        figures = summary.figures
         try:  # the message is out and recorded: a failed chart upload must not make the month look unposted
             self.client.files_upload_v2(channel=posted["channel"], thread_ts=posted["ts"], file_uploads=[
-                {"content": chart, "filename": f"sli-summary-{figures.month}.png",
+                {"content": summary.chart, "filename": f"sli-summary-{figures.month}.png",
                  "title": f"SLI statuses by lead organisation, {figures.month}",
                  "alt_txt": "Stacked bars: each lead organisation's recommendations by status this month"},
-                {"content": sm.trend_chart(figures), "filename": f"sli-trend-{figures.month}.png",
+                {"content": summary.trend, "filename": f"sli-trend-{figures.month}.png",
                  "title": f"SLI statuses by month, to {figures.month}",
                  "alt_txt": "Stacked bars: recommendations by status, month by month"}])
         except Exception as exc:  # noqa: BLE001
@@ -128,16 +129,17 @@ def post_summary_to(store: Context, destination: ChatDestination, year: int, mon
     if not destination.ready():
         return PostOutcome(False, destination.nowhere(key))
 
-    made: list[tuple[sm.MonthFigures, bytes]] = []
+    made: list[sm.MonthSummary] = []
 
-    def post(figures: sm.MonthFigures) -> dict | None:
-        made.append((figures, sm.status_chart(figures)))
-        return destination.post_summary(*made[0])
+    def post(summary: sm.MonthSummary) -> dict | None:
+        made.append(summary)  # figures and charts made together (in a worker process in a running bot)
+        return destination.post_summary(summary.figures, summary.chart)
 
     ctx = usecases.as_context(store)
-    outcome = sm.post_month(ctx.at(now) if now else ctx, destination.summary_claim, year, month, post, again=again)
+    outcome = sm.post_month_summary(ctx.at(now) if now else ctx, destination.summary_claim, year, month, post,
+                                    again=again)
     if outcome.posted:
-        problem = destination.follow_up(*made[0], outcome.detail)
+        problem = destination.follow_up(made[0], outcome.detail)
         where = outcome.detail.get("where", destination.name)
         return PostOutcome(True, f"Posted the summary for {key} to {where}" + (f"; {problem}." if problem else "."),
                            outcome.detail.get("ts"))

@@ -6,6 +6,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.listeners.acking import early
 from bot.listeners.views import open_update_modal
 from shared.usecases import Context
 
@@ -17,4 +18,4 @@ def update_button_clicked(ack: Ack, body: dict, action: dict, client: WebClient,
 
 
 def register(app: App) -> None:
-    app.action(blocks.OPEN_UPDATE_ACTION)(update_button_clicked)
+    app.action(blocks.OPEN_UPDATE_ACTION)(early(app, update_button_clicked))

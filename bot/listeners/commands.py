@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks, flows, manifest, parse
+from bot.listeners.acking import early
 from bot.listeners.views import open_update_modal, writer_of
 from shared.usecases import Context
 from shared.usecases.replies import result_reply
@@ -50,4 +51,4 @@ def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, co
 
 
 def register(app: App) -> None:
-    app.command(manifest.COMMAND)(sli_command)
+    app.command(manifest.COMMAND)(early(app, sli_command))

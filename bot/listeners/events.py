@@ -9,6 +9,7 @@ from slack_bolt import App, Say
 from slack_sdk import WebClient
 
 from bot import blocks, flows, parse
+from bot.listeners.acking import early
 from bot.listeners.commands import carry_out
 
 
@@ -36,6 +37,6 @@ def home_opened(event: dict, client: WebClient, context: dict) -> None:
 
 
 def register(app: App) -> None:
-    app.event("app_mention")(app_mention)
-    app.event("message")(direct_message)
-    app.event("app_home_opened")(home_opened)
+    app.event("app_mention")(early(app, app_mention, event=True))
+    app.event("message")(early(app, direct_message, event=True))
+    app.event("app_home_opened")(early(app, home_opened, event=True))

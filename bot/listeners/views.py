@@ -9,6 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot import blocks, flows
+from bot.listeners.acking import early
 from bot.writer import UpdateWriter
 from shared.usecases import Context
 from shared.usecases import replies as r
@@ -49,4 +50,4 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
 
 
 def register(app: App) -> None:
-    app.view(blocks.UPDATE_CALLBACK)(update_submitted)
+    app.view(blocks.UPDATE_CALLBACK)(early(app, update_submitted))

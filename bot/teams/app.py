@@ -130,6 +130,7 @@ class TeamsBot:
         and the summary's catch-up on the scheduler (after that writing), so nothing here holds a request."""
         from bot.scheduler import MonthlyJobs
 
+        sm.heavy_work_in_workers()  # the summary's pandas and matplotlib never grow this process
         notifier = TeamsNotifier(self.store, self.messenger, poll_seconds or self.settings.poll_seconds,
                                  writer=self.writer)
         waited = notifier.catch_up()
@@ -186,7 +187,7 @@ class TeamsDestination:
         self.messenger.post(reference, cards.render(replies.summary_reply(figures), chart))
         return {"conversation": key}
 
-    def follow_up(self, figures: sm.MonthFigures, chart: bytes, posted: dict) -> str | None:
+    def follow_up(self, summary: sm.MonthSummary, posted: dict) -> str | None:
         return None  # the chart is inside the card
 
     def lead_key(self, reminder: sm.Reminder) -> str:

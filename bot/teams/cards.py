@@ -16,8 +16,6 @@ import io
 import re
 from typing import Any
 
-from PIL import Image
-
 from shared.usecases import replies as r
 
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -224,6 +222,8 @@ MAX_CHART_BYTES = 14_000
 
 def small_chart(png: bytes, width: int = 700) -> bytes:
     """The chart as a palette PNG at most `width` pixels wide (41 KB becomes about 14 KB)."""
+    from PIL import Image  # here, not at import: the Teams bot loads Pillow only to post a summary
+
     image = Image.open(io.BytesIO(png)).convert("RGB")
     while True:
         height = round(image.height * min(1, width / image.width))

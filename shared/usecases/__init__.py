@@ -86,8 +86,9 @@ from shared.xlsx import PackageError
 #: for (`usecases.export`, `from shared.usecases import write_report`), so a bot answering questions and
 #: recording updates never pays for them (tens of megabytes, about a second).
 _LATER = {"files": ("add_sample_history", "init_workbook", "write_file"),
-          "reporting": ("MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month",
-                        "reminders_due", "write_report", "write_summary_charts")}
+          "reporting": ("MonthFigures", "MonthSummary", "Reminder", "export", "heavy_work_in_workers", "month_asked",
+                        "month_figures", "month_summary", "post_month", "post_month_summary", "reminders_due",
+                        "status_chart", "trend_chart", "write_report", "write_summary_charts")}
 
 
 def __getattr__(name: str) -> object:
@@ -125,7 +126,8 @@ __all__ = [
     "Posted", "conversation", "conversations", "first_time", "forget_conversation", "keep_conversation",
     "post_once", "posted",
     # reporting
-    "MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month", "reminders_due",
+    "MonthFigures", "MonthSummary", "Reminder", "export", "heavy_work_in_workers", "month_asked", "month_figures",
+    "month_summary", "post_month", "post_month_summary", "reminders_due", "status_chart", "trend_chart",
     "write_report", "write_summary_charts",
     # files
     "add_sample_history", "init_workbook", "write_file",

@@ -9,14 +9,12 @@ types are re-exported so front ends need nothing below the use cases."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from shared import export as ex
-from shared import report as rp
-from shared import summary as sm
-from shared.outputs import check_output, write_bytes, write_output_file
-from shared.summary import (  # noqa: F401 (the calendar and the figures, for front ends)
+from shared import worker
+from shared.months import (  # noqa: F401 (the calendar and the figures, for front ends)
     LONDON,
     MonthFigures,
     Reminder,
@@ -26,11 +24,58 @@ from shared.summary import (  # noqa: F401 (the calendar and the figures, for fr
     parse_month,
     previous_month,
     reminder_day,
-    status_chart,
-    trend_chart,
 )
+from shared.months import reminders_due as _reminders_due
+from shared.outputs import check_output, write_bytes, write_output_file
 from shared.uow import Context, Store, as_context
 from shared.usecases.conversations import Posted, post_once
+
+# pandas, matplotlib, python-docx and openpyxl (shared.summary, shared.report, shared.export) are imported by the
+# functions that need them, so a bot that imports this room to know when a summary is due does not pay for
+# them; while `heavy_work_in_workers()` holds, the month's figures and charts are made in a worker process.
+
+
+def heavy_work_in_workers() -> None:
+    """From now on, make the month's figures and charts, and the calendar's bank holidays, in short-lived
+    worker processes (shared/worker.py): a long-running bot calls this at start, so its own peak memory stays
+    what answering and recording need."""
+    worker.enable()
+
+
+def status_chart(figures: MonthFigures) -> bytes:
+    """The month's statuses by lead organisation, as a PNG (`shared.summary.status_chart`)."""
+    from shared import summary as sm
+
+    return sm.status_chart(figures)
+
+
+def trend_chart(figures: MonthFigures) -> bytes:
+    """Status counts month by month up to the month summarised, as a PNG (`shared.summary.trend_chart`)."""
+    from shared import summary as sm
+
+    return sm.trend_chart(figures)
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """What a month's post shows: its figures, the chart by lead organisation and the trend chart (PNGs)."""
+
+    figures: MonthFigures
+    chart: bytes
+    trend: bytes
+
+
+def _figures_here(store: Store, year: int, month: int, now: datetime, freeze: bool) -> MonthFigures:
+    """`month_figures` in this process (a worker's task)."""
+    from shared import summary as sm
+
+    return sm.month_figures(store, year, month, now, freeze=freeze)
+
+
+def _summary_here(store: Store, year: int, month: int, now: datetime, freeze: bool) -> MonthSummary:
+    """`month_summary` in this process (a worker's task)."""
+    figures = _figures_here(store, year, month, now, freeze)
+    return MonthSummary(figures, status_chart(figures), trend_chart(figures))
 
 
 def month_asked(ctx: Context | Store, text: str | None = None) -> tuple[int, int]:
@@ -46,12 +91,23 @@ def month_figures(ctx: Context | Store, year: int, month: int, now: datetime | N
     """The month's figures as of `now` (default: the context's clock): from its snapshot when there is one.
     With `freeze` (the poster, the month-end job) they are kept as the month's snapshot."""
     ctx = as_context(ctx)
-    return sm.month_figures(ctx.store, year, month, now or ctx.clock(), freeze=freeze)
+    if worker.enabled():
+        return worker.call("month_figures", ctx.store, year, month, now or ctx.clock(), freeze)
+    return _figures_here(ctx.store, year, month, now or ctx.clock(), freeze)
+
+
+def month_summary(ctx: Context | Store, year: int, month: int, freeze: bool = False) -> MonthSummary:
+    """The month's figures (as `month_figures`, as of the context's clock) and both its charts, made together:
+    in a worker process while `heavy_work_in_workers()` holds."""
+    ctx = as_context(ctx)
+    if worker.enabled():
+        return worker.call("month_summary", ctx.store, year, month, ctx.clock(), freeze)
+    return _summary_here(ctx.store, year, month, ctx.clock(), freeze)
 
 
 def reminders_due(ctx: Context | Store, year: int, month: int) -> list[Reminder]:
     """Each lead whose organisation has recommendations not updated in the month, with those items."""
-    return sm.reminders_due(as_context(ctx).store, year, month)
+    return _reminders_due(as_context(ctx).store, year, month)
 
 
 def post_month(ctx: Context | Store, kind: str, year: int, month: int,
@@ -62,6 +118,15 @@ def post_month(ctx: Context | Store, kind: str, year: int, month: int,
     ctx = as_context(ctx)
     return post_once(ctx, kind, month_key(year, month),
                      lambda: post(month_figures(ctx, year, month, freeze=True)), again=again)
+
+
+def post_month_summary(ctx: Context | Store, kind: str, year: int, month: int,
+                       post: Callable[[MonthSummary], dict | None], *, again: bool = False) -> Posted:
+    """`post_month` with the month's charts made beside its figures (`month_summary`, in a worker process
+    while `heavy_work_in_workers()` holds): `post(summary)` posts them."""
+    ctx = as_context(ctx)
+    return post_once(ctx, kind, month_key(year, month),
+                     lambda: post(month_summary(ctx, year, month, freeze=True)), again=again)
 
 
 def write_summary_charts(ctx: Context | Store, figures: MonthFigures, chart: Path | str) -> tuple[Path, Path]:
@@ -81,6 +146,8 @@ def write_report(ctx: Context | Store, year: int, fmt: str, output: Path | str) 
     `output` (refused before anything is computed when it may not be written there)."""
     ctx = as_context(ctx)
     check_output(output, ctx.store)  # before the report is made: a refusal costs nothing
+    from shared import report as rp
+
     if fmt not in rp.FORMATS:
         raise ValueError(f"'{fmt}' is not a report format: use docx or xlsx.")
     content = rp.report_content(ctx.store, year, ctx.clock())
@@ -94,4 +161,6 @@ def export(ctx: Context | Store, what: str, fmt: str, output: Path | str, start:
     rows written. OutputError (one sentence, nothing written) where it may not be written."""
     ctx = as_context(ctx)
     check_output(output, ctx.store)  # a folder or a protected path is named as such, not as a bad format
+    from shared import export as ex
+
     return ex.export(ctx.store, what, fmt, Path(output), start, end, now=ctx.clock())

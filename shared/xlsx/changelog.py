@@ -8,6 +8,8 @@ Change log rows are appended: appending rows (`Package.append_rows`) never files
 from __future__ import annotations
 
 import re
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 
@@ -16,9 +18,11 @@ from lxml import etree
 from shared.domain.logrow import LogRow
 from shared.domain.schema import LOG_SHEET, column_letter
 from shared.xlsx.cells import CellValue
+from shared.xlsx.logstream import ROW_TAG, StreamedRows, YearRows, renumber
 from shared.xlsx.ooxml import MAIN_NS, PARSER, REL_NS, M, PackageError, serialise, text_key
 from shared.xlsx.package import Package, grow_dimension
 from shared.xlsx.parts import PREFIX
+from shared.xlsx.segments import Segments, crc32_combine
 from shared.xlsx.sheets import FILTER, quoted_sheet
 
 LOG_WHEN = LogRow.header_of("when")
@@ -28,9 +32,6 @@ _YEAR_SHEET = re.compile(rf"^{re.escape(LOG_SHEET)} (\d{{4}})$")
 _SHEET_PARTS_WITH_LINKS = ("mergeCells", "conditionalFormatting", "dataValidations", "hyperlinks", "rowBreaks",
                            "colBreaks", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture",
                            "oleObjects", "controls", "tableParts", "extLst", "sortState")
-_ROW_TAG = re.compile(rb"<row\b[^>]*?(/?)>")
-_ROW_R = re.compile(rb'(<row\b[^>]*?\br=")\d+(")')
-_CELL_R = re.compile(rb'(<c\b[^>]*?\br="[A-Z]+)\d+(")')
 _SHARED_CELL = re.compile(rb"""<c\b[^>]*?\st\s*=\s*(["'])s\1""")
 
 
@@ -74,61 +75,86 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
     except PackageError:
         return {}
     when = column_letter(columns[LOG_WHEN] - 1).encode()
-    for whole in (False, True):  # the first rows tell whether anything is to move; then read it all
-        if whole:
-            data = package.current(part)
-        open_at = data.find(b"<sheetData>")
-        close = data.rfind(b"</sheetData>")
-        if open_at == -1 or (close == -1 and whole):
-            return {}
-        close = len(data) if close == -1 else close
-        header_row, first = _log_header_row(package, data, open_at + len(b"<sheetData>"), close, columns)
-        if header_row is None:
-            return {}
-        try:
-            span = _next_row(data, first, close)
-        except PackageError:  # a row cut by the end of the prefix
-            if whole:
-                raise
-            continue
-        if span is None:
-            return {}
+    open_at = data.find(b"<sheetData>")
+    if open_at == -1:
+        return {}
+    close = data.rfind(b"</sheetData>")
+    header_row, first = _log_header_row(package, data, open_at + len(b"<sheetData>"),
+                                        len(data) if close == -1 else close, columns)
+    if header_row is None:
+        return {}
+    try:
+        span = _next_row(data, first, len(data) if close == -1 else close)
+    except PackageError:  # a row cut by the end of the prefix: the streamed pass below decides
+        span = (first, first)
+    if span is None:
+        return {}
+    if span[1] > span[0]:
         first_year = _row_year(package, data[span[0]:span[1]], when)
         if first_year is None or first_year >= year:
             return {}  # the usual case: the log starts this year (or with a row whose date is not one)
-    keep: list[bytes] = []
-    moved: dict[int, list[bytes]] = {}
-    position = first
-    while (span := _next_row(data, position, close)) is not None:
-        row = data[span[0]:span[1]]
-        row_year = _row_year(package, row, when)
-        if row_year is not None and row_year < year:
-            moved.setdefault(row_year, []).append(row)
-        else:
-            keep.append(row)
-        position = span[1]
-    if not moved:
+    return _file_streamed(package, part, year, columns, when, header_row)
+
+
+def _file_streamed(package: Package, part: str, year: int, columns: Mapping[str, int], when: bytes,
+                   header_row: int) -> dict[int, int]:
+    """The filing itself, over the Change log inflated a chunk at a time (`Package.stream`): the rows that stay
+    are kept (one year at most), each closed year's rows go straight into its new sheet's compressed rows.
+    At 100,000 rows this holds a few MB where holding the sheet, its rows and each year's XML took 200."""
+    rows = StreamedRows(package.stream(part))
+    head = rows.head_through(lambda data, start, close: _log_header_row(package, data, start, close, columns))
+    if head is None:
         return {}
+    level = _level_of(package, part)
+    keep: list[bytes] = []
+    new_years: dict[int, YearRows] = {}
+    to_filed: dict[int, list[bytes]] = {}  # rows of a year whose sheet exists already (rare): appended raw
+    for row in rows:
+        row_year = _row_year(package, row, when)
+        if row_year is None or row_year >= year:
+            keep.append(row)
+        elif year_sheet_name(row_year) in package.sheet_parts:
+            to_filed.setdefault(row_year, []).append(row)
+        else:
+            if row_year not in new_years:
+                new_years[row_year] = YearRows(level, header_row)
+            new_years[row_year].add(row)
+    if not new_years and not to_filed:
+        return {}
+    data_start = head.find(b"<sheetData>") + len(b"<sheetData>")
     low, high = min(columns.values()), max(columns.values())
-    template = data[:first] + data[close:]
+    template = head + rows.tail
     # A year sheet copies the header rows: their cells that refer to shared strings (as in a workbook Excel
     # or LibreOffice saved) are that many more references. Moved rows only change sheets.
-    shared_in_header = len(_SHARED_CELL.findall(data, open_at, first))
-    for row_year, rows in sorted(moved.items()):
-        name = year_sheet_name(row_year)
-        if name in package.sheet_parts:  # a year already filed: its rows join the end of that sheet
-            _append_rows_raw(package, name, rows)
-        else:
-            _add_log_year(package, name, template, header_row, rows, low, high)
-            package.shared_references += shared_in_header
-    rows_xml = b"".join(_renumber(row, header_row + n) for n, row in enumerate(keep, start=1))
+    shared_in_header = len(_SHARED_CELL.findall(head, data_start))
+    added: dict[str, Segments] = {}
+    for row_year in sorted(new_years):
+        part_added, segments = _add_log_year(package, year_sheet_name(row_year), template, header_row,
+                                             new_years[row_year], low, high)
+        added[part_added] = segments
+        package.shared_references += shared_in_header
+    for row_year, moved in sorted(to_filed.items()):
+        _append_rows_raw(package, year_sheet_name(row_year), moved)
+    rows_xml = b"".join(renumber(row, header_row + n) for n, row in enumerate(keep, start=1))
     last = header_row + len(keep)
-    tail = data[close:]
+    tail = rows.tail
     if b"<autoFilter" not in tail:  # like its year sheets, Change log gets a filter (it then grows with it)
         tail = _with_filter(tail, f"{column_letter(low - 1)}{header_row}:{column_letter(high - 1)}{last}")
-    package.changed[part] = _set_sheet_range(data[:first] + rows_xml + tail, last, low, high)
+    package.changed[part] = _set_sheet_range(head + rows_xml + tail, last, low, high)
     package.sheets.set_filter_name(LOG_SHEET, header_row, last, low, high)
-    return {row_year: len(rows) for row_year, rows in moved.items()}
+    for new_part, segments in added.items():  # stored as deflate runs, never whole (see `_add_log_year`)
+        package.changed.pop(new_part, None)
+        package.segments[new_part] = segments
+    return {**{y: r.count for y, r in new_years.items()}, **{y: len(r) for y, r in to_filed.items()}}
+
+
+def _level_of(package: Package, part: str) -> int:
+    """The deflate level the file's Change log was stored at, as its zip entry records it (bits 1-2 of the
+    flags: normal, maximum, fast, super fast), so filing keeps the file as small as its source."""
+    info = next((i for i in package.infos if i.filename == part), None)
+    if info is None or info.compress_type != zipfile.ZIP_DEFLATED:
+        return 6
+    return {0: 6, 1: 9, 2: 1, 3: 1}[(info.flag_bits >> 1) & 0b11]
 
 
 def _log_header_row(package: Package, data: bytes, start: int, close: int,
@@ -182,10 +208,12 @@ def _row_year(package: Package, row: bytes, when: bytes) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def _add_log_year(package: Package, name: str, template: bytes, header_row: int, rows: list[bytes],
-                  low: int, high: int) -> None:
-    """A new sheet `name` shaped like the Change log (header rows, columns, page setup, frozen
-    header) holding `rows`, renumbered under the header, with an autofilter over them."""
+def _add_log_year(package: Package, name: str, template: bytes, header_row: int, rows: YearRows,
+                  low: int, high: int) -> tuple[str, Segments]:
+    """A new sheet `name` shaped like the Change log (header rows, columns, page setup, frozen header) holding
+    `rows`, with an autofilter over them: its part (registered, with an empty placeholder in `changed` until
+    the filing is done, so each new sheet gets a part of its own) and its content as deflate runs
+    (`Segments`: the rows' compressed bytes as they were made, never inflated)."""
     root = etree.fromstring(template, PARSER)
     for tag in _SHEET_PARTS_WITH_LINKS:
         for element in root.findall(f"{M}{tag}"):
@@ -195,21 +223,26 @@ def _add_log_year(package: Package, name: str, template: bytes, header_row: int,
         setup.attrib.pop(f"{{{REL_NS}}}id", None)  # the printer settings part stays the log's own
     for view in root.iter(f"{M}sheetView"):
         view.attrib.pop("tabSelected", None)  # two selected tabs would group the sheets in Excel
-    last = header_row + len(rows)
+    last = header_row + rows.count
     _set_filter_element(root, f"{column_letter(low - 1)}{header_row}:{column_letter(high - 1)}{last}")
-    xml = serialise(root)
-    close = xml.rfind(b"</sheetData>")
-    if close == -1:
+    xml = _set_sheet_range(serialise(root), last, low, high)
+    open_at, close = xml.find(b"<sheetData>"), xml.rfind(b"</sheetData>")
+    if open_at == -1 or close == -1:
         raise PackageError("The Change log sheet has no header row to copy to a year sheet.")
-    rows_xml = b"".join(_renumber(row, header_row + n) for n, row in enumerate(rows, start=1))
-    xml = _set_sheet_range(xml[:close] + rows_xml + xml[close:], last, low, high)
-    package.sheets.add_sheet(name, xml)
+    start = open_at + len(b"<sheetData>")
+    header = xml[start:close]
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+    header_raw = compressor.compress(header) + compressor.flush(zlib.Z_FULL_FLUSH)
+    segments = Segments(xml[:start], xml[close:], header_raw + rows.raw(),
+                        crc32_combine(zlib.crc32(header), rows.crc, rows.length), len(header) + rows.length, last)
+    package.sheets.add_sheet(name, b"")
     package.sheets.set_filter_name(name, header_row, last, low, high)
     titles = package.sheets.defined_names("_xlnm.Print_Titles", LOG_SHEET)
     if titles and titles[0].text:
         package.sheets.defined_name("_xlnm.Print_Titles", name).text = titles[0].text.replace(
             quoted_sheet(LOG_SHEET), quoted_sheet(name)).replace(f"{LOG_SHEET}!", f"{quoted_sheet(name)}!")
         package.sheets.flush()
+    return package.sheet_parts[name], segments
 
 
 def _append_rows_raw(package: Package, sheet_name: str, rows: list[bytes]) -> None:
@@ -219,7 +252,7 @@ def _append_rows_raw(package: Package, sheet_name: str, rows: list[bytes]) -> No
     close = data.rfind(b"</sheetData>")
     last = data.rfind(b"<row ", 0, close)
     last_number = _row_number(data[last:last + 500]) if last != -1 else 0
-    rows_xml = b"".join(_renumber(row, last_number + n) for n, row in enumerate(rows, start=1))
+    rows_xml = b"".join(renumber(row, last_number + n) for n, row in enumerate(rows, start=1))
     data = grow_dimension(data[:close] + rows_xml + data[close:], last_number + len(rows), 0)
     package.changed[part] = package.sheets.grow_filter(sheet_name, data, last_number, last_number + len(rows))
 
@@ -237,7 +270,7 @@ def log_sheet_year(name: str) -> int | None:
 
 def _next_row(data: bytes, position: int, close: int) -> tuple[int, int] | None:
     """Byte span of the next `<row>` element from `position` (before `close`), or None."""
-    found = _ROW_TAG.search(data, position, close)
+    found = ROW_TAG.search(data, position, close)
     if found is None:
         return None
     if found.group(1):
@@ -258,13 +291,6 @@ def _row_number(row: bytes) -> int:
 def _cell_in_row(row: bytes, letter: bytes) -> bytes | None:
     found = re.search(rb'<c\b[^>]*?\br="' + letter + rb'\d+"[^>]*?(?:/>|>.*?</c>)', row, re.DOTALL)
     return found.group(0) if found else None
-
-
-def _renumber(row: bytes, number: int) -> bytes:
-    """A row's XML moved to row `number`: its own and its cells' references."""
-    text = str(number).encode()
-    row = _ROW_R.sub(lambda m: m.group(1) + text + m.group(2), row, count=1)
-    return _CELL_R.sub(lambda m: m.group(1) + text + m.group(2), row)
 
 
 def _set_sheet_range(data: bytes, last: int, low: int, high: int) -> bytes:

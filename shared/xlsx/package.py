@@ -298,7 +298,7 @@ class Package(ZipParts):
     def sheet_part(self, sheet_name: str) -> str:
         """The part of the sheet called `sheet_name`; PackageError when the workbook has none."""
         part = self.sheet_parts.get(sheet_name)
-        if part is None or (part not in self.parts and part not in self.changed):
+        if part is None or (part not in self.parts and part not in self.changed and part not in self.segments):
             raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
         return part
 

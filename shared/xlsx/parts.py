@@ -7,6 +7,7 @@ import io
 import os
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from shared.xlsx.entries import LazyParts, clone_info, copy_raw, raw_data
@@ -112,6 +113,17 @@ class ZipParts:
             self.changed[part] = self.heads.pop(part).whole()
         return self.changed[part] if part in self.changed else self.parts[part]
 
+    def stream(self, part: str, size: int = 1 << 20) -> Iterator[bytes]:
+        """A part's bytes as they stand, `size` at a time: inflated from the file as they are read when the
+        edit has not changed the part (filing a long Change log by year never holds it inflated)."""
+        if part in self.segments or part in self.heads or part in self.changed or part in self.parts.inflated():
+            data = self.current(part)
+            yield from (data[at:at + size] for at in range(0, len(data), size))
+            return
+        with self._archive.open(part) as stream:
+            while chunk := stream.read(size):
+                yield chunk
+
     def write(self, target: Path) -> None:
         """Write the package to `target` (a new file): changed parts compressed anew, the others copied
         as the compressed bytes they were, so an update costs what it changes, not the size of the file
@@ -139,5 +151,8 @@ class ZipParts:
                     if name not in names:
                         archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
                                          compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                for name, segments in self.segments.items():  # added as deflate runs (filed years)
+                    if name not in names:
+                        write_segments(archive, handle, zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), segments)
             handle.flush()
             os.fsync(handle.fileno())
