@@ -101,6 +101,11 @@ def context(settings: Settings | Store, clock: Clock = system_clock) -> Context:
     """The context a front end builds once from its settings (or a `Store`) and holds: the workbook file,
     its units of work, and the system clock (or `clock`)."""
     store = settings.store() if isinstance(settings, Settings) else settings
+    if isinstance(settings, Settings) and settings.graph is not None:  # SharePoint or OneDrive (shared/graph/)
+        from shared.graph.connect import remote_workbook
+        from shared.graph.uow import graph_context
+
+        return graph_context(store, remote_workbook(settings.graph), clock)
     return Context.for_store(store, clock)
 
 
