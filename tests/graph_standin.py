@@ -47,6 +47,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 EPOCH = datetime(1899, 12, 30)
 DRIVE_ID = "b!standinDrive0123"
 ITEM_ID = "01STANDINITEM0000000000000000000"
+ITEM_PATH = f"/drives/{DRIVE_ID}/items/{ITEM_ID}"
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
 _NUMBER = re.compile(r"^[+-]?(\d[\d ,]*)(\.\d+)?%?$")
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
@@ -106,6 +107,8 @@ class Fault:
     action: Callable[[], None] | None = None
     times: int = 1
     skip: int = 0
+    #: Match the whole path (after /v1.0) rather than a part of it.
+    exact: bool = False
 
 
 @dataclass
@@ -185,9 +188,11 @@ class GraphStandIn:
         """The next matching request (after `skip`) is applied, then the connection closes without an answer."""
         self.faults.append(Fault(method, pattern, after_apply=True, drop=True, skip=skip))
 
-    def before(self, method: str, pattern: str, action: Callable[[], None]) -> None:
-        """`action` runs just before the next matching request is served (an officer's edit)."""
-        self.faults.append(Fault(method, pattern, action=action))
+    def before(self, method: str, pattern: str, action: Callable[[], None], skip: int = 0,
+               exact: bool = False) -> None:
+        """`action` runs just before the next matching request (after `skip`) is served (an officer's edit);
+        `exact` matches the whole path after /v1.0 (`ITEM_PATH` is the item alone, not its content)."""
+        self.faults.append(Fault(method, pattern, action=action, skip=skip, exact=exact))
 
     def graph_requests(self, start: int = 0) -> list[tuple[str, str]]:
         """The Graph requests served since `start` (the pre-authenticated download is not Graph)."""
@@ -209,7 +214,8 @@ class GraphStandIn:
     def _fault_for(self, method: str, path: str) -> Fault | None:
         with self.lock:
             for fault in self.faults:
-                if fault.method == method and fault.pattern in unquote(path):
+                here = unquote(path).removeprefix("/v1.0")
+                if fault.method == method and (here == fault.pattern if fault.exact else fault.pattern in here):
                     if fault.skip:
                         fault.skip -= 1
                         continue

@@ -62,6 +62,10 @@ class GraphUnitOfWork(WorkbookUnitOfWork):
         self._fresh = True
         return self.store.workbook
 
+    def refresh(self) -> Path:
+        """The copy brought up to date (the summary, report and exports read it as a file)."""
+        return self._copy()
+
     def appendix(self) -> Appendix:
         return read_appendix(self._copy())
 

@@ -46,6 +46,7 @@ def month_figures(ctx: Context | Store, year: int, month: int, now: datetime | N
     """The month's figures as of `now` (default: the context's clock): from its snapshot when there is one.
     With `freeze` (the poster, the month-end job) they are kept as the month's snapshot."""
     ctx = as_context(ctx)
+    _fresh(ctx)
     return sm.month_figures(ctx.store, year, month, now or ctx.clock(), freeze=freeze)
 
 
@@ -83,6 +84,7 @@ def write_report(ctx: Context | Store, year: int, fmt: str, output: Path | str) 
     check_output(output, ctx.store)  # before the report is made: a refusal costs nothing
     if fmt not in rp.FORMATS:
         raise ValueError(f"'{fmt}' is not a report format: use docx or xlsx.")
+    _fresh(ctx)
     content = rp.report_content(ctx.store, year, ctx.clock())
     write = rp.write_docx if fmt == "docx" else rp.write_xlsx
     return write_output_file(output, lambda path: write(content, path), ctx.store)
@@ -94,4 +96,13 @@ def export(ctx: Context | Store, what: str, fmt: str, output: Path | str, start:
     rows written. OutputError (one sentence, nothing written) where it may not be written."""
     ctx = as_context(ctx)
     check_output(output, ctx.store)  # a folder or a protected path is named as such, not as a bad format
+    _fresh(ctx)
     return ex.export(ctx.store, what, fmt, Path(output), start, end, now=ctx.clock())
+
+
+def _fresh(ctx: Context) -> None:
+    """A workbook kept elsewhere (SharePoint, through shared/graph/) brings its copy up to date first: the
+    summary, the report and the exports read the copy as a file. Nothing for a file."""
+    refresh = getattr(ctx.read(), "refresh", None)
+    if refresh is not None:
+        refresh()
