@@ -52,8 +52,8 @@ class Unanswered(GraphError):
     """A write whose answer never came, or a 5xx after it was sent: it may have landed."""
 
 
-BUSY_SENTENCE = ("the workbook is busy in SharePoint (another person or program holds it for editing); "
-                 "the update will be written when it is free")
+#: Why an update waits while another client holds the workbook (follows "Not written yet: ").
+BUSY_SENTENCE = "the workbook is busy in SharePoint or OneDrive (another person or program holds it for editing)"
 
 
 def codes(body: object) -> tuple[str, str]:
@@ -80,7 +80,7 @@ def error_from(status: int, body: object, writes: bool) -> GraphError:
     if inner == RECREATABLE or top == RECREATABLE:
         return SessionLost("the workbook session expired", status, inner)
     if inner in BUSY_CODES or top in BUSY_CODES or status == 423:
-        return Busy(BUSY_SENTENCE[0].upper() + BUSY_SENTENCE[1:] + ".", status, inner or top)
+        return Busy(BUSY_SENTENCE + ".", status, inner or top)
     if status == 401:
         return Denied("Microsoft Graph did not accept the sign-in (401): the admin must sign in again with "
                       "'sli graph login' or renew SLI_GRAPH_TOKEN.", status, inner or top)

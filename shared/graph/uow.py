@@ -80,7 +80,11 @@ class GraphUnitOfWork(WorkbookUnitOfWork):
         return GraphWriter(self.book.client, self.book.session(), held_in(self.appendix().sheet))
 
     def finish(self, writer: WorkbookWriter) -> None:
-        writer.finish()
+        try:
+            writer.finish()
+        except BaseException:
+            self.book.in_step = False  # the remote may hold part of it: the next read downloads it again
+            raise
         if isinstance(writer, GraphWriter) and writer.plans:
             local = PackageWriter(self.store.workbook, None, 0, owner_name=self.store.owner_name)
             for plan in writer.plans:

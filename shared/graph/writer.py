@@ -52,7 +52,7 @@ class GraphWriter:
                 return self._write(self.session.current() if attempt == 0 else self.session.renew())
             except SessionLost:
                 continue
-        raise Busy("The workbook's session kept expiring in Microsoft 365; the update will be written later.")
+        raise Busy("the workbook's session in Microsoft 365 kept expiring.")
 
     # --- the two round trips --------------------------------------------------------------------
 
