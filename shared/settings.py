@@ -30,6 +30,8 @@ from shared.uow import DEFAULT_KEEP_BACKUPS, Store
 DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
 #: Microsoft Graph, unless SLI_GRAPH_URL names a stand-in (the tests') or a national cloud.
 GRAPH_URL = "https://graph.microsoft.com/v1.0"
+#: Where msal signs in (`SLI_GRAPH_AUTHORITY` for a national cloud).
+GRAPH_AUTHORITY = "https://login.microsoftonline.com"
 SLACK_API_URL = "https://slack.com/api/"
 #: The add-in server's log levels (uvicorn's).
 ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -100,7 +102,7 @@ class TeamsSettings:
 
 @dataclass(frozen=True)
 class GraphSettings:
-    """A workbook in SharePoint or OneDrive (README, "The workbook in SharePoint or OneDrive"): its address,
+    """A workbook in SharePoint or OneDrive (README, "For IT: the workbook in SharePoint or OneDrive"): its address,
     Graph's address, how to sign in, and the folder its journal, state and downloaded copy live in (never
     beside the remote file)."""
 
@@ -116,6 +118,7 @@ class GraphSettings:
     #: sign-in, which Microsoft does not document for the workbook API.
     certificate: str = ""
     thumbprint: str = ""
+    authority: str = GRAPH_AUTHORITY
 
     @classmethod
     def from_env(cls, text: str, env: Mapping[str, str]) -> GraphSettings:
@@ -127,14 +130,19 @@ class GraphSettings:
         if not url.startswith(("https://", "http://")):
             raise SettingsError(f"SLI_GRAPH_URL is '{url[:60]}': it takes a web address starting with https:// "
                                 f"(Microsoft Graph's own, the default, is {GRAPH_URL}).")
+        certificate = env.get("SLI_GRAPH_CERTIFICATE", "").strip()
+        if certificate and not Path(certificate).is_file():
+            raise SettingsError(f"SLI_GRAPH_CERTIFICATE is '{certificate[:80]}': it takes the path of a .pem file "
+                                "holding the app's private key and certificate, and there is no file there.")
         state = env.get("SLI_STATE_DIR", "").strip()
         base = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "sli-tracker"
         folder = Path(state) if state else base / f"graph-{hashlib.sha256(address.text.encode()).hexdigest()[:12]}"
         return cls(address=address, url=url, token=env.get("SLI_GRAPH_TOKEN", "").strip(), state_dir=folder,
                    client_id=env.get("SLI_GRAPH_CLIENT_ID", "").strip(),
                    tenant_id=env.get("SLI_GRAPH_TENANT_ID", "").strip() or "organizations",
-                   certificate=env.get("SLI_GRAPH_CERTIFICATE", "").strip(),
-                   thumbprint=env.get("SLI_GRAPH_THUMBPRINT", "").strip())
+                   certificate=certificate,
+                   thumbprint=env.get("SLI_GRAPH_THUMBPRINT", "").strip(),
+                   authority=env.get("SLI_GRAPH_AUTHORITY", "").strip() or GRAPH_AUTHORITY)
 
     @property
     def copy(self) -> Path:

@@ -4,5 +4,5 @@ An adapter behind the same use cases as the file: `address` (what SLI_WORKBOOK m
 answers as the sentences and kinds the write path acts on), `client` (httpx, `Retry-After`, counted requests),
 `mirror` (the file downloaded into the state folder, kept by the item's cTag, read by shared.reader),
 `session` (one persistent workbook session), `writer` (plans written as ranges) and `uow` (the unit of work the
-use cases are given). README, "The workbook in SharePoint or OneDrive".
+use cases are given). README, "For IT: the workbook in SharePoint or OneDrive".
 """

@@ -87,7 +87,7 @@ def error_from(status: int, body: object, writes: bool) -> GraphError:
     if status == 403:
         return Denied("Microsoft Graph refused access to the workbook (403): the admin must give the signed-in "
                       "account edit rights on the file and the app the Files.ReadWrite.All permission "
-                      "(README, 'The workbook in SharePoint or OneDrive').", status, inner or top)
+                      "(README, 'For IT: the workbook in SharePoint or OneDrive').", status, inner or top)
     if status == 404:
         return GraphError("Microsoft Graph found no workbook at that address (404): check SLI_WORKBOOK, and "
                           "that the signed-in account can open the file.", status, inner or top)

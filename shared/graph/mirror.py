@@ -1,6 +1,6 @@
 """The remote workbook as a file in the state folder, kept by the item's cTag, read by shared.reader.
 
-Reading chosen by measurement (README, "The workbook in SharePoint or OneDrive"): one `GET` of the item's cTag
+Reading chosen by measurement (README, "For IT: the workbook in SharePoint or OneDrive"): one `GET` of the item's cTag
 answers "unchanged" (then shared.reader's cache answers without parsing); a changed cTag costs one download,
 read by the same calamine reader as a file, so every question, the summary, the report and the exports read
 exactly what they read from a file. The address is resolved to its drive and item ids once
