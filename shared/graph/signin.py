@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.graph.errors import Denied
-from shared.settings import GraphSettings
+from shared.settings import GRAPH_AUTHORITY, GraphSettings
 
 #: Delegated: read and write the files the signed-in account can open (the workbook API needs write).
 DELEGATED_SCOPES = ["Files.ReadWrite.All"]
@@ -53,6 +53,12 @@ def _authority(graph: GraphSettings) -> str:
     return f"{graph.authority.rstrip('/')}/{graph.tenant_id}"
 
 
+def _discovery(graph: GraphSettings) -> dict[str, bool]:
+    """msal asks Microsoft's public cloud to vouch for an authority; another one (SLI_GRAPH_AUTHORITY: a
+    national cloud's, or the tests' stand-in) is taken as given."""
+    return {} if graph.authority.rstrip("/") == GRAPH_AUTHORITY else {"instance_discovery": False}
+
+
 def _public(graph: GraphSettings, cache, http_client: object | None = None):
     import msal
 
@@ -60,7 +66,8 @@ def _public(graph: GraphSettings, cache, http_client: object | None = None):
         raise Denied("SLI_GRAPH_CLIENT_ID is not set: the admin must register an app in Microsoft Entra and set "
                      "its application (client) id (README, 'For IT: the workbook in SharePoint or OneDrive').")
     extra = {"http_client": http_client} if http_client is not None else {}
-    return msal.PublicClientApplication(graph.client_id, authority=_authority(graph), token_cache=cache, **extra)
+    return msal.PublicClientApplication(graph.client_id, authority=_authority(graph), token_cache=cache,
+                                        **extra, **_discovery(graph))
 
 
 def login(graph: GraphSettings, show: Callable[[str], None], http_client: object | None = None) -> str:
@@ -88,7 +95,7 @@ def cached_token(graph: GraphSettings, http_client: object | None = None) -> str
     if graph.certificate:
         key = Path(graph.certificate).read_text(encoding="utf-8")
         app = msal.ConfidentialClientApplication(
-            graph.client_id, authority=_authority(graph), **extra,
+            graph.client_id, authority=_authority(graph), **extra, **_discovery(graph),
             client_credential={"private_key": key, "thumbprint": graph.thumbprint, "public_certificate": key})
         result = app.acquire_token_for_client(scopes=APP_SCOPES)
         return str(result.get("access_token") or "")
