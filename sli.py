@@ -205,17 +205,13 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
 
 
 def cmd_graph_login(args: argparse.Namespace) -> int:
-    from shared.usecases.remote import graph_login
-
-    account = graph_login(settings_of(args), lambda message: print(message, flush=True))
+    account = usecases.graph_login(settings_of(args), lambda message: print(message, flush=True))
     print(f"Signed in as {account}; the token is kept for sli in {settings_of(args).graph.state_dir}.")
     return EXIT_OK
 
 
 def cmd_graph_check(args: argparse.Namespace) -> int:
-    from shared.usecases.remote import graph_check
-
-    check = graph_check(settings_of(args))
+    check = usecases.graph_check(settings_of(args))
     for line in check.lines:
         print(line)
     return EXIT_OK if check.ok else EXIT_FINDINGS

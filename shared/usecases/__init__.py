@@ -15,6 +15,7 @@ and the system clock). The use cases live in rooms by subject:
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
 - files.py: `init_workbook` (`sli workbook init`), `write_file`, `add_sample_history` (the trial copy's year)
 - purging.py: `purge` (`sli purge`: what the journal need no longer keep)
+- remote.py: `graph_login`, `graph_check` (`sli graph`: a workbook in SharePoint or OneDrive, shared/graph/)
 - replies/: what the chats say, once for both (Slack blocks and Teams cards lay it out)
 
 An update, walked through: `prepare` (ref, permission, values, rules: once, in the domain) → `record`
@@ -87,7 +88,8 @@ from shared.xlsx import PackageError
 #: recording updates never pays for them (tens of megabytes, about a second).
 _LATER = {"files": ("add_sample_history", "init_workbook", "write_file"),
           "reporting": ("MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month",
-                        "reminders_due", "write_report", "write_summary_charts")}
+                        "reminders_due", "write_report", "write_summary_charts"),
+          "remote": ("GraphCheck", "NotRemote", "graph_check", "graph_login")}
 
 
 def __getattr__(name: str) -> object:
@@ -136,6 +138,8 @@ __all__ = [
     "add_sample_history", "init_workbook", "write_file",
     # purging
     "Purged", "purge",
+    # the workbook in SharePoint or OneDrive (sli graph login, check)
+    "GraphCheck", "NotRemote", "graph_check", "graph_login",
     # operations (IT: sli serve, backup, restore)
     "Backup", "Check", "OperationError", "Readiness", "Restored", "ServiceRunning", "backup", "check_backup",
     "readiness", "restore", "server_running", "service_lock_path", "serving",
