@@ -122,8 +122,11 @@ def test_an_update_is_written_through_a_session_text_stays_text_and_costs_six_re
     assert "Summary of status: 07/08/2026" in out
 
 
-def test_a_busy_workbook_keeps_updates_waiting_and_one_session_writes_them_all(standin, workbook, capsys):
-    standin.fail("POST", "createSession", 409, "accessConflict", times=100)
+@pytest.mark.parametrize(("status", "code"), [(409, "accessConflict"), (409, "invalidSessionAccessConflict"),
+                                              (423, "resourceLocked")])
+def test_a_busy_workbook_keeps_updates_waiting_and_one_session_writes_them_all(standin, workbook, capsys, status,
+                                                                              code):
+    standin.fail("POST", "createSession", status, code, times=100)
     for ref, status in (("L1", "At risk"), ("L2", "Off track"), ("L9", "At risk")):
         code, out, _ = run(capsys, "update", ref, "--status", status, "--by", "Sam Lee")
         assert code == 3, out
@@ -208,3 +211,14 @@ def test_a_wrong_token_is_one_sentence(standin, capsys, monkeypatch):
     code, out, err = run(capsys, "status", "L1")
     assert code == 2 and out == ""
     assert "sli graph login" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_retry_after_too_long_to_wait_keeps_the_update_waiting_without_waiting(standin, workbook, capsys):
+    run(capsys, "status", "L8")
+    standin.fail("POST", "createSession", 429, "tooManyRequestsUncategorized", retry_after=600)
+    start = len(standin.requests)
+    code, out, _ = run(capsys, "update", "L8", "--next", "Book the venue", "--by", "Sam Lee")
+    assert code == 3 and "throttled" in out, out
+    assert sum(path.endswith("createSession") for _, path in standin.requests[start:]) == 1  # not sent again
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and row_of(workbook, "L8")[s.NEXT_STEPS].value == "Book the venue"

@@ -36,6 +36,10 @@ class Busy(NothingWritten):
     """Another client holds the workbook (`accessConflict`, `invalidSessionAccessConflict`, 423)."""
 
 
+class Throttled(NothingWritten):
+    """429 or 503 still, after waiting as `Retry-After` said: the update waits for the next pass."""
+
+
 class Denied(NothingWritten):
     """401 or 403: the sign-in or the app's permission is what the admin must fix."""
 
@@ -81,6 +85,9 @@ def error_from(status: int, body: object, writes: bool) -> GraphError:
         return SessionLost("the workbook session expired", status, inner)
     if inner in BUSY_CODES or top in BUSY_CODES or status == 423:
         return Busy(BUSY_SENTENCE + ".", status, inner or top)
+    if status in (429, 503):  # still asked to wait after the client's retries: nothing was applied
+        return Throttled("Microsoft 365 asked the tracker to wait before its next request (throttled).", status,
+                         inner or top)
     if status == 401:
         return Denied("Microsoft Graph did not accept the sign-in (401): the admin must sign in again with "
                       "'sli graph login' or renew SLI_GRAPH_TOKEN.", status, inner or top)

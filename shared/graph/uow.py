@@ -42,6 +42,9 @@ class GraphBook:
             self._session = WorkbookSession(self.client, self.remote.item_path)
         return self._session
 
+    def session_open(self) -> bool:
+        return self._session is not None and self._session.id is not None
+
     def close_session(self) -> None:
         if self._session is not None and self._session.id is not None:
             self._session.close()
@@ -95,7 +98,7 @@ class GraphUnitOfWork(WorkbookUnitOfWork):
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         try:
-            if self.book.in_step and not self.journal.in_states(j.PENDING, j.WRITING):
+            if self.book.session_open() and not self.journal.in_states(j.PENDING, j.WRITING):
                 self.book.close_session()
         finally:
             super().__exit__(kind, error, trace)
