@@ -222,3 +222,11 @@ def test_a_retry_after_too_long_to_wait_keeps_the_update_waiting_without_waiting
     assert sum(path.endswith("createSession") for _, path in standin.requests[start:]) == 1  # not sent again
     code, out, _ = run(capsys, "sync")
     assert code == 0 and row_of(workbook, "L8")[s.NEXT_STEPS].value == "Book the venue"
+
+
+def test_a_target_cell_holding_a_formula_is_never_written_over(standin, workbook, capsys):
+    address = row_of(workbook, "L11")[s.NEXT_STEPS].coordinate
+    standin.edit(s.MAIN_SHEET, address, "=CONCAT(\"Agree \", \"audit\")")
+    code, out, _ = run(capsys, "update", "L11", "--next", "Agree the audit", "--by", "Sam Lee")
+    assert code == 3 and "holds a formula" in out, out
+    assert standin.cell(s.MAIN_SHEET, address).value == "=CONCAT(\"Agree \", \"audit\")"

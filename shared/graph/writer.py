@@ -89,8 +89,12 @@ class GraphWriter:
         if main:
             body = got["main"]["body"]
             formats = body.get("numberFormat", [[]])[0]
+            formulas = body.get("formulas", [[]])[0]
             for column in range(first, last + 1):
                 address = f"{s.column_letter(column - 1)}{row}"
+                if address in self.edits and str(formulas[column - first] or "").startswith("="):
+                    raise NothingWritten(f"Cell {address} on '{s.MAIN_SHEET}' holds a formula; an officer must "
+                                         "replace it with a value before this update can be written")
                 if address in self.edits and not same(body["values"][0][column - first], self._held(address)):
                     raise Changed(f"{s.MAIN_SHEET} {address} was changed in the workbook while this update was "
                                   "being written; it will be checked again against the new value")
