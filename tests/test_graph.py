@@ -85,7 +85,7 @@ def test_a_graph_address_and_a_bad_address_are_one_sentence(standin, capsys, mon
     assert code == 2 and out == "" and "SharePoint or OneDrive" in err and len(err.strip().splitlines()) == 1
 
 
-def test_summary_and_export_work_on_the_sharepoint_file(standin, workbook, capsys, tmp_path):
+def test_summary_report_and_export_work_on_the_sharepoint_file(standin, workbook, capsys, tmp_path):
     run(capsys, "status", "L7")
     standin.edit(s.MAIN_SHEET, row_of(workbook, "L7")[s.STATUS].coordinate, "At risk")  # after the copy was made
     code, out, err = run(capsys, "summary", "--chart", str(tmp_path / "chart.png"))
@@ -94,6 +94,9 @@ def test_summary_and_export_work_on_the_sharepoint_file(standin, workbook, capsy
     target = tmp_path / "appendix.csv"
     code, _, err = run(capsys, "export", "appendix", "--output", str(target))
     assert code == 0, err
+    report = tmp_path / "report.docx"
+    code, _, err = run(capsys, "report", "--year", "2026", "--output", str(report))
+    assert code == 0 and report.stat().st_size > 0, err
     exported = target.read_text(encoding="utf-8-sig")
     assert "L22" in exported
     assert [line for line in exported.splitlines() if line.startswith("L7,")][0].count("At risk") == 1
