@@ -264,6 +264,8 @@ class Settings:
         return replace(self, workbook=Path(workbook), graph=None)
 
     def store(self) -> Store:
+        if self.graph is not None:  # the journal, locks and copy of a remote workbook live in its state folder
+            self.graph.state_dir.mkdir(parents=True, exist_ok=True)
         return Store.for_workbook(self.workbook, journal=self.journal, keep_backups=self.keep_backups,
                                   owner_name=self.owner_name)
 

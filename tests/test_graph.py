@@ -233,3 +233,19 @@ def test_a_target_cell_holding_a_formula_is_never_written_over(standin, workbook
     code, out, _ = run(capsys, "update", "L11", "--next", "Agree the audit", "--by", "Sam Lee")
     assert code == 3 and "holds a formula" in out, out
     assert standin.cell(s.MAIN_SHEET, address).value == "=CONCAT(\"Agree \", \"audit\")"
+
+
+def test_sli_serve_readyz_reads_through_graph_and_says_what_the_admin_must_fix(standin, tmp_path):
+    from serve_support import Served, serve_env
+
+    env = serve_env(SLI_GRAPH_URL=standin.url, SLI_GRAPH_TOKEN=standin.token, SLI_STATE_DIR=str(tmp_path / "state"),
+                    PYTHONPATH=str(ROOT))
+    served = Served(standin.share_url, env, "--local")  # type: ignore[arg-type] - the address, as --workbook
+    try:
+        body = served.ready()
+        assert body["checks"]["workbook"]["ok"] is True and body["checks"]["workbook"]["recommendations"] == 22
+        standin.token = "rotated"  # the service account's sign-in no longer works
+        status, text = served.get("/readyz")
+        assert status == 503 and "sli graph login" in text
+    finally:
+        assert served.stop()[0] == 0
