@@ -59,7 +59,8 @@ def context_of(args: argparse.Namespace) -> Context:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    path = Path(args.path) if args.path else workbook_path(args)
+    remote = settings_of(args).graph
+    path = Path(args.path) if args.path else (remote.address.text if remote else workbook_path(args))
     appendix, findings = usecases.validate(context_of(args), Path(args.path) if args.path else None)
     for finding in findings:
         print(finding.line())

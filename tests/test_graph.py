@@ -66,6 +66,8 @@ def test_status_and_list_read_the_sharepoint_file_and_asking_again_costs_one_req
     standin.edit(s.MAIN_SHEET, row_of(workbook, "L7")[s.STATUS].coordinate, "At risk")
     code, out, _ = run(capsys, "list", "--status", "At risk")
     assert code == 0 and "L7" in out
+    code, out, _ = run(capsys, "validate")
+    assert code == 0 and out.splitlines()[-1].startswith(f"{standin.share_url}: 0 errors")
     assert sorted(p.name for p in workbook.parent.iterdir()) == [workbook.name]  # nothing beside the remote file
     assert (tmp_path / "state" / "Appendix1.xlsx").is_file()
 
