@@ -55,19 +55,24 @@ class RemoteWorkbook:
         with self._lock:
             item = self.client.json("GET", f"{self.item_path}?$select=id,name,cTag,size")
             saved = self._saved()
-            if saved.get("ctag") == item.get("cTag") and self.copy.is_file():
+            if saved.get("ctag") == item.get("cTag") and saved.get("copy") == _identity(self.copy):
                 return self.copy
             data = self.client.download(f"{self.item_path}/content")
             self.copy.parent.mkdir(parents=True, exist_ok=True)
             _write_atomically(self.copy, data)
-            self._save({**self._saved(), "ctag": item.get("cTag"), "name": item.get("name", "")})
+            self._save({**self._saved(), "ctag": item.get("cTag"), "name": item.get("name", ""),
+                        "copy": _identity(self.copy)})
             return self.copy
 
-    def forget(self) -> None:
-        """The next `refresh` downloads whatever the cTag says (after our own write changed it)."""
-        saved = self._saved()
-        saved.pop("ctag", None)
-        self._save(saved)
+
+def _identity(path: Path) -> list[int] | None:
+    """The copy as it was downloaded (size, modification time): anything else (a restore, a hand edit, our own
+    patch after a write) is downloaded again when the cTag is next asked."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns]
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
