@@ -39,6 +39,8 @@ class EntraStandIn:
         self.client_id, self.account = client_id, account
         self.access_token = "entra-standin-access-token"
         self.grants: list[str] = []
+        #: How many times the OpenID configuration was fetched (msal's discovery of the authority).
+        self.discoveries = 0
         self.cert_path, key_path = self._certificate(folder)
         standin = self
 
@@ -47,6 +49,7 @@ class EntraStandIn:
                 pass
 
             def do_GET(self) -> None:  # noqa: N802
+                standin.discoveries += 1
                 standin._answer(self, standin._configuration())
 
             def do_POST(self) -> None:  # noqa: N802

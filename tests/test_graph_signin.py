@@ -42,8 +42,11 @@ def test_login_by_device_code_keeps_a_private_token_cache_that_later_commands_us
         cache = tmp_path / "state" / "msal-token-cache.json"
         assert stat.S_IMODE(cache.stat().st_mode) == 0o600
         assert "urn:ietf:params:oauth:grant-type:device_code" in entra.grants
+        grants, discoveries = len(entra.grants), entra.discoveries
         assert sli.main(["status", "L7"]) == 0  # the token from the cache, silently
         assert capsys.readouterr().out.startswith("Ref: L7")
+        assert len(graph.graph_requests()) >= 3  # the address resolved, the cTag, the content
+        assert len(entra.grants) == grants and entra.discoveries <= discoveries + 1  # no sign-in per request
     finally:
         entra.close()
 

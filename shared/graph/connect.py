@@ -13,10 +13,12 @@ def token_source(graph: GraphSettings):
     if graph.token:
         return lambda: graph.token
 
-    def from_msal() -> str:
-        from shared.graph.signin import cached_token
+    from shared.graph.signin import CachedToken
 
-        token = cached_token(graph)
+    cached = CachedToken(graph)
+
+    def from_msal() -> str:
+        token = cached()
         if not token:
             raise Denied("Not signed in to Microsoft 365: the admin must run 'sli graph login' (or set "
                          "SLI_GRAPH_TOKEN).", 401)

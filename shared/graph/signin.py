@@ -10,6 +10,7 @@ to work for workbooks but not documented by Microsoft for them.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -86,24 +87,46 @@ def login(graph: GraphSettings, show: Callable[[str], None], http_client: object
     return str((result.get("id_token_claims") or {}).get("preferred_username") or "the account")
 
 
-def cached_token(graph: GraphSettings, http_client: object | None = None) -> str:
-    """A token from the cache (refreshed by msal when it must be), or app-only with the certificate; ""
-    when no one has signed in."""
-    import msal
+class CachedToken:
+    """The token source of a running process: msal's application made once (it keeps the authority's
+    metadata and the access token in memory, so a request costs no sign-in round trip while the token is
+    valid), the cache file read when it changes (`sli graph login` in another process) and written when msal
+    refreshed a token. Calling it gives a token, or "" when no one has signed in."""
 
-    extra = {"http_client": http_client} if http_client is not None else {}
-    if graph.certificate:
-        key = Path(graph.certificate).read_text(encoding="utf-8")
-        app = msal.ConfidentialClientApplication(
-            graph.client_id, authority=_authority(graph), **extra, **_discovery(graph),
-            client_credential={"private_key": key, "thumbprint": graph.thumbprint, "public_certificate": key})
-        result = app.acquire_token_for_client(scopes=APP_SCOPES)
+    def __init__(self, graph: GraphSettings, http_client: object | None = None):
+        self.graph, self.http_client = graph, http_client
+        self._app = None
+        self._cache = None
+        self._seen: float | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self.graph.certificate:
+                return self._app_only()
+            path = cache_path(self.graph)
+            if not path.is_file():
+                return ""
+            if self._app is None or self._seen != path.stat().st_mtime:
+                self._seen = path.stat().st_mtime
+                self._cache = _cache(self.graph)
+                self._app = _public(self.graph, self._cache, self.http_client)
+            accounts = self._app.get_accounts()
+            result = self._app.acquire_token_silent(DELEGATED_SCOPES, account=accounts[0]) if accounts else None
+            _keep(self.graph, self._cache)
+            self._seen = path.stat().st_mtime
+            return str((result or {}).get("access_token") or "")
+
+    def _app_only(self) -> str:
+        """App-only with the certificate (not documented by Microsoft for the workbook API)."""
+        import msal
+
+        if self._app is None:
+            key = Path(self.graph.certificate).read_text(encoding="utf-8")
+            extra = {"http_client": self.http_client} if self.http_client is not None else {}
+            self._app = msal.ConfidentialClientApplication(
+                self.graph.client_id, authority=_authority(self.graph), **extra, **_discovery(self.graph),
+                client_credential={"private_key": key, "thumbprint": self.graph.thumbprint,
+                                   "public_certificate": key})
+        result = self._app.acquire_token_for_client(scopes=APP_SCOPES)
         return str(result.get("access_token") or "")
-    if not cache_path(graph).is_file():
-        return ""
-    cache = _cache(graph)
-    app = _public(graph, cache, http_client)
-    accounts = app.get_accounts()
-    result = app.acquire_token_silent(DELEGATED_SCOPES, account=accounts[0]) if accounts else None
-    _keep(graph, cache)
-    return str((result or {}).get("access_token") or "")
