@@ -59,7 +59,8 @@ def context_of(args: argparse.Namespace) -> Context:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    path = Path(args.path) if args.path else workbook_path(args)
+    remote = settings_of(args).graph
+    path = Path(args.path) if args.path else (remote.address.text if remote else workbook_path(args))
     appendix, findings = usecases.validate(context_of(args), Path(args.path) if args.path else None)
     for finding in findings:
         print(finding.line())
@@ -202,6 +203,19 @@ def cmd_teams_package(args: argparse.Namespace) -> int:
     print(f"Wrote {written}: upload it in Teams (Apps > Manage your apps > Upload an app) or in the Teams admin "
           "centre (Teams apps > Manage apps > Upload new app).")
     return EXIT_OK
+
+
+def cmd_graph_login(args: argparse.Namespace) -> int:
+    account = usecases.graph_login(settings_of(args), lambda message: print(message, flush=True))
+    print(f"Signed in as {account}; the token is kept for sli in {settings_of(args).graph.state_dir}.")
+    return EXIT_OK
+
+
+def cmd_graph_check(args: argparse.Namespace) -> int:
+    check = usecases.graph_check(settings_of(args))
+    for line in check.lines:
+        print(line)
+    return EXIT_OK if check.ok else EXIT_FINDINGS
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -451,6 +465,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="where to write it (default: out/sli-teams.zip beside the workbook)")
     p.add_argument("--version", default=None, help="the app version to put in the manifest (e.g. 1.0.1)")
     p.set_defaults(run=cmd_teams_package)
+    p = sub.add_parser("graph", parents=[common], help="the workbook in SharePoint or OneDrive: sign in, check")
+    gsub = p.add_subparsers(dest="action", required=True)
+    g = gsub.add_parser("login", parents=[common], help="sign the service account in (device code)")
+    g.set_defaults(run=cmd_graph_login)
+    g = gsub.add_parser("check", parents=[common], help="say what the workbook's address reaches")
+    g.set_defaults(run=cmd_graph_check)
     p = sub.add_parser("summary", parents=[common], help="the monthly summary: print it, or post it to Slack")
     p.add_argument("--month", help="the month summarised: Nov 2026, 11/2026 or 2026-11 (default: last month)")
     mode = p.add_mutually_exclusive_group()

@@ -13,6 +13,7 @@ that import only and then puts the environment back exactly as it was (excel/ser
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -23,9 +24,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from shared.graph.address import RemoteAddress, is_remote, parse
 from shared.uow import DEFAULT_KEEP_BACKUPS, Store
 
 DEFAULT_WORKBOOK = Path("workbook/Appendix1.xlsx")
+#: Microsoft Graph, unless SLI_GRAPH_URL names a stand-in (the tests') or a national cloud.
+GRAPH_URL = "https://graph.microsoft.com/v1.0"
+#: Where msal signs in (`SLI_GRAPH_AUTHORITY` for a national cloud).
+GRAPH_AUTHORITY = "https://login.microsoftonline.com"
 SLACK_API_URL = "https://slack.com/api/"
 #: The add-in server's log levels (uvicorn's).
 ADDIN_LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
@@ -92,6 +98,56 @@ class TeamsSettings:
         if not self.client_secret and not self.certificate:
             out.append("SLI_TEAMS_CLIENT_SECRET or SLI_TEAMS_CERTIFICATE")
         return out
+
+
+@dataclass(frozen=True)
+class GraphSettings:
+    """A workbook in SharePoint or OneDrive (README, "For IT: the workbook in SharePoint or OneDrive"): its address,
+    Graph's address, how to sign in, and the folder its journal, state and downloaded copy live in (never
+    beside the remote file)."""
+
+    address: RemoteAddress
+    url: str = GRAPH_URL
+    #: `SLI_GRAPH_TOKEN`: a bearer token used as it is (tests, unusual set-ups); else msal's cache.
+    token: str = ""
+    state_dir: Path = Path(".")
+    #: `SLI_GRAPH_CLIENT_ID` / `SLI_GRAPH_TENANT_ID`: the Entra app `sli graph login` signs in through.
+    client_id: str = ""
+    tenant_id: str = "organizations"
+    #: `SLI_GRAPH_CERTIFICATE` (a .pem with the private key and certificate) and its thumbprint: app-only
+    #: sign-in, which Microsoft does not document for the workbook API.
+    certificate: str = ""
+    thumbprint: str = ""
+    authority: str = GRAPH_AUTHORITY
+
+    @classmethod
+    def from_env(cls, text: str, env: Mapping[str, str]) -> GraphSettings:
+        try:
+            address = parse(text)
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
+        url = (env.get("SLI_GRAPH_URL") or GRAPH_URL).strip().rstrip("/")
+        if not url.startswith(("https://", "http://")):
+            raise SettingsError(f"SLI_GRAPH_URL is '{url[:60]}': it takes a web address starting with https:// "
+                                f"(Microsoft Graph's own, the default, is {GRAPH_URL}).")
+        certificate = env.get("SLI_GRAPH_CERTIFICATE", "").strip()
+        if certificate and not Path(certificate).is_file():
+            raise SettingsError(f"SLI_GRAPH_CERTIFICATE is '{certificate[:80]}': it takes the path of a .pem file "
+                                "holding the app's private key and certificate, and there is no file there.")
+        state = env.get("SLI_STATE_DIR", "").strip()
+        base = Path(env.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "sli-tracker"
+        folder = Path(state) if state else base / f"graph-{hashlib.sha256(address.text.encode()).hexdigest()[:12]}"
+        return cls(address=address, url=url, token=env.get("SLI_GRAPH_TOKEN", "").strip(), state_dir=folder,
+                   client_id=env.get("SLI_GRAPH_CLIENT_ID", "").strip(),
+                   tenant_id=env.get("SLI_GRAPH_TENANT_ID", "").strip() or "organizations",
+                   certificate=certificate,
+                   thumbprint=env.get("SLI_GRAPH_THUMBPRINT", "").strip(),
+                   authority=env.get("SLI_GRAPH_AUTHORITY", "").strip() or GRAPH_AUTHORITY)
+
+    @property
+    def copy(self) -> Path:
+        """The downloaded copy the readers read (journal, lock and backups beside it, in the state folder)."""
+        return self.state_dir / self.address.file_name
 
 
 @dataclass(frozen=True)
@@ -170,6 +226,8 @@ class Settings:
     serve_host: str = "127.0.0.1"
     serve_port: int = DEFAULT_SERVE_PORT
     log_format: str = "plain"
+    #: The workbook in SharePoint or OneDrive, when SLI_WORKBOOK names one (`workbook` is then its copy).
+    graph: GraphSettings | None = None
 
     @classmethod
     def from_env(cls, workbook: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
@@ -180,7 +238,9 @@ class Settings:
         if not api_url.startswith(("https://", "http://")):
             raise SettingsError(f"SLACK_API_URL is '{api_url}': it takes a web address starting with https:// "
                                 "(Slack's own, the default, is https://slack.com/api/).")
-        return cls(workbook=Path(workbook or env.get("SLI_WORKBOOK") or DEFAULT_WORKBOOK),
+        named = str(workbook or env.get("SLI_WORKBOOK") or "")
+        graph = GraphSettings.from_env(named, env) if is_remote(named) else None
+        return cls(workbook=graph.copy if graph else Path(named or DEFAULT_WORKBOOK), graph=graph,
                    journal=Path(env["SLI_JOURNAL"]) if env.get("SLI_JOURNAL") else None,
                    keep_backups=_whole_number(env, "SLI_KEEP_BACKUPS", DEFAULT_KEEP_BACKUPS),
                    bot_token=env.get("SLACK_BOT_TOKEN", ""), signing_secret=env.get("SLACK_SIGNING_SECRET", ""),
@@ -201,9 +261,11 @@ class Settings:
                    owner_name=owner_name(env), retention_days=_retention_days(env))
 
     def with_workbook(self, workbook: Path | str) -> Settings:
-        return replace(self, workbook=Path(workbook))
+        return replace(self, workbook=Path(workbook), graph=None)
 
     def store(self) -> Store:
+        if self.graph is not None:  # the journal, locks and copy of a remote workbook live in its state folder
+            self.graph.state_dir.mkdir(parents=True, exist_ok=True)
         return Store.for_workbook(self.workbook, journal=self.journal, keep_backups=self.keep_backups,
                                   owner_name=self.owner_name)
 

@@ -15,6 +15,7 @@ and the system clock). The use cases live in rooms by subject:
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
 - files.py: `init_workbook` (`sli workbook init`), `write_file`, `add_sample_history` (the trial copy's year)
 - purging.py: `purge` (`sli purge`: what the journal need no longer keep)
+- remote.py: `graph_login`, `graph_check` (`sli graph`: a workbook in SharePoint or OneDrive, shared/graph/)
 - replies/: what the chats say, once for both (Slack blocks and Teams cards lay it out)
 
 An update, walked through: `prepare` (ref, permission, values, rules: once, in the domain) → `record`
@@ -88,7 +89,8 @@ from shared.xlsx import PackageError
 _LATER = {"files": ("add_sample_history", "init_workbook", "write_file"),
           "reporting": ("MonthFigures", "MonthSummary", "Reminder", "export", "heavy_work_in_workers", "month_asked",
                         "month_figures", "month_summary", "post_month", "post_month_summary", "reminders_due",
-                        "status_chart", "trend_chart", "write_report", "write_summary_charts")}
+                        "status_chart", "trend_chart", "write_report", "write_summary_charts"),
+          "remote": ("GraphCheck", "NotRemote", "graph_check", "graph_login")}
 
 
 def __getattr__(name: str) -> object:
@@ -102,6 +104,11 @@ def context(settings: Settings | Store, clock: Clock = system_clock) -> Context:
     """The context a front end builds once from its settings (or a `Store`) and holds: the workbook file,
     its units of work, and the system clock (or `clock`)."""
     store = settings.store() if isinstance(settings, Settings) else settings
+    if isinstance(settings, Settings) and settings.graph is not None:  # SharePoint or OneDrive (shared/graph/)
+        from shared.graph.connect import remote_workbook
+        from shared.graph.uow import graph_context
+
+        return graph_context(store, remote_workbook(settings.graph), clock)
     return Context.for_store(store, clock)
 
 
@@ -133,6 +140,8 @@ __all__ = [
     "add_sample_history", "init_workbook", "write_file",
     # purging
     "Purged", "purge",
+    # the workbook in SharePoint or OneDrive (sli graph login, check)
+    "GraphCheck", "NotRemote", "graph_check", "graph_login",
     # operations (IT: sli serve, backup, restore)
     "Backup", "Check", "OperationError", "Readiness", "Restored", "ServiceRunning", "backup", "check_backup",
     "readiness", "restore", "server_running", "service_lock_path", "serving",

@@ -91,6 +91,7 @@ def month_figures(ctx: Context | Store, year: int, month: int, now: datetime | N
     """The month's figures as of `now` (default: the context's clock): from its snapshot when there is one.
     With `freeze` (the poster, the month-end job) they are kept as the month's snapshot."""
     ctx = as_context(ctx)
+    _fresh(ctx)
     if worker.enabled():
         return worker.call("month_figures", ctx.store, year, month, now or ctx.clock(), freeze)
     return _figures_here(ctx.store, year, month, now or ctx.clock(), freeze)
@@ -100,6 +101,7 @@ def month_summary(ctx: Context | Store, year: int, month: int, freeze: bool = Fa
     """The month's figures (as `month_figures`, as of the context's clock) and both its charts, made together:
     in a worker process while `heavy_work_in_workers()` holds."""
     ctx = as_context(ctx)
+    _fresh(ctx)
     if worker.enabled():
         return worker.call("month_summary", ctx.store, year, month, ctx.clock(), freeze)
     return _summary_here(ctx.store, year, month, ctx.clock(), freeze)
@@ -150,6 +152,7 @@ def write_report(ctx: Context | Store, year: int, fmt: str, output: Path | str) 
 
     if fmt not in rp.FORMATS:
         raise ValueError(f"'{fmt}' is not a report format: use docx or xlsx.")
+    _fresh(ctx)
     content = rp.report_content(ctx.store, year, ctx.clock())
     write = rp.write_docx if fmt == "docx" else rp.write_xlsx
     return write_output_file(output, lambda path: write(content, path), ctx.store)
@@ -161,6 +164,15 @@ def export(ctx: Context | Store, what: str, fmt: str, output: Path | str, start:
     rows written. OutputError (one sentence, nothing written) where it may not be written."""
     ctx = as_context(ctx)
     check_output(output, ctx.store)  # a folder or a protected path is named as such, not as a bad format
+    _fresh(ctx)
     from shared import export as ex
 
     return ex.export(ctx.store, what, fmt, Path(output), start, end, now=ctx.clock())
+
+
+def _fresh(ctx: Context) -> None:
+    """A workbook kept elsewhere (SharePoint, through shared/graph/) brings its copy up to date first: the
+    summary, the report and the exports read the copy as a file. Nothing for a file."""
+    refresh = getattr(ctx.read(), "refresh", None)
+    if refresh is not None:
+        refresh()

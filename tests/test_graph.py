@@ -1,0 +1,253 @@
+"""Appendix 1 in SharePoint or OneDrive (issue 19): `sli` with SLI_WORKBOOK set to the file's SharePoint address
+and Microsoft Graph played by tests/graph_standin.py over a real .xlsx. Reads, writes, conflicts, faults and
+the requests each costs, through the real command line."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+import sli
+from shared.domain import schema as s
+from tests.graph_standin import ITEM_PATH, GraphStandIn
+
+ROOT = Path(__file__).resolve().parents[1]
+SLI = Path(sys.executable).parent / "sli"
+
+
+@pytest.fixture
+def standin(workbook, tmp_path, monkeypatch):
+    """The committed workbook served as a SharePoint file; `sli` pointed at its address."""
+    served = GraphStandIn(workbook)
+    monkeypatch.setenv("SLI_WORKBOOK", served.share_url)
+    monkeypatch.setenv("SLI_GRAPH_URL", served.url)
+    monkeypatch.setenv("SLI_GRAPH_TOKEN", served.token)
+    monkeypatch.setenv("SLI_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.delenv("SLI_JOURNAL", raising=False)
+    yield served
+    served.close()
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = sli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def row_of(path: Path, ref: str) -> dict[str, object]:
+    sheet = openpyxl.load_workbook(path)[s.MAIN_SHEET]
+    for row in sheet.iter_rows():
+        if row[0].value == ref:
+            header = [c.value for c in next(r for r in sheet.iter_rows() if r[0].value == s.REF)]
+            return {name: cell for name, cell in zip(header, row, strict=False) if name}
+    raise AssertionError(ref)
+
+
+def log_rows(path: Path, update_id: str | None = None) -> list[list[object]]:
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(path)[s.LOG_SHEET].iter_rows(min_row=2)]
+    return [r for r in rows if update_id is None or r[7] == update_id]
+
+
+def test_status_and_list_read_the_sharepoint_file_and_asking_again_costs_one_request(standin, workbook, capsys,
+                                                                                     tmp_path):
+    code, out, err = run(capsys, "status", "L7")
+    assert code == 0, err
+    assert out.splitlines()[0] == "Ref: L7" and "Status: Off track" in out
+    start = len(standin.requests)
+    code, again, _ = run(capsys, "status", "L7")
+    assert code == 0 and again == out
+    assert len(standin.graph_requests(start)) == 1  # the cTag only: the copy is unchanged
+    standin.edit(s.MAIN_SHEET, row_of(workbook, "L7")[s.STATUS].coordinate, "At risk")
+    code, out, _ = run(capsys, "list", "--status", "At risk")
+    assert code == 0 and "L7" in out
+    code, out, _ = run(capsys, "validate")
+    assert code == 0 and out.splitlines()[-1].startswith(f"{standin.share_url}: 0 errors")
+    assert sorted(p.name for p in workbook.parent.iterdir()) == [workbook.name]  # nothing beside the remote file
+    assert (tmp_path / "state" / "Appendix1.xlsx").is_file()
+
+
+def test_the_console_script_reads_a_sharepoint_address(standin, tmp_path):
+    done = subprocess.run([str(SLI), "status", "7"], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "Ref: L7"
+
+
+def test_a_graph_address_and_a_bad_address_are_one_sentence(standin, capsys, monkeypatch):
+    monkeypatch.setenv("SLI_WORKBOOK", standin.graph_address)
+    assert run(capsys, "status", "L1")[0] == 0
+    monkeypatch.setenv("SLI_WORKBOOK", "https://example.com/Appendix1.xlsx")
+    code, out, err = run(capsys, "status", "L1")
+    assert code == 2 and out == "" and "SharePoint or OneDrive" in err and len(err.strip().splitlines()) == 1
+
+
+def test_summary_report_and_export_work_on_the_sharepoint_file(standin, workbook, capsys, tmp_path):
+    run(capsys, "status", "L7")
+    standin.edit(s.MAIN_SHEET, row_of(workbook, "L7")[s.STATUS].coordinate, "At risk")  # after the copy was made
+    code, out, err = run(capsys, "summary", "--chart", str(tmp_path / "chart.png"))
+    assert code == 0, err
+    assert (tmp_path / "chart.png").is_file()
+    target = tmp_path / "appendix.csv"
+    code, _, err = run(capsys, "export", "appendix", "--output", str(target))
+    assert code == 0, err
+    report = tmp_path / "report.docx"
+    code, _, err = run(capsys, "report", "--year", "2026", "--output", str(report))
+    assert code == 0 and report.stat().st_size > 0, err
+    exported = target.read_text(encoding="utf-8-sig")
+    assert "L22" in exported
+    assert [line for line in exported.splitlines() if line.startswith("L7,")][0].count("At risk") == 1
+
+
+def test_an_update_is_written_through_a_session_text_stays_text_and_costs_six_requests(standin, workbook, capsys):
+    start = len(standin.requests)
+    run(capsys, "status", "L7")  # the address resolved and the copy made once, as any first question does
+    start = len(standin.requests)
+    code, out, err = run(capsys, "update", "L7", "--status", "On track", "--summary", "07/08/2026",
+                         "--next", "+44 7700 900123 TRUE", "--due", "30/06/2027", "--by", "Aisha Khan")
+    assert code == 0, out + err
+    graph = standin.graph_requests(start)
+    assert len(graph) <= 6, graph
+    assert ("POST", "/v1.0/drives/b!standinDrive0123/items/01STANDINITEM0000000000000000000/workbook/closeSession") \
+        in graph
+    assert not any(method == "PUT" for method, _ in standin.requests)  # never an upload of the whole file
+    row = row_of(workbook, "L7")
+    assert row[s.STATUS].value == "On track"
+    assert row[s.SUMMARY].value == "07/08/2026" and row[s.SUMMARY].data_type == "s"
+    assert row[s.NEXT_STEPS].value == "+44 7700 900123 TRUE"
+    assert row[s.DUE].value == datetime(2027, 6, 30) and row[s.DUE].number_format == "dd/mm/yyyy"
+    fields = [r[2] for r in log_rows(workbook) if r[1] == "L7" and r[5] == "Aisha Khan"]
+    assert set(fields) == {s.STATUS, s.SUMMARY, s.NEXT_STEPS, s.DUE}
+    code, out, _ = run(capsys, "status", "L7")
+    assert "Summary of status: 07/08/2026" in out
+
+
+@pytest.mark.parametrize(("status", "code"), [(409, "accessConflict"), (409, "invalidSessionAccessConflict"),
+                                              (423, "resourceLocked")])
+def test_a_busy_workbook_keeps_updates_waiting_and_one_session_writes_them_all(standin, workbook, capsys, status,
+                                                                              code):
+    standin.fail("POST", "createSession", status, code, times=100)
+    for ref, status in (("L1", "At risk"), ("L2", "Off track"), ("L9", "At risk")):
+        code, out, _ = run(capsys, "update", ref, "--status", status, "--by", "Sam Lee")
+        assert code == 3, out
+        assert "busy" in out
+    assert row_of(workbook, "L1")[s.STATUS].value != "At risk"
+    standin.faults.clear()  # the officer closed the workbook
+    start = len(standin.requests)
+    code, out, _ = run(capsys, "sync")
+    assert code == 0, out
+    graph = standin.graph_requests(start)
+    assert sum(path.endswith("createSession") for _, path in graph) == 1
+    assert len(graph) <= 3 + 3 * 3, graph
+    assert [row_of(workbook, ref)[s.STATUS].value for ref in ("L1", "L2", "L9")] == ["At risk", "Off track",
+                                                                                    "At risk"]
+
+
+def test_an_officers_edit_after_the_senders_view_is_a_conflict_and_is_kept(standin, workbook, capsys):
+    address = row_of(workbook, "L7")[s.SUMMARY].coordinate
+    # the officer saves in Excel for the web after the update was journalled, before it is written
+    standin.before("GET", ITEM_PATH, lambda: standin.edit(s.MAIN_SHEET, address, "Officer's own words"),
+                   skip=1, exact=True)
+    code, out, _ = run(capsys, "update", "L7", "--summary", "Sender's words", "--by", "Sam Lee")
+    assert code == 4, out
+    assert row_of(workbook, "L7")[s.SUMMARY].value == "Officer's own words"
+
+
+def test_an_edit_between_the_read_and_the_write_is_never_written_over(standin, workbook, capsys):
+    address = row_of(workbook, "L7")[s.SUMMARY].coordinate
+    standin.before("POST", "/$batch", lambda: standin.edit(s.MAIN_SHEET, address, "Officer's own words"))
+    code, out, _ = run(capsys, "update", "L7", "--summary", "Sender's words", "--by", "Sam Lee")
+    assert code == 3, out
+    assert row_of(workbook, "L7")[s.SUMMARY].value == "Officer's own words"
+    code, out, _ = run(capsys, "sync")
+    assert "[conflict]" in out
+    assert row_of(workbook, "L7")[s.SUMMARY].value == "Officer's own words"
+
+
+def test_retry_after_is_honoured(standin, capsys):
+    run(capsys, "status", "L1")
+    start = len(standin.requests)
+    standin.fail("GET", "/items/01STANDINITEM", 429, "tooManyRequestsUncategorized", retry_after=1)
+    code, out, err = run(capsys, "status", "L1")
+    assert code == 0, err
+    assert standin.times[start + 1] - standin.times[start] >= 1.0
+
+
+def test_a_lost_session_is_made_again_and_the_update_redone_from_its_read(standin, workbook, capsys):
+    standin.fail("POST", "/$batch", 404, "invalidSessionReCreatable")
+    start = len(standin.requests)
+    code, out, _ = run(capsys, "update", "L9", "--status", "At risk", "--by", "Sam Lee")
+    assert code == 0, out
+    assert sum(path.endswith("createSession") for _, path in standin.requests[start:]) == 2
+    assert row_of(workbook, "L9")[s.STATUS].value == "At risk"
+
+
+@pytest.mark.parametrize("fault", ["5xx after applying", "dropped answer"])
+def test_a_write_whose_answer_never_came_is_settled_from_the_change_log_never_written_twice(
+        standin, workbook, capsys, fault):
+    if fault == "dropped answer":
+        standin.drop("POST", "/$batch", skip=1)
+    else:
+        standin.fail("POST", "/$batch", 500, "internalServerErrorUncategorized", after_apply=True, skip=1)
+    code, out, _ = run(capsys, "update", "L5", "--status", "Complete", "--by", "Sam Lee")
+    assert code == 3, out
+    assert row_of(workbook, "L5")[s.STATUS].value == "Complete"  # it landed, though no answer said so
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "[applied]" in out, out
+    assert len([r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]) == 1
+
+
+def test_403_names_what_the_admin_must_fix_and_keeps_the_update(standin, workbook, capsys):
+    standin.fail("POST", "createSession", 403, "accessDenied")
+    code, out, err = run(capsys, "update", "L6", "--status", "At risk", "--by", "Sam Lee")
+    assert code == 3, out
+    assert "admin" in out and "Files.ReadWrite.All" in out and "Traceback" not in out + err
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and row_of(workbook, "L6")[s.STATUS].value == "At risk"
+
+
+def test_a_wrong_token_is_one_sentence(standin, capsys, monkeypatch):
+    monkeypatch.setenv("SLI_GRAPH_TOKEN", "expired")
+    code, out, err = run(capsys, "status", "L1")
+    assert code == 2 and out == ""
+    assert "sli graph login" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_retry_after_too_long_to_wait_keeps_the_update_waiting_without_waiting(standin, workbook, capsys):
+    run(capsys, "status", "L8")
+    standin.fail("POST", "createSession", 429, "tooManyRequestsUncategorized", retry_after=600)
+    start = len(standin.requests)
+    code, out, _ = run(capsys, "update", "L8", "--next", "Book the venue", "--by", "Sam Lee")
+    assert code == 3 and "throttled" in out, out
+    assert sum(path.endswith("createSession") for _, path in standin.requests[start:]) == 1  # not sent again
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and row_of(workbook, "L8")[s.NEXT_STEPS].value == "Book the venue"
+
+
+def test_a_target_cell_holding_a_formula_is_never_written_over(standin, workbook, capsys):
+    address = row_of(workbook, "L11")[s.NEXT_STEPS].coordinate
+    standin.edit(s.MAIN_SHEET, address, "=CONCAT(\"Agree \", \"audit\")")
+    code, out, _ = run(capsys, "update", "L11", "--next", "Agree the audit", "--by", "Sam Lee")
+    assert code == 3 and "holds a formula" in out, out
+    assert standin.cell(s.MAIN_SHEET, address).value == "=CONCAT(\"Agree \", \"audit\")"
+
+
+def test_sli_serve_readyz_reads_through_graph_and_says_what_the_admin_must_fix(standin, tmp_path):
+    from serve_support import Served, serve_env
+
+    env = serve_env(SLI_GRAPH_URL=standin.url, SLI_GRAPH_TOKEN=standin.token, SLI_STATE_DIR=str(tmp_path / "state"),
+                    PYTHONPATH=str(ROOT))
+    served = Served(standin.share_url, env, "--local")  # type: ignore[arg-type] - the address, as --workbook
+    try:
+        body = served.ready()
+        assert body["checks"]["workbook"]["ok"] is True and body["checks"]["workbook"]["recommendations"] == 22
+        standin.token = "rotated"  # the service account's sign-in no longer works
+        status, text = served.get("/readyz")
+        assert status == 503 and "sli graph login" in text
+    finally:
+        assert served.stop()[0] == 0
