@@ -66,31 +66,41 @@ def cmd_validate(args: argparse.Namespace) -> int:
     count = len(rules.errors(findings))
     print(f"{path}: {plural(count, 'error')}, {plural(len(findings) - count, 'warning')} in "
           f"{plural(len(appendix.rows), 'recommendation')}.")
+    if not any(column in appendix.header.columns for column in s.ASSURANCE_COLUMNS):
+        print(s.HOW_TO_ADD_ASSURANCE)  # once, where a workbook made before assurance is checked
     return EXIT_FINDINGS if count else EXIT_OK
 
 
-def _status_table(rows) -> str:
-    lines = [f"{'Ref':<4} {'Status':<11} {'Due':<10} {'Lead organisation':<44} Recommendation"]
-    for row in rows:
+def _status_table(appendix, rows) -> str:
+    shown_status = [usecases.shown_status(appendix, row) for row in rows]
+    width = max([11, *map(len, shown_status)])
+    lines = [f"{'Ref':<4} {'Status':<{width}} {'Due':<10} {'Lead organisation':<44} Recommendation"]
+    for row, status in zip(rows, shown_status, strict=True):
         recommendation = textwrap.shorten(str(row[s.RECOMMENDATION] or ""), 60, placeholder="...")
-        lines.append(f"{row.ref:<4} {row.status:<11} {cell_text(row.due):<10} {row.lead_org[:44]:<44} {recommendation}")
+        lines.append(f"{row.ref:<4} {status:<{width}} {cell_text(row.due):<10} {row.lead_org[:44]:<44} "
+                     f"{recommendation}")
     return "\n".join(lines)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     rows = usecases.list_rows(context_of(args), status=args.status, lead=args.lead)
-    print(_status_table(rows) if rows else "No recommendations match.")
+    print(_status_table(usecases.appendix(context_of(args)), rows) if rows else "No recommendations match.")
     return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
-    row = usecases.find(context_of(args), ref)
+    current = usecases.appendix(context_of(args))
+    row = current.get(ref)
     if row is None:
         raise QueryError(f"There is no {ref} in the workbook.")
-    for column in s.MAIN_COLUMNS:
-        text = cell_text(row[column]) or "-"
+    columns = [*s.MAIN_COLUMNS, *(c for c in s.ASSURANCE_COLUMNS if c in current.header.columns)]
+    for column in columns:
+        value = usecases.shown_status(current, row) if column == s.STATUS else row[column]
+        text = cell_text(value) or "-"
         print(textwrap.fill(f"{column}: {text}", width=100, subsequent_indent="    "))
+    if row[s.ASSURED_BY] and row.status == s.COMPLETE:
+        print(f"Assured by {cell_text(row[s.ASSURED_BY])} on {cell_text(row[s.ASSURED_ON]) or 'a day not given'}.")
     return EXIT_OK
 
 
@@ -102,9 +112,21 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     changes = {column: value for column, value in (
-        (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due))
-        if value is not None}
-    result = usecases.submit(context_of(args), UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by))
+        (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due),
+        (s.EVIDENCE, args.evidence)) if value is not None}
+    return _outcome(usecases.submit(context_of(args), UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by)))
+
+
+def cmd_assure(args: argparse.Namespace) -> int:
+    return _outcome(usecases.assure(context_of(args), args.ref, args.by, args.note or ""))
+
+
+def cmd_send_back(args: argparse.Namespace) -> int:
+    return _outcome(usecases.send_back(context_of(args), args.ref, args.by, args.reason))
+
+
+def _outcome(result: usecases.UpdateResult) -> int:
+    """An update's (or an assurance's) findings and sentence printed, and its exit code."""
     for finding in result.findings:
         print(finding.line())
     print(result.message)
@@ -304,7 +326,7 @@ TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
 #: they say so (someone trying the README's examples left out the export), and go on: the default is still
 #: what a real deployment points at.
 #: Commands that write the workbook they are given (the bots and the add-in write partner leads' updates into it).
-WRITING_COMMANDS = ("update", "sync", "purge", "restore", "bot", "teams", "addin", "serve")
+WRITING_COMMANDS = ("update", "assure", "send-back", "sync", "purge", "restore", "bot", "teams", "addin", "serve")
 
 
 def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
@@ -420,7 +442,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--next", help="next steps")
     p.add_argument("--due", help="next step due, e.g. 2027-01-31 or 31/01/2027")
     p.add_argument("--by", required=True, help="who is making the update")
+    p.add_argument("--evidence", help="evidence of a Complete claim: a note or a link (needed to set Complete "
+                                      "where assurance is asked)")
     p.set_defaults(run=cmd_update)
+
+    p = sub.add_parser("assure", parents=[common], help="assure a Complete claim (holders of its accountable role)")
+    p.add_argument("ref")
+    p.add_argument("--by", required=True, help="who assures it (their name on sheet Leads)")
+    p.add_argument("--note", help="a note kept with the assurance in the Change log")
+    p.set_defaults(run=cmd_assure)
+
+    p = sub.add_parser("send-back", parents=[common], help="send a Complete claim back to its lead, with a reason")
+    p.add_argument("ref")
+    p.add_argument("--by", required=True, help="who sends it back (their name on sheet Leads)")
+    p.add_argument("--reason", required=True, help="why: the lead is told")
+    p.set_defaults(run=cmd_send_back)
+
     p = sub.add_parser("history", parents=[common], help="changes to one recommendation")
     p.add_argument("ref")
     p.set_defaults(run=cmd_history)
