@@ -20,6 +20,7 @@ from shared import usecases
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain import update as j
+from shared.domain.assurance import holder_names
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
 from shared.domain.values import DateParseError, cell_text, parse_date, plural, shown, uk_time_text
@@ -101,6 +102,8 @@ def cmd_status(args: argparse.Namespace) -> int:
         print(textwrap.fill(f"{column}: {text}", width=100, subsequent_indent="    "))
     if row[s.ASSURED_BY] and row.status == s.COMPLETE:
         print(f"Assured by {cell_text(row[s.ASSURED_BY])} on {cell_text(row[s.ASSURED_ON]) or 'a day not given'}.")
+    elif usecases.shown_status(current, row) == s.AWAITING_ASSURANCE:
+        print(f"Awaiting assurance by {holder_names(current, row)}.")
     return EXIT_OK
 
 

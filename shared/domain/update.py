@@ -499,7 +499,7 @@ def _plan_message(ref: str, changed: Mapping[str, tuple[object, object]]) -> str
     if s.SENT_BACK in changed:
         status = cell_text(changed[s.STATUS][1]) if s.STATUS in changed else ""
         return f"{ref} sent back" + (f": its status is {status} again" if status else "") + \
-            f". Reason: {cell_text(changed[s.SENT_BACK][1])}"
+            f". Reason: {cell_text(changed[s.SENT_BACK][1]).rstrip('.')}."
     return f"{ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
 
 
