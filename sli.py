@@ -20,6 +20,7 @@ from shared import usecases
 from shared.domain import rules
 from shared.domain import schema as s
 from shared.domain import update as j
+from shared.domain.assurance import holder_names
 from shared.domain.queries import QueryError
 from shared.domain.update import NOT_RECORDED, UpdateRequest
 from shared.domain.values import DateParseError, cell_text, parse_date, plural, shown, uk_time_text
@@ -67,31 +68,43 @@ def cmd_validate(args: argparse.Namespace) -> int:
     count = len(rules.errors(findings))
     print(f"{path}: {plural(count, 'error')}, {plural(len(findings) - count, 'warning')} in "
           f"{plural(len(appendix.rows), 'recommendation')}.")
+    if not any(column in appendix.header.columns for column in s.ASSURANCE_COLUMNS):
+        print(s.HOW_TO_ADD_ASSURANCE)  # once, where a workbook made before assurance is checked
     return EXIT_FINDINGS if count else EXIT_OK
 
 
-def _status_table(rows) -> str:
-    lines = [f"{'Ref':<4} {'Status':<11} {'Due':<10} {'Lead organisation':<44} Recommendation"]
-    for row in rows:
+def _status_table(appendix, rows) -> str:
+    shown_status = [usecases.shown_status(appendix, row) for row in rows]
+    width = max([11, *map(len, shown_status)])
+    lines = [f"{'Ref':<4} {'Status':<{width}} {'Due':<10} {'Lead organisation':<44} Recommendation"]
+    for row, status in zip(rows, shown_status, strict=True):
         recommendation = textwrap.shorten(str(row[s.RECOMMENDATION] or ""), 60, placeholder="...")
-        lines.append(f"{row.ref:<4} {row.status:<11} {cell_text(row.due):<10} {row.lead_org[:44]:<44} {recommendation}")
+        lines.append(f"{row.ref:<4} {status:<{width}} {cell_text(row.due):<10} {row.lead_org[:44]:<44} "
+                     f"{recommendation}")
     return "\n".join(lines)
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     rows = usecases.list_rows(context_of(args), status=args.status, lead=args.lead)
-    print(_status_table(rows) if rows else "No recommendations match.")
+    print(_status_table(usecases.appendix(context_of(args)), rows) if rows else "No recommendations match.")
     return EXIT_OK
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     ref = s.normalise_ref(args.ref)
-    row = usecases.find(context_of(args), ref)
+    current = usecases.appendix(context_of(args))
+    row = current.get(ref)
     if row is None:
         raise QueryError(f"There is no {ref} in the workbook.")
-    for column in s.MAIN_COLUMNS:
-        text = cell_text(row[column]) or "-"
+    columns = [*s.MAIN_COLUMNS, *(c for c in s.ASSURANCE_COLUMNS if c in current.header.columns)]
+    for column in columns:
+        value = usecases.shown_status(current, row) if column == s.STATUS else row[column]
+        text = cell_text(value) or "-"
         print(textwrap.fill(f"{column}: {text}", width=100, subsequent_indent="    "))
+    if row[s.ASSURED_BY] and row.status == s.COMPLETE:
+        print(f"Assured by {cell_text(row[s.ASSURED_BY])} on {cell_text(row[s.ASSURED_ON]) or 'a day not given'}.")
+    elif usecases.shown_status(current, row) == s.AWAITING_ASSURANCE:
+        print(f"Awaiting assurance by {holder_names(current, row)}.")
     return EXIT_OK
 
 
@@ -103,9 +116,21 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     changes = {column: value for column, value in (
-        (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due))
-        if value is not None}
-    result = usecases.submit(context_of(args), UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by))
+        (s.STATUS, args.status), (s.SUMMARY, args.summary), (s.NEXT_STEPS, args.next), (s.DUE, args.due),
+        (s.EVIDENCE, args.evidence)) if value is not None}
+    return _outcome(usecases.submit(context_of(args), UpdateRequest(args.ref, changes, s.VIA_CLI, by=args.by)))
+
+
+def cmd_assure(args: argparse.Namespace) -> int:
+    return _outcome(usecases.assure(context_of(args), args.ref, args.by, args.note or ""))
+
+
+def cmd_send_back(args: argparse.Namespace) -> int:
+    return _outcome(usecases.send_back(context_of(args), args.ref, args.by, args.reason))
+
+
+def _outcome(result: usecases.UpdateResult) -> int:
+    """An update's (or an assurance's) findings and sentence printed, and its exit code."""
     for finding in result.findings:
         print(finding.line())
     print(result.message)
@@ -245,10 +270,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
-    output = Path(args.output) if args.output else default_output(args, f"SLI-Appendix1-{args.year}.{fmt}")
-    usecases.write_report(context_of(args), args.year, fmt, output)
+    board = f"-{_file_word(args.board)}" if args.board else ""
+    output = Path(args.output) if args.output else default_output(args, f"SLI-Appendix1-{args.year}{board}.{fmt}")
+    usecases.write_report(context_of(args), args.year, fmt, output, args.board)
     print(f"Wrote {output}.")
     return EXIT_OK
+
+
+def _file_word(text: str) -> str:
+    """A board's name as part of a file name: letters and digits, the rest as `-` (`HWBB`, `Children-s-Board`)."""
+    return "".join(ch if ch.isalnum() else "-" for ch in text.strip()).strip("-") or "board"
 
 
 def _day_argument(text: str | None, option: str) -> date | None:
@@ -318,7 +349,7 @@ TRIAL_FOLDER = DEFAULT_WORKBOOK.parent / "trial"
 #: they say so (someone trying the README's examples left out the export), and go on: the default is still
 #: what a real deployment points at.
 #: Commands that write the workbook they are given (the bots and the add-in write partner leads' updates into it).
-WRITING_COMMANDS = ("update", "sync", "purge", "restore", "bot", "teams", "addin", "serve")
+WRITING_COMMANDS = ("update", "assure", "send-back", "sync", "purge", "restore", "bot", "teams", "addin", "serve")
 
 
 def trial_workbook(committed: Path = DEFAULT_WORKBOOK) -> tuple[Path, bool]:
@@ -434,7 +465,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--next", help="next steps")
     p.add_argument("--due", help="next step due, e.g. 2027-01-31 or 31/01/2027")
     p.add_argument("--by", required=True, help="who is making the update")
+    p.add_argument("--evidence", help="evidence of a Complete claim: a note or a link (needed to set Complete "
+                                      "where assurance is asked)")
     p.set_defaults(run=cmd_update)
+
+    p = sub.add_parser("assure", parents=[common], help="assure a Complete claim (holders of its accountable role)")
+    p.add_argument("ref")
+    p.add_argument("--by", required=True, help="who assures it (their name on sheet Leads)")
+    p.add_argument("--note", help="a note kept with the assurance in the Change log")
+    p.set_defaults(run=cmd_assure)
+
+    p = sub.add_parser("send-back", parents=[common], help="send a Complete claim back to its lead, with a reason")
+    p.add_argument("ref")
+    p.add_argument("--by", required=True, help="who sends it back (their name on sheet Leads)")
+    p.add_argument("--reason", required=True, help="why: the lead is told")
+    p.set_defaults(run=cmd_send_back)
+
     p = sub.add_parser("history", parents=[common], help="changes to one recommendation")
     p.add_argument("ref")
     p.set_defaults(run=cmd_history)
@@ -485,6 +531,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=date.today().year)
     p.add_argument("--format", choices=("docx", "xlsx"))
     p.add_argument("--output", help="where to write it (default: out/SLI-Appendix1-YEAR.FORMAT beside the workbook)")
+    p.add_argument("--for", dest="board", help="the board whose paper it is (sheet Lists: HWBB, LSCB, CDOP ...): "
+                                               "only its recommendations, its name in the title")
     p.set_defaults(run=cmd_report)
     p = sub.add_parser("export", parents=[common], help="the update history, Appendix 1 or the trend, as CSV "
                        "or Excel for analysis")

@@ -24,6 +24,7 @@ FIELD_NAMES = {
     "status": s.STATUS, "summary": s.SUMMARY, "progress": s.SUMMARY,
     "next": s.NEXT_STEPS, "nextstep": s.NEXT_STEPS, "nextsteps": s.NEXT_STEPS, "steps": s.NEXT_STEPS,
     "due": s.DUE, "duedate": s.DUE, "date": s.DUE,
+    "evidence": s.EVIDENCE,
 }
 
 
@@ -36,7 +37,7 @@ class Intent:
     error: str = ""
 
 
-_KNOWN_KEY = r"status|summary|progress|next[ _\-]?steps?|next|steps|due[ _\-]?date|due|date"
+_KNOWN_KEY = r"status|summary|progress|next[ _\-]?steps?|next|steps|due[ _\-]?date|due|date|evidence"
 _ASSIGNMENT = re.compile(
     rf"(?:^|(?<=\s))(?P<known>{_KNOWN_KEY})\s*=\s*"          # status=...  anywhere
     rf"|(?:^|(?<=[;,\n]))\s*(?P<colon>{_KNOWN_KEY})\s*:\s*"  # status: ... at the start or after ; , or a new line
@@ -78,7 +79,7 @@ def parse_assignments(text: str) -> tuple[dict[str, str], str]:
         end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
         column = FIELD_NAMES.get(re.sub(r"[\s_\-]", "", name).casefold())
         if column is None:
-            return {}, f"I don't know the field '{name}'. Use status=, summary=, next= or due=."
+            return {}, f"I don't know the field '{name}'. Use status=, summary=, next=, due= or evidence=."
         if column in changes:
             again = f"twice ({names[column]} and {name})" if names[column] != name else "twice"
             return {}, f"You gave {column} {again}: give each field once, then send the update again."

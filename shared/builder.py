@@ -39,6 +39,11 @@ STATUS_FILLS = {
 }
 #: Defined names the drop-downs use; the dynamic ones grow as officers add to sheet Lists.
 STATUS_NAME, LEAD_ORG_NAME, PRIORITY_NAME, ROLE_NAME = "StatusList", "LeadOrgList", "PriorityList", "RoleList"
+#: The accountable roles (sheet Lists), offered in Appendix 1's Accountable and Leads' Accountable for.
+ACCOUNTABLE_NAME = "AccountableRoleList"
+#: Appendix 1's columns as built: the eleven, then assurance's four (at the end, so the first eleven keep
+#: their letters in workbooks made before and after).
+BUILT_COLUMNS = (*s.MAIN_COLUMNS, *s.ASSURANCE_COLUMNS)
 
 #: Column widths (characters), chosen for both screen and paper: the eleven columns total 173
 #: characters, so one A4 landscape page wide still prints 11 pt text at about 8 pt (measured in
@@ -46,9 +51,10 @@ STATUS_NAME, LEAD_ORG_NAME, PRIORITY_NAME, ROLE_NAME = "StatusList", "LeadOrgLis
 _WIDTHS = {
     s.REF: 5, s.RECOMMENDATION: 30, s.PRIORITY: 12, s.LEAD_ORG: 14, s.LEAD_OFFICER: 13, s.STATUS: 10,
     s.SUMMARY: 29, s.NEXT_STEPS: 25, s.DUE: 12, s.LAST_UPDATED: 12, s.UPDATED_BY: 11,
+    s.ACCOUNTABLE: 13, s.EVIDENCE: 22, s.ASSURED_BY: 11, s.ASSURED_ON: 11,
 }
 _WRAPPED = (s.RECOMMENDATION, s.SUMMARY, s.NEXT_STEPS, s.LEAD_ORG, s.LEAD_OFFICER, s.PRIORITY, s.STATUS,
-            s.UPDATED_BY)
+            s.UPDATED_BY, s.ACCOUNTABLE, s.EVIDENCE, s.ASSURED_BY)
 _THIN = Side(style="thin", color="BFBFBF")
 _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _BOLD = Font(bold=True)
@@ -58,7 +64,7 @@ _FIXED_TIME = datetime(2026, 11, 1, 9, 0, 0)
 
 
 def _letter(column: str) -> str:
-    return s.column_letter(s.MAIN_COLUMNS.index(column))
+    return s.column_letter(BUILT_COLUMNS.index(column))
 
 
 def _header(ws, row: int, names: tuple[str, ...]) -> None:
@@ -89,7 +95,7 @@ def _print_setup(ws, title_rows: str) -> None:
 
 def _main_sheet(ws) -> None:
     ws.title = s.MAIN_SHEET
-    last_letter = s.column_letter(len(s.MAIN_COLUMNS) - 1)
+    last_letter = s.column_letter(len(BUILT_COLUMNS) - 1)
     ws["A1"] = TITLE
     ws["A1"].font = Font(bold=True, size=14)
     ws["A2"] = content.ILLUSTRATIVE_NOTE
@@ -98,14 +104,15 @@ def _main_sheet(ws) -> None:
     for row in (1, 2):
         ws.merge_cells(f"A{row}:{last_letter}{row}")
         ws[f"A{row}"].alignment = Alignment(wrap_text=True, vertical="top")
-    _header(ws, HEADER_ROW, s.MAIN_COLUMNS)
+    _header(ws, HEADER_ROW, BUILT_COLUMNS)
     keys = {s.REF: "ref", s.RECOMMENDATION: "recommendation", s.PRIORITY: "framework_priority",
             s.LEAD_ORG: "lead_organisation", s.LEAD_OFFICER: "lead_officer", s.STATUS: "status",
             s.SUMMARY: "summary", s.NEXT_STEPS: "next_steps", s.DUE: "next_step_due",
-            s.LAST_UPDATED: "last_updated", s.UPDATED_BY: "updated_by"}
+            s.LAST_UPDATED: "last_updated", s.UPDATED_BY: "updated_by", s.ACCOUNTABLE: "accountable",
+            s.EVIDENCE: "evidence", s.ASSURED_BY: "assured_by", s.ASSURED_ON: "assured_on"}
     for offset, item in enumerate(content.RECOMMENDATIONS, start=1):
         row = HEADER_ROW + offset
-        for col, column in enumerate(s.MAIN_COLUMNS, start=1):
+        for col, column in enumerate(BUILT_COLUMNS, start=1):
             value = item.get(keys[column])
             cell = ws.cell(row=row, column=col, value=value if value != "" else None)
             cell.alignment = Alignment(wrap_text=column in _WRAPPED, vertical="top")
@@ -115,7 +122,7 @@ def _main_sheet(ws) -> None:
     for column, width in _WIDTHS.items():
         ws.column_dimensions[_letter(column)].width = width
     # Rows officers add below the 22 keep the date format and wrapping.
-    for column in (s.DUE, s.LAST_UPDATED):
+    for column in (s.DUE, s.LAST_UPDATED, s.ASSURED_ON):
         ws.column_dimensions[_letter(column)].number_format = DATE_FORMAT
     ws.freeze_panes = f"C{HEADER_ROW + 1}"
     _print_setup(ws, f"{HEADER_ROW}:{HEADER_ROW}")
@@ -138,6 +145,13 @@ def _main_sheet(ws) -> None:
     dropdown(s.LEAD_ORG, LEAD_ORG_NAME, "Lead organisation",
              "Choose from the list. To add an organisation, add it to sheet Lists first.")
     dropdown(s.PRIORITY, PRIORITY_NAME, "Framework priority", "Choose a priority of the Framework for Action.")
+    # Several roles may share a recommendation (`Director of Public Health; LSCB Chair`): the list is offered,
+    # not enforced; validation checks each role against sheet Lists.
+    roles = DataValidation(type="list", formula1=ACCOUNTABLE_NAME, allow_blank=True, showErrorMessage=False,
+                           promptTitle="Accountable", showInputMessage=True,
+                           prompt="Choose the accountable role from sheet Lists; for two, separate them with ;")
+    roles.add(f"{_letter(s.ACCOUNTABLE)}{first}:{_letter(s.ACCOUNTABLE)}{last}")
+    ws.add_data_validation(roles)
     due = DataValidation(type="date", operator="between", formula1="DATE(2016,1,1)",
                          formula2="DATE(2099,12,31)", allow_blank=True, showErrorMessage=True,
                          errorTitle="Next step due", error="Enter a date, e.g. 31/01/2027.",
@@ -153,9 +167,24 @@ def _lists_sheet(wb: Workbook) -> None:
         for row, value in enumerate(values, start=2):
             ws.cell(row=row, column=col, value=value)
         ws.column_dimensions[s.column_letter(col - 1)].width = 45
+    # Assurance: the accountable roles (D), and the boards with the roles that report to each (G:I).
+    for col, name in ((4, s.LIST_ROLES), (7, s.LIST_BOARD), (8, s.LIST_BOARD_ROLES), (9, s.LIST_BOARD_PRIORITIES)):
+        cell = ws.cell(row=1, column=col, value=name)
+        cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _GRID
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row, value in enumerate(content.ACCOUNTABLE_ROLES, start=2):
+        ws.cell(row=row, column=4, value=value)
+    ws.column_dimensions["D"].width = 28
+    for row, board in enumerate(content.BOARDS, start=2):
+        for col, key in enumerate(("board", "reported_to_by", "only_priorities"), start=7):
+            ws.cell(row=row, column=col, value=board[key]).alignment = Alignment(wrap_text=True, vertical="top")
+    for letter, width in zip("GHI", (12, 28, 40), strict=True):
+        ws.column_dimensions[letter].width = width
     ws["E1"] = "Officers may add to or rename these lists (CCGs have since become ICBs); the drop-downs follow."
-    ws["E1"].font = Font(italic=True, color="7F7F7F")
-    ws["E1"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws["E2"] = content.ASSURANCE_NOTE
+    for note in ("E1", "E2"):
+        ws[note].font = Font(italic=True, color="7F7F7F")
+        ws[note].alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["E"].width = 45
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")
@@ -164,6 +193,7 @@ def _lists_sheet(wb: Workbook) -> None:
         STATUS_NAME: f"{quoted}!$A$2:$A${1 + len(s.STATUSES)}",
         LEAD_ORG_NAME: f"OFFSET({quoted}!$B$2,0,0,MAX(1,COUNTA({quoted}!$B:$B)-1),1)",
         PRIORITY_NAME: f"OFFSET({quoted}!$C$2,0,0,MAX(1,COUNTA({quoted}!$C:$C)-1),1)",
+        ACCOUNTABLE_NAME: f"OFFSET({quoted}!$D$2,0,0,MAX(1,COUNTA({quoted}!$D:$D)-1),1)",
         ROLE_NAME: '"lead,officer"',
     }
     for name, ref in names.items():
@@ -173,11 +203,12 @@ def _lists_sheet(wb: Workbook) -> None:
 
 def _leads_sheet(wb: Workbook) -> None:
     ws = wb.create_sheet(s.LEADS_SHEET)
-    _header(ws, 1, (*s.LEADS_COLUMNS, s.LEADS_ENTRA_COLUMN))
+    _header(ws, 1, (*s.LEADS_COLUMNS, s.LEADS_ENTRA_COLUMN, s.LEADS_ACCOUNTABLE_COLUMN))
     for row, lead in enumerate(content.LEADS, start=2):
-        for col, key in enumerate(("lead_organisation", "name", "slack_user_id", "role", "entra_object_id"), start=1):
+        for col, key in enumerate(("lead_organisation", "name", "slack_user_id", "role", "entra_object_id",
+                                   "accountable_for"), start=1):
             ws.cell(row=row, column=col, value=lead.get(key))
-    for letter, width in zip("ABCDE", (45, 24, 16, 10, 38), strict=True):
+    for letter, width in zip("ABCDEF", (45, 24, 16, 10, 38, 26), strict=True):
         ws.column_dimensions[letter].width = width
     ws.freeze_panes = "A2"
     _print_setup(ws, "1:1")
@@ -185,8 +216,11 @@ def _leads_sheet(wb: Workbook) -> None:
     org.add("A2:A500")
     role = DataValidation(type="list", formula1='"lead,officer"', allow_blank=False)
     role.add("D2:D500")
+    accountable = DataValidation(type="list", formula1=ACCOUNTABLE_NAME, allow_blank=True, showErrorMessage=False)
+    accountable.add("F2:F500")
     ws.add_data_validation(org)
     ws.add_data_validation(role)
+    ws.add_data_validation(accountable)
 
 
 def _log_sheet(wb: Workbook) -> None:

@@ -150,6 +150,10 @@ class MonthFigures:
     records_begin: str = ""
     #: The month ended before records began, and these are the workbook's counts when it was posted.
     unrecorded: bool = False
+    #: Of the Complete ones, how many are assured and how many await assurance (`assurance_counts`), as the
+    #: workbook stood when the figures were taken; empty without assurance, or for a month whose statuses
+    #: changed since it ended (its assurances are not replayed).
+    assurance: dict[str, int] = field(default_factory=dict)
 
     def delta(self, status: str) -> int | None:
         if self.previous_counts is None:

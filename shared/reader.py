@@ -20,7 +20,7 @@ import python_calamine
 
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
-from shared.domain.model import Appendix, Lead, Recommendation, Sheet
+from shared.domain.model import Appendix, Board, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
 from shared.xlsx import log_sheet_year, reduced
 from shared.xlsx.reduced import READ_ERRORS, Parts, reduced_from_file, reduced_package
@@ -123,16 +123,6 @@ def _column_values(sheet: Sheet | None, header_name: str) -> list[str]:
     return out
 
 
-def _records(sheet: Sheet, columns: tuple[str, ...]) -> list[list[object]]:
-    header = s.find_header(sheet.grid, columns, sheet.name)
-    rows = []
-    for row in sheet.grid[header.row + 1:]:
-        values = [row[header.columns[c]] if header.columns[c] < len(row) else None for c in columns]
-        if any(v not in (None, "") for v in values):
-            rows.append(values)
-    return rows
-
-
 #: The sheets Appendix 1 is read from.
 APPENDIX_SHEETS = (s.MAIN_SHEET, s.LISTS_SHEET, s.LEADS_SHEET)
 
@@ -172,15 +162,44 @@ def _build_appendix(path: Path) -> Appendix:
 
 
 def _leads(sheet: Sheet) -> list[Lead]:
-    """The Leads sheet's people; the Entra object ID column is optional (workbooks made before Teams)."""
+    """The Leads sheet's people; the Entra object ID column (workbooks made before Teams) and the
+    Accountable for column (before assurance) are optional."""
+    header = s.find_header(sheet.grid, s.LEADS_COLUMNS, sheet.name)
+    header = s.with_optional([list(r) for r in sheet.grid], header, (s.LEADS_ENTRA_COLUMN,
+                                                                     s.LEADS_ACCOUNTABLE_COLUMN))
+    columns = (*s.LEADS_COLUMNS, s.LEADS_ENTRA_COLUMN, s.LEADS_ACCOUNTABLE_COLUMN)
+    leads = []
+    for row in sheet.grid[header.row + 1:]:
+        values = [row[header.columns[c]] if c in header.columns and header.columns[c] < len(row) else None
+                  for c in columns]
+        if not any(v not in (None, "") for v in values[:len(s.LEADS_COLUMNS)]):
+            continue
+        org, name, slack_id, role, entra, accountable = values
+        leads.append(Lead(str(org or "").strip(), str(name or "").strip(), str(slack_id or "").strip(),
+                          str(role or "").strip().lower(), str(entra or "").strip().lower(),
+                          s.split_list(accountable)))
+    return leads
+
+
+def _boards(sheet: Sheet | None) -> list[Board]:
+    """The boards on sheet Lists (`Board`, `Reported to by`, `Only priorities`); none without the columns."""
+    if sheet is None:
+        return []
     try:
-        columns = (*s.LEADS_COLUMNS, s.LEADS_ENTRA_COLUMN)
-        records = _records(sheet, columns)
+        header = s.find_header(sheet.grid, (s.LIST_BOARD, s.LIST_BOARD_ROLES), sheet.name)
     except s.HeaderError:
-        records = [[*record, None] for record in _records(sheet, s.LEADS_COLUMNS)]
-    return [Lead(str(org or "").strip(), str(name or "").strip(), str(slack_id or "").strip(),
-                 str(role or "").strip().lower(), str(entra or "").strip().lower())
-            for org, name, slack_id, role, entra in records]
+        return []
+    header = s.with_optional([list(r) for r in sheet.grid], header, (s.LIST_BOARD_PRIORITIES,))
+    boards = []
+    for row in sheet.grid[header.row + 1:]:
+        def cell(column: str, row: tuple = row) -> object:
+            index = header.columns.get(column)
+            return row[index] if index is not None and index < len(row) else None
+        name = str(cell(s.LIST_BOARD) or "").strip()
+        if name:
+            boards.append(Board(name, s.split_list(cell(s.LIST_BOARD_ROLES)),
+                                s.split_list(cell(s.LIST_BOARD_PRIORITIES))))
+    return boards
 
 
 def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sheet: Sheet | None) -> Appendix:
@@ -189,12 +208,14 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
         header = s.find_header(sheet.grid, s.MAIN_COLUMNS, s.MAIN_SHEET)
     except s.HeaderError as exc:
         raise WorkbookError(f"{str(exc).rstrip('.')} ({path}).") from None
+    header = s.with_optional([list(r) for r in sheet.grid[:header.row + 1]], header, s.ASSURANCE_COLUMNS)
     rows: dict[str, Recommendation] = {}
     for index in range(header.row + 1, len(sheet.grid)):
         raw = sheet.grid[index]
         values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
         for column in s.DATE_COLUMNS:
-            values[column] = _date_cell(values[column])
+            if column in values:
+                values[column] = _date_cell(values[column])
         if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
             values[s.DUE] = values[s.DUE].date()
         for column, value in values.items():
@@ -218,6 +239,8 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
         lead_orgs=_column_values(lists, s.LIST_LEAD_ORGS),
         priorities=_column_values(lists, s.LIST_PRIORITIES),
         leads=leads,
+        roles=_column_values(lists, s.LIST_ROLES),
+        boards=_boards(lists),
     )
 
 

@@ -46,6 +46,40 @@ FRAMEWORK_PRIORITIES = [
     "Data and Intelligence",
 ]
 
+#: The accountable roles (sheet Lists): the paper's "via the Director of Public Health and/or the Chair of the
+#: Local Safeguarding Children's Board (LSCB), as appropriate".
+ACCOUNTABLE_ROLES = ["Director of Public Health", "LSCB Chair"]
+DPH, LSCB_CHAIR = ACCOUNTABLE_ROLES
+#: The boards that receive their own paper (`sli report --for BOARD`) and which roles report to each: the
+#: Health and Wellbeing Board sees everything; the LSCB what its chair is accountable for; the Child Death
+#: Overview Panel the recommendations on modifiable factors of child deaths (by framework priority).
+BOARDS = [
+    {"board": "HWBB", "reported_to_by": "All", "only_priorities": ""},
+    {"board": "LSCB", "reported_to_by": LSCB_CHAIR, "only_priorities": ""},
+    {"board": "CDOP", "reported_to_by": "All",
+     "only_priorities": "Smoking in Pregnancy; Safer Sleeping; Maternal Healthy Weight; Drug and Alcohol Misuse"},
+]
+ASSURANCE_NOTE = (
+    "Assurance: a Complete claim carries its evidence and counts as done once a holder of the recommendation's "
+    "Accountable role (sheet Leads, Accountable for) assures it. Boards: HWBB is the Health and Wellbeing Board, "
+    "LSCB the Local Safeguarding Children Board and CDOP the Child Death Overview Panel. LSCBs were replaced by "
+    "local safeguarding partnerships in 2019 (Children and Social Work Act 2017): rename the LSCB Chair role and "
+    "board to the partnership's if you wish; the drop-downs follow."
+)
+#: Which role each recommendation is accountable to in the illustration (the rest: the DPH).
+_ACCOUNTABLE = {"L4": f"{DPH}; {LSCB_CHAIR}", "L5": LSCB_CHAIR, "L16": LSCB_CHAIR, "L17": LSCB_CHAIR,
+                "L19": LSCB_CHAIR, "L22": LSCB_CHAIR}
+#: The Complete claims' evidence, and who assured which (L3 and L22 still await assurance).
+_EVIDENCE = {
+    "L3": "Record keeping audit, September 2026: safer sleep template completed at 97% of 200 contacts.",
+    "L4": "Guidance signed off by all partners; published in the LSCB procedures manual, section 4.7.",
+    "L13": "Health visiting performance report Q2 2026/27: Whooley questions asked at 95% of contacts.",
+    "L16": "ICON launch report to the LSCB, September 2026: 612 practitioners briefed.",
+    "L22": "LSCB training platform report: e-learning module live since October 2026, 230 completions.",
+}
+_ASSURED = {"L4": ("Rebecca Lord", date(2026, 10, 5)), "L13": ("Rebecca Lord", date(2026, 10, 20)),
+            "L16": ("Margaret Pearson", date(2026, 10, 8))}
+
 RECOMMENDATIONS = [
     {
         "ref": "L1",
@@ -559,6 +593,11 @@ RECOMMENDATIONS = [
     },
 ]
 
+for _item in RECOMMENDATIONS:
+    _item["accountable"] = _ACCOUNTABLE.get(_item["ref"], DPH)
+    _item["evidence"] = _EVIDENCE.get(_item["ref"], "")
+    _item["assured_by"], _item["assured_on"] = _ASSURED.get(_item["ref"], ("", None))
+
 #: Illustrative Entra object IDs (Teams `from.aadObjectId`): the same person as the Slack user ID beside them.
 LEADS = [
     {"lead_organisation": "BwD Council Public Health", "name": "Maryam Khan",
@@ -615,4 +654,10 @@ LEADS = [
     {"lead_organisation": "Pan-Lancashire CDOP", "name": "Tom Moss",
      "slack_user_id": "U07SLI0018", "entra_object_id": "5e1a0c3d-7b2f-4e81-9c4a-000000000018",
      "role": "lead"},
+    {"lead_organisation": "BwD Council Public Health", "name": "Rebecca Lord",
+     "slack_user_id": "U07SLI0019", "entra_object_id": "5e1a0c3d-7b2f-4e81-9c4a-000000000019",
+     "role": "lead", "accountable_for": DPH},
+    {"lead_organisation": "Blackburn with Darwen LSCB", "name": "Margaret Pearson",
+     "slack_user_id": "U07SLI0020", "entra_object_id": "5e1a0c3d-7b2f-4e81-9c4a-000000000020",
+     "role": "lead", "accountable_for": LSCB_CHAIR},
 ]

@@ -71,20 +71,22 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 # --- reader: columns found by name ----------------------------------------------------------
 
 NEW_ORDER = [s.UPDATED_BY, s.REF, s.LEAD_ORG, s.RECOMMENDATION, s.NEXT_STEPS, OFFICER_COLUMN, s.STATUS,
-             s.DUE, s.PRIORITY, s.SUMMARY, s.LAST_UPDATED, s.LEAD_OFFICER]
+             s.DUE, s.PRIORITY, s.SUMMARY, s.LAST_UPDATED, s.LEAD_OFFICER, *reversed(s.ASSURANCE_COLUMNS)]
+#: The committed workbook's columns in their order: the eleven, then assurance's four.
+BUILT = (*s.MAIN_COLUMNS, *s.ASSURANCE_COLUMNS)
 
 
 def reorder_columns(path: Path) -> None:
     """Rewrite the main sheet's columns in NEW_ORDER, with an officer's column inserted before Status."""
     def change(ws, wb):
         header_row = 3
-        width = len(s.MAIN_COLUMNS)
+        width = len(BUILT)
         by_name = {name: [ws.cell(row=r, column=c + 1).value for r in range(header_row, ws.max_row + 1)]
-                   for c, name in enumerate(s.MAIN_COLUMNS)}
+                   for c, name in enumerate(BUILT)}
         by_name[OFFICER_COLUMN] = [OFFICER_COLUMN] + [f"note {n}" if n % 3 else None
                                                       for n in range(1, ws.max_row - header_row + 1)]
         formats = {name: ws.cell(row=header_row + 1, column=c + 1).number_format
-                   for c, name in enumerate(s.MAIN_COLUMNS)}
+                   for c, name in enumerate(BUILT)}
         for r in range(header_row, ws.max_row + 1):
             for c in range(1, width + 2):
                 ws.cell(row=r, column=c).value = None
@@ -101,7 +103,8 @@ def test_reader_finds_columns_by_name_after_reordering(book):
     reorder_columns(book)
     after = reader.read_appendix(book)
     assert after.header.row == before.header.row
-    assert after.header.columns == {name: NEW_ORDER.index(name) for name in s.MAIN_COLUMNS}
+    assert {name: after.header.columns[name] for name in s.MAIN_COLUMNS} == \
+        {name: NEW_ORDER.index(name) for name in s.MAIN_COLUMNS}
     assert OFFICER_COLUMN not in after.header.columns
     assert list(after.rows) == list(before.rows) == REFS
     for ref in REFS:

@@ -74,6 +74,19 @@ class Lead:
     role: str
     #: The person's Microsoft Entra object ID (Teams' `from.aadObjectId`), lower case; '' if not given.
     entra_object_id: str = ""
+    #: The accountable roles the person holds (Leads' optional `Accountable for`): who may assure.
+    accountable_for: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Board:
+    """A board that receives its own paper (`sli report --for BOARD`), from sheet Lists: the accountable
+    roles that report to it (`("All",)` for every recommendation) and, if any, the only framework
+    priorities it sees."""
+
+    name: str
+    roles: tuple[str, ...]
+    priorities: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -88,11 +101,20 @@ class Appendix:
     lead_orgs: tuple[str, ...] = ()
     priorities: tuple[str, ...] = ()
     leads: tuple[Lead, ...] = ()
+    #: Lists' `Accountable roles` and boards (empty in a workbook without them).
+    roles: tuple[str, ...] = ()
+    boards: tuple[Board, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rows", frozen_mapping(self.rows))
-        for name in ("statuses", "lead_orgs", "priorities", "leads"):
+        for name in ("statuses", "lead_orgs", "priorities", "leads", "roles", "boards"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
+
+    @property
+    def has_assurance(self) -> bool:
+        """Whether Appendix 1 has all four assurance columns (Accountable, Evidence, Assured by, Assured on):
+        without them no assurance is asked, as before they existed."""
+        return all(column in self.header.columns for column in s.ASSURANCE_COLUMNS)
 
     def with_row(self, row: Recommendation) -> Appendix:
         """The same read with one row replaced (a new object)."""

@@ -532,11 +532,42 @@ def check_row(values: Mapping[str, object], locate: Locate, *, lead_orgs: Iterab
             f"'{lead}' is not in the list of lead organisations (sheet Lists). "
             "Choose one from the drop-down, or add it to the list first.")
 
-    for column in TEXT_COLUMNS:
+    if s.ASSURED_BY in values:
+        _assurance_row(values, status, add)
+    for column in (*TEXT_COLUMNS, *ASSURANCE_TEXT_COLUMNS):
         value = values.get(column)
         if isinstance(value, str) and value:
             found.extend(_text_findings(value, locate(column), column, ref))
     return found
+
+
+#: The assurance columns whose text is screened like every other (when the workbook has them).
+ASSURANCE_TEXT_COLUMNS = (s.ACCOUNTABLE, s.EVIDENCE, s.ASSURED_BY)
+EVIDENCE_NEEDED = ("Complete needs evidence for whoever is accountable to assure it: give an evidence note or link "
+                   "(sli update --evidence, evidence=\"...\" in a chat, or the form's Evidence).")
+
+
+def _assurance_row(values: Mapping[str, object], status: object, add: Callable[[str, str, str, str], None]) -> None:
+    """The rules of a row's assurance columns (shared/domain/assurance.py): a Complete claim on a row with an
+    accountable role carries evidence; `Assured by` and `Assured on` go together, on a Complete row, the
+    date a date."""
+    accountable = s.split_list(values.get(s.ACCOUNTABLE))
+    if status == s.COMPLETE and accountable and _blank(values.get(s.EVIDENCE)):
+        add(s.EVIDENCE, ERROR, "evidence_missing", EVIDENCE_NEEDED)
+    by, on = values.get(s.ASSURED_BY), values.get(s.ASSURED_ON)
+    if _blank(by) and _blank(on):
+        return
+    if status and status != s.COMPLETE:  # (an unreadable status has its own finding)
+        add(s.ASSURED_BY, ERROR, "assured_not_complete",
+            f"Assured by and Assured on are filled but the status is {status}: an assurance is of a "
+            "Complete claim. Clear them.")
+    if _blank(by):
+        add(s.ASSURED_BY, ERROR, "assured_by_missing", "Assured on is filled but Assured by is empty: say who "
+            "assured it.")
+    if _blank(on):
+        add(s.ASSURED_ON, ERROR, "assured_on_missing", "Assured by is filled but Assured on is empty: give the date.")
+    elif not isinstance(on, date):
+        add(s.ASSURED_ON, ERROR, "assured_on_not_date", "Assured on is not a date: write it like 31/01/2027.")
 
 
 # --- whole-sheet rules ----------------------------------------------------------------------
@@ -550,6 +581,7 @@ def check_grid(grid: Sequence[Sequence[object]], *, origin: tuple[int, int] = (0
     """
     today = today or date.today()
     header = s.find_header([list(r) for r in grid], s.MAIN_COLUMNS, s.MAIN_SHEET)
+    header = s.with_optional([list(r) for r in grid[:header.row + 1]], header, s.ASSURANCE_COLUMNS)
     row0, col0 = origin
     known = list(lead_orgs) if lead_orgs is not None else None
     header_cell = f"{s.column_letter(col0 + header.columns[s.REF])}{row0 + header.row + 1}"

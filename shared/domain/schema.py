@@ -26,6 +26,23 @@ NEXT_STEPS = "Next steps"
 DUE = "Next step due"
 LAST_UPDATED = "Last updated"
 UPDATED_BY = "Updated by"
+#: Optional Appendix 1 columns of assurance (a workbook without them asks for none, as before): the
+#: accountable role(s) of each recommendation, the evidence a Complete claim carries, and who assured it when.
+ACCOUNTABLE = "Accountable"
+EVIDENCE = "Evidence"
+ASSURED_BY = "Assured by"
+ASSURED_ON = "Assured on"
+ASSURANCE_COLUMNS = (ACCOUNTABLE, EVIDENCE, ASSURED_BY, ASSURED_ON)
+#: Change log fields with no cell of their own: what an assurance says, and why a claim was sent back.
+ASSURANCE_NOTE = "Assurance note"
+SENT_BACK = "Sent back"
+LOG_ONLY_FIELDS = (ASSURANCE_NOTE, SENT_BACK)
+#: How to add assurance to a workbook made before it (said once by `sli validate`, and by a refusal).
+HOW_TO_ADD_ASSURANCE = ("To ask for assurance of Complete claims, add the columns Accountable, Evidence, Assured by "
+                        "and Assured on to Appendix 1, Accountable for to Leads and Accountable roles to Lists "
+                        "(README, 'Assurance'; `sli workbook init` makes a workbook with them).")
+#: How a Complete claim reads until someone accountable assures it.
+AWAITING_ASSURANCE = "Complete, awaiting assurance"
 
 MAIN_COLUMNS = (
     REF, RECOMMENDATION, PRIORITY, LEAD_ORG, LEAD_OFFICER, STATUS,
@@ -33,16 +50,34 @@ MAIN_COLUMNS = (
 )
 #: Columns the write path may change on an update (the others are officers' own).
 UPDATABLE = (STATUS, SUMMARY, NEXT_STEPS, DUE)
-DATE_COLUMNS = (DUE, LAST_UPDATED)
+#: Every field an update may write, in the order its Change log rows go in: people's fields, the evidence
+#: of a claim (when the workbook has the column), the assurance, and the fields logged without a cell.
+WRITTEN = (*UPDATABLE, EVIDENCE, ASSURED_BY, ASSURED_ON, *LOG_ONLY_FIELDS)
+DATE_COLUMNS = (DUE, LAST_UPDATED, ASSURED_ON)
 
 LEADS_COLUMNS = ("Lead organisation", "Name", "Slack user ID", "Role")
 #: Optional Leads column (a workbook without it still reads): the person's Microsoft Entra object ID, by which
 #: a partner lead in Microsoft Teams is known (Teams sends it as `from.aadObjectId`).
 LEADS_ENTRA_COLUMN = "Entra object ID"
+#: Optional Leads column: the accountable role(s) the person holds, from `Lists`' `Accountable roles`,
+#: separated by `;` (who may assure a Complete claim on a recommendation accountable to that role).
+LEADS_ACCOUNTABLE_COLUMN = "Accountable for"
 LIST_STATUSES = "Statuses"
 LIST_LEAD_ORGS = "Lead organisations"
 LIST_PRIORITIES = "Framework priorities"
 LISTS_COLUMNS = (LIST_STATUSES, LIST_LEAD_ORGS, LIST_PRIORITIES)
+#: Optional Lists columns of assurance. `Accountable roles`: the roles Appendix 1's `Accountable` may name.
+#: `Board`, `Reported to by`, `Only priorities`: one row a board; it sees the recommendations accountable to
+#: any role listed in `Reported to by` (`All` for every recommendation), and, when `Only priorities` names
+#: framework priorities, only those among them (`sli report --for BOARD`). Lists inside a cell use `;`.
+LIST_ROLES = "Accountable roles"
+LIST_BOARD = "Board"
+LIST_BOARD_ROLES = "Reported to by"
+LIST_BOARD_PRIORITIES = "Only priorities"
+#: `Reported to by` for a board that sees every recommendation.
+ALL_ROLES = "All"
+#: The separator of several roles (or priorities) in one cell.
+LIST_SEPARATOR = ";"
 
 NOT_STARTED, ON_TRACK, AT_RISK, OFF_TRACK, COMPLETE = (
     "Not started", "On track", "At risk", "Off track", "Complete",
@@ -131,6 +166,26 @@ def find_header(grid: list[list[object]], required: tuple[str, ...], sheet: str)
     raise HeaderError(
         f"The sheet '{sheet}' has no header row with the columns {', '.join(best_missing)}."
     )
+
+
+def with_optional(grid: list[list[object]], header: HeaderMap, optional: tuple[str, ...]) -> HeaderMap:
+    """The header with the `optional` columns its row also holds (case and spacing ignored); those it does
+    not hold are left out, so a workbook made before them reads as it always did."""
+    row = grid[header.row] if header.row < len(grid) else []
+    wanted = {_header_key(name): name for name in optional if name not in header.columns}
+    found = dict(header.columns)
+    for index, value in enumerate(row):
+        name = wanted.get(_header_key(value)) if value not in (None, "") else None
+        if name and name not in found:
+            found[name] = index
+    return HeaderMap(header.row, found)
+
+
+def split_list(value: object) -> tuple[str, ...]:
+    """A cell holding several roles or priorities (`Director of Public Health; LSCB Chair`) as its items,
+    spaces trimmed, empty ones left out; a line break separates as `;` does."""
+    text = "" if value is None else str(value)
+    return tuple(item.strip() for item in text.replace("\n", LIST_SEPARATOR).split(LIST_SEPARATOR) if item.strip())
 
 
 _ADDRESS = re.compile(r"^([A-Z]{1,3})(\d+)$")

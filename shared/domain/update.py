@@ -235,7 +235,7 @@ def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
 
     Values that cannot be read are kept as typed, so the shared rules report them with their sentence.
     """
-    unknown = [c for c in changes if c not in s.UPDATABLE]
+    unknown = [c for c in changes if c not in (*s.UPDATABLE, s.EVIDENCE)]
     if unknown:
         raise ValueError(f"These fields cannot be updated: {', '.join(unknown)}.")
     out: dict[str, object] = {}
@@ -250,6 +250,18 @@ def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
             except DateParseError:
                 pass
         out[column] = value if value != "" else None
+    return out
+
+
+def follow_status(appendix: Appendix, row: Recommendation, changes: Mapping[str, object]) -> dict[str, object]:
+    """An update's changes with what assurance asks of them (shared/domain/assurance.py): a status that
+    changes (a new claim, or leaving Complete) clears an earlier assurance, which was of the claim before."""
+    out = dict(changes)
+    status = out.get(s.STATUS)
+    if (appendix.has_assurance and status is not None and status != row.status
+            and any(cell_text(row[c]).strip() for c in (s.ASSURED_BY, s.ASSURED_ON))):
+        out.setdefault(s.ASSURED_BY, None)
+        out.setdefault(s.ASSURED_ON, None)
     return out
 
 
@@ -312,6 +324,9 @@ def prepare_update(appendix: Appendix, request: UpdateRequest, view_seq: int, to
         return refusal(ref, str(exc))
     if not changes:
         return refusal(ref, "Nothing to update: give a status, summary, next steps or due date.")
+    if s.EVIDENCE in changes and s.EVIDENCE not in appendix.header.columns:
+        return refusal(ref, "This workbook has no Evidence column. " + s.HOW_TO_ADD_ASSURANCE)
+    changes = follow_status(appendix, row, changes)
     by_errors = rules.errors(rules.check_text(by, s.UPDATED_BY)) if by.strip() else []
     if not by.strip() or by_errors:
         return refusal(ref, by_errors[0].message if by_errors else "Say who is making the update.")
@@ -453,21 +468,39 @@ def plan_update(entry: JournalEntry, appendix: Appendix, now: datetime,
         return Plan(entry, REJECTED, message, {"message": message, "reasons": reasons, "was_held": held},
                     findings=findings)
 
-    changed = {c: (row[c], entry.changes[c]) for c in s.UPDATABLE
+    changed = {c: (row[c], entry.changes[c]) for c in s.WRITTEN
                if c in entry.changes and not same_text(row[c], entry.changes[c])}
+    missing = [c for c in changed if c not in s.LOG_ONLY_FIELDS and c not in appendix.header.columns]
+    if missing:
+        message = f"Not applied: the workbook no longer has the column {', '.join(missing)}."
+        return Plan(entry, REJECTED, message, {"message": message, "was_held": held}, findings=findings)
     if not changed:
         message = f"{entry.ref} already shows these values; nothing needed changing."
         return Plan(entry, APPLIED, message, {"message": message, "changes": {}, "was_held": held},
                     findings=findings)
 
-    edits: dict[str, object] = {appendix.locate(entry.ref, c): new for c, (_, new) in changed.items()}
-    edits[appendix.locate(entry.ref, s.LAST_UPDATED)] = now.date()
-    edits[appendix.locate(entry.ref, s.UPDATED_BY)] = entry.by
+    edits: dict[str, object] = {appendix.locate(entry.ref, c): new for c, (_, new) in changed.items()
+                                if c not in s.LOG_ONLY_FIELDS}
+    if set(changed) - {s.ASSURED_BY, s.ASSURED_ON, s.ASSURANCE_NOTE}:  # an assurance is no progress update
+        edits[appendix.locate(entry.ref, s.LAST_UPDATED)] = now.date()
+        edits[appendix.locate(entry.ref, s.UPDATED_BY)] = entry.by
     stamp = now.astimezone(UTC).replace(tzinfo=None, microsecond=0)
     log_rows = [log_row(stamp, entry, c, old, new) for c, (old, new) in changed.items()]
-    message = f"{entry.ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
+    message = _plan_message(entry.ref, changed)
     detail = {"message": message, "was_held": held, **LogRow.journal_record(stamp, changed)}
     return Plan(entry, APPLIED, message, detail, edits, log_rows, changed, findings=findings)
+
+
+def _plan_message(ref: str, changed: Mapping[str, tuple[object, object]]) -> str:
+    """What an applied update says: an assurance and a sending back in their own words, else each field."""
+    if changed.get(s.ASSURED_BY, (None, None))[1]:
+        on = changed.get(s.ASSURED_ON, (None, None))[1]
+        return f"{ref} assured by {cell_text(changed[s.ASSURED_BY][1])}" + (f" on {cell_text(on)}." if on else ".")
+    if s.SENT_BACK in changed:
+        status = cell_text(changed[s.STATUS][1]) if s.STATUS in changed else ""
+        return f"{ref} sent back" + (f": its status is {status} again" if status else "") + \
+            f". Reason: {cell_text(changed[s.SENT_BACK][1]).rstrip('.')}."
+    return f"{ref} updated: " + "; ".join(f"{c} '{cell_text(new)}'" for c, (_, new) in changed.items()) + "."
 
 
 def result_of(entry: JournalEntry) -> UpdateResult:

@@ -13,6 +13,9 @@ and the system clock). The use cases live in rooms by subject:
 - telling.py: `tell_senders`, `tell_once`, `write_waiting`
 - conversations.py: conversation references, `post_once`, `posted`, `first_time`
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
+- assuring.py: `claim_of`, `claim_notice` (whom to ask), `record_assurance` / `record_send_back` → `commit`
+  (`assure`, `send_back` at once), `sent_back_notice` (whom to tell), `assurance_reminders`, `assurance_items`,
+  `board_rows` (a board's paper)
 - files.py: `init_workbook` (`sli workbook init`), `write_file`, `add_sample_history` (the trial copy's year)
 - purging.py: `purge` (`sli purge`: what the journal need no longer keep)
 - remote.py: `graph_login`, `graph_check` (`sli graph`: a workbook in SharePoint or OneDrive, shared/graph/)
@@ -28,6 +31,7 @@ from __future__ import annotations
 
 import importlib
 
+from shared.domain.assurance import BoardError, shown_status
 from shared.domain.update import EXCEL_EDITOR, NOT_RECORDED, UpdateRequest, UpdateResult, result_of
 from shared.journal import CHAT_TIMEOUT_SECONDS, EntryTooLarge, JournalUnavailable
 from shared.outputs import OutputError
@@ -35,6 +39,25 @@ from shared.reader import WorkbookError
 from shared.settings import Settings
 from shared.uow import AbstractUnitOfWork, Clock, Context, Store, as_context, fixed_clock, system_clock
 from shared.usecases.asking import History, Reply, appendix, ask, find, history, list_rows, pending_count, waiting
+from shared.usecases.assuring import (
+    WAITING_DAYS,
+    AssuranceItem,
+    AssuranceReminder,
+    AssuranceRequest,
+    Claim,
+    ClaimNotice,
+    SentBackNotice,
+    assurance_items,
+    assurance_reminders,
+    assure,
+    board_rows,
+    claim_notice,
+    claim_of,
+    record_assurance,
+    record_send_back,
+    send_back,
+    sent_back_notice,
+)
 from shared.usecases.checking import OpenBook, validate
 from shared.usecases.conversations import (
     Posted,
@@ -127,6 +150,10 @@ __all__ = [
     "Form", "apply_to_open_book", "change_log_editor", "commit", "deliver_to_open_book", "open_form", "prepare",
     "process_pending", "record", "record_request", "submit", "submit_as_person", "submit_update",
     "unreadable_refusal", "view_mark",
+    # assuring
+    "WAITING_DAYS", "AssuranceItem", "AssuranceReminder", "AssuranceRequest", "BoardError", "Claim", "ClaimNotice",
+    "SentBackNotice", "assurance_items", "assurance_reminders", "assure", "board_rows", "claim_notice", "claim_of",
+    "record_assurance", "record_send_back", "send_back", "sent_back_notice", "shown_status",
     # telling
     "tell_once", "tell_senders", "write_waiting",
     # conversations and posting once

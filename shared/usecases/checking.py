@@ -9,6 +9,7 @@ from typing import Any
 
 from shared.domain import rules
 from shared.domain import schema as s
+from shared.domain.assurance_rules import check_assurance
 from shared.domain.model import Appendix, Sheet
 from shared.reader import WorkbookError, appendix_from_sheets
 from shared.uow import Context, Store, as_context
@@ -48,4 +49,4 @@ def validate(ctx: Context | Store, workbook: Path | OpenBook | None = None) -> t
         current = Context.for_store(Store.for_workbook(workbook), ctx.clock).read().appendix()
     findings = rules.check_grid(current.sheet.grid, origin=current.sheet.origin,
                                 lead_orgs=current.lead_orgs or None, today=ctx.today())
-    return current, findings
+    return current, findings + check_assurance(current)

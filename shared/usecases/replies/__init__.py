@@ -35,6 +35,18 @@ from shared.usecases.replies.answers import (  # noqa: F401
     recommendation_reply,
     short_title,
 )
+from shared.usecases.replies.assurance import (  # noqa: F401
+    ASSURE,
+    NOTE_FIELD,
+    REASON_FIELD,
+    SEND_BACK,
+    AssuranceReminderReply,
+    ClaimReply,
+    SentBackReply,
+    assurance_reminder_reply,
+    claim_reply,
+    sent_back_reply,
+)
 from shared.usecases.replies.common import (  # noqa: F401
     CHOICE,
     COLUMN_FOR,
@@ -102,7 +114,7 @@ from shared.usecases.replies.results import (  # noqa: F401
 
 #: Every reply a chat lays out.
 ChatReply = (NoticeReply | HelpReply | RecommendationReply | ListReply | ResultReply | FormReply | SummaryReply
-             | ReminderReply | HomeReply)
+             | ReminderReply | HomeReply | ClaimReply | SentBackReply | AssuranceReminderReply)
 
 if TYPE_CHECKING:  # for the type hints only: the summary pulls in pandas and matplotlib
     from shared.summary import MonthFigures, Reminder  # noqa: F401

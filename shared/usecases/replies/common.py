@@ -13,11 +13,13 @@ if TYPE_CHECKING:  # for the type hints only: the summary pulls in pandas and ma
 
 
 #: How a form names each updatable column: the Slack block id and the Teams input id, both.
-FIELD_FOR = {s.STATUS: "status", s.SUMMARY: "summary", s.NEXT_STEPS: "next", s.DUE: "due"}
+FIELD_FOR = {s.STATUS: "status", s.SUMMARY: "summary", s.NEXT_STEPS: "next", s.DUE: "due", s.EVIDENCE: "evidence"}
+#: Fields a form has only when the workbook has their column (Evidence: a workbook with assurance).
+OPTIONAL_FIELDS = (s.EVIDENCE,)
 COLUMN_FOR = {name: column for column, name in FIELD_FOR.items()}
 CHOICE, TEXT, DATE = "choice", "text", "date"
 #: The kind of input each field is, by field name.
-FIELD_KINDS = {"status": CHOICE, "summary": TEXT, "next": TEXT, "due": DATE}
+FIELD_KINDS = {"status": CHOICE, "summary": TEXT, "next": TEXT, "due": DATE, "evidence": TEXT}
 STATUSES = s.STATUSES
 #: The longest text an input takes (the rules refuse more).
 MAX_INPUT = 2000

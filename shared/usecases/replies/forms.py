@@ -11,7 +11,7 @@ from shared.domain import schema as s
 from shared.domain.model import Recommendation
 from shared.domain.update import UpdateResult
 from shared.domain.values import cell_text, short_text
-from shared.usecases.replies.common import COLUMN_FOR, FIELD_FOR, FIELD_KINDS, MAX_INPUT
+from shared.usecases.replies.common import COLUMN_FOR, FIELD_FOR, FIELD_KINDS, MAX_INPUT, OPTIONAL_FIELDS
 
 if TYPE_CHECKING:  # for the type hints only: the summary pulls in pandas and matplotlib
     pass
@@ -61,13 +61,19 @@ class FormReply:
                 *(c for f in self.fields for c in f.choices))
 
 
+def _form_columns(row: Recommendation) -> list[str]:
+    """The columns a form for this row has: Evidence only when the workbook has the column (assurance)."""
+    return [column for column in FIELD_FOR if column not in OPTIONAL_FIELDS or column in row.values]
+
+
 def form_values(row: Recommendation) -> dict[str, str]:
     """A row's updatable fields as a form carries them, by column: text, the due date ISO."""
     return {column: cell_text(row[column]) if column != s.DUE else (row.due.isoformat() if row.due else "")
-            for column in FIELD_FOR}
+            for column in _form_columns(row)}
 
 
-_LABELS = {s.STATUS: "Status", s.SUMMARY: "Summary of status", s.NEXT_STEPS: "Next steps", s.DUE: "Next step due"}
+_LABELS = {s.STATUS: "Status", s.SUMMARY: "Summary of status", s.NEXT_STEPS: "Next steps", s.DUE: "Next step due",
+           s.EVIDENCE: "Evidence (a note or link; needed to claim Complete)"}
 
 
 def form_reply(row: Recommendation, statuses: Sequence[str], view_seq: int | None = None,
@@ -82,7 +88,8 @@ def form_reply(row: Recommendation, statuses: Sequence[str], view_seq: int | Non
     errors = errors or {}
     statuses = tuple(statuses)
     fields = []
-    for column, name in FIELD_FOR.items():
+    for column in _form_columns(row):
+        name = FIELD_FOR[column]
         value = str(values.get(column, "") or "")
         if column == s.STATUS and value not in statuses:
             value = ""
@@ -169,8 +176,10 @@ def form_state(meta: object, *, need_form_id: bool = False) -> FormState:
 
 
 def submitted_values(by_name: Mapping[str, object]) -> dict[str, str]:
-    """A submission's values by column, from the inputs' values by field name (anything not text is '')."""
+    """A submission's values by column, from the inputs' values by field name (anything not text is ''); an
+    optional field (Evidence) only when the form had it."""
     return {column: value if isinstance(value := by_name.get(name), str) else ""
-            for column, name in FIELD_FOR.items()}
+            for column, name in FIELD_FOR.items()
+            if column not in OPTIONAL_FIELDS or isinstance(by_name.get(name), str)}
 
 
