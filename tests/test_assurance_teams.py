@@ -115,3 +115,17 @@ def test_sent_back_with_a_reason_the_lead_is_told(teams: Harness) -> None:
     assert row.status == before_status
     assert any(e.field == s.SENT_BACK and e.new_value == reason and e.via == "Teams"
                for e in read_change_log(teams.workbook))
+
+
+def test_an_older_client_s_action_submit_assures_too(teams: Harness, capsys) -> None:
+    """Clients without Action.Execute send the fallback Action.Submit as a message carrying the data: L3's claim
+    (waiting in the committed workbook) is assured the same way."""
+    mark = teams.standin.mark()
+    response = ts.post(teams.running.url, ts.activity(teams.standin, ts.user(DPH), conversation=_chat(DPH),
+                                                      value={"verb": ac.ASSURE_VERB, "ref": "L3"}))
+    assert response.status_code in (200, 202)
+    first = teams.standin.wait_for(1, start=mark)[0]
+    assert "Recorded" in json.dumps(first)
+    _in_chat(teams, DPH, "L3 updated")
+    assert sli.main(["--workbook", str(teams.workbook), "status", "3"]) == 0
+    assert "Assured by Rebecca Lord on " in capsys.readouterr().out
