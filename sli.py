@@ -253,10 +253,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     fmt = args.format or (Path(args.output).suffix.lstrip(".").lower() if args.output else "docx")
-    output = Path(args.output) if args.output else default_output(args, f"SLI-Appendix1-{args.year}.{fmt}")
-    usecases.write_report(context_of(args), args.year, fmt, output)
+    board = f"-{_file_word(args.board)}" if args.board else ""
+    output = Path(args.output) if args.output else default_output(args, f"SLI-Appendix1-{args.year}{board}.{fmt}")
+    usecases.write_report(context_of(args), args.year, fmt, output, args.board)
     print(f"Wrote {output}.")
     return EXIT_OK
+
+
+def _file_word(text: str) -> str:
+    """A board's name as part of a file name: letters and digits, the rest as `-` (`HWBB`, `Children-s-Board`)."""
+    return "".join(ch if ch.isalnum() else "-" for ch in text.strip()).strip("-") or "board"
 
 
 def _day_argument(text: str | None, option: str) -> date | None:
@@ -502,6 +508,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=date.today().year)
     p.add_argument("--format", choices=("docx", "xlsx"))
     p.add_argument("--output", help="where to write it (default: out/SLI-Appendix1-YEAR.FORMAT beside the workbook)")
+    p.add_argument("--for", dest="board", help="the board whose paper it is (sheet Lists: HWBB, LSCB, CDOP ...): "
+                                               "only its recommendations, its name in the title")
     p.set_defaults(run=cmd_report)
     p = sub.add_parser("export", parents=[common], help="the update history, Appendix 1 or the trend, as CSV "
                        "or Excel for analysis")

@@ -28,6 +28,7 @@ from typing import BinaryIO
 import pandas as pd
 
 from shared import trend as tr
+from shared.domain import assurance as a
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
 from shared.outputs import check_output, write_output
@@ -54,10 +55,24 @@ def changes_table(store: Store, start: date | None = None, end: date | None = No
     return changes.rename(columns={name: LogRow.header_of(name) for name in LogRow.names()})
 
 
+#: The export's column saying where a Complete claim stands (a workbook with assurance): the same words and
+#: counts as the summary and the report (`shared.domain.assurance.assurance_counts`).
+ASSURANCE_COLUMN = "Assurance"
+
+
 def appendix_table(store: Store) -> pd.DataFrame:
-    """Appendix 1 as it stands, every column by its header (dates as dates)."""
-    frame = tr.appendix_frame(read_appendix(store.workbook))
-    return frame[list(s.MAIN_COLUMNS)].reset_index(drop=True)
+    """Appendix 1 as it stands, every column by its header (dates as dates); with assurance, its four columns
+    too and `Assurance`: complete and assured, awaiting assurance, or empty."""
+    appendix = read_appendix(store.workbook)
+    frame = tr.appendix_frame(appendix)
+    table = frame[list(s.MAIN_COLUMNS)].reset_index(drop=True)
+    if appendix.has_assurance:
+        rows = [appendix.rows[ref] for ref in frame.index]
+        for column in s.ASSURANCE_COLUMNS:
+            table[column] = pd.Series([row[column] for row in rows], dtype=object)
+        words = {a.ASSURED: a.ASSURED_LABEL, a.AWAITING: a.AWAITING_LABEL}
+        table[ASSURANCE_COLUMN] = [words.get(a.assurance_state(appendix, row), "") for row in rows]
+    return table
 
 
 def trend_table(store: Store, start: date | None = None, end: date | None = None,

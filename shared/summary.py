@@ -20,6 +20,7 @@ from shared import trend as tr
 from shared.builder import STATUS_FILLS
 from shared.domain import schema as s
 from shared.domain import values
+from shared.domain.assurance import assurance_counts
 from shared.domain.model import Appendix
 from shared.domain.rules import is_overdue
 from shared.domain.values import cell_text, parse_month  # noqa: F401 (the domain's, for every month option)
@@ -138,6 +139,10 @@ class MonthFigures:
     records_begin: str = ""
     #: The month ended before records began, and these are the workbook's counts when it was posted.
     unrecorded: bool = False
+    #: Of the Complete ones, how many are assured and how many await assurance (`assurance_counts`), as the
+    #: workbook stood when the figures were taken; empty without assurance, or for a month whose statuses
+    #: changed since it ended (its assurances are not replayed).
+    assurance: dict[str, int] = field(default_factory=dict)
 
     def delta(self, status: str) -> int | None:
         if self.previous_counts is None:
@@ -228,7 +233,8 @@ def compute_figures(store: Store, year: int, month: int, now: datetime | None = 
         pending=len(journal.in_states(*j.OPEN_STATES)), conflicts=len(journal.in_states(j.CONFLICT)),
         history=dict(sorted(history.items())), reconstructed=reconstructed,
         previous_reconstructed=previous in reconstructed, set_aside=len(later) if counts else 0,
-        records_begin=first.date().isoformat() if first else "", unrecorded=unrecorded)
+        records_begin=first.date().isoformat() if first else "", unrecorded=unrecorded,
+        assurance=assurance_counts(appendix) if counts and not len(later) else {})
 
 
 def month_figures(store: Store, year: int, month: int, now: datetime | None = None,

@@ -61,8 +61,8 @@ def a_year(workbook: Path) -> int:
     return LAST_YEAR
 
 
-def report(workbook: Path, year: int, fmt: str, output: Path) -> Path:
-    """`sli report` for `year` in `fmt`, through the command line."""
+def report(workbook: Path, year: int, fmt: str, output: Path, board: str | None = None) -> Path:
+    """`sli report` for `year` in `fmt` (a board's paper with `board`), through the command line."""
     assert sli.main(["report", "--year", str(year), "--format", fmt, "--output", str(output),
-                     "--workbook", str(workbook)]) == sli.EXIT_OK
+                     "--workbook", str(workbook), *(["--for", board] if board else [])]) == sli.EXIT_OK
     return output

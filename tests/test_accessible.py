@@ -53,6 +53,22 @@ def first_hour_reports(tmp_path_factory) -> tuple[Path, Path, Path]:
             report(workbook, year, "xlsx", folder / "report.xlsx"))
 
 
+@pytest.fixture(scope="module")
+def board_reports(tmp_path_factory) -> tuple[Path, Path, Path]:
+    """The LSCB's own paper of the same first hour (`sli report --for LSCB`, issue 21)."""
+    folder = tmp_path_factory.mktemp("accessible-lscb")
+    workbook = copy_of_committed(folder / "book")
+    year = first_hour(workbook)
+    return (workbook, report(workbook, year, "docx", folder / "report.docx", "LSCB"),
+            report(workbook, year, "xlsx", folder / "report.xlsx", "LSCB"))
+
+
+@pytest.fixture(params=["partnership", "LSCB"])
+def reports(request, first_hour_reports, board_reports) -> tuple[Path, Path, Path]:
+    """Each structural check holds for the partnership's report and for a board's paper alike."""
+    return first_hour_reports if request.param == "partnership" else board_reports
+
+
 def _part(path: Path, name: str) -> etree._Element:
     with zipfile.ZipFile(path) as archive:
         return etree.fromstring(archive.read(name))
@@ -60,8 +76,8 @@ def _part(path: Path, name: str) -> etree._Element:
 
 # --- the docx -----------------------------------------------------------------------------------
 
-def test_docx_chart_has_alt_text_with_its_numbers(first_hour_reports):
-    workbook, document, _ = first_hour_reports
+def test_docx_chart_has_alt_text_with_its_numbers(reports):
+    workbook, document, _ = reports
     pictures = list(_part(document, "word/document.xml").iter(f"{WP}docPr"))
     assert len(pictures) == 1
     alt, title = pictures[0].get("descr") or "", pictures[0].get("title") or ""
@@ -71,8 +87,8 @@ def test_docx_chart_has_alt_text_with_its_numbers(first_hour_reports):
     assert str(THIS_YEAR) in title and "month by month" in title
 
 
-def test_docx_tables_have_marked_repeated_header_rows_and_none_is_for_layout(first_hour_reports):
-    _, document, _ = first_hour_reports
+def test_docx_tables_have_marked_repeated_header_rows_and_none_is_for_layout(reports):
+    _, document, _ = reports
     body = _part(document, "word/document.xml")
     tables = list(body.iter(f"{W}tbl"))
     assert len(tables) >= 5
@@ -88,8 +104,8 @@ def test_docx_tables_have_marked_repeated_header_rows_and_none_is_for_layout(fir
         assert all(cell.text.strip() for cell in table.rows[0].cells)  # every column has a header
 
 
-def test_docx_has_real_headings_in_order(first_hour_reports):
-    _, document, _ = first_hour_reports
+def test_docx_has_real_headings_in_order(reports):
+    _, document, _ = reports
     read = docx.Document(str(document))
     styles = [p.style.name for p in read.paragraphs if p.text.strip()]
     headings = [(int(name.split()[-1]), p.text) for name, p in zip(styles, [p for p in read.paragraphs
@@ -102,8 +118,8 @@ def test_docx_has_real_headings_in_order(first_hour_reports):
     assert "Overview" in names and "By lead organisation" in names and "Time At risk or Off track" in names
 
 
-def test_docx_is_in_british_english_with_a_title_an_author_and_page_numbers(first_hour_reports):
-    _, document, _ = first_hour_reports
+def test_docx_is_in_british_english_with_a_title_an_author_and_page_numbers(reports):
+    _, document, _ = reports
     styles = _part(document, "word/styles.xml")
     lang = styles.find(f"{W}docDefaults/{W}rPrDefault/{W}rPr/{W}lang")
     assert lang is not None and lang.get(f"{W}val") == "en-GB"
@@ -148,8 +164,8 @@ def test_report_author_is_whoever_the_workbook_names(tmp_path):
 
 # --- the xlsx -----------------------------------------------------------------------------------
 
-def test_xlsx_chart_has_alt_text_with_its_numbers(first_hour_reports):
-    workbook, _, xlsx = first_hour_reports
+def test_xlsx_chart_has_alt_text_with_its_numbers(reports):
+    workbook, _, xlsx = reports
     with zipfile.ZipFile(xlsx) as archive:
         drawings = [etree.fromstring(archive.read(n)) for n in archive.namelist() if n.startswith("xl/drawings/d")]
     pictures = [p for d in drawings for p in d.iter(f"{XDR}cNvPr")]
@@ -160,10 +176,10 @@ def test_xlsx_chart_has_alt_text_with_its_numbers(first_hour_reports):
     assert "month by month" in (pictures[0].get("title") or "")
 
 
-def test_xlsx_sheets_have_titles_bold_headers_tables_and_no_merged_cells(first_hour_reports):
-    _, _, xlsx = first_hour_reports
+def test_xlsx_sheets_have_titles_bold_headers_tables_and_no_merged_cells(reports):
+    _, _, xlsx = reports
     wb = openpyxl.load_workbook(xlsx)
-    assert wb.sheetnames == [s.MAIN_SHEET, "Overview", "Trend", "Movement", "At risk", "By lead"]
+    assert wb.sheetnames == [s.MAIN_SHEET, "Overview", "Trend", "Movement", "At risk", "By lead", "Assurance"]
     assert wb.properties.title and wb.properties.creator == ORGANISATION and wb.properties.language == "en-GB"
     for ws in wb.worksheets:
         assert isinstance(ws["A1"].value, str) and ws["A1"].value and ws["A1"].font.b, ws.title
@@ -185,8 +201,8 @@ def test_xlsx_sheets_have_titles_bold_headers_tables_and_no_merged_cells(first_h
             assert ws.print_title_rows == "$2:$2" and ws.freeze_panes == "A3", ws.title
 
 
-def test_xlsx_report_holds_real_dates_and_numbers_and_plain_words(first_hour_reports):
-    _, _, xlsx = first_hour_reports
+def test_xlsx_report_holds_real_dates_and_numbers_and_plain_words(reports):
+    _, _, xlsx = reports
     wb = openpyxl.load_workbook(xlsx)
     months = [ws_row[0] for ws_row in wb["Trend"].iter_rows(min_row=3)]
     assert [c.value for c in months] == [datetime(THIS_YEAR, m, 1) for m in range(1, len(months) + 1)]

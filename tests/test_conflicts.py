@@ -131,7 +131,8 @@ def test_conflict_names_who_made_the_other_change_from_the_change_log(workbook: 
     # Another copy of the tracker with its own journal (a second server, say) writes the same field:
     # the Change log says who, although this journal cannot explain it.
     elsewhere = Store.for_workbook(workbook, journal=workbook.with_name("other.journal.sqlite"))
-    assert submit_update(elsewhere, "L9", {s.STATUS: "Complete", s.SUMMARY: "Done and audited"},
+    assert submit_update(elsewhere, "L9", {s.STATUS: "Complete", s.SUMMARY: "Done and audited",
+                                           s.EVIDENCE: "Audit report"},
                          by="Helen Lowey", via=s.VIA_CLI).state == j.APPLIED
     [result] = process_pending(store)
     assert result.state == j.CONFLICT and result.update_id == sent.update_id

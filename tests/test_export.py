@@ -27,7 +27,8 @@ def _updates(workbook: Path) -> Store:
     store = Store.for_workbook(workbook)
     sent = [
         ("L7", {s.STATUS: "At risk", s.NEXT_STEPS: CURLY, s.DUE: "31/01/2027"}, ZOE, s.VIA_SLACK, "applied"),
-        ("L2", {s.STATUS: "Complete", s.SUMMARY: "Service commissioned; 40 quitters a quarter"}, "Ben Ng", s.VIA_CLI,
+        ("L2", {s.STATUS: "Complete", s.SUMMARY: "Service commissioned; 40 quitters a quarter",
+                s.EVIDENCE: "Contract award notice"}, "Ben Ng", s.VIA_CLI,
          "applied"),
         ("L7", {s.DUE: "28/02/2027", s.NEXT_STEPS: "-audit first, then training"}, ZOE, s.VIA_EXCEL, "applied"),
         ("L9", {s.STATUS: "Purple"}, "Ben Ng", s.VIA_CLI, "rejected"),  # not a status: refused, nothing logged
@@ -52,7 +53,7 @@ def _csv(path: Path) -> list[list[str]]:
 def test_changes_match_the_change_log_row_for_row(workbook: Path, tmp_path: Path) -> None:
     _updates(workbook)
     log = _log_rows(workbook)
-    assert len(log) == 8  # 3 + 2 + 2 + 1 field changes; the refused update wrote none
+    assert len(log) == 9  # 3 + 3 (Complete with its evidence) + 2 + 1 field changes; the refused one wrote none
     xlsx, text = tmp_path / "changes.xlsx", tmp_path / "changes.csv"
     assert sli.main(["export", "changes", "--output", str(xlsx), "--workbook", str(workbook)]) == 0
     assert sli.main(["export", "changes", "--format", "csv", "--output", str(text), "--workbook", str(workbook)]) == 0
@@ -60,12 +61,12 @@ def test_changes_match_the_change_log_row_for_row(workbook: Path, tmp_path: Path
     ws = openpyxl.load_workbook(xlsx).active
     rows = list(ws.iter_rows(values_only=True))
     assert list(rows[0]) == list(LogRow.HEADER)
-    assert [list(r) for r in rows[1:]] == log
+    assert [["" if v is None else v for v in r] for r in rows[1:]] == log  # an empty old value: an empty cell
     assert all(ws.cell(n, 1).is_date for n in range(2, ws.max_row + 1))
 
     read = _csv(text)
     assert read[0] == list(LogRow.HEADER)
-    expected = [[when.strftime("%Y-%m-%d %H:%M:%S"), *(("'" + v) if v[:1] in "=+-@" else v for v in rest)]
+    expected = [[when.strftime("%Y-%m-%d %H:%M:%S"), *(("'" + v) if v and v[0] in "=+-@" else v for v in rest)]
                 for when, *rest in log]
     assert read[1:] == expected
     assert any(ZOE in row and CURLY in row for row in read)  # non-ASCII round-trips
@@ -77,8 +78,8 @@ def test_changes_for_a_period(workbook: Path, tmp_path: Path) -> None:
     _updates(workbook)
     today = datetime.now(UTC).date()
     out = tmp_path / "p.csv"
-    for start, end, rows in ((today, today, 8), (today + timedelta(days=1), None, 0),
-                             (None, today - timedelta(days=1), 0), (today - timedelta(days=30), None, 8)):
+    for start, end, rows in ((today, today, 9), (today + timedelta(days=1), None, 0),
+                             (None, today - timedelta(days=1), 0), (today - timedelta(days=30), None, 9)):
         args = ["export", "changes", "--output", str(out), "--workbook", str(workbook)]
         args += ["--from", start.isoformat()] if start else []
         args += ["--to", end.isoformat()] if end else []
@@ -110,7 +111,7 @@ def test_appendix_export_keeps_formula_text_as_text_and_dates_as_dates(workbook:
     assert sli.main(["export", "appendix", "--output", str(text), "--workbook", str(workbook)]) == 0
     out = openpyxl.load_workbook(xlsx)[s.MAIN_SHEET]
     names = [c.value for c in out[1]]
-    assert names == list(s.MAIN_COLUMNS)
+    assert names == [*s.MAIN_COLUMNS, *s.ASSURANCE_COLUMNS, "Assurance"]  # the committed workbook asks assurance
     cell = out.cell(2, names.index(s.SUMMARY) + 1)
     assert cell.value == FORMULA and cell.data_type == "s" and cell.quotePrefix
     with zipfile.ZipFile(xlsx) as package:

@@ -51,7 +51,9 @@ class Page:
     words: list[Word]
 
     def footer(self) -> str:
-        return " ".join(w.text for w in self.words if w.y0 > self.height - 45)
+        # In reading order: pdftotext may give a line's words in another order (seen: "Page 2 of 6 Appendix 1").
+        return " ".join(w.text for w in sorted((w for w in self.words if w.y0 > self.height - 45),
+                                               key=lambda w: (round(w.y0), w.x0)))
 
 
 def _pdf_pages(pdf: Path) -> list[Page]:

@@ -10,6 +10,7 @@ import openpyxl
 
 import sli
 from shared.domain import schema as s
+from shared.domain.assurance import status_as_read
 from shared.reader import read_appendix
 from shared.usecases import Store, submit_update
 
@@ -17,7 +18,8 @@ from shared.usecases import Store, submit_update
 def test_docx_report_has_the_22_recommendations(workbook: Path, tmp_path: Path) -> None:
     year = datetime.now(UTC).year  # the update below is logged now, so it counts for this year
     store = Store.for_workbook(workbook)
-    assert submit_update(store, "L7", {s.STATUS: "Complete", s.SUMMARY: "Peer support service recommissioned"},
+    assert submit_update(store, "L7", {s.STATUS: "Complete", s.SUMMARY: "Peer support service recommissioned",
+                                       s.EVIDENCE: "Contract award notice"},
                          by="Joanne Whitworth", via="Slack").state == "applied"
     output = tmp_path / "report.docx"
     assert sli.main(["report", "--year", str(year), "--format", "docx", "--output", str(output),
@@ -32,7 +34,7 @@ def test_docx_report_has_the_22_recommendations(workbook: Path, tmp_path: Path) 
     for ref, text, status, summary, next_steps in body:
         row = appendix.rows[ref]
         assert (text, status, summary, next_steps) == (
-            row[s.RECOMMENDATION], row.status, row[s.SUMMARY] or "", row[s.NEXT_STEPS] or "")
+            row[s.RECOMMENDATION], status_as_read(row), row[s.SUMMARY] or "", row[s.NEXT_STEPS] or "")
     cells = [p for t in document.tables for row in t.rows for c in row.cells for p in c.paragraphs]
     paragraphs = "\n".join(p.text for p in document.paragraphs + cells)  # the overview sits beside the chart
     # Records began with that update, today: the report says its completions are those since then.

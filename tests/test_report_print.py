@@ -25,10 +25,10 @@ from test_print import A4_LANDSCAPE, Page, Word, _pdf_pages, _tokens
 
 from shared.domain import schema as s
 
-SHEETS = (s.MAIN_SHEET, "Overview", "Trend", "Movement", "At risk", "By lead")
+SHEETS = (s.MAIN_SHEET, "Overview", "Trend", "Movement", "At risk", "By lead", "Assurance")
 #: The most pages each sheet may take (main printed 16 portrait pages in all, rows over rows).
-MOST_PAGES = {s.MAIN_SHEET: 4, "Overview": 2, "Trend": 1, "Movement": 2, "At risk": 2, "By lead": 1}
-TABLE_SHEETS = (s.MAIN_SHEET, "Trend", "Movement", "At risk", "By lead")
+MOST_PAGES = {s.MAIN_SHEET: 4, "Overview": 2, "Trend": 1, "Movement": 2, "At risk": 2, "By lead": 1, "Assurance": 1}
+TABLE_SHEETS = (s.MAIN_SHEET, "Trend", "Movement", "At risk", "By lead", "Assurance")
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,9 @@ def printed(tmp_path_factory) -> dict[str, tuple[Path, list[Page], Path]]:
     office.tool("pdftotext")
     folder = tmp_path_factory.mktemp("report-print")
     reports = {}
-    for name, prepare in (("first-hour", first_hour), ("year", a_year)):
+    for name, prepare, board in (("first-hour", first_hour, None), ("year", a_year, None), ("lscb", a_year, "LSCB")):
         workbook = copy_of_committed(folder / name)
-        reports[name] = report(workbook, prepare(workbook), "xlsx", folder / f"{name}.xlsx")
+        reports[name] = report(workbook, prepare(workbook), "xlsx", folder / f"{name}.xlsx", board)
     office.convert(reports.values(), "pdf", folder / "pdf", folder / "lo")
     return {name: (xlsx, _pdf_pages(folder / "pdf" / f"{name}.pdf"), folder / "pdf" / f"{name}.pdf")
             for name, xlsx in reports.items()}
@@ -84,7 +84,7 @@ def _shown(cell) -> str | None:
     return None if value is None else str(value)
 
 
-@pytest.mark.parametrize("which", ["first-hour", "year"])
+@pytest.mark.parametrize("which", ["first-hour", "year", "lscb"])
 def test_report_prints_on_few_a4_landscape_pages_one_page_wide(printed, which):
     _, pages, _ = printed[which]
     by_sheet = _pages_by_sheet(pages)
@@ -99,7 +99,7 @@ def test_report_prints_on_few_a4_landscape_pages_one_page_wide(printed, which):
             assert 5 <= w.x0 and w.x1 <= page.width - 5 and 5 <= w.y0 and w.y1 <= page.height - 5, (page.footer(), w)
 
 
-@pytest.mark.parametrize("which", ["first-hour", "year"])
+@pytest.mark.parametrize("which", ["first-hour", "year", "lscb"])
 def test_header_row_is_printed_on_every_page_of_every_table(printed, which):
     xlsx, pages, _ = printed[which]
     wb = openpyxl.load_workbook(xlsx)
@@ -116,7 +116,7 @@ def test_header_row_is_printed_on_every_page_of_every_table(printed, which):
                 assert min(w.y0 for w in body) > top.y1
 
 
-@pytest.mark.parametrize("which", ["first-hour", "year"])
+@pytest.mark.parametrize("which", ["first-hour", "year", "lscb"])
 def test_every_word_of_every_sheet_is_printed_and_none_over_another(printed, which):
     xlsx, pages, _ = printed[which]
     over = {number: _drawn_over(page.words) for number, page in enumerate(pages, 1)}
@@ -160,7 +160,7 @@ def _drawn_in(pdf: Path, number: int, box: tuple[float, float, float, float], pa
     return crop.getextrema()[0] < 200
 
 
-@pytest.mark.parametrize("which", ["first-hour", "year"])
+@pytest.mark.parametrize("which", ["first-hour", "year", "lscb"])
 def test_the_chart_prints_whole_on_one_overview_page_over_no_words(printed, which, tmp_path):
     _, pages, pdf = printed[which]
     drawn = []

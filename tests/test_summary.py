@@ -44,7 +44,8 @@ def test_figures_agree_with_workbook_and_change_log(workbook: Path) -> None:
     store = Store.for_workbook(workbook)
     assert submit_update(store, "L7", {s.STATUS: "On track", s.NEXT_STEPS: "Recruit"}, by="A", via="CLI").state \
         == "applied"
-    assert submit_update(store, "L2", {s.STATUS: "Complete", s.SUMMARY: "Service commissioned"}, by="B",
+    assert submit_update(store, "L2", {s.STATUS: "Complete", s.SUMMARY: "Service commissioned",
+                                       s.EVIDENCE: "Contract award notice"}, by="B",
                          via="Slack").state == "applied"
     figures = sm.compute_figures(store, *THIS_MONTH)
 
@@ -53,7 +54,7 @@ def test_figures_agree_with_workbook_and_change_log(workbook: Path) -> None:
     assert figures.counts == {status: statuses.count(status) for status in s.STATUSES}
     assert sum(figures.counts.values()) == 22
     log = openpyxl.load_workbook(workbook)[s.LOG_SHEET]
-    assert len(figures.changes) == log.max_row - 1 == 4
+    assert len(figures.changes) == log.max_row - 1 == 5  # with the evidence of L2's Complete
     assert {(c.ref, c.field, c.new) for c in figures.changes if c.field == s.STATUS} == {
         ("L7", s.STATUS, "On track"), ("L2", s.STATUS, "Complete")}
     today = datetime.now(UTC).date()

@@ -80,7 +80,8 @@ def test_counts_read_as_english_on_the_command_line_in_the_summary_and_the_repor
     code, out, _ = run(capsys, "export", "changes", "--output", str(tmp_path / "c.csv"), "--workbook", book)
     assert out == f"Wrote 1 row to {tmp_path / 'c.csv'}.\n"
     said.append(out)
-    submit_update(Store.for_workbook(workbook), "L7", {s.STATUS: s.COMPLETE, s.SUMMARY: "Done"}, by="A", via="CLI")
+    submit_update(Store.for_workbook(workbook), "L7", {s.STATUS: s.COMPLETE, s.SUMMARY: "Done", s.EVIDENCE: "Report"},
+                  by="A", via="CLI")
     assert run(capsys, "report", "--output", str(tmp_path / "r.docx"), "--workbook", book)[0] == 0
     document = docx.Document(str(tmp_path / "r.docx"))
     report = "\n".join([p.text for p in document.paragraphs]

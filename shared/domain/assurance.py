@@ -53,15 +53,27 @@ def _blank(value: object) -> bool:
     return value is None or not cell_text(value).strip()
 
 
-def assurance_state(appendix: Appendix, row: Recommendation) -> str | None:
-    """`AWAITING` (Complete, not yet assured), `ASSURED`, or None (not Complete, or no assurance asked)."""
-    if row.status != s.COMPLETE or not asks_assurance(appendix, row):
+def row_state(row: Recommendation) -> str | None:
+    """`assurance_state` from the row alone: a row read from a workbook with the assurance columns carries
+    them among its values (a row read without them carries none, and asks for no assurance)."""
+    if row.status != s.COMPLETE or not all(c in row.values for c in s.ASSURANCE_COLUMNS) or not roles_of(row):
         return None
     return AWAITING if _blank(row[s.ASSURED_BY]) else ASSURED
 
 
+def assurance_state(appendix: Appendix, row: Recommendation) -> str | None:
+    """`AWAITING` (Complete, not yet assured), `ASSURED`, or None (not Complete, or no assurance asked)."""
+    return row_state(row) if appendix.has_assurance else None
+
+
+def status_as_read(row: Recommendation) -> str:
+    """The status as people read it everywhere (status, lists, summary, report, chats): "Complete, awaiting
+    assurance" until assured."""
+    return s.AWAITING_ASSURANCE if row_state(row) == AWAITING else row.status
+
+
 def shown_status(appendix: Appendix, row: Recommendation) -> str:
-    """The status as people read it everywhere: "Complete, awaiting assurance" until assured."""
+    """`status_as_read`, for a row of `appendix`."""
     return s.AWAITING_ASSURANCE if assurance_state(appendix, row) == AWAITING else row.status
 
 
@@ -82,6 +94,28 @@ def holder_names(appendix: Appendix, row: Recommendation) -> str:
     if not names:
         return f"no one yet: an officer adds the holder of {roles} to sheet Leads (column Accountable for)"
     return f"{', '.join(names)} ({roles})"
+
+
+#: The words the summary, the report and `sli status` count claims in.
+ASSURED_LABEL, AWAITING_LABEL = "complete and assured", "awaiting assurance"
+
+
+def assurance_counts(appendix: Appendix, refs: set[str] | None = None) -> dict[str, int]:
+    """How many Complete recommendations are assured and how many await assurance (among `refs`): the one
+    count the summary, the report and the export give. Empty for a workbook that asks for no assurance."""
+    if not appendix.has_assurance:
+        return {}
+    states = [assurance_state(appendix, row) for ref, row in appendix.rows.items() if refs is None or ref in refs]
+    return {ASSURED_LABEL: states.count(ASSURED), AWAITING_LABEL: states.count(AWAITING)}
+
+
+def counts_sentence(counts: dict[str, int]) -> str:
+    """"Of the 5 complete: 3 complete and assured, 2 awaiting assurance." ('' without assurance)."""
+    if not counts:
+        return ""
+    total = sum(counts.values())
+    return (f"Of the {total} complete: {counts[ASSURED_LABEL]} {ASSURED_LABEL}, {counts[AWAITING_LABEL]} "
+            f"{AWAITING_LABEL}.")
 
 
 # --- the claim ------------------------------------------------------------------------------------
@@ -114,8 +148,7 @@ def find_claim(row: Recommendation, entries: Sequence[JournalEntry], log: Sequen
         changes = entry.detail.get("changes") or {}
         status = changes.get(s.STATUS)
         if entry.state == APPLIED and status and status[1] == s.COMPLETE:
-            at = entry.detail.get("written_at")
-            return Claim(row.ref, entry.by, evidence, datetime.fromisoformat(at) if at else None,
+            return Claim(row.ref, entry.by, evidence, LogRow.write_time(entry.detail),
                          entry.reply_to, {column: str(old) for column, (old, _) in changes.items()})
     for logged in reversed(log):
         if logged.ref == row.ref and logged.field == s.STATUS and logged.new_value == s.COMPLETE:

@@ -20,7 +20,8 @@ def _key(text: str) -> str:
 
 def check_assurance(appendix: Appendix) -> list[Finding]:
     """Every finding about assurance across the sheets; none for a workbook without the columns (whose
-    Appendix 1 has some of them but not all is told which are missing)."""
+    Appendix 1 has some of them but not all is told which are missing). `Assured by` is checked against the
+    holders only when the Leads sheet was read (the add-in may validate Appendix 1 and Lists alone)."""
     present = [c for c in s.ASSURANCE_COLUMNS if c in appendix.header.columns]
     if not present:
         return []
@@ -49,7 +50,8 @@ def check_assurance(appendix: Appendix) -> list[Finding]:
                                      f"'{role}' is not an accountable role on sheet Lists: use one of {known}.",
                                      "accountable_unknown", s.ACCOUNTABLE, row.ref))
         assured_by = cell_text(row[s.ASSURED_BY]).strip()
-        if assured_by and named and _key(assured_by) not in {_key(lead.name) for lead in a.holders(appendix, row)}:
+        holders = {_key(lead.name) for lead in a.holders(appendix, row)}
+        if assured_by and named and appendix.leads and _key(assured_by) not in holders:
             found.append(Finding(appendix.locate(row.ref, s.ASSURED_BY), ERROR,
                                  f"{assured_by} does not hold {' or '.join(named)} (sheet Leads, column "
                                  f"Accountable for): only {a.holder_names(appendix, row)} can assure it.",

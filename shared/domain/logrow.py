@@ -123,6 +123,13 @@ class LogRow:
         return {"written_at": when.isoformat(),
                 "changes": {field: [cell_text(old), cell_text(new)] for field, (old, new) in changed.items()}}
 
+    @staticmethod
+    def write_time(detail: Mapping[str, object]) -> datetime | None:
+        """When an applied update's rows were written, from what the journal keeps of them (`journal_record`);
+        None when it kept no time (an update that changed nothing)."""
+        at = detail.get("written_at")
+        return datetime.fromisoformat(at) if isinstance(at, str) and at else None
+
     @classmethod
     def from_journal(cls, written_at: str, ref: str, field: str, old: object, new: object, by: str, via: str,
                      update_id: str) -> LogRow:

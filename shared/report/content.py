@@ -15,8 +15,10 @@ import pandas as pd
 from shared import summary as sm
 from shared import trend as tr
 from shared.domain import schema as s
+from shared.domain.assurance import shown_status
 from shared.domain.values import cell_text, day_text, plural
 from shared.reader import read_appendix
+from shared.report import assurance as ra
 from shared.uow import Store
 
 FORMATS = ("docx", "xlsx")
@@ -63,6 +65,12 @@ class ReportContent:
     chart_alt: str = ""  # what the chart shows, with its numbers, for those who cannot see it
     risk_note: str = ""  # from when the days At risk / Off track are counted, when not from 1 January
     made: datetime = field(default_factory=lambda: datetime.now(UTC))  # the report's "now"
+    #: The assurance table (`shared.report.assurance.ASSURANCE_TABLE_COLUMNS`), and the counts of claims
+    #: assured and awaiting assurance; both empty for a workbook that asks for no assurance.
+    assurance: list[tuple[object, ...]] = field(default_factory=list)
+    assurance_counts: dict[str, int] = field(default_factory=dict)
+    #: The board whose paper this is (`sli report --for BOARD`), or '' for the whole partnership's report.
+    board: str = ""
 
     def trend_rows(self) -> list[tuple[object, ...]]:
         """Month by month: the month (a date, its first day), the count of each status (None: no record), and
@@ -127,10 +135,12 @@ def chart_description(trend: pd.DataFrame, total: int) -> str:
     return " ".join(words)
 
 
-def report_content(store: Store, year: int, now: datetime | None = None) -> ReportContent:
-    """What the report says, from the workbook (now), the journal's snapshots and its update history."""
+def report_content(store: Store, year: int, now: datetime | None = None, board: str | None = None) -> ReportContent:
+    """What the report says, from the workbook (now), the journal's snapshots and its update history; with
+    `board`, that board's paper (`shared.report.assurance.for_board`; `BoardError` for a board not on Lists)."""
     now = now or datetime.now(UTC)
     appendix = read_appendix(store.workbook)
+    board_name, refs = ra.board_refs(appendix, board) if board else ("", None)
     frame = tr.appendix_frame(appendix)
     start, end = tr.year_window(year, now)
     month = (year, 12) if now.year > year else (now.year, now.month)
@@ -147,6 +157,9 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
 
     moves = tr.year_moves(store, appendix, year, now, changes)
     risk = tr.time_at_risk(store, appendix, year, now, changes)
+    if refs is not None:  # a board's paper: what moved and was completed among its recommendations
+        moves, risk = moves[moves.index.isin(refs)], risk[risk.index.isin(refs)]
+        completed = [c for c in completed if c[0] in refs]
     leads = tr.by_lead(store, appendix, year, now, overdue_as_of=min(end.date(), now.date()))
     as_at = day_text(min(end - pd.Timedelta(seconds=1), tr.utc_naive(now)))
     first = tr.first_record(store)
@@ -157,6 +170,10 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     sentences = [f"Of the {sum(figures.counts.values())} recommendations for individual localities, as at {as_at}: "
                  + ", ".join(f"{figures.counts.get(st, 0)} {st.lower()}" for st in s.STATUSES) + "."
                  if figures.counts else f"The statuses as at {as_at} are not known: {began}."]
+    assurance_counts = ra.assurance_counts(appendix, refs)
+    if assurance_counts:
+        sentence = ra.counts_sentence(assurance_counts)
+        sentences.append(sentence.replace("Of the", f"Of the {board_name}'s", 1) if board_name else sentence)
     known_moves = moves[moves["move"] != ""]
     if len(known_moves):
         tally = known_moves["move"].value_counts()
@@ -193,13 +210,13 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
     else:
         risk_note = ""
     chart_title = f"Recommendations by status, month by month, {year}"
-    return ReportContent(
+    content = ReportContent(
         year=year,
         title=f"Sector Led Improvement Review: Infant Mortality - progress on the individual locality "
               f"recommendations, {year}",
         as_at=as_at, counts=figures.counts, completed=completed,
-        rows=[(ref, cell_text(r[s.RECOMMENDATION]), r["status"], cell_text(r[s.SUMMARY]), cell_text(r[s.NEXT_STEPS]))
-              for ref, r in frame.iterrows()],
+        rows=[(ref, cell_text(r[s.RECOMMENDATION]), shown_status(appendix, appendix.rows[ref]), cell_text(r[s.SUMMARY]),
+               cell_text(r[s.NEXT_STEPS])) for ref, r in frame.iterrows()],
         chart_png=tr.trend_chart(chart_trend, chart_title, width_in=6.2, aspect=0.55),
         trend=trend,
         moves=[(ref, _short(r.recommendation, 70), r.lead, r.start or "not known", MOVED[r.move], r.end)
@@ -209,7 +226,9 @@ def report_content(store: Store, year: int, now: datetime | None = None) -> Repo
                 r.last_update.date() if pd.notna(r.last_update) else "none" if whole_year else "not known",
                 int(r.at_risk), int(r.overdue), int(r.stale)) for lead, r in leads.iterrows()],
         sentences=sentences, notes=notes, author=workbook_author(store.workbook), chart_title=chart_title,
-        chart_alt=chart_description(chart_trend, len(frame)), risk_note=risk_note, made=now)
+        chart_alt=chart_description(chart_trend, len(frame)), risk_note=risk_note, made=now,
+        assurance=ra.assurance_rows(store, appendix, changes), assurance_counts=assurance_counts)
+    return ra.for_board(content, board_name, refs, len(frame)) if refs is not None else content
 
 
 def _risk_row(ref: str, r: pd.Series, frame: pd.DataFrame, now: datetime) -> tuple[object, ...]:

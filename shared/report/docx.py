@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 from shared import trend as tr
+from shared.report.assurance import ASSURANCE_TABLE_COLUMNS
 from shared.report.content import (
     LANGUAGE,
     LEAD_COLUMNS,
@@ -178,6 +179,16 @@ def write_docx(content: ReportContent, output: Path) -> Path:
                                           source) for month, *counts, source in content.trend_rows()],
                 (3.4, 2.6, 2.4, 2.4, 2.4, 2.4, 3.2), f"Recommendations by status, month by month, {content.year}",
                 font_pt=9)
+    if content.assurance_counts:
+        document.add_heading("Assurance of completed recommendations", level=3)
+        document.add_paragraph("A recommendation set to Complete is a claim, with its evidence, until the holder "
+                               "of its accountable role assures it.")
+        if content.assurance:
+            _docx_table(document, ASSURANCE_TABLE_COLUMNS, content.assurance,
+                        (1.2, 2.6, 2.8, 2.6, 2.2, 7.0, 2.6, 2.2, 2.2),
+                        "Complete claims: evidence, assurance and waiting", font_pt=9)
+        else:
+            document.add_paragraph("No recommendation is claimed Complete.")
     document.add_page_break()
     document.add_heading("Recommendations: status and next steps", level=2)
     _docx_table(document, TABLE_COLUMNS, content.rows, (1.3, 7.5, 2.3, 7.5, 6.5),

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from shared.domain import schema as s
 from shared.domain.values import day_text
+from shared.report.assurance import ASSURANCE_TABLE_COLUMNS
 from shared.report.content import (
     DATE_FORMAT,
     LANGUAGE,
@@ -167,10 +168,12 @@ def _overview_sheet(wb, content: ReportContent) -> None:
         ws.cell(row, column).fill, ws.cell(row, column).border = fill, edge
     _fit_row(ws, row, [("Status", widths[0], _BODY_SIZE, True),
                        (f"Recommendations, as at {content.as_at}", widths[1], _BODY_SIZE, True)])
-    for status in s.STATUSES:
+    counted = [(status, content.counts.get(status, 0)) for status in s.STATUSES]
+    counted += [(f"{s.COMPLETE}: {label}", n) for label, n in content.assurance_counts.items()]
+    for status, count in counted:
         row += 1
         _put(ws, row, 1, status)
-        _put(ws, row, 2, content.counts.get(status, 0))
+        _put(ws, row, 2, count)
         ws.row_dimensions[row].height = row_height([(status, widths[0], _BODY_SIZE, True)])
     table = Table(displayName="StatusCounts", ref=f"A{header}:B{row}")
     table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
@@ -206,6 +209,10 @@ def write_xlsx(content: ReportContent, output: Path) -> Path:
                  empty=f"No recommendation was At risk or Off track in {content.year}.")
     _table_sheet(wb, "By lead", f"By lead organisation, {content.year}", LEAD_COLUMNS, content.leads,
                  (42, 18, 12, 13, 14, 14, 16))
+    if content.assurance_counts:
+        _table_sheet(wb, "Assurance", f"Complete claims: evidence, assurance and waiting (as at {content.as_at})",
+                     ASSURANCE_TABLE_COLUMNS, content.assurance, (6, 14, 16, 14, 12, 40, 14, 12, 12),
+                     empty="No recommendation is claimed Complete.")
     wb.properties.title = content.title
     wb.properties.creator = content.author
     wb.properties.lastModifiedBy = content.author

@@ -30,6 +30,7 @@ from shared import journal as j
 from shared.domain import assurance as a
 from shared.domain import schema as s
 from shared.domain.assurance import AssuranceRequest, Claim
+from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Board, Lead, Recommendation
 from shared.domain.update import NOT_RECORDED, Prepared, UpdateResult
 from shared.domain.values import cell_text
@@ -119,11 +120,10 @@ def _sent_back(current: Appendix, row: Recommendation, entries: list) -> SentBac
             return None  # claimed again since
         if s.SENT_BACK in changes:
             claim = a.find_claim(row, entries[:index], [])
-            at = entry.detail.get("written_at")
             leads = tuple(lead for lead in current.leads if lead.lead_organisation == row.lead_org
                           and lead.role == "lead")
             return SentBackNotice(row, entry.by, str(changes[s.SENT_BACK][1]),
-                                  datetime.fromisoformat(at) if at else None, claim.identity, leads)
+                                  LogRow.write_time(entry.detail), claim.identity, leads)
     return None
 
 

@@ -76,14 +76,16 @@ def write_summary_charts(ctx: Context | Store, figures: MonthFigures, chart: Pat
     return chart, trend
 
 
-def write_report(ctx: Context | Store, year: int, fmt: str, output: Path | str) -> Path:
+def write_report(ctx: Context | Store, year: int, fmt: str, output: Path | str, board: str | None = None) -> Path:
     """The annual report for the board as of the context's clock, in `fmt` (docx or xlsx), written safely to
-    `output` (refused before anything is computed when it may not be written there)."""
+    `output` (refused before anything is computed when it may not be written there). With `board` (sheet
+    Lists), that board's own paper: its name in the title, only its recommendations, and the assurance table;
+    `BoardError` (a sentence) for a board not on Lists."""
     ctx = as_context(ctx)
     check_output(output, ctx.store)  # before the report is made: a refusal costs nothing
     if fmt not in rp.FORMATS:
         raise ValueError(f"'{fmt}' is not a report format: use docx or xlsx.")
-    content = rp.report_content(ctx.store, year, ctx.clock())
+    content = rp.report_content(ctx.store, year, ctx.clock(), board)
     write = rp.write_docx if fmt == "docx" else rp.write_xlsx
     return write_output_file(output, lambda path: write(content, path), ctx.store)
 

@@ -8,6 +8,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from shared.domain import schema as s
+from shared.domain.assurance import status_as_read
 from shared.domain.model import Recommendation
 from shared.domain.rules import is_overdue
 from shared.domain.values import cell_text, plural, short_text
@@ -64,14 +65,15 @@ def recommendation_reply(row: Recommendation) -> RecommendationReply:
     updated = cell_text(row[s.LAST_UPDATED]) or "never"
     by = cell_text(row[s.UPDATED_BY]) or "unknown"
     text = cell_text(row[s.RECOMMENDATION])
-    facts = (Fact("Status", row.status or "No status", status=True), Fact("Next step due", due),
+    status = status_as_read(row)
+    facts = (Fact("Status", status or "No status", status=True), Fact("Next step due", due),
              Fact("Lead", row.lead_org or "-"), Fact("Lead officer", cell_text(row[s.LEAD_OFFICER]) or "-"))
     sections = (Section("Summary of status", cell_text(row[s.SUMMARY]), "none yet"),
                 Section("Next steps", cell_text(row[s.NEXT_STEPS]), "none"))
-    plain = (f"{row.ref} ({row.status}): {text}\nSummary: {cell_text(row[s.SUMMARY])}\n"
+    plain = (f"{row.ref} ({status}): {text}\nSummary: {cell_text(row[s.SUMMARY])}\n"
              f"Next steps: {cell_text(row[s.NEXT_STEPS])} (due {due})\nLead: {row.lead_org}. "
              f"Last updated {updated} by {by}.")
-    return RecommendationReply(row.ref, row.status or "No status", text, facts, sections,
+    return RecommendationReply(row.ref, status or "No status", text, facts, sections,
                                f"Last updated {updated} by {by}", plain)
 
 
@@ -105,8 +107,8 @@ def short_title(row: Recommendation) -> str:
 def list_item(row: Recommendation, today: date | None = None) -> ListItem:
     due = f"due {cell_text(row.due)}" if row.due else "no due date"
     overdue = today is not None and is_overdue(row.due, row.status, today)
-    return ListItem(row.ref, short_title(row), row.status or "No status", row.lead_org or "no lead organisation",
-                    due, overdue)
+    return ListItem(row.ref, short_title(row), status_as_read(row) or "No status",
+                    row.lead_org or "no lead organisation", due, overdue)
 
 
 @dataclass(frozen=True)

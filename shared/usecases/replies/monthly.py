@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.domain import schema as s
+from shared.domain.assurance import counts_sentence
 from shared.domain.values import plural, short_text, shown, uk_time_text
 from shared.usecases.replies.common import STALE_DAYS
 
@@ -134,6 +135,9 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
                  if figures.records_begin else "no update has been recorded yet")
         counts, comparison = (), f"counts by status not known: {began}"
     caveats, short = [], []
+    if figures.counts and figures.assurance:  # Complete counted apart: assured, and awaiting assurance
+        caveats.append("of" + counts_sentence(figures.assurance).rstrip(".").removeprefix("Of"))
+        short.append(f" ({counts_sentence(figures.assurance).rstrip('.').removeprefix('Of the ')})")
     if figures.previous_reconstructed:
         caveats.append("last month's counts reconstructed from the Change log: no snapshot was taken then")
         short.append(" (last month's counts reconstructed from the Change log)")
