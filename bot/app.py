@@ -13,10 +13,12 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler, RateLimitErrorRetryHandler
 
-from bot import listeners
+from bot import assurance_blocks, listeners
+from bot.assurance_news import AssuranceNews, Channel
 from bot.notifier import Notifier
 from bot.writer import UpdateWriter
 from shared import usecases
+from shared.domain.access import entra_object_id
 from shared.settings import Settings
 from shared.usecases import Context, first_time
 
@@ -136,7 +138,22 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
     app.use(attach_store)
     app.use(_once_per_event(store))
     listeners.register(app)
+    writer.listen(assurance_news(store, app.client).after_write)
     return app
+
+
+def slack_channel(client: WebClient) -> Channel:
+    """Slack's side of the assurance news: a Leads row by its Slack user ID, a DM (a user ID is a channel)."""
+    def send(user_id: str, reply: object) -> bool:
+        client.chat_postMessage(channel=user_id, **assurance_blocks.render(reply))
+        return True
+    return Channel("slack", lambda lead: lead.slack_user_id, lambda identity: entra_object_id(identity) is None,
+                   send)
+
+
+def assurance_news(store: Context, client: WebClient) -> AssuranceNews:
+    """Who is told about claims and sendings back in Slack (bot/assurance_news.py)."""
+    return AssuranceNews(store, slack_channel(client))
 
 
 def start_background(app: App, settings: Settings, writer: UpdateWriter, ctx: Context | None = None) -> list:
@@ -151,7 +168,7 @@ def start_background(app: App, settings: Settings, writer: UpdateWriter, ctx: Co
 
     heavy_work_in_workers()  # the summary's pandas and matplotlib never grow this process (shared/worker.py)
     ctx = ctx or usecases.context(settings)
-    notifier = Notifier(ctx, app.client, settings.poll_seconds, writer=writer)
+    notifier = Notifier(ctx, app.client, settings.poll_seconds, writer=writer, news=assurance_news(ctx, app.client))
     waited = notifier.catch_up()
     notifier.start()
     monthly = MonthlyJobs(ctx, app.client, settings.summary_channel)

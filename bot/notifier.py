@@ -17,6 +17,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
 from bot import blocks
+from bot.assurance_news import AssuranceNews
 from bot.writer import UpdateWriter
 from shared.domain.access import entra_object_id
 from shared.usecases import Context, UpdateResult, tell_senders, write_waiting
@@ -32,8 +33,11 @@ class Notifier:
     job_id = "apply-pending"
 
     def __init__(self, store: Context, client: WebClient | None, poll_seconds: float = 30.0,
-                 writer: UpdateWriter | None = None):
+                 writer: UpdateWriter | None = None, news: AssuranceNews | None = None):
+        """`news`: who is told about claims and sendings back (bot/assurance_news.py); each pass also looks
+        for claims made elsewhere (`sli`, the add-in, Excel, another process) and tells their holders."""
         self.store, self.client, self.poll_seconds, self.writer = store, client, poll_seconds, writer
+        self.news = news
         self.scheduler = BackgroundScheduler(timezone="Europe/London")
 
     def _send(self, user_id: str, result: UpdateResult) -> None:
@@ -77,8 +81,13 @@ class Notifier:
         """Passes every `poll_seconds`, the first one `poll_seconds` from now (`catch_up` is the first)."""
         self.scheduler.add_job(self.run_once, "interval", seconds=self.poll_seconds, id=self.job_id,
                                coalesce=True, max_instances=1, misfire_grace_time=None)
+        if self.news is not None:
+            self.scheduler.add_job(self.news.tell, "interval", seconds=self.poll_seconds, id=f"{self.job_id}-news",
+                                   coalesce=True, max_instances=1, misfire_grace_time=None)
         self.scheduler.start()
 
     def stop(self) -> None:
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.news is not None:
+            self.news.stop()

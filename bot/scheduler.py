@@ -67,6 +67,10 @@ class ChatDestination(Protocol):
     def remind(self, reminder: sm.Reminder, month_label: str) -> bool:
         """Send one lead their reminder; False if they cannot be reached there (nothing sent)."""
 
+    def remind_assurance(self, store: Context, today: date) -> int:
+        """The assurance reminders (claims waiting over 14 days, items sent back), each person once a week
+        on this platform (bot/assurance_news.py); how many were sent."""
+
 
 class SlackDestination:
     """Slack's side of the monthly jobs: the group's channel (the summary, its two charts in its thread) and
@@ -112,6 +116,11 @@ class SlackDestination:
         self.client.chat_postMessage(channel=reminder.slack_user_id,
                                      **blocks.render(replies.reminder_of(reminder, month_label)))
         return True
+
+    def remind_assurance(self, store: Context, today: date) -> int:
+        from bot.app import assurance_news
+
+        return assurance_news(store, self.client).remind(today)
 
 
 @dataclass
@@ -187,8 +196,9 @@ def send_reminders(store: Context, client: WebClient, year: int, month: int) -> 
 
 class MonthlyJobs:
     """Runs every working day at 09:00 London: posts the summary when due, sends reminders when due,
-    and snapshots the month just ended shortly after midnight on the 1st. `client` (Slack, with `channel`)
-    and `teams` are the destinations; either may be absent (the Teams bot runs with no Slack client)."""
+    and snapshots the month just ended shortly after midnight on the 1st; at 09:30 working days, the
+    assurance reminders (`assurance_tick`). `client` (Slack, with `channel`) and `teams` are the
+    destinations; either may be absent (the Teams bot runs with no Slack client)."""
 
     def __init__(self, store: Context, client: WebClient | None, channel: str, hour: int = 9,
                  teams: ChatDestination | None = None):
@@ -214,6 +224,20 @@ class MonthlyJobs:
                 done.append(f"{plural(sent, destination.reminders_said)} sent.")
         return done
 
+    def assurance_tick(self, now: datetime | None = None) -> list[str]:
+        """The assurance reminders (bot/assurance_news.py): holders of claims waiting over 14 days, leads of
+        items sent back; each person at most once a week on each platform, so any number of calls is safe."""
+        local = (now or datetime.now(UTC)).astimezone(sm.LONDON)
+        done = []
+        for destination in self.destinations:
+            try:
+                sent = destination.remind_assurance(self.store, local.date())
+            except Exception:  # noqa: BLE001 - one platform's failure must not stop the other's
+                log.exception("%s assurance reminders failed", destination.name)
+                continue
+            done.append(f"{plural(sent, 'assurance reminder')} sent ({destination.name}).")
+        return done
+
     def snapshot_last_month(self, now: datetime | None = None) -> None:
         local = (now or datetime.now(UTC)).astimezone(sm.LONDON)
         sm.month_figures(self.store, *sm.previous_month(local.year, local.month), now, freeze=True)
@@ -234,6 +258,9 @@ class MonthlyJobs:
         self.scheduler.add_job(self.tick, CronTrigger(day_of_week="mon-fri", hour=self.hour, minute=0,
                                                       timezone=sm.LONDON),
                                id="monthly", coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
+        self.scheduler.add_job(self.assurance_tick, CronTrigger(day_of_week="mon-fri", hour=self.hour, minute=30,
+                                                                timezone=sm.LONDON),
+                               id="assurance", coalesce=True, max_instances=1, misfire_grace_time=6 * 3600)
         self.scheduler.add_job(self.snapshot_last_month, CronTrigger(day=1, hour=0, minute=5, timezone=sm.LONDON),
                                id="snapshot", coalesce=True, max_instances=1, misfire_grace_time=12 * 3600)
         # Once, now, however late the scheduler gets to it; posting is idempotent (post_once), so meeting

@@ -30,6 +30,12 @@ class UpdateWriter:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-writer")
         self._idle = threading.Event()
         self._idle.set()
+        self._listeners: list[Callable[[UpdateResult], None]] = []
+
+    def listen(self, after_write: Callable[[UpdateResult], None]) -> None:
+        """Have `after_write` see each outcome this thread writes, once its sender is told (the assurance
+        news: a claim landed, a claim sent back). It should return at once: it runs on this thread."""
+        self._listeners.append(after_write)
 
     def write(self, recorded: UpdateResult, tell: Callable[[UpdateResult], None]) -> Future:
         """Queue `recorded` for writing; `tell` receives the outcome (applied, pending, conflict, refused).
@@ -71,6 +77,11 @@ class UpdateWriter:
             tell_once(self.store, result, tell)  # an outcome is told once, by this thread or the notifier
         except Exception:  # noqa: BLE001 - a failed reply must not stop the next write; the notifier retells
             log.exception("could not tell the sender of update %s", recorded.update_id)
+        for after_write in self._listeners:
+            try:
+                after_write(result)
+            except Exception:  # noqa: BLE001 - nor may a listener's failure
+                log.exception("after writing update %s", recorded.update_id)
 
     def wait_idle(self, timeout: float | None = None) -> None:
         """Return once every write queued so far is done (the console waits, so answers print in order)."""

@@ -77,6 +77,16 @@ def pending_count(ctx: Context | Store | None = None) -> int:
     return usecases.pending_count(ctx or served_context())
 
 
+def awaiting_assurance(ctx: Context | Store | None = None) -> list[usecases.AssuranceItem]:
+    """The recommendations that read "Complete, awaiting assurance" in the served workbook (who claimed them,
+    since when), for the task pane; none when it asks no assurance or cannot be read just now."""
+    try:
+        items = usecases.assurance_items(ctx or served_context())
+    except (WorkbookError, s.HeaderError, OSError):
+        return []
+    return [item for item in items if item.status == s.AWAITING_ASSURANCE]
+
+
 # --- reading the open workbook -----------------------------------------------------------------
 
 def sheet_names(book) -> list[str]:
@@ -225,7 +235,7 @@ def validate_book(book, today: date | None = None, now: datetime | None = None) 
     report = ValidationReport(checked_at=now)
     ctx = served_context().at(datetime.combine(today, time(12)).astimezone() if today else now.astimezone())
     try:
-        appendix, report.findings = usecases.validate(ctx, open_book(book))
+        appendix, report.findings = usecases.validate(ctx, open_book(book, leads=True))
     except (WorkbookError, s.HeaderError) as exc:
         report.problem = f"Nothing was checked: {str(exc).rstrip('.')}."
         book.app.alert(report.problem, title=ALERT_TITLE, buttons="ok", mode="critical")

@@ -39,6 +39,7 @@ from urllib.parse import unquote, urlsplit
 from starlette.responses import PlainTextResponse
 from starlette.routing import BaseRoute, Match, NoMatchFound
 
+from shared.domain.schema import AWAITING_ASSURANCE
 from shared.domain.values import log_safe
 from shared.settings import Settings, import_environment
 
@@ -360,19 +361,21 @@ class PathGuard:
 
 
 def _pending_router():
-    """`GET /sli/pending`: the task pane's count of updates waiting (an htmx fragment, signed-in users only)."""
+    """`GET /sli/pending`: the task pane's count of updates waiting, and the recommendations that read "Complete,
+    awaiting assurance" (an htmx fragment, signed-in users only)."""
     from fastapi import APIRouter, Request
     from xlwings_server import dependencies as dep
     from xlwings_server.templates import TemplateResponse
 
-    from excel.appendix_scripts import pending_count, served_workbook
+    from excel.appendix_scripts import awaiting_assurance, pending_count, served_workbook
 
     router = APIRouter(prefix=_settings().app_path)
 
     @router.get("/sli/pending", name="sli_pending")
     async def sli_pending(request: Request, current_user: dep.User):
         return TemplateResponse(request=request, name="_sli_pending.html",
-                                context={"pending": pending_count(), "workbook": served_workbook().name})
+                                context={"pending": pending_count(), "workbook": served_workbook().name,
+                                         "awaiting": awaiting_assurance(), "awaiting_label": AWAITING_ASSURANCE})
 
     return router
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.listeners import actions, commands, events, views
+from bot.listeners import actions, assurance, commands, events, views
 
 
 def register(app: App) -> None:
@@ -12,4 +12,5 @@ def register(app: App) -> None:
     commands.register(app)
     views.register(app)
     actions.register(app)
+    assurance.register(app)
     events.register(app)

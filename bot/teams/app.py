@@ -18,6 +18,7 @@ import asyncio
 import logging
 import threading
 import warnings
+from datetime import date
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -26,9 +27,11 @@ from microsoft_agents.authentication.msal import MsalConnectionManager
 from microsoft_agents.hosting.aiohttp import CloudAdapter, jwt_authorization_middleware, start_agent_process
 from microsoft_agents.hosting.core import AgentApplication, MemoryStorage, TurnContext, TurnState
 
+from bot.assurance_news import AssuranceNews
 from bot.notifier import Notifier
 from bot.scheduler import REMINDER_TEAMS, SUMMARY_TEAMS
 from bot.teams import cards
+from bot.teams.assurance import assurance_news
 from bot.teams.handlers import TEAM, TeamsHandlers
 from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
@@ -88,6 +91,9 @@ class TeamsBot:
         self.writer = writer or UpdateWriter(self.store)
         self.messenger = Messenger(self.adapter, "" if local else registration.client_id)
         self.handlers = TeamsHandlers(self.store, self.writer, self.messenger)
+        #: Who is told about claims and sendings back in Teams: after each write of this bot, and each pass.
+        self.news = assurance_news(self.store, self.messenger)
+        self.writer.listen(self.news.after_write)
         self.handlers.register(self.app)
         self.web = web.Application(middlewares=[jwt_authorization_middleware])
         with warnings.catch_warnings():  # the SDK's middleware reads these plain string keys
@@ -132,7 +138,7 @@ class TeamsBot:
 
         sm.heavy_work_in_workers()  # the summary's pandas and matplotlib never grow this process
         notifier = TeamsNotifier(self.store, self.messenger, poll_seconds or self.settings.poll_seconds,
-                                 writer=self.writer)
+                                 writer=self.writer, news=assurance_news(self.store, self.messenger))
         waited = notifier.catch_up()
         notifier.start()
         monthly = MonthlyJobs(self.store, None, "", hour=hour, teams=self.destination())
@@ -200,6 +206,9 @@ class TeamsDestination:
         self.messenger.post(reference, cards.render(replies.reminder_of(reminder, month_label)))
         return True
 
+    def remind_assurance(self, store: Context, today: date) -> int:
+        return assurance_news(store, self.messenger).remind(today)
+
 
 class TeamsNotifier(Notifier):
     """Applies journalled updates once the workbook is free and tells each Teams sender once, in their
@@ -208,8 +217,8 @@ class TeamsNotifier(Notifier):
     job_id = "teams-apply-pending"
 
     def __init__(self, store: Context, messenger: Messenger, poll_seconds: float = 30.0,
-                 writer: UpdateWriter | None = None):
-        super().__init__(store, None, poll_seconds, writer)
+                 writer: UpdateWriter | None = None, news: AssuranceNews | None = None):
+        super().__init__(store, None, poll_seconds, writer, news)
         self.messenger = messenger
 
     def _send(self, identity: str, result: UpdateResult) -> None:

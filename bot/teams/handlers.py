@@ -25,7 +25,8 @@ from microsoft_agents.activity import Activity, AdaptiveCardInvokeResponse, Cont
 from microsoft_agents.hosting.core import TurnContext
 
 from bot import flows, parse
-from bot.teams import cards
+from bot.teams import assurance_cards, cards
+from bot.teams.assurance import AssuranceHandlers, press_key
 from bot.teams.messenger import Messenger
 from bot.writer import UpdateWriter
 from shared.domain.access import entra_identity
@@ -70,6 +71,7 @@ class TeamsHandlers:
     def __init__(self, store: Context, writer: UpdateWriter, messenger: Messenger):
         self.store, self.writer, self.messenger = store, writer, messenger
         self._known_personal: set[tuple[str, str]] = set()
+        self.assurance = AssuranceHandlers(store, writer, messenger)
 
     # --- messages: questions, one-line updates, `update L7` ------------------------------------
 
@@ -133,6 +135,7 @@ class TeamsHandlers:
         app.activity("message")(self._on_message)
         app.adaptive_card.action_execute(re.compile(f"^({cards.UPDATE_VERB}|{cards.OPEN_FORM_VERB})$"))(
             self._on_execute)
+        app.adaptive_card.action_execute(re.compile(f"^({'|'.join(assurance_cards.VERBS)})$"))(self._on_assurance)
         app.activity("conversationUpdate")(self._on_installed)
         app.activity("installationUpdate")(self._on_installed)
 
@@ -148,6 +151,13 @@ class TeamsHandlers:
             data = activity.value if isinstance(activity.value, dict) else {}
             if data.get("verb") == cards.OPEN_FORM_VERB:
                 await self._send(context, [await asyncio.to_thread(self.form_for, str(data.get("ref")), identity)])
+                return
+            if data.get("verb") in assurance_cards.VERBS:
+                shown, then = await asyncio.to_thread(self.assurance.press, data, identity, reference,
+                                                      press_key(str(data.get("verb")), activity, identity))
+                await self._send(context, [cards.card_message(shown)])
+                if then:
+                    then()
                 return
             shown, then = await asyncio.to_thread(self.submit_form, data, identity, reference)
             await self._send(context, [cards.card_message(shown)])
@@ -169,6 +179,21 @@ class TeamsHandlers:
             opened = await asyncio.to_thread(self.form_card, str((data or {}).get("ref")), identity)
             return _card_response(opened)
         shown, then = await asyncio.to_thread(self.submit_form, data, identity, reference)
+        if then:
+            then()
+        return _card_response(shown)
+
+    async def _on_assurance(self, context: TurnContext, _state, data) -> AdaptiveCardInvokeResponse:
+        """*Assure* or *Send back* on a claim's card: the card is replaced by what comes back; the outcome of
+        the write follows as a message (bot/teams/assurance.py)."""
+        activity = context.activity
+        identity, reference = identity_of(activity), reference_of(activity)
+        await asyncio.to_thread(self.remember, activity)
+        data = data if isinstance(data, dict) else {}
+        verb = (activity.value or {}).get("action", {}).get("verb") if isinstance(activity.value, dict) else None
+        data = {**data, "verb": verb or data.get("verb")}
+        shown, then = await asyncio.to_thread(self.assurance.press, data, identity, reference,
+                                              press_key(str(data["verb"]), activity, identity))
         if then:
             then()
         return _card_response(shown)
