@@ -287,25 +287,28 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
             return held
     results: dict[str, UpdateResult] = {}
     stuck: dict[str, UpdateResult] = {}  # ref -> its first update this pass could not write
-    waiting = journal.in_states(*j.OPEN_STATES)
-    for entry in waiting:
-        if entry.ref in stuck:
-            results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
-            continue
-        started = time.perf_counter()
-        try:
-            result = _apply_journalled(ctx, entry.id, force)
-        except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
-            journal.hold(LOCK_HELD)
-            results.update(_results(journal) if report else {})
-            break
-        results[entry.id] = result
-        _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
-        if result.state in j.OPEN_STATES:
-            stuck[entry.ref] = result
-            if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
-                journal.hold_behind(entry.ref, entry.seq, _behind(result))
-        after_update(entry.id)
+    try:
+        with ctx.uow():  # one writer owns the file for the whole pass (each update's unit of work nests in it)
+            # Read once the lock is ours: every update journalled before then, whoever sent it. Another
+            # process waiting for the lock (woken the moment it is let go, no polling) then finds its own
+            # update written and only reports it: waiting is first come, first served, in journal order.
+            waiting = journal.in_states(*j.OPEN_STATES)
+            for entry in waiting:
+                if entry.ref in stuck:
+                    results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
+                    continue
+                started = time.perf_counter()
+                result = _apply_journalled(ctx, entry.id, force)
+                results[entry.id] = result
+                _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
+                if result.state in j.OPEN_STATES:
+                    stuck[entry.ref] = result
+                    if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
+                        journal.hold_behind(entry.ref, entry.seq, _behind(result))
+                after_update(entry.id)
+    except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
+        journal.hold(LOCK_HELD)
+        results.update(_results(journal) if report else {})
     return results
 
 
