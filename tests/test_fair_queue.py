@@ -10,10 +10,13 @@ writes every update waiting, in journal order, so the others find theirs written
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import statistics
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,6 +97,38 @@ def test_eight_sli_updates_at_once_are_all_applied_in_journal_order(workbook: Pa
     finally:
         _finish(procs)
     _assert_all_applied_in_journal_order(workbook, 2)
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to see the lock's system calls")
+def test_a_waiting_sli_update_sleeps_in_the_kernel_instead_of_polling_the_lock(workbook: Path, tmp_path: Path) -> None:
+    """Another program holds the workbook's lock for half a second while an `sli update` waits for it: the
+    writer asks for the lock once without waiting and once waiting (woken when it is let go), where filelock
+    tried again every 50 ms (ten tries or more). Its update is then written as usual."""
+    store = Store.for_workbook(workbook)
+    trace = tmp_path / "flock.trace"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SLI_WORKBOOK": str(workbook)}
+    store.lock_path.touch()
+    holder = os.open(store.lock_path, os.O_RDWR)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        proc = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=flock", "-o", str(trace), sys.executable, "-c",
+                                 WRITER, "L7", "Writer 7"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, cwd=ROOT, text=True)
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+        proc.stdin.write("Waited for the lock\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 30
+        while not store.journal_path.exists() or not store.journal().in_states(j.PENDING):
+            assert time.monotonic() < deadline, "the update was never recorded"
+            time.sleep(0.01)
+        time.sleep(0.5)  # the writer now waits for the lock: asleep in the kernel, or polling
+    finally:
+        os.close(holder)  # lets the lock go
+    out, err = proc.communicate(timeout=60)
+    assert " 0" in out.splitlines()[-1], (out, err)  # applied
+    assert read_appendix(workbook).rows["L7"][s.NEXT_STEPS] == "Waited for the lock"
+    tries = [line for line in trace.read_text().splitlines() if "LOCK_EX" in line]
+    assert len(tries) <= 2, tries
 
 
 @pytest.mark.slow
