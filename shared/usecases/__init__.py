@@ -11,7 +11,7 @@ and the system clock). The use cases live in rooms by subject:
 - updating.py: `open_form`, `prepare` → `record` → `commit` (`submit`, `record_request`), `process_pending`
   (`sli sync`), `apply_to_open_book` (the add-in's *Apply pending updates*)
 - telling.py: `tell_senders`, `tell_once`, `write_waiting`
-- conversations.py: conversation references, `post_once`, `posted`, `first_time`
+- conversations.py: conversation references, `post_once`, `posted`, `first_time`, `replay_keys_since`
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
 - files.py: `init_workbook` (`sli workbook init`), `write_file`, `add_sample_history` (the trial copy's year)
 - purging.py: `purge` (`sli purge`: what the journal need no longer keep)
@@ -44,6 +44,7 @@ from shared.usecases.conversations import (
     keep_conversation,
     post_once,
     posted,
+    replay_keys_since,
 )
 from shared.usecases.operations import (
     Backup,
@@ -123,7 +124,7 @@ __all__ = [
     "tell_once", "tell_senders", "write_waiting",
     # conversations and posting once
     "Posted", "conversation", "conversations", "first_time", "forget_conversation", "keep_conversation",
-    "post_once", "posted",
+    "post_once", "posted", "replay_keys_since",
     # reporting
     "MonthFigures", "Reminder", "export", "month_asked", "month_figures", "post_month", "reminders_due",
     "write_report", "write_summary_charts",
