@@ -6,11 +6,13 @@ are kept in its JSON columns (tagged by type, read back as the same type)."""
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,14 +92,35 @@ def utc_now() -> str:
 class _Kept:
     """One open connection to a journal file, kept by the thread that opened it (see `_kept`)."""
 
-    __slots__ = ("db", "ident", "busy", "owed")
+    __slots__ = ("db", "ident", "busy", "owed", "pid", "__weakref__")
 
     def __init__(self, db: sqlite3.Connection, ident: tuple[int, int], busy: float):
-        self.db, self.ident, self.busy = db, ident, busy
+        self.db, self.ident, self.busy, self.pid = db, ident, busy, os.getpid()
         #: A commit that must survive a power cut was made without its fsync (`record(durable=False)`): the
         #: next `make_durable` owes it one.
         self.owed = False
+        _ALL_KEPT.add(self)
 
+
+#: Every connection kept open by any thread (a thread that ends closes its own), for `_leave_open_at_exit`.
+_ALL_KEPT: weakref.WeakSet[_Kept] = weakref.WeakSet()
+
+
+def _leave_open_at_exit() -> None:
+    """When the process ends, leave its journal connections open rather than close them: closing the last one
+    checkpoints the WAL (two fsyncs) and deletes it, so the next process makes a new one (two fsyncs more,
+    its header and its folder): four fsyncs per `sli update` for nothing. Left open, the process ends as if
+    it stopped after its last commit, which SQLite is built for (and what a killed process does): the next
+    connection reads the WAL back, and SQLite's autocheckpoint folds it into the file every 1,000 pages."""
+    kept = [entry.db for entry in list(_ALL_KEPT) if entry.pid == os.getpid()]
+    if kept:
+        import ctypes  # only here: a reference the interpreter never drops, so it never closes them
+
+        for db in kept:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(db))
+
+
+atexit.register(_leave_open_at_exit)
 
 #: Each thread's open journal connections, by file; `pid` tells a forked child not to use its parent's.
 _OPEN = threading.local()
