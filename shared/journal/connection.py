@@ -128,9 +128,14 @@ _OPEN = threading.local()
 _KEEP_OPEN = 8
 
 
+#: A forked child's copies of its parent's connections: kept, never used nor closed (SQLite's rule).
+_PARENTS: list[object] = []
+
+
 def _thread_connections() -> OrderedDict[Path, _Kept]:
     if getattr(_OPEN, "pid", None) != os.getpid():
-        _OPEN.pid, _OPEN.kept = os.getpid(), OrderedDict()  # a forked child leaves its parent's alone
+        _PARENTS.append(getattr(_OPEN, "kept", None))  # a forked child leaves its parent's alone
+        _OPEN.pid, _OPEN.kept = os.getpid(), OrderedDict()
     return _OPEN.kept
 
 
