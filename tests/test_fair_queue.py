@@ -134,8 +134,9 @@ def test_a_waiting_sli_update_sleeps_in_the_kernel_instead_of_polling_the_lock(w
 @pytest.mark.slow
 def test_eight_writers_updating_back_to_back_wait_fairly(workbook: Path) -> None:
     """8 writers each send 12 updates back to back (the next as soon as the last came back), all at once: p95
-    of the update times at most 4x p50 (printed with -s). Before, a writer that had just let go took the lock
-    straight back while the others slept in their 50 ms polls, again and again: they waited many rounds."""
+    of the update times at most 4x p50, and the slowest too (printed with -s). Before, a writer that had just
+    let go took the lock straight back while the others slept in their 50 ms polls, again and again: they
+    waited many rounds."""
     procs = _writers(workbook)
     times: list[float] = []
     rounds = 12
@@ -161,4 +162,5 @@ def test_eight_writers_updating_back_to_back_wait_fairly(workbook: Path) -> None
     p50, p95 = statistics.median(times), times[int(0.95 * len(times)) - 1]
     print(f"\n{WRITERS} writers x {rounds - 1} back-to-back sli updates: p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
           f"p95/p50 {p95 / p50:.2f}, max {times[-1]:.1f} ms")
-    assert p95 <= 4 * p50, (p50, p95)
+    assert p95 <= 4 * p50, (p50, p95)  # the issue's target
+    assert times[-1] <= 4 * p50, (p50, times[-1])  # nor does the unluckiest writer wait rounds for the lock
