@@ -26,8 +26,7 @@ def keep_replay_keys(db: sqlite3.Connection, keys: Sequence[str], keep: timedelt
     for key in keys:
         if db.execute("INSERT OR IGNORE INTO seen_keys (key, seen_at) VALUES (?, ?)",
                       (key, now.isoformat(timespec="seconds"))).rowcount != 1:
-            raise Replayed(f"This request was already received (a replay of {key.split(':')[0]}); "
-                           "it was ignored.")
+            raise Replayed("This request was already received (a replay); nothing was recorded.")
 
 
 class PostsMixin(Connection):
