@@ -250,6 +250,9 @@ class Connection:
                 # autocheckpoint, every 1,000 pages), so it survives the process being killed but not a power
                 # cut; what must survive one asks for FULL (`_transaction(durable=True)`).
                 db.execute("PRAGMA synchronous=NORMAL")
+                # A small page cache: a bot keeps a connection in each of its listener threads (up to 32), and
+                # SQLite's default 2 MB each would be most of its memory; the OS caches the file for them all.
+                db.execute("PRAGMA cache_size=-256")
                 if ident is None:  # made just now (removed since this process made it ready): its tables
                     _migrate(db, self.path)
                 entry = _Kept(db, _identity(self.path) or (0, 0), self.busy_timeout)
@@ -320,6 +323,9 @@ class Connection:
                 if full:
                     with contextlib.suppress(sqlite3.Error):
                         db.execute("PRAGMA synchronous=NORMAL")
+                # A small page cache: a bot keeps a connection in each of its listener threads (up to 32), and
+                # SQLite's default 2 MB each would be most of its memory; the OS caches the file for them all.
+                db.execute("PRAGMA cache_size=-256")
             kept = _thread_connections().get(self._key)
             if kept is not None:
                 kept.owed = kept.owed and not full
