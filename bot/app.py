@@ -6,8 +6,9 @@ import heapq
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk import WebClient
@@ -20,7 +21,7 @@ from bot.writer import UpdateWriter
 from shared import usecases
 from shared.domain.access import entra_object_id
 from shared.settings import Settings
-from shared.usecases import Context, first_time
+from shared.usecases import Context, replay_keys_since
 
 #: Threads running listeners. Listeners only read and journal (writes go to the one writer thread,
 #: bot/writer.py), but a journal write may wait up to 2 s for a lock: with Bolt's default of 5 threads
@@ -28,6 +29,10 @@ from shared.usecases import Context, first_time
 LISTENER_THREADS = 32
 #: Bolt refuses a request whose timestamp is more than this many seconds from now, either way.
 SIGNATURE_WINDOW_SECONDS = 300
+#: How long a retried event's ID is remembered (Slack retries an event three times within the hour).
+EVENT_WINDOW_SECONDS = 3600
+#: How a signature is named among the journal's replay keys.
+SIGNATURE_KEY = "signature:"
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -37,43 +42,51 @@ def make_client(settings: Settings) -> WebClient:
                                      RateLimitErrorRetryHandler(max_retry_count=3)])
 
 
-def _once_per_event(store: Context) -> Callable:
-    """A retried event (`X-Slack-Retry-Num`, same `event_id`), over HTTP or Socket Mode, is acted on once."""
-    def middleware(body: dict, next: Callable) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
+def _once_per_event(guard: ReplayGuard) -> Callable:
+    """A retried event (`X-Slack-Retry-Num`, same `event_id`), over HTTP or Socket Mode, is acted on once:
+    remembered in memory for `EVENT_WINDOW_SECONDS`, and kept in the journal with the update it carries."""
+    def middleware(body: dict, context: dict, next: Callable) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not _journal_first_time(store)(f"event:{event_id}"):
-            return BoltResponse(status=200, body="")
+        if event_id:
+            if not guard.first_time(f"event:{event_id}", str(time.time())):
+                return BoltResponse(status=200, body="")
+            context["replay_keys"] = [*context.get("replay_keys", ()), f"event:{event_id}"]
         return next()
     return middleware
 
 
 class ReplayGuard:
-    """Remembers the signatures of accepted requests until Bolt would refuse them as stale anyway.
+    """Remembers the keys of accepted requests (signatures; retried events' IDs) until Bolt would refuse them
+    as stale anyway: a bounded window in memory, shared by all threads of the process.
 
     Bolt checks each request's signature and its five-minute window but accepts the same signed request
-    twice within it: anyone who captured one (a proxy's log, say) could replay an update. The memory is
-    shared by all threads of the process; with `journal_first_time` (the journal's `first_time`) a
-    signature is also refused when another process, or this one before a restart, accepted it.
-    A signature is kept until its own timestamp plus the window, so the memory holds at most the
-    requests of about ten minutes.
+    twice within it: anyone who captured one (a proxy's log, say) could replay an update. A key is kept
+    until its own timestamp plus the window, so the memory holds at most the requests of about ten minutes.
+    The key of a request that carries an update is also kept in the journal, in the update's own commit
+    (`record_request(replay_keys=...)`, no write of its own per request), and a guard made at start-up is
+    given the keys kept within their window (`known`): a restarted bot still refuses a replayed update. A
+    replayed question after a restart is answered again: it changes nothing.
     """
 
-    def __init__(self, window: float = SIGNATURE_WINDOW_SECONDS,
-                 journal_first_time: Callable[[str], bool] | None = None,
-                 clock: Callable[[], float] = time.time):
+    def __init__(self, window: float = SIGNATURE_WINDOW_SECONDS, clock: Callable[[], float] = time.time,
+                 known: Iterable[tuple[str, float]] = ()):
         self.window = window
-        self._journal_first_time = journal_first_time
         self._clock = clock
         self._lock = threading.Lock()
         self._expiry: dict[str, float] = {}
         self._heap: list[tuple[float, str]] = []
+        now = clock()
+        for key, until in known:  # (key, the moment it may be forgotten)
+            if until >= now and key not in self._expiry:
+                self._expiry[key] = until
+                heapq.heappush(self._heap, (until, key))
 
     def __len__(self) -> int:
         with self._lock:
             return len(self._expiry)
 
     def first_time(self, signature: str, timestamp: str) -> bool:
-        """True the first time this signature is offered within its window; call only once it is verified."""
+        """True the first time this key is offered within its window; call only once it is verified."""
         now = self._clock()
         try:
             until = max(now, float(timestamp)) + self.window + 1
@@ -86,24 +99,29 @@ class ReplayGuard:
                 return False
             self._expiry[signature] = until
             heapq.heappush(self._heap, (until, signature))
-        return self._journal_first_time is None or self._journal_first_time(f"signature:{signature}")
+        return True
 
 
-def _journal_first_time(store: Context) -> Callable[[str], bool]:
-    """The journal's memory of keys, waiting at most half a second: if the journal is busy or failing,
-    the in-process memory still refuses replays, and no question waits on it."""
-    return lambda key: first_time(store, key, wait=0.5)
+def _known_keys(store: Context, prefix: str, keep: float) -> list[tuple[str, float]]:
+    """The journal's keys of `prefix` seen within the last `keep` seconds (kept with the updates they carried),
+    without the prefix, each with the moment it may be forgotten."""
+    since = datetime.now(UTC) - timedelta(seconds=keep)
+    return [(key.removeprefix(prefix) if prefix == SIGNATURE_KEY else key, seen.timestamp() + keep)
+            for key, seen in replay_keys_since(store, since) if key.startswith(prefix)]
 
 
 def _refuse_replays(guard: ReplayGuard) -> Callable:
     """A signed request seen before is answered 401 and runs nothing. Added after Bolt's own signature
     check, so only verified signatures are remembered (a forger cannot fill the memory or block anyone);
-    requests without a signature (Socket Mode) pass."""
+    requests without a signature (Socket Mode) pass. The key goes on in the context (`replay_keys`) for a
+    listener that records an update to keep with it."""
     def middleware(request: BoltRequest, next: Callable) -> BoltResponse | None:  # noqa: A002 (Bolt's name)
         signature = (request.headers.get("x-slack-signature") or [""])[0]
         timestamp = (request.headers.get("x-slack-request-timestamp") or [""])[0]
-        if signature and not guard.first_time(signature, timestamp):
-            return BoltResponse(status=401, body="This request was already received (a replay); it was ignored.")
+        if signature:
+            if not guard.first_time(signature, timestamp):
+                return BoltResponse(status=401, body="This request was already received (a replay); it was ignored.")
+            request.context["replay_keys"] = [*request.context.get("replay_keys", ()), SIGNATURE_KEY + signature]
         return next()
     return middleware
 
@@ -113,9 +131,10 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
                writer: UpdateWriter | None = None, ctx: Context | None = None) -> App:
     """The Bolt app with every listener; `client` lets tests point it at a local stand-in for Slack.
 
-    `listener_threads`: see LISTENER_THREADS. `replays_across_processes`: also remember signatures in
-    the journal (one SQLite write, a few ms, per signed request) so a replay to another process or
-    after a restart is refused too; the in-memory check always applies. `writer`: the process's one
+    `listener_threads`: see LISTENER_THREADS. `replays_across_processes`: start with the keys the journal
+    kept with the updates of the last minutes (see `ReplayGuard`), so a replayed update is refused after a
+    restart too, and by another process (the journal refuses a key it keeps); the in-memory check always
+    applies. `writer`: the process's one
     writer thread, shared with the notifier (`run`); one of its own otherwise. `ctx`: the use cases' context
     (`usecases.context(settings)` unless given: tests give an in-memory workbook and a fixed clock).
     """
@@ -127,8 +146,9 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
               listener_executor=ThreadPoolExecutor(max_workers=listener_threads, thread_name_prefix="sli-listener"))
     writer = writer or UpdateWriter(store)
     if settings.signing_secret:
-        guard = ReplayGuard(journal_first_time=_journal_first_time(store) if replays_across_processes else None)
-        app.use(_refuse_replays(guard))
+        window = 2 * SIGNATURE_WINDOW_SECONDS + 1  # a signature may be timestamped up to the window ahead
+        known = _known_keys(store, SIGNATURE_KEY, window) if replays_across_processes else []
+        app.use(_refuse_replays(ReplayGuard(known=known)))
 
     def attach_store(context: dict, next: Callable) -> None:  # noqa: A002
         context["store"] = store
@@ -136,7 +156,8 @@ def create_app(settings: Settings, client: WebClient | None = None, *,
         next()
 
     app.use(attach_store)
-    app.use(_once_per_event(store))
+    events = _known_keys(store, "event:", EVENT_WINDOW_SECONDS) if replays_across_processes else []
+    app.use(_once_per_event(ReplayGuard(window=EVENT_WINDOW_SECONDS, known=events)))
     listeners.register(app)
     writer.listen(assurance_news(store, app.client).after_write)
     return app

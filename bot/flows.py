@@ -10,7 +10,7 @@ is known in the Leads sheet, how a command is typed, and whether a message may o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -89,11 +89,12 @@ def question(store: Context, chat: Chat, intent: parse.Intent, identity: str | N
     return r.answer_reply(answer, today if today is not None else as_context(store).today())
 
 
-def message(store: Context, chat: Chat, intent: parse.Intent, identity: str | None) -> Answer:
+def message(store: Context, chat: Chat, intent: parse.Intent, identity: str | None,
+            replay_keys: Sequence[str] = ()) -> Answer:
     """Whatever was typed in a message: a question, the one-line update, or `update L7` (the form where a
-    message may open one, else how to get it)."""
+    message may open one, else how to get it). `replay_keys`: see `one_line_update`."""
     if intent.kind == parse.UPDATE:
-        return one_line_update(store, chat, intent, identity)
+        return one_line_update(store, chat, intent, identity, replay_keys)
     if intent.kind == parse.UPDATE_MODAL:
         if chat.forms_from_messages:
             return Answer(open_update_form(store, chat, intent.ref, identity))
@@ -102,17 +103,20 @@ def message(store: Context, chat: Chat, intent: parse.Intent, identity: str | No
     return Answer(question(store, chat, intent, identity))
 
 
-def one_line_update(store: Context, chat: Chat, intent: parse.Intent, identity: str | None) -> Answer:
+def one_line_update(store: Context, chat: Chat, intent: parse.Intent, identity: str | None,
+                    replay_keys: Sequence[str] = ()) -> Answer:
     """The one-line update, journalled before the answer: the answer says it is recorded (or refused with a
     sentence saying what to fix, or that nothing was recorded), and the write follows. A workbook that
-    cannot be read is a refusal with its sentence: nothing journalled."""
+    cannot be read is a refusal with its sentence: nothing journalled. `replay_keys`: the keys of the
+    request that carried it (its signature, its event), kept with the update so a replay is refused even
+    after a restart."""
     if intent.error:
         return Answer(r.notice(chat.words(intent.error), r.REFUSED))
     if identity is None:
         return Answer(r.notice(no_identity(chat)))
     request = UpdateRequest(intent.ref, intent.changes, chat.via, sender=identity)
     try:
-        recorded = record_request(store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        recorded = record_request(store, request, journal_wait=CHAT_TIMEOUT_SECONDS, replay_keys=replay_keys)
     except WorkbookError as exc:
         recorded = unreadable_refusal(request, exc)
     if recorded.state != PENDING or recorded.duplicate:
@@ -138,11 +142,12 @@ def _ref(text: str) -> str:
 
 
 def submit_form(store: Context, chat: Chat, metadata: object, values: Mapping[str, object], identity: str | None,
-                idempotency_key: str | None = None) -> Answer:
+                idempotency_key: str | None = None, replay_keys: Sequence[str] = ()) -> Answer:
     """A submitted form: its metadata (`replies.form_metadata`, as it came back) and the inputs' values by
     field name. The answer is the form again with the refusal beside its fields (nothing written), or a
     notice in its place: recorded (and the write to start), or why nothing was recorded. Pressing Save
-    twice is one update: `idempotency_key` (else the form's own id) names the submission."""
+    twice is one update: `idempotency_key` (else the form's own id) names the submission; `replay_keys`, see
+    `one_line_update`."""
     try:
         state = r.form_state(metadata, need_form_id=idempotency_key is None)
     except r.FormUnreadable as exc:
@@ -167,7 +172,7 @@ def submit_form(store: Context, chat: Chat, metadata: object, values: Mapping[st
                             view_seq=state.view_seq,
                             idempotency_key=idempotency_key or f"{chat.name.lower()}-form:{state.form_id}")
     try:
-        recorded = record_request(store, request, journal_wait=CHAT_TIMEOUT_SECONDS)
+        recorded = record_request(store, request, journal_wait=CHAT_TIMEOUT_SECONDS, replay_keys=replay_keys)
     except WorkbookError as exc:  # unreadable since `find` read it: the same sentence, nothing journalled
         return Answer(r.notice(str(exc), headline=f"{row.ref}: not recorded.", ref=row.ref))
     if recorded.duplicate:  # Save pressed again on the same form: the first press is the update

@@ -24,13 +24,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from filelock import FileLock
-
 from shared import journal as j
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
 from shared.reader import read_appendix, read_change_log
+from shared.workbook_lock import WorkbookLock
 from shared.writers import PackageWriter, WorkbookWriter
 
 #: Called with an update's ID after a pass (`process_pending`) has tried it and before the next: where a
@@ -140,7 +139,7 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         self._lock_timeout = LOCK_TIMEOUT_SECONDS if lock_timeout is None else lock_timeout
         self._busy_timeout = busy_timeout
         self._journal: j.Journal | None = None
-        self._lock: FileLock | None = None
+        self._lock: WorkbookLock | None = None
         self._session: contextlib.AbstractContextManager | None = None
 
     @property
@@ -153,7 +152,7 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         return self.store.journal_path.exists()
 
     def __enter__(self) -> WorkbookUnitOfWork:
-        self._lock = FileLock(str(self.store.lock_path), timeout=self._lock_timeout)
+        self._lock = WorkbookLock(self.store.lock_path, timeout=self._lock_timeout)
         self._lock.acquire()
         try:
             self._session = self.journal.session()

@@ -59,7 +59,7 @@ class MemoryWorkbook:
         self.owner_file: OwnerFile | None = None
         self.journal = j.Journal(f"file:sli-memory-{uuid.uuid4().hex}?mode=memory&cache=shared")
         self.saves = 0
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entrant, as the file's lock is within a thread (a pass)
 
     def context(self, clock: Clock | datetime) -> Context:
         """The use cases' context on this workbook, with `clock` (a fixed moment, or a clock)."""

@@ -29,7 +29,8 @@ def carry_out(context: dict, answer: flows.Answer, tell: Callable[[dict], None])
 
 def update_from_text(context: dict, intent: parse.Intent, user_id: str, tell: Callable[[dict], None]) -> dict:
     """The one-line update (bot/flows.py), journalled before the answer; `tell` later gets what the write did."""
-    return carry_out(context, flows.one_line_update(context["store"], flows.SLACK, intent, user_id), tell)
+    return carry_out(context, flows.one_line_update(context["store"], flows.SLACK, intent, user_id,
+                                                    context.get("replay_keys", ())), tell)
 
 
 def sli_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: dict) -> None:

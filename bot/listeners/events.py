@@ -15,7 +15,8 @@ from bot.listeners.commands import carry_out
 
 def reply_to_phrase(context: dict, text: str, user_id: str, tell: Callable[[dict], None]) -> dict:
     """The answer to a plain phrase, as message arguments; `tell` gets an update's written outcome later."""
-    return carry_out(context, flows.message(context["store"], flows.SLACK, parse.parse_message(text), user_id), tell)
+    return carry_out(context, flows.message(context["store"], flows.SLACK, parse.parse_message(text), user_id,
+                                            context.get("replay_keys", ())), tell)
 
 
 def app_mention(event: dict, say: Say, context: dict) -> None:

@@ -36,7 +36,8 @@ def update_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
     cannot be read) is pushed over it whole, the form underneath as typed."""
     user_id = body["user"]["id"]
     answer = flows.submit_form(context["store"], flows.SLACK, blocks.modal_metadata(view),
-                               blocks.modal_submission(view), user_id, idempotency_key=f"view:{view['id']}")
+                               blocks.modal_submission(view), user_id, idempotency_key=f"view:{view['id']}",
+                               replay_keys=context.get("replay_keys", ()))
     reply = answer.reply
     if isinstance(reply, r.NoticeReply) and reply.tone == r.RECORDED:
         ack()

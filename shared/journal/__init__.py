@@ -34,9 +34,10 @@ from shared.journal.connection import (
     Connection,
     _decode,
     _encode,
+    close_connections,
     utc_now,
 )
-from shared.journal.errors import EntryTooLarge, JournalTooNew, JournalUnavailable
+from shared.journal.errors import EntryTooLarge, JournalTooNew, JournalUnavailable, Replayed
 from shared.journal.history import (
     SQL_FIELD_CHANGES,
     SQL_FIRST_RECORD,
@@ -52,7 +53,7 @@ from shared.journal.updates import FINAL_STATES, MAX_ENTRY_CHARS, UpdatesMixin
 
 
 class Journal(UpdatesMixin, HistoryMixin, PostsMixin, MaintenanceMixin, Connection):
-    """The journal file. Each call opens its own connection, so threads and processes can share it.
+    """The journal file. Each thread keeps one connection to it, so threads and processes can share it.
 
     Every failure to use it (locked past `BUSY_TIMEOUT_SECONDS`, disk full, read-only, damaged) is raised
     as `JournalUnavailable` with a sentence for the person."""
@@ -63,5 +64,5 @@ __all__ = [
     "MAX_ENTRY_CHARS", "OPEN_STATES", "PENDING", "REJECTED", "SCHEMA_VERSION", "SQL_FIELD_CHANGES",
     "SQL_FIRST_RECORD", "SQL_SNAPSHOTS", "SQL_STATUS_CHANGES", "SQL_UPDATES_BY_REF", "WRITING", "WRITTEN_STATES",
     "_READY", "_SCHEMA", "_decode", "_encode", "EntryTooLarge", "Given", "Journal", "JournalEntry", "JournalTooNew",
-    "JournalUnavailable", "file_facts", "last_given", "scrub", "utc_now",
+    "JournalUnavailable", "Replayed", "close_connections", "file_facts", "last_given", "scrub", "utc_now",
 ]

@@ -1,12 +1,19 @@
-"""Opening the journal: one connection per call, or one pinned for a unit of work (`session`), or a read-only
-one for the history; the schema made ready once per process; SQLite's errors turned into `JournalUnavailable`
-sentences; and how values are kept in its JSON columns (tagged by type, read back as the same type)."""
+"""Opening the journal: one connection per thread per file, kept open (a connection per call cost a WAL
+checkpoint, two fsyncs, on every close), or a read-only one for the history; the schema made ready once per
+process; how much a commit syncs (`synchronous=NORMAL`, and `FULL` for what could not be re-derived after a
+power cut, see `_transaction`); SQLite's errors turned into `JournalUnavailable` sentences; and how values
+are kept in its JSON columns (tagged by type, read back as the same type)."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import json
+import os
 import sqlite3
 import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
@@ -82,9 +89,85 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+class _Kept:
+    """One open connection to a journal file, kept by the thread that opened it (see `_kept`)."""
+
+    __slots__ = ("db", "ident", "busy", "owed", "pid", "__weakref__")
+
+    def __init__(self, db: sqlite3.Connection, ident: tuple[int, int], busy: float):
+        self.db, self.ident, self.busy, self.pid = db, ident, busy, os.getpid()
+        #: A commit that must survive a power cut was made without its fsync (`record(durable=False)`): the
+        #: next `make_durable` owes it one.
+        self.owed = False
+        _ALL_KEPT.add(self)
+
+
+#: Every connection kept open by any thread (a thread that ends closes its own), for `_leave_open_at_exit`.
+_ALL_KEPT: weakref.WeakSet[_Kept] = weakref.WeakSet()
+
+
+def _leave_open_at_exit() -> None:
+    """When the process ends, leave its journal connections open rather than close them: closing the last one
+    checkpoints the WAL (two fsyncs) and deletes it, so the next process makes a new one (two fsyncs more,
+    its header and its folder): four fsyncs per `sli update` for nothing. Left open, the process ends as if
+    it stopped after its last commit, which SQLite is built for (and what a killed process does): the next
+    connection reads the WAL back, and SQLite's autocheckpoint folds it into the file every 1,000 pages."""
+    kept = [entry.db for entry in list(_ALL_KEPT) if entry.pid == os.getpid()]
+    if kept:
+        import ctypes  # only here: a reference the interpreter never drops, so it never closes them
+
+        for db in kept:
+            ctypes.pythonapi.Py_IncRef(ctypes.py_object(db))
+
+
+atexit.register(_leave_open_at_exit)
+
+#: Each thread's open journal connections, by file; `pid` tells a forked child not to use its parent's.
+_OPEN = threading.local()
+#: Journal files a thread keeps open at once (a server has one; a test run opens many, one after another).
+_KEEP_OPEN = 8
+
+
+#: A forked child's copies of its parent's connections: kept, never used nor closed (SQLite's rule).
+_PARENTS: list[object] = []
+
+
+def _thread_connections() -> OrderedDict[Path, _Kept]:
+    if getattr(_OPEN, "pid", None) != os.getpid():
+        _PARENTS.append(getattr(_OPEN, "kept", None))  # a forked child leaves its parent's alone
+        _OPEN.pid, _OPEN.kept = os.getpid(), OrderedDict()
+    return _OPEN.kept
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        facts = os.stat(path)
+    except OSError:
+        return None
+    return facts.st_dev, facts.st_ino
+
+
+def _drop(kept: OrderedDict[Path, _Kept], key: Path) -> None:
+    gone = kept.pop(key, None)
+    if gone is not None:
+        with contextlib.suppress(sqlite3.Error):
+            gone.db.close()
+
+
+def close_connections() -> None:
+    """Close the calling thread's journal connections (a test that removes a journal's folder; a thread
+    that ends closes its own when it goes). SQLite checkpoints the WAL when the last one closes."""
+    kept = _thread_connections()
+    for key in list(kept):
+        _drop(kept, key)
+
+
 class Connection:
-    """The journal file and how to reach it. Each call opens its own connection, so threads and processes can
-    share it; the mixins of `Journal` ask it for one (`_connect`, or `_reading` for the history)."""
+    """The journal file and how to reach it: each thread keeps one connection to it, shared by every
+    `Journal` of that file in the thread (SQLite's connections are not to be shared across threads), so
+    threads and processes share the file while no call pays for opening and closing (closing the last
+    connection checkpoints the WAL). The mixins of `Journal` ask for it with `_connect` (autocommit),
+    `_transaction` (several statements that stand or fall together) or `_reading` (the history)."""
 
     def __init__(self, path: Path | str, busy_timeout: float = BUSY_TIMEOUT_SECONDS,
                  clock: Callable[[], datetime] | None = None):
@@ -96,14 +179,14 @@ class Connection:
         self.uri = path if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path else None
         self.path = Path(path)
         self.busy_timeout = busy_timeout
-        self._pinned = threading.local()
         if self.uri is not None:
+            self._key = self.path
             self._keeper = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
             with self._connect() as db:
                 db.executescript(_SCHEMA)
             return
-        key = self.path.resolve()
-        if key in _READY and self.path.exists():
+        self._key = self.path.resolve()
+        if self._key in _READY and self.path.exists():
             return
         with _READY_LOCK:
             try:
@@ -112,53 +195,156 @@ class Connection:
                 raise _unavailable(self.path, exc) from exc
             with self._connect() as db:
                 _migrate(db, self.path)
-            _READY.add(key)
+            _READY.add(self._key)
 
     def _stamp(self) -> str:
         """The time now as the journal writes it: ISO, UTC, to the second (from `clock` when given)."""
         return self.clock().astimezone(UTC).isoformat(timespec="seconds") if self.clock else utc_now()
 
     def close(self) -> None:
-        """Let an in-memory journal go, its database with it (nothing to do for a file's)."""
+        """Let an in-memory journal go, its database with it (a file's connections are the threads')."""
         keeper = getattr(self, "_keeper", None)
         if keeper is not None:
             keeper.close()
 
     @contextmanager
     def session(self) -> Iterator[Self]:
-        """Use one connection for every call made through this object in this thread until the block
-        ends: a unit of work opens the journal once, not once per question it asks."""
-        if getattr(self._pinned, "db", None) is not None:
-            yield self
+        """A unit of work's journal: every call in this thread already shares one connection, so this only
+        marks the block (kept for the callers that open one)."""
+        yield self
+
+    def _sync_owed(self) -> None:
+        """One fdatasync of the WAL if this thread owes one (see `UpdatesMixin.make_durable`)."""
+        kept = _thread_connections().get(self._key)
+        if self.uri is not None or kept is None or not kept.owed:
             return
-        with self._open() as db:
-            self._pinned.db = db
+        try:
+            fd = os.open(f"{self.path}-wal", os.O_RDONLY)
+        except FileNotFoundError:  # checkpointed and removed: the database file holds it, synced
+            kept.owed = False
+            return
+        except OSError as exc:
+            raise _unavailable(self.path, exc) from exc
+        try:
+            os.fdatasync(fd)
+        except OSError as exc:
+            raise _unavailable(self.path, exc) from exc
+        finally:
+            os.close(fd)
+        kept.owed = False
+
+    def _kept(self) -> _Kept:
+        """This thread's connection to the file, opened on first use. A file moved aside, replaced or removed
+        since is noticed (its identity changed) and the file now at the path is opened instead."""
+        kept = _thread_connections()
+        ident = _identity(self.path)
+        entry = kept.get(self._key)
+        if entry is not None and entry.ident != ident:
+            _drop(kept, self._key)
+            entry = None
+        if entry is None:
+            db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
             try:
-                yield self
-            finally:
-                self._pinned.db = None
+                db.row_factory = sqlite3.Row
+                # The connection's level: a commit syncs nothing until the WAL is checkpointed (by SQLite's
+                # autocheckpoint, every 1,000 pages), so it survives the process being killed but not a power
+                # cut; what must survive one asks for FULL (`_transaction(durable=True)`).
+                db.execute("PRAGMA synchronous=NORMAL")
+                # A small page cache: a bot keeps a connection in each of its listener threads (up to 32), and
+                # SQLite's default 2 MB each would be most of its memory; the OS caches the file for them all.
+                db.execute("PRAGMA cache_size=-256")
+                if ident is None:  # made just now (removed since this process made it ready): its tables
+                    _migrate(db, self.path)
+                entry = _Kept(db, _identity(self.path) or (0, 0), self.busy_timeout)
+            except BaseException:
+                db.close()
+                raise
+            kept[self._key] = entry
+            while len(kept) > _KEEP_OPEN:
+                _drop(kept, next(iter(kept)))
+        kept.move_to_end(self._key)
+        if entry.busy != self.busy_timeout:
+            entry.db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout * 1000):d}")
+            entry.busy = self.busy_timeout
+        return entry
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        pinned = getattr(self._pinned, "db", None)
-        if pinned is None:
+        """This thread's connection, in autocommit: each statement its own transaction. A failure becomes
+        `JournalUnavailable`; the connection is then closed (the next call opens a fresh one) and a
+        transaction left open is rolled back."""
+        if self.uri is not None:
             with self._open() as db:
                 yield db
             return
         try:
-            yield pinned
-        except sqlite3.Error as exc:
+            db = self._kept().db
+        except (sqlite3.Error, OSError) as exc:
             raise _unavailable(self.path, exc) from exc
+        try:
+            yield db
+        except (sqlite3.Error, OSError) as exc:
+            _drop(_thread_connections(), self._key)
+            raise _unavailable(self.path, exc) from exc
+        except BaseException:
+            if db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _transaction(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
+        """Statements that stand or fall together, in one commit (`BEGIN IMMEDIATE`: the write lock first,
+        so two writers take turns rather than fail half-way).
+
+        `durable`: the commit is synced (`synchronous=FULL`, one fdatasync of the WAL, which also syncs every
+        commit before it) for what could not be re-derived after a power cut: an update recorded (its
+        sender is told next), an update marked `writing` (the file it marks is replaced next), a post
+        claimed or made, a conversation kept. Everything else is `NORMAL`: settling an update once it
+        is in the file (the Change log's Update ID says so again), holding one back, marking a sender
+        told (at worst told twice)."""
+        with self._connect() as db:
+            if db.in_transaction:  # a caller's transaction: it commits
+                yield db
+                return
+            full = durable and self.uri is None
+            if full:
+                db.execute("PRAGMA synchronous=FULL")  # not allowed inside a transaction
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                db.execute("COMMIT")
+            finally:
+                if full:
+                    with contextlib.suppress(sqlite3.Error):
+                        db.execute("PRAGMA synchronous=NORMAL")
+                # A small page cache: a bot keeps a connection in each of its listener threads (up to 32), and
+                # SQLite's default 2 MB each would be most of its memory; the OS caches the file for them all.
+                db.execute("PRAGMA cache_size=-256")
+            kept = _thread_connections().get(self._key)
+            if kept is not None:
+                kept.owed = kept.owed and not full
+
+    def _owe_sync(self) -> None:
+        """A commit made without the fsync it needs: `make_durable` syncs it."""
+        kept = _thread_connections().get(self._key)
+        if kept is not None:
+            kept.owed = True
 
     @contextmanager
     def _open(self) -> Iterator[sqlite3.Connection]:
+        """A connection of its own, closed after the block (the in-memory journal's)."""
         try:
             db = sqlite3.connect(self.uri or self.path, timeout=self.busy_timeout, isolation_level=None,
                                  uri=self.uri is not None)
         except sqlite3.Error as exc:
             raise _unavailable(self.path, exc) from exc
         try:
-            db.execute("PRAGMA synchronous=FULL")  # per connection; WAL is the file's, set with the schema
             db.row_factory = sqlite3.Row
             yield db
         except sqlite3.Error as exc:

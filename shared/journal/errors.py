@@ -10,6 +10,10 @@ class EntryTooLarge(ValueError):
     """An update larger than `MAX_ENTRY_CHARS`: refused before anything is written. One sentence."""
 
 
+class Replayed(ValueError):
+    """A signed request (or event) whose key the journal already keeps: a replay, so nothing was recorded."""
+
+
 class JournalUnavailable(Exception):
     """The journal cannot be read or written (locked, disk full, read-only, damaged): nothing was recorded.
 

@@ -64,8 +64,9 @@ class HistoryMixin(Connection):
         return row["figures"] if row else None
 
     def save_snapshot(self, month: str, figures: str) -> str:
-        """Keep the first snapshot of a month (another process may have taken it first); return the kept one."""
-        with self._connect() as db:
+        """Keep the first snapshot of a month (another process may have taken it first); return the kept one.
+        Synced: the month's figures as posted cannot be taken again later."""
+        with self._transaction(durable=True) as db:
             db.execute("INSERT OR IGNORE INTO snapshots (month, taken_at, figures) VALUES (?,?,?)",
                        (month, self._stamp(), figures))
             return db.execute("SELECT figures FROM snapshots WHERE month=?", (month,)).fetchone()["figures"]

@@ -122,6 +122,7 @@ class MaintenanceMixin(Connection):
             db.execute("ROLLBACK" if dry_run else "COMMIT")
             if not dry_run:
                 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            db.execute("PRAGMA secure_delete=OFF")  # the thread's connection stays open for other writes
         return counts
 
 

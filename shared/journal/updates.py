@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
+from collections.abc import Sequence
 
 from shared.domain.update import (
     APPLIED,
@@ -13,6 +14,7 @@ from shared.domain.update import (
     OPEN_STATES,
     PENDING,
     REJECTED,
+    WRITING,
     WRITTEN_STATES,
     Given,
     JournalEntry,
@@ -20,6 +22,7 @@ from shared.domain.update import (
 )
 from shared.journal.connection import Connection, _decode, _encode
 from shared.journal.errors import EntryTooLarge
+from shared.journal.posts import keep_replay_keys
 from shared.journal.schema import _NAMES_ONLY
 
 #: States an update ends in.
@@ -44,12 +47,19 @@ class UpdatesMixin(Connection):
 
     def record(self, *, ref: str, changes: dict, seen: dict, by: str, via: str, state: str,
                detail: dict | None = None, reply_to: str | None = None,
-               idempotency_key: str | None = None, view_seq: int | None = None) -> tuple[JournalEntry, bool]:
+               idempotency_key: str | None = None, view_seq: int | None = None,
+               replay_keys: Sequence[str] = (), durable: bool = True) -> tuple[JournalEntry, bool]:
         """Write a new update (committed and synced before returning) and say whether it is new.
 
         An idempotency key seen before returns the earlier entry and False instead of a second
         entry (a double-clicked submit acts once). A refused update (`rejected`) keeps the names of its
-        fields, never their values; an entry over `MAX_ENTRY_CHARS` raises EntryTooLarge, writing nothing."""
+        fields, never their values; an entry over `MAX_ENTRY_CHARS` raises EntryTooLarge, writing nothing.
+
+        `replay_keys`: the keys of the signed request (or event) that carried it, kept in the same commit, so
+        a restarted bot still refuses the request replayed (`seen_keys_since`); a key already kept raises
+        `Replayed` and records nothing. `durable=False` leaves the fsync to the caller's `make_durable`,
+        which it must call before telling anyone (`sli update`, which writes the update at once: the
+        `writing` mark's fsync then syncs the record too)."""
         now = self._stamp()
         if state == REJECTED:
             changes, seen = dict.fromkeys(changes), {}
@@ -58,7 +68,10 @@ class UpdatesMixin(Connection):
         if size > MAX_ENTRY_CHARS:
             raise EntryTooLarge(f"Not recorded: the update is {size:,} characters long with what the form sent; "
                                 f"the tracker keeps at most {MAX_ENTRY_CHARS:,}. Shorten it.")
-        with self._connect() as db:
+        with self._transaction(durable=durable) as db:
+            keep_replay_keys(db, replay_keys)
+            if not durable:
+                self._owe_sync()
             if idempotency_key:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 if row:
@@ -76,6 +89,14 @@ class UpdatesMixin(Connection):
                 return _entry(row), False
             return _entry(db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()), True
 
+    def make_durable(self) -> None:
+        """Sync what this thread recorded without its fsync (`record(durable=False)`): one fdatasync of the
+        WAL, and nothing when a later synced commit (an update marked `writing`) already synced it.
+
+        `sli update` records its update this way and calls this before it says anything: the update is on
+        disk before anyone is told it was recorded, at one fsync instead of two when it is written at once."""
+        self._sync_owed()
+
     def get(self, update_id: str) -> JournalEntry:
         with self._connect() as db:
             row = db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()
@@ -84,9 +105,14 @@ class UpdatesMixin(Connection):
         return _entry(row)
 
     def set_state(self, update_id: str, state: str, detail: dict | None = None) -> None:
-        """Move an update to `state`. An update refused when it came to be written (`rejected`) keeps the
-        names of its fields and no longer their values, as one refused when it arrived."""
-        with self._connect() as db:
+        """Move an update to `state`, in one commit. An update refused when it came to be written (`rejected`)
+        keeps the names of its fields and no longer their values, as one refused when it arrived.
+
+        Only `writing` is synced (FULL): it must be on disk before the file it marks is replaced, or after
+        a power cut an update the file holds would look unwritten. Every other move can be made again
+        from the file after a crash (`applied` once the Change log holds the Update ID, a conflict or
+        refusal by planning the update again, a held update's sentence), so it costs no fsync."""
+        with self._transaction(durable=state == WRITING) as db:
             if detail is None:
                 db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, self._stamp(), update_id))
             else:

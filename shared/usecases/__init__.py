@@ -11,7 +11,7 @@ and the system clock). The use cases live in rooms by subject:
 - updating.py: `open_form`, `prepare` → `record` → `commit` (`submit`, `record_request`), `process_pending`
   (`sli sync`), `apply_to_open_book` (the add-in's *Apply pending updates*)
 - telling.py: `tell_senders`, `tell_once`, `write_waiting`
-- conversations.py: conversation references, `post_once`, `posted`, `first_time`
+- conversations.py: conversation references, `post_once`, `posted`, `first_time`, `replay_keys_since`
 - reporting.py: the month's figures and charts, `post_month`, reminders, `write_report`, `export`
 - assuring.py: `claim_of`, `claim_notice` (whom to ask), `record_assurance` / `record_send_back` → `commit`
   (`assure`, `send_back` at once), `sent_back_notice` (whom to tell), `assurance_reminders`, `assurance_items`,
@@ -68,6 +68,7 @@ from shared.usecases.conversations import (
     keep_conversation,
     post_once,
     posted,
+    replay_keys_since,
 )
 from shared.usecases.operations import (
     Backup,
@@ -158,7 +159,7 @@ __all__ = [
     "tell_once", "tell_senders", "write_waiting",
     # conversations and posting once
     "Posted", "conversation", "conversations", "first_time", "forget_conversation", "keep_conversation",
-    "post_once", "posted",
+    "post_once", "posted", "replay_keys_since",
     # reporting
     "MonthFigures", "MonthSummary", "Reminder", "export", "heavy_work_in_workers", "month_asked", "month_figures",
     "month_summary", "post_month", "post_month_summary", "reminders_due", "status_chart", "trend_chart",

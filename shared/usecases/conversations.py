@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from shared import journal as j
 from shared.uow import Context, Store, as_context
@@ -42,6 +43,19 @@ def first_time(ctx: Context | Store, key: str, wait: float = 0.5) -> bool:
         return as_context(ctx).read(wait).journal.first_time(key)
     except j.JournalUnavailable:
         return True
+
+
+def replay_keys_since(ctx: Context | Store, since: datetime) -> list[tuple[str, datetime]]:
+    """The replay guards' keys the journal kept since `since` (those of requests that carried an update,
+    kept in the update's own commit), and when each was seen: what a bot remembers when it starts, so a
+    request accepted before a restart is still refused within its window. Nothing if the journal fails."""
+    reader = as_context(ctx).read()
+    if not reader.has_journal():
+        return []
+    try:
+        return reader.journal.seen_keys_since(since)
+    except j.JournalUnavailable:
+        return []
 
 
 # --- posting once -------------------------------------------------------------------------------

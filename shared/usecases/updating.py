@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -152,10 +152,13 @@ def prepare(ctx: Context | Store, request: UpdateRequest, journal_wait: float = 
 
 
 def record(ctx: Context | Store, prepared: Prepared, journal_wait: float = j.BUSY_TIMEOUT_SECONDS,
-           journal: j.Journal | None = None) -> UpdateResult:
+           journal: j.Journal | None = None, replay_keys: Sequence[str] = (), durable: bool = True) -> UpdateResult:
     """Journal a prepared update (fast: a chat front end answers within Slack's 3 seconds). The result
     is `pending` (recorded; `commit` writes it), `rejected` (the rules' sentences say what to fix; kept
-    for the record, never written) or `not_recorded` (the journal failed: nothing kept, say so)."""
+    for the record, never written) or `not_recorded` (the journal failed: nothing kept, say so).
+
+    `replay_keys` are kept in the same commit (a replay of the request is then refused even after a
+    restart: a refusal, nothing recorded); `durable=False` leaves the fsync to `Journal.make_durable`."""
     try:
         journal = journal or as_context(ctx).read(journal_wait).journal
         if prepared.blocking:
@@ -165,13 +168,14 @@ def record(ctx: Context | Store, prepared: Prepared, journal_wait: float = j.BUS
             entry, _ = journal.record(ref=prepared.ref, changes=dict.fromkeys(prepared.changes), seen={},
                                       by=prepared.by, via=prepared.via, state=j.REJECTED, reply_to=prepared.reply_to,
                                       detail={"reasons": kept, "message": "Not recorded: " + " ".join(kept)},
-                                      view_seq=prepared.view_seq)
+                                      view_seq=prepared.view_seq, replay_keys=replay_keys, durable=durable)
             return UpdateResult(entry.id, prepared.ref, j.REJECTED, message, findings=prepared.findings)
         entry, new = journal.record(ref=prepared.ref, changes=prepared.changes, seen=prepared.seen, by=prepared.by,
                                     via=prepared.via, state=j.PENDING, reply_to=prepared.reply_to,
                                     idempotency_key=prepared.idempotency_key, view_seq=prepared.view_seq,
-                                    detail={"base": prepared.base} if prepared.base else None)
-    except j.EntryTooLarge as exc:
+                                    detail={"base": prepared.base} if prepared.base else None,
+                                    replay_keys=replay_keys, durable=durable)
+    except (j.EntryTooLarge, j.Replayed) as exc:
         return refusal(prepared.ref, str(exc), prepared.findings)
     except j.JournalUnavailable as exc:
         return UpdateResult(None, prepared.ref, NOT_RECORDED, str(exc), findings=prepared.findings)
@@ -201,17 +205,18 @@ def commit(ctx: Context | Store, recorded: UpdateResult) -> UpdateResult:
     return result
 
 
-def record_request(ctx: Context | Store, request: UpdateRequest,
-                   journal_wait: float = j.BUSY_TIMEOUT_SECONDS) -> UpdateResult:
-    """`prepare` then `record`: what a chat front end does before it acknowledges."""
+def record_request(ctx: Context | Store, request: UpdateRequest, journal_wait: float = j.BUSY_TIMEOUT_SECONDS,
+                   replay_keys: Sequence[str] = (), durable: bool = True) -> UpdateResult:
+    """`prepare` then `record`: what a chat front end does before it acknowledges. `replay_keys`: the
+    signed request's (and event's) keys, kept with the update (see `record`)."""
     ctx = as_context(ctx)
     started = time.perf_counter()
     try:
         journal = ctx.read(journal_wait).journal
         with journal.session():  # one connection for the view mark and the record
             prepared = prepare(ctx, request, journal_wait, journal)
-            result = prepared if isinstance(prepared, UpdateResult) else record(ctx, prepared, journal_wait,
-                                                                                  journal)
+            result = prepared if isinstance(prepared, UpdateResult) else record(
+                ctx, prepared, journal_wait, journal, replay_keys=replay_keys, durable=durable)
     except j.JournalUnavailable as exc:
         result = UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
     _log_update(result, started, "recorded")
@@ -219,9 +224,21 @@ def record_request(ctx: Context | Store, request: UpdateRequest,
 
 
 def submit(ctx: Context | Store, request: UpdateRequest) -> UpdateResult:
-    """`prepare`, `record`, `commit`: for front ends that can wait for the write (the command line)."""
+    """`prepare`, `record`, `commit`: for front ends that can wait for the write (the command line).
+
+    The record is not synced on its own: the sender is told nothing before `commit` ends, and the update's
+    `writing` mark, synced before the file is replaced, syncs it too; if it was not written now (Excel has
+    the workbook, a conflict), `make_durable` syncs it before the answer. One fsync of the journal either way."""
     ctx = as_context(ctx)
-    return commit(ctx, record_request(ctx, request))
+    recorded = record_request(ctx, request, durable=False)
+    result = commit(ctx, recorded)
+    if recorded.update_id is not None:
+        try:
+            ctx.read().journal.make_durable()
+        except j.JournalUnavailable as exc:
+            return UpdateResult(recorded.update_id, recorded.ref, j.PENDING, f"Recorded, but the journal could not "
+                                f"be synced to disk: {exc}", findings=recorded.findings)
+    return result
 
 
 def submit_update(ctx: Context | Store, ref: str, changes: Mapping[str, object], *, by: str, via: str,
@@ -270,25 +287,28 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
             return held
     results: dict[str, UpdateResult] = {}
     stuck: dict[str, UpdateResult] = {}  # ref -> its first update this pass could not write
-    waiting = journal.in_states(*j.OPEN_STATES)
-    for entry in waiting:
-        if entry.ref in stuck:
-            results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
-            continue
-        started = time.perf_counter()
-        try:
-            result = _apply_journalled(ctx, entry.id, force)
-        except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
-            journal.hold(LOCK_HELD)
-            results.update(_results(journal) if report else {})
-            break
-        results[entry.id] = result
-        _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
-        if result.state in j.OPEN_STATES:
-            stuck[entry.ref] = result
-            if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
-                journal.hold_behind(entry.ref, entry.seq, _behind(result))
-        after_update(entry.id)
+    try:
+        with ctx.uow():  # one writer owns the file for the whole pass (each update's unit of work nests in it)
+            # Read once the lock is ours: every update journalled before then, whoever sent it. Another
+            # process waiting for the lock (woken the moment it is let go, no polling) then finds its own
+            # update written and only reports it: waiting is first come, first served, in journal order.
+            waiting = journal.in_states(*j.OPEN_STATES)
+            for entry in waiting:
+                if entry.ref in stuck:
+                    results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
+                    continue
+                started = time.perf_counter()
+                result = _apply_journalled(ctx, entry.id, force)
+                results[entry.id] = result
+                _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
+                if result.state in j.OPEN_STATES:
+                    stuck[entry.ref] = result
+                    if any(e.ref == entry.ref and e.seq > entry.seq for e in waiting):
+                        journal.hold_behind(entry.ref, entry.seq, _behind(result))
+                after_update(entry.id)
+    except Timeout:  # another program has held the workbook's lock for minutes: nothing can be written
+        journal.hold(LOCK_HELD)
+        results.update(_results(journal) if report else {})
     return results
 
 
