@@ -20,7 +20,8 @@ Method:
   straight after; beside a bare Starlette endpoint on the same uvicorn settings, interleaved.
 - Memory: VmHWM of that bot process after updates sent through it; and of a bot whose first update files a
   one-sheet history.
-- Writers: 8 processes running `sli update` at once on the largest LibreOffice-saved workbook.
+- Writers: 8 processes running `sli update` at once, in bursts (all eight go together, one update each), on
+  the largest workbook as sli wrote it and as LibreOffice saved it.
 - Waiting: recording an update while Excel has the file open, with 0 and 300 already waiting.
 
 `--quick` (one 2,000-row size, few samples; tests/test_bench_quick.py runs it in `make test`) prints the same
@@ -138,16 +139,17 @@ def filing_memory(report: Report, folder: Path, rows: int) -> None:
             bot.close()
 
 
-def writing(report: Report, folder: Path, rows: int, each: int) -> None:
-    """WRITERS command-line writers at once on the largest LibreOffice-saved workbook (already filed)."""
-    writers = Samples(f"{WRITERS} concurrent sli update writers, {rows:,} rows, {NAMES['libreoffice']}")
-    writers.ms, codes = concurrent_writers(Path(__file__), folder / f"{rows}" / "libreoffice" / "Appendix1.xlsx",
-                                           each)
-    report.figure(writers, report.floor_of(f"floor, {rows:,} rows, {NAMES['libreoffice']}"))
-    exits = {str(c): codes.count(c) for c in sorted(set(codes))}
-    report.notes["writers' exit codes"] = exits
-    if set(codes) != {0}:
-        report.say(f"  writers' exit codes (0 applied, 3 waiting): {exits}")
+def writing(report: Report, folder: Path, rows: int, rounds: int) -> None:
+    """Bursts of WRITERS command-line writers at once on the largest workbooks (already filed), as sli wrote
+    it and as LibreOffice saved it."""
+    for kind in COMPARED:
+        writers = Samples(f"{WRITERS} concurrent sli update writers, {rows:,} rows, {NAMES[kind]}")
+        writers.ms, codes = concurrent_writers(Path(__file__), folder / f"{rows}" / kind / "Appendix1.xlsx", rounds)
+        report.figure(writers, report.floor_of(f"floor, {rows:,} rows, {NAMES[kind]}"))
+        exits = {str(c): codes.count(c) for c in sorted(set(codes))}
+        report.notes[f"writers' exit codes, {NAMES[kind]}"] = exits
+        if set(codes) != {0}:
+            report.say(f"  writers' exit codes (0 applied, 3 waiting): {exits}")
 
 
 def waiting(report: Report, folder: Path, rows: int, runs: int) -> None:
@@ -185,9 +187,10 @@ def targets(report: Report, sizes: tuple[int, ...], bot_updates: int) -> None:
     report.target(f"status warm via HTTP bot / bare Starlette, {large:,} rows, {lo}",
                   report.p50(f"status warm, {large:,} rows, {lo}")
                   / report.p50(f"bare Starlette endpoint, beside {large:,} rows, {lo}"), 6)
-    label = f"{WRITERS} concurrent sli update writers, {large:,} rows, {lo}"
-    report.target(f"{WRITERS} concurrent writers p95 / p50, {large:,} rows, {lo}",
-                  report.figures[label]["p95_ms"] / report.figures[label]["p50_ms"], 4)
+    for kind in COMPARED:
+        label = f"{WRITERS} concurrent sli update writers, {large:,} rows, {NAMES[kind]}"
+        report.target(f"{WRITERS} concurrent writers p95 / p50, {large:,} rows, {NAMES[kind]}",
+                      report.figures[label]["p95_ms"] / report.figures[label]["p50_ms"], 4)
 
 
 def main() -> int:

@@ -14,6 +14,7 @@ Making the big ones takes minutes (LibreOffice on a 100,000-row file), so each i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -59,6 +60,7 @@ def soffice() -> str:
     return found
 
 
+@functools.cache
 def _soffice_version() -> str:
     done = subprocess.run([soffice(), "--version"], capture_output=True, text=True, timeout=120)
     return done.stdout.strip()
