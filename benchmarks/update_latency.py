@@ -55,6 +55,7 @@ NAMES = {"sli": "sli-written", "openpyxl": "openpyxl-saved", "libreoffice": "Lib
 
 
 def update_once(workbook: Path, n: int) -> None:
+    """One update end to end through the use case every front end calls (`sli update` does the same)."""
     from shared.usecases import Store, submit_update
 
     result = submit_update(Store.for_workbook(workbook), f"L{1 + n % 22}", {s.NEXT_STEPS: f"Benchmark step {n}"},
@@ -64,6 +65,7 @@ def update_once(workbook: Path, n: int) -> None:
 
 
 def rotated(items: list, by: int) -> list:
+    """`items` started at `by`: each round begins with another job, so none always runs first (cold)."""
     by %= len(items)
     return items[by:] + items[:by]
 
@@ -164,6 +166,7 @@ def waiting(report: Report, folder: Path, rows: int, runs: int) -> None:
 
 
 def targets(report: Report, sizes: tuple[int, ...], bot_updates: int) -> None:
+    """Issue 18's targets from the figures: the empty-log ones at the smallest size, the rest at the largest."""
     small, large = sizes[0], sizes[-1]
     for rows, limit, case in ((small, 5, "an empty log"), (large, 1.3, "a long log")):
         for kind in COMPARED:

@@ -32,12 +32,14 @@ PATIENCE = 900.0
 
 
 def free_port() -> int:
+    """A port nothing listens on now, for a process to bind next."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
 def wait_accepting(port: int, process: subprocess.Popen, what: str) -> None:
+    """Return once `port` accepts; RuntimeError if `process` exits first or never listens."""
     deadline = time.monotonic() + PATIENCE
     while True:
         try:
@@ -58,6 +60,7 @@ def peak_mb(pid: int) -> float:
 
 
 def stop(process: subprocess.Popen) -> None:
+    """SIGTERM, as a service manager stops the bot (it answers what is in flight), then kill if it hangs."""
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         try:
@@ -80,6 +83,7 @@ def post(port: int, body: bytes) -> tuple[int, str]:
 
 
 def command_body(text: str, user: str, response_url: str, n: int) -> bytes:
+    """The form body Slack posts for `/sli text` typed by `user`; `n` makes each body (and signature) new."""
     return urllib.parse.urlencode({
         "token": "x", "team_id": "T1", "channel_id": "C1", "user_id": user, "command": "/sli", "text": text,
         "api_app_id": "A1", "response_url": response_url, "trigger_id": f"1.2.{n}"}).encode()
@@ -128,11 +132,13 @@ class Bot:
             self.standin.wait_for("response_url", count=len(calls) + 1, timeout=left)
 
     def status(self) -> None:
+        """`/sli status 7`, until its answer reached Slack."""
         answer = self.ask("status 7", READER, "L7 (")
         if not answer.startswith("L7 ("):
             raise RuntimeError(f"/sli status 7 answered: {answer[:200]}")
 
     def update(self, n: int) -> None:
+        """A one-line `/sli update 7`, until its outcome (written) reached Slack."""
         answer = self.ask(f'update 7 next="Bench step {n} through the bot"', L7_LEAD, "L7 updated")
         if "L7 updated" not in answer:
             raise RuntimeError(f"/sli update 7 answered: {answer[:200]}")
@@ -157,6 +163,7 @@ class Bare:
         wait_accepting(self.port, self.process, "the bare Starlette endpoint")
 
     def status(self) -> None:
+        """The same signed POST a status is, answered by the bare endpoint."""
         self.sent += 1
         status, _ = post(self.port, command_body("status 7", READER, "http://127.0.0.1:9/response", self.sent))
         if status != 200:

@@ -22,9 +22,11 @@ class Target:
 
     @property
     def passed(self) -> bool:
+        """Held: at or under the limit."""
         return self.value <= self.limit
 
     def line(self) -> str:
+        """`TARGET name value limit PASS|FAIL`, one a line so it can be read by eye and by grep."""
         if self.unit == "MB":
             figure, limit = f"{self.value:8.0f} MB", f"<= {self.limit:.0f} MB"
         else:
@@ -43,6 +45,7 @@ class Report:
     targets: list[Target] = field(default_factory=list)
 
     def say(self, text: str) -> None:
+        """Print at once (flushed): a long run shows its figures as they come."""
         print(text, flush=True)
 
     def figure(self, samples: Samples, floor: Samples) -> None:
@@ -63,9 +66,11 @@ class Report:
         self.say(f"{label:<72} {value:6.0f} MB")
 
     def p50(self, label: str) -> float:
+        """The median of a figure printed earlier."""
         return self.figures[label]["p50_ms"]
 
     def target(self, name: str, value: float, limit: float, unit: str = "x") -> None:
+        """Keep a target to print at the end."""
         self.targets.append(Target(name, value, limit, unit))
 
     def finish(self, path: Path) -> int:

@@ -31,6 +31,7 @@ class Samples:
     ms: list[float] = field(default_factory=list)
 
     def time(self, work: Callable[[], object]) -> object:
+        """Run `work` once, keeping how long it took."""
         start = time.perf_counter()
         result = work()
         self.ms.append((time.perf_counter() - start) * 1000)
@@ -46,6 +47,7 @@ class Samples:
 
 
 def fsync_folder(folder: Path) -> None:
+    """Make a rename in `folder` durable, as `save_atomically` does."""
     descriptor = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(descriptor)
