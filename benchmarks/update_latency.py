@@ -20,8 +20,8 @@ Method:
   straight after; beside a bare Starlette endpoint on the same uvicorn settings, interleaved.
 - Memory: VmHWM of that bot process after updates sent through it; and of a bot whose first update files a
   one-sheet history.
-- Writers: 8 processes running `sli update` at once, in bursts (all eight go together, one update each), on
-  the largest workbook as sli wrote it and as LibreOffice saved it.
+- Writers: 8 processes running `sli update` back to back at once, on the largest workbook as sli wrote it
+  and as LibreOffice saved it.
 - Waiting: recording an update while Excel has the file open, with 0 and 300 already waiting.
 
 `--quick` (one 2,000-row size, few samples; tests/test_bench_quick.py runs it in `make test`) prints the same
@@ -141,12 +141,12 @@ def filing_memory(report: Report, folder: Path, rows: int) -> None:
             bot.close()
 
 
-def writing(report: Report, folder: Path, rows: int, rounds: int) -> None:
-    """Bursts of WRITERS command-line writers at once on the largest workbooks (already filed), as sli wrote
-    it and as LibreOffice saved it."""
+def writing(report: Report, folder: Path, rows: int, each: int) -> None:
+    """WRITERS command-line writers at once, back to back, on the largest workbooks (already filed), as sli
+    wrote it and as LibreOffice saved it."""
     for kind in COMPARED:
         writers = Samples(f"{WRITERS} concurrent sli update writers, {rows:,} rows, {NAMES[kind]}")
-        writers.ms, codes = concurrent_writers(Path(__file__), folder / f"{rows}" / kind / "Appendix1.xlsx", rounds)
+        writers.ms, codes = concurrent_writers(Path(__file__), folder / f"{rows}" / kind / "Appendix1.xlsx", each)
         report.figure(writers, report.floor_of(f"floor, {rows:,} rows, {NAMES[kind]}"))
         exits = {str(c): codes.count(c) for c in sorted(set(codes))}
         report.notes[f"writers' exit codes, {NAMES[kind]}"] = exits
