@@ -1,101 +1,162 @@
-"""The benchmark runs: `benchmarks/update_latency.py --quick` as `make bench-quick` would, and its figures are
-held to loose bounds, so a change that breaks it, or makes an update or a status answer ten times slower,
-fails here. Lines are found by their label, so lines added to the benchmark do not break this test.
+"""The benchmark runs: `benchmarks/update_latency.py --quick` as `make bench-quick` would (one 2,000-row size,
+4 rounds), and every line `make bench` prints is there with numbers that hang together: each figure beside its
+floor with the right multiple, each of issue 18's targets with its ratio, its limit and PASS or FAIL, and the
+JSON the README's tables are made from. The targets themselves are not asserted here (that is `make bench` on
+the 2-core machine, and `--quick` is too small to hold them); what is held is that nothing is missing, nothing
+is nonsense, and a change that makes an update or an answer ten times slower fails.
 
-Measured on the 2-core development machine (idle / while other test suites ran, load 8): update p50
-12 ms / 24-31 ms, naive load+edit+save 400-450 ms / 770-1000 ms (ratio 27-35x / 15-34x); status p50 14 ms /
-16-18 ms, naive read-only load 17-19 ms / 31-39 ms (ratio 1.2-1.4x / 0.7-7.9x); first update 113 ms / 200-263 ms;
-peak memory 44-47 MB. The bounds leave several times that for a loaded CI runner: timings count only in
-ratios to the naive way (both slow down together) and in absolute ceilings far above the measured values.
+Measured (quick, 2-core machine, quiet): update 13-16 ms (13-20x the floor of about 1 ms), naive 350 ms, status
+13 ms, bare Starlette 0.9 ms, bot peak 124-128 MB, 8 writers p50 158 ms; about 15 s with the fixtures cached.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
+import office
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 ROWS = "2,000"
-TIMING = re.compile(r"^[ \t]*(?P<label>\S.*?)\s+p50\s+(?P<p50>[\d.]+) ms\s+p95\s+(?P<p95>[\d.]+) ms"
-                    r"\s+\(n=(?P<n>\d+)\)[ \t]*$", re.MULTILINE)
-RATIO = re.compile(r"ratio \(p50\): naive / ours = (?P<ratio>[\d.]+)x")
+ROUNDS = 4
+KINDS = ("sli-written", "openpyxl-saved", "LibreOffice-saved")
+COMPARED = ("sli-written", "LibreOffice-saved")
+FIGURE = re.compile(r"^(?P<label>\S.*?)\s+p50\s+(?P<p50>[\d.]+) ms\s+p95\s+(?P<p95>[\d.]+) ms\s+\(n=(?P<n>\d+)\)"
+                    r"\s+floor\s+(?P<floor>[\d.]+) ms\s+(?P<ratio>[\d.]+)x floor$", re.MULTILINE)
+MEMORY = re.compile(r"^(?P<label>bot peak \(VmHWM\) .*?)\s+(?P<mb>\d+) MB$", re.MULTILINE)
+TARGET = re.compile(r"^TARGET (?P<name>.*?)\s+(?P<value>[\d.]+)(?:x| MB)\s+<= (?P<limit>[\d.]+)(?:x| MB)\s+"
+                    r"(?P<verdict>PASS|FAIL)$", re.MULTILINE)
 
-UPDATE = f"update, {ROWS} log rows"
-NAIVE_UPDATE = f"naive openpyxl load+edit+save, {ROWS} log rows"
-STATUS = f"status 7 via HTTP bot, {ROWS} log rows"
-HELD, HELD_MANY = "record an update, 0 waiting (Excel has the file open)", \
-    "record an update, 300 waiting (Excel has the file open)"
-NAIVE_STATUS = f"naive openpyxl read_only load, {ROWS} log rows"
-
-#: Ceilings in ms for the p50s (measured: 12 ms and 14 ms idle, about 30 ms and 18 ms under load).
-UPDATE_P50_MS = 200
-STATUS_P50_MS = 500
-#: Least naive/ours ratio of the p50s. An update measured 15-35x faster than openpyxl's load+edit+save: a ten
-#: times slower update (about 3x) fails. A status answer measured 0.7-7.9x the read-only load's speed (that
-#: load is cheap at 2,000 rows, and a loaded machine slows our three threads more): ten times slower fails.
-UPDATE_RATIO = 5
-STATUS_RATIO = 0.4
-#: Most the p50 of recording an update with 300 waiting may be of it with none (measured 1.0-1.3x on six
-#: interleaved samples; it was 100x and more when every waiting row was rewritten).
-WAITING_RATIO = 3
+#: Every timed figure, by label, with the least number of samples it must have.
+FIGURES = {
+    **{f"first update (files earlier years once), {ROWS} rows, {k}": 1 for k in KINDS},
+    **{f"floor, {ROWS} rows, {k}": ROUNDS for k in KINDS},
+    **{f"update, {ROWS} rows, {k}": ROUNDS for k in KINDS},
+    f"naive openpyxl load+edit+save+fsync, {ROWS} rows, LibreOffice-saved": ROUNDS,
+    **{f"status cold (after a write), {ROWS} rows, {k}": ROUNDS for k in COMPARED},
+    **{f"status warm, {ROWS} rows, {k}": ROUNDS for k in COMPARED},
+    **{f"bare Starlette endpoint, beside {ROWS} rows, {k}": ROUNDS for k in COMPARED},
+    **{f"8 concurrent sli update writers, {ROWS} rows, {k}": 24 for k in COMPARED},
+    "record an update, 0 waiting (Excel has the file open)": 6,
+    "record an update, 300 waiting (Excel has the file open)": 6,
+}
+MEMORIES = [f"bot peak (VmHWM) after 5 updates through it, {ROWS} rows, {k}" for k in COMPARED] + \
+    [f"bot peak (VmHWM) filing {ROWS} rows from one sheet, {k}" for k in KINDS]
+#: Issue 18's targets: name -> limit (x, or MB for memory).
+TARGETS = {
+    **{f"update / floor (target for an empty log), {ROWS} rows, {k}": 5 for k in COMPARED},
+    **{f"update / floor (target for a long log), {ROWS} rows, {k}": 1.3 for k in COMPARED},  # quick: one size
+    **{f"bot peak after 5 updates, {ROWS} rows, {k}": 70 for k in COMPARED},
+    **{f"bot peak filing {ROWS} rows from one sheet, {k}": 150 for k in KINDS},
+    f"update LibreOffice-saved / sli-written, {ROWS} rows": 1.3,
+    f"status cold after an update LibreOffice-saved / sli-written, {ROWS} rows": 1.3,
+    f"status warm via HTTP bot / bare Starlette, {ROWS} rows, LibreOffice-saved": 6,
+    **{f"8 concurrent writers p95 / p50, {ROWS} rows, {k}": 4 for k in COMPARED},
+}
+#: Ceilings (ms) an update and a status answer stay under even on a loaded runner (measured 13-16 ms idle).
+UPDATE_P50_MS, STATUS_P50_MS = 300, 500
 
 
 @pytest.fixture(scope="module")
-def output() -> str:
-    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "update_latency.py"), "--quick"],
-                          capture_output=True, text=True, timeout=300, cwd=ROOT)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    office.tool("soffice")  # the LibreOffice-saved workbook needs it: skip, or fail under SLI_REQUIRE_LIBREOFFICE=1
+    results = tmp_path_factory.mktemp("bench") / "results.json"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "update_latency.py"), "--quick",
+                           "--json", str(results)], capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout, json.loads(results.read_text())
 
 
-def _figure(pattern: str, out: str) -> float:
-    found = re.search(pattern, out)
-    assert found, f"missing /{pattern}/ in:\n{out}"
-    return float(found.group(1))
+def _figures(out: str) -> dict[str, re.Match]:
+    return {m["label"]: m for m in FIGURE.finditer(out)}
 
 
-def test_every_timing_line_is_printed_and_sane(output: str) -> None:
-    timings = {m["label"]: m for m in TIMING.finditer(output)}
-    for label in (UPDATE, NAIVE_UPDATE, STATUS, NAIVE_STATUS):
-        assert label in timings, f"no timing line for {label!r} in:\n{output}"
-    for label, m in timings.items():
-        assert 0 < float(m["p50"]) <= float(m["p95"]), (label, m.group(0))
-        assert int(m["n"]) >= 1, label
+def test_every_figure_is_printed_beside_its_floor(run: tuple[str, dict]) -> None:
+    out, _ = run
+    figures = _figures(out)
+    for label, least in FIGURES.items():
+        assert label in figures, f"no line for {label!r} in:\n{out}"
+        m = figures[label]
+        p50, p95, floor, ratio = (float(m[k]) for k in ("p50", "p95", "floor", "ratio"))
+        assert 0 < p50 <= p95 and int(m["n"]) >= least, m.group(0)
+        assert 0 < floor < 1000, m.group(0)
+        assert abs(ratio - p50 / floor) <= 0.06 + 0.06 * ratio, m.group(0)  # p50 and floor are printed rounded
+    for kind in KINDS:  # a floor is its own unit, and an update costs more than copying the file
+        assert float(figures[f"floor, {ROWS} rows, {kind}"]["ratio"]) == 1.0
+        assert float(figures[f"update, {ROWS} rows, {kind}"]["ratio"]) > 1.0
 
 
-def test_update_and_status_are_fast_and_faster_than_the_naive_way(output: str) -> None:
-    p50 = {m["label"]: float(m["p50"]) for m in TIMING.finditer(output)}
-    assert p50[UPDATE] < UPDATE_P50_MS, output
-    assert p50[STATUS] < STATUS_P50_MS, output
-    update_ratio, status_ratio = p50[NAIVE_UPDATE] / p50[UPDATE], p50[NAIVE_STATUS] / p50[STATUS]
-    assert update_ratio > UPDATE_RATIO, output
-    assert status_ratio > STATUS_RATIO, output
-    # The ratios the benchmark prints agree with its own p50s (both are printed rounded).
-    printed = [float(m["ratio"]) for m in RATIO.finditer(output)]
-    for computed in (update_ratio, status_ratio):
-        assert any(abs(value - computed) <= 0.5 + 0.02 * computed for value in printed), (computed, printed)
+def test_the_figures_are_sane(run: tuple[str, dict]) -> None:
+    out, _ = run
+    p50 = {label: float(m["p50"]) for label, m in _figures(out).items()}
+    for kind in KINDS:
+        assert p50[f"update, {ROWS} rows, {kind}"] < UPDATE_P50_MS, out
+    naive = p50[f"naive openpyxl load+edit+save+fsync, {ROWS} rows, LibreOffice-saved"]
+    assert naive > 3 * p50[f"update, {ROWS} rows, LibreOffice-saved"], out  # measured 21x
+    for kind in COMPARED:
+        warm = p50[f"status warm, {ROWS} rows, {kind}"]
+        bare = p50[f"bare Starlette endpoint, beside {ROWS} rows, {kind}"]
+        assert p50[f"status cold (after a write), {ROWS} rows, {kind}"] < STATUS_P50_MS and warm < STATUS_P50_MS
+        assert bare < warm, out  # the bot does more than an empty endpoint on the same server
+    held = p50["record an update, 300 waiting (Excel has the file open)"] / \
+        p50["record an update, 0 waiting (Excel has the file open)"]
+    assert held < 3, out  # measured 1.0-1.3x; it was 100x when every waiting row was rewritten
+    assert "writers' exit codes" not in out, out  # every concurrent `sli update` was applied
+    memory = {m["label"]: float(m["mb"]) for m in MEMORY.finditer(out)}
+    for label in MEMORIES:
+        assert label in memory, f"no line for {label!r} in:\n{out}"
+        assert 20 < memory[label] < 2000, (label, memory[label])
 
 
-def test_one_off_filing_and_memory_stay_within_bounds(output: str) -> None:
-    first = re.search(rf"first update, {ROWS} log rows on one sheet \(files earlier years once\): (\d+) ms; "
-                      r"year sheets now: (\d+)", output)
-    assert first, output
-    assert int(first.group(1)) < 3000 and int(first.group(2)) == 10, first.group(0)
-    empty = _figure(r"bot peak memory serving updates, empty log: (\d+) MB", output)
-    filed = _figure(rf"bot peak memory serving updates, {ROWS} log rows filed by year: (\d+) MB \([+-]\d+ MB\)",
-                    output)
-    one_off = _figure(rf"bot peak memory, first update filing {ROWS} rows from one sheet: (\d+) MB", output)
-    assert 0 < empty < 200 and 0 < filed < 200 and 0 < one_off < 250, (empty, filed, one_off)
-    assert filed - empty < 50  # a log filed by year is not held in memory
+def test_every_target_is_printed_with_its_ratio_limit_and_verdict(run: tuple[str, dict]) -> None:
+    out, _ = run
+    printed = {m["name"]: m for m in TARGET.finditer(out)}
+    for name, limit in TARGETS.items():
+        assert name in printed, f"no target {name!r} in:\n{out}"
+        m = printed[name]
+        assert float(m["limit"]) == limit, m.group(0)
+        assert m["verdict"] == ("PASS" if float(m["value"]) <= limit else "FAIL"), m.group(0)
+    figures = _figures(out)
+    for kind in COMPARED:  # a target's ratio is the one its figures give
+        for case in ("an empty log", "a long log"):
+            assert float(printed[f"update / floor (target for {case}), {ROWS} rows, {kind}"]["value"]) == \
+                float(figures[f"update, {ROWS} rows, {kind}"]["ratio"])
+    warm = float(figures[f"status warm, {ROWS} rows, LibreOffice-saved"]["p50"])
+    bare = float(figures[f"bare Starlette endpoint, beside {ROWS} rows, LibreOffice-saved"]["p50"])
+    value = float(printed[f"status warm via HTTP bot / bare Starlette, {ROWS} rows, LibreOffice-saved"]["value"])
+    assert abs(value - warm / bare) <= 0.1 * value + 0.2, (value, warm, bare)
+    passed = sum(m["verdict"] == "PASS" for m in printed.values())
+    assert f"targets: {passed} of {len(printed)} PASS, {len(printed) - passed} FAIL" in out
 
 
-def test_recording_with_300_waiting_costs_about_what_it_costs_with_none(output: str) -> None:
-    p50 = {m["label"]: float(m["p50"]) for m in TIMING.finditer(output)}
-    assert HELD in p50 and HELD_MANY in p50, output
-    printed = _figure(r"ratio \(p50\): 300 waiting / 0 waiting = ([\d.]+)x", output)
-    assert abs(printed - p50[HELD_MANY] / p50[HELD]) <= 0.02 + 0.02 * printed, (printed, p50)
-    assert printed <= WAITING_RATIO, output
+def test_the_json_holds_what_was_printed(run: tuple[str, dict]) -> None:
+    out, data = run
+    assert data["mode"] == "quick"
+    for label, m in _figures(out).items():
+        kept = data["figures"][label]
+        assert len(kept["ms"]) == kept["n"] == int(m["n"])
+        assert abs(kept["p50_ms"] - float(m["p50"])) <= 0.05 and abs(kept["floor_p50_ms"] - float(m["floor"])) <= 0.005
+    assert {t["name"] for t in data["targets"]} == {m["name"] for m in TARGET.finditer(out)}
+    assert all(t["pass"] == (t["value"] <= t["limit"]) for t in data["targets"])
+
+
+def test_the_libreoffice_fixture_shares_every_string_and_is_cached(run: tuple[str, dict],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The realistic workbook is what a spreadsheet program saves: no inline strings, a shared-strings table;
+    and a second ask finds it in the cache instead of starting LibreOffice again."""
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    from latency.fixtures import fixture
+
+    first = fixture("libreoffice", 2000)
+    made = first.stat().st_mtime_ns
+    with zipfile.ZipFile(first) as package:
+        sheets = [name for name in package.namelist() if name.startswith("xl/worksheets/sheet")]
+        assert "xl/sharedStrings.xml" in package.namelist()
+        assert not any(b't="inlineStr"' in package.read(name) for name in sheets)
+    assert fixture("libreoffice", 2000) == first and first.stat().st_mtime_ns == made
+    assert subprocess.run(["git", "-C", str(ROOT), "check-ignore", "-q", str(first)]).returncode == 0
