@@ -344,3 +344,23 @@ def test_assure_and_send_back_through_the_installed_command(workbook):
     status = sli_run("status", "22").stdout
     assert "Status: On track" in status  # before the claim (no record: On track), the evidence cleared
     assert "Evidence: -" in status
+
+
+def test_a_board_paper_s_counts_chart_and_leads_are_the_board_s_own(workbook, tmp_path, capsys):
+    """Each board its own paper: the LSCB's figures add up to its 6 recommendations, not the partnership's 22."""
+    year = datetime.now(UTC).strftime("%Y")
+    xlsx, output = tmp_path / "lscb.xlsx", tmp_path / "lscb.docx"
+    assert run(capsys, workbook, "report", "--year", year, "--for", "LSCB", "--output", str(xlsx))[0] == 0
+    assert run(capsys, workbook, "report", "--year", year, "--for", "LSCB", "--output", str(output))[0] == 0
+    wb = openpyxl.load_workbook(xlsx)
+    overview = [r for r in wb["Overview"].iter_rows(values_only=True) if r[0] in s.STATUSES]
+    assert sum(n for _, n, *_ in overview) == 6, overview
+    leads = list(wb["By lead"].iter_rows(min_row=3, values_only=True))
+    assert sum(r[1] for r in leads) == 6 and "Pan-Lancashire CDOP" not in [r[0] for r in leads]
+    *_, last = wb["Trend"].iter_rows(min_row=3, values_only=True)
+    assert sum(n for n in last[1:6]) == 6, last
+    document = docx.Document(str(output))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Of the LSCB's 6 recommendations, as at" in text and "of all 22 recommendations" not in text
+    alt = document.inline_shapes[0]._inline.docPr.get("descr")
+    assert alt.startswith("Stacked bar chart of the 6 recommendations"), alt
