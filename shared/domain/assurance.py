@@ -14,6 +14,7 @@ assurance note and the reason for sending back are Change log rows of their own 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -134,6 +135,15 @@ class Claim:
     before: Mapping[str, str] | None = None
 
     @property
+    def key(self) -> str:
+        """Which claim this is, short (the day it was made and the evidence it rests on): a claim's message
+        carries it on its buttons, so a press on the message of an earlier claim (sent back and claimed again
+        since, or its evidence changed) assures nothing the holder did not see."""
+        day = self.at.date() if isinstance(self.at, datetime) else self.at
+        text = f"{self.ref}\x1f{day.isoformat() if day else ''}\x1f{' '.join(self.evidence.split())}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    @property
     def status_before(self) -> str:
         before = (self.before or {}).get(s.STATUS, "")
         return before if before in s.STATUSES and before != s.COMPLETE else FALLBACK_STATUS
@@ -174,6 +184,8 @@ class AssuranceRequest:
     sender: str | None = None
     text: str = ""
     idempotency_key: str | None = None
+    #: The `Claim.key` of the claim the holder was shown (a chat's message), '' when not known.
+    claim_key: str = ""
 
 
 def _acting(appendix: Appendix, request: AssuranceRequest) -> tuple[str, set[str]]:
@@ -239,6 +251,9 @@ def prepare_assurance(appendix: Appendix, request: AssuranceRequest, claim: Clai
     row, refused = _refused_before(appendix, request, sending_back)
     if refused is not None or row is None:
         return refused  # type: ignore[return-value]
+    if request.claim_key and claim is not None and request.claim_key != claim.key:
+        return refusal(row.ref, f"{row.ref} has been claimed again since this message, on the evidence in the newer "
+                                "message: nothing was recorded; assure or send back the claim there.")
     name, roles = _acting(appendix, request)
     permission = may_assure(appendix, row, name, roles, claim, sending_back)
     if not permission.allowed:
