@@ -364,3 +364,33 @@ def test_a_board_paper_s_counts_chart_and_leads_are_the_board_s_own(workbook, tm
     assert "Of the LSCB's 6 recommendations, as at" in text and "of all 22 recommendations" not in text
     alt = document.inline_shapes[0]._inline.docPr.get("descr")
     assert alt.startswith("Stacked bar chart of the 6 recommendations"), alt
+
+
+def _claim_in_excel(workbook: Path, ref: str, by: str, evidence: str) -> None:
+    """An officer sets `ref` Complete in Excel: status, evidence and Updated by typed, no journal entry."""
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[s.MAIN_SHEET]
+    header_row = next(r for r in ws.iter_rows() if any(c.value == "Ref" for c in r))
+    column = {c.value: c.column for c in header_row}
+    [row] = [r[0].row for r in ws.iter_rows(min_row=header_row[0].row + 1) if r[column["Ref"] - 1].value == ref]
+    for name, value in ((s.STATUS, s.COMPLETE), (s.EVIDENCE, evidence), (s.UPDATED_BY, by)):
+        ws.cell(row, column[name]).value = value
+    wb.save(workbook)
+
+
+def test_a_claim_typed_in_excel_after_one_sent_back_is_its_own_claim(workbook, capsys):
+    """L2 claimed by Maryam Khan and sent back; set Off track; then the Director of Public Health claims it
+    Complete in Excel: it is her claim (she cannot assure it), and sent back it reads Off track again, the
+    status before this claim, not the first claim's."""
+    claim(capsys, workbook)
+    assert run(capsys, workbook, "send-back", REF, "--by", DPH, "--reason", "One ward only")[0] == 0
+    assert run(capsys, workbook, "update", REF, "--status", "Off track", "--by", "Maryam Khan")[0] == 0
+    _claim_in_excel(workbook, REF, DPH, "Board minutes, December 2026")
+    assert status_line(capsys, workbook, REF) == f"Status: {s.AWAITING_ASSURANCE}"
+    before = digest(workbook)
+    code, out, _ = run(capsys, workbook, "assure", REF, "--by", DPH)
+    assert code == sli.EXIT_FINDINGS and "Rebecca Lord claimed L2 Complete and cannot assure their own claim" in out
+    assert digest(workbook) == before
+    code, out, _ = run(capsys, workbook, "send-back", REF, "--by", DPH, "--reason", "Minutes not yet approved")
+    assert code == 0, out
+    assert status_line(capsys, workbook, REF) == "Status: Off track"

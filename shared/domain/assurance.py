@@ -151,8 +151,10 @@ class Claim:
 
 def find_claim(row: Recommendation, entries: Sequence[JournalEntry], log: Sequence[LogRow]) -> Claim:
     """The claim behind a Complete row: the last applied update that set its status to Complete (the journal
-    keeps the old values it replaced and whom to tell), else the last such Change log row (a journal purged),
-    else what the row says (`Updated by`, `Last updated`: a claim typed into Excel)."""
+    keeps the old values it replaced and whom to tell), unless a later one set another status (then the claim
+    was typed into Excel since: what the row says, from the status that update wrote); else the last such
+    Change log row (a journal purged; the same rule); else what the row says (`Updated by`, `Last updated`:
+    a claim typed into Excel)."""
     evidence = cell_text(row[s.EVIDENCE]).strip()
     for entry in reversed(entries):
         changes = entry.detail.get("changes") or {}
@@ -160,13 +162,24 @@ def find_claim(row: Recommendation, entries: Sequence[JournalEntry], log: Sequen
         if entry.state == APPLIED and status and status[1] == s.COMPLETE:
             return Claim(row.ref, entry.by, evidence, LogRow.write_time(entry.detail),
                          entry.reply_to, {column: str(old) for column, (old, _) in changes.items()})
+        if entry.state == APPLIED and status:
+            # The last status the tracker wrote was not Complete (a sending back, an update): the row was
+            # claimed in Excel since, by whom it says, from the status the tracker last wrote.
+            return _typed_claim(row, evidence, str(status[1]))
     for logged in reversed(log):
         if logged.ref == row.ref and logged.field == s.STATUS and logged.new_value == s.COMPLETE:
             when = logged.when if isinstance(logged.when, datetime | date) else None
             return Claim(row.ref, logged.by, evidence, when, None, {s.STATUS: logged.old_value})
+        if logged.ref == row.ref and logged.field == s.STATUS:
+            return _typed_claim(row, evidence, cell_text(logged.new_value))
+    return _typed_claim(row, evidence, None)
+
+
+def _typed_claim(row: Recommendation, evidence: str, before: str | None) -> Claim:
+    """A claim typed into Excel: by whom and when the row says, from `before` when a record says it."""
     at = row[s.LAST_UPDATED]
     return Claim(row.ref, cell_text(row[s.UPDATED_BY]).strip(), evidence,
-                 at if isinstance(at, datetime | date) else None)
+                 at if isinstance(at, datetime | date) else None, None, {s.STATUS: before} if before else None)
 
 
 # --- who may, and what an assurance or a sending back writes ---------------------------------------
