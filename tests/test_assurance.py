@@ -394,3 +394,15 @@ def test_a_claim_typed_in_excel_after_one_sent_back_is_its_own_claim(workbook, c
     code, out, _ = run(capsys, workbook, "send-back", REF, "--by", DPH, "--reason", "Minutes not yet approved")
     assert code == 0, out
     assert status_line(capsys, workbook, REF) == "Status: Off track"
+
+
+def test_by_names_the_holder_however_it_is_spaced_cased_or_quoted(workbook, capsys):
+    """`--by` pasted from an email or a document: curly quotes, other case, doubled spaces."""
+    claim(capsys, workbook)
+    before = digest(workbook)
+    code, out, _ = run(capsys, workbook, "assure", REF, "--by", " “ ” ")
+    assert code == sli.EXIT_FINDINGS and out.strip() == "Say who assures it: --by NAME, as on sheet Leads."
+    assert digest(workbook) == before
+    code, out, _ = run(capsys, workbook, "assure", REF, "--by", " “rebecca  LORD” ")
+    assert code == 0, out
+    assert out.strip().startswith(f"{REF} assured by {DPH} on ")

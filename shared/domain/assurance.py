@@ -35,8 +35,13 @@ FALLBACK_STATUS = s.ON_TRACK
 HOW_TO_ADD = s.HOW_TO_ADD_ASSURANCE
 
 
+#: Quotes a name may arrive wrapped in (pasted from a document or an email: “Rebecca Lord”).
+_QUOTES = "\"'“”‘’«»"
+
+
 def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """A name or role as compared: spacing, case and wrapping quotes ignored."""
+    return " ".join(text.split()).strip(_QUOTES).strip().casefold()
 
 
 def roles_of(row: Recommendation) -> tuple[str, ...]:
@@ -267,6 +272,9 @@ def prepare_assurance(appendix: Appendix, request: AssuranceRequest, claim: Clai
     if request.claim_key and claim is not None and request.claim_key != claim.key:
         return refusal(row.ref, f"{row.ref} has been claimed again since this message, on the evidence in the newer "
                                 "message: nothing was recorded; assure or send back the claim there.")
+    if request.sender is None and not _key(request.by):
+        return refusal(row.ref, f"Say who {'sends it back' if sending_back else 'assures it'}: --by NAME, as on "
+                                "sheet Leads.")
     name, roles = _acting(appendix, request)
     permission = may_assure(appendix, row, name, roles, claim, sending_back)
     if not permission.allowed:
