@@ -406,3 +406,14 @@ def test_by_names_the_holder_however_it_is_spaced_cased_or_quoted(workbook, caps
     code, out, _ = run(capsys, workbook, "assure", REF, "--by", " “rebecca  LORD” ")
     assert code == 0, out
     assert out.strip().startswith(f"{REF} assured by {DPH} on ")
+
+
+def test_the_monthly_summary_shows_the_assurance_and_the_sending_back_of_the_month(workbook, tmp_path, capsys):
+    """The Done-when's summary shows both: L3 assured, and L22 sent back with its reason, beside the counts."""
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert run(capsys, workbook, "assure", "L3", "--by", DPH)[0] == 0
+    assert run(capsys, workbook, "send-back", "L22", "--by", CHAIR, "--reason", "Need the completion figures")[0] == 0
+    code, out, _ = run(capsys, workbook, "summary", "--month", month, "--dry-run", "--chart", str(tmp_path / "c.png"))
+    assert code == 0, out
+    assert f"L3 {s.AWAITING_ASSURANCE} → complete and assured ({DPH}, via CLI)" in out, out
+    assert f"L22 Complete → On track (sent back: Need the completion figures) ({CHAIR}, via CLI)" in out, out
