@@ -18,8 +18,9 @@ REASON_BLOCK = r.REASON_FIELD
 REASON_MAX = 1000
 
 
-def _buttons(ref: str) -> dict:
-    return {"type": "actions", "block_id": f"assurance:{ref}", "elements": [
+def _buttons(ref: str, claim_key: str = "") -> dict:
+    """*Assure* and *Send back*; the block id carries the claim shown (`claim_of_block`)."""
+    return {"type": "actions", "block_id": f"assurance:{ref}" + (f":{claim_key}" if claim_key else ""), "elements": [
         {"type": "button", "action_id": ASSURE_ACTION, "style": "primary", "value": ref,
          "text": _plain("Assure")},
         {"type": "button", "action_id": SEND_BACK_ACTION, "value": ref, "text": _plain("Send back")}]}
@@ -36,7 +37,7 @@ def claim_message(reply: r.ClaimReply) -> dict:
             _mrkdwn(f"*Accountable*\n{reply.roles}", MAX_FIELD)]},
         _section(f"*Evidence*\n{reply.evidence or '_none given_'}"),
         *([_section(f"*Summary of status*\n{reply.summary}")] if reply.summary else []),
-        _buttons(reply.ref),
+        _buttons(reply.ref, reply.claim_key),
     ]
     return message(f"{reply.title}. Claimed by {reply.claimed_by}; evidence: {reply.evidence}", blocks)
 
@@ -58,7 +59,7 @@ def reminder_message(reply: r.AssuranceReminderReply) -> dict:
     if reply.reason:
         blocks.append(_section(f"*Reason it was sent back*\n{reply.reason}"))
     if reply.kind == "waiting":
-        blocks.append(_buttons(reply.ref))
+        blocks.append(_buttons(reply.ref, reply.claim_key))
     return message(reply.title + (f": {reply.reason}" if reply.reason else ""), blocks)
 
 
@@ -73,9 +74,17 @@ def render(reply: object) -> dict:
     raise TypeError(f"not an assurance reply: {type(reply).__name__}")
 
 
-def send_back_modal(ref: str, error: str = "") -> dict:
-    """The modal *Send back* opens: the reason, which the lead is told."""
-    return {"type": "modal", "callback_id": SEND_BACK_CALLBACK, "private_metadata": ref,
+def claim_of_block(block_id: object) -> str:
+    """The claim key a pressed button's block carries ('' from a message made before keys were)."""
+    parts = str(block_id or "").split(":")
+    return parts[2] if len(parts) == 3 and parts[0] == "assurance" else ""
+
+
+def send_back_modal(ref: str, claim_key: str = "") -> dict:
+    """The modal *Send back* opens: the reason, which the lead is told (`private_metadata`: the ref, and the
+    claim shown after a space)."""
+    metadata = f"{ref} {claim_key}" if claim_key else ref
+    return {"type": "modal", "callback_id": SEND_BACK_CALLBACK, "private_metadata": metadata,
             "title": _plain(f"Send back {ref}", MAX_TITLE), "submit": _plain("Send back"),
             "close": _plain("Cancel"),
             "blocks": [

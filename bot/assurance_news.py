@@ -102,7 +102,7 @@ class AssuranceNews:
         if notice is None:
             return 0
         reply = r.claim_reply(notice)
-        claim = _when(notice.claim.at, notice.claim.by)
+        claim = f"{_when(notice.claim.at, notice.claim.by)}:{notice.claim.key}"  # a claim again, even that second
         sent = 0
         for holder in notice.holders:
             address = self.channel.address(holder)

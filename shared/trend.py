@@ -162,15 +162,17 @@ def since(changes: pd.DataFrame | None, store: Store, moment: datetime | date | 
 
 
 def month_trend(store: Store, appendix: Appendix, months: Sequence[tuple[int, int]],
-                now: datetime, changes: pd.DataFrame | None = None) -> pd.DataFrame:
+                now: datetime, changes: pd.DataFrame | None = None, use_snapshots: bool = True) -> pd.DataFrame:
     """Status counts per month (index `2026-11`, one column per status, and `source`).
 
     A month frozen in the journal keeps its snapshot's counts, exactly as posted; the month in progress
     is the workbook now; a month gone by without a snapshot is reconstructed by replaying status changes
-    back from now, unless it ended before the journal's first record (then "no record", counts empty)."""
+    back from now, unless it ended before the journal's first record (then "no record", counts empty).
+    `use_snapshots=False` reconstructs those months too: a board's paper counts only its own recommendations,
+    and a snapshot holds the whole partnership's counts (pass `appendix` and `changes` limited to its rows)."""
     now = utc_naive(now)
     current = appendix_frame(appendix)["status"]
-    snapshots = snapshot_counts(store)
+    snapshots = snapshot_counts(store) if use_snapshots else {}
     first = first_record(store)
     past = [(y, m) for y, m in months if key(y, m) not in snapshots and month_end(y, m) <= now
             and first is not None and month_end(y, m) >= first]

@@ -22,7 +22,9 @@ from lxml import etree
 from report_scenarios import THIS_YEAR, copy_of_committed, first_hour, report
 
 import sli
+from shared import usecases
 from shared.domain import schema as s
+from shared.uow import Store
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
@@ -31,10 +33,19 @@ ORGANISATION = "Blackburn with Darwen Public Health"
 RISK = (s.AT_RISK, s.OFF_TRACK)
 
 
+#: The workbooks whose reports are a board's paper, and the board (its figures are its own recommendations').
+BOARD_OF: dict[Path, str] = {}
+
+
 def _statuses(workbook: Path) -> dict[str, str]:
-    """Each recommendation's status in the workbook, read with openpyxl (Ref in A, Status in F, from row 4)."""
+    """Each recommendation's status in the workbook, read with openpyxl (Ref in A, Status in F, from row 4);
+    for a board's paper only the recommendations the board sees (as `sli report --for` says it does)."""
     ws = openpyxl.load_workbook(workbook)[s.MAIN_SHEET]
-    return {row[0]: row[5] for row in ws.iter_rows(min_row=4, values_only=True) if row[0]}
+    statuses = {row[0]: row[5] for row in ws.iter_rows(min_row=4, values_only=True) if row[0]}
+    if workbook in BOARD_OF:
+        _, rows = usecases.board_rows(Store.for_workbook(workbook), BOARD_OF[workbook])
+        statuses = {ref: status for ref, status in statuses.items() if ref in {row.ref for row in rows}}
+    return statuses
 
 
 def _counts_said(text: str, statuses: dict[str, str]) -> None:
@@ -58,6 +69,7 @@ def board_reports(tmp_path_factory) -> tuple[Path, Path, Path]:
     """The LSCB's own paper of the same first hour (`sli report --for LSCB`, issue 21)."""
     folder = tmp_path_factory.mktemp("accessible-lscb")
     workbook = copy_of_committed(folder / "book")
+    BOARD_OF[workbook] = "LSCB"
     year = first_hour(workbook)
     return (workbook, report(workbook, year, "docx", folder / "report.docx", "LSCB"),
             report(workbook, year, "xlsx", folder / "report.xlsx", "LSCB"))

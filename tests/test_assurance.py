@@ -344,3 +344,76 @@ def test_assure_and_send_back_through_the_installed_command(workbook):
     status = sli_run("status", "22").stdout
     assert "Status: On track" in status  # before the claim (no record: On track), the evidence cleared
     assert "Evidence: -" in status
+
+
+def test_a_board_paper_s_counts_chart_and_leads_are_the_board_s_own(workbook, tmp_path, capsys):
+    """Each board its own paper: the LSCB's figures add up to its 6 recommendations, not the partnership's 22."""
+    year = datetime.now(UTC).strftime("%Y")
+    xlsx, output = tmp_path / "lscb.xlsx", tmp_path / "lscb.docx"
+    assert run(capsys, workbook, "report", "--year", year, "--for", "LSCB", "--output", str(xlsx))[0] == 0
+    assert run(capsys, workbook, "report", "--year", year, "--for", "LSCB", "--output", str(output))[0] == 0
+    wb = openpyxl.load_workbook(xlsx)
+    overview = [r for r in wb["Overview"].iter_rows(values_only=True) if r[0] in s.STATUSES]
+    assert sum(n for _, n, *_ in overview) == 6, overview
+    leads = list(wb["By lead"].iter_rows(min_row=3, values_only=True))
+    assert sum(r[1] for r in leads) == 6 and "Pan-Lancashire CDOP" not in [r[0] for r in leads]
+    *_, last = wb["Trend"].iter_rows(min_row=3, values_only=True)
+    assert sum(n for n in last[1:6]) == 6, last
+    document = docx.Document(str(output))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "Of the LSCB's 6 recommendations, as at" in text and "of all 22 recommendations" not in text
+    alt = document.inline_shapes[0]._inline.docPr.get("descr")
+    assert alt.startswith("Stacked bar chart of the 6 recommendations"), alt
+
+
+def _claim_in_excel(workbook: Path, ref: str, by: str, evidence: str) -> None:
+    """An officer sets `ref` Complete in Excel: status, evidence and Updated by typed, no journal entry."""
+    wb = openpyxl.load_workbook(workbook)
+    ws = wb[s.MAIN_SHEET]
+    header_row = next(r for r in ws.iter_rows() if any(c.value == "Ref" for c in r))
+    column = {c.value: c.column for c in header_row}
+    [row] = [r[0].row for r in ws.iter_rows(min_row=header_row[0].row + 1) if r[column["Ref"] - 1].value == ref]
+    for name, value in ((s.STATUS, s.COMPLETE), (s.EVIDENCE, evidence), (s.UPDATED_BY, by)):
+        ws.cell(row, column[name]).value = value
+    wb.save(workbook)
+
+
+def test_a_claim_typed_in_excel_after_one_sent_back_is_its_own_claim(workbook, capsys):
+    """L2 claimed by Maryam Khan and sent back; set Off track; then the Director of Public Health claims it
+    Complete in Excel: it is her claim (she cannot assure it), and sent back it reads Off track again, the
+    status before this claim, not the first claim's."""
+    claim(capsys, workbook)
+    assert run(capsys, workbook, "send-back", REF, "--by", DPH, "--reason", "One ward only")[0] == 0
+    assert run(capsys, workbook, "update", REF, "--status", "Off track", "--by", "Maryam Khan")[0] == 0
+    _claim_in_excel(workbook, REF, DPH, "Board minutes, December 2026")
+    assert status_line(capsys, workbook, REF) == f"Status: {s.AWAITING_ASSURANCE}"
+    before = digest(workbook)
+    code, out, _ = run(capsys, workbook, "assure", REF, "--by", DPH)
+    assert code == sli.EXIT_FINDINGS and "Rebecca Lord claimed L2 Complete and cannot assure their own claim" in out
+    assert digest(workbook) == before
+    code, out, _ = run(capsys, workbook, "send-back", REF, "--by", DPH, "--reason", "Minutes not yet approved")
+    assert code == 0, out
+    assert status_line(capsys, workbook, REF) == "Status: Off track"
+
+
+def test_by_names_the_holder_however_it_is_spaced_cased_or_quoted(workbook, capsys):
+    """`--by` pasted from an email or a document: curly quotes, other case, doubled spaces."""
+    claim(capsys, workbook)
+    before = digest(workbook)
+    code, out, _ = run(capsys, workbook, "assure", REF, "--by", " “ ” ")
+    assert code == sli.EXIT_FINDINGS and out.strip() == "Say who assures it: --by NAME, as on sheet Leads."
+    assert digest(workbook) == before
+    code, out, _ = run(capsys, workbook, "assure", REF, "--by", " “rebecca  LORD” ")
+    assert code == 0, out
+    assert out.strip().startswith(f"{REF} assured by {DPH} on ")
+
+
+def test_the_monthly_summary_shows_the_assurance_and_the_sending_back_of_the_month(workbook, tmp_path, capsys):
+    """The Done-when's summary shows both: L3 assured, and L22 sent back with its reason, beside the counts."""
+    month = datetime.now(UTC).strftime("%Y-%m")
+    assert run(capsys, workbook, "assure", "L3", "--by", DPH)[0] == 0
+    assert run(capsys, workbook, "send-back", "L22", "--by", CHAIR, "--reason", "Need the completion figures")[0] == 0
+    code, out, _ = run(capsys, workbook, "summary", "--month", month, "--dry-run", "--chart", str(tmp_path / "c.png"))
+    assert code == 0, out
+    assert f"L3 {s.AWAITING_ASSURANCE} → complete and assured ({DPH}, via CLI)" in out, out
+    assert f"L22 Complete → On track (sent back: Need the completion figures) ({CHAIR}, via CLI)" in out, out

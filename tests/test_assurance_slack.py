@@ -168,3 +168,59 @@ def test_a_claim_made_elsewhere_reaches_the_holder_on_the_next_pass(bot: Harness
     assert written
     assert sli.main(["--workbook", str(bot.workbook), "status", "3"]) == 0
     assert "Assured by Rebecca Lord on " in capsys.readouterr().out
+
+
+def _press_on(bot: Harness, user: str, message: dict, action: str, ts: str, click: int = 1) -> tuple[int, str]:
+    """Press `action` on the DM `message` (posted at `ts`) as Slack sends it: the button's value and its block's
+    id; each `click` its own trigger (a second click is a new request, not a replay)."""
+    [actions] = [b for b in message["blocks"] if b["type"] == "actions"]
+    [button] = [e for e in actions["elements"] if e["action_id"] == action]
+    return bot.http.interactive({
+        "type": "block_actions", "user": {"id": user}, "team": {"id": "T1"}, "api_app_id": "A1", "token": "x",
+        "trigger_id": f"{ts}.{click}.trigger",
+        "container": {"type": "message", "message_ts": ts, "channel_id": f"D{user}"},
+        "actions": [{"action_id": action, "value": button["value"], "type": "button",
+                     "block_id": actions["block_id"]}]})
+
+
+def _dm_saying(bot: Harness, user: str, words: str, timeout: float = 10.0) -> dict:
+    """The latest DM to `user` containing `words`, waiting up to `timeout` seconds for one."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [m for m in _dms(bot, user, 0) if words in m["text"]]
+        if found:
+            return found[-1]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no DM to {user} says {words!r}: {_dms(bot, user, 0)}")
+        time.sleep(0.02)
+
+
+def test_a_press_on_an_earlier_claim_s_dm_or_pressed_twice_records_nothing_more(bot: Harness) -> None:
+    """The chair's DM of L5's first claim, pressed after it was sent back and claimed again on other evidence,
+    assures nothing (the holder never saw the new evidence there); *Assure* pressed twice on the new DM while
+    its write waits (the workbook open in Excel) is recorded once, and the second press says so."""
+    from shared.owner import write_owner_file
+    from shared.uow import Store
+
+    _claim(bot, L5_LEAD, "L5", "Pathway agreed at the LSCB, November 2026")
+    [first] = _dms(bot, LSCB_CHAIR)
+    _press_on(bot, LSCB_CHAIR, first, "send_back", "1.1")
+    view = {**bot.standin.wait_for("views.open")[-1]["args"]["view"], "id": "V1", "hash": "h1"}
+    assert _submit_reason(bot, LSCB_CHAIR, view, "Only one ward audited") == (200, "")
+    _dms(bot, L5_LEAD)  # told
+    _claim(bot, L5_LEAD, "L5", "Audit of every ward, December 2026")
+    second = _dm_saying(bot, LSCB_CHAIR, "Audit of every ward")
+    before = bot.workbook.read_bytes()
+    _press_on(bot, LSCB_CHAIR, first, "assure", "1.1")
+    _dm_saying(bot, LSCB_CHAIR, "claimed again since this message")
+    assert bot.workbook.read_bytes() == before and not read_appendix(bot.workbook).rows["L5"][s.ASSURED_BY]
+
+    write_owner_file(bot.workbook, "Sana Iqbal")  # Excel has it open: the assurance waits to be written
+    seen = len(_dms(bot, LSCB_CHAIR, 0))
+    _press_on(bot, LSCB_CHAIR, second, "assure", "5.5")
+    _press_on(bot, LSCB_CHAIR, second, "assure", "5.5", click=2)
+    _dm_saying(bot, LSCB_CHAIR, "recorded from your first press")
+    answers = [m["text"] for m in _dms(bot, LSCB_CHAIR, 0)[seen:]]
+    assert len([a for a in answers if "Recorded your update to L5" in a]) == 1, answers
+    journal = Store.for_workbook(bot.workbook).journal()
+    assert len([e for e in journal.for_ref("L5") if s.ASSURED_BY in e.changes]) == 1

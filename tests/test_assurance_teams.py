@@ -129,3 +129,21 @@ def test_an_older_client_s_action_submit_assures_too(teams: Harness, capsys) -> 
     _in_chat(teams, DPH, "L3 updated")
     assert sli.main(["--workbook", str(teams.workbook), "status", "3"]) == 0
     assert "Assured by Rebecca Lord on " in capsys.readouterr().out
+
+
+def test_assure_on_an_earlier_claim_s_card_is_refused_and_shows_the_newer_claim(teams: Harness) -> None:
+    """L5's first claim card, pressed after it was sent back and claimed again on other evidence, assures
+    nothing: the card is replaced by the newer claim (its evidence) with the sentence on top."""
+    _claim(teams, L5_LEAD, "L5", "Pathway agreed at the LSCB, November 2026")
+    first = card_of(_in_chat(teams, LSCB_CHAIR, "Pathway agreed at the LSCB"))
+    [claim_key] = {a["data"].get("claim") for a in [first["actions"][0], first["actions"][1]["card"]["actions"][0]]}
+    assert claim_key
+    _press(teams, LSCB_CHAIR, ac.SEND_BACK_VERB, "L5", reason="One ward only", claim=claim_key)
+    _in_chat(teams, L5_LEAD, "L5 was sent back by Margaret Pearson")
+    _claim(teams, L5_LEAD, "L5", "Audit of every ward, December 2026")
+    _in_chat(teams, LSCB_CHAIR, "Audit of every ward")
+    before = teams.workbook.read_bytes()
+    refused = _press(teams, LSCB_CHAIR, ac.ASSURE_VERB, "L5", card="2", claim=claim_key)
+    shown = unescaped(json.dumps(refused))
+    assert "claimed again since this message" in shown and "Audit of every ward" in shown and refused["actions"]
+    assert teams.workbook.read_bytes() == before and not read_appendix(teams.workbook).rows["L5"][s.ASSURED_BY]

@@ -33,22 +33,26 @@ def _carry_out(context: dict, client: WebClient, user_id: str, answer: flows.Ans
 def assure_pressed(ack: Ack, body: dict, action: dict, client: WebClient, context: dict) -> None:
     user_id = body["user"]["id"]
     answer = assurance_flows.press(context["store"], flows.SLACK, r.ASSURE, str(action.get("value") or ""),
-                                   user_id, idempotency_key=_message_key(body, user_id, r.ASSURE))
+                                   user_id, idempotency_key=_message_key(body, user_id, r.ASSURE),
+                                   claim_key=ab.claim_of_block(action.get("block_id")))
     ack()
     _carry_out(context, client, user_id, answer)
 
 
 def send_back_pressed(ack: Ack, body: dict, action: dict, client: WebClient) -> None:
     ack()
-    client.views_open(trigger_id=body["trigger_id"], view=ab.send_back_modal(str(action.get("value") or "")))
+    client.views_open(trigger_id=body["trigger_id"], view=ab.send_back_modal(
+        str(action.get("value") or ""), ab.claim_of_block(action.get("block_id"))))
 
 
 def send_back_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: dict) -> None:
     """Checked and journalled before the ack; a refusal keeps the modal open with the sentence under the reason
     (one too long for Slack's inline error closes it and is told in the DM, whole)."""
     user_id = body["user"]["id"]
-    answer = assurance_flows.press(context["store"], flows.SLACK, r.SEND_BACK, view.get("private_metadata") or "",
-                                   user_id, text=ab.modal_reason(view), idempotency_key=f"slack-view:{view['id']}")
+    ref, _, claim_key = str(view.get("private_metadata") or "").partition(" ")
+    answer = assurance_flows.press(context["store"], flows.SLACK, r.SEND_BACK, ref, user_id,
+                                   text=ab.modal_reason(view), idempotency_key=f"slack-view:{view['id']}",
+                                   claim_key=claim_key)
     refused = answer.reply if answer.write is None and isinstance(answer.reply, r.ResultReply) else None
     sentence = " ".join(refused.reasons) or refused.message if refused is not None else ""
     if sentence and len(sentence) <= blocks.MAX_ERROR:  # fits beside the field (Slack's limit): fix and resend

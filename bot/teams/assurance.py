@@ -38,7 +38,8 @@ class AssuranceHandlers:
         ref = str(data.get("ref") or "")
         typed = data.get(r.REASON_FIELD if action == r.SEND_BACK else r.NOTE_FIELD)
         answer = assurance_flows.press(self.store, flows.TEAMS, action, ref, identity,
-                                       typed if isinstance(typed, str) else "", idempotency_key=key)
+                                       typed if isinstance(typed, str) else "", idempotency_key=key,
+                                       claim_key=str(data.get("claim") or ""))
         if answer.write is None and isinstance(answer.reply, r.ResultReply):
             return self._refused(ref, answer.reply), None
         recorded = answer.write

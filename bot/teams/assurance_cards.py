@@ -17,21 +17,21 @@ ACTION_OF = {ASSURE_VERB: r.ASSURE, SEND_BACK_VERB: r.SEND_BACK}
 REASON_MAX = 1000
 
 
-def _execute(title: str, verb: str, ref: str, **extra: object) -> dict:
-    data = {"verb": verb, "ref": ref}
+def _execute(title: str, verb: str, ref: str, claim_key: str = "", **extra: object) -> dict:
+    data = {"verb": verb, "ref": ref, **({"claim": claim_key} if claim_key else {})}
     return {"type": "Action.Execute", "title": title, "verb": verb, "data": data, **extra,
             "fallback": {"type": "Action.Submit", "title": title, "data": data}}
 
 
-def _actions(ref: str) -> list[dict]:
+def _actions(ref: str, claim_key: str = "") -> list[dict]:
     """*Assure*, and *Send back*, which opens the reason input under the card and sends it from there."""
     reason = {"type": "Input.Text", "id": r.REASON_FIELD, "label": "Why is it sent back? Its lead is told.",
               "isMultiline": True, "maxLength": REASON_MAX, "isRequired": True,
               "errorMessage": "Say why it is sent back."}
-    return [_execute("Assure", ASSURE_VERB, ref, style="positive"),
+    return [_execute("Assure", ASSURE_VERB, ref, claim_key, style="positive"),
             {"type": "Action.ShowCard", "title": "Send back",
              "card": {"type": "AdaptiveCard", "body": [reason],
-                      "actions": [_execute("Send back", SEND_BACK_VERB, ref)]}}]
+                      "actions": [_execute("Send back", SEND_BACK_VERB, ref, claim_key)]}}]
 
 
 def claim_card(reply: r.ClaimReply, error: str = "") -> dict:
@@ -46,7 +46,7 @@ def claim_card(reply: r.ClaimReply, error: str = "") -> dict:
     if reply.summary:
         body += [text_block("**Summary of status**"), text_block(inert(reply.summary))]
     return card(body, inert(f"{reply.title}. Claimed by {reply.claimed_by}; evidence: {reply.evidence}"),
-                _actions(reply.ref))
+                _actions(reply.ref, reply.claim_key))
 
 
 def sent_back_card(reply: r.SentBackReply) -> dict:
@@ -62,7 +62,7 @@ def reminder_card(reply: r.AssuranceReminderReply) -> dict:
     if reply.reason:
         body += [text_block("**Reason it was sent back**"), text_block(inert(reply.reason))]
     fallback = inert(reply.title + (f": {reply.reason}" if reply.reason else ""))
-    return card(body, fallback, _actions(reply.ref) if reply.kind == "waiting" else None)
+    return card(body, fallback, _actions(reply.ref, reply.claim_key) if reply.kind == "waiting" else None)
 
 
 def render(reply: object) -> dict:

@@ -14,6 +14,7 @@ assurance note and the reason for sending back are Change log rows of their own 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,8 +35,13 @@ FALLBACK_STATUS = s.ON_TRACK
 HOW_TO_ADD = s.HOW_TO_ADD_ASSURANCE
 
 
+#: Quotes a name may arrive wrapped in (pasted from a document or an email: “Rebecca Lord”).
+_QUOTES = "\"'“”‘’«»"
+
+
 def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
+    """A name or role as compared: spacing, case and wrapping quotes ignored."""
+    return " ".join(text.split()).strip(_QUOTES).strip().casefold()
 
 
 def roles_of(row: Recommendation) -> tuple[str, ...]:
@@ -134,6 +140,15 @@ class Claim:
     before: Mapping[str, str] | None = None
 
     @property
+    def key(self) -> str:
+        """Which claim this is, short (the day it was made and the evidence it rests on): a claim's message
+        carries it on its buttons, so a press on the message of an earlier claim (sent back and claimed again
+        since, or its evidence changed) assures nothing the holder did not see."""
+        day = self.at.date() if isinstance(self.at, datetime) else self.at
+        text = f"{self.ref}\x1f{day.isoformat() if day else ''}\x1f{' '.join(self.evidence.split())}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+    @property
     def status_before(self) -> str:
         before = (self.before or {}).get(s.STATUS, "")
         return before if before in s.STATUSES and before != s.COMPLETE else FALLBACK_STATUS
@@ -141,8 +156,10 @@ class Claim:
 
 def find_claim(row: Recommendation, entries: Sequence[JournalEntry], log: Sequence[LogRow]) -> Claim:
     """The claim behind a Complete row: the last applied update that set its status to Complete (the journal
-    keeps the old values it replaced and whom to tell), else the last such Change log row (a journal purged),
-    else what the row says (`Updated by`, `Last updated`: a claim typed into Excel)."""
+    keeps the old values it replaced and whom to tell), unless a later one set another status (then the claim
+    was typed into Excel since: what the row says, from the status that update wrote); else the last such
+    Change log row (a journal purged; the same rule); else what the row says (`Updated by`, `Last updated`:
+    a claim typed into Excel)."""
     evidence = cell_text(row[s.EVIDENCE]).strip()
     for entry in reversed(entries):
         changes = entry.detail.get("changes") or {}
@@ -150,13 +167,24 @@ def find_claim(row: Recommendation, entries: Sequence[JournalEntry], log: Sequen
         if entry.state == APPLIED and status and status[1] == s.COMPLETE:
             return Claim(row.ref, entry.by, evidence, LogRow.write_time(entry.detail),
                          entry.reply_to, {column: str(old) for column, (old, _) in changes.items()})
+        if entry.state == APPLIED and status:
+            # The last status the tracker wrote was not Complete (a sending back, an update): the row was
+            # claimed in Excel since, by whom it says, from the status the tracker last wrote.
+            return _typed_claim(row, evidence, str(status[1]))
     for logged in reversed(log):
         if logged.ref == row.ref and logged.field == s.STATUS and logged.new_value == s.COMPLETE:
             when = logged.when if isinstance(logged.when, datetime | date) else None
             return Claim(row.ref, logged.by, evidence, when, None, {s.STATUS: logged.old_value})
+        if logged.ref == row.ref and logged.field == s.STATUS:
+            return _typed_claim(row, evidence, cell_text(logged.new_value))
+    return _typed_claim(row, evidence, None)
+
+
+def _typed_claim(row: Recommendation, evidence: str, before: str | None) -> Claim:
+    """A claim typed into Excel: by whom and when the row says, from `before` when a record says it."""
     at = row[s.LAST_UPDATED]
     return Claim(row.ref, cell_text(row[s.UPDATED_BY]).strip(), evidence,
-                 at if isinstance(at, datetime | date) else None)
+                 at if isinstance(at, datetime | date) else None, None, {s.STATUS: before} if before else None)
 
 
 # --- who may, and what an assurance or a sending back writes ---------------------------------------
@@ -174,6 +202,8 @@ class AssuranceRequest:
     sender: str | None = None
     text: str = ""
     idempotency_key: str | None = None
+    #: The `Claim.key` of the claim the holder was shown (a chat's message), '' when not known.
+    claim_key: str = ""
 
 
 def _acting(appendix: Appendix, request: AssuranceRequest) -> tuple[str, set[str]]:
@@ -239,6 +269,12 @@ def prepare_assurance(appendix: Appendix, request: AssuranceRequest, claim: Clai
     row, refused = _refused_before(appendix, request, sending_back)
     if refused is not None or row is None:
         return refused  # type: ignore[return-value]
+    if request.claim_key and claim is not None and request.claim_key != claim.key:
+        return refusal(row.ref, f"{row.ref} has been claimed again since this message, on the evidence in the newer "
+                                "message: nothing was recorded; assure or send back the claim there.")
+    if request.sender is None and not _key(request.by):
+        return refusal(row.ref, f"Say who {'sends it back' if sending_back else 'assures it'}: --by NAME, as on "
+                                "sheet Leads.")
     name, roles = _acting(appendix, request)
     permission = may_assure(appendix, row, name, roles, claim, sending_back)
     if not permission.allowed:

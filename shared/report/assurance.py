@@ -60,13 +60,14 @@ def board_refs(appendix: Appendix, board: str) -> tuple[str, set[str]]:
 def for_board(content, board: str, refs: set[str], total: int):
     """The report narrowed to one board's recommendations (`report_content` has already limited what moved
     and was completed to them): its name in the title, the tables of recommendations (Appendix 1, movement,
-    time at risk, assurance) theirs, and a sentence saying which; the counts by status, the chart and the
-    table by lead stay the whole partnership's, and a note says so."""
+    time at risk, assurance) theirs, and a sentence saying which. The counts by status, the chart and the
+    table by lead were counted over its recommendations only (`report_content`): a board reading the whole
+    partnership's figures beside its own tables would take them for its own."""
     keep = sorted(refs, key=lambda ref: int(ref[1:]))
     sentence = (f"This paper for the {board} covers {plural(len(keep), 'recommendation')} of the {total}: "
                 + (", ".join(keep) or "none") + ".")
-    note = (f"The counts by status, the chart and the table by lead organisation are of all {total} "
-            f"recommendations; the tables of recommendations are the {board}'s.")
+    note = (f"Every figure, table and chart in this paper is of the {board}'s {plural(len(keep), 'recommendation')} "
+            f"only, not of all {total}.")
     return replace(
         content,
         title=f"{content.title}: paper for the {board}",

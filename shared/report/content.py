@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import textwrap
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -139,15 +139,19 @@ def report_content(store: Store, year: int, now: datetime | None = None, board: 
     """What the report says, from the workbook (now), the journal's snapshots and its update history; with
     `board`, that board's paper (`shared.report.assurance.for_board`; `BoardError` for a board not on Lists)."""
     now = now or datetime.now(UTC)
-    appendix = read_appendix(store.workbook)
+    appendix = whole = read_appendix(store.workbook)
     board_name, refs = ra.board_refs(appendix, board) if board else ("", None)
+    changes = tr.status_changes(store)  # read once: the figures, the trend, the moves and time at risk use it
+    if refs is not None:  # a board's paper: every figure, table and chart of its own recommendations only
+        appendix = replace(whole, rows={ref: row for ref, row in whole.rows.items() if ref in refs})
+        changes = changes[changes["ref"].isin(refs)]
     frame = tr.appendix_frame(appendix)
     start, end = tr.year_window(year, now)
     month = (year, 12) if now.year > year else (now.year, now.month)
-    changes = tr.status_changes(store)  # read once: the figures, the trend, the moves and time at risk use it
-    figures = sm.month_figures(store, *month, now=now, changes=changes)
     months = [(year, m) for m in range(1, 13) if tr.month_start(year, m) < max(end, start + pd.Timedelta(days=1))]
-    trend = tr.month_trend(store, appendix, months, now, changes)
+    trend = tr.month_trend(store, appendix, months, now, changes, use_snapshots=refs is None)
+    counts = sm.month_figures(store, *month, now=now, changes=changes).counts if refs is None else _counts_of(
+        trend, tr.key(*month))
     known = trend[trend["source"] != tr.NO_RECORD]
     chart_trend = trend.loc[known.index[0]:] if len(known) else trend
     in_year = tr.since(changes, store, start)
@@ -167,9 +171,10 @@ def report_content(store: Store, year: int, now: datetime | None = None, board: 
     # What is not known is said to be: records begin with the journal's first update (`began`).
     began = f"records began on {day_text(first)}" if first else "no update has been recorded yet"
     whole_year = first is not None and first <= start
-    sentences = [f"Of the {sum(figures.counts.values())} recommendations for individual localities, as at {as_at}: "
-                 + ", ".join(f"{figures.counts.get(st, 0)} {st.lower()}" for st in s.STATUSES) + "."
-                 if figures.counts else f"The statuses as at {as_at} are not known: {began}."]
+    whose = f"the {board_name}'s {len(frame)} recommendations" if board_name else \
+        f"the {sum(counts.values())} recommendations for individual localities"
+    sentences = [f"Of {whose}, as at {as_at}: " + ", ".join(f"{counts.get(st, 0)} {st.lower()}" for st in s.STATUSES)
+                 + "." if counts else f"The statuses as at {as_at} are not known: {began}."]
     assurance_counts = ra.assurance_counts(appendix, refs)
     if assurance_counts:
         sentence = ra.counts_sentence(assurance_counts)
@@ -214,7 +219,7 @@ def report_content(store: Store, year: int, now: datetime | None = None, board: 
         year=year,
         title=f"Sector Led Improvement Review: Infant Mortality - progress on the individual locality "
               f"recommendations, {year}",
-        as_at=as_at, counts=figures.counts, completed=completed,
+        as_at=as_at, counts=counts, completed=completed,
         rows=[(ref, cell_text(r[s.RECOMMENDATION]), shown_status(appendix, appendix.rows[ref]), cell_text(r[s.SUMMARY]),
                cell_text(r[s.NEXT_STEPS])) for ref, r in frame.iterrows()],
         chart_png=tr.trend_chart(chart_trend, chart_title, width_in=6.2, aspect=0.55),
@@ -228,7 +233,15 @@ def report_content(store: Store, year: int, now: datetime | None = None, board: 
         sentences=sentences, notes=notes, author=workbook_author(store.workbook), chart_title=chart_title,
         chart_alt=chart_description(chart_trend, len(frame)), risk_note=risk_note, made=now,
         assurance=ra.assurance_rows(store, appendix, changes), assurance_counts=assurance_counts)
-    return ra.for_board(content, board_name, refs, len(frame)) if refs is not None else content
+    return ra.for_board(content, board_name, refs, len(whole.rows)) if refs is not None else content
+
+
+def _counts_of(trend: pd.DataFrame, month: str) -> dict[str, int]:
+    """A month's counts by status from the trend (a board's, reconstructed from its rows' changes), or {}
+    when the month has no record."""
+    if month not in trend.index or trend.at[month, "source"] == tr.NO_RECORD:
+        return {}
+    return {st: int(trend.at[month, st]) for st in s.STATUSES}
 
 
 def _risk_row(ref: str, r: pd.Series, frame: pd.DataFrame, now: datetime) -> tuple[object, ...]:

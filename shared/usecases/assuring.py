@@ -202,6 +202,7 @@ class AssuranceReminder:
     people: tuple[Lead, ...]
     identity: str | None = None
     reason: str = ""
+    claim_key: str = ""  # a waiting claim's `Claim.key`
 
 
 WAITING, SENT_BACK = "waiting", "sent_back"
@@ -232,7 +233,7 @@ def assurance_reminders(ctx: Context | Store, waiting_days: int = WAITING_DAYS) 
             days = (today - day).days if day else None
             if days is None or days > waiting_days:
                 holders = tuple(h for h in a.holders(current, row) if h.name.casefold() != claim.by.casefold())
-                found.append(AssuranceReminder(WAITING, row, claim.at, days, holders))
+                found.append(AssuranceReminder(WAITING, row, claim.at, days, holders, claim_key=claim.key))
         elif state is None and a.asks_assurance(current, row) and entries:
             notice = _sent_back(current, row, entries)
             if notice is not None:

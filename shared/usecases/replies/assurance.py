@@ -41,6 +41,9 @@ class ClaimReply:
     summary: str
     roles: str
     actions: tuple[str, ...] = (ASSURE, SEND_BACK)
+    #: Which claim this is (`Claim.key`): the actions carry it back, so a press on an older claim's message
+    #: is refused rather than assuring a newer claim the holder has not seen.
+    claim_key: str = ""
 
     @property
     def title(self) -> str:
@@ -56,7 +59,7 @@ def claim_reply(notice: ClaimNotice) -> ClaimReply:
     row, claim = notice.row, notice.claim
     return ClaimReply(row.ref, short_text(row[s.RECOMMENDATION], 400), claim.by or "someone in Excel",
                       _when(claim.at), short_text(claim.evidence, 1000), short_text(row[s.SUMMARY], 1000),
-                      " or ".join(notice.roles))
+                      " or ".join(notice.roles), claim_key=claim.key)
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class AssuranceReminderReply:
     heading: str
     days: int | None
     reason: str = ""
+    claim_key: str = ""  # a waiting claim's `Claim.key`, carried by its actions
 
     @property
     def title(self) -> str:
@@ -111,4 +115,4 @@ def assurance_reminder_reply(reminder: AssuranceReminder) -> AssuranceReminderRe
     """The nudge for one `assuring.AssuranceReminder`."""
     row = reminder.row
     return AssuranceReminderReply(reminder.kind, row.ref, short_text(row[s.RECOMMENDATION], 400),
-                                  reminder.days, short_text(reminder.reason, 1000))
+                                  reminder.days, short_text(reminder.reason, 1000), reminder.claim_key)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.domain import schema as s
 from shared.domain.assurance import counts_sentence
-from shared.domain.values import plural, short_text, shown, uk_time_text
+from shared.domain.values import cell_text, plural, short_text, shown, uk_time_text
 from shared.usecases.replies.common import STALE_DAYS
 
 if TYPE_CHECKING:  # for the type hints only: the summary pulls in pandas and matplotlib
@@ -124,6 +124,21 @@ def _change(value: int | None) -> str:
     return f" ({'+' if value > 0 else ''}{value})" if value else " (=)"
 
 
+def _moves(changes: list) -> list[Move]:
+    """The month's status moves, and its assurance: a claim assured reads as a move of its own, and a claim
+    sent back says so with its reason (short), so the summary shows both, not only the counts."""
+    reasons = {(c.ref, c.when, c.by): c.new for c in changes if c.field == s.SENT_BACK and c.new}
+    moves = []
+    for c in changes:
+        if c.field == s.STATUS:
+            reason = reasons.get((c.ref, c.when, c.by))
+            new = f"{c.new} (sent back: {short_text(cell_text(reason), 80)})" if reason else c.new
+            moves.append(Move(c.ref, c.old or "(none)", new, c.by, c.via))
+        elif c.field == s.ASSURED_BY and c.new:
+            moves.append(Move(c.ref, s.AWAITING_ASSURANCE, "complete and assured", c.by, c.via))
+    return moves
+
+
 def summary_reply(figures: MonthFigures) -> SummaryReply:
     """A month's figures (`shared.summary.MonthFigures`) as the summary both chats post."""
     month = datetime.strptime(figures.month, "%Y-%m").strftime("%B %Y")
@@ -149,8 +164,7 @@ def summary_reply(figures: MonthFigures) -> SummaryReply:
         caveats.append(f"counts as at the end of the month: {plural(figures.set_aside, 'status change')} made "
                        "since set aside")
         short.append(f" (as at the month's end: {plural(figures.set_aside, 'later status change')} set aside)")
-    status_moves = [Move(c.ref, c.old or "(none)", c.new, c.by, c.via) for c in figures.changes
-                    if c.field == s.STATUS]
+    status_moves = _moves(figures.changes)
     overdue = tuple(Flagged(i.ref, i.lead, i.status, shown(i.due, s.DUE), short_text(i.text, 80))
                     for i in figures.overdue[:15])
     stale = tuple(Flagged(i.ref, i.lead, last_updated=shown(i.last_updated, s.LAST_UPDATED) or "never")
