@@ -257,6 +257,19 @@ def test_a_workbook_without_the_columns_works_as_before_and_says_once_how_to_add
     assert s.HOW_TO_ADD_ASSURANCE not in out
 
 
+def test_a_board_paper_from_a_workbook_without_the_accountable_column_is_refused_not_empty(workbook, tmp_path,
+                                                                                          capsys):
+    """A board that sees only its roles' recommendations cannot be told which they are without the column:
+    one sentence on how to add it, and no paper (an empty one would read as 'nothing for this board')."""
+    old = without_assurance(workbook, tmp_path)
+    output = tmp_path / "lscb.docx"
+    code, out, err = run(capsys, old, "report", "--for", "LSCB", "--output", str(output))
+    assert code != 0 and s.ACCOUNTABLE in out + err and s.HOW_TO_ADD_ASSURANCE in out + err
+    assert not output.exists()
+    code, out, err = run(capsys, old, "report", "--for", "HWBB", "--output", str(output))
+    assert code == 0 and output.exists(), out + err
+
+
 # --- validation -----------------------------------------------------------------------------------
 
 def test_validate_checks_roles_against_lists_and_the_assured_columns(workbook, capsys):

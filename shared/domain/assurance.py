@@ -317,6 +317,10 @@ def find_board(appendix: Appendix, name: str) -> Board:
     """The board named (case and spacing ignored), or `BoardError` naming the boards on sheet Lists."""
     for board in appendix.boards:
         if _key(board.name) == _key(name):
+            if not appendix.has_assurance and _key(s.ALL_ROLES) not in {_key(role) for role in board.roles}:
+                raise BoardError(f"The {board.name}'s paper carries the recommendations accountable to its roles, "
+                                 f"and Appendix 1 has no {s.ACCOUNTABLE} column to say which they are: "
+                                 f"{s.HOW_TO_ADD_ASSURANCE}")
             return board
     known = ", ".join(board.name for board in appendix.boards)
     if not known:
