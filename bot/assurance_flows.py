@@ -41,4 +41,5 @@ def press(store: Context, chat: Chat, action: str, ref: str, identity: str | Non
                                "records nothing more. You'll be told when it is in the workbook.", ref=recorded.ref))
     if recorded.state != PENDING:
         return Answer(r.result_reply(recorded))
-    return Answer(r.recorded(recorded.ref), write=recorded)
+    what = "sending back of" if action == r.SEND_BACK else "assurance of"
+    return Answer(r.recorded(recorded.ref, what), write=recorded)

@@ -221,6 +221,6 @@ def test_a_press_on_an_earlier_claim_s_dm_or_pressed_twice_records_nothing_more(
     _press_on(bot, LSCB_CHAIR, second, "assure", "5.5", click=2)
     _dm_saying(bot, LSCB_CHAIR, "recorded from your first press")
     answers = [m["text"] for m in _dms(bot, LSCB_CHAIR, 0)[seen:]]
-    assert len([a for a in answers if "Recorded your update to L5" in a]) == 1, answers
+    assert len([a for a in answers if "Recorded your assurance of L5" in a]) == 1, answers
     journal = Store.for_workbook(bot.workbook).journal()
     assert len([e for e in journal.for_ref("L5") if s.ASSURED_BY in e.changes]) == 1

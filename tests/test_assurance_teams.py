@@ -84,7 +84,7 @@ def test_claim_from_teams_reaches_the_dph_who_assures_it(teams: Harness, capsys)
     assert teams.workbook.read_bytes() == before
 
     recorded = _press(teams, DPH, ac.ASSURE_VERB, "L7")
-    assert "Recorded" in json.dumps(recorded)
+    assert "Recorded your assurance of L7" in json.dumps(recorded)
     _in_chat(teams, DPH, "L7 updated")
     row = read_appendix(teams.workbook).rows["L7"]
     assert row[s.ASSURED_BY] == "Rebecca Lord"
@@ -107,7 +107,7 @@ def test_sent_back_with_a_reason_the_lead_is_told(teams: Harness) -> None:
 
     reason = "The audit covers one ward only <at>Paul</at> [x](http://evil.example)"
     recorded = _press(teams, LSCB_CHAIR, ac.SEND_BACK_VERB, "L5", reason=reason)
-    assert "Recorded" in json.dumps(recorded)
+    assert "Recorded your sending back of L5" in json.dumps(recorded)
     told = card_of(_in_chat(teams, L5_LEAD, "L5 was sent back by Margaret Pearson"))
     assert any(unescaped(t) == reason for t in texts(told))
     assert "<at>" not in "\n".join(texts(told)) and "[x](" not in "\n".join(texts(told))

@@ -38,9 +38,11 @@ def notice(text: str, tone: str = PLAIN, *, headline: str = "", ref: str = "") -
     return NoticeReply(text, tone, headline, ref)
 
 
-def recorded(ref: str) -> NoticeReply:
-    """What the sender reads once an update is journalled: its outcome follows."""
-    return NoticeReply(f"Recorded your update to {ref}; writing it to the workbook…", RECORDED, ref=ref)
+def recorded(ref: str, what: str = "update to") -> NoticeReply:
+    """What the sender reads once an update is journalled: its outcome follows. `what` names the kind of
+    update when it is not a progress update ("assurance of", "sending back of"), so a holder who pressed
+    *Assure* reads what they did."""
+    return NoticeReply(f"Recorded your {what} {ref}; writing it to the workbook…", RECORDED, ref=ref)
 
 
 def reading(ref: str) -> NoticeReply:
