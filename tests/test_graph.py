@@ -253,3 +253,21 @@ def test_sli_serve_readyz_reads_through_graph_and_says_what_the_admin_must_fix(s
         assert status == 503 and "sli graph login" in text
     finally:
         assert served.stop()[0] == 0
+
+
+def test_cells_that_landed_without_their_change_log_rows_get_those_rows_on_the_next_pass(standin, workbook, capsys):
+    # the row's cells land; the Change log PATCH in the same $batch fails (a 5xx, nothing of it applied)
+    standin.fail("PATCH", f"/worksheets/{s.LOG_SHEET}/range", 500, "internalServerErrorUncategorized")
+    code, out, _ = run(capsys, "update", "L5", "--status", "Off track", "--next", "Agree the audit",
+                         "--by", "Sam Lee")
+    assert code == 3, out
+    assert row_of(workbook, "L5")[s.STATUS].value == "Off track"  # the cells hold it
+    assert not [r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "[applied]" in out, out
+    logged = [r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]
+    assert sorted(r[2] for r in logged) == sorted([s.STATUS, s.NEXT_STEPS]), logged  # every change in the log
+    assert {r[7] for r in logged} == {next(r[7] for r in logged)} and logged[0][7]  # under the update's ID
+    assert [r[3:5] for r in logged if r[2] == s.STATUS] == [["At risk", "Off track"]]
+    code, out, _ = run(capsys, "sync")  # settled: nothing written again
+    assert len([r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]) == 2
