@@ -271,3 +271,24 @@ def test_cells_that_landed_without_their_change_log_rows_get_those_rows_on_the_n
     assert [r[3:5] for r in logged if r[2] == s.STATUS] == [["At risk", "Off track"]]
     code, out, _ = run(capsys, "sync")  # settled: nothing written again
     assert len([r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]) == 2
+
+
+def test_change_log_rows_written_over_by_another_machine_are_detected_and_appended_again(standin, workbook, capsys):
+    # another tracker's rows land on the same Change log rows just after ours (no atomic append for a range)
+    def other_machine() -> None:
+        book = openpyxl.load_workbook(workbook)
+        log = book[s.LOG_SHEET]
+        for row in range(2, 4):
+            for column, value in enumerate(["2026-12-01", "L3", s.STATUS, "At risk", "On track", "Other", "Slack",
+                                            f"other{row}"], start=1):
+                log.cell(row, column).value = value
+        book.save(workbook)
+    standin.before("GET", f"/worksheets/{s.LOG_SHEET}/range(address=", other_machine)
+    code, out, _ = run(capsys, "update", "L9", "--status", "Off track", "--next", "Agree the audit",
+                       "--by", "Sam Lee")
+    assert code == 3, out  # not confirmed: the rows read back are not this update's
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "[applied]" in out, out
+    assert [r[7] for r in log_rows(workbook)[:2]] == ["other2", "other3"]  # the other machine's rows kept
+    logged = [r for r in log_rows(workbook) if r[1] == "L9" and r[5] == "Sam Lee"]
+    assert sorted(r[2] for r in logged) == sorted([s.STATUS, s.NEXT_STEPS]), log_rows(workbook)

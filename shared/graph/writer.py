@@ -171,8 +171,19 @@ class GraphWriter:
             for address, value in self.edits.items():
                 if not same(values[position(address)[1] - first], value):
                     raise Unanswered(f"{s.MAIN_SHEET} {address} did not read back as written")
-        if log_start and answers.get("log-back") is None:
+        if not log_start:
+            return
+        log_back = answers.get("log-back")
+        if log_back is None:
             raise Unanswered("the Change log rows were not read back")
+        grid = log_back["body"]["values"]
+        ours = grid[len(grid) - len(self.log_rows):]  # below the header an empty sheet was given
+        if any(not any(same(value, log_row.update_id) for value in row_)
+               for row_, log_row in zip(ours, self.log_rows, strict=True)):
+            # another tracker wrote the same rows (no atomic append for a range): the next pass finds these
+            # rows missing from the Change log and appends them below whatever it then holds
+            raise Unanswered(f"the {s.LOG_SHEET} rows read back are not this update's (another program wrote "
+                             "there at the same moment)")
 
 
 def held_in(sheet: Sheet) -> Callable[[str], object]:
