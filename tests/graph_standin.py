@@ -10,7 +10,8 @@ Microsoft's pages in microsoftgraph/microsoft-graph-docs-contrib:
   sessions": persistent or not, the `workbook-session-id` header, expiry after minutes idle);
 - `worksheet-list.md`, `worksheetcollection-add.md`, `worksheet-range.md`, `range-update.md` ("range: update":
   `values`, `numberFormat`; `null` leaves a cell as it is, `""` clears it), `worksheet-usedrange.md`;
-- `concepts/json-batching.md` (`POST /$batch`, `dependsOn`);
+- `concepts/json-batching.md` (`POST /$batch`, `dependsOn`, at most 20 requests; each request carries its own
+  headers, so a session's `workbook-session-id` goes in each one's `headers`, not only on the batch);
 - `concepts/workbook-error-handling.md` and `workbook-error-codes.md` ("Error handling for Excel APIs": the
   second-level code in `innerError` decides; `Retry-After` is a cooldown).
 
@@ -267,11 +268,14 @@ class GraphStandIn:
         if path.startswith("/download/"):
             return 200, self.path.read_bytes(), {}
         if method == "POST" and path == "/$batch":
-            return 200, self._batch(json.loads(raw or b"{}"), headers), {}
+            answer = self._batch(json.loads(raw or b"{}"), headers)
+            return (*answer, {}) if isinstance(answer, tuple) else (200, answer, {})
         body = json.loads(raw) if raw and method in ("POST", "PATCH") else None
         return self._resource(method, path, body, headers.get("workbook-session-id"), raw)
 
-    def _batch(self, batch: dict, headers) -> dict:
+    def _batch(self, batch: dict, headers) -> dict | tuple[int, dict]:
+        if len(batch.get("requests", [])) > 20:
+            return _error(400, "BadRequest", "")
         responses, failed = [], set()
         for request in batch.get("requests", []):
             if any(d in failed for d in request.get("dependsOn", [])):
@@ -279,8 +283,9 @@ class GraphStandIn:
                                                                                        "")[1]})
                 failed.add(request["id"])
                 continue
+            # each request's headers are its own ("JSON batching"): the batch's header is not passed on
             merged = {**{k.lower(): v for k, v in (request.get("headers") or {}).items()}}
-            session = merged.get("workbook-session-id") or headers.get("workbook-session-id")
+            session = merged.get("workbook-session-id")
             url = "/" + unquote(request["url"]).lstrip("/")
             fault = self._fault_for(request["method"], url)
             if fault and fault.action:

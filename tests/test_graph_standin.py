@@ -131,3 +131,16 @@ def test_faults_answer_as_injected(standin):
         call(standin, "PATCH", f"{ITEM}/workbook/worksheets/Appendix 1/range(address='P30')",
              {"values": [["Dropped"]]}, sid)
     assert cell(standin, "P30")["values"] == [["Dropped"]]
+
+
+def test_a_batch_request_is_in_a_session_only_through_its_own_headers_and_holds_at_most_20(standin):
+    sid = session(standin)
+    patch = {"id": "1", "method": "PATCH", "url": f"{ITEM}/workbook/worksheets/Appendix 1/range(address='P31')",
+             "body": {"values": [["Outer header only"]]}, "headers": {"Content-Type": "application/json"}}
+    assert call(standin, "POST", "/$batch", {"requests": [patch]}, sid).json()["responses"][0]["status"] == 200
+    assert cell(standin, "P31")["values"] == [[""]]  # answered, not kept: the batch's header is not passed on
+    patch["headers"]["workbook-session-id"] = sid
+    call(standin, "POST", "/$batch", {"requests": [patch]})
+    assert cell(standin, "P31")["values"] == [["Outer header only"]]
+    many = [{"id": str(i), "method": "GET", "url": ITEM} for i in range(21)]
+    assert call(standin, "POST", "/$batch", {"requests": many}).status_code == 400

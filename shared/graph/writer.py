@@ -60,7 +60,12 @@ class GraphWriter:
         return f"{self.session.item}/workbook/worksheets/{quote(sheet, safe='')}/range(address='{address}')"
 
     def _batch(self, requests: list[dict], session: str, writes: bool) -> dict[str, dict]:
-        answer = self.client.json("POST", "/$batch", {"requests": requests}, session=session)
+        """`requests` in one `$batch`, each in the session: a request in a batch carries its own headers
+        (Microsoft's "JSON batching"), so the session's header goes in each one (on the batch alone, a
+        PATCH would be answered and not kept)."""
+        for request in requests:
+            request["headers"] = {**request.get("headers", {}), "workbook-session-id": session}
+        answer = self.client.json("POST", "/$batch", {"requests": requests})
         responses = {str(r.get("id")): r for r in answer.get("responses", [])}
         for request in requests:
             response = responses.get(request["id"])
