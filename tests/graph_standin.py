@@ -137,6 +137,10 @@ class GraphStandIn:
     sessions: dict[str, Session] = field(default_factory=dict)
     ctag_version: int = 1
     now: Callable[[], datetime] = datetime.now
+    #: Sessions that answered a 5xx or an `invalidSession…` code: "Error handling for Excel APIs" expects no
+    #: further request in them; `spent_used` lists any that came (method, path), for the tests to assert on.
+    spent: set[str] = field(default_factory=set)
+    spent_used: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -238,14 +242,23 @@ class GraphStandIn:
             fault = None
         if not path.startswith("/download/") and http.headers.get("Authorization") != f"Bearer {self.token}":
             return self._answer(http, *_error(401, "InvalidAuthenticationToken", "unauthorizedUncategorized"))
+        self._note_session(http.headers.get("workbook-session-id"), method, path, 0, "")
         if fault and not fault.after_apply:
+            self._note_session(http.headers.get("workbook-session-id"), method, path, fault.status, fault.code)
             return self._answer(http, *_error(fault.status, _top(fault.status), fault.code), fault.retry_after)
         status, body, headers = self._route(method, unquote(path), raw, http.headers)
+        if isinstance(body, dict) and "error" in body:
+            self._note_session(http.headers.get("workbook-session-id"), method, path, status,
+                               str((body["error"].get("innerError") or {}).get("code", "")))
         if fault and fault.drop:
             http.close_connection = True
             http.connection.shutdown(2)
             return None
         if fault:
+            inner = json.loads(raw or b"{}").get("requests", []) if path.endswith("/$batch") else []
+            for request in inner:  # a failed batch spends the sessions its requests were in
+                self._note_session((request.get("headers") or {}).get("workbook-session-id"), "POST", path,
+                                   fault.status, fault.code)
             return self._answer(http, *_error(fault.status, _top(fault.status), fault.code), fault.retry_after)
         return self._answer(http, status, body, None, headers)
 
@@ -287,6 +300,7 @@ class GraphStandIn:
             merged = {**{k.lower(): v for k, v in (request.get("headers") or {}).items()}}
             session = merged.get("workbook-session-id")
             url = "/" + unquote(request["url"]).lstrip("/")
+            self._note_session(session, request["method"], url, 0, "")
             fault = self._fault_for(request["method"], url)
             if fault and fault.action:
                 fault.action()
@@ -298,10 +312,24 @@ class GraphStandIn:
                                                  session, b"")
                 if fault:
                     status, body = _error(fault.status, _top(fault.status), fault.code)
+            self._note_session(session, request["method"], url, status,
+                               str(((body or {}).get("error") or {}).get("innerError", {}).get("code", ""))
+                               if isinstance(body, dict) else "")
             if status >= 400:
                 failed.add(request["id"])
             responses.append({"id": request["id"], "status": status, "body": body})
         return {"responses": responses}
+
+    def _note_session(self, session: str | None, method: str, path: str, status: int, code: str) -> None:
+        """Before a request (`status` 0): note one sent in a spent session; after: spend the session on a 5xx
+        or an `invalidSession…` answer."""
+        if not session:
+            return
+        with self.lock:
+            if status == 0 and session in self.spent:
+                self.spent_used.append((method, unquote(path)))
+            elif status >= 500 or code.lower().startswith("invalidsession"):
+                self.spent.add(session)
 
     def _item(self) -> dict:
         return {"id": ITEM_ID, "name": self.name, "cTag": self.ctag, "eTag": f'"{{{ITEM_ID}}},{self.ctag_version}"',

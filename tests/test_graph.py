@@ -292,3 +292,19 @@ def test_change_log_rows_written_over_by_another_machine_are_detected_and_append
     assert [r[7] for r in log_rows(workbook)[:2]] == ["other2", "other3"]  # the other machine's rows kept
     logged = [r for r in log_rows(workbook) if r[1] == "L9" and r[5] == "Sam Lee"]
     assert sorted(r[2] for r in logged) == sorted([s.STATUS, s.NEXT_STEPS]), log_rows(workbook)
+
+
+@pytest.mark.parametrize(("status", "code"), [(500, "internalServerErrorUncategorized"),
+                                              (409, "invalidSessionAccessConflict")])
+def test_a_session_that_failed_is_never_used_again(standin, workbook, capsys, status, code):
+    standin.fail("POST", "createSession", 423, "resourceLocked", times=100)
+    for ref in ("L1", "L2"):
+        assert run(capsys, "update", ref, "--status", "Off track", "--by", "Sam Lee")[0] == 3
+    standin.faults.clear()
+    # "Error handling for Excel APIs": after these, no further request in that session
+    standin.fail("PATCH", f"/worksheets/{s.LOG_SHEET}/range", status, code)
+    code_, out, _ = run(capsys, "sync")
+    assert standin.spent and standin.spent_used == [], standin.spent_used
+    assert row_of(workbook, "L2")[s.STATUS].value == "Off track", out
+    assert run(capsys, "sync")[0] == 0 and standin.spent_used == []
+    assert len([r for r in log_rows(workbook) if r[5] == "Sam Lee"]) == 2

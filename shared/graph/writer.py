@@ -52,6 +52,10 @@ class GraphWriter:
                 return self._write(self.session.current() if attempt == 0 else self.session.renew())
             except SessionLost:
                 continue
+            except GraphError as exc:
+                if isinstance(exc, Unanswered) or exc.status >= 500 or exc.code.startswith("invalidsession"):
+                    self.session.forget()  # "Error handling for Excel APIs": no further request in it
+                raise
         raise Busy("the workbook's session in Microsoft 365 kept expiring.")
 
     # --- the two round trips --------------------------------------------------------------------
