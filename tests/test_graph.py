@@ -308,3 +308,16 @@ def test_a_session_that_failed_is_never_used_again(standin, workbook, capsys, st
     assert row_of(workbook, "L2")[s.STATUS].value == "Off track", out
     assert run(capsys, "sync")[0] == 0 and standin.spent_used == []
     assert len([r for r in log_rows(workbook) if r[5] == "Sam Lee"]) == 2
+
+
+def test_a_retry_after_on_any_error_holds_every_later_request_until_it_passes(standin, workbook, capsys):
+    standin.fail("POST", "createSession", 423, "resourceLocked", times=100)
+    for ref in ("L1", "L2"):
+        assert run(capsys, "update", ref, "--status", "Off track", "--by", "Sam Lee")[0] == 3
+    standin.faults.clear()
+    standin.fail("POST", "createSession", 409, "accessConflict", retry_after=1)
+    start = len(standin.requests)
+    run(capsys, "sync")
+    refused = next(i for i in range(start, len(standin.requests)) if standin.requests[i][1].endswith("createSession"))
+    assert len(standin.requests) > refused + 1
+    assert standin.times[refused + 1] - standin.times[refused] >= 1.0  # "no followup requests before it passes"
