@@ -16,8 +16,9 @@ Microsoft's pages in microsoftgraph/microsoft-graph-docs-contrib:
   second-level code in `innerError` decides; `Retry-After` is a cooldown).
 
 Strings written into cells are typed as Excel's UI would in en-US (what Graph does): a leading apostrophe keeps
-text (and is not part of the value), `=…` is a formula, `07/08/2026` is 8 July 2026 (a serial number with a date
-format), `+44…` a number, `TRUE` a boolean; a cell formatted `@` keeps any string as text. A range PATCH without a
+text (and is not part of the value), `=…` is a formula, `07/08/2026` is 8 July 2026 and `2026-08-07` and
+`1/2` are days too (serial numbers with a date format), `+44…`, `1e5` and `50%` numbers, `12:30` a time, `TRUE` a
+boolean; a cell formatted `@` keeps any string as text. A range PATCH without a
 session, or in a session made with `persistChanges: false`, is answered but never reaches the file (users report
 this of the real service). Every kept change gives the item a new `cTag`.
 
@@ -38,6 +39,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -50,7 +52,10 @@ DRIVE_ID = "b!standinDrive0123"
 ITEM_ID = "01STANDINITEM0000000000000000000"
 ITEM_PATH = f"/drives/{DRIVE_ID}/items/{ITEM_ID}"
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
-_NUMBER = re.compile(r"^[+-]?(\d[\d ,]*)(\.\d+)?%?$")
+_NUMBER = re.compile(r"^[+-]?(\d[\d ,]*)(\.\d+)?([eE][+-]?\d+)?%?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
@@ -81,10 +86,24 @@ def excel_typed(text: str) -> tuple[object, str | None, bool]:
             return datetime(year, month, day), "m/d/yyyy", False
         except ValueError:
             return text, None, False
+    if match := _ISO_DATE.match(text.strip()):
+        try:
+            return datetime(*(int(part) for part in match.groups())), "yyyy-mm-dd", False
+        except ValueError:
+            return text, None, False
+    if match := _DAY_MONTH.match(text.strip()):  # 1/2 is 2 January of this year
+        try:
+            return datetime(date.today().year, *(int(part) for part in match.groups())), "d-mmm", False
+        except ValueError:
+            return text, None, False
+    if match := _TIME.match(text.strip()):
+        hours, minutes = (int(part) for part in match.groups())
+        if hours < 24 and minutes < 60:
+            return (hours * 60 + minutes) / 1440, "h:mm", False
     if _NUMBER.match(text.strip()):
-        digits = text.strip().replace(" ", "").replace(",", "").rstrip("%")
-        number = float(digits)
-        return (int(number) if number.is_integer() else number), None, False
+        digits = text.strip().replace(" ", "").replace(",", "")
+        number = float(digits.rstrip("%")) / (100 if digits.endswith("%") else 1)
+        return (int(number) if number.is_integer() else number), ("0%" if digits.endswith("%") else None), False
     return text, None, False
 
 
@@ -452,6 +471,8 @@ def _json_value(value: object) -> object:
         return ""
     if isinstance(value, datetime | date):
         return serial(value)
+    if isinstance(value, day_time):  # a time of day is a fraction of one
+        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
     return value
 
 

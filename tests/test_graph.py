@@ -321,3 +321,20 @@ def test_a_retry_after_on_any_error_holds_every_later_request_until_it_passes(st
     refused = next(i for i in range(start, len(standin.requests)) if standin.requests[i][1].endswith("createSession"))
     assert len(standin.requests) > refused + 1
     assert standin.times[refused + 1] - standin.times[refused] >= 1.0  # "no followup requests before it passes"
+
+
+TEXTS = ['=HYPERLINK("x")', "+44 7700 900123", "07/08/2026", "TRUE", "1e5", "'quoted", "2026-08-07", "50%",
+         "12:30", "1/2", "Ring 👶 “Sam’s” team", "-3"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_text_stays_the_text_sent(standin, workbook, capsys, text):
+    code, out, err = run(capsys, "update", "L12", "--next", text, "--by", "Sam Lee")
+    if text.startswith("="):  # refused by the rules: one sentence, nothing written
+        assert code != 0 and "formula" in out and row_of(workbook, "L12")[s.NEXT_STEPS].value != text
+        return
+    assert code == 0, out + err
+    cell = row_of(workbook, "L12")[s.NEXT_STEPS]
+    assert cell.value == text and cell.data_type == "s", (cell.value, cell.data_type)
+    assert [r[4] for r in log_rows(workbook) if r[1] == "L12" and r[2] == s.NEXT_STEPS] == [text]
+    assert standin.cell(s.LOG_SHEET, "E2").data_type == "s"
