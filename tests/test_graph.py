@@ -82,6 +82,9 @@ def test_the_console_script_reads_a_sharepoint_address(standin, tmp_path):
 def test_a_graph_address_and_a_bad_address_are_one_sentence(standin, capsys, monkeypatch):
     monkeypatch.setenv("SLI_WORKBOOK", standin.graph_address)
     assert run(capsys, "status", "L1")[0] == 0
+    for pasted in (f"<{standin.share_url}>", f'"{standin.share_url}"', f" {standin.share_url}\n"):
+        monkeypatch.setenv("SLI_WORKBOOK", pasted)  # as a mail or a chat wraps a link
+        assert run(capsys, "status", "L1")[0] == 0, pasted
     monkeypatch.setenv("SLI_WORKBOOK", "https://example.com/Appendix1.xlsx")
     code, out, err = run(capsys, "status", "L1")
     assert code == 2 and out == "" and "SharePoint or OneDrive" in err and len(err.strip().splitlines()) == 1
