@@ -341,3 +341,23 @@ def test_text_stays_the_text_sent(standin, workbook, capsys, text):
     assert cell.value == text and cell.data_type == "s", (cell.value, cell.data_type)
     assert [r[4] for r in log_rows(workbook) if r[1] == "L12" and r[2] == s.NEXT_STEPS] == [text]
     assert standin.cell(s.LOG_SHEET, "E2").data_type == "s"
+
+
+def test_the_token_is_never_printed_logged_or_shown_in_the_settings(standin, workbook, capsys, caplog, monkeypatch):
+    import logging
+
+    from shared.settings import Settings
+
+    secret = "eyJ0eXAiOiJKV1QiLCJzZWNyZXQiOiJub3Qtc2hvd24ifQ.sig"
+    standin.token = secret
+    monkeypatch.setenv("SLI_GRAPH_TOKEN", secret)
+    caplog.set_level(logging.DEBUG)
+    shown = []
+    standin.fail("POST", "createSession", 403, "accessDenied")
+    shown.append(run(capsys, "update", "L6", "--status", "At risk", "--by", "Sam Lee"))
+    standin.fail("POST", "/$batch", 500, "internalServerErrorUncategorized", after_apply=True, skip=1)
+    shown.append(run(capsys, "sync"))
+    standin.token = "rotated"
+    shown.append(run(capsys, "status", "L6"))
+    assert secret not in repr(Settings.from_env(env=dict(os.environ)))
+    assert secret not in caplog.text + repr(shown)
