@@ -361,3 +361,35 @@ def test_the_token_is_never_printed_logged_or_shown_in_the_settings(standin, wor
     shown.append(run(capsys, "status", "L6"))
     assert secret not in repr(Settings.from_env(env=dict(os.environ)))
     assert secret not in caplog.text + repr(shown)
+
+
+@pytest.mark.parametrize("waiting", [1, 3, 10])
+def test_the_readmes_request_counts(standin, workbook, capsys, waiting):
+    """README, "Requests per operation": each row as counted here."""
+    start = len(standin.requests)
+    assert run(capsys, "status", "L1")[0] == 0
+    assert len(standin.graph_requests(start)) == 3  # the very first question: resolve, cTag, download address
+    standin.edit(s.MAIN_SHEET, row_of(workbook, "L1")[s.NEXT_STEPS].coordinate, "Officer's words")
+    start = len(standin.requests)
+    assert run(capsys, "status", "L1")[0] == 0
+    assert len(standin.graph_requests(start)) == 2  # after the file changed
+    start = len(standin.requests)
+    assert run(capsys, "status", "L1")[0] == 0
+    assert len(standin.graph_requests(start)) == 1  # unchanged
+    standin.fail("POST", "createSession", 423, "resourceLocked", times=100)
+    refs = [f"L{n}" for n in range(1, 23)][:waiting]
+    for ref in refs:
+        assert run(capsys, "update", ref, "--summary", f"Checked {ref}", "--by", "Sam Lee")[0] == 3
+    standin.faults.clear()
+    start = len(standin.requests)
+    assert run(capsys, "sync")[0] == 0
+    assert len(standin.graph_requests(start)) == 3 + 2 * waiting, standin.graph_requests(start)
+    start = len(standin.requests)
+    assert run(capsys, "update", "L22", "--summary", "One more", "--by", "Sam Lee")[0] == 0
+    assert len(standin.graph_requests(start)) == 7  # the copy our own writes changed is downloaded first
+    start = len(standin.requests)
+    assert run(capsys, "status", "L22")[0] == 0
+    assert len(standin.graph_requests(start)) == 2
+    start = len(standin.requests)
+    assert run(capsys, "update", "L21", "--summary", "One more", "--by", "Sam Lee")[0] == 0
+    assert len(standin.graph_requests(start)) == 6  # from a copy that is current
