@@ -425,14 +425,14 @@ def _unlogged_rows(entry: JournalEntry, appendix: Appendix) -> list[LogRow]:
     landed. Made again from what the journal kept of them (same time, texts and Update ID), so every change
     is in the Change log; none when any of its cells does not hold what it wrote (then it is written anew)."""
     changes = entry.detail.get("changes") or {}
-    at = entry.detail.get("written_at")
+    when = LogRow.write_time(entry.detail)
     row = appendix.rows.get(entry.ref)
     in_cells = [field for field in changes if field not in s.LOG_ONLY_FIELDS]
-    if not (isinstance(at, str) and at and row is not None and in_cells):
+    if when is None or row is None or not in_cells:
         return []
     if not all(same_text(row[field], changes[field][1]) for field in in_cells):
         return []
-    return [LogRow.from_journal(at, entry.ref, field, old, new, entry.by, entry.via, entry.id)
+    return [LogRow.from_journal(when.isoformat(), entry.ref, field, old, new, entry.by, entry.via, entry.id)
             for field, (old, new) in changes.items()]
 
 
