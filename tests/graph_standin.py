@@ -10,7 +10,8 @@ Microsoft's pages in microsoftgraph/microsoft-graph-docs-contrib:
   sessions": persistent or not, the `workbook-session-id` header, expiry after minutes idle);
 - `worksheet-list.md`, `worksheetcollection-add.md`, `worksheet-range.md`, `range-update.md` ("range: update":
   `values`, `numberFormat`; `null` leaves a cell as it is, `""` clears it), `worksheet-usedrange.md`;
-- `concepts/json-batching.md` (`POST /$batch`, `dependsOn`, at most 20 requests; each request carries its own
+- `concepts/json-batching.md` (`POST /$batch`, `dependsOn`, fully sequential or fully parallel (refused
+  here otherwise), at most 20 requests; each request carries its own
   headers, so a session's `workbook-session-id` goes in each one's `headers`, not only on the batch);
 - `concepts/workbook-error-handling.md` and `workbook-error-codes.md` ("Error handling for Excel APIs": the
   second-level code in `innerError` decides; `Retry-After` is a cooldown).
@@ -306,8 +307,12 @@ class GraphStandIn:
         return self._resource(method, path, body, headers.get("workbook-session-id"), raw)
 
     def _batch(self, batch: dict, headers) -> dict | tuple[int, dict]:
-        if len(batch.get("requests", [])) > 20:
+        requests = batch.get("requests", [])
+        if len(requests) > 20:
             return _error(400, "BadRequest", "")
+        chained = all(r.get("dependsOn") == [requests[i - 1]["id"]] for i, r in enumerate(requests) if i)
+        if any(r.get("dependsOn") for r in requests) and not (chained and not requests[0].get("dependsOn")):
+            return _error(400, "BadRequest", "")  # "either fully sequential or fully parallel"
         responses, failed = [], set()
         for request in batch.get("requests", []):
             if any(d in failed for d in request.get("dependsOn", [])):

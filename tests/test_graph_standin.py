@@ -142,6 +142,11 @@ def test_a_batch_request_is_in_a_session_only_through_its_own_headers_and_holds_
     patch["headers"]["workbook-session-id"] = sid
     call(standin, "POST", "/$batch", {"requests": [patch]})
     assert cell(standin, "P31")["values"] == [["Outer header only"]]
+    tree = [{"id": "a", "method": "GET", "url": ITEM}, {"id": "b", "method": "GET", "url": ITEM, "dependsOn": ["a"]},
+            {"id": "c", "method": "GET", "url": ITEM, "dependsOn": ["a"]}]
+    assert call(standin, "POST", "/$batch", {"requests": tree}).status_code == 400  # neither sequential nor parallel
+    tree[2]["dependsOn"] = ["b"]
+    assert call(standin, "POST", "/$batch", {"requests": tree}).status_code == 200
     many = [{"id": str(i), "method": "GET", "url": ITEM} for i in range(21)]
     assert call(standin, "POST", "/$batch", {"requests": many}).status_code == 400
 

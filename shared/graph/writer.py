@@ -131,9 +131,9 @@ class GraphWriter:
                                     "numberFormat": [[f for _, f in row_] for row_ in log_values]},
                            **({"dependsOn": ["main"]} if main else {})})
             checks.append(("log-back", s.LOG_SHEET, log_cells))
-        last = writes[-1]["id"]
-        writes.extend({"id": name, "method": "GET", "url": self._range(sheet, address), "dependsOn": [last]}
-                      for name, sheet, address in checks)
+        for name, sheet, address in checks:  # "JSON batching": a batch fully sequential, each after the one before
+            writes.append({"id": name, "method": "GET", "url": self._range(sheet, address),
+                           "dependsOn": [writes[-1]["id"]]})
         answers = self._batch(writes, session, writes=True)
         self._confirm(answers, row, first, log_start)
 
