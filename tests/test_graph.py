@@ -393,3 +393,19 @@ def test_the_readmes_request_counts(standin, workbook, capsys, waiting):
     start = len(standin.requests)
     assert run(capsys, "update", "L21", "--summary", "One more", "--by", "Sam Lee")[0] == 0
     assert len(standin.graph_requests(start)) == 6  # from a copy that is current
+
+
+
+def test_text_that_starts_with_an_equals_sign_is_not_taken_for_a_formula(standin, workbook, capsys):
+    import httpx
+
+    address = row_of(workbook, "L11")[s.NEXT_STEPS].coordinate
+    auth = {"Authorization": f"Bearer {standin.token}"}
+    sid = httpx.post(f"{standin.url}{ITEM_PATH}/workbook/createSession", json={"persistChanges": True},
+                     headers=auth).json()["id"]
+    httpx.patch(f"{standin.url}{ITEM_PATH}/workbook/worksheets/{s.MAIN_SHEET}/range(address='{address}')",
+                json={"values": [["'=Agree the audit"]]}, headers={**auth, "workbook-session-id": sid})
+    assert standin.cell(s.MAIN_SHEET, address).data_type == "s"  # an officer's text, typed with a quote prefix
+    code, out, _ = run(capsys, "update", "L11", "--next", "Agree the audit", "--by", "Sam Lee")
+    assert code == 0, out
+    assert standin.cell(s.MAIN_SHEET, address).value == "Agree the audit"

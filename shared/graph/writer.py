@@ -101,7 +101,9 @@ class GraphWriter:
             formulas = body.get("formulas", [[]])[0]
             for column in range(first, last + 1):
                 address = f"{s.column_letter(column - 1)}{row}"
-                if address in self.edits and str(formulas[column - first] or "").startswith("="):
+                formula = str(formulas[column - first] or "")
+                # a formula's value is what it computes; text that starts with '=' is its own value
+                if address in self.edits and formula.startswith("=") and formula != body["values"][0][column - first]:
                     raise NothingWritten(f"Cell {address} on '{s.MAIN_SHEET}' holds a formula; an officer must "
                                          "replace it with a value before this update can be written")
                 if address in self.edits and not same(body["values"][0][column - first], self._held(address)):
