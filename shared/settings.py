@@ -109,7 +109,7 @@ class GraphSettings:
     address: RemoteAddress
     url: str = GRAPH_URL
     #: `SLI_GRAPH_TOKEN`: a bearer token used as it is (tests, unusual set-ups); else msal's cache.
-    token: str = ""
+    token: str = field(default="", repr=False)  # kept out of the settings' repr (and so of logs)
     state_dir: Path = Path(".")
     #: `SLI_GRAPH_CLIENT_ID` / `SLI_GRAPH_TENANT_ID`: the Entra app `sli graph login` signs in through.
     client_id: str = ""

@@ -10,13 +10,16 @@ Microsoft's pages in microsoftgraph/microsoft-graph-docs-contrib:
   sessions": persistent or not, the `workbook-session-id` header, expiry after minutes idle);
 - `worksheet-list.md`, `worksheetcollection-add.md`, `worksheet-range.md`, `range-update.md` ("range: update":
   `values`, `numberFormat`; `null` leaves a cell as it is, `""` clears it), `worksheet-usedrange.md`;
-- `concepts/json-batching.md` (`POST /$batch`, `dependsOn`);
+- `concepts/json-batching.md` (`POST /$batch`, `dependsOn`, fully sequential or fully parallel (refused
+  here otherwise), at most 20 requests; each request carries its own
+  headers, so a session's `workbook-session-id` goes in each one's `headers`, not only on the batch);
 - `concepts/workbook-error-handling.md` and `workbook-error-codes.md` ("Error handling for Excel APIs": the
   second-level code in `innerError` decides; `Retry-After` is a cooldown).
 
 Strings written into cells are typed as Excel's UI would in en-US (what Graph does): a leading apostrophe keeps
-text (and is not part of the value), `=…` is a formula, `07/08/2026` is 8 July 2026 (a serial number with a date
-format), `+44…` a number, `TRUE` a boolean; a cell formatted `@` keeps any string as text. A range PATCH without a
+text (and is not part of the value), `=…` is a formula, `07/08/2026` is 8 July 2026 and `2026-08-07` and
+`1/2` are days too (serial numbers with a date format), `+44…`, `1e5` and `50%` numbers, `12:30` a time, `TRUE` a
+boolean; a cell formatted `@` keeps any string as text. A range PATCH without a
 session, or in a session made with `persistChanges: false`, is answered but never reaches the file (users report
 this of the real service). Every kept change gives the item a new `cTag`.
 
@@ -37,6 +40,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -49,7 +53,10 @@ DRIVE_ID = "b!standinDrive0123"
 ITEM_ID = "01STANDINITEM0000000000000000000"
 ITEM_PATH = f"/drives/{DRIVE_ID}/items/{ITEM_ID}"
 _DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})$")
-_NUMBER = re.compile(r"^[+-]?(\d[\d ,]*)(\.\d+)?%?$")
+_NUMBER = re.compile(r"^[+-]?(\d[\d ,]*)(\.\d+)?([eE][+-]?\d+)?%?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})/(\d{1,2})$")
+_TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
 
 
@@ -80,10 +87,24 @@ def excel_typed(text: str) -> tuple[object, str | None, bool]:
             return datetime(year, month, day), "m/d/yyyy", False
         except ValueError:
             return text, None, False
+    if match := _ISO_DATE.match(text.strip()):
+        try:
+            return datetime(*(int(part) for part in match.groups())), "yyyy-mm-dd", False
+        except ValueError:
+            return text, None, False
+    if match := _DAY_MONTH.match(text.strip()):  # 1/2 is 2 January of this year
+        try:
+            return datetime(date.today().year, *(int(part) for part in match.groups())), "d-mmm", False
+        except ValueError:
+            return text, None, False
+    if match := _TIME.match(text.strip()):
+        hours, minutes = (int(part) for part in match.groups())
+        if hours < 24 and minutes < 60:
+            return (hours * 60 + minutes) / 1440, "h:mm", False
     if _NUMBER.match(text.strip()):
-        digits = text.strip().replace(" ", "").replace(",", "").rstrip("%")
-        number = float(digits)
-        return (int(number) if number.is_integer() else number), None, False
+        digits = text.strip().replace(" ", "").replace(",", "")
+        number = float(digits.rstrip("%")) / (100 if digits.endswith("%") else 1)
+        return (int(number) if number.is_integer() else number), ("0%" if digits.endswith("%") else None), False
     return text, None, False
 
 
@@ -136,6 +157,10 @@ class GraphStandIn:
     sessions: dict[str, Session] = field(default_factory=dict)
     ctag_version: int = 1
     now: Callable[[], datetime] = datetime.now
+    #: Sessions that answered a 5xx or an `invalidSession…` code: "Error handling for Excel APIs" expects no
+    #: further request in them; `spent_used` lists any that came (method, path), for the tests to assert on.
+    spent: set[str] = field(default_factory=set)
+    spent_used: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.lock = threading.RLock()
@@ -237,14 +262,23 @@ class GraphStandIn:
             fault = None
         if not path.startswith("/download/") and http.headers.get("Authorization") != f"Bearer {self.token}":
             return self._answer(http, *_error(401, "InvalidAuthenticationToken", "unauthorizedUncategorized"))
+        self._note_session(http.headers.get("workbook-session-id"), method, path, 0, "")
         if fault and not fault.after_apply:
+            self._note_session(http.headers.get("workbook-session-id"), method, path, fault.status, fault.code)
             return self._answer(http, *_error(fault.status, _top(fault.status), fault.code), fault.retry_after)
         status, body, headers = self._route(method, unquote(path), raw, http.headers)
+        if isinstance(body, dict) and "error" in body:
+            self._note_session(http.headers.get("workbook-session-id"), method, path, status,
+                               str((body["error"].get("innerError") or {}).get("code", "")))
         if fault and fault.drop:
             http.close_connection = True
             http.connection.shutdown(2)
             return None
         if fault:
+            inner = json.loads(raw or b"{}").get("requests", []) if path.endswith("/$batch") else []
+            for request in inner:  # a failed batch spends the sessions its requests were in
+                self._note_session((request.get("headers") or {}).get("workbook-session-id"), "POST", path,
+                                   fault.status, fault.code)
             return self._answer(http, *_error(fault.status, _top(fault.status), fault.code), fault.retry_after)
         return self._answer(http, status, body, None, headers)
 
@@ -267,11 +301,18 @@ class GraphStandIn:
         if path.startswith("/download/"):
             return 200, self.path.read_bytes(), {}
         if method == "POST" and path == "/$batch":
-            return 200, self._batch(json.loads(raw or b"{}"), headers), {}
+            answer = self._batch(json.loads(raw or b"{}"), headers)
+            return (*answer, {}) if isinstance(answer, tuple) else (200, answer, {})
         body = json.loads(raw) if raw and method in ("POST", "PATCH") else None
         return self._resource(method, path, body, headers.get("workbook-session-id"), raw)
 
-    def _batch(self, batch: dict, headers) -> dict:
+    def _batch(self, batch: dict, headers) -> dict | tuple[int, dict]:
+        requests = batch.get("requests", [])
+        if len(requests) > 20:
+            return _error(400, "BadRequest", "")
+        chained = all(r.get("dependsOn") == [requests[i - 1]["id"]] for i, r in enumerate(requests) if i)
+        if any(r.get("dependsOn") for r in requests) and not (chained and not requests[0].get("dependsOn")):
+            return _error(400, "BadRequest", "")  # "either fully sequential or fully parallel"
         responses, failed = [], set()
         for request in batch.get("requests", []):
             if any(d in failed for d in request.get("dependsOn", [])):
@@ -279,9 +320,11 @@ class GraphStandIn:
                                                                                        "")[1]})
                 failed.add(request["id"])
                 continue
+            # each request's headers are its own ("JSON batching"): the batch's header is not passed on
             merged = {**{k.lower(): v for k, v in (request.get("headers") or {}).items()}}
-            session = merged.get("workbook-session-id") or headers.get("workbook-session-id")
+            session = merged.get("workbook-session-id")
             url = "/" + unquote(request["url"]).lstrip("/")
+            self._note_session(session, request["method"], url, 0, "")
             fault = self._fault_for(request["method"], url)
             if fault and fault.action:
                 fault.action()
@@ -293,10 +336,24 @@ class GraphStandIn:
                                                  session, b"")
                 if fault:
                     status, body = _error(fault.status, _top(fault.status), fault.code)
+            self._note_session(session, request["method"], url, status,
+                               str(((body or {}).get("error") or {}).get("innerError", {}).get("code", ""))
+                               if isinstance(body, dict) else "")
             if status >= 400:
                 failed.add(request["id"])
             responses.append({"id": request["id"], "status": status, "body": body})
         return {"responses": responses}
+
+    def _note_session(self, session: str | None, method: str, path: str, status: int, code: str) -> None:
+        """Before a request (`status` 0): note one sent in a spent session; after: spend the session on a 5xx
+        or an `invalidSession…` answer."""
+        if not session:
+            return
+        with self.lock:
+            if status == 0 and session in self.spent:
+                self.spent_used.append((method, unquote(path)))
+            elif status >= 500 or code.lower().startswith("invalidsession"):
+                self.spent.add(session)
 
     def _item(self) -> dict:
         return {"id": ITEM_ID, "name": self.name, "cTag": self.ctag, "eTag": f'"{{{ITEM_ID}}},{self.ctag_version}"',
@@ -419,6 +476,8 @@ def _json_value(value: object) -> object:
         return ""
     if isinstance(value, datetime | date):
         return serial(value)
+    if isinstance(value, day_time):  # a time of day is a fraction of one
+        return (value.hour * 3600 + value.minute * 60 + value.second) / 86400
     return value
 
 

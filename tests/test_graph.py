@@ -82,6 +82,9 @@ def test_the_console_script_reads_a_sharepoint_address(standin, tmp_path):
 def test_a_graph_address_and_a_bad_address_are_one_sentence(standin, capsys, monkeypatch):
     monkeypatch.setenv("SLI_WORKBOOK", standin.graph_address)
     assert run(capsys, "status", "L1")[0] == 0
+    for pasted in (f"<{standin.share_url}>", f'"{standin.share_url}"', f" {standin.share_url}\n"):
+        monkeypatch.setenv("SLI_WORKBOOK", pasted)  # as a mail or a chat wraps a link
+        assert run(capsys, "status", "L1")[0] == 0, pasted
     monkeypatch.setenv("SLI_WORKBOOK", "https://example.com/Appendix1.xlsx")
     code, out, err = run(capsys, "status", "L1")
     assert code == 2 and out == "" and "SharePoint or OneDrive" in err and len(err.strip().splitlines()) == 1
@@ -253,3 +256,156 @@ def test_sli_serve_readyz_reads_through_graph_and_says_what_the_admin_must_fix(s
         assert status == 503 and "sli graph login" in text
     finally:
         assert served.stop()[0] == 0
+
+
+def test_cells_that_landed_without_their_change_log_rows_get_those_rows_on_the_next_pass(standin, workbook, capsys):
+    # the row's cells land; the Change log PATCH in the same $batch fails (a 5xx, nothing of it applied)
+    standin.fail("PATCH", f"/worksheets/{s.LOG_SHEET}/range", 500, "internalServerErrorUncategorized")
+    code, out, _ = run(capsys, "update", "L5", "--status", "Off track", "--next", "Agree the audit",
+                         "--by", "Sam Lee")
+    assert code == 3, out
+    assert row_of(workbook, "L5")[s.STATUS].value == "Off track"  # the cells hold it
+    assert not [r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "[applied]" in out, out
+    logged = [r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]
+    assert sorted(r[2] for r in logged) == sorted([s.STATUS, s.NEXT_STEPS]), logged  # every change in the log
+    assert {r[7] for r in logged} == {next(r[7] for r in logged)} and logged[0][7]  # under the update's ID
+    assert [r[3:5] for r in logged if r[2] == s.STATUS] == [["At risk", "Off track"]]
+    code, out, _ = run(capsys, "sync")  # settled: nothing written again
+    assert len([r for r in log_rows(workbook) if r[1] == "L5" and r[5] == "Sam Lee"]) == 2
+
+
+def test_change_log_rows_written_over_by_another_machine_are_detected_and_appended_again(standin, workbook, capsys):
+    # another tracker's rows land on the same Change log rows just after ours (no atomic append for a range)
+    def other_machine() -> None:
+        book = openpyxl.load_workbook(workbook)
+        log = book[s.LOG_SHEET]
+        for row in range(2, 4):
+            for column, value in enumerate(["2026-12-01", "L3", s.STATUS, "At risk", "On track", "Other", "Slack",
+                                            f"other{row}"], start=1):
+                log.cell(row, column).value = value
+        book.save(workbook)
+    standin.before("GET", f"/worksheets/{s.LOG_SHEET}/range(address=", other_machine)
+    code, out, _ = run(capsys, "update", "L9", "--status", "Off track", "--next", "Agree the audit",
+                       "--by", "Sam Lee")
+    assert code == 3, out  # not confirmed: the rows read back are not this update's
+    code, out, _ = run(capsys, "sync")
+    assert code == 0 and "[applied]" in out, out
+    assert [r[7] for r in log_rows(workbook)[:2]] == ["other2", "other3"]  # the other machine's rows kept
+    logged = [r for r in log_rows(workbook) if r[1] == "L9" and r[5] == "Sam Lee"]
+    assert sorted(r[2] for r in logged) == sorted([s.STATUS, s.NEXT_STEPS]), log_rows(workbook)
+
+
+@pytest.mark.parametrize(("status", "code"), [(500, "internalServerErrorUncategorized"),
+                                              (409, "invalidSessionAccessConflict")])
+def test_a_session_that_failed_is_never_used_again(standin, workbook, capsys, status, code):
+    standin.fail("POST", "createSession", 423, "resourceLocked", times=100)
+    for ref in ("L1", "L2"):
+        assert run(capsys, "update", ref, "--status", "Off track", "--by", "Sam Lee")[0] == 3
+    standin.faults.clear()
+    # "Error handling for Excel APIs": after these, no further request in that session
+    standin.fail("PATCH", f"/worksheets/{s.LOG_SHEET}/range", status, code)
+    code_, out, _ = run(capsys, "sync")
+    assert standin.spent and standin.spent_used == [], standin.spent_used
+    assert row_of(workbook, "L2")[s.STATUS].value == "Off track", out
+    assert run(capsys, "sync")[0] == 0 and standin.spent_used == []
+    assert len([r for r in log_rows(workbook) if r[5] == "Sam Lee"]) == 2
+
+
+def test_a_retry_after_on_any_error_holds_every_later_request_until_it_passes(standin, workbook, capsys):
+    standin.fail("POST", "createSession", 423, "resourceLocked", times=100)
+    for ref in ("L1", "L2"):
+        assert run(capsys, "update", ref, "--status", "Off track", "--by", "Sam Lee")[0] == 3
+    standin.faults.clear()
+    standin.fail("POST", "createSession", 409, "accessConflict", retry_after=1)
+    start = len(standin.requests)
+    run(capsys, "sync")
+    refused = next(i for i in range(start, len(standin.requests)) if standin.requests[i][1].endswith("createSession"))
+    assert len(standin.requests) > refused + 1
+    assert standin.times[refused + 1] - standin.times[refused] >= 1.0  # "no followup requests before it passes"
+
+
+TEXTS = ['=HYPERLINK("x")', "+44 7700 900123", "07/08/2026", "TRUE", "1e5", "'quoted", "2026-08-07", "50%",
+         "12:30", "1/2", "Ring 👶 “Sam’s” team", "-3"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_text_stays_the_text_sent(standin, workbook, capsys, text):
+    code, out, err = run(capsys, "update", "L12", "--next", text, "--by", "Sam Lee")
+    if text.startswith("="):  # refused by the rules: one sentence, nothing written
+        assert code != 0 and "formula" in out and row_of(workbook, "L12")[s.NEXT_STEPS].value != text
+        return
+    assert code == 0, out + err
+    cell = row_of(workbook, "L12")[s.NEXT_STEPS]
+    assert cell.value == text and cell.data_type == "s", (cell.value, cell.data_type)
+    assert [r[4] for r in log_rows(workbook) if r[1] == "L12" and r[2] == s.NEXT_STEPS] == [text]
+    assert standin.cell(s.LOG_SHEET, "E2").data_type == "s"
+
+
+def test_the_token_is_never_printed_logged_or_shown_in_the_settings(standin, workbook, capsys, caplog, monkeypatch):
+    import logging
+
+    from shared.settings import Settings
+
+    secret = "eyJ0eXAiOiJKV1QiLCJzZWNyZXQiOiJub3Qtc2hvd24ifQ.sig"
+    standin.token = secret
+    monkeypatch.setenv("SLI_GRAPH_TOKEN", secret)
+    caplog.set_level(logging.DEBUG)
+    shown = []
+    standin.fail("POST", "createSession", 403, "accessDenied")
+    shown.append(run(capsys, "update", "L6", "--status", "At risk", "--by", "Sam Lee"))
+    standin.fail("POST", "/$batch", 500, "internalServerErrorUncategorized", after_apply=True, skip=1)
+    shown.append(run(capsys, "sync"))
+    standin.token = "rotated"
+    shown.append(run(capsys, "status", "L6"))
+    assert secret not in repr(Settings.from_env(env=dict(os.environ)))
+    assert secret not in caplog.text + repr(shown)
+
+
+@pytest.mark.parametrize("waiting", [1, 3, 10])
+def test_the_readmes_request_counts(standin, workbook, capsys, waiting):
+    """README, "Requests per operation": each row as counted here."""
+    start = len(standin.requests)
+    assert run(capsys, "status", "L1")[0] == 0
+    assert len(standin.graph_requests(start)) == 3  # the very first question: resolve, cTag, download address
+    standin.edit(s.MAIN_SHEET, row_of(workbook, "L1")[s.NEXT_STEPS].coordinate, "Officer's words")
+    start = len(standin.requests)
+    assert run(capsys, "status", "L1")[0] == 0
+    assert len(standin.graph_requests(start)) == 2  # after the file changed
+    start = len(standin.requests)
+    assert run(capsys, "status", "L1")[0] == 0
+    assert len(standin.graph_requests(start)) == 1  # unchanged
+    standin.fail("POST", "createSession", 423, "resourceLocked", times=100)
+    refs = [f"L{n}" for n in range(1, 23)][:waiting]
+    for ref in refs:
+        assert run(capsys, "update", ref, "--summary", f"Checked {ref}", "--by", "Sam Lee")[0] == 3
+    standin.faults.clear()
+    start = len(standin.requests)
+    assert run(capsys, "sync")[0] == 0
+    assert len(standin.graph_requests(start)) == 3 + 2 * waiting, standin.graph_requests(start)
+    start = len(standin.requests)
+    assert run(capsys, "update", "L22", "--summary", "One more", "--by", "Sam Lee")[0] == 0
+    assert len(standin.graph_requests(start)) == 7  # the copy our own writes changed is downloaded first
+    start = len(standin.requests)
+    assert run(capsys, "status", "L22")[0] == 0
+    assert len(standin.graph_requests(start)) == 2
+    start = len(standin.requests)
+    assert run(capsys, "update", "L21", "--summary", "One more", "--by", "Sam Lee")[0] == 0
+    assert len(standin.graph_requests(start)) == 6  # from a copy that is current
+
+
+
+def test_text_that_starts_with_an_equals_sign_is_not_taken_for_a_formula(standin, workbook, capsys):
+    import httpx
+
+    address = row_of(workbook, "L11")[s.NEXT_STEPS].coordinate
+    auth = {"Authorization": f"Bearer {standin.token}"}
+    sid = httpx.post(f"{standin.url}{ITEM_PATH}/workbook/createSession", json={"persistChanges": True},
+                     headers=auth).json()["id"]
+    httpx.patch(f"{standin.url}{ITEM_PATH}/workbook/worksheets/{s.MAIN_SHEET}/range(address='{address}')",
+                json={"values": [["'=Agree the audit"]]}, headers={**auth, "workbook-session-id": sid})
+    assert standin.cell(s.MAIN_SHEET, address).data_type == "s"  # an officer's text, typed with a quote prefix
+    code, out, _ = run(capsys, "update", "L11", "--next", "Agree the audit", "--by", "Sam Lee")
+    assert code == 0, out
+    assert standin.cell(s.MAIN_SHEET, address).value == "Agree the audit"

@@ -131,3 +131,17 @@ def test_teams_busy_workbook_then_an_officers_edit_is_a_conflict_told_once(teams
     assert told["text"].startswith("⚠️ **L7: not applied") and "Officer" in told["text"]
     assert row_of(standin.path, "L7")[7].value == "Officer's own next step"
     assert notifier.run_once() == 0
+
+
+def test_slack_answers_see_an_officers_edit_while_an_update_still_waits(slack: Harness, standin: GraphStandIn) -> None:
+    from test_bot import OFFICER
+
+    l2_status = row_of(standin.path, "L2")[5].coordinate
+    standin.fail("GET", f"range(address='{l2_status}:", 409, "accessConflict", times=1000)  # L2's row stays busy
+    slack.http.command(text='update 2 status="Complete" evidence="Audit 2026"', user_id=OFFICER)
+    assert "busy" in slack.reply()["text"]
+    slack.http.command(text='update 3 next="Book the venue"', user_id=OFFICER)
+    assert "L3 updated" in slack.reply(2)["text"]  # written in a pass that left L2 waiting (its session open)
+    standin.edit(s.MAIN_SHEET, row_of(standin.path, "L9")[5].coordinate, "Off track")  # an officer, in the browser
+    slack.http.command(text="status l09", user_id=OFFICER)
+    assert slack.reply(3)["text"].startswith("L9 (Off track)")

@@ -131,3 +131,31 @@ def test_faults_answer_as_injected(standin):
         call(standin, "PATCH", f"{ITEM}/workbook/worksheets/Appendix 1/range(address='P30')",
              {"values": [["Dropped"]]}, sid)
     assert cell(standin, "P30")["values"] == [["Dropped"]]
+
+
+def test_a_batch_request_is_in_a_session_only_through_its_own_headers_and_holds_at_most_20(standin):
+    sid = session(standin)
+    patch = {"id": "1", "method": "PATCH", "url": f"{ITEM}/workbook/worksheets/Appendix 1/range(address='P31')",
+             "body": {"values": [["Outer header only"]]}, "headers": {"Content-Type": "application/json"}}
+    assert call(standin, "POST", "/$batch", {"requests": [patch]}, sid).json()["responses"][0]["status"] == 200
+    assert cell(standin, "P31")["values"] == [[""]]  # answered, not kept: the batch's header is not passed on
+    patch["headers"]["workbook-session-id"] = sid
+    call(standin, "POST", "/$batch", {"requests": [patch]})
+    assert cell(standin, "P31")["values"] == [["Outer header only"]]
+    tree = [{"id": "a", "method": "GET", "url": ITEM}, {"id": "b", "method": "GET", "url": ITEM, "dependsOn": ["a"]},
+            {"id": "c", "method": "GET", "url": ITEM, "dependsOn": ["a"]}]
+    assert call(standin, "POST", "/$batch", {"requests": tree}).status_code == 400  # neither sequential nor parallel
+    tree[2]["dependsOn"] = ["b"]
+    assert call(standin, "POST", "/$batch", {"requests": tree}).status_code == 200
+    many = [{"id": str(i), "method": "GET", "url": ITEM} for i in range(21)]
+    assert call(standin, "POST", "/$batch", {"requests": many}).status_code == 400
+
+
+def test_more_strings_are_retyped_as_excel_would(standin):
+    sid = session(standin)
+    call(standin, "PATCH", f"{ITEM}/workbook/worksheets/Appendix 1/range(address='P32:T32')",
+         {"values": [["1e5", "2026-08-07", "50%", "12:30", "1/2"]]}, sid)
+    values = cell(standin, "P32:T32")["values"][0]
+    assert values[0] == 100000 and values[1] == (datetime(2026, 8, 7) - datetime(1899, 12, 30)).days
+    assert values[2] == 0.5 and values[3] == 0.5208333333333334
+    assert values[4] == (datetime(datetime.now().year, 1, 2) - datetime(1899, 12, 30)).days

@@ -36,8 +36,12 @@ class RemoteAddress:
 
 
 def _unfolded(text: str) -> str:
-    """The address as typed, where a path object folded `https://` into `https:/`."""
-    return re.sub(r"^(https?):/(?!/)", r"\1://", text.strip())
+    """The address as typed, where a path object folded `https://` into `https:/`, without the quotes or angle
+    brackets a mail or a chat puts around a pasted link (`<https://…>`)."""
+    text = text.strip()
+    while len(text) > 1 and (text[0], text[-1]) in (("<", ">"), ('"', '"'), ("'", "'")):
+        text = text[1:-1].strip()
+    return re.sub(r"^(https?):/(?!/)", r"\1://", text)
 
 
 def is_remote(text: str) -> bool:

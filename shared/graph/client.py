@@ -1,9 +1,9 @@
 """One Graph client (httpx): the bearer token, `Retry-After` honoured, every request counted.
 
-Microsoft's "Error handling for Excel APIs": after 429 or 503 no request goes out before `Retry-After` passes,
-and then the same request is sent again (it was not applied). Any other error is raised as the kind the write
-path acts on (`errors.error_of`); a request that may have changed the workbook and got no answer is
-`Unanswered`, never resent here.
+Microsoft's "Error handling for Excel APIs": after an error answer with `Retry-After` (429 and 503 always)
+no request of any kind goes out before it passes; a 429 or 503 is then sent again (it was not applied). Any
+other error is raised as the kind the write path acts on (`errors.error_of`); a request that may have changed
+the workbook and got no answer is `Unanswered`, never resent here.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from shared.graph.errors import GraphError, Unanswered, error_of
+from shared.graph.errors import GraphError, Throttled, Unanswered, error_of
 
 #: How often one request is sent again after 429/503 before the update is left waiting.
 RETRIES = 4
@@ -33,6 +33,9 @@ class GraphClient:
         self._sleep = sleep
         self.count = 0
         self.http = httpx.Client(timeout=timeout, follow_redirects=False)
+        #: No request before this (time.monotonic()): a `Retry-After` on any error answer is a cooldown.
+        self._quiet_until = 0.0
+        self._clock = time.monotonic
 
     def close(self) -> None:
         self.http.close()
@@ -41,6 +44,7 @@ class GraphClient:
         """`method path` answered 2xx/3xx, after honouring `Retry-After`; an error as `errors.GraphError`."""
         writes = method not in _SAFE
         for attempt in range(RETRIES + 1):
+            self._cool_down()
             headers = {"Authorization": f"Bearer {self._token()}"}
             if session:
                 headers["workbook-session-id"] = session
@@ -54,15 +58,26 @@ class GraphClient:
                 if attempt == RETRIES:
                     raise GraphError(f"Microsoft Graph could not be reached at {self.base_url}.") from None
                 continue
+            status = response.status_code
+            if status in (429, 503) or (status >= 400 and "Retry-After" in response.headers):
+                self._quiet_until = max(self._quiet_until, self._clock() + _retry_after(response))
             if response.status_code in (429, 503) and attempt < RETRIES:
-                wait = _retry_after(response)
-                if wait <= LONGEST_WAIT_SECONDS:
-                    self._sleep(wait)
-                    continue
+                if _retry_after(response) <= LONGEST_WAIT_SECONDS:
+                    continue  # sent again once the cooldown passed
             if response.status_code >= 400:
                 raise error_of(response, writes)
             return response
         raise error_of(response, writes)
+
+    def _cool_down(self) -> None:
+        """Wait out a `Retry-After` an earlier answer gave ("Error handling for Excel APIs": no request of any
+        kind before it passes); one too long to wait leaves the work for a later pass without sending."""
+        wait = self._quiet_until - self._clock()
+        if wait <= 0:
+            return
+        if wait > LONGEST_WAIT_SECONDS:
+            raise Throttled("Microsoft 365 asked the tracker to wait before its next request (throttled).", 429)
+        self._sleep(wait)
 
     def json(self, method: str, path: str, body: Any = None, session: str | None = None) -> dict:
         response = self.request(method, path, body, session)

@@ -93,7 +93,8 @@ def error_from(status: int, body: object, writes: bool) -> GraphError:
                       "'sli graph login' or renew SLI_GRAPH_TOKEN.", status, inner or top)
     if status == 403:
         return Denied("Microsoft Graph refused access to the workbook (403): the admin must give the signed-in "
-                      "account edit rights on the file and the app the Files.ReadWrite.All permission "
+                      "account edit rights on the file and the app the Files.ReadWrite.All permission (or, "
+                      "signed in with a certificate, a write grant on the site under Sites.Selected) "
                       "(README, 'For IT: the workbook in SharePoint or OneDrive').", status, inner or top)
     if status == 404:
         return GraphError("Microsoft Graph found no workbook at that address (404): check SLI_WORKBOOK, and "

@@ -26,6 +26,11 @@ class WorkbookSession:
         self.id = None
         return self.current()
 
+    def forget(self) -> None:
+        """Drop a session Graph failed in (a 5xx, `invalidSession…`): Microsoft's guide expects no further
+        request in it, `closeSession` included; the next write makes a new one."""
+        self.id = None
+
     def close(self) -> None:
         """`closeSession`; a session already gone is closed enough."""
         if self.id is None:

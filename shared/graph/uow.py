@@ -5,11 +5,13 @@ Reads refresh the copy once per unit of work (one request when the cTag is uncha
 `GraphWriter` in the shared persistent session; after each, the same plan is patched into the copy, so the
 next waiting update of the pass is planned against what the remote workbook now holds without downloading
 it again (its own write changed the cTag), and the session's per-update read still catches an officer's edit.
-The session is closed when the unit of work ends with nothing left waiting.
+The session is closed when the unit of work ends with nothing left waiting; the copy is trusted without
+asking the cTag only until the pass's outermost unit of work ends (answers after it see an officer's edit).
 """
 
 from __future__ import annotations
 
+import threading
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -34,8 +36,19 @@ class GraphBook:
         self.remote = remote
         self.client: GraphClient = remote.client
         self._session: WorkbookSession | None = None
-        #: True while the copy holds the remote workbook plus our own writes (a session is open).
+        #: True while the copy holds the remote workbook plus our own writes, within the pass that wrote
+        #: them (its outermost unit of work); after it, a read asks the cTag again (an officer's edit shows).
         self.in_step = False
+        self._depth = threading.local()
+
+    def entered(self) -> None:
+        self._depth.n = getattr(self._depth, "n", 0) + 1
+
+    def left(self) -> None:
+        """The outermost unit of work of this thread ended: the pass is over, so is trusting the copy."""
+        self._depth.n = getattr(self._depth, "n", 1) - 1
+        if self._depth.n <= 0:
+            self.in_step = False
 
     def session(self) -> WorkbookSession:
         if self._session is None:
@@ -95,12 +108,18 @@ class GraphUnitOfWork(WorkbookUnitOfWork):
             local.finish()
             self.book.in_step = True
 
+    def __enter__(self) -> GraphUnitOfWork:
+        super().__enter__()
+        self.book.entered()
+        return self
+
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         try:
             if self.book.session_open() and not self.journal.in_states(j.PENDING, j.WRITING):
                 self.book.close_session()
         finally:
+            self.book.left()
             super().__exit__(kind, error, trace)
 
 

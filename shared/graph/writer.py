@@ -52,6 +52,10 @@ class GraphWriter:
                 return self._write(self.session.current() if attempt == 0 else self.session.renew())
             except SessionLost:
                 continue
+            except GraphError as exc:
+                if isinstance(exc, Unanswered) or exc.status >= 500 or exc.code.startswith("invalidsession"):
+                    self.session.forget()  # "Error handling for Excel APIs": no further request in it
+                raise
         raise Busy("the workbook's session in Microsoft 365 kept expiring.")
 
     # --- the two round trips --------------------------------------------------------------------
@@ -60,7 +64,12 @@ class GraphWriter:
         return f"{self.session.item}/workbook/worksheets/{quote(sheet, safe='')}/range(address='{address}')"
 
     def _batch(self, requests: list[dict], session: str, writes: bool) -> dict[str, dict]:
-        answer = self.client.json("POST", "/$batch", {"requests": requests}, session=session)
+        """`requests` in one `$batch`, each in the session: a request in a batch carries its own headers
+        (Microsoft's "JSON batching"), so the session's header goes in each one (on the batch alone, a
+        PATCH would be answered and not kept)."""
+        for request in requests:
+            request["headers"] = {**request.get("headers", {}), "workbook-session-id": session}
+        answer = self.client.json("POST", "/$batch", {"requests": requests})
         responses = {str(r.get("id")): r for r in answer.get("responses", [])}
         for request in requests:
             response = responses.get(request["id"])
@@ -92,7 +101,9 @@ class GraphWriter:
             formulas = body.get("formulas", [[]])[0]
             for column in range(first, last + 1):
                 address = f"{s.column_letter(column - 1)}{row}"
-                if address in self.edits and str(formulas[column - first] or "").startswith("="):
+                formula = str(formulas[column - first] or "")
+                # a formula's value is what it computes; text that starts with '=' is its own value
+                if address in self.edits and formula.startswith("=") and formula != body["values"][0][column - first]:
                     raise NothingWritten(f"Cell {address} on '{s.MAIN_SHEET}' holds a formula; an officer must "
                                          "replace it with a value before this update can be written")
                 if address in self.edits and not same(body["values"][0][column - first], self._held(address)):
@@ -122,9 +133,9 @@ class GraphWriter:
                                     "numberFormat": [[f for _, f in row_] for row_ in log_values]},
                            **({"dependsOn": ["main"]} if main else {})})
             checks.append(("log-back", s.LOG_SHEET, log_cells))
-        last = writes[-1]["id"]
-        writes.extend({"id": name, "method": "GET", "url": self._range(sheet, address), "dependsOn": [last]}
-                      for name, sheet, address in checks)
+        for name, sheet, address in checks:  # "JSON batching": a batch fully sequential, each after the one before
+            writes.append({"id": name, "method": "GET", "url": self._range(sheet, address),
+                           "dependsOn": [writes[-1]["id"]]})
         answers = self._batch(writes, session, writes=True)
         self._confirm(answers, row, first, log_start)
 
@@ -171,8 +182,19 @@ class GraphWriter:
             for address, value in self.edits.items():
                 if not same(values[position(address)[1] - first], value):
                     raise Unanswered(f"{s.MAIN_SHEET} {address} did not read back as written")
-        if log_start and answers.get("log-back") is None:
+        if not log_start:
+            return
+        log_back = answers.get("log-back")
+        if log_back is None:
             raise Unanswered("the Change log rows were not read back")
+        grid = log_back["body"]["values"]
+        ours = grid[len(grid) - len(self.log_rows):]  # below the header an empty sheet was given
+        if any(not any(same(value, log_row.update_id) for value in row_)
+               for row_, log_row in zip(ours, self.log_rows, strict=True)):
+            # another tracker wrote the same rows (no atomic append for a range): the next pass finds these
+            # rows missing from the Change log and appends them below whatever it then holds
+            raise Unanswered(f"the {s.LOG_SHEET} rows read back are not this update's (another program wrote "
+                             "there at the same moment)")
 
 
 def held_in(sheet: Sheet) -> Callable[[str], object]:

@@ -404,6 +404,8 @@ def _apply_journalled(ctx: Context, update_id: str, force: bool) -> UpdateResult
 
 
 def _write(ctx: Context, uow: AbstractUnitOfWork, entry: JournalEntry) -> UpdateResult:
+    if entry.state == j.WRITING and (missing := _unlogged_rows(entry, uow.appendix())):
+        return _log_only(uow, entry, missing)
     plan = plan_update(entry, uow.appendix(), _now(ctx), _journal_written(uow.journal, entry),
                        change_log_editor(uow, ctx.today()))
     if not plan.edits:
@@ -415,6 +417,34 @@ def _write(ctx: Context, uow: AbstractUnitOfWork, entry: JournalEntry) -> Update
     uow.finish(writer)
     uow.journal.set_state(entry.id, j.APPLIED, plan.detail)
     return plan.result()
+
+
+def _unlogged_rows(entry: JournalEntry, appendix: Appendix) -> list[LogRow]:
+    """The Change log rows of an update left `writing`, not in the Change log, whose cells the workbook holds
+    already: a write in two parts (SharePoint: the row's range, then the Change log's) whose first part
+    landed. Made again from what the journal kept of them (same time, texts and Update ID), so every change
+    is in the Change log; none when any of its cells does not hold what it wrote (then it is written anew)."""
+    changes = entry.detail.get("changes") or {}
+    when = LogRow.write_time(entry.detail)
+    row = appendix.rows.get(entry.ref)
+    in_cells = [field for field in changes if field not in s.LOG_ONLY_FIELDS]
+    if when is None or row is None or not in_cells:
+        return []
+    if not all(same_text(row[field], changes[field][1]) for field in in_cells):
+        return []
+    return [LogRow.from_journal(when.isoformat(), entry.ref, field, old, new, entry.by, entry.via, entry.id)
+            for field, (old, new) in changes.items()]
+
+
+def _log_only(uow: AbstractUnitOfWork, entry: JournalEntry, rows: list[LogRow]) -> UpdateResult:
+    """Append the Change log rows an update's landed cells lack, then call it applied."""
+    message = f"{entry.ref} updated (its Change log rows written after the workbook's cells)."
+    detail = {**entry.detail, "message": message}
+    writer = uow.writer()
+    writer.apply(Plan(entry, j.APPLIED, message, detail, log_rows=rows))
+    uow.finish(writer)
+    uow.journal.set_state(entry.id, j.APPLIED, detail)
+    return result_of(uow.journal.get(entry.id))
 
 
 def _in_change_log(uow: AbstractUnitOfWork, entry: JournalEntry) -> bool:
