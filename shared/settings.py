@@ -68,7 +68,7 @@ class TeamsSettings:
 
     client_id: str = ""
     tenant_id: str = ""
-    client_secret: str = ""
+    client_secret: str = field(default="", repr=False)  # secrets stay out of the repr (and so of logs)
     #: A certificate instead of a secret: the path of a .pfx file (no password) registered on the app.
     certificate: str = ""
 
@@ -156,7 +156,7 @@ class XlwingsSettings:
     is built). xlwings Server reads any other `XLWINGS_*` variable itself (sign-in ids, `XLWINGS_APP_PATH`...)."""
 
     #: xlwings' licence: PolyForm Noncommercial 1.0.0 unless a key is set (README, "Licence").
-    license_key: str = "noncommercial"
+    license_key: str = field(default="noncommercial", repr=False)  # a paid key is a secret
     project_name: str = "SLI Tracker"
     #: No streaming functions, so no Socket.IO needed.
     enable_socketio: bool = False
@@ -199,9 +199,9 @@ class Settings:
     workbook: Path = DEFAULT_WORKBOOK
     journal: Path | None = None
     keep_backups: int = DEFAULT_KEEP_BACKUPS
-    bot_token: str = ""
-    signing_secret: str = ""
-    app_token: str = ""
+    bot_token: str = field(default="", repr=False)  # secrets stay out of the repr (and so of logs)
+    signing_secret: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
     api_url: str = SLACK_API_URL
     summary_channel: str = ""
     poll_seconds: float = 10.0
