@@ -59,10 +59,12 @@ class PackageWriter:
             file_log_years(self.package, rows)
 
     def finish(self) -> None:
-        """Save, then fill the read cache with Appendix 1 as saved (from the parts in memory): the status
-        asked right after an update does not parse the new file back."""
+        """Save, then fill the read cache with Appendix 1 as saved (from the parts in memory, those already
+        inflated not inflated again): the status asked right after an update does not read the new file back."""
         save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name)
-        remember_appendix(self.workbook, self.package.archive, self.package.changed)
+        parts = self.package.parts
+        remember_appendix(self.workbook, self.package.archive, self.package.changed,
+                          {name: parts[name] for name in parts.inflated()})
 
 
 def excel_value(value: object) -> object:
