@@ -63,8 +63,11 @@ class PackageWriter:
         inflated not inflated again): the status asked right after an update does not read the new file back."""
         save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name)
         parts = self.package.parts
-        remember_appendix(self.workbook, self.package.archive, self.package.changed,
-                          {name: parts[name] for name in parts.inflated()})
+        try:
+            remember_appendix(self.workbook, self.package.archive, self.package.changed,
+                              {name: parts[name] for name in parts.inflated()})
+        finally:
+            self.package.close()
 
 
 def excel_value(value: object) -> object:

@@ -1,12 +1,16 @@
 """Zip entries: the package's parts inflated only when asked for, and parts copied into a new zip as the
-compressed bytes they were (Python's zipfile has no public way to do that)."""
+compressed bytes they were (Python's zipfile has no public way to do that), by the kernel from the old file
+(`Source`, `Span`): an update neither reads the file's megabytes into memory nor writes them from there."""
 
 from __future__ import annotations
 
 import io
+import os
 import struct
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO
 
 from shared.xlsx.ooxml import PackageError
@@ -51,6 +55,121 @@ class LazyParts(Mapping[str, bytes]):
         return list(self._read)
 
 
+#: How much is read or copied at a time.
+_CHUNK = 1 << 16
+
+
+class Source:
+    """The workbook file as opened: one descriptor on its inode (which stays whole when the file is replaced
+    by a rename, as every save does), read where needed with pread and copied with copy_file_range. Where
+    the system has neither (Windows), the file's bytes are read once instead, as before."""
+
+    def __init__(self, path: Path):
+        self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by `close`, when the edit is done
+        self.size = os.fstat(self.file.fileno()).st_size
+        self._bytes: bytes | None = None
+        if not hasattr(os, "pread"):
+            self._bytes = self.file.read()
+            self.file.close()
+            self.file = io.BytesIO(self._bytes)
+
+    def read(self, start: int, length: int) -> bytes:
+        """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open)."""
+        if self._bytes is not None:
+            data = self._bytes[start:start + length]
+        else:
+            pieces, at, left = [], start, length
+            while left > 0 and (piece := os.pread(self.file.fileno(), left, at)):
+                pieces.append(piece)
+                at, left = at + len(piece), left - len(piece)
+            data = b"".join(pieces)
+        if len(data) != length:
+            raise PackageError("The workbook changed while it was being read; nothing was written.")
+        return data
+
+    def copy_to(self, handle: IO[bytes], start: int, length: int) -> None:
+        """Append `length` bytes at `start` to the open file `handle`, copied by the kernel (copy_file_range,
+        else sendfile, else through memory a chunk at a time), never held in memory whole."""
+        if self._bytes is not None:
+            handle.write(memoryview(self._bytes)[start:start + length])
+            return
+        handle.flush()
+        source, target, at, end = self.file.fileno(), handle.fileno(), start, start + length
+        for copy in (_copy_file_range, _sendfile, _pread_write):
+            try:
+                while at < end:
+                    done = copy(source, target, at, end - at)
+                    if done <= 0:
+                        raise PackageError("The workbook changed while it was being read; nothing was written.")
+                    at += done
+                break
+            except OSError:  # not between these files or on this system: the next way, from where it stopped
+                continue
+        else:
+            raise PackageError("The workbook's parts could not be copied into the new file.")
+        handle.seek(0, os.SEEK_END)  # the buffered handle learns where the kernel left the file
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _copy_file_range(source: int, target: int, at: int, count: int) -> int:
+    if not hasattr(os, "copy_file_range"):
+        raise OSError("no copy_file_range")
+    return os.copy_file_range(source, target, min(count, 1 << 30), at)
+
+
+def _sendfile(source: int, target: int, at: int, count: int) -> int:
+    if not hasattr(os, "sendfile"):
+        raise OSError("no sendfile")
+    return os.sendfile(target, source, at, min(count, 1 << 30))
+
+
+def _pread_write(source: int, target: int, at: int, count: int) -> int:
+    data = os.pread(source, min(count, _CHUNK), at)
+    return os.write(target, data) if data else 0
+
+
+class Span:
+    """Compressed bytes of the old file left where they are: written into the new file by the kernel, read
+    into memory only when something inflates them."""
+
+    def __init__(self, source: Source, start: int, length: int):
+        self.source, self.start, self.length = source, start, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def part(self, start: int, stop: int | None = None) -> Span:
+        """The bytes from `start` to `stop` (the end when None) of this span."""
+        stop = self.length if stop is None else stop
+        return Span(self.source, self.start + start, stop - start)
+
+    def chunks(self) -> Iterator[bytes]:
+        for at in range(0, self.length, _CHUNK):
+            yield self.source.read(self.start + at, min(_CHUNK, self.length - at))
+
+
+Raw = bytes | memoryview | Span
+
+
+def inflate(raw: Raw, size: int = 0) -> bytes:
+    """Raw deflate bytes inflated: all of them, or when `size` is given the first `size` bytes at least (a
+    span is read only as far as that needs)."""
+    inflater = zlib.decompressobj(-15)
+    if not isinstance(raw, Span):
+        return inflater.decompress(raw, size) if size else inflater.decompress(raw)
+    out: list[bytes] = []
+    got = 0
+    for chunk in raw.chunks():
+        piece = inflater.decompress(chunk)
+        out.append(piece)
+        got += len(piece)
+        if size and got >= size:
+            break
+    return b"".join(out)[:size] if size else b"".join(out)
+
+
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     """A new entry with the source's name, time, compression and attributes (sizes and CRC to be set)."""
     clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
@@ -60,42 +179,49 @@ def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return clone
 
 
-def raw_data(raw: bytes, info: zipfile.ZipInfo) -> memoryview:
-    """A part's compressed bytes, found through its local header."""
+def raw_data(source: Source, info: zipfile.ZipInfo) -> Span:
+    """A part's compressed bytes in the file, found through its local header (left there: see `Span`)."""
     if info.flag_bits & 0x1:
         raise PackageError(f"The part {info.filename} is encrypted; the workbook cannot be updated.")
     if max(info.file_size, info.compress_size, info.header_offset) > _ZIP64_LIMIT:
         raise PackageError("The workbook is larger than 2 GB (a zip64 package); it cannot be updated.")
-    fields = _LOCAL_HEADER.unpack_from(raw, info.header_offset)
+    fields = _LOCAL_HEADER.unpack(source.read(info.header_offset, _LOCAL_HEADER.size))
     if fields[0] != b"PK\x03\x04":
         raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
     start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
-    return memoryview(raw)[start:start + info.compress_size]  # a view: the bytes are written, not copied
+    if start + info.compress_size > source.size:
+        raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
+    return Span(source, start, info.compress_size)
 
 
-def copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
+def copy_raw(source: Source, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
     """Copy one part into `archive` as its compressed bytes (see `write_raw`)."""
-    write_raw(archive, handle, info, raw_data(raw, info), info.CRC, info.file_size, info.comment)
+    write_raw(archive, handle, info, [raw_data(source, info)], info.CRC, info.file_size, info.comment)
 
 
-def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: bytes, crc: int, size: int,
+def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: Sequence[Raw], crc: int, size: int,
               comment: bytes) -> None:
     """Write one part's compressed bytes: a local header made from the source's ZipInfo (without the
     data-descriptor flag, since CRC and sizes are known), the bytes, and the ZipInfo registered so the
     central directory lists it. Python's zipfile has no public way to do this; it relies on `filelist`,
     `NameToInfo` and `start_dir`, which zipfile itself keeps the same way."""
-    if max(size, len(data), handle.tell()) > _ZIP64_LIMIT:
+    length = sum(len(piece) for piece in data)
+    if max(size, length, handle.tell()) > _ZIP64_LIMIT:
         raise PackageError("The workbook would be larger than 2 GB (a zip64 package); it cannot be updated.")
     clone = clone_info(info)
     clone.flag_bits = info.flag_bits & ~0x08 & ~0x800  # zipfile adds 0x800 back for a UTF-8 name
     clone.CRC = crc
-    clone.compress_size = len(data)
+    clone.compress_size = length
     clone.file_size = size
     clone.extra = b""
     clone.comment = comment
     clone.header_offset = handle.tell()
     handle.write(clone.FileHeader(False))
-    handle.write(data)
+    for piece in data:  # the pieces of the compressed part, in order: never joined into one copy
+        if isinstance(piece, Span):
+            piece.source.copy_to(handle, piece.start, piece.length)
+        else:
+            handle.write(piece)
     archive.filelist.append(clone)
     archive.NameToInfo[clone.filename] = clone
     archive.start_dir = handle.tell()
