@@ -3,6 +3,7 @@ the work each speed-up removed, counted without timing, so a change that brings 
 
 from __future__ import annotations
 
+import io
 import os
 import random
 import re
@@ -14,11 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 import sli
 from shared.domain import schema as s
 from shared.xlsx import Package
 from shared.xlsx.cells import excel_serial
+from shared.xlsx.reduced import SHARED_STRINGS, Parts, shared_strings_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,3 +110,49 @@ def test_an_update_copies_the_unchanged_parts_in_the_kernel(workbook: Path, tmp_
     per_update = {call: (more[call] - warm[call]) / 4 for call in warm}
     assert per_update["read"] + per_update["pread64"] < size / 10  # main read the whole file each update
     assert per_update["copy_file_range"] + per_update["sendfile"] > size / 2
+
+
+def _strings(items: list[bytes], root: bytes = b"sst", head: bytes = b"") -> bytes:
+    space = b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"' if b":" not in root else \
+        b'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<' + root + b" " + space + b' count="9">'
+            + head + b"".join(items) + b"</" + root + b">")
+
+
+def _prefix(part: bytes, last: int) -> list[bytes]:
+    """The items `shared_strings_prefix` gives for `part`, as lxml serialises them."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr(SHARED_STRINGS, part)
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as archive:
+        prefix = shared_strings_prefix(Parts(archive), last)
+    return [etree.tostring(item) for item in etree.fromstring(prefix) if isinstance(item.tag, str)]
+
+
+def test_the_shared_strings_prefix_is_found_without_parsing_it(monkeypatch) -> None:
+    """Appendix 1's strings are cut from a spreadsheet program's shared strings by finding the items' end
+    tags, not by parsing them with lxml (what made a status read after LibreOffice's save cost more); the
+    items are the file's own, as lxml would read them, with a prefix, an empty item, runs and many reads."""
+    many = [b"<si><t>" + f"item {n} ".encode() * 40 + b"</t></si>" for n in range(3000)]
+    rich = [b"<si><r><rPr><b/></rPr><t>bold</t></r><r><t xml:space='preserve'> plain</t></r></si>", b"<si/>",
+            b"<si><t>after an empty one</t></si>"]
+    cases = [(_strings(many), 2500), (_strings(rich + many), 2), (_strings(rich), 10),
+             (_strings([item.replace(b"<si", b"<x:si").replace(b"</si", b"</x:si").replace(b"<t", b"<x:t")
+                        .replace(b"</t", b"</x:t") for item in many[:50]], b"x:sst"), 40)]
+    expected = [_prefix(part, last) for part, last in cases]  # lxml's reading, before iterparse is taken away
+
+    def no_parse(*args, **kwargs):
+        raise AssertionError("the shared strings were parsed")
+
+    monkeypatch.setattr(etree, "iterparse", no_parse)
+    for (part, last), whole in zip(cases, expected, strict=True):
+        found = _prefix(part, last)
+        assert len(found) >= min(last + 1, len(whole)) and found == whole[:len(found)]
+
+
+def test_a_comment_in_the_shared_strings_is_left_to_lxml() -> None:
+    """`</si>` inside a comment or CDATA is not an item's end: such a part is read by lxml, items right."""
+    part = _strings([b"<si><t>one</t></si>", b"<!-- </si></si></si> -->", b"<si><t>two</t></si>",
+                     b"<si><t><![CDATA[</si>]]></t></si>", b"<si><t>four</t></si>"])
+    items = _prefix(part, 2)
+    assert len(items) >= 3 and b"two" in items[1] and b"<t>&lt;/si&gt;</t>" in items[2]

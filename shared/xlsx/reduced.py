@@ -25,6 +25,7 @@ from lxml import etree
 
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
+from shared.xlsx.stringscan import strings_prefix
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 #: What calamine needs besides the sheets: the sheet list and where the parts are, and the number formats
@@ -94,6 +95,10 @@ def shared_strings_prefix(parts: Parts, last: int) -> bytes:
     the file has it (runs, phonetic text), inflating and parsing no further than that."""
     if last < 0 or SHARED_STRINGS not in parts:
         return b""
+    with parts.stream(SHARED_STRINGS) as source:
+        scanned = strings_prefix(source, last)
+    if scanned is not None:
+        return scanned
     root = None
     seen = 0
     with parts.stream(SHARED_STRINGS) as source:
