@@ -156,3 +156,25 @@ def test_a_comment_in_the_shared_strings_is_left_to_lxml() -> None:
                      b"<si><t><![CDATA[</si>]]></t></si>", b"<si><t>four</t></si>"])
     items = _prefix(part, 2)
     assert len(items) >= 3 and b"two" in items[1] and b"<t>&lt;/si&gt;</t>" in items[2]
+
+
+@pytest.mark.skipif(shutil.which("strace") is None, reason="follows the syncs with strace")
+def test_the_new_file_is_synced_beside_the_cache_fill_and_before_the_rename(workbook: Path, tmp_path: Path) -> None:
+    """The disk's wait for the new file is spent filling the read cache (another thread waits in fsync), and
+    the file is still on disk before it replaces the old one, whose folder is synced after."""
+    trace = tmp_path / "syncs.trace"
+    command = [sys.executable, "sli.py", "update", "L7", "--by", "Helen Lowey", "--workbook", str(workbook), "--next"]
+    for text in ("First: makes the journal", "Second: as every later one"):
+        subprocess.run(["strace", "-f", "-qq", "-y", "-e", "trace=fsync,rename,renameat,renameat2", "-o", str(trace),
+                        *command, text], check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       capture_output=True, timeout=120)
+    lines = trace.read_text().splitlines()
+    renamed = [n for n, line in enumerate(lines) if "rename" in line and "sli-tmp" in line and "= 0" in line]
+    assert len(renamed) == 1
+    sync_line = next(line for line in lines if "fsync(" in line and ".sli-tmp-" in line)
+    rename_line = lines[renamed[0]]
+    assert sync_line.split()[0] != rename_line.split()[0]  # main synced in the thread that then renamed
+    done = [n for n, line in enumerate(lines) if line.split()[0] == sync_line.split()[0] and "fsync" in line
+            and line.rstrip().endswith("= 0")]
+    assert done and done[0] < renamed[0]
+    assert any("fsync(" in line and line.rstrip().endswith("= 0") for line in lines[renamed[0] + 1:])  # the folder

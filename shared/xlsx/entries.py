@@ -7,9 +7,10 @@ from __future__ import annotations
 import io
 import os
 import struct
+import threading
 import zipfile
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -168,6 +169,30 @@ def inflate(raw: Raw, size: int = 0) -> bytes:
         if size and got >= size:
             break
     return b"".join(out)[:size] if size else b"".join(out)
+
+
+def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
+    """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
+    once both are done, raising the sync's error if it failed (then `work`'s result must not be used)."""
+    if work is None:
+        os.fsync(descriptor)
+        return
+    failed: list[OSError] = []
+
+    def sync() -> None:
+        try:
+            os.fsync(descriptor)
+        except OSError as exc:
+            failed.append(exc)
+
+    syncing = threading.Thread(target=sync, name="sli-fsync")
+    syncing.start()
+    try:
+        work()
+    finally:
+        syncing.join()
+    if failed:
+        raise failed[0]
 
 
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

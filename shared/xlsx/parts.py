@@ -3,12 +3,11 @@ edit changed or added, and the new file written with every unchanged part copied
 
 from __future__ import annotations
 
-import os
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from shared.xlsx.entries import LazyParts, Source, clone_info, copy_raw, inflate, raw_data
+from shared.xlsx.entries import LazyParts, Source, clone_info, copy_raw, inflate, raw_data, sync_while
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -130,10 +129,11 @@ class ZipParts:
             while chunk := stream.read(size):
                 yield chunk
 
-    def write(self, target: Path) -> None:
+    def write(self, target: Path, while_syncing: Callable[[], object] | None = None) -> None:
         """Write the package to `target` (a new file): changed parts compressed anew, the others copied
         as the compressed bytes they were, so an update costs what it changes, not the size of the file
-        (a Change log sheet of earlier years is never inflated, let alone recompressed).
+        (a Change log sheet of earlier years is never inflated, let alone recompressed). The file is synced
+        to disk before this returns; `while_syncing` runs meanwhile (the disk's wait is no one's work).
 
         Deflate level 1 for the changed parts: their content is what must stay identical, and the
         fastest level keeps an update quick (Excel recompresses on its next save).
@@ -161,4 +161,4 @@ class ZipParts:
                     if name not in names:
                         write_segments(archive, handle, zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), segments)
             handle.flush()
-            os.fsync(handle.fileno())
+            sync_while(handle.fileno(), while_syncing)
