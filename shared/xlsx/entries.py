@@ -11,6 +11,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
@@ -171,28 +172,26 @@ def inflate(raw: Raw, size: int = 0) -> bytes:
     return b"".join(out)[:size] if size else b"".join(out)
 
 
+#: The thread that waits in fsync while the writer works (one per process, started at the first save).
+_syncer: ThreadPoolExecutor | None = None
+_syncer_lock = threading.Lock()
+
+
 def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
     """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
     once both are done, raising the sync's error if it failed (then `work`'s result must not be used)."""
+    global _syncer
     if work is None:
         os.fsync(descriptor)
         return
-    failed: list[OSError] = []
-
-    def sync() -> None:
-        try:
-            os.fsync(descriptor)
-        except OSError as exc:
-            failed.append(exc)
-
-    syncing = threading.Thread(target=sync, name="sli-fsync")
-    syncing.start()
+    with _syncer_lock:
+        if _syncer is None:
+            _syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync")
+        syncing = _syncer.submit(os.fsync, descriptor)
     try:
         work()
     finally:
-        syncing.join()
-    if failed:
-        raise failed[0]
+        syncing.result()  # waits; raises the OSError of a failed sync
 
 
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
