@@ -172,9 +172,20 @@ def inflate(raw: Raw, size: int = 0) -> bytes:
     return b"".join(out)[:size] if size else b"".join(out)
 
 
-#: The thread that waits in fsync while the writer works (one per process, started at the first save).
-_syncer: ThreadPoolExecutor | None = None
+#: The thread that waits in fsync while the writer works: one per process (a forked child, whose parent's
+#: thread did not come with it, starts its own), started at the first save.
+_syncer: tuple[int, ThreadPoolExecutor] | None = None
 _syncer_lock = threading.Lock()
+
+
+def _forget_syncer() -> None:
+    """In a forked child: the parent's thread and lock state did not come with it."""
+    global _syncer, _syncer_lock
+    _syncer, _syncer_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_syncer)
 
 
 def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
@@ -185,9 +196,9 @@ def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
         os.fsync(descriptor)
         return
     with _syncer_lock:
-        if _syncer is None:
-            _syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync")
-        syncing = _syncer.submit(os.fsync, descriptor)
+        if _syncer is None or _syncer[0] != os.getpid():
+            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync"))
+        syncing = _syncer[1].submit(os.fsync, descriptor)
     try:
         work()
     finally:
