@@ -40,6 +40,10 @@ class LazyParts(Mapping[str, bytes]):
     def __contains__(self, name: object) -> bool:
         return name in self._known
 
+    def reopen(self, archive: zipfile.ZipFile) -> None:
+        """Read the parts not read yet from `archive`, the same zip held elsewhere (see `Source.hold_in_memory`)."""
+        self._archive = archive
+
     def __iter__(self):
         return iter(self._names)
 
@@ -74,6 +78,25 @@ class Source:
             self._bytes = self.file.read()
             self.file.close()
             self.file = io.BytesIO(self._bytes)
+
+    def hold_in_memory(self) -> None:
+        """Read the file's bytes now and read from them from here on: the file itself is about to be
+        overwritten in place (a caller writing the package back over the file it came from)."""
+        if self._bytes is None:
+            self._bytes = self.read(0, self.size)
+            self.file.close()
+            self.file = io.BytesIO(self._bytes)
+
+    def is_file(self, path: Path) -> bool:
+        """Whether `path` is the file this was opened from (the same inode, not a replacement)."""
+        try:
+            there = os.stat(path)
+        except OSError:
+            return False
+        if self._bytes is not None:
+            return False
+        here = os.fstat(self.file.fileno())
+        return (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino)
 
     def read(self, start: int, length: int) -> bytes:
         """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open)."""

@@ -138,6 +138,10 @@ class ZipParts:
         Deflate level 1 for the changed parts: their content is what must stay identical, and the
         fastest level keeps an update quick (Excel recompresses on its next save).
         """
+        if self._source.is_file(target):  # written over the file it was read from: keep its bytes first
+            self._source.hold_in_memory()
+            self._archive = zipfile.ZipFile(self._source.file)
+            self.parts.reopen(self._archive)
         with open(target, "wb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
