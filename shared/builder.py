@@ -269,5 +269,8 @@ def _finish(path: Path) -> None:
         package.quoted_style(style)
     for sheet in (s.MAIN_SHEET, s.LISTS_SHEET, s.LEADS_SHEET, s.LOG_SHEET):
         package.fit_row_heights(sheet)
-    save_atomically(package, path, None, 0)
+    try:
+        save_atomically(package, path, None, 0)
+    finally:
+        package.close()
 

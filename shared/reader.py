@@ -249,18 +249,24 @@ def read_appendix(path: Path) -> Appendix:
     return _cached(Path(path), "appendix", lambda: _build_appendix(Path(path)))
 
 
-def remember_appendix(path: Path, archive: zipfile.ZipFile, changed: dict[str, bytes]) -> None:
-    """Fill the cache with Appendix 1 as just saved to `path` by the writer, from the package it wrote (the
-    file's former parts in `archive`, with the parts it `changed` over them), so the next read does not
-    parse the save back. Nothing is kept when that package cannot be read so: the next read reads the file."""
+def appendix_as_saved(path: Path, archive: zipfile.ZipFile, changed: dict[str, bytes],
+                      inflated: dict[str, bytes] | None = None) -> Appendix | None:
+    """Appendix 1 as the writer is saving it to `path`, from the package it wrote (the file's former parts in
+    `archive`, those it had `inflated` already taken as they are, with the parts it `changed` over them), or
+    None when that package cannot be read so (the next read then reads the file)."""
     try:
-        identity = file_identity(path)
-        book = _reduced_book(reduced_package(Parts(archive, changed), APPENDIX_SHEETS))
-        appendix = _appendix_of(book, Path(path)) if book is not None else None
+        book = _reduced_book(reduced_package(Parts(archive, changed, inflated), APPENDIX_SHEETS))
+        return _appendix_of(book, Path(path)) if book is not None else None
     except (WorkbookError, *READ_ERRORS):
-        appendix = None
+        return None
+
+
+def remember_appendix(path: Path, appendix: Appendix | None) -> None:
+    """Fill the cache with `appendix` (`appendix_as_saved`) for the file now at `path`, once it is in place,
+    so the next read does not parse the save back. Nothing is kept for None: the next read reads the file."""
     if appendix is None:
         return
+    identity = file_identity(path)
     with _cache_lock:
         _cache[(str(Path(path).resolve()), "appendix")] = (identity, appendix)
 

@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
-from shared.domain.model import Sheet
+from shared.domain.model import Appendix, Sheet
 from shared.domain.update import Plan
-from shared.reader import remember_appendix
+from shared.reader import appendix_as_saved, remember_appendix
 from shared.xlsx import CellValue, Package, file_log_years, needs_quote_prefix, save_atomically
 
 #: How the add-in formats the Change log's time column in the open workbook.
@@ -59,10 +59,25 @@ class PackageWriter:
             file_log_years(self.package, rows)
 
     def finish(self) -> None:
-        """Save, then fill the read cache with Appendix 1 as saved (from the parts in memory): the status
-        asked right after an update does not parse the new file back."""
-        save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name)
-        remember_appendix(self.workbook, self.package.archive, self.package.changed)
+        """Save, then fill the read cache with Appendix 1 as saved (from the parts in memory, those already
+        inflated not inflated again; worked out while the disk syncs the new file): the status asked right
+        after an update does not parse the new file back."""
+        saved: list[Appendix | None] = []
+
+        def parse_as_saved() -> None:
+            parts = self.package.parts
+            try:
+                saved.append(appendix_as_saved(self.workbook, self.package.archive, self.package.changed,
+                                               {name: parts[name] for name in parts.inflated()}))
+            except Exception:  # noqa: BLE001 - only the cache's: the next read reads the file instead
+                saved.append(None)
+
+        try:
+            save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name,
+                            while_syncing=parse_as_saved)
+        finally:
+            self.package.close()
+        remember_appendix(self.workbook, saved[0] if saved else None)
 
 
 def excel_value(value: object) -> object:

@@ -16,6 +16,7 @@ from shared.domain.schema import split_address
 from shared.domain.values import plain_newlines
 from shared.xlsx.heights import DEFAULT_FONT_SIZE
 from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
+from shared.xlsx.stringscan import strings_prefix
 
 CellValue = str | date | datetime | int | float | None
 _FORMULA_START = ("=", "+", "-", "@")
@@ -193,6 +194,10 @@ def find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree
     return new
 
 
+#: How many shared strings are cut from the table at first (Appendix 1's are first after a save).
+_FIRST_STRINGS = 512
+
+
 class SharedStrings:
     """The shared strings part, inflated and parsed only as far as the strings asked for: after Excel
     saves, it holds every string of every sheet (the whole Change log's), and a row height needs a few."""
@@ -201,6 +206,18 @@ class SharedStrings:
         self._parts, self._stream = parts, stream
         self._strings: list[str] = []
         self._string_events = None
+        self._scannable, self._complete = True, False
+
+    def _read_scanned(self, last: int) -> None:
+        """The strings up to `last` at least (all when fewer), from the start of the part cut by its end tags."""
+        with self._source() as source:
+            prefix = strings_prefix(source, last)
+        if prefix is None:  # not a table the scan is sure of: iterparse reads it
+            self._scannable = False
+            return
+        root = etree.fromstring(prefix, PARSER)
+        self._strings = ["".join(t.text or "" for t in item.iter(f"{M}t")) for item in root.iterchildren(f"{M}si")]
+        self._complete = len(self._strings) <= last
 
     def _source(self) -> IO[bytes]:
         name = "xl/sharedStrings.xml"
@@ -209,7 +226,12 @@ class SharedStrings:
         return self._stream(name) if self._stream is not None else io.BytesIO(self._parts[name])
 
     def text(self, index: int) -> str:
-        """Shared string `index`, inflating and parsing the shared strings part only as far as needed."""
+        """Shared string `index`, inflating and parsing the shared strings part only as far as needed: cut by
+        `strings_prefix` (a few hundred items at a time) and parsed whole, else item by item with iterparse."""
+        if index >= len(self._strings) and self._string_events is None and self._scannable:
+            self._read_scanned(max(index, 2 * len(self._strings), _FIRST_STRINGS - 1))
+        if index < len(self._strings) or (self._string_events is None and self._complete):
+            return self._strings[index] if index < len(self._strings) else ""
         if self._string_events is None:
             self._string_events = etree.iterparse(self._source(), events=("end",), tag=f"{M}si")
         for _, item in self._string_events:

@@ -1,12 +1,18 @@
 """Zip entries: the package's parts inflated only when asked for, and parts copied into a new zip as the
-compressed bytes they were (Python's zipfile has no public way to do that)."""
+compressed bytes they were (Python's zipfile has no public way to do that), by the kernel from the old file
+(`Source`, `Span`): an update neither reads the file's megabytes into memory nor writes them from there."""
 
 from __future__ import annotations
 
 import io
+import os
 import struct
+import threading
 import zipfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import IO
 
 from shared.xlsx.ooxml import PackageError
@@ -34,6 +40,10 @@ class LazyParts(Mapping[str, bytes]):
     def __contains__(self, name: object) -> bool:
         return name in self._known
 
+    def reopen(self, archive: zipfile.ZipFile) -> None:
+        """Read the parts not read yet from `archive`, the same zip held elsewhere (see `Source.hold_in_memory`)."""
+        self._archive = archive
+
     def __iter__(self):
         return iter(self._names)
 
@@ -51,6 +61,173 @@ class LazyParts(Mapping[str, bytes]):
         return list(self._read)
 
 
+#: How much is read or copied at a time.
+_CHUNK = 1 << 16
+
+
+class Source:
+    """The workbook file as opened: one descriptor on its inode (which stays whole when the file is replaced
+    by a rename, as every save does), read where needed with pread and copied with copy_file_range. Where
+    the system has neither (Windows), the file's bytes are read once instead, as before."""
+
+    def __init__(self, path: Path):
+        self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by `close`, when the edit is done
+        self.size = os.fstat(self.file.fileno()).st_size
+        self._bytes: bytes | None = None
+        if not hasattr(os, "pread"):
+            self._bytes = self.file.read()
+            self.file.close()
+            self.file = io.BytesIO(self._bytes)
+
+    def hold_in_memory(self) -> None:
+        """Read the file's bytes now and read from them from here on: the file itself is about to be
+        overwritten in place (a caller writing the package back over the file it came from)."""
+        if self._bytes is None:
+            self._bytes = self.read(0, self.size)
+            self.file.close()
+            self.file = io.BytesIO(self._bytes)
+
+    def is_file(self, path: Path) -> bool:
+        """Whether `path` is the file this was opened from (the same inode, not a replacement)."""
+        try:
+            there = os.stat(path)
+        except OSError:
+            return False
+        if self._bytes is not None:
+            return False
+        here = os.fstat(self.file.fileno())
+        return (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino)
+
+    def read(self, start: int, length: int) -> bytes:
+        """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open)."""
+        if self._bytes is not None:
+            data = self._bytes[start:start + length]
+        else:
+            pieces, at, left = [], start, length
+            while left > 0 and (piece := os.pread(self.file.fileno(), left, at)):
+                pieces.append(piece)
+                at, left = at + len(piece), left - len(piece)
+            data = b"".join(pieces)
+        if len(data) != length:
+            raise PackageError("The workbook changed while it was being read; nothing was written.")
+        return data
+
+    def copy_to(self, handle: IO[bytes], start: int, length: int) -> None:
+        """Append `length` bytes at `start` to the open file `handle`, copied by the kernel (copy_file_range,
+        else sendfile, else through memory a chunk at a time), never held in memory whole."""
+        if self._bytes is not None:
+            handle.write(memoryview(self._bytes)[start:start + length])
+            return
+        handle.flush()
+        source, target, at, end = self.file.fileno(), handle.fileno(), start, start + length
+        for copy in (_copy_file_range, _sendfile, _pread_write):
+            try:
+                while at < end:
+                    done = copy(source, target, at, end - at)
+                    if done <= 0:
+                        raise PackageError("The workbook changed while it was being read; nothing was written.")
+                    at += done
+                break
+            except OSError:  # not between these files or on this system: the next way, from where it stopped
+                continue
+        else:
+            raise PackageError("The workbook's parts could not be copied into the new file.")
+        handle.seek(0, os.SEEK_END)  # the buffered handle learns where the kernel left the file
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def _copy_file_range(source: int, target: int, at: int, count: int) -> int:
+    if not hasattr(os, "copy_file_range"):
+        raise OSError("no copy_file_range")
+    return os.copy_file_range(source, target, min(count, 1 << 30), at)
+
+
+def _sendfile(source: int, target: int, at: int, count: int) -> int:
+    if not hasattr(os, "sendfile"):
+        raise OSError("no sendfile")
+    return os.sendfile(target, source, at, min(count, 1 << 30))
+
+
+def _pread_write(source: int, target: int, at: int, count: int) -> int:
+    data = os.pread(source, min(count, _CHUNK), at)
+    return os.write(target, data) if data else 0
+
+
+class Span:
+    """Compressed bytes of the old file left where they are: written into the new file by the kernel, read
+    into memory only when something inflates them."""
+
+    def __init__(self, source: Source, start: int, length: int):
+        self.source, self.start, self.length = source, start, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def part(self, start: int, stop: int | None = None) -> Span:
+        """The bytes from `start` to `stop` (the end when None) of this span."""
+        stop = self.length if stop is None else stop
+        return Span(self.source, self.start + start, stop - start)
+
+    def chunks(self) -> Iterator[bytes]:
+        for at in range(0, self.length, _CHUNK):
+            yield self.source.read(self.start + at, min(_CHUNK, self.length - at))
+
+
+Raw = bytes | memoryview | Span
+
+
+def inflate(raw: Raw, size: int = 0) -> bytes:
+    """Raw deflate bytes inflated: all of them, or when `size` is given the first `size` bytes at least (a
+    span is read only as far as that needs)."""
+    inflater = zlib.decompressobj(-15)
+    if not isinstance(raw, Span):
+        return inflater.decompress(raw, size) if size else inflater.decompress(raw)
+    out: list[bytes] = []
+    got = 0
+    for chunk in raw.chunks():
+        piece = inflater.decompress(chunk)
+        out.append(piece)
+        got += len(piece)
+        if size and got >= size:
+            break
+    return b"".join(out)[:size] if size else b"".join(out)
+
+
+#: The thread that waits in fsync while the writer works: one per process (a forked child, whose parent's
+#: thread did not come with it, starts its own), started at the first save.
+_syncer: tuple[int, ThreadPoolExecutor] | None = None
+_syncer_lock = threading.Lock()
+
+
+def _forget_syncer() -> None:
+    """In a forked child: the parent's thread and lock state did not come with it."""
+    global _syncer, _syncer_lock
+    _syncer, _syncer_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_syncer)
+
+
+def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
+    """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
+    once both are done, raising the sync's error if it failed (then `work`'s result must not be used)."""
+    global _syncer
+    if work is None:
+        os.fsync(descriptor)
+        return
+    with _syncer_lock:
+        if _syncer is None or _syncer[0] != os.getpid():
+            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync"))
+        syncing = _syncer[1].submit(os.fsync, descriptor)
+    try:
+        work()
+    finally:
+        syncing.result()  # waits; raises the OSError of a failed sync
+
+
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     """A new entry with the source's name, time, compression and attributes (sizes and CRC to be set)."""
     clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
@@ -60,42 +237,49 @@ def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     return clone
 
 
-def raw_data(raw: bytes, info: zipfile.ZipInfo) -> memoryview:
-    """A part's compressed bytes, found through its local header."""
+def raw_data(source: Source, info: zipfile.ZipInfo) -> Span:
+    """A part's compressed bytes in the file, found through its local header (left there: see `Span`)."""
     if info.flag_bits & 0x1:
         raise PackageError(f"The part {info.filename} is encrypted; the workbook cannot be updated.")
     if max(info.file_size, info.compress_size, info.header_offset) > _ZIP64_LIMIT:
         raise PackageError("The workbook is larger than 2 GB (a zip64 package); it cannot be updated.")
-    fields = _LOCAL_HEADER.unpack_from(raw, info.header_offset)
+    fields = _LOCAL_HEADER.unpack(source.read(info.header_offset, _LOCAL_HEADER.size))
     if fields[0] != b"PK\x03\x04":
         raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
     start = info.header_offset + _LOCAL_HEADER.size + fields[10] + fields[11]
-    return memoryview(raw)[start:start + info.compress_size]  # a view: the bytes are written, not copied
+    if start + info.compress_size > source.size:
+        raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
+    return Span(source, start, info.compress_size)
 
 
-def copy_raw(raw: bytes, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
+def copy_raw(source: Source, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
     """Copy one part into `archive` as its compressed bytes (see `write_raw`)."""
-    write_raw(archive, handle, info, raw_data(raw, info), info.CRC, info.file_size, info.comment)
+    write_raw(archive, handle, info, [raw_data(source, info)], info.CRC, info.file_size, info.comment)
 
 
-def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: bytes, crc: int, size: int,
+def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: Sequence[Raw], crc: int, size: int,
               comment: bytes) -> None:
     """Write one part's compressed bytes: a local header made from the source's ZipInfo (without the
     data-descriptor flag, since CRC and sizes are known), the bytes, and the ZipInfo registered so the
     central directory lists it. Python's zipfile has no public way to do this; it relies on `filelist`,
     `NameToInfo` and `start_dir`, which zipfile itself keeps the same way."""
-    if max(size, len(data), handle.tell()) > _ZIP64_LIMIT:
+    length = sum(len(piece) for piece in data)
+    if max(size, length, handle.tell()) > _ZIP64_LIMIT:
         raise PackageError("The workbook would be larger than 2 GB (a zip64 package); it cannot be updated.")
     clone = clone_info(info)
     clone.flag_bits = info.flag_bits & ~0x08 & ~0x800  # zipfile adds 0x800 back for a UTF-8 name
     clone.CRC = crc
-    clone.compress_size = len(data)
+    clone.compress_size = length
     clone.file_size = size
     clone.extra = b""
     clone.comment = comment
     clone.header_offset = handle.tell()
     handle.write(clone.FileHeader(False))
-    handle.write(data)
+    for piece in data:  # the pieces of the compressed part, in order: never joined into one copy
+        if isinstance(piece, Span):
+            piece.source.copy_to(handle, piece.start, piece.length)
+        else:
+            handle.write(piece)
     archive.filelist.append(clone)
     archive.NameToInfo[clone.filename] = clone
     archive.start_dir = handle.tell()

@@ -227,10 +227,10 @@ class Package(ZipParts):
             segments.tail = self.sheets.grow_filter(sheet_name, segments.tail, last_number, numbers[-1])
         return numbers
 
-    def write(self, target: Path) -> None:
+    def write(self, target: Path, while_syncing: Callable[[], object] | None = None) -> None:
         """Write the package to `target` (see `ZipParts.write`), the shared strings' count first made true."""
         self._settle_shared_count()
-        super().write(target)
+        super().write(target, while_syncing)
 
     def _settle_shared_count(self) -> None:
         """Move `count` in xl/sharedStrings.xml by the cells this edit made refer to shared strings or stop

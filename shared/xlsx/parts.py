@@ -3,14 +3,11 @@ edit changed or added, and the new file written with every unchanged part copied
 
 from __future__ import annotations
 
-import io
-import os
 import zipfile
-import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from shared.xlsx.entries import LazyParts, clone_info, copy_raw, raw_data
+from shared.xlsx.entries import LazyParts, Source, clone_info, copy_raw, inflate, raw_data, sync_while
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -35,13 +32,17 @@ class ZipParts:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            # The file's bytes, read once: parts are inflated only when asked for, and every part the
-            # write does not change is copied into the new file still compressed (see `write`). Holding
-            # the bytes rather than an open file keeps the view consistent and lets the file be replaced.
-            self._raw = self.path.read_bytes()
-            self._archive = zipfile.ZipFile(io.BytesIO(self._raw))
+            # The file held open: parts are inflated only when asked for, and every part the write does
+            # not change is copied into the new file still compressed, by the kernel (see `write`), never
+            # read into memory. The descriptor keeps the file as opened even when a save replaces it.
+            self._source = Source(self.path)
+        except OSError as exc:
+            raise PackageError(f"{self.path} is not a readable .xlsx package ({exc}).") from None
+        try:
+            self._archive = zipfile.ZipFile(self._source.file)
             self.infos = self._archive.infolist()
         except (zipfile.BadZipFile, OSError) as exc:
+            self._source.close()
             raise PackageError(f"{self.path} is not a readable .xlsx package ({exc}).") from None
         self.parts = LazyParts(self._archive)
         self.changed: dict[str, bytes] = {}
@@ -51,6 +52,10 @@ class ZipParts:
         #: Parts whose root element's start tag this edit changes (the shared strings' count), by name.
         self.heads: dict[str, HeadSplit] = {}
         self._prefixes: dict[tuple[str, int], bytes] = {}
+
+    def close(self) -> None:
+        """Let go of the file as opened (its descriptor); the package cannot be read or written after."""
+        self._source.close()
 
     @property
     def archive(self) -> zipfile.ZipFile:
@@ -64,7 +69,7 @@ class ZipParts:
             return self.segments[part]
         if part in self.changed or part not in self.parts:
             return None
-        segments = read_segments(self._raw, self._archive.getinfo(part))
+        segments = read_segments(self._source, self._archive.getinfo(part))
         if segments is not None:
             self.segments[part] = segments
         return segments
@@ -79,7 +84,7 @@ class ZipParts:
             return None
         split = None
         if part not in self.changed and part not in self.segments:
-            split = read_head_split(self._raw, self._archive.getinfo(part))
+            split = read_head_split(self._source, self._archive.getinfo(part))
         if split is None:
             split = split_head(self.current(part))
         if split is not None:
@@ -95,19 +100,19 @@ class ZipParts:
             return self.changed[part][:size]
         if part in self.segments:
             segments = self.segments[part]
-            return (segments.head + zlib.decompressobj(-15).decompress(segments.rows_raw, size))[:size]
+            return (segments.head + inflate(segments.rows_raw, size))[:size]
         info = self._archive.getinfo(part)
         if info.compress_type != zipfile.ZIP_DEFLATED or part in self.parts.inflated():
             return self.parts[part][:size]
         if (part, size) not in self._prefixes:  # the file's bytes do not change: inflate the start once
-            self._prefixes[(part, size)] = zlib.decompressobj(-15).decompress(raw_data(self._raw, info), size)
+            self._prefixes[(part, size)] = inflate(raw_data(self._source, info), size)
         return self._prefixes[(part, size)]
 
     def current(self, part: str) -> bytes:
         """A part's bytes as they stand: as this edit changed them, else as in the file."""
         if part in self.segments:  # wanted whole after all (the log's years being filed): inflate once
             segments = self.segments.pop(part)
-            rows = zlib.decompressobj(-15).decompress(segments.rows_raw) + b"".join(segments.new_rows)
+            rows = inflate(segments.rows_raw) + b"".join(segments.new_rows)
             self.changed[part] = segments.head + rows + segments.tail
         if part in self.heads:
             self.changed[part] = self.heads.pop(part).whole()
@@ -124,14 +129,19 @@ class ZipParts:
             while chunk := stream.read(size):
                 yield chunk
 
-    def write(self, target: Path) -> None:
+    def write(self, target: Path, while_syncing: Callable[[], object] | None = None) -> None:
         """Write the package to `target` (a new file): changed parts compressed anew, the others copied
         as the compressed bytes they were, so an update costs what it changes, not the size of the file
-        (a Change log sheet of earlier years is never inflated, let alone recompressed).
+        (a Change log sheet of earlier years is never inflated, let alone recompressed). The file is synced
+        to disk before this returns; `while_syncing` runs meanwhile (the disk's wait is no one's work).
 
         Deflate level 1 for the changed parts: their content is what must stay identical, and the
         fastest level keeps an update quick (Excel recompresses on its next save).
         """
+        if self._source.is_file(target):  # written over the file it was read from: keep its bytes first
+            self._source.hold_in_memory()
+            self._archive = zipfile.ZipFile(self._source.file)
+            self.parts.reopen(self._archive)
         with open(target, "wb") as handle:
             with zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
@@ -146,7 +156,7 @@ class ZipParts:
                     elif info.filename in self.changed:
                         archive.writestr(clone_info(info), self.changed[info.filename], compresslevel=1)
                     else:
-                        copy_raw(self._raw, info, archive, handle)
+                        copy_raw(self._source, info, archive, handle)
                 for name, data in self.changed.items():  # parts this edit added (a year's log sheet)
                     if name not in names:
                         archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
@@ -155,4 +165,4 @@ class ZipParts:
                     if name not in names:
                         write_segments(archive, handle, zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), segments)
             handle.flush()
-            os.fsync(handle.fileno())
+            sync_while(handle.fileno(), while_syncing)

@@ -25,6 +25,7 @@ from lxml import etree
 
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
+from shared.xlsx.stringscan import strings_prefix
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 #: What calamine needs besides the sheets: the sheet list and where the parts are, and the number formats
@@ -43,10 +44,14 @@ READ_ERRORS = (PackageError, zipfile.BadZipFile, zipfile.LargeZipFile, zlib.erro
 
 
 class Parts:
-    """A zip's parts with some replaced or added (an edit's changed parts), read only when asked for."""
+    """A zip's parts with some replaced or added (an edit's changed parts), read only when asked for.
 
-    def __init__(self, archive: zipfile.ZipFile, changed: Mapping[str, bytes] | None = None):
-        self._archive, self._changed = archive, changed or {}
+    `inflated` are parts of the zip already inflated by whoever opened it (the writer's), taken as they are
+    rather than inflated again: the write path's read of what it saved then costs no second inflate."""
+
+    def __init__(self, archive: zipfile.ZipFile, changed: Mapping[str, bytes] | None = None,
+                 inflated: Mapping[str, bytes] | None = None):
+        self._archive, self._changed, self._inflated = archive, changed or {}, inflated or {}
         self._names = set(archive.namelist())
 
     def __contains__(self, name: object) -> bool:
@@ -55,6 +60,8 @@ class Parts:
     def get(self, name: str, default: bytes | None = None) -> bytes | None:
         if name in self._changed:
             return self._changed[name]
+        if name in self._inflated:
+            return self._inflated[name]
         return self._archive.read(name) if name in self._names else default
 
     def __getitem__(self, name: str) -> bytes:
@@ -67,6 +74,8 @@ class Parts:
         """The part as a file inflated as it is read (so reading stops inflating where it stops)."""
         if name in self._changed:
             return io.BytesIO(self._changed[name])
+        if name in self._inflated:
+            return io.BytesIO(self._inflated[name])
         return self._archive.open(name)
 
 
@@ -86,6 +95,10 @@ def shared_strings_prefix(parts: Parts, last: int) -> bytes:
     the file has it (runs, phonetic text), inflating and parsing no further than that."""
     if last < 0 or SHARED_STRINGS not in parts:
         return b""
+    with parts.stream(SHARED_STRINGS) as source:
+        scanned = strings_prefix(source, last)
+    if scanned is not None:
+        return scanned
     root = None
     seen = 0
     with parts.stream(SHARED_STRINGS) as source:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def _group_name(gid: int) -> str:
 
 
 def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep_backups: int,
-                    user: str = "") -> None:
+                    user: str = "", while_syncing: Callable[[], object] | None = None) -> None:
     """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace.
 
     Called under the write lock, so any temporary file already there is a dead writer's. A crash at
@@ -74,7 +75,8 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     keeps the old one's permissions, group (and owner when run as root). A workbook marked read-only,
     or one this process may not write, is never replaced: PackageError says why, so the update stays
     pending (a rename would otherwise succeed wherever the folder is writable, whatever the file says).
-    `user` is who this process writes as (`Settings.owner_name`), for that sentence.
+    `user` is who this process writes as (`Settings.owner_name`), for that sentence. `while_syncing` runs
+    while the new file is synced to disk, before it replaces the old one (see `ZipParts.write`).
     """
     path = Path(path)
     original = os.stat(path) if path.exists() else None
@@ -88,7 +90,7 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     try:
         if original is not None:  # created private: never readable by others before it has the old mode
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        package.write(temporary)
+        package.write(temporary, while_syncing)
         if original is not None:
             _keep_ownership(temporary, original)
         if backup_dir is not None and keep_backups > 0 and path.exists():

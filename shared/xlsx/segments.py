@@ -16,13 +16,13 @@ import re
 import zipfile
 import zlib
 
-from shared.xlsx.entries import clone_info, raw_data, write_raw
+from shared.xlsx.entries import Raw, Source, clone_info, inflate, raw_data, write_raw
 
 
 class Segments:
     """A sheet as head (to `<sheetData>`), rows (compressed, plus rows added since) and tail."""
 
-    def __init__(self, head: bytes, tail: bytes, rows_raw: bytes | memoryview, rows_crc: int, rows_length: int,
+    def __init__(self, head: bytes, tail: bytes, rows_raw: Raw, rows_crc: int, rows_length: int,
                  last_row: int, new_rows: list[bytes] | None = None):
         self.head, self.tail = head, tail
         self.rows_raw, self.rows_crc, self.rows_length = rows_raw, rows_crc, rows_length
@@ -53,21 +53,22 @@ def write_segments(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, segm
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
     head = compressor.compress(segments.head) + compressor.flush(zlib.Z_FULL_FLUSH)
     added = b"".join(segments.new_rows)
-    rows_raw = b"".join((segments.rows_raw, compressor.compress(added), compressor.flush(zlib.Z_FULL_FLUSH)))
+    added_raw = compressor.compress(added) + compressor.flush(zlib.Z_FULL_FLUSH)
+    rows_size = len(segments.rows_raw) + len(added_raw)
     rows_crc = crc32_combine(segments.rows_crc, zlib.crc32(added), len(added))
     rows_length = segments.rows_length + len(added)
     tail = compressor.compress(segments.tail) + compressor.flush()
     crc = crc32_combine(crc32_combine(zlib.crc32(segments.head), rows_crc, rows_length),
                         zlib.crc32(segments.tail), len(segments.tail))
-    comment = (f"sli-append 1 {len(head)} {len(head) + len(rows_raw)} {len(segments.head)} {len(segments.tail)} "
+    comment = (f"sli-append 1 {len(head)} {len(head) + rows_size} {len(segments.head)} {len(segments.tail)} "
                f"{rows_crc} {segments.last_row}").encode()
     clone = clone_info(info)
     clone.compress_type = zipfile.ZIP_DEFLATED
-    write_raw(archive, handle, clone, b"".join((head, rows_raw, tail)), crc,
+    write_raw(archive, handle, clone, (head, segments.rows_raw, added_raw, tail), crc,
               len(segments.head) + rows_length + len(segments.tail), comment)
 
 
-def read_segments(file_bytes: bytes, info: zipfile.ZipInfo) -> Segments | None:
+def read_segments(source: Source, info: zipfile.ZipInfo) -> Segments | None:
     """The part `info` of the file as segments that rows can be added to without inflating its rows, or None.
 
     The comment is believed only if the CRC it implies is the entry's: any other program's save (Excel
@@ -77,13 +78,13 @@ def read_segments(file_bytes: bytes, info: zipfile.ZipInfo) -> Segments | None:
     if info.compress_type != zipfile.ZIP_DEFLATED or not found:
         return None
     head_size, tail_at, head_length, tail_length, rows_crc, last_row = (int(g) for g in found.groups())
-    raw = raw_data(file_bytes, info)
+    raw = raw_data(source, info)
     if not 0 < head_size <= tail_at < len(raw):
         return None
     try:
-        head = zlib.decompressobj(-15).decompress(raw[:head_size])
+        head = inflate(raw.part(0, head_size))
         inflater = zlib.decompressobj(-15)
-        tail = inflater.decompress(raw[tail_at:])
+        tail = inflater.decompress(b"".join(raw.part(tail_at).chunks()))
     except zlib.error:
         return None
     rows_length = info.file_size - head_length - tail_length
@@ -94,7 +95,7 @@ def read_segments(file_bytes: bytes, info: zipfile.ZipInfo) -> Segments | None:
     dimension = re.search(rb'<dimension ref="[A-Z]+\d+(?::[A-Z]+(\d+))?"', head)
     if crc != info.CRC or (dimension and dimension.group(1) and int(dimension.group(1)) < last_row):
         return None
-    return Segments(head, tail, raw[head_size:tail_at], rows_crc, rows_length, last_row)
+    return Segments(head, tail, raw.part(head_size, tail_at), rows_crc, rows_length, last_row)
 
 
 _SEGMENT_COMMENT = re.compile(rb"sli-append 1 (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)")
@@ -108,14 +109,14 @@ class HeadSplit:
     attribute of the root changes without compressing the body anew. `body` is the body itself when it is
     still to be compressed (the first time), else None and `body_raw` holds its compressed bytes."""
 
-    def __init__(self, head: bytes, body: bytes | None, body_raw: bytes | memoryview = b"", body_crc: int = 0,
+    def __init__(self, head: bytes, body: bytes | None, body_raw: Raw = b"", body_crc: int = 0,
                  body_length: int = 0):
         self.head, self.body = head, body
         self.body_raw, self.body_crc, self.body_length = body_raw, body_crc, body_length
 
     def whole(self) -> bytes:
         """The part's bytes (the body inflated if it is held compressed)."""
-        body = self.body if self.body is not None else zlib.decompressobj(-15).decompress(self.body_raw)
+        body = self.body if self.body is not None else inflate(self.body_raw)
         return self.head + body
 
 
@@ -140,10 +141,10 @@ def write_head_split(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, sp
     clone.compress_type = zipfile.ZIP_DEFLATED
     crc = crc32_combine(zlib.crc32(split.head), body_crc, body_length)
     comment = f"sli-head 1 {len(head)} {len(split.head)} {body_crc}".encode()
-    write_raw(archive, handle, clone, b"".join((head, body_raw)), crc, len(split.head) + body_length, comment)
+    write_raw(archive, handle, clone, (head, body_raw), crc, len(split.head) + body_length, comment)
 
 
-def read_head_split(file_bytes: bytes, info: zipfile.ZipInfo) -> HeadSplit | None:
+def read_head_split(source: Source, info: zipfile.ZipInfo) -> HeadSplit | None:
     """The part `info` of the file as head and compressed body (see `write_head_split`), or None.
 
     As for the log's segments, the comment is believed only if the CRC it implies is the entry's, and the
@@ -153,18 +154,18 @@ def read_head_split(file_bytes: bytes, info: zipfile.ZipInfo) -> HeadSplit | Non
     if info.compress_type != zipfile.ZIP_DEFLATED or not found:
         return None
     head_size, head_length, body_crc = (int(g) for g in found.groups())
-    raw = raw_data(file_bytes, info)
+    raw = raw_data(source, info)
     if not 0 < head_size < len(raw) or head_length > info.file_size:
         return None
     try:
-        head = zlib.decompressobj(-15).decompress(raw[:head_size])
+        head = inflate(raw.part(0, head_size))
     except zlib.error:
         return None
     body_length = info.file_size - head_length
     if len(head) != head_length or not _ROOT_START.fullmatch(head) \
             or crc32_combine(zlib.crc32(head), body_crc, body_length) != info.CRC:
         return None
-    return HeadSplit(head, None, raw[head_size:], body_crc, body_length)
+    return HeadSplit(head, None, raw.part(head_size), body_crc, body_length)
 _CRC_POLY = 0xEDB88320
 
 
