@@ -23,7 +23,7 @@ test: setup
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow
 
-# Issue 18's targets, each beside the floor (copy + fsync + rename): update and status at 0, 10,000 and 100,000
+# The speed targets, each beside the floor (copy + fsync + rename): update and status at 0, 10,000 and 100,000
 # Change log rows as sli, openpyxl and LibreOffice left the file, the naive openpyxl way interleaved, the real
 # bot's peak memory, 8 concurrent writers (several minutes; results in out/bench/results.json).
 # tests/test_bench_quick.py runs the quick form in `make test`.

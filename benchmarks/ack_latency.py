@@ -1,7 +1,7 @@
 """What a `/sli status 7` answer through the HTTP bot costs, beside a bare Starlette endpoint on the same uvicorn.
 
 Why: the answer is what a partner waits for, and the floor under it is what uvicorn and Starlette cost for one
-request on this machine; the target (issue 18) is the answer's p50 at most 6x the floor's. Both are served by
+request on this machine; the target is the answer's p50 at most 6x the floor's. Both are served by
 `bot.http_server.BotServer` (the bot's own uvicorn settings), in this process, over a new loopback connection
 per request, as Slack's deliveries come:
 
@@ -10,7 +10,7 @@ per request, as Slack's deliveries come:
 - answer: the same, timed until both the 200 is read and the answer has reached the response_url (a
   receiver in this process that notes the moment the POST's body is read): what `make bench` times;
 - the same two with replays remembered in memory only (`replays_across_processes=False`), to show what the
-  journal's write of each signature's replay key costs (issue 18, point 2: not this benchmark's subject).
+  journal's write of each signature's replay key costs (not this benchmark's subject).
 
 Run: `PYTHONPATH=. .venv/bin/python benchmarks/ack_latency.py [--runs 200]`. Prints each p50 and p95 and each
 p50 as a ratio to the floor's.

@@ -1,4 +1,4 @@
-"""The honest benchmark (issue 18): what an update, a status answer, the bot's memory and a queue of writers
+"""The honest benchmark: what an update, a status answer, the bot's memory and a queue of writers
 cost, each beside the floor, on workbooks as officers really leave them. Prints one line a figure and one line a
 target with PASS or FAIL, and writes the same as JSON to out/bench/results.json (git-ignored).
 
@@ -166,7 +166,7 @@ def waiting(report: Report, folder: Path, rows: int, runs: int) -> None:
 
 
 def targets(report: Report, sizes: tuple[int, ...], bot_updates: int) -> None:
-    """Issue 18's targets from the figures: the empty-log ones at the smallest size, the rest at the largest."""
+    """The speed targets from the figures: the empty-log ones at the smallest size, the rest at the largest."""
     small, large = sizes[0], sizes[-1]
     for rows, limit, case in ((small, 5, "an empty log"), (large, 1.3, "a long log")):
         for kind in COMPARED:

@@ -1,6 +1,6 @@
 """A Change log history that looks like officers wrote it: sentence-length entries, not `Old text 1`.
 
-Sentence length matters: the issue's figures showed a 100,000-row log of short synthetic text at 5.7 MB and the
+Sentence length matters: earlier figures showed a 100,000-row log of short synthetic text at 5.7 MB and the
 same rows with sentence-length text at 9.2 MB, and the shared-strings table an Excel-saved file carries grows
 with the text. The rows are made from a fixed seed, so every run (and the fixture cache's hash) sees the same."""
 
