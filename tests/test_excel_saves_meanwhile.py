@@ -58,3 +58,42 @@ def test_an_officers_save_in_excel_during_an_update_is_kept_and_the_update_waits
     assert rows["L8"].values[s.NEXT_STEPS] == "Typed in Excel by the officer"
     assert rows["L7"].values[s.NEXT_STEPS] == "Agree the audit"
     assert [r.new_value for r in read_change_log(workbook)].count("Agree the audit") == 1
+
+
+def _failing_fsync(monkeypatch: pytest.MonkeyPatch, which: str) -> list[str]:
+    """The disk answers EIO to the fsync of the new file (`which="file"`) or of its folder after the rename."""
+    import errno
+
+    real, failed = os.fsync, []
+
+    def fsync(descriptor: int) -> None:
+        target = Path(os.readlink(f"/proc/self/fd/{descriptor}"))
+        is_new_file = target.name.startswith(".Appendix1.xlsx.sli-tmp")
+        if not failed and ((which == "file" and is_new_file) or (which == "folder" and target.is_dir())):
+            failed.append(str(target))
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        real(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    return failed
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names the synced file through /proc")
+@pytest.mark.parametrize("which", ["file", "folder"])
+def test_a_failed_fsync_leaves_the_update_to_be_written_once(workbook: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture, which: str) -> None:
+    """EIO from the new file's fsync: the old file stays and the update waits. EIO from the folder's, after the
+    rename: the file may hold it; the next pass settles it from the Change log and never writes it twice."""
+    failed = _failing_fsync(monkeypatch, which)
+    before = workbook.read_bytes()
+    sli.main(["update", "L7", "--next", "Agree the audit", "--by", "Helen Lowey", "--workbook", str(workbook)])
+    assert failed and "Not written yet" in capsys.readouterr().out
+    if which == "file":
+        assert workbook.read_bytes() == before
+    assert not list(workbook.parent.glob(".Appendix1.xlsx.sli-tmp-*"))
+    assert sli.main(["sync", "--workbook", str(workbook)]) == sli.EXIT_OK
+    assert read_appendix(workbook).rows["L7"].values[s.NEXT_STEPS] == "Agree the audit"
+    assert [r.new_value for r in read_change_log(workbook)].count("Agree the audit") == 1
+    capsys.readouterr()
+    sli.main(["pending", "--workbook", str(workbook)])
+    assert "L7" not in capsys.readouterr().out
