@@ -97,3 +97,31 @@ def test_a_failed_fsync_leaves_the_update_to_be_written_once(workbook: Path, mon
     capsys.readouterr()
     sli.main(["pending", "--workbook", str(workbook)])
     assert "L7" not in capsys.readouterr().out
+
+
+@pytest.mark.skipif(not hasattr(os, "copy_file_range"), reason="the kernel copy is what answers ENOSPC here")
+def test_a_full_disk_while_copying_the_unchanged_parts_says_so_and_the_update_waits(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """The disk fills while the kernel copies the old file's parts into the new one: the sender is told the
+    disk is full (not that the parts 'could not be copied', nor an errno), the old file stays, and the update
+    is written once when there is room."""
+    import errno
+
+    real, full = os.copy_file_range, []
+
+    def copy_file_range(*args: int) -> int:
+        if not full:
+            full.append(args)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args)
+
+    monkeypatch.setattr(os, "copy_file_range", copy_file_range)
+    before = workbook.read_bytes()
+    sli.main(["update", "L7", "--next", "Agree the audit", "--by", "Helen Lowey", "--workbook", str(workbook)])
+    out = capsys.readouterr().out
+    assert full and "Not written yet" in out and "disk holding it is full" in out and "Errno" not in out, out
+    assert workbook.read_bytes() == before
+    assert not list(workbook.parent.glob(".Appendix1.xlsx.sli-tmp-*"))
+    assert sli.main(["sync", "--workbook", str(workbook)]) == sli.EXIT_OK
+    assert read_appendix(workbook).rows["L7"].values[s.NEXT_STEPS] == "Agree the audit"
+    assert [r.new_value for r in read_change_log(workbook)].count("Agree the audit") == 1

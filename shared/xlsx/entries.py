@@ -4,6 +4,7 @@ compressed bytes they were (Python's zipfile has no public way to do that), by t
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import struct
@@ -139,7 +140,9 @@ class Source:
                         raise PackageError("The workbook changed while it was being read; nothing was written.")
                     at += done
                 break
-            except OSError:  # not between these files or on this system: the next way, from where it stopped
+            except OSError as exc:  # not between these files or on this system: the next way, from where it stopped
+                if exc.errno not in _NOT_HERE:
+                    raise  # the disk's own answer (full, failing): no other way of copying will do better
                 continue
         else:
             raise PackageError("The workbook's parts could not be copied into the new file.")
@@ -147,6 +150,12 @@ class Source:
 
     def close(self) -> None:
         self.file.close()
+
+
+#: What a kernel copy answers when it cannot copy between these two files (or the system has no such call):
+#: then the next way is tried. Anything else (ENOSPC, EIO, EDQUOT) is the disk's answer, passed on.
+_NOT_HERE = {None, errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF,
+             errno.EPERM, errno.ESPIPE, errno.ETXTBSY}
 
 
 def _version(facts: os.stat_result) -> tuple[int, int, int, int]:

@@ -3,6 +3,7 @@ and put in place with one rename, so a crash leaves the old file or the new one,
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -91,7 +92,10 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     try:
         if original is not None:  # created private: never readable by others before it has the old mode
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        package.write(temporary, while_syncing)
+        try:
+            package.write(temporary, while_syncing)
+        except OSError as exc:  # before the rename: the old file is still whole, the update waits
+            raise PackageError(_unsaved(exc)) from None
         if original is not None:
             _keep_ownership(temporary, original)
         if original is not None and _read_from(package, path) and not package.unchanged_at(path):
@@ -112,6 +116,14 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _unsaved(exc: OSError) -> str:
+    """The sentence for a new file that could not be written or synced (the old one is left as it was)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("The workbook could not be saved because the disk holding it is full; ask IT to free space on the "
+                "file server")
+    return f"The workbook could not be saved ({exc.strerror or exc})"
 
 
 def _read_from(package: ZipParts, path: Path) -> bool:
