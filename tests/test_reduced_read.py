@@ -267,3 +267,34 @@ def test_status_after_a_spreadsheet_program_saved_parses_no_shared_strings(workb
     assert parsed == []
     reader._cache.clear()
     assert reader.read_appendix(resaved).rows["L7"].values[s.NEXT_STEPS] == "Agree the audit"
+
+
+def _foreign_items(path: Path, declare_on_item: bool) -> None:
+    """Put an element named `si` of another namespace inside every shared string item (as an extension a
+    program added might be): its end tag `</y:si>` (or `</si>` in its own default namespace) is not an item's."""
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    strings = parts["xl/sharedStrings.xml"]
+    if declare_on_item:
+        strings = strings.replace(b"</si>", b'<si xmlns="urn:sli-test">x</si></si>')
+    else:
+        strings = strings.replace(b"<sst ", b'<sst xmlns:y="urn:sli-test" ', 1)
+        strings = strings.replace(b"</si>", b"<y:si>x</y:si></si>")
+    parts["xl/sharedStrings.xml"] = strings
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+@pytest.mark.parametrize("declare_on_item", [False, True])
+def test_an_element_named_si_of_another_namespace_does_not_end_a_shared_string(
+        workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture, declare_on_item: bool) -> None:
+    """Only the shared strings' own `</si>` ends an item: another namespace's `si` inside one does not cut
+    the table short (status would show Appendix 1 with its last strings missing)."""
+    resaved = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    _foreign_items(resaved, declare_on_item)
+    assert_same_as_calamine(resaved)
+    expected = reader._appendix_of(reader._open(resaved), resaved).rows["L7"].values[s.SUMMARY]
+    reader._cache.clear()
+    assert sli.main(["status", "7", "--workbook", str(resaved)]) == sli.EXIT_OK
+    assert str(expected).split("\n")[0][:40] in capsys.readouterr().out

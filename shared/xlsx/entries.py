@@ -4,6 +4,7 @@ compressed bytes they were (Python's zipfile has no public way to do that), by t
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import struct
@@ -72,7 +73,9 @@ class Source:
 
     def __init__(self, path: Path):
         self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by `close`, when the edit is done
-        self.size = os.fstat(self.file.fileno()).st_size
+        opened = os.fstat(self.file.fileno())
+        self.size = opened.st_size
+        self._as_opened = _version(opened)
         self._bytes: bytes | None = None
         if not hasattr(os, "pread"):
             self._bytes = self.file.read()
@@ -97,6 +100,15 @@ class Source:
             return False
         here = os.fstat(self.file.fileno())
         return (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino)
+
+    def still_at(self, path: Path) -> bool:
+        """Whether the file at `path` is still the one this was opened from, unchanged (the same inode, size and
+        modification time): False once someone else saved it (Excel replaces it; another program may write
+        into it), whose save a file written from what was read here must not replace."""
+        try:
+            return _version(os.stat(path)) == self._as_opened
+        except OSError:
+            return False
 
     def read(self, start: int, length: int) -> bytes:
         """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open)."""
@@ -128,7 +140,9 @@ class Source:
                         raise PackageError("The workbook changed while it was being read; nothing was written.")
                     at += done
                 break
-            except OSError:  # not between these files or on this system: the next way, from where it stopped
+            except OSError as exc:  # not between these files or on this system: the next way, from where it stopped
+                if exc.errno not in _NOT_HERE:
+                    raise  # the disk's own answer (full, failing): no other way of copying will do better
                 continue
         else:
             raise PackageError("The workbook's parts could not be copied into the new file.")
@@ -136,6 +150,17 @@ class Source:
 
     def close(self) -> None:
         self.file.close()
+
+
+#: What a kernel copy answers when it cannot copy between these two files (or the system has no such call):
+#: then the next way is tried. Anything else (ENOSPC, EIO, EDQUOT) is the disk's answer, passed on.
+_NOT_HERE = {None, errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.ENOTSUP, errno.EBADF,
+             errno.EPERM, errno.ESPIPE, errno.ETXTBSY}
+
+
+def _version(facts: os.stat_result) -> tuple[int, int, int, int]:
+    """What tells one save of a file from another: its inode, size and modification time."""
+    return facts.st_dev, facts.st_ino, facts.st_size, facts.st_mtime_ns
 
 
 def _copy_file_range(source: int, target: int, at: int, count: int) -> int:

@@ -57,6 +57,10 @@ class ZipParts:
         """Let go of the file as opened (its descriptor); the package cannot be read or written after."""
         self._source.close()
 
+    def unchanged_at(self, path: Path) -> bool:
+        """Whether `path` still holds the file as this package read it (no one saved it since)."""
+        return self._source.still_at(path)
+
     @property
     def archive(self) -> zipfile.ZipFile:
         """The file as it was opened (before this edit), as a zip: its parts, to be read again."""

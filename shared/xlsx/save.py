@@ -3,6 +3,7 @@ and put in place with one rename, so a crash leaves the old file or the new one,
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Callable
@@ -74,7 +75,8 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     any point leaves either the old file or the new one under `path`, never half of one. The new file
     keeps the old one's permissions, group (and owner when run as root). A workbook marked read-only,
     or one this process may not write, is never replaced: PackageError says why, so the update stays
-    pending (a rename would otherwise succeed wherever the folder is writable, whatever the file says).
+    pending (a rename would otherwise succeed wherever the folder is writable, whatever the file says); so is
+    one someone else saved (Excel) since the package read it: their save is kept, the update waits.
     `user` is who this process writes as (`Settings.owner_name`), for that sentence. `while_syncing` runs
     while the new file is synced to disk, before it replaces the old one (see `ZipParts.write`).
     """
@@ -90,9 +92,15 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     try:
         if original is not None:  # created private: never readable by others before it has the old mode
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-        package.write(temporary, while_syncing)
+        try:
+            package.write(temporary, while_syncing)
+        except OSError as exc:  # before the rename: the old file is still whole, the update waits
+            raise PackageError(_unsaved(exc)) from None
         if original is not None:
             _keep_ownership(temporary, original)
+        if original is not None and _read_from(package, path) and not package.unchanged_at(path):
+            raise PackageError(f"The workbook {path} was saved by someone else while this update was being "
+                               "written, so it was not replaced (their changes are kept)")
         if backup_dir is not None and keep_backups > 0 and path.exists():
             try:
                 _backup(path, backup_dir, keep_backups)
@@ -108,6 +116,19 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _unsaved(exc: OSError) -> str:
+    """The sentence for a new file that could not be written or synced (the old one is left as it was)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return ("The workbook could not be saved because the disk holding it is full; ask IT to free space on the "
+                "file server")
+    return f"The workbook could not be saved ({exc.strerror or exc})"
+
+
+def _read_from(package: ZipParts, path: Path) -> bool:
+    """Whether `package` was read from the file at `path` (the file it now replaces), not a template."""
+    return package.path.resolve() == path.resolve()
 
 
 def _backup(path: Path, backup_dir: Path, keep: int) -> None:

@@ -13,10 +13,11 @@ from typing import IO
 
 #: The shared strings part's start, to its root's start tag (the name kept to close it).
 _STRINGS_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*\?>\s*)?<((?:[\w.-]+:)?sst)\b[^>]*>")
-#: The end of one string item: `</si>` (any prefix), or an empty `<si/>`.
-_ITEM_END = re.compile(rb"</(?:[\w.-]+:)?si\s*>|<(?:[\w.-]+:)?si\s*/>")
-#: What would make `</si>` mean something else (a comment, CDATA, a processing instruction): the scan gives up.
-_UNSURE = re.compile(rb"<!--|<!\[CDATA\[|<\?")
+#: The end of one string item: `</si>` (any prefix), or an empty `<si/>`; the prefix must be the root's.
+_ITEM_END = re.compile(rb"</([\w.-]+:)?si\s*>|<([\w.-]+:)?si\s*/>")
+#: What would make `</si>` mean something else (a comment, CDATA, a processing instruction, a namespace
+#: declared inside the table, under which an `si` may be another vocabulary's): the scan gives up.
+_UNSURE = re.compile(rb"<!--|<!\[CDATA\[|<\?|\sxmlns(?::[\w.-]+)?\s*=")
 #: A tag this long or longer is not looked for across two reads.
 _LONGEST_TAG = 128
 
@@ -34,11 +35,15 @@ def strings_prefix(source: IO[bytes], last: int) -> bytes | None:
             if found is None:
                 return None
             root, root_end = found.group(1), found.end()
+            prefix = root[:-len(b"sst")] or None
             scan_from = checked_to = root_end
-        if _UNSURE.search(data, max(checked_to - 16, root_end)):
+        if _UNSURE.search(data, max(checked_to - _LONGEST_TAG, root_end)):
             return None
         checked_to = len(data)
         for item in _ITEM_END.finditer(data, scan_from):
+            if (item.group(1) or item.group(2)) != prefix:  # an `si` of another namespace, inside an item
+                scan_from = item.end()
+                continue
             seen += 1
             if seen > last:
                 return bytes(data[:item.end()]) + b"</" + root + b">"
