@@ -128,7 +128,9 @@ def test_a_waiting_sli_update_sleeps_in_the_kernel_instead_of_polling_the_lock(w
     assert " 0" in out.splitlines()[-1], (out, err)  # applied
     assert read_appendix(workbook).rows["L7"][s.NEXT_STEPS] == "Waited for the lock"
     tries = [line for line in trace.read_text().splitlines() if "LOCK_EX" in line]
-    assert len(tries) <= 2, tries
+    # Asleep in the kernel: one try without waiting, one waiting (a loaded machine may add a retry after a
+    # wake-up); polling every 50 ms for the half second held would be ten tries or more.
+    assert len(tries) <= 4, tries
 
 
 @pytest.mark.slow
