@@ -28,7 +28,7 @@ from shared import journal as j
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
-from shared.reader import read_appendix, read_change_log
+from shared.reader import file_identity, read_appendix, read_change_log
 from shared.workbook_lock import WorkbookLock
 from shared.writers import PackageWriter, WorkbookWriter
 
@@ -141,6 +141,8 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         self._journal: j.Journal | None = None
         self._lock: WorkbookLock | None = None
         self._session: contextlib.AbstractContextManager | None = None
+        #: The file's identity when `appendix()` last read it: the save the next plan is checked against.
+        self._read_identity: tuple[int, int, int] | None = None
 
     @property
     def journal(self) -> j.Journal:
@@ -176,6 +178,10 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         return find_owner_file(self.store.workbook)
 
     def appendix(self) -> Appendix:
+        """The file's values now; the file's identity before the read is kept, so the writer made next
+        refuses a file saved since (Excel, between this read and the write: the plan was checked against
+        the earlier save)."""
+        self._read_identity = file_identity(self.store.workbook)
         return read_appendix(self.store.workbook)
 
     def change_log(self, since: int | None = None) -> list[LogRow]:
@@ -183,7 +189,7 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
 
     def writer(self) -> PackageWriter:
         return PackageWriter(self.store.workbook, self.store.backup_dir, self.store.keep_backups,
-                             owner_name=self.store.owner_name)
+                             owner_name=self.store.owner_name, planned_on=self._read_identity)
 
     def finish(self, writer: WorkbookWriter) -> None:
         writer.finish()

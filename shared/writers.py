@@ -16,7 +16,7 @@ from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Sheet
 from shared.domain.update import Plan
 from shared.reader import appendix_as_saved, remember_appendix
-from shared.xlsx import CellValue, Package, file_log_years, needs_quote_prefix, save_atomically
+from shared.xlsx import CellValue, Package, PackageError, file_log_years, needs_quote_prefix, save_atomically
 
 #: How the add-in formats the Change log's time column in the open workbook.
 LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -36,10 +36,19 @@ class PackageWriter:
     part kept as it was, then saved atomically (temporary file, fsync, backup, rename). Before its first
     Change log rows it files the log's earlier years on sheets of their own (`_file_log_years`)."""
 
-    def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int, owner_name: str = ""):
+    def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int, owner_name: str = "",
+                 planned_on: tuple[int, int, int] | None = None):
+        """`planned_on`: the file's identity (`shared.reader.file_identity`) when the plan's values were read.
+        A file saved since (by Excel, between the read and this open) is not written onto: the plan's conflict
+        check saw the earlier save, so PackageError, nothing written, and the next pass plans again."""
         self.workbook, self.backup_dir, self.keep_backups = Path(workbook), backup_dir, keep_backups
         self.owner_name = owner_name  # who this process writes as, named if it may not
         self.package = Package(self.workbook)
+        if planned_on is not None and self.package.opened_as() != planned_on:
+            self.package.close()
+            raise PackageError(f"The workbook {self.workbook} was saved by someone else while this update was "
+                               "being checked, so it was not written (their changes are kept); it will be "
+                               "checked again against their save")
         self._log_filed = False
 
     def apply(self, plan: Plan) -> None:

@@ -125,3 +125,29 @@ def test_a_full_disk_while_copying_the_unchanged_parts_says_so_and_the_update_wa
     assert sli.main(["sync", "--workbook", str(workbook)]) == sli.EXIT_OK
     assert read_appendix(workbook).rows["L7"].values[s.NEXT_STEPS] == "Agree the audit"
     assert [r.new_value for r in read_change_log(workbook)].count("Agree the audit") == 1
+
+
+def test_an_officers_save_between_the_check_and_the_write_is_a_conflict_not_overwritten(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
+    """The officer saves the same cell in Excel after the update was checked against the file and before the
+    writer opens it: the check saw the earlier save, so writing now would put the update over an edit it never
+    saw. The writer refuses the newer file (nothing written), and the next pass finds the conflict."""
+    import shared.writers
+
+    real, saved = shared.writers.Package, []
+
+    def package_opened_after_an_excel_save(path: Path):  # the officer's save lands just before the open
+        if not saved:
+            saved.append(path)
+            _save_in_excel(workbook, "L7", "The officer's own next steps")
+        return real(path)
+
+    monkeypatch.setattr(shared.writers, "Package", package_opened_after_an_excel_save)
+    sli.main(["update", "L7", "--next", "Agree the audit", "--by", "Helen Lowey", "--workbook", str(workbook)])
+    assert saved, "the officer's save did not happen between the check and the write"
+    assert read_appendix(workbook).rows["L7"].values[s.NEXT_STEPS] == "The officer's own next steps"
+    assert "Not written yet" in capsys.readouterr().out
+    sli.main(["sync", "--workbook", str(workbook)])
+    assert "L7: [conflict]" in capsys.readouterr().out  # held with both values, for an officer to decide
+    assert read_appendix(workbook).rows["L7"].values[s.NEXT_STEPS] == "The officer's own next steps"
+    assert "Agree the audit" not in [r.new_value for r in read_change_log(workbook)]

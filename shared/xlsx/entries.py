@@ -101,6 +101,11 @@ class Source:
         here = os.fstat(self.file.fileno())
         return (there.st_dev, there.st_ino) == (here.st_dev, here.st_ino)
 
+    @property
+    def version(self) -> tuple[int, int, int, int]:
+        """The file as opened: device, inode, size and modification time (ns)."""
+        return self._as_opened
+
     def still_at(self, path: Path) -> bool:
         """Whether the file at `path` is still the one this was opened from, unchanged (the same inode, size and
         modification time): False once someone else saved it (Excel replaces it; another program may write

@@ -57,6 +57,12 @@ class ZipParts:
         """Let go of the file as opened (its descriptor); the package cannot be read or written after."""
         self._source.close()
 
+    def opened_as(self) -> tuple[int, int, int]:
+        """The file as opened: its size, modification time (ns) and inode (as `shared.reader.file_identity`
+        gives them), to tell whether it is the save a plan was made from."""
+        _dev, inode, size, mtime = self._source.version
+        return size, mtime, inode
+
     def unchanged_at(self, path: Path) -> bool:
         """Whether `path` still holds the file as this package read it (no one saved it since)."""
         return self._source.still_at(path)
