@@ -21,6 +21,7 @@ REAL_CLIENT_SUITES = (
     ("LibreOffice", "SLI_REQUIRE_LIBREOFFICE", None),
     ("Teams Playground", "SLI_REQUIRE_TEAMS_PLAYGROUND", "test_teams_playground.py"),
     ("SheetJS", "SLI_REQUIRE_NODE_READERS", None),
+    ("strace", "SLI_REQUIRE_STRACE", None),
 )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from tracing import needs_strace
 
 from shared import journal as j
 from shared.domain import schema as s
@@ -99,7 +99,7 @@ def test_eight_sli_updates_at_once_are_all_applied_in_journal_order(workbook: Pa
     _assert_all_applied_in_journal_order(workbook, 2)
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="needs strace to see the lock's system calls")
+@needs_strace("sees the lock's system calls")
 def test_a_waiting_sli_update_sleeps_in_the_kernel_instead_of_polling_the_lock(workbook: Path, tmp_path: Path) -> None:
     """Another program holds the workbook's lock for half a second while an `sli update` waits for it: the
     writer asks for the lock once without waiting and once waiting (woken when it is let go), where filelock

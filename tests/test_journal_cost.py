@@ -5,16 +5,15 @@ connection per call at `synchronous=FULL`, three commits, a WAL checkpoint on ev
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tracing import needs_strace
 
 ROOT = Path(__file__).resolve().parents[1]
 
-pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="counts the syncs with strace")
+pytestmark = needs_strace("counts the syncs")
 
 #: `n` updates through the use case in one process (as the bots and the add-in server make them, after a few
 #: to warm up: the journal made, its connection opened).

@@ -7,15 +7,14 @@ import io
 import os
 import random
 import re
-import shutil
 import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from lxml import etree
+from tracing import needs_strace
 
 import sli
 from shared.domain import schema as s
@@ -98,7 +97,7 @@ def _workbook_bytes(trace: Path, workbook: Path, *command: str) -> dict[str, int
     return moved
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="counts the bytes with strace")
+@needs_strace("counts the bytes read")
 def test_an_update_copies_the_unchanged_parts_in_the_kernel(workbook: Path, tmp_path: Path) -> None:
     """The Change log's megabytes (and every part the update does not change) go from the old file to the new
     one by copy_file_range: an update reads a small part of the file into memory, where it read all of it."""
@@ -158,7 +157,7 @@ def test_a_comment_in_the_shared_strings_is_left_to_lxml() -> None:
     assert len(items) >= 3 and b"two" in items[1] and b"<t>&lt;/si&gt;</t>" in items[2]
 
 
-@pytest.mark.skipif(shutil.which("strace") is None, reason="follows the syncs with strace")
+@needs_strace("follows the syncs")
 def test_the_new_file_is_synced_beside_the_cache_fill_and_before_the_rename(workbook: Path, tmp_path: Path) -> None:
     """The disk's wait for the new file is spent filling the read cache (another thread waits in fsync), and
     the file is still on disk before it replaces the old one, whose folder is synced after."""
