@@ -50,7 +50,8 @@ def is_io(module: str) -> bool:
     return any(module == m or module.startswith(m + ".") for m in IO_MODULES)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "shared" / "domain").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "shared" / "domain").rglob("*.py")),
+                         ids=lambda p: p.relative_to(ROOT / "shared" / "domain").as_posix())
 def test_the_domain_imports_no_io(path: Path) -> None:
     assert not [m for m in imports_of(path) if is_io(m)]
     assert not re.search(r"\bopen\(", path.read_text(encoding="utf-8"))

@@ -1,7 +1,7 @@
 """The validation rules of assurance that need more than one row: roles named in Appendix 1, Leads and the
 boards checked against sheet Lists' `Accountable roles`, and `Assured by` against who holds the role.
 
-The one-row rules (evidence on a Complete claim, `Assured by` with `Assured on`) are in rules.py's
+The one-row rules (evidence on a Complete claim, `Assured by` with `Assured on`) are in rules/row.py's
 `check_row`, so an update is refused by them; these run with them in `validate` (`sli validate`, the add-in).
 """
 
