@@ -87,7 +87,8 @@ def test_the_environment_check_finds_each_way_in() -> None:
     assert environment_uses("import os\nos.path.join('a', 'environ')\nsettings.environ") == []
 
 
-SOURCES = sorted(path for folder in ("shared", "bot", "excel", "service") for path in (ROOT / folder).rglob("*.py"))
+SOURCES = sorted(path for folder in ("shared", "bot", "excel", "service", "sli")
+                 for path in (ROOT / folder).rglob("*.py"))
 
 
 @pytest.mark.parametrize("path", [*SOURCES, ROOT / "sli.py"], ids=lambda p: str(p.relative_to(ROOT)))
@@ -102,7 +103,8 @@ def test_only_the_settings_read_or_write_the_environment(path: Path) -> None:
 
 
 FRONT_ENDS = sorted([*(ROOT / "bot").rglob("*.py"), *(ROOT / "excel").rglob("*.py"),
-                     *(ROOT / "service").rglob("*.py"), ROOT / "sli.py"])
+                     *(ROOT / "service").rglob("*.py"), *(ROOT / "sli").rglob("*.py"),
+                     ROOT / "sli.py"])
 #: All a front end may import from the core: the use cases (and their rooms, `shared.usecases.replies` too),
 #: the domain's values and the settings. Everything else (the journal, the reader, the writers, the package,
 #: the unit of work, summary, report, export, outputs, builder) is reached through a use case.
@@ -294,7 +296,7 @@ def test_a_unit_of_work_uses_one_journal_connection(workbook: Path, monkeypatch:
 
 def _modules(*folders: Path) -> list[Path]:
     """The project's own Python modules (not tests, benchmarks, docs or installed packages)."""
-    found = [ROOT / "sli.py"] if not folders else []
+    found = [ROOT / "sli.py", *(ROOT / "sli").rglob("*.py")] if not folders else []
     for folder in folders or (ROOT / "shared", ROOT / "bot", ROOT / "excel"):
         found += [p for p in folder.rglob("*.py") if not {"node_modules", ".venv"} & set(p.parts)]
     return sorted(found)

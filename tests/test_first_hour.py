@@ -310,7 +310,7 @@ def test_the_bot_console_beside_a_trial_copy_says_it_works_on_the_committed_work
     trial.parent.mkdir(parents=True)
     shutil.copy2(COMMITTED, tmp_path / "workbook" / "Appendix1.xlsx")
     shutil.copy2(COMMITTED, trial)
-    root = Path(sli.__file__).resolve().parent
+    root = Path(sli.__file__).resolve().parent.parent
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLI_", "SLACK_"))}
     env["PYTHONPATH"] = str(root)
     done = subprocess.run([sys.executable, str(root / "sli.py"), "bot", "--console"], cwd=tmp_path, env=env,

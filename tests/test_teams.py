@@ -438,7 +438,7 @@ def test_sli_teams_local_serves_on_loopback_only_whatever_host_says(workbook: Pa
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen([sys.executable, "-m", "sli", "teams", "--local", "--host", "0.0.0.0", "--port",
-                                str(port), "--workbook", str(workbook)], cwd=Path(sli.__file__).parent,
+                                str(port), "--workbook", str(workbook)], cwd=Path(sli.__file__).parent.parent,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     standin = ts.ConnectorStandIn()
     try:

@@ -1,0 +1,1 @@
+"""The `sli` commands, one module per subject; each `cmd_*` takes the parsed arguments and returns an exit code."""
