@@ -4,7 +4,8 @@ A query in Slack or a validation run re-reads nothing while the file is unchange
 is the path with its size, modification time and inode, which every save (ours or Excel's) changes.
 Appendix 1, Lists and Leads are read from a small package of only those sheets and the shared strings
 they use (`shared.xlsx.reduced`), so the read does not grow with the Change log after Excel saves the file;
-the writer fills the cache with what it saved (`remember_appendix`) instead of reading its save back.
+the writer fills the cache with what it saved (`remember_appendix`): the Appendix it planned on with the
+cells it wrote (`shared.as_written`), parsing nothing, or where that is unsure its save's Appendix 1 parsed.
 """
 
 from __future__ import annotations
@@ -209,6 +210,27 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
     except s.HeaderError as exc:
         raise WorkbookError(f"{str(exc).rstrip('.')} ({path}).") from None
     header = s.with_optional([list(r) for r in sheet.grid[:header.row + 1]], header, s.ASSURANCE_COLUMNS)
+    leads: list[Lead] = []
+    if leads_sheet is not None:
+        try:
+            leads = _leads(leads_sheet)
+        except s.HeaderError:
+            pass
+    return Appendix(
+        path=Path(path), sheet=sheet, header=header, rows=recommendations(sheet, header),
+        statuses=_column_values(lists, s.LIST_STATUSES) or list(s.STATUSES),
+        lead_orgs=_column_values(lists, s.LIST_LEAD_ORGS),
+        priorities=_column_values(lists, s.LIST_PRIORITIES),
+        leads=leads,
+        roles=_column_values(lists, s.LIST_ROLES),
+        boards=_boards(lists),
+    )
+
+
+def recommendations(sheet: Sheet, header: s.HeaderMap) -> dict[str, Recommendation]:
+    """The rows of Appendix 1 under `header`, by ref (the first row of a ref counts), with the values a read
+    gives: days for dates, None for empty. One function for a read and for a write's own rows
+    (`shared.as_written`), so both turn the same grid into the same values."""
     rows: dict[str, Recommendation] = {}
     for index in range(header.row + 1, len(sheet.grid)):
         raw = sheet.grid[index]
@@ -227,21 +249,7 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
             continue
         values[s.REF] = ref
         rows.setdefault(ref, Recommendation(ref, values, sheet.origin[0] + index + 1))
-    leads: list[Lead] = []
-    if leads_sheet is not None:
-        try:
-            leads = _leads(leads_sheet)
-        except s.HeaderError:
-            pass
-    return Appendix(
-        path=Path(path), sheet=sheet, header=header, rows=rows,
-        statuses=_column_values(lists, s.LIST_STATUSES) or list(s.STATUSES),
-        lead_orgs=_column_values(lists, s.LIST_LEAD_ORGS),
-        priorities=_column_values(lists, s.LIST_PRIORITIES),
-        leads=leads,
-        roles=_column_values(lists, s.LIST_ROLES),
-        boards=_boards(lists),
-    )
+    return rows
 
 
 def read_appendix(path: Path) -> Appendix:
@@ -261,9 +269,18 @@ def appendix_as_saved(path: Path, archive: zipfile.ZipFile, changed: dict[str, b
         return None
 
 
+def cached_appendix(path: Path, identity: tuple[int, int, int]) -> Appendix | None:
+    """The Appendix 1 the cache holds for the file at `path` when it had `identity` (`file_identity`), or None:
+    what the writer that opened that file derives its own save from (`shared.as_written`)."""
+    with _cache_lock:
+        hit = _cache.get((str(Path(path).resolve()), "appendix"))
+    return hit[1] if hit and hit[0] == identity and isinstance(hit[1], Appendix) else None
+
+
 def remember_appendix(path: Path, appendix: Appendix | None) -> None:
-    """Fill the cache with `appendix` (`appendix_as_saved`) for the file now at `path`, once it is in place,
-    so the next read does not parse the save back. Nothing is kept for None: the next read reads the file."""
+    """Fill the cache with `appendix` (derived by `shared.as_written`, else `appendix_as_saved`) for the file
+    now at `path`, once it is in place, so the next read does not parse the save back. Nothing is kept for
+    None: the next read reads the file."""
     if appendix is None:
         return
     identity = file_identity(path)
