@@ -20,10 +20,10 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from shared.domain.model import Appendix, Sheet
-from shared.domain.schema import split_address
+from shared.domain import schema as s
+from shared.domain.model import Appendix, Recommendation, Sheet
 from shared.domain.values import plain_newlines
-from shared.reader import recommendations
+from shared.reader import recommendation, recommendations
 
 #: Text a read would not give back as written: calamine decodes Excel's `_xHHHH_` escapes.
 _ESCAPE = re.compile(r"_x[0-9A-Fa-f]{4}_", re.IGNORECASE)
@@ -70,18 +70,35 @@ def appendix_as_written(base: Appendix, edits: Sequence[Mapping[str, object]], p
     of the saved file gives, or None where that is not certain (see the module's docstring)."""
     grid = [list(row) for row in base.sheet.grid]
     top, left = base.sheet.origin
+    touched: set[int] = set()  # grid indices of the rows edited
+    ref_edited = False
     try:
         for plan_edits in edits:
             for address, value in plan_edits.items():
-                column, number = split_address(address)
+                column, number = s.split_address(address)
                 r, c = number - 1 - top, column - 1 - left
                 if not (base.header.row < r < len(grid) and 0 <= c < len(grid[r])):
                     return None
                 grid[r][c] = _as_read(value, grid[r][c])
+                touched.add(r)
+                ref_edited = ref_edited or c == base.header.columns[s.REF]
     except (_Unsure, ValueError):
         return None
     if _shrinks(base.sheet.grid, grid):
         return None
     sheet = Sheet(base.sheet.name, grid, base.sheet.origin)
-    return replace(base, path=Path(path), sheet=sheet, rows=recommendations(sheet, base.header))
+    return replace(base, path=Path(path), sheet=sheet, rows=_rows(sheet, base, touched, ref_edited))
+
+
+def _rows(sheet: Sheet, base: Appendix, touched: set[int], ref_edited: bool) -> dict[str, Recommendation]:
+    """The recommendations of the edited `sheet`: the rows edited (`touched`, grid indices) read again, the
+    others kept; all read again when a Ref was edited (which row is a ref's first may then change)."""
+    if ref_edited:
+        return recommendations(sheet, base.header)
+    rows = dict(base.rows)
+    for index in sorted(touched):
+        row = recommendation(sheet, base.header, index)
+        if row is not None and row.ref in rows and rows[row.ref].sheet_row == row.sheet_row:
+            rows[row.ref] = row
+    return rows
 

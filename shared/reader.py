@@ -228,28 +228,35 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
 
 
 def recommendations(sheet: Sheet, header: s.HeaderMap) -> dict[str, Recommendation]:
-    """The rows of Appendix 1 under `header`, by ref (the first row of a ref counts), with the values a read
-    gives: days for dates, None for empty. One function for a read and for a write's own rows
-    (`shared.as_written`), so both turn the same grid into the same values."""
+    """The rows of Appendix 1 under `header`, by ref (the first row of a ref counts)."""
     rows: dict[str, Recommendation] = {}
     for index in range(header.row + 1, len(sheet.grid)):
-        raw = sheet.grid[index]
-        values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
-        for column in s.DATE_COLUMNS:
-            if column in values:
-                values[column] = _date_cell(values[column])
-        if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
-            values[s.DUE] = values[s.DUE].date()
-        for column, value in values.items():
-            if value == "":
-                values[column] = None
-        try:
-            ref = s.normalise_ref(values[s.REF])
-        except s.RefError:
-            continue
-        values[s.REF] = ref
-        rows.setdefault(ref, Recommendation(ref, values, sheet.origin[0] + index + 1))
+        row = recommendation(sheet, header, index)
+        if row is not None:
+            rows.setdefault(row.ref, row)
     return rows
+
+
+def recommendation(sheet: Sheet, header: s.HeaderMap, index: int) -> Recommendation | None:
+    """The row at `sheet.grid[index]` with the values a read gives (days for dates, None for empty), or None
+    when its Ref is not a ref. One function for a read and for a writer's own rows (`shared.as_written`), so
+    both turn the same cells into the same values."""
+    raw = sheet.grid[index]
+    values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
+    for column in s.DATE_COLUMNS:
+        if column in values:
+            values[column] = _date_cell(values[column])
+    if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
+        values[s.DUE] = values[s.DUE].date()
+    for column, value in values.items():
+        if value == "":
+            values[column] = None
+    try:
+        ref = s.normalise_ref(values[s.REF])
+    except s.RefError:
+        return None
+    values[s.REF] = ref
+    return Recommendation(ref, values, sheet.origin[0] + index + 1)
 
 
 def read_appendix(path: Path) -> Appendix:

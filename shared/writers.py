@@ -76,28 +76,36 @@ class PackageWriter:
     def finish(self) -> None:
         """Save, then fill the read cache with Appendix 1 as saved, so the status asked right after an update
         does not parse the new file back: the Appendix the plans were made from with the cells they wrote
-        (`appendix_as_written`: no parsing), or where that is not certain, the package it wrote parsed from
-        the parts in memory (those already inflated not inflated again), while the disk syncs the new file."""
-        saved: list[Appendix | None] = []
+        (`appendix_as_written`, a fraction of a millisecond, parsing nothing), or where that is not certain the
+        package it wrote, parsed from the parts in memory (those already inflated not inflated again) while
+        the disk syncs the new file."""
+        derived = self._as_written()
+        saved: list[Appendix | None] = [derived]
 
-        def as_saved() -> None:
+        def parse_as_saved() -> None:
+            parts = self.package.parts
             try:
-                derived = appendix_as_written(self._read_as, self._edits, self.workbook) \
-                    if self._read_as is not None else None
-                if derived is None:
-                    parts = self.package.parts
-                    derived = appendix_as_saved(self.workbook, self.package.archive, self.package.changed,
-                                                {name: parts[name] for name in parts.inflated()})
-                saved.append(derived)
+                saved[0] = appendix_as_saved(self.workbook, self.package.archive, self.package.changed,
+                                             {name: parts[name] for name in parts.inflated()})
             except Exception:  # noqa: BLE001 - only the cache's: the next read reads the file instead
-                saved.append(None)
+                saved[0] = None
 
         try:
             save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name,
-                            while_syncing=as_saved)
+                            while_syncing=parse_as_saved if derived is None else None)
         finally:
             self.package.close()
-        remember_appendix(self.workbook, saved[0] if saved else None)
+        remember_appendix(self.workbook, saved[0])
+
+    def _as_written(self) -> Appendix | None:
+        """Appendix 1 as this save holds it, from the read of the file opened and the cells written; None
+        where that is not certain or no read of that file is in hand."""
+        if self._read_as is None:
+            return None
+        try:
+            return appendix_as_written(self._read_as, self._edits, self.workbook)
+        except Exception:  # noqa: BLE001 - only the cache's: the save is parsed instead
+            return None
 
 
 def excel_value(value: object) -> object:

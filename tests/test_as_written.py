@@ -211,3 +211,5 @@ def test_what_a_read_could_give_otherwise_is_not_derived(workbook: Path) -> None
     row = derived.rows["L1"]
     assert (row[s.SUMMARY], row[s.DUE], row[s.NEXT_STEPS]) == ("a\nb", date(2027, 3, 1), None)
     assert derived.rows["L2"] == appendix.rows["L2"]
+    renamed = appendix_as_written(appendix, [{appendix.locate("L2", s.REF): "l1"}], workbook)
+    assert renamed is not None and "L2" not in renamed.rows and renamed.rows["L1"] == appendix.rows["L1"]
