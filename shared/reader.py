@@ -4,8 +4,10 @@ A query in Slack or a validation run re-reads nothing while the file is unchange
 is the path with its size, modification time and inode, which every save (ours or Excel's) changes.
 Appendix 1, Lists and Leads are read from a small package of only those sheets and the shared strings
 they use (`shared.xlsx.reduced`), so the read does not grow with the Change log after Excel saves the file;
-the writer fills the cache with what it saved (`remember_appendix`): the Appendix it planned on with the
-cells it wrote (`shared.as_written`), parsing nothing, or where that is unsure its save's Appendix 1 parsed.
+after another process's update only what it changed is read again (Appendix 1: Lists, Leads and the parts
+that did not change are kept by their identity in the zip, see `_reduced_sheets`); the writer fills the cache
+with what it saved (`remember_appendix`): the Appendix it planned on with the cells it wrote
+(`shared.as_written`), parsing nothing, or where that is unsure its save's Appendix 1 parsed.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Board, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
 from shared.xlsx import log_sheet_year, reduced
-from shared.xlsx.reduced import READ_ERRORS, Parts, reduced_from_file, reduced_package
+from shared.xlsx.reduced import READ_ERRORS, Parts, Reduction, reduced_package
 
 
 class WorkbookError(Exception):
@@ -145,20 +147,66 @@ def _reduced_book(package: bytes) -> python_calamine.CalamineWorkbook | None:
 REDUCE_ABOVE = reduced.REDUCE_ABOVE
 
 
+#: Lists and Leads as read before, by what their values depend on (`Reduction.grid_key`), with the shared
+#: strings' items they were read with: after another process's update only Appendix 1 and the Change log
+#: changed (and the table's `count`), so a cold read parses Appendix 1 alone. Only these two are kept: their
+#: grids are read, never changed, by `appendix_from_sheets`; and only when their strings are small.
+_GRIDS_SEEN: dict[tuple, tuple[bytes, Sheet]] = {}
+_KEEP_GRIDS = 8
+_KEEP_GRID_STRINGS = 1 << 20
+_REUSABLE = (s.LISTS_SHEET, s.LEADS_SHEET)
+
+
+def _reduced_sheets(path: Path) -> list[Sheet | None] | None:
+    """Appendix 1, Lists and Leads (None for an optional one the workbook lacks) from a small package of the
+    sheets not read before and their shared strings; None when the file's shared strings are small (calamine
+    reads it whole faster) or the package cannot be read so. WorkbookError as `_sheet` raises it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            if REDUCE_ABOVE >= 0 and (reduced.SHARED_STRINGS not in archive.namelist()
+                                      or archive.getinfo(reduced.SHARED_STRINGS).file_size <= REDUCE_ABOVE):
+                return None
+            reduction = Reduction(Parts(archive))
+            strings = reduction.strings_for(APPENDIX_SHEETS)
+            items = reduced.strings_items(strings)
+            keys = {name: reduction.grid_key(name) for name in _REUSABLE}
+            known = {}
+            for name, key in keys.items():
+                seen = _GRIDS_SEEN.get(key) if key is not None else None
+                if seen is not None and items.startswith(seen[0]):
+                    known[name] = seen[1]
+            package = reduction.package([name for name in APPENDIX_SHEETS if name not in known], strings)
+    except READ_ERRORS:
+        return None
+    book = _reduced_book(package)
+    if book is None:
+        return None
+    sheets: list[Sheet | None] = []
+    for name in APPENDIX_SHEETS:
+        if name in known:
+            sheets.append(known[name])
+            continue
+        sheet = _sheet(book, path, name, required=name == s.MAIN_SHEET)
+        key = keys.get(name)
+        if sheet is not None and key is not None and len(items) <= _KEEP_GRID_STRINGS:
+            _GRIDS_SEEN.pop(key, None)
+            _GRIDS_SEEN[key] = (items, sheet)
+            while len(_GRIDS_SEEN) > _KEEP_GRIDS:
+                _GRIDS_SEEN.pop(next(iter(_GRIDS_SEEN)))
+        sheets.append(sheet)
+    return sheets
+
+
 def _build_appendix(path: Path) -> Appendix:
     """Appendix 1 from the sheets it needs and their shared strings only; a package that cannot be read
     so (damaged, or written unusually) is read whole, as before, for the same values or the same error."""
     if Path(path).is_file():
         try:
-            package = reduced_from_file(str(path), APPENDIX_SHEETS, REDUCE_ABOVE)
-        except READ_ERRORS:
-            package = None
-        book = _reduced_book(package) if package is not None else None
-        if book is not None:
-            try:
-                return _appendix_of(book, path)
-            except WorkbookError:
-                pass  # read whole below: its sentence is the one to show
+            sheets = _reduced_sheets(Path(path))
+            if sheets is not None:
+                return appendix_from_sheets(path, *sheets)
+        except WorkbookError:
+            pass  # read whole below: its sentence is the one to show
     return _appendix_of(_open(path), path)
 
 

@@ -1,0 +1,143 @@
+"""The status right after another process's update (the bot answering after `sli update` or the add-in wrote)
+reads again only what that update changed, on a workbook whose strings a spreadsheet program shared: Lists and
+Leads are not parsed again, the shared strings are inflated only as far as they are kept, and what is read is
+still exactly what the whole file says."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_reduced_read import _history_saved_with_shared_strings, assert_same_as_calamine
+
+import sli
+from shared import reader
+from shared.xlsx.reduced import highest_shared_index, highest_shared_index_of_any_spelling
+from shared.xlsx.stringscan import strings_prefix
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _update_from_another_process(book: Path, ref: str, text: str) -> None:
+    """`sli update` in a process of its own: this process's read cache knows nothing of its save."""
+    done = subprocess.run([sys.executable, "-m", "sli", "update", ref, "--next", text, "--by", "Helen Lowey",
+                           "--workbook", str(book)], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == sli.EXIT_OK, done.stderr
+
+
+def _whole(book: Path):
+    """Appendix 1 as calamine reads the whole file, none of the reduced read's shortcuts taken."""
+    return reader._appendix_of(reader._open(book), book)
+
+
+def _same(read, whole) -> None:
+    assert {ref: row.values for ref, row in read.rows.items()} == {ref: row.values for ref, row in whole.rows.items()}
+    assert (read.statuses, read.lead_orgs, read.priorities, read.leads, read.roles, read.boards) == \
+        (whole.statuses, whole.lead_orgs, whole.priorities, whole.leads, whole.roles, whole.boards)
+
+
+def test_the_status_after_another_process_updated_parses_appendix_1_alone(workbook: Path, tmp_path: Path,
+                                                                         capsys) -> None:
+    book = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    reader._cache.clear()
+    assert sli.main(["status", "7", "--workbook", str(book)]) == sli.EXIT_OK
+    for n, ref in enumerate(("L8", "L9")):
+        _update_from_another_process(book, ref, f"Agree the audit, round {n}")
+        before = reader.parse_count
+        assert sli.main(["status", ref[1:], "--workbook", str(book)]) == sli.EXIT_OK
+        assert f"Agree the audit, round {n}" in capsys.readouterr().out
+        assert reader.parse_count - before == 1  # Appendix 1; Lists and Leads as read before
+        _same(reader.read_appendix(book), _whole(book))
+
+
+def _rename_in_shared_strings(book: Path, old: bytes, new: bytes) -> None:
+    """Replace a text in xl/sharedStrings.xml by another of the same length, as another program might: the part
+    keeps its size, only its bytes (and CRC) change."""
+    assert len(old) == len(new)
+    with zipfile.ZipFile(book) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    assert old in parts["xl/sharedStrings.xml"]
+    parts["xl/sharedStrings.xml"] = parts["xl/sharedStrings.xml"].replace(old, new)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+
+
+def test_a_lead_renamed_in_the_shared_strings_is_read_again(workbook: Path, tmp_path: Path) -> None:
+    """Lists and Leads are reused only while the shared strings they use are the same bytes: a name changed in
+    the table alone (Leads' own part unchanged) is read as changed."""
+    book = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    reader._cache.clear()
+    lead = reader.read_appendix(book).leads[0]
+    name = lead.name.encode()
+    renamed = name[:-1] + (b"X" if name[-1:] != b"X" else b"Y")
+    _rename_in_shared_strings(book, b">" + name + b"<", b">" + renamed + b"<")
+    reader._cache.clear()
+    read = reader.read_appendix(book)
+    assert read.leads[0].name == renamed.decode()
+    _same(read, _whole(book))
+    assert_same_as_calamine(book)
+
+
+class _Counting(io.BytesIO):
+    """A part being inflated: counts the bytes asked for."""
+
+    asked = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = super().read(size)
+        self.asked += len(data)
+        return data
+
+
+def test_the_shared_strings_are_inflated_only_about_as_far_as_kept(workbook: Path, tmp_path: Path) -> None:
+    book = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    with zipfile.ZipFile(book) as archive:
+        table = archive.read("xl/sharedStrings.xml")
+    assert len(table) > 1 << 18
+    for last in (3, 200, 2000):
+        source = _Counting(table)
+        kept = strings_prefix(source, last)
+        assert kept is not None and kept.count(b"</si>") == last + 1
+        assert source.asked <= 2 * len(kept) + (1 << 14), (last, source.asked, len(kept))
+
+
+def test_a_comment_after_the_kept_strings_does_not_stop_the_scan_one_before_does() -> None:
+    items = b"".join(b"<si><t>item %d</t></si>" % n for n in range(50))
+    head = b'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    after = head + items + b"<!-- </si> -->" + items + b"</sst>"
+    assert strings_prefix(io.BytesIO(after), 9) == head + items[:items.index(b"<si><t>item 10<")] + b"</sst>"
+    before = head + b"<!-- </si> -->" + items + b"</sst>"
+    assert strings_prefix(io.BytesIO(before), 9) is None
+
+
+_SPELLINGS = st.sampled_from([
+    '<c r="A{n}" s="1" t="s"><v>{v}</v></c>',  # Excel, LibreOffice
+    '<c r="A{n}" t="s"><v>{v}</v></c>',
+    "<c r='A{n}' t='s'><v>{v}</v></c>",
+    '<c r="A{n}" t = "s" ><v> {v} </v></c>',
+    '<x:c r="A{n}" t="s"><x:v>{v}</x:v></x:c>',
+    '<c r="A{n}"\nt="s"><v>{v}</v></c>',
+    '<c r="A{n}" t="s"/>',  # no value: the scan is unsure
+    '<c r="A{n}" t="n"><v>{v}</v></c>',
+    '<c r="A{n}" t="inlineStr"><is><t>say t="s"&gt;{v}</t></is></c>',
+    '<c r="A{n}" t="inlineStr"><is><t>"s"</t></is></c>',
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_SPELLINGS, st.integers(0, 10**6)), max_size=8))
+def test_the_quick_scan_for_shared_indices_finds_what_the_full_one_finds(cells) -> None:
+    """The usual spelling is found by its literal start; any other spelling in the sheet, or a text that looks
+    like one, falls back to the scan that knows them all: the same highest index, or the same None."""
+    xml = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1">'
+           + "".join(form.format(n=n, v=v) for n, (form, v) in enumerate(cells, start=1))
+           + "</row></sheetData></worksheet>").encode()
+    assert highest_shared_index(xml) == highest_shared_index_of_any_spelling(xml)
