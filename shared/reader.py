@@ -5,7 +5,9 @@ is the path with its size, modification time and inode, which every save (ours o
 Appendix 1, Lists and Leads are read from a small package of only those sheets and the shared strings
 they use (`shared.xlsx.reduced`), so the read does not grow with the Change log after Excel saves the file;
 after another process's update only what it changed is read again (Appendix 1: Lists, Leads and the parts
-that did not change are kept by their identity in the zip, see `_reduced_sheets`); the writer fills the cache with what it saved (`remember_appendix`) instead of reading its save back.
+that did not change are kept by their identity in the zip, see `_reduced_sheets`); the writer fills the cache
+with what it saved (`remember_appendix`): the Appendix it planned on with the cells it wrote
+(`shared.as_written`), parsing nothing, or where that is unsure its save's Appendix 1 parsed.
 """
 
 from __future__ import annotations
@@ -256,24 +258,6 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
     except s.HeaderError as exc:
         raise WorkbookError(f"{str(exc).rstrip('.')} ({path}).") from None
     header = s.with_optional([list(r) for r in sheet.grid[:header.row + 1]], header, s.ASSURANCE_COLUMNS)
-    rows: dict[str, Recommendation] = {}
-    for index in range(header.row + 1, len(sheet.grid)):
-        raw = sheet.grid[index]
-        values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
-        for column in s.DATE_COLUMNS:
-            if column in values:
-                values[column] = _date_cell(values[column])
-        if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
-            values[s.DUE] = values[s.DUE].date()
-        for column, value in values.items():
-            if value == "":
-                values[column] = None
-        try:
-            ref = s.normalise_ref(values[s.REF])
-        except s.RefError:
-            continue
-        values[s.REF] = ref
-        rows.setdefault(ref, Recommendation(ref, values, sheet.origin[0] + index + 1))
     leads: list[Lead] = []
     if leads_sheet is not None:
         try:
@@ -281,7 +265,7 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
         except s.HeaderError:
             pass
     return Appendix(
-        path=Path(path), sheet=sheet, header=header, rows=rows,
+        path=Path(path), sheet=sheet, header=header, rows=recommendations(sheet, header),
         statuses=_column_values(lists, s.LIST_STATUSES) or list(s.STATUSES),
         lead_orgs=_column_values(lists, s.LIST_LEAD_ORGS),
         priorities=_column_values(lists, s.LIST_PRIORITIES),
@@ -289,6 +273,38 @@ def appendix_from_sheets(path: Path, sheet: Sheet, lists: Sheet | None, leads_sh
         roles=_column_values(lists, s.LIST_ROLES),
         boards=_boards(lists),
     )
+
+
+def recommendations(sheet: Sheet, header: s.HeaderMap) -> dict[str, Recommendation]:
+    """The rows of Appendix 1 under `header`, by ref (the first row of a ref counts)."""
+    rows: dict[str, Recommendation] = {}
+    for index in range(header.row + 1, len(sheet.grid)):
+        row = recommendation(sheet, header, index)
+        if row is not None:
+            rows.setdefault(row.ref, row)
+    return rows
+
+
+def recommendation(sheet: Sheet, header: s.HeaderMap, index: int) -> Recommendation | None:
+    """The row at `sheet.grid[index]` with the values a read gives (days for dates, None for empty), or None
+    when its Ref is not a ref. One function for a read and for a writer's own rows (`shared.as_written`), so
+    both turn the same cells into the same values."""
+    raw = sheet.grid[index]
+    values = {name: (raw[col] if col < len(raw) else None) for name, col in header.columns.items()}
+    for column in s.DATE_COLUMNS:
+        if column in values:
+            values[column] = _date_cell(values[column])
+    if isinstance(values[s.DUE], datetime):  # a due date typed with a time is still a day
+        values[s.DUE] = values[s.DUE].date()
+    for column, value in values.items():
+        if value == "":
+            values[column] = None
+    try:
+        ref = s.normalise_ref(values[s.REF])
+    except s.RefError:
+        return None
+    values[s.REF] = ref
+    return Recommendation(ref, values, sheet.origin[0] + index + 1)
 
 
 def read_appendix(path: Path) -> Appendix:
@@ -308,9 +324,18 @@ def appendix_as_saved(path: Path, archive: zipfile.ZipFile, changed: dict[str, b
         return None
 
 
+def cached_appendix(path: Path, identity: tuple[int, int, int]) -> Appendix | None:
+    """The Appendix 1 the cache holds for the file at `path` when it had `identity` (`file_identity`), or None:
+    what the writer that opened that file derives its own save from (`shared.as_written`)."""
+    with _cache_lock:
+        hit = _cache.get((str(Path(path).resolve()), "appendix"))
+    return hit[1] if hit and hit[0] == identity and isinstance(hit[1], Appendix) else None
+
+
 def remember_appendix(path: Path, appendix: Appendix | None) -> None:
-    """Fill the cache with `appendix` (`appendix_as_saved`) for the file now at `path`, once it is in place,
-    so the next read does not parse the save back. Nothing is kept for None: the next read reads the file."""
+    """Fill the cache with `appendix` (derived by `shared.as_written`, else `appendix_as_saved`) for the file
+    now at `path`, once it is in place, so the next read does not parse the save back. Nothing is kept for
+    None: the next read reads the file."""
     if appendix is None:
         return
     identity = file_identity(path)

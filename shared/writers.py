@@ -11,11 +11,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from shared.as_written import appendix_as_written
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Sheet
 from shared.domain.update import Plan
-from shared.reader import appendix_as_saved, remember_appendix
+from shared.reader import appendix_as_saved, cached_appendix, remember_appendix
 from shared.xlsx import CellValue, Package, PackageError, file_log_years, needs_quote_prefix, save_atomically
 
 #: How the add-in formats the Change log's time column in the open workbook.
@@ -50,10 +51,15 @@ class PackageWriter:
                                "being checked, so it was not written (their changes are kept); it will be "
                                "checked again against their save")
         self._log_filed = False
+        #: Appendix 1 as read from the file opened (the cache's, for this very save), and the cells each plan
+        #: wrote into it: what `finish` derives the save's Appendix 1 from, parsing nothing.
+        self._read_as = cached_appendix(self.workbook, self.package.opened_as())
+        self._edits: list[dict[str, CellValue]] = []
 
     def apply(self, plan: Plan) -> None:
         if plan.edits:
             self.package.edit_cells(s.MAIN_SHEET, plan.edits)
+            self._edits.append(dict(plan.edits))
         if plan.log_rows:
             columns = self.package.header_columns(s.LOG_SHEET, LogRow.HEADER)
             rows = [row.to_sheet_row(columns) for row in plan.log_rows]
@@ -68,25 +74,38 @@ class PackageWriter:
             file_log_years(self.package, rows)
 
     def finish(self) -> None:
-        """Save, then fill the read cache with Appendix 1 as saved (from the parts in memory, those already
-        inflated not inflated again; worked out while the disk syncs the new file): the status asked right
-        after an update does not parse the new file back."""
-        saved: list[Appendix | None] = []
+        """Save, then fill the read cache with Appendix 1 as saved, so the status asked right after an update
+        does not parse the new file back: the Appendix the plans were made from with the cells they wrote
+        (`appendix_as_written`, a fraction of a millisecond, parsing nothing), or where that is not certain the
+        package it wrote, parsed from the parts in memory (those already inflated not inflated again) while
+        the disk syncs the new file."""
+        derived = self._as_written()
+        saved: list[Appendix | None] = [derived]
 
         def parse_as_saved() -> None:
             parts = self.package.parts
             try:
-                saved.append(appendix_as_saved(self.workbook, self.package.archive, self.package.changed,
-                                               {name: parts[name] for name in parts.inflated()}))
+                saved[0] = appendix_as_saved(self.workbook, self.package.archive, self.package.changed,
+                                             {name: parts[name] for name in parts.inflated()})
             except Exception:  # noqa: BLE001 - only the cache's: the next read reads the file instead
-                saved.append(None)
+                saved[0] = None
 
         try:
             save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name,
-                            while_syncing=parse_as_saved)
+                            while_syncing=parse_as_saved if derived is None else None)
         finally:
             self.package.close()
-        remember_appendix(self.workbook, saved[0] if saved else None)
+        remember_appendix(self.workbook, saved[0])
+
+    def _as_written(self) -> Appendix | None:
+        """Appendix 1 as this save holds it, from the read of the file opened and the cells written; None
+        where that is not certain or no read of that file is in hand."""
+        if self._read_as is None:
+            return None
+        try:
+            return appendix_as_written(self._read_as, self._edits, self.workbook)
+        except Exception:  # noqa: BLE001 - only the cache's: the save is parsed instead
+            return None
 
 
 def excel_value(value: object) -> object:
