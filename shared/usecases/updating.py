@@ -47,8 +47,9 @@ from shared.domain.update import (
 from shared.reader import WorkbookError
 from shared.uow import AbstractUnitOfWork, Context, Store, after_update, as_context
 from shared.usecases.checking import OpenBook
-from shared.writers import OpenBookWriter, WorkbookWriter
+from shared.writers import OpenBookWriter, PackageWriter, WorkbookWriter
 from shared.xlsx import PackageError
+from shared.xlsx.entries import before_replacing
 
 log = logging.getLogger("sli.usecases")
 #: One line per update recorded or written, for operators: its ID, ref, state and milliseconds, never its text.
@@ -413,10 +414,25 @@ def _write(ctx: Context, uow: AbstractUnitOfWork, entry: JournalEntry) -> Update
         return plan.result()
     writer = uow.writer()
     writer.apply(plan)
-    uow.journal.set_state(entry.id, j.WRITING, plan.detail)
-    uow.finish(writer)
+    _finish_marked(uow, writer, lambda: uow.journal.set_state(entry.id, j.WRITING, plan.detail))
     uow.journal.set_state(entry.id, j.APPLIED, plan.detail)
     return plan.result()
+
+
+def _finish_marked(uow: AbstractUnitOfWork, writer: WorkbookWriter, mark: Callable[[], object]) -> None:
+    """Save what `writer` wrote with the update marked `writing` first: the mark (a synced commit) must be on
+    disk before the file is replaced. The workbook file's writer commits it while the disk syncs the new
+    file (`before_replacing`), so the two fsyncs overlap; any other writer (the remote one) is marked before
+    it starts, as every writer was. A save that fails before its sync leaves the mark unmade: nothing was
+    replaced, so the update is simply still pending."""
+    if not isinstance(writer, PackageWriter):
+        mark()
+        uow.finish(writer)
+        return
+    with before_replacing(mark) as marked:
+        uow.finish(writer)
+    if not marked.ran:  # a save that made no sync (none does today): marked late rather than never
+        mark()
 
 
 def _unlogged_rows(entry: JournalEntry, appendix: Appendix) -> list[LogRow]:

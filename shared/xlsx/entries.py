@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -241,11 +242,39 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_syncer)
 
 
+#: Steps the next `sync_while` of a thread runs first while the disk syncs (`before_replacing`), by thread.
+_before_replace = threading.local()
+
+
+class Marked:
+    """Whether the step given to `before_replacing` ran (it runs once, in the first sync of the block)."""
+
+    ran = False
+
+
+@contextmanager
+def before_replacing(step: Callable[[], object]) -> Iterator[Marked]:
+    """Run `step` in this thread during the next file sync this thread makes in the block (`sync_while`: the
+    new workbook's, before the rename), while another thread waits for the disk: the update's journal mark,
+    which must be on disk before the file it marks is replaced, then costs its fsync beside the file's
+    instead of after it. A save that fails before its sync never runs it (nothing was replaced)."""
+    marked = Marked()
+    _before_replace.step = (step, marked)
+    try:
+        yield marked
+    finally:
+        _before_replace.step = None
+
+
 def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
     """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
-    once both are done, raising the sync's error if it failed (then `work`'s result must not be used)."""
+    once both are done, raising the sync's error if it failed (then `work`'s result must not be used).
+    A step given to `before_replacing` runs first, in this thread, while the disk syncs; its error (the
+    journal's) stops the save after the sync has ended."""
     global _syncer
-    if work is None:
+    first = getattr(_before_replace, "step", None)
+    _before_replace.step = None
+    if work is None and first is None:
         os.fsync(descriptor)
         return
     with _syncer_lock:
@@ -253,7 +282,12 @@ def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
             _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync"))
         syncing = _syncer[1].submit(os.fsync, descriptor)
     try:
-        work()
+        if first is not None:
+            step, marked = first
+            step()
+            marked.ran = True
+        if work is not None:
+            work()
     finally:
         syncing.result()  # waits; raises the OSError of a failed sync
 
