@@ -218,7 +218,8 @@ def inflate(raw: Raw, size: int = 0) -> bytes:
     out: list[bytes] = []
     got = 0
     for chunk in raw.chunks():
-        piece = inflater.decompress(chunk)
+        # No more than is wanted (the rest of the chunk stays compressed): the header of a long log, not its rows.
+        piece = inflater.decompress(chunk, size - got) if size else inflater.decompress(chunk)
         out.append(piece)
         got += len(piece)
         if size and got >= size:

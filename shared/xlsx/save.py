@@ -3,6 +3,7 @@ and put in place with one rename, so a crash leaves the old file or the new one,
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -128,7 +129,7 @@ def _unsaved(exc: OSError) -> str:
 
 def _read_from(package: ZipParts, path: Path) -> bool:
     """Whether `package` was read from the file at `path` (the file it now replaces), not a template."""
-    return package.path.resolve() == path.resolve()
+    return package.path == path or package.path.resolve() == path.resolve()  # the same path: no link to follow
 
 
 def _backup(path: Path, backup_dir: Path, keep: int) -> None:
@@ -145,6 +146,16 @@ def _backup(path: Path, backup_dir: Path, keep: int) -> None:
             original = os.stat(path)
             os.chown(target, original.st_uid, original.st_gid)
             os.chmod(target, stat.S_IMODE(original.st_mode))
-    backups = sorted(backup_dir.glob(f"{path.stem}-*{path.suffix}"))
+    _prune(backup_dir, f"{path.stem}-", path.suffix, keep)
+
+
+def _prune(backup_dir: Path, prefix: str, suffix: str, keep: int) -> None:
+    """Remove all but the newest `keep` backups (`prefix` + time stamp + `suffix`: by name, oldest first). The
+    names are read with one scandir and matched as text (a glob made a path object of every entry, and took
+    `[` in a workbook's name for a pattern)."""
+    with os.scandir(backup_dir) as entries:
+        backups = sorted(entry.name for entry in entries if entry.name.startswith(prefix)
+                         and entry.name.endswith(suffix) and len(entry.name) >= len(prefix) + len(suffix))
     for old in backups[:-keep]:
-        old.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(backup_dir, old))
