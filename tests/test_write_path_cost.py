@@ -142,13 +142,16 @@ def test_a_parts_first_bytes_are_inflated_no_further_than_asked(tmp_path: Path,
 
 def test_backups_of_a_workbook_with_brackets_in_its_name_are_pruned(workbook: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """Only the newest backups are kept (`SLI_KEEP_BACKUPS`), found by their names as text: a glob took the
-    brackets of `Appendix[1].xlsx` for a pattern, found none, and kept every backup."""
+    """Only the newest backups are kept (`SLI_KEEP_BACKUPS`), and a dead writer's temporary file is cleared, both
+    found by their names as text: a glob took the brackets of `Appendix[1].xlsx` for a pattern and found none."""
     bracketed = workbook.with_name("Appendix[1].xlsx")
     workbook.rename(bracketed)
     monkeypatch.setenv("SLI_KEEP_BACKUPS", "2")
+    dead = bracketed.with_name(f".{bracketed.name}.sli-tmp-999999")  # a writer killed mid-save left it
+    dead.write_bytes(b"half a workbook")
     for n in range(4):
         _update(bracketed, "L7", f"Step {n}")
+    assert not dead.exists()  # main's glob never found it either
     backups = sorted(p.name for p in (bracketed.parent / ".backups").iterdir())
     assert len(backups) == 2 and all(name.startswith("Appendix[1]-") for name in backups)
     assert reader.read_appendix(bracketed).rows["L7"][s.NEXT_STEPS] == "Step 3"

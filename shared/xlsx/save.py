@@ -87,8 +87,7 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         _write_problem(path.parent, "folder", user)
     if problem:
         raise PackageError(problem + ".")
-    for leftover in path.parent.glob(f".{path.name}.sli-tmp-*"):  # left by a writer killed mid-save
-        leftover.unlink(missing_ok=True)
+    _remove_leftovers(path)
     temporary = path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
     try:
         if original is not None:  # created private: never readable by others before it has the old mode
@@ -117,6 +116,17 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files writers killed mid-save left beside `path` (`.NAME.sli-tmp-PID`), found by
+    their names as text in one scandir (a glob took `[` in a workbook's name for a pattern and found none)."""
+    prefix = f".{path.name}.sli-tmp-"
+    with os.scandir(path.parent) as entries:
+        leftovers = [entry.path for entry in entries if entry.name.startswith(prefix)]
+    for leftover in leftovers:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(leftover)
 
 
 def _unsaved(exc: OSError) -> str:
