@@ -46,11 +46,6 @@ class VerdictMemo:
             del self._verdicts[:-self._kept]
         return result
 
-    def forget(self) -> None:
-        """Keep no verdict (and no model alive)."""
-        with self._lock:
-            self._verdicts.clear()
-
 
 def _typed(changes: Mapping[str, object]) -> tuple:
     """The changes as a key that tells 1 from 1.0 and True, and a date from a datetime."""

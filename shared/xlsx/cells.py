@@ -257,7 +257,6 @@ class SharedStrings:
                 break
         return self._strings[index] if index < len(self._strings) else ""
 
-
     def texts_made(self) -> int:
         """How many strings were made text so far (a row height needs its row's, not the table's)."""
         return self._strings.made
