@@ -56,14 +56,16 @@ def _finished(lines: list[str], start: int) -> int:
     pid, call = lines[start].split()[0], lines[start].split()[1].split("(")[0]
     if lines[start].rstrip().endswith("= 0"):
         return start
-    return next(n for n in range(start + 1, len(lines)) if lines[n].startswith(f"{pid} <... {call} resumed>")
+    return next(n for n in range(start + 1, len(lines)) if lines[n].split(None, 1)[0] == pid
+                and lines[n].split(None, 1)[1].startswith(f"<... {call} resumed>")
                 and lines[n].rstrip().endswith("= 0"))
 
 
 def test_the_writing_mark_is_synced_beside_the_new_file_and_before_the_rename(workbook: Path, tmp_path: Path) -> None:
-    """The journal's one sync of an `sli update` (its `writing` mark, which syncs the record too) is made while
-    another thread syncs the new workbook file, after that file is written, where it was made before the file
-    was begun: the two waits for the disk overlap. Both are done before the file replaces the old one."""
+    """The journal's one sync of an `sli update` (its `writing` mark, which syncs the record too) is made by the
+    syncing threads while the writer fills the read cache, once the new workbook file is written, where the
+    writer itself made it before the file was begun: its wait for the disk overlaps the file's. Both syncs are
+    done before the file replaces the old one."""
     trace = tmp_path / "order.trace"
     command = [sys.executable, "sli.py", "update", "L7", "--by", "Helen Lowey", "--workbook", str(workbook), "--next"]
     for text in ("First: makes the journal", "Second: as every later one"):
@@ -81,5 +83,6 @@ def test_the_writing_mark_is_synced_beside_the_new_file_and_before_the_rename(wo
     assert len(journal_syncs) == 1  # the record and the mark: one sync
     journal_sync = journal_syncs[0]
     assert opened < journal_sync  # main synced the mark before it began the new file
-    assert lines[journal_sync].split()[0] != lines[file_sync].split()[0]  # two threads, two waits at once
+    writer = lines[renamed[0]].split()[0]
+    assert lines[journal_sync].split()[0] != writer and lines[file_sync].split()[0] != writer  # not the writer's
     assert _finished(lines, journal_sync) < renamed[0] and _finished(lines, file_sync) < renamed[0]

@@ -414,25 +414,26 @@ def _write(ctx: Context, uow: AbstractUnitOfWork, entry: JournalEntry) -> Update
         return plan.result()
     writer = uow.writer()
     writer.apply(plan)
-    _finish_marked(uow, writer, lambda: uow.journal.set_state(entry.id, j.WRITING, plan.detail))
+    _finish_marked(uow, writer, entry.id, plan.detail)
     uow.journal.set_state(entry.id, j.APPLIED, plan.detail)
     return plan.result()
 
 
-def _finish_marked(uow: AbstractUnitOfWork, writer: WorkbookWriter, mark: Callable[[], object]) -> None:
-    """Save what `writer` wrote with the update marked `writing` first: the mark (a synced commit) must be on
-    disk before the file is replaced. The workbook file's writer commits it while the disk syncs the new
-    file (`before_replacing`), so the two fsyncs overlap; any other writer (the remote one) is marked before
-    it starts, as every writer was. A save that fails before its sync leaves the mark unmade: nothing was
-    replaced, so the update is simply still pending."""
+def _finish_marked(uow: AbstractUnitOfWork, writer: WorkbookWriter, update_id: str, detail: dict) -> None:
+    """Save what `writer` wrote with the update marked `writing` first: the mark must be on disk before the
+    file is replaced. For the workbook file it is committed once the new file is written and synced by a
+    second thread while the first syncs the file (`before_replacing`, `Journal.mark_writing`): the two waits
+    for the disk overlap, and both end before the rename. Any other writer (the remote one) is marked, synced,
+    before it starts, as every writer was. A save that fails before its sync leaves the update `pending`:
+    nothing was replaced."""
     if not isinstance(writer, PackageWriter):
-        mark()
+        uow.journal.set_state(update_id, j.WRITING, detail)
         uow.finish(writer)
         return
-    with before_replacing(mark) as marked:
+    with before_replacing(lambda: uow.journal.mark_writing(update_id, detail)) as marked:
         uow.finish(writer)
     if not marked.ran:  # a save that made no sync (none does today): marked late rather than never
-        mark()
+        uow.journal.set_state(update_id, j.WRITING, detail)
 
 
 def _unlogged_rows(entry: JournalEntry, appendix: Appendix) -> list[LogRow]:

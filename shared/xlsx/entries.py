@@ -254,11 +254,12 @@ class Marked:
 
 
 @contextmanager
-def before_replacing(step: Callable[[], object]) -> Iterator[Marked]:
-    """Run `step` in this thread during the next file sync this thread makes in the block (`sync_while`: the
-    new workbook's, before the rename), while another thread waits for the disk: the update's journal mark,
-    which must be on disk before the file it marks is replaced, then costs its fsync beside the file's
-    instead of after it. A save that fails before its sync never runs it (nothing was replaced)."""
+def before_replacing(step: Callable[[], Callable[[], object] | None]) -> Iterator[Marked]:
+    """Run `step` in this thread at the next file sync this thread makes in the block (`sync_while`: the new
+    workbook's, before the rename), and the sync it returns (if any) in another thread beside the file's:
+    the update's journal mark, committed without its fsync, then synced while the disk syncs the new file,
+    both done before the file is replaced, instead of one after the other. A save that fails before its
+    sync never runs it (nothing was replaced)."""
     marked = Marked()
     _before_replace.step = (step, marked)
     try:
@@ -270,8 +271,8 @@ def before_replacing(step: Callable[[], object]) -> Iterator[Marked]:
 def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
     """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
     once both are done, raising the sync's error if it failed (then `work`'s result must not be used).
-    A step given to `before_replacing` runs first, in this thread, while the disk syncs; its error (the
-    journal's) stops the save after the sync has ended."""
+    A step given to `before_replacing` runs first, in this thread, and the sync it returns in a second
+    syncing thread; this returns once every sync is done, raising the first one's error."""
     global _syncer
     first = getattr(_before_replace, "step", None)
     _before_replace.step = None
@@ -280,17 +281,23 @@ def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
         return
     with _syncer_lock:
         if _syncer is None or _syncer[0] != os.getpid():
-            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync"))
-        syncing = _syncer[1].submit(os.fsync, descriptor)
+            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="sli-fsync"))
+        pool = _syncer[1]
+        syncing = [pool.submit(os.fsync, descriptor)]
     try:
         if first is not None:
             step, marked = first
-            step()
+            also = step()
             marked.ran = True
+            if also is not None:
+                syncing.append(pool.submit(also))
         if work is not None:
             work()
     finally:
-        syncing.result()  # waits; raises the OSError of a failed sync
+        failed = [sync.exception() for sync in syncing]  # waits for each
+        error = next((exc for exc in failed if exc is not None), None)
+        if error is not None:
+            raise error  # the file's sync's OSError first, else the journal's
 
 
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
