@@ -259,7 +259,7 @@ class Connection:
                 if not kept.folder_synced:
                     directory = os.open(folder, os.O_RDONLY)
                     try:
-                        os.fsync(directory)
+                        os.fdatasync(directory)  # as SQLite syncs it
                     finally:
                         os.close(directory)
                     kept.folder_synced = True
