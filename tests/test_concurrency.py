@@ -105,7 +105,8 @@ def _kill_and_recover(workbook: Path, rounds: int, seed: int) -> None:
         proc.wait()
         if mid_save:  # killed between writing the new file and renaming it: the update is not in the file yet
             assert temporary.exists()
-            [saving] = store.journal().in_states(j.WRITING)
+            # `pending` while the new file is written, `writing` from its mark (made while the file syncs) on
+            [saving] = store.journal().in_states(j.PENDING, j.WRITING)
             assert saving.id not in {e.update_id for e in read_change_log(workbook)}
             caught.append(saving.id)
         # Whatever point the writer died at, the file opens in both readers.

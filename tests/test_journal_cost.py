@@ -49,3 +49,40 @@ def test_an_sli_update_process_syncs_four_times(workbook: Path, tmp_path: Path) 
     command = [sys.executable, "sli.py", "update", "L7", "--by", "Helen Lowey", "--workbook", str(workbook), "--next"]
     _syncs(trace, *command, "First: makes the journal")
     assert _syncs(trace, *command, "Second: as every later one") <= 4
+
+
+def _finished(lines: list[str], start: int) -> int:
+    """The line where the call begun at `lines[start]` returned 0 (itself, or its `resumed` line in strace -f)."""
+    pid, call = lines[start].split()[0], lines[start].split()[1].split("(")[0]
+    if lines[start].rstrip().endswith("= 0"):
+        return start
+    return next(n for n in range(start + 1, len(lines)) if lines[n].split(None, 1)[0] == pid
+                and lines[n].split(None, 1)[1].startswith(f"<... {call} resumed>")
+                and lines[n].rstrip().endswith("= 0"))
+
+
+def test_the_writing_mark_is_synced_beside_the_new_file_and_before_the_rename(workbook: Path, tmp_path: Path) -> None:
+    """The journal's one sync of an `sli update` (its `writing` mark, which syncs the record too) is made by the
+    syncing threads while the writer fills the read cache, once the new workbook file is written, where the
+    writer itself made it before the file was begun: its wait for the disk overlaps the file's. Both syncs are
+    done before the file replaces the old one."""
+    trace = tmp_path / "order.trace"
+    command = [sys.executable, "sli.py", "update", "L7", "--by", "Helen Lowey", "--workbook", str(workbook), "--next"]
+    for text in ("First: makes the journal", "Second: as every later one"):
+        subprocess.run(["strace", "-f", "-qq", "-y", "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2",
+                        "-o", str(trace), *command, text], check=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, timeout=120)
+    lines = trace.read_text().splitlines()
+    renamed = [n for n, line in enumerate(lines) if "rename" in line and "sli-tmp" in line and "= 0" in line]
+    assert len(renamed) == 1
+    opened = max(n for n, line in enumerate(lines[:renamed[0]]) if "openat(" in line and ".sli-tmp-" in line
+                 and "O_WRONLY" in line)
+    file_sync = next(n for n, line in enumerate(lines) if "fsync(" in line and ".sli-tmp-" in line)
+    journal_syncs = [n for n, line in enumerate(lines) if "sync(" in line and "journal.sqlite" in line
+                     and "<..." not in line]
+    assert len(journal_syncs) == 1  # the record and the mark: one sync
+    journal_sync = journal_syncs[0]
+    assert opened < journal_sync  # main synced the mark before it began the new file
+    writer = lines[renamed[0]].split()[0]
+    assert lines[journal_sync].split()[0] != writer and lines[file_sync].split()[0] != writer  # not the writer's
+    assert _finished(lines, journal_sync) < renamed[0] and _finished(lines, file_sync) < renamed[0]

@@ -20,6 +20,7 @@ from shared.domain.access import display_name, may_update
 from shared.domain.logrow import LogRow, log_text  # noqa: F401 (log_text: the use cases read it from here)
 from shared.domain.model import Appendix, Recommendation
 from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date, plain_newlines
+from shared.domain.verdicts import VerdictMemo
 
 # The states of a journalled update.
 PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
@@ -265,6 +266,10 @@ def follow_status(appendix: Appendix, row: Recommendation, changes: Mapping[str,
     return out
 
 
+#: The verdicts of `check_update` (asked when an update is prepared, and again when it is written).
+_VERDICTS = VerdictMemo()
+
+
 def check_update(appendix: Appendix, row: Recommendation, changes: Mapping[str, object],
                  today: date) -> tuple[list[rules.Finding], list[rules.Finding]]:
     """The shared rules on the row as it would be after the update: (findings to show, blocking errors).
@@ -272,7 +277,17 @@ def check_update(appendix: Appendix, row: Recommendation, changes: Mapping[str, 
     Only errors the update brings block it: a problem already in the row (an officer renamed a lead
     organisation, say) is not the sender's to fix. The sender is shown the findings about the fields
     they change, plus the errors that block them, not warnings about fields they left alone.
+
+    Asked again with the same model, row, changes and day (the update written against the very save it was
+    prepared on), the verdict given then is given again (`shared.domain.verdicts`), not worked out twice.
     """
+    shown, blocking = _VERDICTS.verdict(appendix, row, changes, today,
+                                        lambda: _check_update(appendix, row, changes, today))
+    return list(shown), list(blocking)
+
+
+def _check_update(appendix: Appendix, row: Recommendation, changes: Mapping[str, object],
+                  today: date) -> tuple[list[rules.Finding], list[rules.Finding]]:
     def locate(column: str) -> str:
         return appendix.locate(row.ref, column)
 

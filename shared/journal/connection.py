@@ -92,13 +92,16 @@ def utc_now() -> str:
 class _Kept:
     """One open connection to a journal file, kept by the thread that opened it (see `_kept`)."""
 
-    __slots__ = ("db", "ident", "busy", "owed", "pid", "__weakref__")
+    __slots__ = ("db", "ident", "busy", "owed", "folder_synced", "pid", "__weakref__")
 
     def __init__(self, db: sqlite3.Connection, ident: tuple[int, int], busy: float):
         self.db, self.ident, self.busy, self.pid = db, ident, busy, os.getpid()
         #: A commit that must survive a power cut was made without its fsync (`record(durable=False)`): the
         #: next `make_durable` owes it one.
         self.owed = False
+        #: The journal's folder was synced for this connection's WAL (SQLite does it at the first synced commit
+        #: of a connection, which may have made the WAL file; `_wal_sync` does it where no commit did).
+        self.folder_synced = False
         _ALL_KEPT.add(self)
 
 
@@ -233,6 +236,41 @@ class Connection:
             os.close(fd)
         kept.owed = False
 
+    def _wal_sync(self) -> Callable[[], None]:
+        """The fsync this thread's commits owe (`_owe_sync`), as a call any thread may make (the workbook's
+        syncing thread, while the new file syncs): one fdatasync of the WAL, and the first time for this
+        connection its folder too, as SQLite's own first synced commit does (the WAL file may be new). A
+        failure raises `JournalUnavailable`; nothing to do for an in-memory journal."""
+        kept = _thread_connections().get(self._key)
+        if self.uri is not None or kept is None or not kept.owed:
+            return lambda: None
+        wal, folder, path = f"{self.path}-wal", str(self.path.parent), self.path
+
+        def sync() -> None:
+            try:
+                fd = os.open(wal, os.O_RDONLY)
+            except FileNotFoundError:  # checkpointed and removed: the database file holds it, synced
+                kept.owed = False
+                return
+            except OSError as exc:
+                raise _unavailable(path, exc) from exc
+            try:
+                os.fdatasync(fd)
+                if not kept.folder_synced:
+                    directory = os.open(folder, os.O_RDONLY)
+                    try:
+                        os.fdatasync(directory)  # as SQLite syncs it
+                    finally:
+                        os.close(directory)
+                    kept.folder_synced = True
+            except OSError as exc:
+                raise _unavailable(path, exc) from exc
+            finally:
+                os.close(fd)
+            kept.owed = False
+
+        return sync
+
     def _kept(self) -> _Kept:
         """This thread's connection to the file, opened on first use. A file moved aside, replaced or removed
         since is noticed (its identity changed) and the file now at the path is opened instead."""
@@ -329,6 +367,7 @@ class Connection:
             kept = _thread_connections().get(self._key)
             if kept is not None:
                 kept.owed = kept.owed and not full
+                kept.folder_synced = kept.folder_synced or full
 
     def _owe_sync(self) -> None:
         """A commit made without the fsync it needs: `make_durable` syncs it."""

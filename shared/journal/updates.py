@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from shared.domain.update import (
     APPLIED,
@@ -112,7 +112,18 @@ class UpdatesMixin(Connection):
         a power cut an update the file holds would look unwritten. Every other move can be made again
         from the file after a crash (`applied` once the Change log holds the Update ID, a conflict or
         refusal by planning the update again, a held update's sentence), so it costs no fsync."""
-        with self._transaction(durable=state == WRITING) as db:
+        self._set_state(update_id, state, detail, durable=state == WRITING)
+
+    def mark_writing(self, update_id: str, detail: dict) -> Callable[[], None]:
+        """`set_state(WRITING)` with its fsync handed back: committed now, synced when the returned call is made
+        (in any thread: the workbook's syncing thread, while the new file syncs), which must end before the
+        file it marks is replaced. It syncs whatever this thread left unsynced before (a record, see `record`)."""
+        self._set_state(update_id, WRITING, detail, durable=False)
+        self._owe_sync()
+        return self._wal_sync()
+
+    def _set_state(self, update_id: str, state: str, detail: dict | None, durable: bool) -> None:
+        with self._transaction(durable=durable) as db:
             if detail is None:
                 db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, self._stamp(), update_id))
             else:

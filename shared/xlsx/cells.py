@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import IO
 
@@ -100,25 +101,41 @@ class StyleTwins:
         return len(entries)
 
     def metrics(self) -> list[tuple[float, bool]]:
-        """(font size in points, wraps text) of each cell style, for estimating row heights."""
+        """(font size in points, wraps text) of each cell style, for estimating row heights. Styles this edit
+        has not changed are the file's bytes, whose metrics the last updates worked out already (`_metrics_of`):
+        not parsed again per update."""
         if self._metrics is None:
-            root = self._style_root()
-            sizes = []
-            fonts = root.find(f"{M}fonts")
-            for font in (fonts.iterchildren(f"{M}font") if fonts is not None else ()):
-                size = font.find(f"{M}sz")
-                try:
-                    sizes.append(float(size.get("val")) if size is not None else DEFAULT_FONT_SIZE)
-                except (TypeError, ValueError):
-                    sizes.append(DEFAULT_FONT_SIZE)
-            self._metrics = []
-            for xf in root.find(f"{M}cellXfs").iterchildren(f"{M}xf"):
-                font_id = int(xf.get("fontId", "0"))
-                size = sizes[font_id] if font_id < len(sizes) else DEFAULT_FONT_SIZE
-                alignment = xf.find(f"{M}alignment")
-                wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
-                self._metrics.append((size, wraps))
+            if self._styles is None and "xl/styles.xml" in self._parts:
+                self._metrics = list(_metrics_of(self._parts["xl/styles.xml"]))
+            else:
+                self._metrics = _style_metrics(self._style_root())
         return self._metrics
+
+
+@functools.lru_cache(maxsize=4)
+def _metrics_of(styles: bytes) -> tuple[tuple[float, bool], ...]:
+    """`_style_metrics` of a styles part's bytes, kept for the next package opened with the same styles."""
+    return tuple(_style_metrics(etree.fromstring(styles, PARSER)))
+
+
+def _style_metrics(root: etree._Element) -> list[tuple[float, bool]]:
+    """(font size in points, wraps text) of each cell style of the styles part `root`."""
+    sizes = []
+    fonts = root.find(f"{M}fonts")
+    for font in (fonts.iterchildren(f"{M}font") if fonts is not None else ()):
+        size = font.find(f"{M}sz")
+        try:
+            sizes.append(float(size.get("val")) if size is not None else DEFAULT_FONT_SIZE)
+        except (TypeError, ValueError):
+            sizes.append(DEFAULT_FONT_SIZE)
+    metrics = []
+    for xf in root.find(f"{M}cellXfs").iterchildren(f"{M}xf"):
+        font_id = int(xf.get("fontId", "0"))
+        size = sizes[font_id] if font_id < len(sizes) else DEFAULT_FONT_SIZE
+        alignment = xf.find(f"{M}alignment")
+        wraps = alignment is not None and alignment.get("wrapText") in ("1", "true")
+        metrics.append((size, wraps))
+    return metrics
 
 
 def _xf_signature(xf: etree._Element) -> tuple:
@@ -204,7 +221,7 @@ class SharedStrings:
 
     def __init__(self, parts: Mapping[str, bytes], stream: Callable[[str], IO[bytes]] | None = None):
         self._parts, self._stream = parts, stream
-        self._strings: list[str] = []
+        self._strings: _Texts = _Texts()
         self._string_events = None
         self._scannable, self._complete = True, False
 
@@ -216,7 +233,7 @@ class SharedStrings:
             self._scannable = False
             return
         root = etree.fromstring(prefix, PARSER)
-        self._strings = ["".join(t.text or "" for t in item.iter(f"{M}t")) for item in root.iterchildren(f"{M}si")]
+        self._strings = _Texts(root.iterchildren(f"{M}si"))
         self._complete = len(self._strings) <= last
 
     def _source(self) -> IO[bytes]:
@@ -239,6 +256,33 @@ class SharedStrings:
             if len(self._strings) > index:
                 break
         return self._strings[index] if index < len(self._strings) else ""
+
+    def texts_made(self) -> int:
+        """How many strings were made text so far (a row height needs its row's, not the table's)."""
+        return self._strings.made
+
+
+class _Texts:
+    """Shared string items, each made text (its runs joined) only when asked for: the table is cut at a few
+    hundred items and parsed at once, and a row height reads a dozen of them."""
+
+    def __init__(self, items: Iterable[etree._Element | str] = ()):
+        self._items: list[etree._Element | str] = list(items)
+        self.made = 0
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __getitem__(self, index: int) -> str:
+        item = self._items[index]
+        if not isinstance(item, str):
+            item = self._items[index] = "".join(t.text or "" for t in item.iter(f"{M}t"))
+            self.made += 1
+        return item
+
+    def append(self, text: str) -> None:
+        self._items.append(text)
+        self.made += 1
 
 
 def cell_text(cell: etree._Element, strings: SharedStrings) -> str:

@@ -21,7 +21,7 @@ from shared.xlsx.cells import CellValue
 from shared.xlsx.logstream import ROW_TAG, StreamedRows, YearRows, renumber
 from shared.xlsx.ooxml import MAIN_NS, PARSER, REL_NS, M, PackageError, serialise, text_key
 from shared.xlsx.package import Package, grow_dimension
-from shared.xlsx.parts import PREFIX
+from shared.xlsx.parts import HEADER_PREFIX, PREFIX
 from shared.xlsx.segments import Segments, crc32_combine
 from shared.xlsx.sheets import FILTER, quoted_sheet
 
@@ -67,6 +67,8 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
     if LOG_SHEET not in package.sheet_parts:
         return {}
     part = package.sheet_part(LOG_SHEET)
+    if _starts_in(package, package.prefix(part, HEADER_PREFIX), year):
+        return {}  # the usual case, seen in the log's first kilobytes
     data = package.prefix(part, PREFIX)
     if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
         return {}
@@ -94,6 +96,32 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
         if first_year is None or first_year >= year:
             return {}  # the usual case: the log starts this year (or with a row whose date is not one)
     return _file_streamed(package, part, year, columns, when, header_row)
+
+
+def _starts_in(package: Package, data: bytes, year: int) -> bool:
+    """Whether the log's first bytes `data` show its header and, whole, the row under it, dated `year` or later
+    (or not dated): then `file_earlier_years` has nothing to move, as it would find reading further. False
+    when they do not show that (cut short, or an earlier year): then it reads on and decides as it always has."""
+    if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
+        return False
+    try:
+        columns = package.header_columns(LOG_SHEET, LogRow.HEADER)
+    except PackageError:
+        return False
+    open_at = data.find(b"<sheetData>")
+    if open_at == -1:
+        return False
+    close = data.rfind(b"</sheetData>")
+    end = len(data) if close == -1 else close
+    try:
+        header_row, first = _log_header_row(package, data, open_at + len(b"<sheetData>"), end, columns)
+        span = _next_row(data, first, end) if header_row is not None else None
+    except PackageError:  # a row cut by the end of these bytes
+        return False
+    if span is None:
+        return False
+    first_year = _row_year(package, data[span[0]:span[1]], column_letter(columns[LOG_WHEN] - 1).encode())
+    return first_year is None or first_year >= year
 
 
 def _file_streamed(package: Package, part: str, year: int, columns: Mapping[str, int], when: bytes,

@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -217,7 +218,8 @@ def inflate(raw: Raw, size: int = 0) -> bytes:
     out: list[bytes] = []
     got = 0
     for chunk in raw.chunks():
-        piece = inflater.decompress(chunk)
+        # No more than is wanted (the rest of the chunk stays compressed): the header of a long log, not its rows.
+        piece = inflater.decompress(chunk, size - got) if size else inflater.decompress(chunk)
         out.append(piece)
         got += len(piece)
         if size and got >= size:
@@ -241,21 +243,61 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_syncer)
 
 
+#: Steps the next `sync_while` of a thread runs first while the disk syncs (`before_replacing`), by thread.
+_before_replace = threading.local()
+
+
+class Marked:
+    """Whether the step given to `before_replacing` ran (it runs once, in the first sync of the block)."""
+
+    ran = False
+
+
+@contextmanager
+def before_replacing(step: Callable[[], Callable[[], object] | None]) -> Iterator[Marked]:
+    """Run `step` in this thread at the next file sync this thread makes in the block (`sync_while`: the new
+    workbook's, before the rename), and the sync it returns (if any) in another thread beside the file's:
+    the update's journal mark, committed without its fsync, then synced while the disk syncs the new file,
+    both done before the file is replaced, instead of one after the other. A save that fails before its
+    sync never runs it (nothing was replaced)."""
+    marked = Marked()
+    _before_replace.step = (step, marked)
+    try:
+        yield marked
+    finally:
+        _before_replace.step = None
+
+
 def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
     """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
-    once both are done, raising the sync's error if it failed (then `work`'s result must not be used)."""
+    once both are done, raising the sync's error if it failed (then `work`'s result must not be used).
+    A step given to `before_replacing` runs first, in this thread, and the sync it returns in a second
+    syncing thread; this returns once every sync is done, raising the first one's error."""
     global _syncer
-    if work is None:
+    first = getattr(_before_replace, "step", None)
+    _before_replace.step = None
+    if work is None and first is None:
         os.fsync(descriptor)
         return
     with _syncer_lock:
         if _syncer is None or _syncer[0] != os.getpid():
-            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-fsync"))
-        syncing = _syncer[1].submit(os.fsync, descriptor)
+            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="sli-fsync"))
+        pool = _syncer[1]
+        syncing = [pool.submit(os.fsync, descriptor)]
     try:
-        work()
+        if first is not None:
+            step, marked = first
+            also = step()
+            marked.ran = True
+            if also is not None:
+                syncing.append(pool.submit(also))
+        if work is not None:
+            work()
     finally:
-        syncing.result()  # waits; raises the OSError of a failed sync
+        failed = [sync.exception() for sync in syncing]  # waits for each
+        error = next((exc for exc in failed if exc is not None), None)
+        if error is not None:
+            raise error  # the file's sync's OSError first, else the journal's
 
 
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -21,7 +21,7 @@ from shared.xlsx.cells import (
 )
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, set_height
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
-from shared.xlsx.parts import PREFIX, ZipParts
+from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
 from shared.xlsx.rows import row_ranges
 from shared.xlsx.segments import Segments
 from shared.xlsx.sheets import Sheets
@@ -264,9 +264,14 @@ class Package(ZipParts):
         wanted = {text_key(name): name for name in names}
         cached = self._header_rows.get((sheet_name, search_rows))
         found = cached.header(wanted) if cached is not None else None
-        if found is None:
-            strings = self.strings  # not the package: no reference cycle keeps it alive
-            cached = _FirstRows(self._first_rows(sheet_name, search_rows), lambda cell: cell_text(cell, strings))
+        strings = self.strings  # not the package: no reference cycle keeps it alive
+        # The sheet's first few kilobytes first (the header is at its top); its first rows as before only
+        # when they do not hold it. The rows read are the first rows either way, so the same row is found.
+        for size in (HEADER_PREFIX, PREFIX) if cached is None else (PREFIX,):
+            if found is not None or (cached is not None and cached.whole):
+                break
+            rows, whole = self._first_rows(sheet_name, search_rows, size)
+            cached = _FirstRows(rows, lambda cell: cell_text(cell, strings), whole or size == PREFIX)
             self._header_rows[(sheet_name, search_rows)] = cached
             found = cached.header(wanted)
         if found is None:
@@ -274,11 +279,13 @@ class Package(ZipParts):
                                "restore the header so changes can be logged.")
         return found
 
-    def _first_rows(self, sheet_name: str, search_rows: int) -> list[etree._Element]:
-        """The first `search_rows` rows of a sheet, parsed from its first bytes only."""
+    def _first_rows(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[list[etree._Element], bool]:
+        """The first `search_rows` rows of a sheet, parsed from its first bytes only, and whether they are all
+        the rows `header_columns` may look at (a `size` short of them gives the first rows it holds whole)."""
         part = self.sheet_part(sheet_name)
-        data = self.prefix(part, PREFIX)
-        if len(data) == PREFIX and data.count(b"</row>") < search_rows:
+        data = self.prefix(part, size)
+        whole = len(data) < size or data.count(b"</row>") >= search_rows
+        if size == PREFIX and not whole:
             data = self.current(part)
         start = data.find(b"<sheetData>")
         end = start
@@ -290,7 +297,7 @@ class Package(ZipParts):
         rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
         fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
                                     PARSER)
-        return list(fragment.iterchildren(f"{M}row"))
+        return list(fragment.iterchildren(f"{M}row")), whole
 
     def _cell_text(self, cell: etree._Element) -> str:
         return cell_text(cell, self.strings)
@@ -307,8 +314,10 @@ class _FirstRows:
     """A sheet's first rows, each read as {header key: first 1-based column holding it} only when a header
     is looked for past the rows already read (the header is usually the first)."""
 
-    def __init__(self, rows: Sequence[etree._Element], text_of: Callable[[etree._Element], str]):
+    def __init__(self, rows: Sequence[etree._Element], text_of: Callable[[etree._Element], str], whole: bool = True):
         self._rows, self._text_of = rows, text_of
+        #: All the rows a header is looked for in (else the first of them, read from the sheet's first bytes).
+        self.whole = whole
         self._keys: list[dict[str, int]] = []
 
     def _row_keys(self, index: int) -> dict[str, int]:

@@ -24,6 +24,9 @@ from shared.xlsx.segments import (
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
 #: How much of a sheet is inflated to find its header and first rows.
 PREFIX = 1 << 16
+#: How much is inflated first, the header being at the top: the header row and the first row under it in a few
+#: KB; PREFIX only when they are not whole in it.
+HEADER_PREFIX = 1 << 13
 
 
 class ZipParts:

@@ -3,6 +3,7 @@ and put in place with one rename, so a crash leaves the old file or the new one,
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -86,8 +87,7 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         _write_problem(path.parent, "folder", user)
     if problem:
         raise PackageError(problem + ".")
-    for leftover in path.parent.glob(f".{path.name}.sli-tmp-*"):  # left by a writer killed mid-save
-        leftover.unlink(missing_ok=True)
+    _remove_leftovers(path)
     temporary = path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
     try:
         if original is not None:  # created private: never readable by others before it has the old mode
@@ -118,6 +118,17 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         os.close(directory)
 
 
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files writers killed mid-save left beside `path` (`.NAME.sli-tmp-PID`), found by
+    their names as text in one scandir (a glob took `[` in a workbook's name for a pattern and found none)."""
+    prefix = f".{path.name}.sli-tmp-"
+    with os.scandir(path.parent) as entries:
+        leftovers = [entry.path for entry in entries if entry.name.startswith(prefix)]
+    for leftover in leftovers:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(leftover)
+
+
 def _unsaved(exc: OSError) -> str:
     """The sentence for a new file that could not be written or synced (the old one is left as it was)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
@@ -128,7 +139,7 @@ def _unsaved(exc: OSError) -> str:
 
 def _read_from(package: ZipParts, path: Path) -> bool:
     """Whether `package` was read from the file at `path` (the file it now replaces), not a template."""
-    return package.path.resolve() == path.resolve()
+    return package.path == path or package.path.resolve() == path.resolve()  # the same path: no link to follow
 
 
 def _backup(path: Path, backup_dir: Path, keep: int) -> None:
@@ -145,6 +156,16 @@ def _backup(path: Path, backup_dir: Path, keep: int) -> None:
             original = os.stat(path)
             os.chown(target, original.st_uid, original.st_gid)
             os.chmod(target, stat.S_IMODE(original.st_mode))
-    backups = sorted(backup_dir.glob(f"{path.stem}-*{path.suffix}"))
+    _prune(backup_dir, f"{path.stem}-", path.suffix, keep)
+
+
+def _prune(backup_dir: Path, prefix: str, suffix: str, keep: int) -> None:
+    """Remove all but the newest `keep` backups (`prefix` + time stamp + `suffix`: by name, oldest first). The
+    names are read with one scandir and matched as text (a glob made a path object of every entry, and took
+    `[` in a workbook's name for a pattern)."""
+    with os.scandir(backup_dir) as entries:
+        backups = sorted(entry.name for entry in entries if entry.name.startswith(prefix)
+                         and entry.name.endswith(suffix) and len(entry.name) >= len(prefix) + len(suffix))
     for old in backups[:-keep]:
-        old.unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(os.path.join(backup_dir, old))

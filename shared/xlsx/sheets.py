@@ -3,6 +3,7 @@ autofilter's hidden range, print titles), and a new worksheet registered everywh
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
@@ -129,6 +130,7 @@ class Sheets:
         return data[:found.start()] + b'<autoFilter ref="' + ref + b'"' + data[found.end():]
 
 
+@functools.lru_cache(maxsize=256)
 def _part_name(target: str) -> str:
     """Zip name of a part from a workbook relationship's target (relative to xl/, or absolute)."""
     part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
