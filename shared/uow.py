@@ -30,7 +30,7 @@ from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
 from shared.reader import file_identity, read_appendix, read_change_log
 from shared.workbook_lock import WorkbookLock
-from shared.writers import PackageWriter, WorkbookWriter
+from shared.writers import Mark, PackageWriter, WorkbookWriter
 
 #: Called with an update's ID after a pass (`process_pending`) has tried it and before the next: where a
 #: test clears a fault part-way through a pass (the workbook made writable again between two updates).
@@ -116,8 +116,9 @@ class AbstractUnitOfWork(ABC):
         """A writer of plans into the workbook: nothing lasts until `finish`."""
 
     @abstractmethod
-    def finish(self, writer: WorkbookWriter) -> None:
-        """Make what `writer` wrote last (the file's atomic save)."""
+    def finish(self, writer: WorkbookWriter, mark: Mark | None = None) -> None:
+        """Make what `writer` wrote last (the file's atomic save), with the update's `mark` (see `Mark`)
+        durable before anything is replaced."""
 
 
 #: What a use case is given to open units of work with: `uow(busy_timeout=..., lock_timeout=..., clock=...)`.
@@ -191,8 +192,8 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         return PackageWriter(self.store.workbook, self.store.backup_dir, self.store.keep_backups,
                              owner_name=self.store.owner_name, planned_on=self._read_identity)
 
-    def finish(self, writer: WorkbookWriter) -> None:
-        writer.finish()
+    def finish(self, writer: WorkbookWriter, mark: Mark | None = None) -> None:
+        writer.finish(mark)
 
 
 Clock = Callable[[], datetime]

@@ -7,7 +7,7 @@ Both place Change log rows by the log's header text (officers insert columns the
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -18,18 +18,30 @@ from shared.domain.model import Appendix, Sheet
 from shared.domain.update import Plan
 from shared.reader import appendix_as_saved, cached_appendix, remember_appendix
 from shared.xlsx import CellValue, Package, PackageError, file_log_years, needs_quote_prefix, save_atomically
+from shared.xlsx.entries import before_replacing
 
 #: How the add-in formats the Change log's time column in the open workbook.
 LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 
+#: An update's `writing` mark: committed when called, it hands back the sync that makes it durable (or None).
+#: Whatever a writer replaces, the mark is durable first (`WorkbookWriter.finish`).
+Mark = Callable[[], Callable[[], object] | None]
+
+
 class WorkbookWriter(Protocol):
     """Writes plans into a workbook; `finish` makes them last (saves the file, or nothing for Excel,
-    whose officer saves)."""
+    whose officer saves), with `mark` (if given) durable before anything is replaced."""
 
     def apply(self, plan: Plan) -> None: ...
 
-    def finish(self) -> None: ...
+    def finish(self, mark: Mark | None = None) -> None: ...
+
+
+def mark_first(mark: Mark | None) -> None:
+    """Commit `mark` and wait for its sync: what a writer that cannot overlap it with its own save does first."""
+    if mark is not None and (sync := mark()) is not None:
+        sync()
 
 
 class PackageWriter:
@@ -73,9 +85,12 @@ class PackageWriter:
             self._log_filed = True
             file_log_years(self.package, rows)
 
-    def finish(self) -> None:
+    def finish(self, mark: Mark | None = None) -> None:
         """Save, then fill the read cache with Appendix 1 as saved, so the status asked right after an update
-        does not parse the new file back: the Appendix the plans were made from with the cells they wrote
+        does not parse the new file back. `mark` is committed once the new file is written, and synced by a
+        second thread while the first syncs the file (`before_replacing`): the two waits for the disk overlap,
+        and both end before the rename; a save that fails before its sync never marks (nothing was replaced).
+        The cache holds the Appendix the plans were made from with the cells they wrote
         (`appendix_as_written`, a fraction of a millisecond, parsing nothing), or where that is not certain the
         package it wrote, parsed from the parts in memory (those already inflated not inflated again) while
         the disk syncs the new file."""
@@ -91,10 +106,13 @@ class PackageWriter:
                 saved[0] = None
 
         try:
-            save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups, user=self.owner_name,
-                            while_syncing=parse_as_saved if derived is None else None)
+            with before_replacing(mark) as marked:
+                save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups,
+                                user=self.owner_name, while_syncing=parse_as_saved if derived is None else None)
         finally:
             self.package.close()
+        if mark is not None and not marked.ran:  # a save that made no sync (none does today): marked late
+            mark_first(mark)
         remember_appendix(self.workbook, saved[0])
 
     def _as_written(self) -> Appendix | None:
@@ -139,9 +157,10 @@ class OpenBookWriter:
             main[address].value = excel_value(value)
         self._log_rows.extend(plan.log_rows)
 
-    def finish(self) -> None:
+    def finish(self, mark: Mark | None = None) -> None:
         """Write the Change log rows of every plan at once; the officer saves the workbook, and the journal
         counts the updates as applied once the saved file holds them."""
+        mark_first(mark)
         self._append_log(self._log_rows)
         self._log_rows = []
 

@@ -27,6 +27,7 @@ from shared.domain.update import Plan
 from shared.owner import OwnerFile
 from shared.reader import appendix_from_sheets
 from shared.uow import AbstractUnitOfWork, Clock, Context, Store, fixed_clock
+from shared.writers import Mark, mark_first
 
 #: Where the memory workbook says it lives: a name for sentences, never opened.
 MEMORY_WORKBOOK = Path("memory") / "Appendix1.xlsx"
@@ -97,8 +98,9 @@ class MemoryWriter:
             {columns[address]: value for address, value in plan.edits.items()}))
         self.log_rows += plan.log_rows
 
-    def finish(self) -> None:
-        """Nothing: the unit of work's `finish` keeps what was written."""
+    def finish(self, mark: Mark | None = None) -> None:
+        """Nothing but the mark: the unit of work's `finish` keeps what was written."""
+        mark_first(mark)
 
 
 class MemoryUnitOfWork(AbstractUnitOfWork):
@@ -145,7 +147,8 @@ class MemoryUnitOfWork(AbstractUnitOfWork):
     def writer(self) -> MemoryWriter:
         return MemoryWriter(self.book.appendix)
 
-    def finish(self, writer: MemoryWriter) -> None:
+    def finish(self, writer: MemoryWriter, mark: Mark | None = None) -> None:
+        writer.finish(mark)
         self.book.appendix = writer.appendix
         self.book.change_log += writer.log_rows
         self.book.saves += 1

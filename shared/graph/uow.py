@@ -26,7 +26,7 @@ from shared.graph.writer import GraphWriter, held_in
 from shared.owner import OwnerFile
 from shared.reader import read_appendix, read_change_log
 from shared.uow import Clock, Context, Store, WorkbookUnitOfWork, system_clock
-from shared.writers import PackageWriter, WorkbookWriter
+from shared.writers import Mark, PackageWriter, WorkbookWriter
 
 
 class GraphBook:
@@ -95,9 +95,9 @@ class GraphUnitOfWork(WorkbookUnitOfWork):
     def writer(self) -> GraphWriter:
         return GraphWriter(self.book.client, self.book.session(), held_in(self.appendix().sheet))
 
-    def finish(self, writer: WorkbookWriter) -> None:
+    def finish(self, writer: WorkbookWriter, mark: Mark | None = None) -> None:
         try:
-            writer.finish()
+            writer.finish(mark)
         except BaseException:
             self.book.in_step = False  # the remote may hold part of it: the next read downloads it again
             raise

@@ -23,7 +23,7 @@ from shared.graph.cells import position, same, span, to_graph, used_corner
 from shared.graph.client import GraphClient
 from shared.graph.errors import Busy, Changed, GraphError, NothingWritten, SessionLost, Unanswered, error_from
 from shared.graph.session import WorkbookSession
-from shared.writers import LOG_TIME_FORMAT
+from shared.writers import LOG_TIME_FORMAT, Mark, mark_first
 
 #: How many times one update is redone on a new session before it is left waiting.
 SESSION_ATTEMPTS = 3
@@ -44,7 +44,9 @@ class GraphWriter:
         self.edits.update(plan.edits)
         self.log_rows.extend(plan.log_rows)
 
-    def finish(self) -> None:
+    def finish(self, mark: Mark | None = None) -> None:
+        """Write every plan's cells and Change log rows in the workbook's session, `mark` durable first."""
+        mark_first(mark)
         if not self.edits and not self.log_rows:
             return
         for attempt in range(SESSION_ATTEMPTS):

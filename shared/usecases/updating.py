@@ -47,9 +47,8 @@ from shared.domain.update import (
 from shared.reader import WorkbookError
 from shared.uow import AbstractUnitOfWork, Context, Store, after_update, as_context
 from shared.usecases.checking import OpenBook
-from shared.writers import OpenBookWriter, PackageWriter, WorkbookWriter
+from shared.writers import OpenBookWriter, WorkbookWriter
 from shared.xlsx import PackageError
-from shared.xlsx.entries import before_replacing
 
 log = logging.getLogger("sli.usecases")
 #: One line per update recorded or written, for operators: its ID, ref, state and milliseconds, never its text.
@@ -414,26 +413,11 @@ def _write(ctx: Context, uow: AbstractUnitOfWork, entry: JournalEntry) -> Update
         return plan.result()
     writer = uow.writer()
     writer.apply(plan)
-    _finish_marked(uow, writer, entry.id, plan.detail)
+    # The `writing` mark is durable before the file is replaced: the file's writer syncs it beside the new
+    # file (the two waits for the disk overlap); a save that fails before it replaced anything leaves it pending.
+    uow.finish(writer, mark=lambda: uow.journal.mark_writing(entry.id, plan.detail))
     uow.journal.set_state(entry.id, j.APPLIED, plan.detail)
     return plan.result()
-
-
-def _finish_marked(uow: AbstractUnitOfWork, writer: WorkbookWriter, update_id: str, detail: dict) -> None:
-    """Save what `writer` wrote with the update marked `writing` first: the mark must be on disk before the
-    file is replaced. For the workbook file it is committed once the new file is written and synced by a
-    second thread while the first syncs the file (`before_replacing`, `Journal.mark_writing`): the two waits
-    for the disk overlap, and both end before the rename. Any other writer (the remote one) is marked, synced,
-    before it starts, as every writer was. A save that fails before its sync leaves the update `pending`:
-    nothing was replaced."""
-    if not isinstance(writer, PackageWriter):
-        uow.journal.set_state(update_id, j.WRITING, detail)
-        uow.finish(writer)
-        return
-    with before_replacing(lambda: uow.journal.mark_writing(update_id, detail)) as marked:
-        uow.finish(writer)
-    if not marked.ran:  # a save that made no sync (none does today): marked late rather than never
-        uow.journal.set_state(update_id, j.WRITING, detail)
 
 
 def _unlogged_rows(entry: JournalEntry, appendix: Appendix) -> list[LogRow]:

@@ -254,13 +254,16 @@ class Marked:
 
 
 @contextmanager
-def before_replacing(step: Callable[[], Callable[[], object] | None]) -> Iterator[Marked]:
+def before_replacing(step: Callable[[], Callable[[], object] | None] | None) -> Iterator[Marked]:
     """Run `step` in this thread at the next file sync this thread makes in the block (`sync_while`: the new
     workbook's, before the rename), and the sync it returns (if any) in another thread beside the file's:
     the update's journal mark, committed without its fsync, then synced while the disk syncs the new file,
     both done before the file is replaced, instead of one after the other. A save that fails before its
-    sync never runs it (nothing was replaced)."""
+    sync never runs it (nothing was replaced). No step: nothing is run."""
     marked = Marked()
+    if step is None:
+        yield marked
+        return
     _before_replace.step = (step, marked)
     try:
         yield marked
