@@ -19,6 +19,7 @@ from shared.domain import schema as s
 from shared.owner import find_owner_file, owner_user, write_owner_file
 from shared.reader import read_appendix, read_change_log
 from shared.usecases import Store, process_pending, submit_update
+from shared.xlsx.save import wait_for_pruning
 
 
 def store_for(workbook: Path, keep: int = 20) -> Store:
@@ -203,6 +204,7 @@ def test_backups_roll(workbook: Path) -> None:
     store = store_for(workbook, keep=3)
     for n in range(5):
         assert submit_update(store, "L1", {s.NEXT_STEPS: f"Step {n}"}, by="A", via=s.VIA_CLI).state == j.APPLIED
+    wait_for_pruning()  # the oldest go once the save is in place (tests/test_pruning.py)
     backups = sorted(store.backup_dir.glob("*.xlsx"))
     assert len(backups) == 3
     assert read_appendix(backups[-1]).rows["L1"][s.NEXT_STEPS] == "Step 3"
