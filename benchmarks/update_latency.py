@@ -13,6 +13,8 @@ Method:
 - The floor: copying the workbook + fsync + rename + folder fsync, measured in the same rounds as the figures
   it sits beside. Every figure is printed with its floor and as a multiple of it.
 - Updates: `submit_update` (validate, journal, lock, patch, change log, fsync, replace) on each workbook,
+  until it returns; the removal of old backups it leaves to a thread of its own after the answer is waited for
+  untimed before the next job, so it never runs under another figure's clock (the floor's);
   interleaved round by round with the floor and with the naive way (openpyxl load + edit + append + save
   through the same fsync and replace, on its own copy of the LibreOffice-saved file), at least 10 samples each.
 - Status: a signed `/sli status 7` to the real `sli bot --http` process, until the answer reached the Slack
@@ -48,6 +50,7 @@ from latency.waiting import WAITING, waiting_cost  # noqa: E402
 from latency.writers import WRITERS, concurrent_writers, writer_child  # noqa: E402
 
 from shared.domain import schema as s  # noqa: E402
+from shared.xlsx.save import wait_for_pruning  # noqa: E402
 
 #: The workbooks the status and memory figures compare: as sli wrote it, and as LibreOffice re-saved it.
 COMPARED = ("sli", "libreoffice")
@@ -80,6 +83,7 @@ def updates(report: Report, folder: Path, rows: int, rounds: int, naive_rounds: 
             Samples(f"first update (files earlier years once), {rows:,} rows, {NAMES[kind]}")
         one_floor.time(lambda b=book: floor(b))
         first.time(lambda b=book: update_once(b, 0))
+        wait_for_pruning()
         report.figure(first, one_floor)
     ours = {kind: Samples(f"update, {rows:,} rows, {NAMES[kind]}") for kind in KINDS}
     floors = {kind: Samples(f"floor, {rows:,} rows, {NAMES[kind]}") for kind in KINDS}
@@ -91,6 +95,7 @@ def updates(report: Report, folder: Path, rows: int, rounds: int, naive_rounds: 
             work.append((naive, lambda n=r: naive_update(naive_book, n)))
         for samples, job in rotated(work, r):
             samples.time(job)
+            wait_for_pruning()  # old backups go after an answer: not timed, but never under the next job's clock
     for kind in KINDS:
         report.figure(floors[kind], floors[kind])
         report.figure(ours[kind], floors[kind])
@@ -116,6 +121,7 @@ def statuses(report: Report, folder: Path, rows: int, rounds: int, bot_updates: 
             bare_samples = Samples(f"bare Starlette endpoint, beside {rows:,} rows, {NAMES[kind]}")
             for r in range(rounds):
                 update_once(book, 1000 + r)  # written by this process, as `sli update` writes: the bot must read
+                wait_for_pruning()
                 cold.time(bot.status)
                 for samples, job in rotated([(warm, bot.status), (bare_samples, bare.status)], r):
                     samples.time(job)
