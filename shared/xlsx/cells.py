@@ -16,8 +16,8 @@ from lxml import etree
 from shared.domain.schema import split_address
 from shared.domain.values import plain_newlines
 from shared.xlsx.heights import DEFAULT_FONT_SIZE
+from shared.xlsx.keptstrings import scanned_items
 from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
-from shared.xlsx.stringscan import strings_prefix
 
 CellValue = str | date | datetime | int | float | None
 _FORMULA_START = ("=", "+", "-", "@")
@@ -227,14 +227,12 @@ class SharedStrings:
 
     def _read_scanned(self, last: int) -> None:
         """The strings up to `last` at least (all when fewer), from the start of the part cut by its end tags."""
-        with self._source() as source:
-            prefix = strings_prefix(source, last)
-        if prefix is None:  # not a table the scan is sure of: iterparse reads it
+        scanned = scanned_items(self._source, last)  # the last package's, when the items are the same bytes
+        if scanned is None:  # not a table the scan is sure of: iterparse reads it
             self._scannable = False
             return
-        root = etree.fromstring(prefix, PARSER)
-        self._strings = _Texts(root.iterchildren(f"{M}si"))
-        self._complete = len(self._strings) <= last
+        items, self._complete = scanned
+        self._strings = _Texts(items)
 
     def _source(self) -> IO[bytes]:
         name = "xl/sharedStrings.xml"

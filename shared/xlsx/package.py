@@ -19,6 +19,7 @@ from shared.xlsx.cells import (
     find_or_insert_cell,
     styles_by_column,
 )
+from shared.xlsx.frames import sheet_frame
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, set_height
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
@@ -72,7 +73,8 @@ class Package(ZipParts):
         numbers = {split_address(address)[1] for address in edits}
         if ranges is not None and numbers <= ranges.ranges.keys():
             root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
-            references = self._edit_in(root, sheet_name, edits)
+            around = (data[:ranges.open_end], data[ranges.close:])
+            references = self._edit_in(root, sheet_name, edits, around)
             spliced = ranges.replaced(serialise(root), numbers)
             if spliced is not None:
                 self.changed[part] = spliced
@@ -83,15 +85,16 @@ class Package(ZipParts):
         self.changed[part] = serialise(root)
         self.shared_references += references
 
-    def _edit_in(self, root: etree._Element, sheet_name: str, edits: Mapping[str, CellValue]) -> int:
-        """`edit_cells` on the parsed sheet `root` (the whole sheet, or the sheet with only the rows edited);
-        returns how many cells referring to shared strings it turned into other cells (negative)."""
+    def _edit_in(self, root: etree._Element, sheet_name: str, edits: Mapping[str, CellValue],
+                 around: tuple[bytes, bytes] | None = None) -> int:
+        """`edit_cells` on the parsed sheet `root` (the whole sheet, or the sheet with only the rows edited,
+        whose bytes around its rows are `around`: what is made of them is kept, `sheet_frame`); returns how
+        many cells referring to shared strings it turned into other cells (negative)."""
         data = root.find(f"{M}sheetData")
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
-        column_styles = styles_by_column(root)
+        layout, column_styles = sheet_frame(root, around)
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
-        layout = Layout(root)
         heights_before: dict[int, float] = {}
         references = 0
         for address, value in edits.items():

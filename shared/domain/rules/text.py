@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -57,11 +58,32 @@ def _char_names(chars: Iterable[str]) -> str:
     return ", ".join(named[:3]) + (" and others" if len(named) > 3 else "")
 
 
+#: How many texts' findings are kept (`_kept_problems`): a row's text columns, before and after an update, and
+#: the rows updated last. Only texts up to MAX_TEXT characters are kept, so at most ~1 MB of text is held.
+_KEEP_TEXTS = 128
+
+
 def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]:
-    found: list[Finding] = []
+    """The text rules' findings on one cell's text. What they find depends on the text and its column only
+    (the cell and ref just place it), and a row's text is checked as it was and as it would be at every
+    update, mostly unchanged (the NHS-number scan of a long text is most of the rules' time): so the
+    findings of recent texts are kept per process (`_kept_problems`), bounded."""
+    problems = _kept_problems(text, column) if len(text) <= MAX_TEXT else _problems(text, column)
+    return [Finding(cell, severity, message, rule, column, ref) for severity, rule, message in problems]
+
+
+@functools.lru_cache(maxsize=_KEEP_TEXTS)
+def _kept_problems(text: str, column: str) -> tuple[tuple[str, str, str], ...]:
+    """`_problems`, kept for the next check of the same text in the same column."""
+    return _problems(text, column)
+
+
+def _problems(text: str, column: str) -> tuple[tuple[str, str, str], ...]:
+    """(severity, rule, message) of each text rule that `text` in `column` breaks."""
+    found: list[tuple[str, str, str]] = []
 
     def add(severity: str, rule: str, message: str) -> None:
-        found.append(Finding(cell, severity, message, rule, column, ref))
+        found.append((severity, rule, message))
 
     stripped = text.lstrip()
     if stripped.startswith("="):
@@ -103,7 +125,7 @@ def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]
     if _BABY_NAME.search(text):
         add(WARNING, "baby_name",
             f"{column} seems to name a baby. Check no patient can be identified.")
-    return found
+    return tuple(found)
 
 
 def check_text(text: str, column: str, cell: str = "", ref: str = "") -> list[Finding]:

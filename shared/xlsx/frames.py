@@ -1,0 +1,40 @@
+"""What an edit of a sheet needs besides its rows (column widths and styles, merged cells, the default row
+height), kept per process by the bytes around the sheet's rows.
+
+Every update opens a new package and edits Appendix 1's rows; the sheet around them (its start, column
+definitions, merged cells, everything after its cell data) is the same bytes from one update to the next, so
+what was made of it (`Layout`, `styles_by_column`) is reused while those bytes are equal: an officer who
+widens a column or merges cells saves other bytes, and they are read anew.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from lxml import etree
+
+from shared.xlsx.cells import styles_by_column
+from shared.xlsx.heights import Layout
+
+#: How many sheets' frames are kept, and the largest (bytes around the rows) kept: Appendix 1's is a few KB.
+_KEEP = 4
+KEEP_BYTES = 1 << 16
+_kept: dict[tuple[bytes, bytes], tuple[Layout, dict[int, str]]] = {}
+_lock = threading.Lock()
+
+
+def sheet_frame(root: etree._Element, around: tuple[bytes, bytes] | None) -> tuple[Layout, dict[int, str]]:
+    """The `Layout` and the column styles of the sheet `root`, whose XML outside its cell data is `around` (the
+    bytes before its rows and after them; None when not known: then they are made from `root`). Both are only
+    read by the edit, never changed: they may be the ones a last edit made."""
+    if around is None or len(around[0]) + len(around[1]) > KEEP_BYTES:
+        return Layout(root), styles_by_column(root)
+    with _lock:
+        found = _kept.get(around)
+    if found is None:
+        found = (Layout(root), styles_by_column(root))
+        with _lock:
+            _kept[around] = found
+            while len(_kept) > _KEEP:
+                _kept.pop(next(iter(_kept)))
+    return found

@@ -1,0 +1,105 @@
+"""The shared strings an update's row-height estimate cut and parsed are kept for the next update (issue 18: the
+fixed cost of an update): the table changes at an update only in its root's `count`, and the next package reuses
+the cut when the part's items start with exactly the same bytes. What is written stays byte for byte what the
+uncached path writes, also after an officer edits a shared string (to one of the same length)."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from test_reduced_read import _history_saved_with_shared_strings
+
+import sli
+from shared import reader
+from shared.domain import schema as s
+from shared.xlsx import cells as cells_module
+from shared.xlsx import stringscan
+
+try:
+    from shared.xlsx import keptstrings
+except ImportError:  # main keeps nothing: the counts below tell
+    keptstrings = None
+
+MAIN_PART = "xl/worksheets/sheet1.xml"
+STRINGS = "xl/sharedStrings.xml"
+
+
+@pytest.fixture
+def cuts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The cuts of the shared strings the write path made (a spy: they cut as they do), none kept at the start."""
+    made: list[int] = []
+    real = stringscan.strings_prefix
+
+    def counting(source, last):
+        made.append(last)
+        return real(source, last)
+
+    for module in (cells_module, keptstrings or cells_module):  # main cut in cells
+        monkeypatch.setattr(module, "strings_prefix", counting, raising=False)
+    if keptstrings is not None:
+        keptstrings.forget()
+    yield made
+    if keptstrings is not None:
+        keptstrings.forget()
+
+
+def _update(workbook: Path, ref: str, text: str) -> None:
+    reader._cache.clear()
+    assert sli.main(["update", ref, "--next", text, "--by", "Helen Lowey", "--workbook", str(workbook)]) == sli.EXIT_OK
+
+
+def _officer_edits_a_shared_string(workbook: Path, ref: str) -> None:
+    """An officer rewrites the Recommendation of `ref` in place (same length, every other character a line
+    break: a taller row), as a spreadsheet program saves it: only the string's bytes in the table change."""
+    reader._cache.clear()
+    old = escape(reader.read_appendix(workbook).rows[ref].values[s.RECOMMENDATION]).encode()
+    new = (b"a\n" * len(old))[:len(old)]
+    with zipfile.ZipFile(workbook) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(workbook, "w") as target:
+        for info, data in parts:
+            if info.filename == STRINGS:
+                assert data.count(b">" + old + b"<") == 1
+                data = data.replace(b">" + old + b"<", b">" + new + b"<")
+            target.writestr(info, data)
+
+
+def _sheet(workbook: Path) -> bytes:
+    with zipfile.ZipFile(workbook) as book:
+        return book.read(MAIN_PART)
+
+
+def test_updates_reuse_the_cut_strings_and_write_what_the_uncached_path_writes(
+        workbook: Path, tmp_path: Path, cuts: list[int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three updates of a workbook whose text is all in the shared strings: the table is cut once, not at each
+    update (main cut it at every update); an officer's edit of a string of the row is seen (the table is cut
+    again), and every sheet written equals the one written with nothing kept."""
+    kept = _history_saved_with_shared_strings(workbook, tmp_path / "kept" / "Appendix1.xlsx")
+    fresh = shutil.copytree(kept.parent, tmp_path / "fresh") / kept.name
+    steps = [("L7", "Agree the audit with the midwives, then report to the board " * 3), ("L8", "Share the audit")]
+    written = []
+    for ref, text in steps:
+        _update(kept, ref, text)
+        written.append(_sheet(kept))
+    assert len(cuts) == 1  # main: 2
+    _officer_edits_a_shared_string(kept, "L7")
+    _update(kept, "L7", "Report to the board")
+    assert len(cuts) == 2  # the edited table is cut again, not taken for the kept one
+    written.append(_sheet(kept))
+
+    if keptstrings is not None:
+        keptstrings.forget()
+        monkeypatch.setattr(keptstrings, "KEEP_ITEMS_BYTES", -1)  # nothing kept: cut at each update
+    for ref, text in steps:
+        _update(fresh, ref, text)
+        assert _sheet(fresh) == written.pop(0)
+    _officer_edits_a_shared_string(fresh, "L7")
+    _update(fresh, "L7", "Report to the board")
+    assert _sheet(fresh) == written.pop(0)  # the edited string's row sized from its new text
+    assert len(cuts) == 5
+    reader._cache.clear()
+    assert reader.read_appendix(kept).rows["L7"].values[s.RECOMMENDATION].startswith("a\na\n")
