@@ -108,9 +108,8 @@ def test_updates_reuse_the_cut_strings_and_write_what_the_uncached_path_writes(
 
 def _strings_moved_behind_a_comment(workbook: Path, ref: str, comment: bool) -> None:
     """The Recommendation of `ref` made twelve lines and moved to the end of the shared strings table, and (if
-    `comment`) an XML
-    comment put after the table's 550th item: a row height then needs an item the first cut (512 items) holds
-    and one the next cut cannot be sure of, which iterparse reads from the table's start."""
+    `comment`) an XML comment put after the table's 550th item: a row height then needs an item the first cut
+    (512 items) holds and one the next cut cannot be sure of, which iterparse reads from the table's start."""
     reader._cache.clear()
     address = reader.read_appendix(workbook).locate(ref, s.RECOMMENDATION).encode()
     with zipfile.ZipFile(workbook) as source:
