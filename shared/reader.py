@@ -332,13 +332,15 @@ def cached_appendix(path: Path, identity: tuple[int, int, int]) -> Appendix | No
     return hit[1] if hit and hit[0] == identity and isinstance(hit[1], Appendix) else None
 
 
-def remember_appendix(path: Path, appendix: Appendix | None) -> None:
+def remember_appendix(path: Path, appendix: Appendix | None, identity: tuple[int, int, int] | None = None) -> None:
     """Fill the cache with `appendix` (derived by `shared.as_written`, else `appendix_as_saved`) for the file
-    now at `path`, once it is in place, so the next read does not parse the save back. Nothing is kept for
+    put at `path` with `identity` (as the writer took it before its rename: an officer's save landing just after
+    it must not be cached as the writer's), so the next read does not parse the save back. Nothing is kept for
     None: the next read reads the file."""
     if appendix is None:
         return
-    identity = file_identity(path)
+    if identity is None:
+        identity = file_identity(path)
     with _cache_lock:
         _cache[(str(Path(path).resolve()), "appendix")] = (identity, appendix)
 

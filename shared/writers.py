@@ -107,13 +107,14 @@ class PackageWriter:
 
         try:
             with before_replacing(mark) as marked:
-                save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups,
-                                user=self.owner_name, while_syncing=parse_as_saved if derived is None else None)
+                written = save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups,
+                                          user=self.owner_name,
+                                          while_syncing=parse_as_saved if derived is None else None)
         finally:
             self.package.close()
         if mark is not None and not marked.ran:  # a save that made no sync (none does today): marked late
             mark_first(mark)
-        remember_appendix(self.workbook, saved[0])
+        remember_appendix(self.workbook, saved[0], written)
 
     def _as_written(self) -> Appendix | None:
         """Appendix 1 as this save holds it, from the read of the file opened and the cells written; None

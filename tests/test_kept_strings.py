@@ -5,6 +5,7 @@ uncached path writes, also after an officer edits a shared string (to one of the
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -103,3 +104,46 @@ def test_updates_reuse_the_cut_strings_and_write_what_the_uncached_path_writes(
     assert len(cuts) == 5
     reader._cache.clear()
     assert reader.read_appendix(kept).rows["L7"].values[s.RECOMMENDATION].startswith("a\na\n")
+
+
+def _strings_moved_behind_a_comment(workbook: Path, ref: str, comment: bool) -> None:
+    """The Recommendation of `ref` made twelve lines and moved to the end of the shared strings table, and (if
+    `comment`) an XML comment put after the table's 550th item: a row height then needs an item the first cut
+    (512 items) holds and one the next cut cannot be sure of, which iterparse reads from the table's start."""
+    reader._cache.clear()
+    address = reader.read_appendix(workbook).locate(ref, s.RECOMMENDATION).encode()
+    with zipfile.ZipFile(workbook) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    table = dict((info.filename, data) for info, data in parts)[STRINGS]
+    items = re.findall(rb"<si>.*?</si>", table, re.DOTALL)
+    assert len(items) > 600
+    cell = re.compile(rb'(<c r="' + address + rb'"[^>]*t="s"[^>]*><v>)(\d+)(</v>)')
+    index = int(cell.search(dict((i.filename, d) for i, d in parts)[MAIN_PART]).group(2))
+    assert index < 512
+    moved = items + [b'<si><t xml:space="preserve">' + b"A line of the recommendation\n" * 12 + b"</t></si>"]
+    body = b"".join(moved[:550]) + (b"<!-- kept by hand -->" if comment else b"") + b"".join(moved[550:])
+    start = table[:table.index(b"<si>")]
+    start = re.sub(rb'uniqueCount="\d+"', b'uniqueCount="%d"' % len(moved), start)
+    with zipfile.ZipFile(workbook, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename == STRINGS:
+                data = start + body + b"</sst>"
+            elif info.filename == MAIN_PART:
+                data = cell.sub(lambda m: m.group(1) + str(len(items)).encode() + m.group(3), data, count=1)
+            target.writestr(info, data)
+
+
+def test_a_row_height_needing_strings_beyond_a_comment_uses_their_own_texts(
+        workbook: Path, tmp_path: Path) -> None:
+    """A table the scan is sure of for its first cut but not beyond (a comment after item 550): the strings past
+    the first cut are read by iterparse from the table's start, and must not be appended after the 512 held
+    already (L7's Recommendation was then taken for the string 512 items before it, and the row sized by it)."""
+    saved = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    plain = shutil.copytree(saved.parent, tmp_path / "plain") / saved.name
+    _strings_moved_behind_a_comment(saved, "L7", comment=True)
+    _strings_moved_behind_a_comment(plain, "L7", comment=False)
+    for book in (saved, plain):
+        if keptstrings is not None:
+            keptstrings.forget()
+        _update(book, "L7", "Share the audit")
+    assert _sheet(saved) == _sheet(plain)

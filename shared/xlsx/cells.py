@@ -223,6 +223,7 @@ class SharedStrings:
         self._parts, self._stream = parts, stream
         self._strings: _Texts = _Texts()
         self._string_events = None
+        self._skip = 0
         self._scannable, self._complete = True, False
 
     def _read_scanned(self, last: int) -> None:
@@ -249,7 +250,13 @@ class SharedStrings:
             return self._strings[index] if index < len(self._strings) else ""
         if self._string_events is None:
             self._string_events = etree.iterparse(self._source(), events=("end",), tag=f"{M}si")
+            # A table the scan read a start of before it met what it is unsure of: iterparse starts again at the
+            # table's first item, and the items held already are not appended a second time.
+            self._skip = len(self._strings)
         for _, item in self._string_events:
+            if self._skip:
+                self._skip -= 1
+                continue
             self._strings.append("".join(t.text or "" for t in item.iter(f"{M}t")))
             if len(self._strings) > index:
                 break

@@ -71,8 +71,10 @@ def _group_name(gid: int) -> str:
 
 
 def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep_backups: int,
-                    user: str = "", while_syncing: Callable[[], object] | None = None) -> None:
-    """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace.
+                    user: str = "", while_syncing: Callable[[], object] | None = None) -> tuple[int, int, int]:
+    """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace; returns the
+    identity (size, modification time in ns, inode: `shared.reader.file_identity`) of the file put in place,
+    taken before the rename: what is at the path a moment later may already be someone else's save.
 
     Called under the write lock, so any temporary file already there is a dead writer's. A crash at
     any point leaves either the old file or the new one under `path`, never half of one. The new file
@@ -111,6 +113,7 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
             except OSError as exc:
                 raise PackageError(f"No backup of the workbook could be kept in {backup_dir} "
                                    f"({exc.strerror or exc}), so it was not replaced") from None
+        written = os.stat(temporary)
         os.replace(temporary, path)
     finally:
         if temporary.exists():
@@ -122,6 +125,7 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         os.close(directory)
     if backed_up:
         _prune_later(path, backup_dir, keep_backups)
+    return (written.st_size, written.st_mtime_ns, written.st_ino)
 
 
 def _remove_leftovers(path: Path) -> None:
