@@ -15,6 +15,8 @@ from lxml import etree
 import sli
 from shared import reader
 from shared.domain import schema as s
+from shared.journal import close_connections
+from shared.usecases import Store, submit_update
 from shared.xlsx import Package, segments
 from shared.xlsx import package as package_module
 from shared.xlsx.ooxml import M
@@ -104,3 +106,31 @@ def test_an_edited_rows_height_reads_each_cell_once(workbook: Path, tmp_path: Pa
     with zipfile.ZipFile(workbook) as kept_file, zipfile.ZipFile(twice) as whole_file:
         assert kept_file.read(MAIN_PART) == whole_file.read(MAIN_PART)
         assert b' ht="' in kept_file.read(MAIN_PART)
+
+
+def test_an_update_resolves_the_journals_path_once(workbook: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update opens several units of work on its store: the journal is made (its path resolved, a stat of
+    each folder on the way) once, not by each (main: five times); and a journal removed, folder and all, between
+    two updates of one store is made again, as before."""
+    resolved: list[Path] = []
+    real = Path.resolve
+
+    def counted(self, *args, **kwargs):
+        if self.name.endswith(".journal.sqlite"):
+            resolved.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "resolve", counted)
+    _update(workbook, "L7", "First")
+    _update(workbook, "L8", "Second")
+    assert len(resolved) == 2
+    assert reader.read_appendix(workbook).get("L8")[s.NEXT_STEPS] == "Second"
+
+    folder = tmp_path / "journals"
+    store = Store.for_workbook(workbook, journal=folder / "Appendix1.xlsx.journal.sqlite")
+    assert submit_update(store, "L9", {s.NEXT_STEPS: "Third"}, by="Helen Lowey", via=s.VIA_CLI).state == "applied"
+    close_connections()
+    shutil.rmtree(folder)
+    assert submit_update(store, "L10", {s.NEXT_STEPS: "Fourth"}, by="Helen Lowey", via=s.VIA_CLI).state == "applied"
+    assert (folder / "Appendix1.xlsx.journal.sqlite").is_file()
