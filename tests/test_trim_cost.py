@@ -3,6 +3,7 @@ CRC as zlib's) and by what it does (counted, never timed)."""
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import zipfile
@@ -13,7 +14,7 @@ import pytest
 from lxml import etree
 
 import sli
-from shared import reader
+from shared import reader, writers
 from shared.domain import schema as s
 from shared.journal import close_connections
 from shared.usecases import Store, submit_update
@@ -134,3 +135,38 @@ def test_an_update_resolves_the_journals_path_once(workbook: Path, tmp_path: Pat
     shutil.rmtree(folder)
     assert submit_update(store, "L10", {s.NEXT_STEPS: "Fourth"}, by="Helen Lowey", via=s.VIA_CLI).state == "applied"
     assert (folder / "Appendix1.xlsx.journal.sqlite").is_file()
+
+
+def test_a_save_stats_the_workbook_and_its_temporary_no_more_than_it_needs(workbook: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Saving looks at the workbook once for its permissions (not once to see it is there and again for
+    them), and not at the temporary file once it is renamed over the workbook: main stat'd the workbook five
+    times and the temporary three in each save; the file saved is whole and keeps its mode."""
+    workbook.chmod(0o640)
+    _update(workbook, "L7", "First")
+    looked: list[str] = []
+    saving: list[bool] = []
+    real_stat, real_save = os.stat, writers.save_atomically
+
+    def counted_stat(path, *args, **kwargs):
+        if saving:
+            looked.append(Path(path).name)
+        return real_stat(path, *args, **kwargs)
+
+    def counted_save(*args, **kwargs):
+        saving.append(True)
+        try:
+            return real_save(*args, **kwargs)
+        finally:
+            saving.clear()
+
+    monkeypatch.setattr(os, "stat", counted_stat)
+    monkeypatch.setattr(writers, "save_atomically", counted_save)
+    _update(workbook, "L8", "Second")
+    temporary = [name for name in looked if ".sli-tmp-" in name]
+    assert 1 <= looked.count(workbook.name) <= 3 and 1 <= len(temporary) <= 2
+    assert not list(workbook.parent.glob(".*sli-tmp*"))
+    assert real_stat(workbook).st_mode & 0o777 == 0o640
+    with zipfile.ZipFile(workbook) as archive:
+        assert archive.testzip() is None
+    assert reader.read_appendix(workbook).get("L8")[s.NEXT_STEPS] == "Second"
