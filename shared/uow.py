@@ -73,21 +73,21 @@ class Store:
         """The journal beside the workbook; `clock` stamps what it writes (the system clock when None).
 
         An update opens several units of work on one store, and a journal made anew resolves its path (a
-        stat of each folder on the way): the one made last for the same timeout and clock is given again
+        stat of each folder on the way): the one it made last, for the same timeout and clock, is given again
         while it is `ready` (its file still there), as making it anew would then do nothing more."""
         with _JOURNALS_LOCK:
-            kept = _JOURNALS.get(self)
-            journal = kept.get((busy_timeout, id(clock))) if kept is not None else None
-        if journal is not None and journal.clock is clock and journal.ready():
+            journal = _JOURNALS.get(self)
+        if journal is not None and journal.clock is clock and journal.busy_timeout == busy_timeout \
+                and journal.ready():
             return journal
         journal = j.Journal(self.journal_path, busy_timeout, clock)
         with _JOURNALS_LOCK:
-            _JOURNALS.setdefault(self, {})[(busy_timeout, id(clock))] = journal  # the journal keeps its clock
+            _JOURNALS[self] = journal
         return journal
 
 
-#: Each store's journals by timeout and clock (`Store.journal`), gone with the store (never pickled with it).
-_JOURNALS: weakref.WeakKeyDictionary[Store, dict[tuple[float, int], j.Journal]] = weakref.WeakKeyDictionary()
+#: The journal each store made last (`Store.journal`): one a store, gone with it (never pickled with it).
+_JOURNALS: weakref.WeakKeyDictionary[Store, j.Journal] = weakref.WeakKeyDictionary()
 _JOURNALS_LOCK = threading.Lock()
 
 

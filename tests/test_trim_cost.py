@@ -3,11 +3,14 @@ CRC as zlib's) and by what it does (counted, never timed)."""
 
 from __future__ import annotations
 
+import gc
 import os
 import random
 import shutil
+import weakref
 import zipfile
 import zlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,8 @@ import sli
 from shared import reader, writers
 from shared.domain import schema as s
 from shared.journal import close_connections
-from shared.usecases import Store, submit_update
+from shared.uow import Store, system_clock
+from shared.usecases import submit_update
 from shared.xlsx import Package, segments
 from shared.xlsx import package as package_module
 from shared.xlsx.ooxml import M
@@ -170,3 +174,23 @@ def test_a_save_stats_the_workbook_and_its_temporary_no_more_than_it_needs(workb
     with zipfile.ZipFile(workbook) as archive:
         assert archive.testzip() is None
     assert reader.read_appendix(workbook).get("L8")[s.NEXT_STEPS] == "Second"
+
+
+def test_a_store_keeps_one_journal_and_gives_each_clock_its_own(workbook: Path) -> None:
+    """The journal a store gives again is the one for the same clock; asked for with another clock it makes
+    one that stamps with that clock, and no longer keeps the first (a long-lived store keeps one journal)."""
+    store = Store.for_workbook(workbook)
+
+    class Clock:
+        def __call__(self) -> datetime:
+            return datetime(2027, 3, 4, 5, 6, 7, tzinfo=UTC)
+
+    first = Clock()
+    journal = store.journal(clock=first)
+    assert store.journal(clock=first) is journal
+    gone = weakref.ref(first)
+    del first, journal
+    other = store.journal(clock=system_clock)
+    assert other.clock is system_clock and store.journal(clock=system_clock) is other
+    gc.collect()
+    assert gone() is None
