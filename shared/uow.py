@@ -14,6 +14,8 @@ use cases an in-memory one (tests/memory_uow.py), so planning, permission and te
 from __future__ import annotations
 
 import contextlib
+import threading
+import weakref
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -68,8 +70,25 @@ class Store:
                    owner_name=owner_name)
 
     def journal(self, busy_timeout: float = j.BUSY_TIMEOUT_SECONDS, clock: Clock | None = None) -> j.Journal:
-        """The journal beside the workbook; `clock` stamps what it writes (the system clock when None)."""
-        return j.Journal(self.journal_path, busy_timeout, clock)
+        """The journal beside the workbook; `clock` stamps what it writes (the system clock when None).
+
+        An update opens several units of work on one store, and a journal made anew resolves its path (a
+        stat of each folder on the way): the one it made last, for the same timeout and clock, is given again
+        while it is `ready` (its file still there), as making it anew would then do nothing more."""
+        with _JOURNALS_LOCK:
+            journal = _JOURNALS.get(self)
+        if journal is not None and journal.clock is clock and journal.busy_timeout == busy_timeout \
+                and journal.ready():
+            return journal
+        journal = j.Journal(self.journal_path, busy_timeout, clock)
+        with _JOURNALS_LOCK:
+            _JOURNALS[self] = journal
+        return journal
+
+
+#: The journal each store made last (`Store.journal`): one a store, gone with it (never pickled with it).
+_JOURNALS: weakref.WeakKeyDictionary[Store, j.Journal] = weakref.WeakKeyDictionary()
+_JOURNALS_LOCK = threading.Lock()
 
 
 class AbstractUnitOfWork(ABC):

@@ -200,6 +200,11 @@ class Connection:
                 _migrate(db, self.path)
             _READY.add(self._key)
 
+    def ready(self) -> bool:
+        """Whether this object may be used again as made: what making it anew would skip (its file is still
+        there and made ready), so a holder keeps it instead of resolving the path again (`Store.journal`)."""
+        return self.uri is not None or (self._key in _READY and self.path.exists())
+
     def _stamp(self) -> str:
         """The time now as the journal writes it: ISO, UTC, to the second (from `clock` when given)."""
         return self.clock().astimezone(UTC).isoformat(timespec="seconds") if self.clock else utc_now()

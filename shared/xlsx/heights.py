@@ -130,20 +130,38 @@ def set_height(row: etree._Element, height: float) -> None:
 
 
 def estimate_height(row: etree._Element, layout: Layout, metrics: Sequence[tuple[float, bool]],
-                    text_of: Callable[[etree._Element], str]) -> float:
+                    text_of: Callable[[etree._Element], str],
+                    known: dict[etree._Element, tuple[str, float, float, bool] | None] | None = None) -> float:
     """`row_height` of a row as it stands: its cells' text (`text_of`), column widths and styles (`metrics`:
-    font size and wrapping of each cell style)."""
+    font size and wrapping of each cell style). `known` holds what an earlier estimate of the row made of each
+    cell (None: not counted) and gets what this one makes: an edit estimates its row before and after, and
+    only the cells it took out of `known` (the ones it edited) are read again."""
     row_number = int(row.get("r", "0"))
     cells = []
     for cell in row.iterchildren(f"{M}c"):
-        ref = cell.get("r")
-        if not ref:
+        if known is not None and cell in known:
+            measure = known[cell]
+            if measure is not None:
+                cells.append(measure)
             continue
-        column = split_address(ref)[0]
-        width = layout.width_at(row_number, column)
-        if width is None:
-            continue
-        style = int(cell.get("s", "0"))
-        size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
-        cells.append((text_of(cell), width, size, wraps))
+        measure = _measure(cell, row_number, layout, metrics, text_of)
+        if known is not None:
+            known[cell] = measure
+        if measure is not None:
+            cells.append(measure)
     return row_height(cells)
+
+
+def _measure(cell: etree._Element, row_number: int, layout: Layout, metrics: Sequence[tuple[float, bool]],
+             text_of: Callable[[etree._Element], str]) -> tuple[str, float, float, bool] | None:
+    """What a cell's height depends on (text, width, font size, wraps), or None when it has none."""
+    ref = cell.get("r")
+    if not ref:
+        return None
+    column = split_address(ref)[0]
+    width = layout.width_at(row_number, column)
+    if width is None:
+        return None
+    style = int(cell.get("s", "0"))
+    size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
+    return text_of(cell), width, size, wraps

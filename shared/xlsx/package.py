@@ -96,6 +96,7 @@ class Package(ZipParts):
         layout, column_styles = sheet_frame(root, around)
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
         heights_before: dict[int, float] = {}
+        known: dict[int, dict] = {}  # each edited row's cells as its estimate before found them (`estimate_height`)
         references = 0
         for address, value in edits.items():
             column, row_number = split_address(address)
@@ -103,8 +104,10 @@ class Package(ZipParts):
             if row is None:
                 raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
             if row_number not in heights_before:
-                heights_before[row_number] = self._estimate_height(row, layout)
+                known[row_number] = {}
+                heights_before[row_number] = self._estimate_height(row, layout, known[row_number])
             cell = find_or_insert_cell(row, address, column)
+            known[row_number].pop(cell, None)  # its text and style change: read again after
             if cell.find(f"{M}f") is not None:
                 raise PackageError(f"Cell {address} on '{sheet_name}' holds a formula; an officer "
                                    "needs to replace it with a plain value before updates can be written.")
@@ -117,7 +120,7 @@ class Package(ZipParts):
             row = rows[row_number]
             if height_set_by_hand(row, before):
                 continue
-            after = self._estimate_height(row, layout)
+            after = self._estimate_height(row, layout, known[row_number])
             if row.get("ht") is None and after <= layout.default_height:
                 continue
             set_height(row, after)
@@ -142,9 +145,10 @@ class Package(ZipParts):
                 set_height(row, self._estimate_height(row, layout))
         self.changed[part] = serialise(root)
 
-    def _estimate_height(self, row: etree._Element, layout: Layout) -> float:
-        """`row_height` of a row as it stands: its cells' text, column widths and styles."""
-        return estimate_height(row, layout, self.styles.metrics(), self._cell_text)
+    def _estimate_height(self, row: etree._Element, layout: Layout, known: dict | None = None) -> float:
+        """`row_height` of a row as it stands: its cells' text, column widths and styles (`known`: see
+        `estimate_height`)."""
+        return estimate_height(row, layout, self.styles.metrics(), self._cell_text, known)
 
     def append_rows(self, sheet_name: str, rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.

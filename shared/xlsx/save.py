@@ -17,14 +17,15 @@ from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
 
 
-def _write_problem(path: Path, kind: str, user: str = "") -> str | None:
-    """Why this process must not replace (or write into) `path`, or None; `user` is who it runs as.
+def _write_problem(path: Path, kind: str, user: str = "", facts: os.stat_result | None = None) -> str | None:
+    """Why this process must not replace (or write into) `path`, or None; `user` is who it runs as, `facts`
+    its os.stat when the caller has it already.
 
     Two checks. No write bit at all means someone marked it read-only on purpose; that holds even for
     root, for whom the kernel's own check (os.access) always says yes. Otherwise, for anyone but root,
     the kernel decides with the process's effective user and groups (and any ACL), as a write would.
     """
-    st = os.stat(path)
+    st = facts if facts is not None else os.stat(path)
     if not stat.S_IMODE(st.st_mode) & 0o222:
         return (f"The {kind} {path} is marked read-only (its permissions let no one write to it); whoever "
                 "manages it can clear that")
@@ -35,6 +36,18 @@ def _write_problem(path: Path, kind: str, user: str = "") -> str | None:
             return (f"The {kind} {path} is read-only for this program ({who} may not write to it); give that "
                     "user write access")
     return None
+
+
+def _stat_if_there(path: Path) -> os.stat_result | None:
+    """os.stat of `path`, or None where `Path.exists` would say it is not there: one stat, not two."""
+    try:
+        return os.stat(path)
+    except OSError as exc:
+        if exc.errno in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            return None
+        raise
+    except ValueError:
+        return None
 
 
 def _is_root() -> bool:
@@ -86,13 +99,14 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     while the new file is synced to disk, before it replaces the old one (see `ZipParts.write`).
     """
     path = Path(path)
-    original = os.stat(path) if path.exists() else None
-    problem = (_write_problem(path, "workbook", user) if original is not None else None) or \
+    original = _stat_if_there(path)
+    problem = (_write_problem(path, "workbook", user, original) if original is not None else None) or \
         _write_problem(path.parent, "folder", user)
     if problem:
         raise PackageError(problem + ".")
     _remove_leftovers(path)
     temporary = path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
+    replaced = False
     try:
         if original is not None:  # created private: never readable by others before it has the old mode
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
@@ -115,8 +129,9 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
                                    f"({exc.strerror or exc}), so it was not replaced") from None
         written = os.stat(temporary)
         os.replace(temporary, path)
+        replaced = True
     finally:
-        if temporary.exists():
+        if not replaced and temporary.exists():  # once renamed it is not there to look for
             temporary.unlink()
     directory = os.open(path.parent, os.O_RDONLY)
     try:
