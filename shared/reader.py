@@ -26,6 +26,7 @@ from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Board, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
 from shared.xlsx import log_sheet_year, reduced
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.reduced import READ_ERRORS, Parts, Reduction, reduced_package
 
 
@@ -151,8 +152,7 @@ REDUCE_ABOVE = reduced.REDUCE_ABOVE
 #: strings' items they were read with: after another process's update only Appendix 1 and the Change log
 #: changed (and the table's `count`), so a cold read parses Appendix 1 alone. Only these two are kept: their
 #: grids are read, never changed, by `appendix_from_sheets`; and only when their strings are small.
-_GRIDS_SEEN: dict[tuple, tuple[bytes, Sheet]] = {}
-_KEEP_GRIDS = 8
+_GRIDS_SEEN: Bounded[tuple[bytes, Sheet]] = Bounded(8)
 _KEEP_GRID_STRINGS = 1 << 20
 _REUSABLE = (s.LISTS_SHEET, s.LEADS_SHEET)
 
@@ -172,7 +172,7 @@ def _reduced_sheets(path: Path) -> list[Sheet | None] | None:
             keys = {name: reduction.grid_key(name) for name in _REUSABLE}
             known = {}
             for name, key in keys.items():
-                seen = _GRIDS_SEEN.get(key) if key is not None else None
+                seen = _GRIDS_SEEN.get(key)
                 if seen is not None and items.startswith(seen[0]):
                     known[name] = seen[1]
             package = reduction.package([name for name in APPENDIX_SHEETS if name not in known], strings)
@@ -189,10 +189,7 @@ def _reduced_sheets(path: Path) -> list[Sheet | None] | None:
         sheet = _sheet(book, path, name, required=name == s.MAIN_SHEET)
         key = keys.get(name)
         if sheet is not None and key is not None and len(items) <= _KEEP_GRID_STRINGS:
-            _GRIDS_SEEN.pop(key, None)
-            _GRIDS_SEEN[key] = (items, sheet)
-            while len(_GRIDS_SEEN) > _KEEP_GRIDS:
-                _GRIDS_SEEN.pop(next(iter(_GRIDS_SEEN)))
+            _GRIDS_SEEN.keep(key, (items, sheet))
         sheets.append(sheet)
     return sheets
 

@@ -15,6 +15,7 @@ import sli
 from shared import reader
 from shared.domain import schema as s
 from shared.xlsx import heights
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import M
 
 try:
@@ -40,7 +41,7 @@ def layouts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(heights.Layout, "__init__", counting)
     if frames is not None:
-        monkeypatch.setattr(frames, "_kept", {})
+        monkeypatch.setattr(frames, "_kept", Bounded(4))  # nothing kept yet
     return made
 
 

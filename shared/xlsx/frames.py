@@ -9,18 +9,15 @@ widens a column or merges cells saves other bytes, and they are read anew.
 
 from __future__ import annotations
 
-import threading
-
 from lxml import etree
 
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.cells import styles_by_column
 from shared.xlsx.heights import Layout
 
 #: How many sheets' frames are kept, and the largest (bytes around the rows) kept: Appendix 1's is a few KB.
-_KEEP = 4
 KEEP_BYTES = 1 << 16
-_kept: dict[tuple[bytes, bytes], tuple[Layout, dict[int, str]]] = {}
-_lock = threading.Lock()
+_kept: Bounded[tuple[Layout, dict[int, str]]] = Bounded(4)
 
 
 def sheet_frame(root: etree._Element, around: tuple[bytes, bytes] | None) -> tuple[Layout, dict[int, str]]:
@@ -29,12 +26,8 @@ def sheet_frame(root: etree._Element, around: tuple[bytes, bytes] | None) -> tup
     read by the edit, never changed: they may be the ones a last edit made."""
     if around is None or len(around[0]) + len(around[1]) > KEEP_BYTES:
         return Layout(root), styles_by_column(root)
-    with _lock:
-        found = _kept.get(around)
+    found = _kept.get(around)
     if found is None:
         found = (Layout(root), styles_by_column(root))
-        with _lock:
-            _kept[around] = found
-            while len(_kept) > _KEEP:
-                _kept.pop(next(iter(_kept)))
+        _kept.keep(around, found)
     return found

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
 from shared.xlsx.stringscan import ROOT_START as _ROOT_START
@@ -46,24 +47,13 @@ REDUCE_ABOVE = 1 << 18
 #: write (an update changes Appendix 1 and the Change log) scans again only the parts that changed. Kept per
 #: process, bounded: the highest shared index of a sheet, and a start of the shared strings table (up to an
 #: item index) when it is small enough to keep.
-_HIGHEST_SEEN: dict[tuple[str, int, int, int], int] = {}
-_PREFIX_SEEN: dict[tuple[str, int, int, int], tuple[int, bytes]] = {}
-_KEEP_SCANS = 64
-_KEEP_PREFIXES = 4
+_HIGHEST_SEEN: Bounded[int] = Bounded(64)
+_PREFIX_SEEN: Bounded[tuple[int, bytes]] = Bounded(4)
 _KEEP_PREFIX_BYTES = 1 << 20
 #: Small parts as inflated, by identity: the sheet list, styles, Lists and Leads are the same from one read to
 #: the next, and inflating each again (through zipfile's per-part headers) was a third of a cold read.
-_INFLATED_SEEN: dict[tuple[str, int, int, int], bytes] = {}
-_KEEP_INFLATED = 16
+_INFLATED_SEEN: Bounded[bytes] = Bounded(16)
 _KEEP_INFLATED_BYTES = 1 << 17
-
-
-def _remember(kept: dict, key: object, value: object, most: int) -> None:
-    """Keep `value` under `key`, dropping the oldest entries beyond `most`."""
-    kept.pop(key, None)
-    kept[key] = value
-    while len(kept) > most:
-        kept.pop(next(iter(kept)))
 
 
 #: What reading a damaged or unusual package can raise; the caller then reads the whole file as before.
@@ -97,7 +87,7 @@ class Parts:
         if kept is None:
             kept = self._archive.read(name)
             if len(kept) <= _KEEP_INFLATED_BYTES:
-                _remember(_INFLATED_SEEN, identity, kept, _KEEP_INFLATED)
+                _INFLATED_SEEN.keep(identity, kept)
         return kept
 
     def identity(self, name: str) -> tuple[str, int, int, int] | None:
@@ -153,14 +143,14 @@ def shared_strings_prefix(parts: Parts, last: int) -> bytes:
     if last < 0 or SHARED_STRINGS not in parts:
         return b""
     identity = parts.identity(SHARED_STRINGS)
-    kept = _PREFIX_SEEN.get(identity) if identity is not None else None
+    kept = _PREFIX_SEEN.get(identity)
     if kept is not None and kept[0] >= last:
         return kept[1]
     with parts.stream(SHARED_STRINGS) as source:
         scanned = strings_prefix(source, last)
     if scanned is not None:
         if identity is not None and len(scanned) <= _KEEP_PREFIX_BYTES:
-            _remember(_PREFIX_SEEN, identity, (last, scanned), _KEEP_PREFIXES)
+            _PREFIX_SEEN.keep(identity, (last, scanned))
         return scanned
     root = None
     seen = 0
@@ -244,29 +234,16 @@ def strings_items(strings: bytes) -> bytes:
 def _highest_of(parts: Parts, name: str, data: bytes) -> int:
     """`highest_shared_index` of the sheet part `name`, remembered by its identity."""
     identity = parts.identity(name)
-    highest = _HIGHEST_SEEN.get(identity) if identity is not None else None
+    highest = _HIGHEST_SEEN.get(identity)
     if highest is None:
         highest = highest_shared_index(data)
         if highest is None:
             raise PackageError(f"The sheet part {name} refers to shared strings in an unusual way.")
         if identity is not None:
-            _remember(_HIGHEST_SEEN, identity, highest, _KEEP_SCANS)
+            _HIGHEST_SEEN.keep(identity, highest)
     return highest
 
 
 def reduced_package(parts: Parts, sheet_names: Sequence[str]) -> bytes:
     """`Reduction.package`: only the named sheets, what calamine needs to read them, their shared strings."""
     return Reduction(parts).package(sheet_names)
-
-
-def reduced_from_file(path: str, sheet_names: Sequence[str], above: int = REDUCE_ABOVE) -> bytes | None:
-    """`reduced_package` of the workbook file at `path`, or None when its shared strings are `above` bytes
-    or fewer (calamine reads such a file whole faster). PackageError when it cannot be reduced."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if above >= 0 and (SHARED_STRINGS not in names or archive.getinfo(SHARED_STRINGS).file_size <= above):
-                return None
-            return reduced_package(Parts(archive), sheet_names)
-    except READ_ERRORS as exc:
-        raise PackageError(f"{path} could not be reduced ({exc}).") from None
