@@ -119,7 +119,7 @@ def test_a_waiting_sli_update_sleeps_in_the_kernel_instead_of_polling_the_lock(w
         proc.stdin.flush()
         deadline = time.monotonic() + 30
         while not store.journal_path.exists() or not store.journal().in_states(j.PENDING):
-            assert time.monotonic() < deadline, "the update was never recorded"
+            assert time.monotonic() < deadline, f"the update was never recorded (the writer's exit: {proc.poll()})"
             time.sleep(0.01)
         time.sleep(0.5)  # the writer now waits for the lock: asleep in the kernel, or polling
     finally:
