@@ -26,8 +26,16 @@ def sheet_frame(root: etree._Element, around: tuple[bytes, bytes] | None) -> tup
     read by the edit, never changed: they may be the ones a last edit made."""
     if around is None or len(around[0]) + len(around[1]) > KEEP_BYTES:
         return Layout(root), styles_by_column(root)
-    found = _kept.get(around)
+    found = kept_frame(around)
     if found is None:
         found = (Layout(root), styles_by_column(root))
         _kept.keep(around, found)
     return found
+
+
+def kept_frame(around: tuple[bytes, bytes]) -> tuple[Layout, dict[int, str]] | None:
+    """What `sheet_frame` made of a sheet whose bytes around its rows are exactly `around`, or None: an edit that
+    has it need not parse those bytes at all (only the rows it edits, `RowRanges.rows_only`)."""
+    if len(around[0]) + len(around[1]) > KEEP_BYTES:
+        return None
+    return _kept.get(around)

@@ -110,13 +110,18 @@ class Layout:
         return self.column_width(column)
 
 
+def marked_custom(row: etree._Element) -> bool:
+    """Whether a row has a height marked custom: the only rows `height_set_by_hand` may find an officer's."""
+    return row.get("ht") is not None and row.get("customHeight") in ("1", "true")
+
+
 def height_set_by_hand(row: etree._Element, estimate_before: float) -> bool:
     """Excel marks a row an officer sized `customHeight`; the builder's and this module's heights are
     custom too only when a reader such as openpyxl rewrote them, and then equal the estimate. A height
     above Excel's maximum is no officer's: earlier versions of this module wrote such heights."""
-    height = row.get("ht")
-    if height is None or row.get("customHeight") not in ("1", "true"):
+    if not marked_custom(row):
         return False
+    height = row.get("ht")
     try:
         return abs(float(height) - estimate_before) > 0.01 and float(height) <= MAX_ROW_HEIGHT
     except ValueError:

@@ -19,8 +19,8 @@ from shared.xlsx.cells import (
     find_or_insert_cell,
     styles_by_column,
 )
-from shared.xlsx.frames import sheet_frame
-from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, set_height
+from shared.xlsx.frames import kept_frame, sheet_frame
+from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
 from shared.xlsx.rows import row_ranges
@@ -72,30 +72,36 @@ class Package(ZipParts):
         ranges = row_ranges(data)
         numbers = {split_address(address)[1] for address in edits}
         if ranges is not None and numbers <= ranges.ranges.keys():
-            root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
             around = (data[:ranges.open_end], data[ranges.close:])
-            references = self._edit_in(root, sheet_name, edits, around)
+            frame = kept_frame(around)
+            rows_only = ranges.rows_only(numbers) if frame is not None else None
+            if rows_only is not None:  # the frame's bytes are the ones kept: only the rows edited are parsed
+                root = etree.fromstring(rows_only, PARSER)
+            else:
+                root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
+                frame = sheet_frame(root, around)
+            references = self._edit_in(root, sheet_name, edits, frame)
             spliced = ranges.replaced(serialise(root), numbers)
             if spliced is not None:
                 self.changed[part] = spliced
                 self.shared_references += references
                 return
         root = etree.fromstring(data, PARSER)
-        references = self._edit_in(root, sheet_name, edits)
+        references = self._edit_in(root, sheet_name, edits, sheet_frame(root, None))
         self.changed[part] = serialise(root)
         self.shared_references += references
 
     def _edit_in(self, root: etree._Element, sheet_name: str, edits: Mapping[str, CellValue],
-                 around: tuple[bytes, bytes] | None = None) -> int:
-        """`edit_cells` on the parsed sheet `root` (the whole sheet, or the sheet with only the rows edited,
-        whose bytes around its rows are `around`: what is made of them is kept, `sheet_frame`); returns how
-        many cells referring to shared strings it turned into other cells (negative)."""
+                 frame: tuple[Layout, dict[int, str]]) -> int:
+        """`edit_cells` on the parsed sheet `root` (the whole sheet, or only the rows edited), whose column
+        widths, merged cells and column styles are `frame` (`sheet_frame`); returns how many cells referring to
+        shared strings it turned into other cells (negative)."""
         data = root.find(f"{M}sheetData")
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
-        layout, column_styles = sheet_frame(root, around)
+        layout, column_styles = frame
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
-        heights_before: dict[int, float] = {}
+        heights_before: dict[int, float | None] = {}
         known: dict[int, dict] = {}  # each edited row's cells as its estimate before found them (`estimate_height`)
         references = 0
         for address, value in edits.items():
@@ -105,7 +111,10 @@ class Package(ZipParts):
                 raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
             if row_number not in heights_before:
                 known[row_number] = {}
-                heights_before[row_number] = self._estimate_height(row, layout, known[row_number])
+                # Only a height marked custom can be an officer's (`height_set_by_hand`): the estimate of the row
+                # before the edit is made for such a row only.
+                heights_before[row_number] = (self._estimate_height(row, layout, known[row_number])
+                                              if marked_custom(row) else None)
             cell = find_or_insert_cell(row, address, column)
             known[row_number].pop(cell, None)  # its text and style change: read again after
             if cell.find(f"{M}f") is not None:
@@ -118,7 +127,7 @@ class Package(ZipParts):
             self._fill_cell(cell, value)
         for row_number, before in heights_before.items():
             row = rows[row_number]
-            if height_set_by_hand(row, before):
+            if before is not None and height_set_by_hand(row, before):
                 continue
             after = self._estimate_height(row, layout, known[row_number])
             if row.get("ht") is None and after <= layout.default_height:

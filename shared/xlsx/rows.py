@@ -17,6 +17,8 @@ _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _ROW_START = re.compile(rb"<row\b[^>]*>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*(["'])(\d+)\1""")
 _DEFAULT_NS = re.compile(rb"<worksheet\b[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+#: The root's start tag, to its `>` (one inside a quoted attribute value does not end it).
+_ROOT_TAG = re.compile(rb"""<worksheet\b(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
 class RowRanges:
@@ -29,6 +31,18 @@ class RowRanges:
         """The sheet's XML with only the rows `numbers` (in the order the sheet has them) in its cell data."""
         kept = sorted(self.ranges[number] for number in set(numbers))
         return self.data[:self.open_end] + b"".join(self.data[a:b] for a, b in kept) + self.data[self.close:]
+
+    def rows_only(self, numbers: Collection[int]) -> bytes | None:
+        """`sheet_with_only` without the sheet's other children: what precedes its root and the root's start
+        tag (which declares every namespace the rows' XML uses), then only the rows `numbers` in its cell data.
+        Their XML serialises as in the whole sheet; what the frame around them holds (column widths, merged
+        cells) is then taken from what was made of it before (`shared.xlsx.frames.kept_frame`). None when the
+        root's start tag is not found before the cell data, or a comment or document type comes before it."""
+        found = _ROOT_TAG.search(self.data, 0, self.open_end)
+        if found is None or found.end() > self.open_end - len(_OPEN) or b"<!" in self.data[:found.start()]:
+            return None
+        kept = sorted(self.ranges[number] for number in set(numbers))
+        return self.data[:found.end()] + _OPEN + b"".join(self.data[a:b] for a, b in kept) + _CLOSE + b"</worksheet>"
 
     def replaced(self, serialised: bytes, numbers: Collection[int]) -> bytes | None:
         """The sheet with rows `numbers` replaced by their XML in `serialised` (`sheet_with_only`'s sheet,
