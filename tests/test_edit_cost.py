@@ -7,18 +7,26 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
+from openpyxl.utils.datetime import CALENDAR_MAC_1904
 
 import sli
-from shared import reader
+from shared import reader, writers
+from shared.domain import schema as s
 from shared.xlsx import package as package_module
 from shared.xlsx import rows as rows_module
+from shared.xlsx import sheets
 from shared.xlsx.bounded import Bounded
 
 try:
     from shared.xlsx import frames
 except ImportError:  # pragma: no cover - main has no kept frames before issue 18
     frames = None
+try:
+    from shared.xlsx import keptparts
+except ImportError:  # main inflates the small parts at every update: the counts below tell
+    keptparts = None
 
 MAIN_PART = "xl/worksheets/sheet1.xml"
 LONG = "Agree the audit with the midwives and the obstetric leads, then report to the board " * 2
@@ -70,3 +78,73 @@ def test_an_edit_parses_only_its_rows_once_the_frame_is_kept_and_estimates_them_
         monkeypatch.setattr(frames, "KEEP_BYTES", -1)  # nothing kept: the frame parsed at each update
     assert [_update(fresh, ref, text) for ref, text in steps] == written
     assert len(whole_frames) == 4
+
+
+def _parts_read_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the parts zipfile inflates whole while the package writer works (a spy)."""
+    read: list[str] = []
+    writing: list[int] = []
+    real = zipfile.ZipFile.read
+
+    def counted(self, name, pwd=None):
+        if writing:
+            read.append(getattr(name, "filename", name))
+        return real(self, name, pwd)
+
+    def in_writer(method):
+        def run(*args, **kwargs):
+            writing.append(1)
+            try:
+                return method(*args, **kwargs)
+            finally:
+                writing.pop()
+        return run
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", counted)
+    for name in ("__init__", "apply", "finish"):
+        monkeypatch.setattr(writers.PackageWriter, name, in_writer(getattr(writers.PackageWriter, name)))
+    return read
+
+
+def _officer_switches_to_the_1904_date_system(workbook: Path) -> None:
+    """An officer's save in another program (openpyxl stands in) that changes what the sheet list says: every
+    part is written anew, and dates are days since 1904."""
+    book = openpyxl.load_workbook(workbook)
+    book.epoch = CALENDAR_MAC_1904
+    book.save(workbook)
+
+
+def _forget_small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    if keptparts is not None:
+        monkeypatch.setattr(keptparts, "_kept", Bounded(8))
+    if hasattr(sheets, "_listed"):
+        monkeypatch.setattr(sheets, "_listed", Bounded(4))
+
+
+def test_the_sheet_list_and_styles_are_inflated_once_a_process_and_read_anew_when_saved_by_another(
+        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three updates inflate xl/workbook.xml, its relationships and the styles once, the first time (main: at
+    every update), and parse the sheet list once; after an officer's save changes them (the 1904 date system)
+    the next update reads them again, and writes the dates as a process that kept nothing writes them."""
+    fresh = shutil.copytree(workbook.parent, tmp_path / "fresh") / workbook.name
+    _forget_small_parts(monkeypatch)
+    read = _parts_read_by_zipfile(monkeypatch)
+    small = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
+    for ref in ("L7", "L8", "L9"):
+        _update(workbook, ref, f"Step for {ref}")
+    assert {name: read.count(name) for name in small} == dict.fromkeys(small, 1)
+
+    for ref in ("L7", "L8", "L9"):
+        _forget_small_parts(monkeypatch)
+        _update(fresh, ref, f"Step for {ref}")
+
+    read.clear()
+    _officer_switches_to_the_1904_date_system(workbook)
+    _officer_switches_to_the_1904_date_system(fresh)
+    written = _update(workbook, "L10", "After the officer's save")
+    assert read.count("xl/workbook.xml") == 1  # other bytes (its date system): inflated anew
+    assert all(read.count(name) <= 1 for name in small)
+    _forget_small_parts(monkeypatch)  # nothing kept: as a process started now
+    assert _update(fresh, "L10", "After the officer's save") == written
+    assert reader.read_appendix(workbook).get("L10")[s.LAST_UPDATED] == reader.read_appendix(fresh).get("L10")[
+        s.LAST_UPDATED]

@@ -21,6 +21,7 @@ from shared.xlsx.cells import (
 )
 from shared.xlsx.frames import kept_frame, sheet_frame
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
+from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
 from shared.xlsx.rows import row_ranges
@@ -33,8 +34,8 @@ class Package(ZipParts):
 
     def __init__(self, path: Path):
         super().__init__(path)
+        self.parts = KeptParts(self._archive, self._source)  # the sheet list and styles: inflated once a process
         self.sheets = Sheets(self.path, self.parts, self.changed)
-        self.workbook = self.sheets.workbook
         self.date1904 = self.sheets.date1904
         self.sheet_parts = self.sheets.sheet_parts
         self.segmented_part = self.sheet_parts.get(LOG_SHEET)
