@@ -6,10 +6,12 @@ from __future__ import annotations
 import shutil
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from test_reduced_read import share_all_strings
 
 import sli
 from shared import reader, writers
@@ -24,11 +26,16 @@ try:
 except ImportError:  # pragma: no cover - main has no kept frames before issue 18
     frames = None
 try:
+    from shared.xlsx import keptstrings
+except ImportError:  # pragma: no cover - main has no kept strings before issue 18
+    keptstrings = None
+try:
     from shared.xlsx import keptparts
 except ImportError:  # main inflates the small parts at every update: the counts below tell
     keptparts = None
 
 MAIN_PART = "xl/worksheets/sheet1.xml"
+STRINGS = "xl/sharedStrings.xml"
 LONG = "Agree the audit with the midwives and the obstetric leads, then report to the board " * 2
 
 
@@ -80,16 +87,9 @@ def test_an_edit_parses_only_its_rows_once_the_frame_is_kept_and_estimates_them_
     assert len(whole_frames) == 4
 
 
-def _parts_read_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the parts zipfile inflates whole while the package writer works (a spy)."""
-    read: list[str] = []
+def _in_writer(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Non-empty while the package writer works (opens, applies, saves)."""
     writing: list[int] = []
-    real = zipfile.ZipFile.read
-
-    def counted(self, name, pwd=None):
-        if writing:
-            read.append(getattr(name, "filename", name))
-        return real(self, name, pwd)
 
     def in_writer(method):
         def run(*args, **kwargs):
@@ -100,10 +100,39 @@ def _parts_read_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
                 writing.pop()
         return run
 
-    monkeypatch.setattr(zipfile.ZipFile, "read", counted)
     for name in ("__init__", "apply", "finish"):
         monkeypatch.setattr(writers.PackageWriter, name, in_writer(getattr(writers.PackageWriter, name)))
+    return writing
+
+
+def _parts_read_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the parts zipfile inflates whole while the package writer works (a spy)."""
+    read: list[str] = []
+    writing = _in_writer(monkeypatch)
+    real = zipfile.ZipFile.read
+
+    def counted(self, name, pwd=None):
+        if writing:
+            read.append(getattr(name, "filename", name))
+        return real(self, name, pwd)
+
+    monkeypatch.setattr(zipfile.ZipFile, "read", counted)
     return read
+
+
+def _parts_opened_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the parts zipfile opens to inflate while the package writer works (a spy)."""
+    opened: list[str] = []
+    writing = _in_writer(monkeypatch)
+    real = zipfile.ZipFile.open
+
+    def counted(self, name, mode="r", *args, **kwargs):
+        if writing and mode == "r":
+            opened.append(getattr(name, "filename", name))
+        return real(self, name, mode, *args, **kwargs)
+
+    monkeypatch.setattr(zipfile.ZipFile, "open", counted)
+    return opened
 
 
 def _officer_switches_to_the_1904_date_system(workbook: Path) -> None:
@@ -148,3 +177,57 @@ def test_the_sheet_list_and_styles_are_inflated_once_a_process_and_read_anew_whe
     assert _update(fresh, "L10", "After the officer's save") == written
     assert reader.read_appendix(workbook).get("L10")[s.LAST_UPDATED] == reader.read_appendix(fresh).get("L10")[
         s.LAST_UPDATED]
+
+
+def _officer_edits_a_shared_string(workbook: Path, ref: str) -> None:
+    """An officer rewrites the Recommendation of `ref` in place (same length, a line break every other
+    character: a taller row), as a spreadsheet program saves it: only the string's bytes in the table change."""
+    reader._cache.clear()
+    old = escape(reader.read_appendix(workbook).rows[ref].values[s.RECOMMENDATION]).encode()
+    new = (b"a\n" * len(old))[:len(old)]
+    with zipfile.ZipFile(workbook) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(workbook, "w") as target:
+        for info, data in parts:
+            if info.filename == STRINGS:
+                assert data.count(b">" + old + b"<") == 1
+                data = data.replace(b">" + old + b"<", b">" + new + b"<")
+            target.writestr(info, data)
+
+
+def test_the_shared_strings_of_an_unchanged_table_are_taken_without_inflating_it(
+        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appendix 1 saved with every string shared (as a spreadsheet program saves it): once updates have cut the
+    table and stored it as its start tag and items apart, the next ones (each moving the table's `count`) size
+    their rows without the writer inflating any of it (main inflated its items at every update to compare them
+    with the ones kept); after an officer edits a string the table is read again, and every sheet written is the
+    one written by a process that kept nothing."""
+    shared = shutil.copy(workbook, tmp_path / "Appendix1.xlsx")
+    share_all_strings(shared)
+    kept = shutil.copytree(workbook.parent, tmp_path / "kept") / workbook.name
+    shutil.copy(shared, kept)
+    fresh = shutil.copytree(kept.parent, tmp_path / "fresh") / kept.name
+    if keptstrings is not None:
+        keptstrings.forget()
+    opened = _parts_opened_by_zipfile(monkeypatch)
+    steps = [("L7", LONG), ("L8", "Share the audit"), ("L9", "Report to the board " * 4), ("L10", "Audit")]
+    written = [_update(kept, *step) for step in steps[:2]]  # the table stored as start tag and items apart
+    opened.clear()
+    written += [_update(kept, *step) for step in steps[2:]]  # each moves its `count`: the items stay the same
+    assert STRINGS not in opened
+    _officer_edits_a_shared_string(kept, "L7")
+    opened.clear()
+    written.append(_update(kept, "L7", "Report to the board"))
+    assert STRINGS in opened  # other bytes: read again
+
+    ours = []
+    for ref, text in [*steps, ("L7", "Report to the board")]:
+        if ref == "L7" and ours:
+            _officer_edits_a_shared_string(fresh, "L7")
+        _forget_small_parts(monkeypatch)
+        if keptstrings is not None:
+            keptstrings.forget()
+        ours.append(_update(fresh, ref, text))
+    assert ours == written
+    reader._cache.clear()
+    assert reader.read_appendix(kept).rows["L7"].values[s.RECOMMENDATION].startswith("a\na\n")

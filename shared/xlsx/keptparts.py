@@ -13,8 +13,10 @@ from __future__ import annotations
 import zipfile
 
 from shared.xlsx.bounded import Bounded
-from shared.xlsx.entries import LazyParts, Source, raw_data
+from shared.xlsx.entries import LazyParts, Source, Span, raw_data
+from shared.xlsx.keptstrings import without_counts
 from shared.xlsx.ooxml import PackageError
+from shared.xlsx.segments import read_head_split
 
 #: The largest part kept, compressed and inflated: the sheet list and styles are a few KB.
 KEEP_COMPRESSED = 1 << 15
@@ -33,7 +35,7 @@ class KeptParts(LazyParts):
     def __getitem__(self, name: str) -> bytes:
         if name in self._read or name not in self._known:
             return super().__getitem__(name)
-        key = self._key(name)
+        key = self.key(name)
         kept = _kept.get(key)
         if kept is None:
             kept = super().__getitem__(name)  # zipfile's read, CRC checked
@@ -44,9 +46,11 @@ class KeptParts(LazyParts):
         self._read[name] = kept
         return kept
 
-    def _key(self, name: str) -> tuple[str, int, int, bytes] | None:
-        """The part's name, CRC, size and compressed bytes, or None when it is not one kept (stored, large, or
-        where zipfile alone says what is wrong with it)."""
+    def key(self, name: str) -> tuple[str, int, int, bytes] | None:
+        """The part's name, CRC, size and compressed bytes: what it is kept by (equal keys, equal bytes); None
+        when it is not one kept (not in the file, stored, large, or where zipfile alone says what is wrong)."""
+        if name not in self._known:
+            return None
         info = self._archive.getinfo(name)
         if info.compress_type != zipfile.ZIP_DEFLATED or info.compress_size > KEEP_COMPRESSED \
                 or info.file_size > KEEP_INFLATED:
@@ -54,5 +58,22 @@ class KeptParts(LazyParts):
         try:
             span = raw_data(self._source, info)
             return name, info.CRC, info.file_size, self._source.read(span.start, span.length)
+        except PackageError:
+            return None
+
+    def items_key(self, name: str) -> tuple | None:
+        """What the shared strings part's items are known by: when the file stores the part as its root's start
+        tag and its body apart (`read_head_split`: this program wrote it last), the start tag without its counts
+        and the body's compressed bytes, which stay the same when an update moves only the table's `count`
+        (equal keys, equal items under an equal root); else `key`."""
+        if name not in self._known:
+            return None
+        try:
+            split = read_head_split(self._source, self._archive.getinfo(name))
+            body = split.body_raw if split is not None else None
+            if not isinstance(body, Span) or body.length > KEEP_COMPRESSED:
+                return self.key(name)
+            return name, without_counts(split.head), split.body_crc, split.body_length, \
+                self._source.read(body.start, body.length)
         except PackageError:
             return None

@@ -40,7 +40,7 @@ class Package(ZipParts):
         self.sheet_parts = self.sheets.sheet_parts
         self.segmented_part = self.sheet_parts.get(LOG_SHEET)
         self.styles = StyleTwins(self.parts, self.changed)
-        self.strings = SharedStrings(self.parts, self.parts.stream)
+        self.strings = SharedStrings(self.parts, self.parts.stream, self.parts.items_key)
         #: Cells referring to shared strings that this edit added (+) or turned into other cells (-): the
         #: shared strings part's `count` is moved by as much when the package is written.
         self.shared_references = 0
