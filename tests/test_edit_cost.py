@@ -3,6 +3,7 @@ checked by what it does (counted, never timed) and by what it writes: the same b
 
 from __future__ import annotations
 
+import re
 import shutil
 import zipfile
 from pathlib import Path
@@ -16,10 +17,11 @@ from test_reduced_read import share_all_strings
 import sli
 from shared import reader, writers
 from shared.domain import schema as s
+from shared.xlsx import heights, sheets
 from shared.xlsx import package as package_module
 from shared.xlsx import rows as rows_module
-from shared.xlsx import sheets
 from shared.xlsx.bounded import Bounded
+from shared.xlsx.ooxml import M
 
 try:
     from shared.xlsx import frames
@@ -231,3 +233,59 @@ def test_the_shared_strings_of_an_unchanged_table_are_taken_without_inflating_it
     assert ours == written
     reader._cache.clear()
     assert reader.read_appendix(kept).rows["L7"].values[s.RECOMMENDATION].startswith("a\na\n")
+
+
+def _officer_narrows_a_log_column(workbook: Path) -> None:
+    """An officer makes the Change log's New value column narrow (openpyxl stands in): long values need more lines."""
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[s.LOG_SHEET]
+    letter = next(cell.column_letter for cell in sheet[1] if cell.value == "New value")
+    sheet.column_dimensions[letter].width = 10
+    book.save(workbook)
+
+
+def _log_rows_as_framed(workbook: Path) -> list[bytes]:
+    """What the Change log sheet's frame decides of its rows: each row's start tag (its height) and each cell's
+    style; the rows' values (times, update IDs) left out."""
+    with zipfile.ZipFile(workbook) as book:
+        part = package_module.Package(workbook).sheet_parts[s.LOG_SHEET]
+        log = book.read(part)
+    return re.findall(rb'<row [^>]*>|<c r="[A-Z]+\d+"(?: s="\d+")?', log)
+
+
+def test_the_change_logs_frame_is_made_once_while_its_bytes_but_the_moved_references_stay(
+        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Appending to the Change log grows its dimension and autofilter at every update: its column widths and
+    styles are made once for three updates (main: at each), made again after an officer narrows a column, and
+    the rows appended are sized and styled as by a process that kept nothing."""
+    fresh = shutil.copytree(workbook.parent, tmp_path / "fresh") / workbook.name
+    if frames is not None:
+        monkeypatch.setattr(frames, "_kept", Bounded(8))
+    made: list[int] = []
+    real = heights.Layout.__init__
+
+    def counting(self, root):
+        if root.find(f"{M}sheetData") is None:  # a sheet without its cell data: the log's, to append to
+            made.append(1)
+        real(self, root)
+
+    monkeypatch.setattr(heights.Layout, "__init__", counting)
+    steps = [("L7", LONG), ("L8", "Share the audit"), ("L9", "Report to the board " * 4)]
+    for ref, text in steps:
+        _update(workbook, ref, text)
+    assert len(made) == 1
+    _officer_narrows_a_log_column(workbook)
+    _update(workbook, "L10", LONG)
+    assert len(made) == 2
+
+    if frames is not None:
+        monkeypatch.setattr(frames, "KEEP_BYTES", -1)  # nothing kept: made at each update
+    for ref, text in steps:
+        _update(fresh, ref, text)
+    _officer_narrows_a_log_column(fresh)
+    _update(fresh, "L10", LONG)
+    assert len(made) == 6
+    assert _log_rows_as_framed(fresh) == _log_rows_as_framed(workbook)
+    heights_written = [float(ht) for ht in re.findall(rb'<row [^>]*\bht="([\d.]+)"', b"".join(
+        _log_rows_as_framed(workbook)))]
+    assert heights_written[-1] > heights_written[0]  # L10's long value, in the narrowed column: more lines than L7's

@@ -17,9 +17,8 @@ from shared.xlsx.cells import (
     cell_text,
     fill_cell,
     find_or_insert_cell,
-    styles_by_column,
 )
-from shared.xlsx.frames import kept_frame, sheet_frame
+from shared.xlsx.frames import appended_frame, kept_frame, sheet_frame
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
 from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
@@ -178,7 +177,7 @@ class Package(ZipParts):
         head = data[:4000]
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
-        head = etree.fromstring(head_without_data(data), PARSER)
+        frame = appended_frame(head_without_data(data))
         close = data.rfind(b"</sheetData>")
         if close == -1:
             empty = re.search(rb"<sheetData\s*/>", data)
@@ -193,7 +192,7 @@ class Package(ZipParts):
             if not found:
                 raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
             last_number = int(found.group(1))
-        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        numbers, xml_rows, width = self._rows_xml(frame, last_number, rows)
         data = data[:close] + xml_rows + data[close:]
         data = grow_dimension(data, numbers[-1] if numbers else last_number, width)
         if numbers and b"<autoFilter" in data[close:]:
@@ -201,11 +200,11 @@ class Package(ZipParts):
         self.changed[part] = data
         return numbers
 
-    def _rows_xml(self, head: etree._Element, last_number: int,
+    def _rows_xml(self, frame: tuple[Layout, dict[int, str]], last_number: int,
                   rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
-        """The XML of rows numbered from `last_number + 1`, styled by their columns: (numbers, XML, width)."""
-        column_styles = styles_by_column(head)
-        layout = Layout(head)
+        """The XML of rows numbered from `last_number + 1`, styled by their columns (`frame`: the sheet's layout
+        and column styles, `appended_frame`): (numbers, XML, width)."""
+        layout, column_styles = frame
         numbers, xml_rows = [], []
         width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
@@ -232,9 +231,9 @@ class Package(ZipParts):
         """`append_rows` on a sheet stored as deflate segments: its rows are never inflated."""
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
-        head = etree.fromstring(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):], PARSER)
+        frame = appended_frame(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):])
         last_number = segments.last_row
-        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        numbers, xml_rows, width = self._rows_xml(frame, last_number, rows)
         if not numbers:
             return numbers
         segments.new_rows.append(xml_rows)
