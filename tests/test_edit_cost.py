@@ -107,8 +107,9 @@ def _in_writer(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return writing
 
 
-def _parts_read_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The names of the parts zipfile inflates whole while the package writer works (a spy)."""
+def _parts_inflated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the parts inflated whole while the package writer works, by zipfile or from the compressed
+    bytes read for a part's key (a spy)."""
     read: list[str] = []
     writing = _in_writer(monkeypatch)
     real = zipfile.ZipFile.read
@@ -119,6 +120,14 @@ def _parts_read_by_zipfile(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(self, name, pwd)
 
     monkeypatch.setattr(zipfile.ZipFile, "read", counted)
+    if keptparts is not None:
+        real_inflated = keptparts._inflated
+
+        def inflated(source, info, compressed):
+            read.append(info.filename)
+            return real_inflated(source, info, compressed)
+
+        monkeypatch.setattr(keptparts, "_inflated", inflated)
     return read
 
 
@@ -159,7 +168,7 @@ def test_the_sheet_list_and_styles_are_inflated_once_a_process_and_read_anew_whe
     the next update reads them again, and writes the dates as a process that kept nothing writes them."""
     fresh = shutil.copytree(workbook.parent, tmp_path / "fresh") / workbook.name
     _forget_small_parts(monkeypatch)
-    read = _parts_read_by_zipfile(monkeypatch)
+    read = _parts_inflated(monkeypatch)
     small = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml")
     for ref in ("L7", "L8", "L9"):
         _update(workbook, ref, f"Step for {ref}")

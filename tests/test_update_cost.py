@@ -45,6 +45,13 @@ def test_an_update_inflates_each_part_once(workbook: Path, capsys, monkeypatch) 
         return real_open(self, name, mode, *args, **kwargs)
 
     monkeypatch.setattr(zipfile.ZipFile, "open", counting_open)
+    real_inflated = keptparts._inflated
+
+    def counting_inflated(source, info, compressed):  # a part inflated from the bytes its key read
+        opened.append((id(source), info.filename))
+        return real_inflated(source, info, compressed)
+
+    monkeypatch.setattr(keptparts, "_inflated", counting_inflated)
     code, _ = run(capsys, "--workbook", str(workbook), "update", "L7", "--by", "Helen Lowey",
                   "--next", "Inflated once")
     assert code == 0

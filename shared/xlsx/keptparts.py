@@ -5,12 +5,14 @@ Each was inflated through zipfile (its local header parsed, a reader made, the C
 part is kept by its name, CRC-32, size and its compressed bytes themselves, read from the file (a few hundred
 bytes to a few KB, one `pread`): equal compressed bytes inflate to equal bytes, so what is kept is never stale,
 and a part that changes (an officer's save, a sheet added) is other bytes, inflated anew. A part read whole
-this way was checked against its CRC by zipfile when it was first kept, as it would be now.
+this way was checked against its CRC when it was first kept, as it would be now. A part not kept is inflated
+from those compressed bytes too (Appendix 1's sheet, which every update changes), without zipfile's reader.
 """
 
 from __future__ import annotations
 
 import zipfile
+import zlib
 
 from shared.xlsx.bounded import Bounded
 from shared.xlsx.entries import LazyParts, Source, Span, raw_data
@@ -22,6 +24,27 @@ from shared.xlsx.segments import read_head_split
 KEEP_COMPRESSED = 1 << 15
 KEEP_INFLATED = 1 << 17
 _kept: Bounded[bytes] = Bounded(8)
+
+
+def _inflated(source: Source, info: zipfile.ZipInfo, compressed: bytes) -> bytes | None:
+    """The part inflated from its compressed bytes (read already, for its key) as zipfile would give it: the
+    local header names it, the deflate stream ends with the bytes, and the size and CRC are the directory's;
+    None when anything differs (then zipfile reads it, and raises what it raises)."""
+    name = info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437")
+    try:
+        header = source.read(info.header_offset, 30 + len(name))
+    except PackageError:
+        return None
+    if int.from_bytes(header[26:28], "little") != len(name) or header[30:] != name:
+        return None
+    inflater = zlib.decompressobj(-15)
+    try:
+        data = inflater.decompress(compressed)
+    except zlib.error:
+        return None
+    if not inflater.eof or inflater.unused_data or len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        return None
+    return data
 
 
 class KeptParts(LazyParts):
@@ -38,9 +61,11 @@ class KeptParts(LazyParts):
         key = self.key(name)
         kept = _kept.get(key)
         if kept is None:
-            kept = super().__getitem__(name)  # zipfile's read, CRC checked
-            if key is not None and len(kept) <= KEEP_INFLATED:
-                _kept.keep(key, kept)
+            kept = _inflated(self._source, self._archive.getinfo(name), key[3]) if key is not None else None
+            if kept is None:
+                return super().__getitem__(name)  # zipfile's read, which says what is wrong with the part
+            self._read[name] = kept
+            _kept.keep(key, kept)
             return kept
         _kept.keep(key, kept)  # the newest again: parts read at every update stay while others come and go
         self._read[name] = kept
