@@ -28,6 +28,10 @@ try:
 except ImportError:  # pragma: no cover - main has no kept frames before issue 18
     frames = None
 try:
+    from shared.xlsx import headers
+except ImportError:  # main finds the header anew at every update: the counts below tell
+    headers = None
+try:
     from shared.xlsx import keptstrings
 except ImportError:  # pragma: no cover - main has no kept strings before issue 18
     keptstrings = None
@@ -298,3 +302,44 @@ def test_the_change_logs_frame_is_made_once_while_its_bytes_but_the_moved_refere
     heights_written = [float(ht) for ht in re.findall(rb'<row [^>]*\bht="([\d.]+)"', b"".join(
         _log_rows_as_framed(workbook)))]
     assert heights_written[-1] > heights_written[0]  # L10's long value, in the narrowed column: more lines than L7's
+
+
+def _officer_inserts_a_log_column(workbook: Path) -> None:
+    """An officer inserts a column before the Change log's Ref column (openpyxl stands in): the header moves."""
+    book = openpyxl.load_workbook(workbook)
+    sheet = book[s.LOG_SHEET]
+    sheet.insert_cols(2)
+    sheet.cell(row=1, column=2, value="Officer's note")
+    book.save(workbook)
+
+
+def test_the_change_logs_header_is_found_once_while_its_rows_and_strings_stay_the_same(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each update looks for the Change log's header: its first rows are parsed for the first updates of the
+    process only (main: at every update), not while the header row and the shared strings stay the same; after an
+    officer inserts a column before Ref the header is found anew, and the next row's values go under their moved
+    headers."""
+    if headers is not None:
+        monkeypatch.setattr(headers, "_found", Bounded(8))
+    parsed: list[int] = []
+    real = package_module.Package._first_rows
+
+    def counting(self, sheet_name, search_rows, size=package_module.PREFIX):
+        parsed.append(1)
+        return real(self, sheet_name, search_rows, size)
+
+    monkeypatch.setattr(package_module.Package, "_first_rows", counting)
+    for ref in ("L7", "L8"):  # the first stores the shared strings' start tag and items apart: their identity
+        _update(workbook, ref, f"Step for {ref}")
+    parsed.clear()
+    for ref in ("L9", "L11"):
+        _update(workbook, ref, f"Step for {ref}")
+    assert parsed == []
+    _officer_inserts_a_log_column(workbook)
+    _update(workbook, "L10", "After the officer's column")
+    assert len(parsed) == 1
+    sheet = openpyxl.load_workbook(workbook)[s.LOG_SHEET]
+    header = [cell.value for cell in sheet[1]]
+    last = [cell.value for cell in sheet[sheet.max_row]]
+    assert header[1] == "Officer's note" and last[1] is None
+    assert last[header.index("Ref")] == "L10" and last[header.index("New value")] == "After the officer's column"

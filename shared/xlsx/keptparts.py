@@ -54,6 +54,7 @@ class KeptParts(LazyParts):
     def __init__(self, archive: zipfile.ZipFile, source: Source):
         super().__init__(archive)
         self._source = source
+        self._items_keys: dict[str, tuple | None] = {}
 
     def __getitem__(self, name: str) -> bytes:
         if name in self._read or name not in self._known:
@@ -91,6 +92,11 @@ class KeptParts(LazyParts):
         tag and its body apart (`read_head_split`: this program wrote it last), the start tag without its counts
         and the body's compressed bytes, which stay the same when an update moves only the table's `count`
         (equal keys, equal items under an equal root); else `key`."""
+        if name not in self._items_keys:
+            self._items_keys[name] = self._items_key(name)
+        return self._items_keys[name]
+
+    def _items_key(self, name: str) -> tuple | None:
         if name not in self._known:
             return None
         try:

@@ -19,6 +19,7 @@ from shared.xlsx.cells import (
     find_or_insert_cell,
 )
 from shared.xlsx.frames import appended_frame, kept_frame, sheet_frame
+from shared.xlsx.headers import FirstRows, keep_header, kept_header
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
 from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
@@ -44,7 +45,7 @@ class Package(ZipParts):
         #: shared strings part's `count` is moved by as much when the package is written.
         self.shared_references = 0
         #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
-        self._header_rows: dict[tuple[str, int], _FirstRows] = {}
+        self._header_rows: dict[tuple[str, int], FirstRows] = {}
 
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
@@ -274,12 +275,19 @@ class Package(ZipParts):
 
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
         fast on a log of tens of thousands of rows; and only once per edit: an update asks for the log's
-        header three times (filing, the year, the rows), and appending and filing never move it.
-        PackageError when the header is not there.
+        header three times (filing, the year, the rows), and appending and filing never move it. What the
+        first kilobytes' rows gave is kept for the next package whose rows and strings are the same bytes
+        (`shared.xlsx.headers`). PackageError when the header is not there.
         """
         wanted = {text_key(name): name for name in names}
         cached = self._header_rows.get((sheet_name, search_rows))
         found = cached.header(wanted) if cached is not None else None
+        kept_key = None
+        if cached is None:
+            kept_key = self._header_key(self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0], wanted)
+            found = kept_header(kept_key)
+            if found is not None:
+                return found
         strings = self.strings  # not the package: no reference cycle keeps it alive
         # The sheet's first few kilobytes first (the header is at its top); its first rows as before only
         # when they do not hold it. The rows read are the first rows either way, so the same row is found.
@@ -287,17 +295,31 @@ class Package(ZipParts):
             if found is not None or (cached is not None and cached.whole):
                 break
             rows, whole = self._first_rows(sheet_name, search_rows, size)
-            cached = _FirstRows(rows, lambda cell: cell_text(cell, strings), whole or size == PREFIX)
+            cached = FirstRows(rows, lambda cell: cell_text(cell, strings), whole or size == PREFIX)
             self._header_rows[(sheet_name, search_rows)] = cached
             found = cached.header(wanted)
+            if found is not None and size == HEADER_PREFIX and cached.found_at == 0:
+                keep_header(kept_key, found)
         if found is None:
             raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
                                "restore the header so changes can be logged.")
         return found
 
-    def _first_rows(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[list[etree._Element], bool]:
-        """The first `search_rows` rows of a sheet, parsed from its first bytes only, and whether they are all
-        the rows `header_columns` may look at (a `size` short of them gives the first rows it holds whole)."""
+    def _header_key(self, rows_xml: bytes, wanted: Mapping[str, str]) -> tuple | None:
+        """What a header found in the first of the rows `rows_xml` depends on: that row's bytes (the rows after it
+        are never looked at; appending changes them), the names wanted, and the shared strings part's identity
+        (`KeptParts.items_key`). None when any is not sure: no identity, or a comment, CDATA or processing
+        instruction in the rows (where `</row>` may not end the row)."""
+        name = "xl/sharedStrings.xml"
+        strings = self.parts.items_key(name) if name in self.parts else ("no shared strings",)
+        end = rows_xml.find(b"</row>")
+        if strings is None or end == -1 or b"<!" in rows_xml or b"<?" in rows_xml:
+            return None
+        return rows_xml[:end + len(b"</row>")], tuple(wanted.items()), strings
+
+    def _first_rows_xml(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[bytes, bool]:
+        """The XML of the first `search_rows` rows of a sheet, from its first bytes only, and whether they are
+        all the rows `header_columns` may look at (a `size` short of them gives the first rows it holds whole)."""
         part = self.sheet_part(sheet_name)
         data = self.prefix(part, size)
         whole = len(data) < size or data.count(b"</row>") >= search_rows
@@ -310,7 +332,11 @@ class Package(ZipParts):
             if found == -1:
                 break
             end = found
-        rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
+        return (data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""), whole
+
+    def _first_rows(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[list[etree._Element], bool]:
+        """`_first_rows_xml`'s rows, parsed."""
+        rows_xml, whole = self._first_rows_xml(sheet_name, search_rows, size)
         fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
                                     PARSER)
         return list(fragment.iterchildren(f"{M}row")), whole
@@ -324,34 +350,6 @@ class Package(ZipParts):
         if part is None or (part not in self.parts and part not in self.changed and part not in self.segments):
             raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
         return part
-
-
-class _FirstRows:
-    """A sheet's first rows, each read as {header key: first 1-based column holding it} only when a header
-    is looked for past the rows already read (the header is usually the first)."""
-
-    def __init__(self, rows: Sequence[etree._Element], text_of: Callable[[etree._Element], str], whole: bool = True):
-        self._rows, self._text_of = rows, text_of
-        #: All the rows a header is looked for in (else the first of them, read from the sheet's first bytes).
-        self.whole = whole
-        self._keys: list[dict[str, int]] = []
-
-    def _row_keys(self, index: int) -> dict[str, int]:
-        while len(self._keys) <= index:
-            keys: dict[str, int] = {}
-            for cell in self._rows[len(self._keys)].iterchildren(f"{M}c"):
-                if cell.get("r"):
-                    keys.setdefault(text_key(self._text_of(cell)), split_address(cell.get("r"))[0])
-            self._keys.append(keys)
-        return self._keys[index]
-
-    def header(self, wanted: Mapping[str, str]) -> dict[str, int] | None:
-        """The columns of the first row holding every wanted header key, by header name; None if none does."""
-        for index in range(len(self._rows)):
-            keys = self._row_keys(index)
-            if all(key in keys for key in wanted):
-                return {name: keys[key] for key, name in wanted.items()}
-        return None
 
 
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).
