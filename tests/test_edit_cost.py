@@ -343,3 +343,21 @@ def test_the_change_logs_header_is_found_once_while_its_rows_and_strings_stay_th
     last = [cell.value for cell in sheet[sheet.max_row]]
     assert header[1] == "Officer's note" and last[1] is None
     assert last[header.index("Ref")] == "L10" and last[header.index("New value")] == "After the officer's column"
+
+
+def test_the_lines_of_a_text_measured_before_are_not_counted_again(workbook: Path) -> None:
+    """A row's height counts the wrapped lines of each of its cells' texts: an update of a row measured by the last
+    update counts the lines of its new texts only (main: of every text, at every update), and gives what counting
+    gives (a function of the text, width and font size alone)."""
+    _update(workbook, "L7", LONG)
+    kept = heights._kept_lines  # main keeps no counts: AttributeError
+    kept.cache_clear()
+    _update(workbook, "L7", "Report to the board " * 4)
+    before = kept.cache_info()
+    _update(workbook, "L7", LONG + " again")
+    after = kept.cache_info()
+    hits, misses = after.hits - before.hits, after.misses - before.misses
+    assert hits >= 5 and misses <= 4, (hits, misses)  # the new next steps, and the log row's old and new value
+    for text, width, size in (("word " * 10, 10, 11.0), ("x" * 25, 10, 11.0), (LONG, 7.5, 9.0), ("one\ntwo", 30, 11.0)):
+        assert heights.text_lines(text, width, size) == heights._lines(text, width, size)
+    assert heights.text_lines("word " * 500, 10) == heights._lines("word " * 500, 10, 11.0) == 250  # not kept

@@ -298,7 +298,8 @@ def cell_text(cell: etree._Element, strings: SharedStrings) -> str:
     """A cell's text as shown: inline, shared or the value as written."""
     kind = cell.get("t")
     if kind == "inlineStr":
-        return "".join(cell.find(f"{M}is").itertext()) if cell.find(f"{M}is") is not None else ""
+        inline = cell.find(f"{M}is")
+        return "".join(inline.itertext()) if inline is not None else ""
     value = cell.find(f"{M}v")
     if value is None or value.text is None:
         return ""

@@ -6,6 +6,7 @@ every word: so the write path sets the heights its text needs, and leaves a heig
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -28,9 +29,22 @@ _LINE_HEIGHT = 15.0 / 11.0
 MAX_ROW_HEIGHT = 409.0
 
 
+#: Texts up to this long have their line counts kept (`text_lines`); at most `_KEPT_LINES` of them.
+_KEEP_TEXT = 2048
+_KEPT_LINES = 512
+
+
 def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
     """How many lines `text` takes in a wrapping cell `width` characters wide (Excel's column unit) at
-    `font_size`, wrapped word by word as Excel and LibreOffice do; a word longer than a line is broken."""
+    `font_size`, wrapped word by word as Excel and LibreOffice do; a word longer than a line is broken. Kept for
+    the texts last measured (a function of its arguments alone): an update sizes rows whose other cells' texts
+    are the ones the last updates measured."""
+    if len(text) <= _KEEP_TEXT:
+        return _kept_lines(text, width, font_size)
+    return _lines(text, width, font_size)
+
+
+def _lines(text: str, width: float, font_size: float) -> int:
     capacity = max(1, int(width * DEFAULT_FONT_SIZE / font_size))
     total = 0
     for paragraph in text.split("\n"):
@@ -48,6 +62,9 @@ def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) ->
             used = size
         total += lines
     return total
+
+
+_kept_lines = functools.lru_cache(maxsize=_KEPT_LINES)(_lines)
 
 
 def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
