@@ -17,6 +17,7 @@ from test_reduced_read import share_all_strings
 import sli
 from shared import reader, writers
 from shared.domain import schema as s
+from shared.domain import update as update_module
 from shared.xlsx import heights, sheets
 from shared.xlsx import package as package_module
 from shared.xlsx import rows as rows_module
@@ -361,3 +362,31 @@ def test_the_lines_of_a_text_measured_before_are_not_counted_again(workbook: Pat
     for text, width, size in (("word " * 10, 10, 11.0), ("x" * 25, 10, 11.0), (LONG, 7.5, 9.0), ("one\ntwo", 30, 11.0)):
         assert heights.text_lines(text, width, size) == heights._lines(text, width, size)
     assert heights.text_lines("word " * 500, 10) == heights._lines("word " * 500, 10, 11.0) == 250  # not kept
+
+
+def test_a_rows_errors_before_an_update_are_those_found_after_the_last_one(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update checks its row before and after the change; the row before is the row after the last update of
+    it (the same person, the same day), whose errors were found then: only the row after is checked (main: both),
+    and a row whose values differ from every row checked (an officer's edit) is checked whole again."""
+    checked: list[str] = []
+    real = update_module.rules.check_row
+
+    def counting(values, *args, **kwargs):
+        checked.append(str(values.get(s.NEXT_STEPS)))
+        return real(values, *args, **kwargs)
+
+    monkeypatch.setattr(update_module.rules, "check_row", counting)
+    for text in ("First", "Second", "Third"):
+        _update(workbook, "L7", text)
+    checked.clear()
+    _update(workbook, "L7", "Fourth")
+    assert checked == ["Fourth"]
+    book = openpyxl.load_workbook(workbook)  # an officer's edit of the row in a spreadsheet program
+    sheet = book[s.MAIN_SHEET]
+    [cell] = [c for row in sheet.iter_rows() for c in row if c.value == "Fourth"]
+    cell.value = "Fourth, as the officer put it"
+    book.save(workbook)
+    checked.clear()
+    _update(workbook, "L7", "Fifth")
+    assert checked == ["Fifth", "Fourth, as the officer put it"]
