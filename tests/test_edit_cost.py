@@ -390,3 +390,39 @@ def test_a_rows_errors_before_an_update_are_those_found_after_the_last_one(
     checked.clear()
     _update(workbook, "L7", "Fifth")
     assert checked == ["Fifth", "Fourth, as the officer put it"]
+
+
+class _CountingPattern:
+    """A compiled pattern whose `search` calls are counted (a spy: it searches as it does)."""
+
+    def __init__(self, pattern: re.Pattern, counts: list[int]):
+        self._pattern, self._counts = pattern, counts
+
+    def search(self, *args):
+        self._counts.append(1)
+        return self._pattern.search(*args)
+
+
+def test_the_rows_of_the_sheet_an_edit_wrote_are_not_scanned_again_by_the_next(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every update writes Appendix 1's sheet and the next one reads it: where its rows are is worked out from
+    where they were and the lengths of the rows edited (main scanned every row's start tag again), and is what a
+    scan of the bytes finds; bytes the last edit did not write (an officer's save) are scanned."""
+    read: list[int] = []
+    monkeypatch.setattr(rows_module, "_ROW_NUMBER", _CountingPattern(rows_module._ROW_NUMBER, read))
+    _update(workbook, "L7", LONG)
+    assert len(read) > 20  # the first edit of the process scans the sheet's rows
+    for ref, text in (("L8", "Share the audit"), ("L7", "Report to the board " * 4), ("L22", "Last row")):
+        read.clear()
+        written = _update(workbook, ref, text)
+        assert len(read) <= 2, len(read)  # the row edited, the rows written: no scan
+        kept = rows_module._last
+        assert kept is not None and kept.data == written
+        monkeypatch.setattr(rows_module, "_last", None)
+        scanned = rows_module.row_ranges(written)
+        assert (scanned.open_end, scanned.close, scanned.ranges) == (kept.open_end, kept.close, kept.ranges)
+        monkeypatch.setattr(rows_module, "_last", kept)
+    _officer_switches_to_the_1904_date_system(workbook)
+    read.clear()
+    _update(workbook, "L9", "After the officer's save")
+    assert len(read) > 20
