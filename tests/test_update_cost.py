@@ -18,7 +18,8 @@ from tracing import needs_strace
 
 import sli
 from shared.domain import schema as s
-from shared.xlsx import Package
+from shared.xlsx import Package, keptparts
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.cells import excel_serial
 from shared.xlsx.reduced import SHARED_STRINGS, Parts, shared_strings_prefix
 
@@ -34,6 +35,7 @@ def test_an_update_inflates_each_part_once(workbook: Path, capsys, monkeypatch) 
     """Filling the read cache after a save takes the parts the writer already inflated (Appendix 1's sheet,
     the styles, the sheet list) as they are: no part of the file is inflated twice by one update."""
     run(capsys, "--workbook", str(workbook), "status", "L7")  # the journal made, the cache filled
+    monkeypatch.setattr(keptparts, "_kept", Bounded(8))  # none of the parts inflated by earlier tests kept
     opened: list[tuple[int, str]] = []
     real_open = zipfile.ZipFile.open
 
@@ -43,6 +45,13 @@ def test_an_update_inflates_each_part_once(workbook: Path, capsys, monkeypatch) 
         return real_open(self, name, mode, *args, **kwargs)
 
     monkeypatch.setattr(zipfile.ZipFile, "open", counting_open)
+    real_inflated = keptparts._inflated
+
+    def counting_inflated(source, info, compressed):  # a part inflated from the bytes its key read
+        opened.append((id(source), info.filename))
+        return real_inflated(source, info, compressed)
+
+    monkeypatch.setattr(keptparts, "_inflated", counting_inflated)
     code, _ = run(capsys, "--workbook", str(workbook), "update", "L7", "--by", "Helen Lowey",
                   "--next", "Inflated once")
     assert code == 0

@@ -20,7 +20,7 @@ from shared.domain.access import display_name, may_update
 from shared.domain.logrow import LogRow, log_text  # noqa: F401 (log_text: the use cases read it from here)
 from shared.domain.model import Appendix, Recommendation
 from shared.domain.values import DateParseError, canonical_status, cell_text, parse_date, plain_newlines
-from shared.domain.verdicts import VerdictMemo
+from shared.domain.verdicts import ErrorsMemo, VerdictMemo
 
 # The states of a journalled update.
 PENDING, WRITING, APPLIED, CONFLICT, REJECTED = "pending", "writing", "applied", "conflict", "rejected"
@@ -268,6 +268,8 @@ def follow_status(appendix: Appendix, row: Recommendation, changes: Mapping[str,
 
 #: The verdicts of `check_update` (asked when an update is prepared, and again when it is written).
 _VERDICTS = VerdictMemo()
+#: The errors of rows as they stand (`_check_update`'s "before"), by their values.
+_ERRORS = ErrorsMemo()
 
 
 def check_update(appendix: Appendix, row: Recommendation, changes: Mapping[str, object],
@@ -292,9 +294,14 @@ def _check_update(appendix: Appendix, row: Recommendation, changes: Mapping[str,
         return appendix.locate(row.ref, column)
 
     lead_orgs = appendix.lead_orgs or None
-    after = rules.check_row({**row.values, **changes}, locate, lead_orgs=lead_orgs, today=today)
-    before = {(f.rule, f.column) for f in rules.errors(rules.check_row(row.values, locate, lead_orgs=lead_orgs,
-                                                                        today=today))}
+    columns = tuple(appendix.header.columns)
+    values_after = {**row.values, **changes}
+    after = rules.check_row(values_after, locate, lead_orgs=lead_orgs, today=today)
+    _ERRORS.remember(values_after, lead_orgs, today, columns,
+                     frozenset((f.rule, f.column) for f in rules.errors(after)))
+    before = _ERRORS.errors(row.values, lead_orgs, today, columns, lambda: frozenset(
+        (f.rule, f.column) for f in rules.errors(rules.check_row(row.values, locate, lead_orgs=lead_orgs,
+                                                                 today=today))))
     blocking = [f for f in rules.errors(after) if (f.rule, f.column) not in before or f.column in changes]
     shown = [f for f in after if f in blocking or f.column in changes or not f.column]
     return shown, blocking

@@ -19,6 +19,8 @@ from typing import TypeVar
 from shared.domain.model import Appendix, Recommendation
 
 V = TypeVar("V")
+#: A row's errors as `_check_update` compares them: (rule, column) of each.
+Errors = frozenset[tuple[str, str]]
 #: How many verdicts are kept: the bot prepares in its listeners' threads while its writer thread writes.
 KEPT = 8
 
@@ -50,3 +52,46 @@ class VerdictMemo:
 def _typed(changes: Mapping[str, object]) -> tuple:
     """The changes as a key that tells 1 from 1.0 and True, and a date from a datetime."""
     return tuple((column, type(value), value) for column, value in changes.items())
+
+
+class ErrorsMemo:
+    """The errors the rules find in a row as it stands (before an update), by what they depend on: its values
+    (typed, as `_typed`), the lead organisations listed, the day and the columns the sheet has (where a finding
+    is located). An update checks the row before and after its changes; the row after is the row the next update
+    of it checks as its row before, so its errors are kept then and not worked out again. Only equal inputs
+    give a kept result: never stale. Values that cannot be a key (none today) are checked each time."""
+
+    def __init__(self, kept: int = 64):
+        self._kept = kept
+        self._errors: dict[tuple, Errors] = {}
+        self._lock = threading.Lock()
+
+    def errors(self, values: Mapping[str, object], lead_orgs: tuple[str, ...] | None, today: date,
+               columns: tuple[str, ...], decide: Callable[[], Errors]) -> Errors:
+        """`decide()` (the (rule, column) of each error), or what it gave for equal inputs before."""
+        key = (_typed(values), lead_orgs, today, columns)
+        try:
+            with self._lock:
+                found = self._errors.get(key)
+        except TypeError:  # a value that cannot be hashed: not kept
+            return decide()
+        if found is None:
+            found = decide()
+            self._keep(key, found)
+        return found
+
+    def remember(self, values: Mapping[str, object], lead_orgs: tuple[str, ...] | None, today: date,
+                 columns: tuple[str, ...], errors: Errors) -> None:
+        """Keep `errors` as the rules' errors for a row of `values` (found by checking it: an update's row as it
+        will stand, which the next update of that row checks as its row before)."""
+        try:
+            self._keep((_typed(values), lead_orgs, today, columns), errors)
+        except TypeError:  # a value that cannot be hashed: not kept
+            pass
+
+    def _keep(self, key: tuple, errors: Errors) -> None:
+        with self._lock:
+            self._errors.pop(key, None)
+            self._errors[key] = errors
+            while len(self._errors) > self._kept:
+                self._errors.pop(next(iter(self._errors)))

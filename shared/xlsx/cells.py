@@ -7,7 +7,7 @@ import copy
 import functools
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from datetime import date, datetime
 from typing import IO
 
@@ -219,8 +219,11 @@ class SharedStrings:
     """The shared strings part, inflated and parsed only as far as the strings asked for: after Excel
     saves, it holds every string of every sheet (the whole Change log's), and a row height needs a few."""
 
-    def __init__(self, parts: Mapping[str, bytes], stream: Callable[[str], IO[bytes]] | None = None):
-        self._parts, self._stream = parts, stream
+    def __init__(self, parts: Mapping[str, bytes], stream: Callable[[str], IO[bytes]] | None = None,
+                 identity: Callable[[str], Hashable | None] | None = None):
+        """`identity`: what a part's bytes are known by (`KeptParts.key`), so that a cut of the table kept from
+        an earlier package of the same bytes is taken without inflating it (`scanned_items`)."""
+        self._parts, self._stream, self._identity = parts, stream, identity
         self._strings: _Texts = _Texts()
         self._string_events = None
         self._skip = 0
@@ -228,7 +231,8 @@ class SharedStrings:
 
     def _read_scanned(self, last: int) -> None:
         """The strings up to `last` at least (all when fewer), from the start of the part cut by its end tags."""
-        scanned = scanned_items(self._source, last)  # the last package's, when the items are the same bytes
+        identity = self._identity("xl/sharedStrings.xml") if self._identity is not None else None
+        scanned = scanned_items(self._source, last, identity)  # the last package's, when the items are the same bytes
         if scanned is None:  # not a table the scan is sure of: iterparse reads it
             self._scannable = False
             return
@@ -294,7 +298,8 @@ def cell_text(cell: etree._Element, strings: SharedStrings) -> str:
     """A cell's text as shown: inline, shared or the value as written."""
     kind = cell.get("t")
     if kind == "inlineStr":
-        return "".join(cell.find(f"{M}is").itertext()) if cell.find(f"{M}is") is not None else ""
+        inline = cell.find(f"{M}is")
+        return "".join(inline.itertext()) if inline is not None else ""
     value = cell.find(f"{M}v")
     if value is None or value.text is None:
         return ""

@@ -6,6 +6,7 @@ every word: so the write path sets the heights its text needs, and leaves a heig
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 
@@ -28,9 +29,22 @@ _LINE_HEIGHT = 15.0 / 11.0
 MAX_ROW_HEIGHT = 409.0
 
 
+#: Texts up to this long have their line counts kept (`text_lines`); at most `_KEPT_LINES` of them.
+_KEEP_TEXT = 2048
+_KEPT_LINES = 512
+
+
 def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) -> int:
     """How many lines `text` takes in a wrapping cell `width` characters wide (Excel's column unit) at
-    `font_size`, wrapped word by word as Excel and LibreOffice do; a word longer than a line is broken."""
+    `font_size`, wrapped word by word as Excel and LibreOffice do; a word longer than a line is broken. Kept for
+    the texts last measured (a function of its arguments alone): an update sizes rows whose other cells' texts
+    are the ones the last updates measured."""
+    if len(text) <= _KEEP_TEXT:
+        return _kept_lines(text, width, font_size)
+    return _lines(text, width, font_size)
+
+
+def _lines(text: str, width: float, font_size: float) -> int:
     capacity = max(1, int(width * DEFAULT_FONT_SIZE / font_size))
     total = 0
     for paragraph in text.split("\n"):
@@ -48,6 +62,9 @@ def text_lines(text: str, width: float, font_size: float = DEFAULT_FONT_SIZE) ->
             used = size
         total += lines
     return total
+
+
+_kept_lines = functools.lru_cache(maxsize=_KEPT_LINES)(_lines)
 
 
 def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
@@ -110,13 +127,18 @@ class Layout:
         return self.column_width(column)
 
 
+def marked_custom(row: etree._Element) -> bool:
+    """Whether a row has a height marked custom: the only rows `height_set_by_hand` may find an officer's."""
+    return row.get("ht") is not None and row.get("customHeight") in ("1", "true")
+
+
 def height_set_by_hand(row: etree._Element, estimate_before: float) -> bool:
     """Excel marks a row an officer sized `customHeight`; the builder's and this module's heights are
     custom too only when a reader such as openpyxl rewrote them, and then equal the estimate. A height
     above Excel's maximum is no officer's: earlier versions of this module wrote such heights."""
-    height = row.get("ht")
-    if height is None or row.get("customHeight") not in ("1", "true"):
+    if not marked_custom(row):
         return False
+    height = row.get("ht")
     try:
         return abs(float(height) - estimate_before) > 0.01 and float(height) <= MAX_ROW_HEIGHT
     except ValueError:

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import IO, NamedTuple
 
 from lxml import etree
 
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import PARSER, M
 from shared.xlsx.stringscan import ROOT_START, strings_prefix
 
@@ -37,18 +38,28 @@ class _Kept(NamedTuple):
 
 
 _kept: _Kept | None = None
+#: The same cuts by the identity of the part they were cut from (`KeptParts.key`: its compressed bytes, when
+#: small): a package of a file holding the very same compressed part takes the cut without inflating anything.
+_by_identity: Bounded[_Kept] = Bounded(2)
 _lock = threading.Lock()
 
 
-def scanned_items(open_source: Callable[[], IO[bytes]], last: int) -> tuple[list[etree._Element], bool] | None:
+def scanned_items(open_source: Callable[[], IO[bytes]], last: int,
+                  identity: Hashable | None = None) -> tuple[list[etree._Element], bool] | None:
     """The table's items up to index `last` at least (all when fewer) and whether that is all of them, from
     the start of the part that `open_source` opens; None when the scan is not sure of the table (a comment,
     CDATA, an unusual start: then the caller reads it with iterparse). The items are only read, never
-    changed: they may be the ones the last package parsed."""
+    changed: they may be the ones the last package parsed. `identity`: what the part's bytes are known by
+    (equal identities, equal bytes), or None."""
+    kept = _by_identity.get(identity)
+    if kept is not None and (kept.last >= last or kept.complete):
+        return list(kept.parsed), kept.complete
     kept = _kept
     if kept is not None and (kept.last >= last or kept.complete):
         with open_source() as source:
             if _starts_with(source, kept):
+                if identity is not None:
+                    _by_identity.keep(identity, kept)
                 return list(kept.parsed), kept.complete
     with open_source() as source:
         prefix = strings_prefix(source, last)
@@ -57,11 +68,12 @@ def scanned_items(open_source: Callable[[], IO[bytes]], last: int) -> tuple[list
     root = etree.fromstring(prefix, PARSER)
     parsed = tuple(root.iterchildren(f"{M}si"))
     complete = len(parsed) <= last
-    _keep(prefix, last, complete, parsed)
+    _keep(prefix, last, complete, parsed, identity)
     return list(parsed), complete
 
 
-def _keep(prefix: bytes, last: int, complete: bool, parsed: tuple[etree._Element, ...]) -> None:
+def _keep(prefix: bytes, last: int, complete: bool, parsed: tuple[etree._Element, ...],
+          identity: Hashable | None = None) -> None:
     """Keep a cut (`strings_prefix`'s bytes: the part's own, closed by the root's end tag when it was cut)."""
     global _kept
     found = ROOT_START.match(prefix)
@@ -73,6 +85,9 @@ def _keep(prefix: bytes, last: int, complete: bool, parsed: tuple[etree._Element
         return
     with _lock:
         _kept = _Kept(_COUNTS.sub(b"", found.group(0)), prefix[found.end():end], last, complete, parsed)
+        kept = _kept
+    if identity is not None:
+        _by_identity.keep(identity, kept)
 
 
 def _starts_with(source: IO[bytes], kept: _Kept) -> bool:
@@ -87,8 +102,14 @@ def _starts_with(source: IO[bytes], kept: _Kept) -> bool:
     return head[found.end():end] == kept.items
 
 
+def without_counts(start: bytes) -> bytes:
+    """A part's start (its root's start tag) without the counts an update changes."""
+    return _COUNTS.sub(b"", start)
+
+
 def forget() -> None:
     """Drop what is kept (a test compares with the uncached path)."""
-    global _kept
+    global _kept, _by_identity
     with _lock:
         _kept = None
+        _by_identity = Bounded(2)

@@ -17,10 +17,11 @@ from shared.xlsx.cells import (
     cell_text,
     fill_cell,
     find_or_insert_cell,
-    styles_by_column,
 )
-from shared.xlsx.frames import sheet_frame
-from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, set_height
+from shared.xlsx.frames import appended_frame, kept_frame, sheet_frame
+from shared.xlsx.headers import FirstRows, keep_header, kept_header
+from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
+from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
 from shared.xlsx.rows import row_ranges
@@ -33,18 +34,18 @@ class Package(ZipParts):
 
     def __init__(self, path: Path):
         super().__init__(path)
+        self.parts = KeptParts(self._archive, self._source)  # the sheet list and styles: inflated once a process
         self.sheets = Sheets(self.path, self.parts, self.changed)
-        self.workbook = self.sheets.workbook
         self.date1904 = self.sheets.date1904
         self.sheet_parts = self.sheets.sheet_parts
         self.segmented_part = self.sheet_parts.get(LOG_SHEET)
         self.styles = StyleTwins(self.parts, self.changed)
-        self.strings = SharedStrings(self.parts, self.parts.stream)
+        self.strings = SharedStrings(self.parts, self.parts.stream, self.parts.items_key)
         #: Cells referring to shared strings that this edit added (+) or turned into other cells (-): the
         #: shared strings part's `count` is moved by as much when the package is written.
         self.shared_references = 0
         #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
-        self._header_rows: dict[tuple[str, int], _FirstRows] = {}
+        self._header_rows: dict[tuple[str, int], FirstRows] = {}
 
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
@@ -72,30 +73,36 @@ class Package(ZipParts):
         ranges = row_ranges(data)
         numbers = {split_address(address)[1] for address in edits}
         if ranges is not None and numbers <= ranges.ranges.keys():
-            root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
             around = (data[:ranges.open_end], data[ranges.close:])
-            references = self._edit_in(root, sheet_name, edits, around)
+            frame = kept_frame(around)
+            rows_only = ranges.rows_only(numbers) if frame is not None else None
+            if rows_only is not None:  # the frame's bytes are the ones kept: only the rows edited are parsed
+                root = etree.fromstring(rows_only, PARSER)
+            else:
+                root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
+                frame = sheet_frame(root, around)
+            references = self._edit_in(root, sheet_name, edits, frame)
             spliced = ranges.replaced(serialise(root), numbers)
             if spliced is not None:
                 self.changed[part] = spliced
                 self.shared_references += references
                 return
         root = etree.fromstring(data, PARSER)
-        references = self._edit_in(root, sheet_name, edits)
+        references = self._edit_in(root, sheet_name, edits, sheet_frame(root, None))
         self.changed[part] = serialise(root)
         self.shared_references += references
 
     def _edit_in(self, root: etree._Element, sheet_name: str, edits: Mapping[str, CellValue],
-                 around: tuple[bytes, bytes] | None = None) -> int:
-        """`edit_cells` on the parsed sheet `root` (the whole sheet, or the sheet with only the rows edited,
-        whose bytes around its rows are `around`: what is made of them is kept, `sheet_frame`); returns how
-        many cells referring to shared strings it turned into other cells (negative)."""
+                 frame: tuple[Layout, dict[int, str]]) -> int:
+        """`edit_cells` on the parsed sheet `root` (the whole sheet, or only the rows edited), whose column
+        widths, merged cells and column styles are `frame` (`sheet_frame`); returns how many cells referring to
+        shared strings it turned into other cells (negative)."""
         data = root.find(f"{M}sheetData")
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
-        layout, column_styles = sheet_frame(root, around)
+        layout, column_styles = frame
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
-        heights_before: dict[int, float] = {}
+        heights_before: dict[int, float | None] = {}
         known: dict[int, dict] = {}  # each edited row's cells as its estimate before found them (`estimate_height`)
         references = 0
         for address, value in edits.items():
@@ -105,7 +112,10 @@ class Package(ZipParts):
                 raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
             if row_number not in heights_before:
                 known[row_number] = {}
-                heights_before[row_number] = self._estimate_height(row, layout, known[row_number])
+                # Only a height marked custom can be an officer's (`height_set_by_hand`): the estimate of the row
+                # before the edit is made for such a row only.
+                heights_before[row_number] = (self._estimate_height(row, layout, known[row_number])
+                                              if marked_custom(row) else None)
             cell = find_or_insert_cell(row, address, column)
             known[row_number].pop(cell, None)  # its text and style change: read again after
             if cell.find(f"{M}f") is not None:
@@ -118,7 +128,7 @@ class Package(ZipParts):
             self._fill_cell(cell, value)
         for row_number, before in heights_before.items():
             row = rows[row_number]
-            if height_set_by_hand(row, before):
+            if before is not None and height_set_by_hand(row, before):
                 continue
             after = self._estimate_height(row, layout, known[row_number])
             if row.get("ht") is None and after <= layout.default_height:
@@ -168,7 +178,7 @@ class Package(ZipParts):
         head = data[:4000]
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
-        head = etree.fromstring(head_without_data(data), PARSER)
+        frame = appended_frame(head_without_data(data))
         close = data.rfind(b"</sheetData>")
         if close == -1:
             empty = re.search(rb"<sheetData\s*/>", data)
@@ -183,7 +193,7 @@ class Package(ZipParts):
             if not found:
                 raise PackageError(f"The sheet '{sheet_name}' has rows without numbers.")
             last_number = int(found.group(1))
-        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        numbers, xml_rows, width = self._rows_xml(frame, last_number, rows)
         data = data[:close] + xml_rows + data[close:]
         data = grow_dimension(data, numbers[-1] if numbers else last_number, width)
         if numbers and b"<autoFilter" in data[close:]:
@@ -191,11 +201,11 @@ class Package(ZipParts):
         self.changed[part] = data
         return numbers
 
-    def _rows_xml(self, head: etree._Element, last_number: int,
+    def _rows_xml(self, frame: tuple[Layout, dict[int, str]], last_number: int,
                   rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
-        """The XML of rows numbered from `last_number + 1`, styled by their columns: (numbers, XML, width)."""
-        column_styles = styles_by_column(head)
-        layout = Layout(head)
+        """The XML of rows numbered from `last_number + 1`, styled by their columns (`frame`: the sheet's layout
+        and column styles, `appended_frame`): (numbers, XML, width)."""
+        layout, column_styles = frame
         numbers, xml_rows = [], []
         width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
@@ -222,9 +232,9 @@ class Package(ZipParts):
         """`append_rows` on a sheet stored as deflate segments: its rows are never inflated."""
         if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
-        head = etree.fromstring(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):], PARSER)
+        frame = appended_frame(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):])
         last_number = segments.last_row
-        numbers, xml_rows, width = self._rows_xml(head, last_number, rows)
+        numbers, xml_rows, width = self._rows_xml(frame, last_number, rows)
         if not numbers:
             return numbers
         segments.new_rows.append(xml_rows)
@@ -265,12 +275,19 @@ class Package(ZipParts):
 
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
         fast on a log of tens of thousands of rows; and only once per edit: an update asks for the log's
-        header three times (filing, the year, the rows), and appending and filing never move it.
-        PackageError when the header is not there.
+        header three times (filing, the year, the rows), and appending and filing never move it. What the
+        first kilobytes' rows gave is kept for the next package whose rows and strings are the same bytes
+        (`shared.xlsx.headers`). PackageError when the header is not there.
         """
         wanted = {text_key(name): name for name in names}
         cached = self._header_rows.get((sheet_name, search_rows))
         found = cached.header(wanted) if cached is not None else None
+        kept_key = None
+        if cached is None:
+            kept_key = self._header_key(self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0], wanted)
+            found = kept_header(kept_key)
+            if found is not None:
+                return found
         strings = self.strings  # not the package: no reference cycle keeps it alive
         # The sheet's first few kilobytes first (the header is at its top); its first rows as before only
         # when they do not hold it. The rows read are the first rows either way, so the same row is found.
@@ -278,17 +295,31 @@ class Package(ZipParts):
             if found is not None or (cached is not None and cached.whole):
                 break
             rows, whole = self._first_rows(sheet_name, search_rows, size)
-            cached = _FirstRows(rows, lambda cell: cell_text(cell, strings), whole or size == PREFIX)
+            cached = FirstRows(rows, lambda cell: cell_text(cell, strings), whole or size == PREFIX)
             self._header_rows[(sheet_name, search_rows)] = cached
             found = cached.header(wanted)
+            if found is not None and size == HEADER_PREFIX and cached.found_at == 0:
+                keep_header(kept_key, found)
         if found is None:
             raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
                                "restore the header so changes can be logged.")
         return found
 
-    def _first_rows(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[list[etree._Element], bool]:
-        """The first `search_rows` rows of a sheet, parsed from its first bytes only, and whether they are all
-        the rows `header_columns` may look at (a `size` short of them gives the first rows it holds whole)."""
+    def _header_key(self, rows_xml: bytes, wanted: Mapping[str, str]) -> tuple | None:
+        """What a header found in the first of the rows `rows_xml` depends on: that row's bytes (the rows after it
+        are never looked at; appending changes them), the names wanted, and the shared strings part's identity
+        (`KeptParts.items_key`). None when any is not sure: no identity, or a comment, CDATA or processing
+        instruction in the rows (where `</row>` may not end the row)."""
+        name = "xl/sharedStrings.xml"
+        strings = self.parts.items_key(name) if name in self.parts else ("no shared strings",)
+        end = rows_xml.find(b"</row>")
+        if strings is None or end == -1 or b"<!" in rows_xml or b"<?" in rows_xml:
+            return None
+        return rows_xml[:end + len(b"</row>")], tuple(wanted.items()), strings
+
+    def _first_rows_xml(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[bytes, bool]:
+        """The XML of the first `search_rows` rows of a sheet, from its first bytes only, and whether they are
+        all the rows `header_columns` may look at (a `size` short of them gives the first rows it holds whole)."""
         part = self.sheet_part(sheet_name)
         data = self.prefix(part, size)
         whole = len(data) < size or data.count(b"</row>") >= search_rows
@@ -301,7 +332,11 @@ class Package(ZipParts):
             if found == -1:
                 break
             end = found
-        rows_xml = data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""
+        return (data[start + len(b"<sheetData>"):end + len(b"</row>")] if start != -1 and end > start else b""), whole
+
+    def _first_rows(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[list[etree._Element], bool]:
+        """`_first_rows_xml`'s rows, parsed."""
+        rows_xml, whole = self._first_rows_xml(sheet_name, search_rows, size)
         fragment = etree.fromstring(b'<sheetData xmlns="' + MAIN_NS.encode() + b'">' + rows_xml + b"</sheetData>",
                                     PARSER)
         return list(fragment.iterchildren(f"{M}row")), whole
@@ -315,34 +350,6 @@ class Package(ZipParts):
         if part is None or (part not in self.parts and part not in self.changed and part not in self.segments):
             raise PackageError(f"The workbook has no sheet called '{sheet_name}'.")
         return part
-
-
-class _FirstRows:
-    """A sheet's first rows, each read as {header key: first 1-based column holding it} only when a header
-    is looked for past the rows already read (the header is usually the first)."""
-
-    def __init__(self, rows: Sequence[etree._Element], text_of: Callable[[etree._Element], str], whole: bool = True):
-        self._rows, self._text_of = rows, text_of
-        #: All the rows a header is looked for in (else the first of them, read from the sheet's first bytes).
-        self.whole = whole
-        self._keys: list[dict[str, int]] = []
-
-    def _row_keys(self, index: int) -> dict[str, int]:
-        while len(self._keys) <= index:
-            keys: dict[str, int] = {}
-            for cell in self._rows[len(self._keys)].iterchildren(f"{M}c"):
-                if cell.get("r"):
-                    keys.setdefault(text_key(self._text_of(cell)), split_address(cell.get("r"))[0])
-            self._keys.append(keys)
-        return self._keys[index]
-
-    def header(self, wanted: Mapping[str, str]) -> dict[str, int] | None:
-        """The columns of the first row holding every wanted header key, by header name; None if none does."""
-        for index in range(len(self._rows)):
-            keys = self._row_keys(index)
-            if all(key in keys for key in wanted):
-                return {name: keys[key] for key, name in wanted.items()}
-        return None
 
 
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).

@@ -17,6 +17,8 @@ _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _ROW_START = re.compile(rb"<row\b[^>]*>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*(["'])(\d+)\1""")
 _DEFAULT_NS = re.compile(rb"<worksheet\b[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+#: The root's start tag, to its `>` (one inside a quoted attribute value does not end it).
+_ROOT_TAG = re.compile(rb"""<worksheet\b(?:[^>"']|"[^"]*"|'[^']*')*>""")
 
 
 class RowRanges:
@@ -30,9 +32,35 @@ class RowRanges:
         kept = sorted(self.ranges[number] for number in set(numbers))
         return self.data[:self.open_end] + b"".join(self.data[a:b] for a, b in kept) + self.data[self.close:]
 
+    def rows_only(self, numbers: Collection[int]) -> bytes | None:
+        """`sheet_with_only` without the sheet's other children: what precedes its root and the root's start
+        tag (which declares every namespace the rows' XML uses), then only the rows `numbers` in its cell data.
+        Their XML serialises as in the whole sheet; what the frame around them holds (column widths, merged
+        cells) is then taken from what was made of it before (`shared.xlsx.frames.kept_frame`). None when the
+        root's start tag is not found before the cell data, or a comment or document type comes before it."""
+        found = _ROOT_TAG.search(self.data, 0, self.open_end)
+        if found is None or found.end() > self.open_end - len(_OPEN) or b"<!" in self.data[:found.start()]:
+            return None
+        kept = sorted(self.ranges[number] for number in set(numbers))
+        return self.data[:found.end()] + _OPEN + b"".join(self.data[a:b] for a, b in kept) + _CLOSE + b"</worksheet>"
+
     def replaced(self, serialised: bytes, numbers: Collection[int]) -> bytes | None:
         """The sheet with rows `numbers` replaced by their XML in `serialised` (`sheet_with_only`'s sheet,
         edited and serialised); None when that XML cannot be cut into those rows."""
+        pieces = self._pieces(serialised, numbers)
+        if pieces is None:
+            return None
+        out, at = [], 0
+        for (a, b), piece in pieces:
+            out += [self.data[at:a], piece]
+            at = b
+        out.append(self.data[at:])
+        spliced = b"".join(out)
+        _remember(self._after(pieces, spliced))
+        return spliced
+
+    def _pieces(self, serialised: bytes, numbers: Collection[int]) -> list[tuple[tuple[int, int], bytes]] | None:
+        """Each replaced row's range with its new XML, in the sheet's order; None when the XML cannot be cut."""
         start, end = serialised.find(_OPEN), serialised.rfind(_CLOSE)
         if start == -1 or end == -1:
             return None
@@ -41,18 +69,47 @@ class RowRanges:
         kept = sorted(self.ranges[number] for number in set(numbers))
         if len(starts) != len(kept) or (starts and starts[0] != 0):
             return None
-        pieces = [content[a:b] for a, b in zip(starts, [*starts[1:], len(content)], strict=True)]
-        out, at = [], 0
-        for (a, b), piece in zip(kept, pieces, strict=True):
-            out += [self.data[at:a], piece]
-            at = b
-        out.append(self.data[at:])
-        return b"".join(out)
+        return list(zip(kept, (content[a:b] for a, b in zip(starts, [*starts[1:], len(content)], strict=True)),
+                        strict=True))
+
+    def _after(self, pieces: list[tuple[tuple[int, int], bytes]], spliced: bytes) -> RowRanges | None:
+        """The rows of `spliced` (this sheet with `pieces` put in) as `row_ranges` finds them, worked out from these
+        ranges moved by the pieces' lengths; None unless each piece is one whole row of the number it replaces
+        (start tag with that number, one end tag at its end), as lxml writes them."""
+        new_lengths: dict[int, int] = {}
+        for (a, b), piece in pieces:
+            tag = _ROW_START.match(piece)
+            number = _ROW_NUMBER.search(tag.group()) if tag is not None else None
+            whole = piece.endswith(b"</row>") and piece.count(b"</row>") == 1 and not tag.group().endswith(b"/>") \
+                if tag is not None else False
+            if number is None or not whole or self.ranges.get(int(number.group(2))) != (a, b):
+                return None
+            new_lengths[a] = len(piece)
+        ranges, shift = {}, 0
+        for number, (a, b) in sorted(self.ranges.items(), key=lambda item: item[1]):
+            length = new_lengths.get(a, b - a)
+            ranges[number] = (a + shift, a + shift + length)
+            shift += length - (b - a)
+        return RowRanges(spliced, self.open_end, self.close + shift, ranges)
+
+
+#: The rows of the sheet an edit last wrote (`RowRanges.replaced`), for the next edit of a package holding the very
+#: same bytes (compared whole: never stale): Appendix 1's sheet, which every update writes and the next reads.
+_last: RowRanges | None = None
+
+
+def _remember(ranges: RowRanges | None) -> None:
+    global _last
+    _last = ranges
 
 
 def row_ranges(data: bytes) -> RowRanges | None:
     """The rows of a sheet's XML by number, or None when the sheet is not one whose rows can be cut out
-    safely (another namespace prefix, no `<sheetData>`, a row without a number, CDATA)."""
+    safely (another namespace prefix, no `<sheetData>`, a row without a number, CDATA). Those of the sheet the
+    last edit wrote are taken as they were worked out then when `data` is those very bytes."""
+    last = _last
+    if last is not None and last.data == data:
+        return RowRanges(data, last.open_end, last.close, dict(last.ranges))
     if not _DEFAULT_NS.search(data[:4000]) or b"<![CDATA[" in data:
         return None
     open_at, close = data.find(_OPEN), data.rfind(_CLOSE)

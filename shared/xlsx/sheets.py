@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from shared.domain.schema import column_letter, split_address
+from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import PARSER, PKG_REL_NS, REL_NS, STRICT_NS, M, PackageError, serialise
 
 WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
@@ -19,6 +20,10 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 FILTER = re.compile(rb'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
+#: What the sheet list says (date system, sheets' parts), by the exact bytes of xl/workbook.xml and its
+#: relationships: every update opens a new package of the same workbook, whose sheet list is the same bytes
+#: until a sheet is added or renamed (other bytes, read anew). Only the bytes are compared: never stale.
+_listed: Bounded[tuple[bool, tuple[tuple[str, str], ...]]] = Bounded(4)
 
 
 class Sheets:
@@ -33,14 +38,41 @@ class Sheets:
         if STRICT_NS.encode() in workbook_xml[:2000]:
             raise PackageError("The workbook is saved as Strict Open XML; save it as a normal "
                                "Excel Workbook (.xlsx) so updates can be written.")
-        self.workbook = etree.fromstring(workbook_xml, PARSER)
+        rels_xml = parts["xl/_rels/workbook.xml.rels"]
+        self._xml = (workbook_xml, rels_xml)
+        self._workbook: etree._Element | None = None
+        self._rels: etree._Element | None = None
+        found = _listed.get(self._xml)
+        if found is None:
+            found = self._list()
+            _listed.keep(self._xml, found)
+        self.date1904 = found[0]
+        self.sheet_parts: dict[str, str] = dict(found[1])
+
+    @property
+    def workbook(self) -> etree._Element:
+        """xl/workbook.xml parsed, the first time it is asked for (an update that adds no sheet and sets no
+        defined name never does)."""
+        if self._workbook is None:
+            self._workbook = etree.fromstring(self._xml[0], PARSER)
+        return self._workbook
+
+    @property
+    def rels(self) -> etree._Element:
+        """xl/_rels/workbook.xml.rels parsed, the first time it is asked for."""
+        if self._rels is None:
+            self._rels = etree.fromstring(self._xml[1], PARSER)
+        return self._rels
+
+    def _list(self) -> tuple[bool, tuple[tuple[str, str], ...]]:
+        """(the 1904 date system, (sheet name, part) in the workbook's order), read from the parsed parts."""
         pr = self.workbook.find(f"{M}workbookPr")
-        self.date1904 = pr is not None and pr.get("date1904") in ("1", "true")
-        self.rels = etree.fromstring(parts["xl/_rels/workbook.xml.rels"], PARSER)
+        date1904 = pr is not None and pr.get("date1904") in ("1", "true")
         targets = {rel.get("Id"): rel.get("Target") for rel in self.rels}
-        self.sheet_parts: dict[str, str] = {}
+        sheet_parts: dict[str, str] = {}
         for sheet in self.workbook.iter(f"{M}sheet"):
-            self.sheet_parts[sheet.get("name")] = _part_name(targets.get(sheet.get(f"{{{REL_NS}}}id"), ""))
+            sheet_parts[sheet.get("name")] = _part_name(targets.get(sheet.get(f"{{{REL_NS}}}id"), ""))
+        return date1904, tuple(sheet_parts.items())
 
     def _sheet_index(self, sheet_name: str) -> int:
         names = [sheet.get("name") for sheet in self.workbook.iter(f"{M}sheet")]
