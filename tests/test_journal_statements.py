@@ -1,0 +1,80 @@
+"""What an update asks of the journal (issue 18): the statements one `sli update` runs on its connection,
+counted (never timed), and the connection settings that no longer need setting again at every commit."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sli
+from shared import reader
+from shared.domain import schema as s
+from shared.journal import Journal
+from shared.journal.connection import _thread_connections
+
+
+def _update(workbook: Path, ref: str, text: str) -> None:
+    assert sli.main(["update", ref, "--next", text, "--by", "Helen Lowey", "--workbook", str(workbook)]) == sli.EXIT_OK
+
+
+def _statements_of_one_update(workbook: Path) -> list[str]:
+    """The statements the second `sli update` in this process runs on the journal (the first opens it)."""
+    _update(workbook, "L7", "First: opens the journal")
+    statements: list[str] = []
+    connections = [kept.db for kept in _thread_connections().values()]
+    assert connections
+    for db in connections:
+        db.set_trace_callback(statements.append)
+    try:
+        _update(workbook, "L8", "Second: as every later one")
+    finally:
+        for db in connections:
+            db.set_trace_callback(None)
+    assert reader.read_appendix(workbook).get("L8")[s.NEXT_STEPS] == "Second: as every later one"
+    return statements
+
+
+def test_an_update_runs_nine_statements_on_the_journal(workbook: Path) -> None:
+    """One update: the view mark, the record (one transaction: BEGIN, the INSERT giving back its row, COMMIT),
+    the waiting updates, the entry, what was written since the sender's view, and its two moves (`writing`,
+    `applied`), each one statement that is its own commit. Main ran seventeen: the page cache set again after
+    every commit, the row read back after its INSERT, and a BEGIN and a COMMIT around each move."""
+    statements = _statements_of_one_update(workbook)
+    assert not [sql for sql in statements if "cache_size" in sql]
+    assert sum(sql.startswith("BEGIN") for sql in statements) == 1
+    assert sum(sql.startswith("COMMIT") for sql in statements) == 1
+    inserted = next(n for n, sql in enumerate(statements) if sql.startswith("INSERT INTO updates"))
+    assert not statements[inserted + 1].startswith("SELECT")
+    moves = [sql for sql in statements if sql.startswith("UPDATE updates SET state=")]
+    assert ["'writing'" in moves[0], "'applied'" in moves[1]] == [True, True]
+    assert len(statements) <= 9
+
+
+def _cache_size(journal: Journal) -> int:
+    with journal._connect() as db:
+        return db.execute("PRAGMA cache_size").fetchone()[0]
+
+
+def test_a_journal_connection_keeps_its_small_page_cache(workbook: Path, tmp_path: Path) -> None:
+    """The page cache is set once, when the connection opens: commits, refusals, another connection's schema
+    change and VACUUM, a purge and a restore into the connection all leave it at 256 KB (the reason no commit
+    sets it again)."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    assert _cache_size(journal) == -256
+    entry, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "One"}, seen={}, by="Helen Lowey", via="CLI",
+                              state="pending")
+    journal.set_state(entry.id, "writing", {"message": "m"})
+    journal.set_state(entry.id, "rejected", {"message": "m"})
+    assert _cache_size(journal) == -256
+    other = sqlite3.connect(tmp_path / "journal.sqlite", isolation_level=None)
+    other.execute("CREATE TABLE extra (x)")
+    other.execute("VACUUM")
+    other.close()
+    journal.record(ref="L2", changes={s.NEXT_STEPS: "Two"}, seen={}, by="Helen Lowey", via="CLI", state="pending")
+    assert _cache_size(journal) == -256
+    backup = tmp_path / "backup.sqlite"
+    journal.backup_to(backup)
+    journal.restore_from(backup)
+    assert _cache_size(journal) == -256
+    journal.record(ref="L3", changes={s.NEXT_STEPS: "Three"}, seen={}, by="Helen Lowey", via="CLI", state="pending")
+    assert _cache_size(journal) == -256 and [e.ref for e in journal.in_states("pending")] == ["L2", "L3"]
