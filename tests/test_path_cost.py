@@ -5,8 +5,10 @@ hands out what another file held."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,9 @@ import pytest
 import sli
 from shared import reader
 from shared.domain import schema as s
+from shared.journal import close_connections
+from shared.uow import Store, fixed_clock
+from shared.usecases import submit_update
 
 
 def _update(workbook: Path | str, ref: str, text: str) -> None:
@@ -37,8 +42,36 @@ def test_an_update_resolves_no_path(workbook: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(os.path, "realpath", counted)
     _update(workbook, "L8", "Second: as every later one")
-    assert [path for path in resolved if path.endswith(workbook.name)] == []
+    assert [path for path in resolved if workbook.name in path] == []  # the workbook's, the journal's
     assert reader.read_appendix(workbook).get("L8")[s.NEXT_STEPS] == "Second: as every later one"
+
+
+def test_a_journal_kept_for_equal_stores_is_made_again_where_making_it_would_do_something(
+        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal kept for a store is given to an equal one made later (one `sli update` after another) only
+    while making it anew would do nothing: a journal removed, folder and all, is made again; a relative path
+    taken from another working folder is that folder's journal; another clock gets a journal of its own."""
+    journal = Store.for_workbook(workbook).journal()
+    gc.collect()  # that store is gone, as an `sli update`'s is when the next one comes
+    assert Store.for_workbook(workbook).journal() is journal
+    folder = tmp_path / "journals"
+    elsewhere = Store.for_workbook(workbook, journal=folder / "j.sqlite")
+    assert submit_update(elsewhere, "L7", {s.NEXT_STEPS: "One"}, by="Helen Lowey", via=s.VIA_CLI).state == "applied"
+    close_connections()
+    shutil.rmtree(folder)
+    again = Store.for_workbook(workbook, journal=folder / "j.sqlite")
+    assert submit_update(again, "L8", {s.NEXT_STEPS: "Two"}, by="Helen Lowey", via=s.VIA_CLI).state == "applied"
+    assert [e.ref for e in again.journal().in_states("applied")] == ["L8"]
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        monkeypatch.chdir(tmp_path / name)
+        relative = Store.for_workbook(workbook, journal="relative.sqlite")
+        made = relative.journal()
+        made.record(ref="L9", changes={s.NEXT_STEPS: name}, seen={}, by="Helen Lowey", via="CLI", state="pending")
+    monkeypatch.chdir(tmp_path / "a")
+    assert [e.changes[s.NEXT_STEPS] for e in relative.journal().in_states("pending")] == ["a"]
+    assert (tmp_path / "a" / "relative.sqlite").is_file() and (tmp_path / "b" / "relative.sqlite").is_file()
+    assert Store.for_workbook(workbook).journal(clock=fixed_clock(datetime(2027, 1, 2, tzinfo=UTC))) is not journal
 
 
 def test_a_path_through_a_link_moved_to_another_workbook_reads_that_workbook(
