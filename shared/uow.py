@@ -14,6 +14,7 @@ use cases an in-memory one (tests/memory_uow.py), so planning, permission and te
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import threading
 import weakref
@@ -62,7 +63,18 @@ class Store:
     @classmethod
     def for_workbook(cls, workbook: Path | str, journal: Path | str | None = None,
                      keep_backups: int | None = None, owner_name: str = "") -> Store:
-        """The journal, lock and backups beside the workbook unless given."""
+        """The journal, lock and backups beside the workbook unless given.
+
+        The same arguments give the same store (the last few kept): a store is a frozen value, made of these
+        arguments alone, so the one made before is the one that would be made now; the command line and
+        scripts ask for one per update, and a store made anew cost its paths' parsing and hashing again."""
+        if cls is not Store:
+            return cls._made(workbook, journal, keep_backups, owner_name)
+        return _store_for(workbook, journal, keep_backups, owner_name)
+
+    @classmethod
+    def _made(cls, workbook: Path | str, journal: Path | str | None, keep_backups: int | None,
+              owner_name: str) -> Store:
         workbook = Path(workbook)
         journal = journal or workbook.with_name(f"{workbook.name}.journal.sqlite")
         return cls(workbook=workbook, journal_path=Path(journal),
@@ -102,6 +114,11 @@ class Store:
         if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path:  # as `Journal` tells
             return _JOURNALS, self
         return _FILE_JOURNALS, (self, None if os.path.isabs(path) else os.getcwd())
+
+
+@functools.lru_cache(maxsize=8)
+def _store_for(workbook: Path | str, journal: Path | str | None, keep_backups: int | None, owner_name: str) -> Store:
+    return Store._made(workbook, journal, keep_backups, owner_name)
 
 
 #: The journal each store made last (`Store.journal`): one a store, gone with it (never pickled with it).

@@ -5,7 +5,9 @@ hands out what another file held."""
 
 from __future__ import annotations
 
+import builtins
 import gc
+import io
 import os
 import shutil
 from datetime import UTC, datetime
@@ -17,6 +19,7 @@ import sli
 from shared import reader
 from shared.domain import schema as s
 from shared.journal import close_connections
+from shared.owner import write_owner_file
 from shared.uow import Store, fixed_clock
 from shared.usecases import submit_update
 
@@ -96,3 +99,34 @@ def test_a_path_through_a_link_moved_to_another_workbook_reads_that_workbook(
     assert reader.read_appendix(twin).get("L7")[s.NEXT_STEPS] != "Written through the link"
     assert reader.read_appendix(workbook).get("L7")[s.NEXT_STEPS] == "Written through the link"
     assert reader.read_appendix(workbook).get("L9")[s.NEXT_STEPS] != "Then written into the other"
+
+
+def test_a_second_update_makes_no_store_and_opens_no_owner_file(workbook: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second `sli update` of a process is given the store the first was (the same arguments make the same
+    frozen store), and looks for Excel's owner file, twice, without opening anything while there is none; with
+    one there, the update waits with the owner's name, as before."""
+    _update(workbook, "L7", "First")
+    made: list[Store] = []
+    opened: list[str] = []
+    real_init, real_open = Store.__init__, io.open
+
+    def counted_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    def counted_open(file, *args, **kwargs):
+        opened.append(os.fspath(file) if not isinstance(file, int) else "")
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "__init__", counted_init)
+    monkeypatch.setattr(io, "open", counted_open)
+    monkeypatch.setattr(builtins, "open", counted_open)
+    _update(workbook, "L8", "Second")
+    assert made == [] and [name for name in opened if "~$" in name] == []
+    write_owner_file(workbook, "Aisha Khan")
+    assert sli.main(["update", "L9", "--next", "Third", "--by", "Helen Lowey", "--workbook", str(workbook)]) \
+        != sli.EXIT_OK
+    assert [Path(name).name for name in opened if "~$" in name][:1] == [f"~${workbook.name}"]
+    assert reader.read_appendix(workbook).get("L9")[s.NEXT_STEPS] != "Third"
+    assert Store.for_workbook(workbook) is Store.for_workbook(workbook)
