@@ -71,7 +71,9 @@ class UpdatesMixin(Connection):
         if size > MAX_ENTRY_CHARS:
             raise EntryTooLarge(f"Not recorded: the update is {size:,} characters long with what the form sent; "
                                 f"the tracker keeps at most {MAX_ENTRY_CHARS:,}. Shorten it.")
-        with self._transaction(durable=durable) as db:
+        # Nothing but the INSERT (no keys to keep, none to look up): one statement, its own commit (`single`).
+        single = not replay_keys and not idempotency_key and bool(_RETURNING)
+        with self._transaction(durable=durable, single=single) as db:
             keep_replay_keys(db, replay_keys)
             if not durable:
                 self._owe_sync()
