@@ -113,7 +113,12 @@ class Store:
         path = self.journal_path
         if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path:  # as `Journal` tells
             return _JOURNALS, self
-        return _FILE_JOURNALS, (self, None if os.path.isabs(path) else os.getcwd())
+        if os.path.isabs(path):
+            return _FILE_JOURNALS, (self, None)
+        try:
+            return _FILE_JOURNALS, (self, os.getcwd())
+        except OSError:  # no working folder (removed): kept with this store only, as before
+            return _JOURNALS, self
 
 
 @functools.lru_cache(maxsize=8)
