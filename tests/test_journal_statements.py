@@ -36,11 +36,12 @@ def _statements_of_one_update(workbook: Path) -> list[str]:
     return statements
 
 
-def test_an_update_runs_seven_statements_on_the_journal(workbook: Path) -> None:
+def test_an_update_runs_six_statements_on_the_journal(workbook: Path) -> None:
     """One update: the view mark, the record (the INSERT, giving back its row), the waiting updates, the entry,
-    what was written since the sender's view, and its two moves (`writing`, `applied`): each write one statement
-    that is its own commit. Main ran seventeen: the page cache set again after every commit, the row read back
-    after its INSERT, and a BEGIN and a COMMIT around the record and each move."""
+    and its two moves (`writing`, `applied`): each write one statement that is its own commit; what was written
+    since the sender's view is not asked for when nothing was journalled between it and the update. Main ran
+    seventeen: the page cache set again after every commit, the row read back after its INSERT, a BEGIN and a
+    COMMIT around the record and each move, and the updates between two consecutive sequence numbers."""
     statements = _statements_of_one_update(workbook)
     assert not [sql for sql in statements if "cache_size" in sql]
     assert not [sql for sql in statements if sql.startswith(("BEGIN", "COMMIT"))]
@@ -49,7 +50,23 @@ def test_an_update_runs_seven_statements_on_the_journal(workbook: Path) -> None:
     assert not statements[inserted + 1].startswith("SELECT * FROM updates WHERE id")
     moves = [sql for sql in statements if sql.startswith("UPDATE updates SET state=")]
     assert ["'writing'" in moves[0], "'applied'" in moves[1]] == [True, True]
-    assert len(statements) <= 7
+    assert not [sql for sql in statements if sql.startswith("SELECT state, changes, detail")]
+    assert len(statements) <= 6
+
+
+def test_updates_journalled_between_a_view_and_an_update_still_explain_its_fields(tmp_path: Path) -> None:
+    """What was written since a sender's view is still asked for, and counted, when updates were journalled
+    between the view and theirs: one waiting sets the field the sender saw before it, so no conflict."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    seen, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "Seen"}, seen={}, by="Helen Lowey", via="CLI",
+                             state="pending")
+    between, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "Between"}, seen={}, by="Aisha Khan", via="CLI",
+                                state="pending")
+    mine, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "Mine"}, seen={}, by="Helen Lowey", via="CLI",
+                             state="pending", view_seq=seen.seq)
+    assert journal.written_between("L1", seen.seq, mine.seq) == {s.NEXT_STEPS: "Between"}
+    assert journal.written_between("L1", between.seq, mine.seq) == {}
+    assert journal.written_between("L1", seen.seq - 1, between.seq) == {s.NEXT_STEPS: "Seen"}
 
 
 def test_a_record_with_keys_to_keep_is_one_transaction(tmp_path: Path) -> None:

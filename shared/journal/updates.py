@@ -198,7 +198,10 @@ class UpdatesMixin(Connection):
         in: those journalled after the sender's view and before their update, which explain a field that
         differs from what they saw. The last one journalled gives it (`last_given`: updates of a
         recommendation are written in journal order), whether written already or still waiting (it goes in
-        first). Conflicts and refusals wrote nothing and do not count."""
+        first). Conflicts and refusals wrote nothing and do not count. Nothing is asked of the journal when no
+        sequence number lies between the two (an update journalled right after its sender's view)."""
+        if isinstance(after_seq, int) and isinstance(before_seq, int) and before_seq <= after_seq + 1:
+            return {}
         states = (*WRITTEN_STATES, PENDING)
         marks = ",".join("?" for _ in states)
         with self._connect() as db:
