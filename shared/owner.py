@@ -8,6 +8,7 @@ behind, so an old one is reported as probably stale (only `sli sync --force` the
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -52,18 +53,29 @@ def owner_user(data: bytes) -> str:
 
 
 def find_owner_file(workbook: Path) -> OwnerFile | None:
-    """The owner file beside `workbook`, if Excel has (or had) it open."""
+    """The owner file beside `workbook`, if Excel has (or had) it open. Looked for twice an update (before the
+    lock and under it), so by plain names: a `Path` is made only for one found."""
     workbook = Path(workbook)
+    if not workbook.name:
+        raise ValueError(f"{workbook!r} has an empty name")  # as `Path.with_name` said
+    folder = os.path.dirname(workbook)
     for name in (f"~${workbook.name}", f"~${workbook.name[2:]}"):
-        candidate = workbook.with_name(name)
+        candidate = os.path.join(folder, name)
         try:
-            data = candidate.read_bytes()
-            stat = candidate.stat()
+            os.stat(candidate)  # the common case, Excel not there, without opening anything
+        except FileNotFoundError:
+            continue
+        except OSError:
+            pass  # reading it says what it is
+        try:
+            with open(candidate, "rb") as file:
+                data = file.read()
+            stat = os.stat(candidate)
         except (FileNotFoundError, IsADirectoryError):
             continue
         except PermissionError:
-            data, stat = b"", candidate.stat()
-        return OwnerFile(candidate, owner_user(data), datetime.fromtimestamp(stat.st_mtime, UTC))
+            data, stat = b"", os.stat(candidate)
+        return OwnerFile(Path(candidate), owner_user(data), datetime.fromtimestamp(stat.st_mtime, UTC))
     return None
 
 

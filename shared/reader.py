@@ -1,7 +1,8 @@
 """Fast reads of the workbook with python-calamine, only the sheets asked for, cached by file identity.
 
 A query in Slack or a validation run re-reads nothing while the file is unchanged: the cache key
-is the path with its size, modification time and inode, which every save (ours or Excel's) changes.
+is the path (made absolute, not resolved) and its device, with its size, modification time and inode, which
+every save (ours or Excel's) changes.
 Appendix 1, Lists and Leads are read from a small package of only those sheets and the shared strings
 they use (`shared.xlsx.reduced`), so the read does not grow with the Change log after Excel saves the file;
 after another process's update only what it changed is read again (Appendix 1: Lists, Leads and the parts
@@ -44,24 +45,38 @@ class WorkbookError(Exception):
 
 # --- identity-keyed cache ------------------------------------------------------------------
 
-_cache: dict[tuple[str, str], tuple[tuple[int, int, int], object]] = {}
+_cache: dict[tuple[str, int, str], tuple[tuple[int, int, int], object]] = {}
 _cache_lock = threading.Lock()
 #: How many times a sheet was actually parsed; the tests read it to prove the cache works.
 parse_count = 0
 
 
-def file_identity(path: Path) -> tuple[int, int, int]:
-    """What changes whenever the file is saved: size, modification time (ns), inode."""
+def _stat(path: Path | str) -> os.stat_result:
     try:
-        st = os.stat(path)
+        return os.stat(path)
     except FileNotFoundError:
         raise WorkbookError(f"There is no workbook at {path}.") from None
+
+
+def file_identity(path: Path) -> tuple[int, int, int]:
+    """What changes whenever the file is saved: size, modification time (ns), inode."""
+    st = _stat(path)
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+def _key(path: Path | str, device: int, kind: str) -> tuple[str, int, str]:
+    """Where the cache files what was read of the file at `path` (on the file system `device`): the path made
+    absolute as written, not resolved (resolving took a stat of every folder on the way, four times an update).
+    An entry is handed out only while the file there has the identity it was read with (size, time, inode), on
+    the same device, so the file an entry was read from is the file there now: a path reaching another file
+    since (a link moved) finds that file's identity, not the entry's, and a spelling through a link is only
+    read once more, never given another file's values."""
+    return (os.path.abspath(path), device, kind)
+
+
 def _cached(path: Path, kind: str, build):
-    key = (str(Path(path).resolve()), kind)
-    identity = file_identity(path)
+    st = _stat(path)
+    key, identity = _key(path, st.st_dev, kind), (st.st_size, st.st_mtime_ns, st.st_ino)
     with _cache_lock:
         hit = _cache.get(key)
         if hit and hit[0] == identity:
@@ -324,8 +339,12 @@ def appendix_as_saved(path: Path, archive: zipfile.ZipFile, changed: dict[str, b
 def cached_appendix(path: Path, identity: tuple[int, int, int]) -> Appendix | None:
     """The Appendix 1 the cache holds for the file at `path` when it had `identity` (`file_identity`), or None:
     what the writer that opened that file derives its own save from (`shared.as_written`)."""
+    try:
+        key = _key(path, os.stat(path).st_dev, "appendix")
+    except OSError:
+        return None
     with _cache_lock:
-        hit = _cache.get((str(Path(path).resolve()), "appendix"))
+        hit = _cache.get(key)
     return hit[1] if hit and hit[0] == identity and isinstance(hit[1], Appendix) else None
 
 
@@ -337,9 +356,15 @@ def remember_appendix(path: Path, appendix: Appendix | None, identity: tuple[int
     if appendix is None:
         return
     if identity is None:
-        identity = file_identity(path)
+        st = _stat(path)
+        identity = (st.st_size, st.st_mtime_ns, st.st_ino)
+    else:
+        try:
+            st = os.stat(path)
+        except OSError:  # gone since it was put there: nothing to file it under (the next read says so)
+            return
     with _cache_lock:
-        _cache[(str(Path(path).resolve()), "appendix")] = (identity, appendix)
+        _cache[_key(path, st.st_dev, "appendix")] = (identity, appendix)
 
 
 def log_sheets(names: list[str], since: int | None = None) -> list[str]:

@@ -14,10 +14,13 @@ use cases an in-memory one (tests/memory_uow.py), so planning, permission and te
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import threading
 import weakref
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -60,7 +63,18 @@ class Store:
     @classmethod
     def for_workbook(cls, workbook: Path | str, journal: Path | str | None = None,
                      keep_backups: int | None = None, owner_name: str = "") -> Store:
-        """The journal, lock and backups beside the workbook unless given."""
+        """The journal, lock and backups beside the workbook unless given.
+
+        The same arguments give the same store (the last few kept): a store is a frozen value, made of these
+        arguments alone, so the one made before is the one that would be made now; the command line and
+        scripts ask for one per update, and a store made anew cost its paths' parsing and hashing again."""
+        if cls is not Store:
+            return cls._made(workbook, journal, keep_backups, owner_name)
+        return _store_for(workbook, journal, keep_backups, owner_name)
+
+    @classmethod
+    def _made(cls, workbook: Path | str, journal: Path | str | None, keep_backups: int | None,
+              owner_name: str) -> Store:
         workbook = Path(workbook)
         journal = journal or workbook.with_name(f"{workbook.name}.journal.sqlite")
         return cls(workbook=workbook, journal_path=Path(journal),
@@ -74,20 +88,49 @@ class Store:
 
         An update opens several units of work on one store, and a journal made anew resolves its path (a
         stat of each folder on the way): the one it made last, for the same timeout and clock, is given again
-        while it is `ready` (its file still there), as making it anew would then do nothing more."""
+        while it is `ready` (its file still there), as making it anew would then do nothing more. A journal
+        file's is kept for an equal store too (`_FILE_JOURNALS`: the command line and scripts make a store per
+        update), so a process resolves the path once, as a server's one long-lived store always did."""
+        kept, key = self._kept_journals()
         with _JOURNALS_LOCK:
-            journal = _JOURNALS.get(self)
+            journal = kept.get(key)
         if journal is not None and journal.clock is clock and journal.busy_timeout == busy_timeout \
                 and journal.ready():
             return journal
         journal = j.Journal(self.journal_path, busy_timeout, clock)
         with _JOURNALS_LOCK:
-            _JOURNALS[self] = journal
+            kept[key] = journal
+            if kept is _FILE_JOURNALS:
+                _FILE_JOURNALS.move_to_end(key)
+                while len(_FILE_JOURNALS) > _KEEP_FILE_JOURNALS:
+                    _FILE_JOURNALS.popitem(last=False)
         return journal
+
+    def _kept_journals(self) -> tuple[MutableMapping, object]:
+        """Where this store's journal is kept, and under what key: an in-memory journal (a test's database,
+        which lives as long as its journal) with this very store; a file's by the store's value, and the
+        folder a relative path is taken from (another folder is another file)."""
+        path = self.journal_path
+        if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path:  # as `Journal` tells
+            return _JOURNALS, self
+        if os.path.isabs(path):
+            return _FILE_JOURNALS, (self, None)
+        try:
+            return _FILE_JOURNALS, (self, os.getcwd())
+        except OSError:  # no working folder (removed): kept with this store only, as before
+            return _JOURNALS, self
+
+
+@functools.lru_cache(maxsize=8)
+def _store_for(workbook: Path | str, journal: Path | str | None, keep_backups: int | None, owner_name: str) -> Store:
+    return Store._made(workbook, journal, keep_backups, owner_name)
 
 
 #: The journal each store made last (`Store.journal`): one a store, gone with it (never pickled with it).
 _JOURNALS: weakref.WeakKeyDictionary[Store, j.Journal] = weakref.WeakKeyDictionary()
+#: The journal files' by the store's value (and working folder): the last few stores of a process.
+_FILE_JOURNALS: OrderedDict[tuple[Store, str | None], j.Journal] = OrderedDict()
+_KEEP_FILE_JOURNALS = 8
 _JOURNALS_LOCK = threading.Lock()
 
 

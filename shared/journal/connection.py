@@ -295,6 +295,8 @@ class Connection:
                 db.execute("PRAGMA synchronous=NORMAL")
                 # A small page cache: a bot keeps a connection in each of its listener threads (up to 32), and
                 # SQLite's default 2 MB each would be most of its memory; the OS caches the file for them all.
+                # Set once: it lasts as long as the connection (commits, another connection's schema change or
+                # VACUUM, a restore into it keep it; tests/test_journal_statements.py), so no commit sets it again.
                 db.execute("PRAGMA cache_size=-256")
                 if ident is None:  # made just now (removed since this process made it ready): its tables
                     _migrate(db, self.path)
@@ -336,9 +338,13 @@ class Connection:
             raise
 
     @contextmanager
-    def _transaction(self, durable: bool = False) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, durable: bool = False, single: bool = False) -> Iterator[sqlite3.Connection]:
         """Statements that stand or fall together, in one commit (`BEGIN IMMEDIATE`: the write lock first,
         so two writers take turns rather than fail half-way).
+
+        `single`: the block runs one writing statement, which SQLite makes its own transaction, taking the
+        write lock as it starts (waiting as `BEGIN IMMEDIATE` would) and committing as it ends: the same
+        commit at the same sync level, without the two statements around it.
 
         `durable`: the commit is synced (`synchronous=FULL`, one fdatasync of the WAL, which also syncs every
         commit before it) for what could not be re-derived after a power cut: an update recorded (its
@@ -354,21 +360,21 @@ class Connection:
             if full:
                 db.execute("PRAGMA synchronous=FULL")  # not allowed inside a transaction
             try:
-                db.execute("BEGIN IMMEDIATE")
-                try:
+                if single:
                     yield db
-                except BaseException:
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
-                    raise
-                db.execute("COMMIT")
+                else:
+                    db.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield db
+                    except BaseException:
+                        if db.in_transaction:
+                            db.execute("ROLLBACK")
+                        raise
+                    db.execute("COMMIT")
             finally:
                 if full:
                     with contextlib.suppress(sqlite3.Error):
                         db.execute("PRAGMA synchronous=NORMAL")
-                # A small page cache: a bot keeps a connection in each of its listener threads (up to 32), and
-                # SQLite's default 2 MB each would be most of its memory; the OS caches the file for them all.
-                db.execute("PRAGMA cache_size=-256")
             kept = _thread_connections().get(self._key)
             if kept is not None:
                 kept.owed = kept.owed and not full

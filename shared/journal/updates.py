@@ -32,6 +32,9 @@ FINAL_STATES = (APPLIED, CONFLICT, REJECTED)
 #: carry (longer texts only as fingerprints) stays well under it; anything larger is refused before it is
 #: written, so no request can grow the journal by more than this.
 MAX_ENTRY_CHARS = 32_000
+#: The row an INSERT made, as the table holds it, given back by the INSERT itself (SQLite 3.35 on; an older
+#: SQLite reads it back with a SELECT by its id, as before).
+_RETURNING = " RETURNING *" if sqlite3.sqlite_version_info >= (3, 35, 0) else ""
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:
@@ -68,7 +71,9 @@ class UpdatesMixin(Connection):
         if size > MAX_ENTRY_CHARS:
             raise EntryTooLarge(f"Not recorded: the update is {size:,} characters long with what the form sent; "
                                 f"the tracker keeps at most {MAX_ENTRY_CHARS:,}. Shorten it.")
-        with self._transaction(durable=durable) as db:
+        # Nothing but the INSERT (no keys to keep, none to look up): one statement, its own commit (`single`).
+        single = not replay_keys and not idempotency_key and bool(_RETURNING)
+        with self._transaction(durable=durable, single=single) as db:
             keep_replay_keys(db, replay_keys)
             if not durable:
                 self._owe_sync()
@@ -78,16 +83,18 @@ class UpdatesMixin(Connection):
                     return _entry(row), False
             update_id = uuid.uuid4().hex
             try:
-                db.execute(
+                rows = db.execute(
                     "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
-                    " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+                    + _RETURNING,
                     (update_id, ref, columns[0], columns[1], by, via, reply_to, idempotency_key,
                      state, columns[2], now, now, view_seq,
-                     now if state in FINAL_STATES else None))  # refused at once: told in the answer
+                     now if state in FINAL_STATES else None)).fetchall()  # refused at once: told in the answer
             except sqlite3.IntegrityError:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 return _entry(row), False
-            return _entry(db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()), True
+            row = rows[0] if rows else db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()
+            return _entry(row), True
 
     def make_durable(self) -> None:
         """Sync what this thread recorded without its fsync (`record(durable=False)`): one fdatasync of the
@@ -123,7 +130,8 @@ class UpdatesMixin(Connection):
         return self._wal_sync()
 
     def _set_state(self, update_id: str, state: str, detail: dict | None, durable: bool) -> None:
-        with self._transaction(durable=durable) as db:
+        # One statement unless refused (its values dropped too): its own transaction (`single`).
+        with self._transaction(durable=durable, single=state != REJECTED) as db:
             if detail is None:
                 db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, self._stamp(), update_id))
             else:
@@ -190,7 +198,10 @@ class UpdatesMixin(Connection):
         in: those journalled after the sender's view and before their update, which explain a field that
         differs from what they saw. The last one journalled gives it (`last_given`: updates of a
         recommendation are written in journal order), whether written already or still waiting (it goes in
-        first). Conflicts and refusals wrote nothing and do not count."""
+        first). Conflicts and refusals wrote nothing and do not count. Nothing is asked of the journal when no
+        sequence number lies between the two (an update journalled right after its sender's view)."""
+        if isinstance(after_seq, int) and isinstance(before_seq, int) and before_seq <= after_seq + 1:
+            return {}
         states = (*WRITTEN_STATES, PENDING)
         marks = ",".join("?" for _ in states)
         with self._connect() as db:

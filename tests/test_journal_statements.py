@@ -1,0 +1,123 @@
+"""What an update asks of the journal (issue 18): the statements one `sli update` runs on its connection,
+counted (never timed), and the connection settings that no longer need setting again at every commit."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import sli
+from shared import reader
+from shared.domain import schema as s
+from shared.journal import Journal, Replayed
+from shared.journal.connection import _thread_connections
+
+
+def _update(workbook: Path, ref: str, text: str) -> None:
+    assert sli.main(["update", ref, "--next", text, "--by", "Helen Lowey", "--workbook", str(workbook)]) == sli.EXIT_OK
+
+
+def _statements_of_one_update(workbook: Path) -> list[str]:
+    """The statements the second `sli update` in this process runs on the journal (the first opens it)."""
+    _update(workbook, "L7", "First: opens the journal")
+    statements: list[str] = []
+    connections = [kept.db for kept in _thread_connections().values()]
+    assert connections
+    for db in connections:
+        db.set_trace_callback(statements.append)
+    try:
+        _update(workbook, "L8", "Second: as every later one")
+    finally:
+        for db in connections:
+            db.set_trace_callback(None)
+    assert reader.read_appendix(workbook).get("L8")[s.NEXT_STEPS] == "Second: as every later one"
+    return statements
+
+
+def test_an_update_runs_six_statements_on_the_journal(workbook: Path) -> None:
+    """One update: the view mark, the record (the INSERT, giving back its row), the waiting updates, the entry,
+    and its two moves (`writing`, `applied`): each write one statement that is its own commit; what was written
+    since the sender's view is not asked for when nothing was journalled between it and the update. Main ran
+    seventeen: the page cache set again after every commit, the row read back after its INSERT, a BEGIN and a
+    COMMIT around the record and each move, and the updates between two consecutive sequence numbers."""
+    statements = _statements_of_one_update(workbook)
+    assert not [sql for sql in statements if "cache_size" in sql]
+    assert not [sql for sql in statements if sql.startswith(("BEGIN", "COMMIT"))]
+    inserted = next(n for n, sql in enumerate(statements) if sql.startswith("INSERT INTO updates"))
+    assert "RETURNING" in statements[inserted]
+    assert not statements[inserted + 1].startswith("SELECT * FROM updates WHERE id")
+    moves = [sql for sql in statements if sql.startswith("UPDATE updates SET state=")]
+    assert ["'writing'" in moves[0], "'applied'" in moves[1]] == [True, True]
+    assert not [sql for sql in statements if sql.startswith("SELECT state, changes, detail")]
+    assert len(statements) <= 6
+
+
+def test_updates_journalled_between_a_view_and_an_update_still_explain_its_fields(tmp_path: Path) -> None:
+    """What was written since a sender's view is still asked for, and counted, when updates were journalled
+    between the view and theirs: one waiting sets the field the sender saw before it, so no conflict."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    seen, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "Seen"}, seen={}, by="Helen Lowey", via="CLI",
+                             state="pending")
+    between, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "Between"}, seen={}, by="Aisha Khan", via="CLI",
+                                state="pending")
+    mine, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "Mine"}, seen={}, by="Helen Lowey", via="CLI",
+                             state="pending", view_seq=seen.seq)
+    assert journal.written_between("L1", seen.seq, mine.seq) == {s.NEXT_STEPS: "Between"}
+    assert journal.written_between("L1", between.seq, mine.seq) == {}
+    assert journal.written_between("L1", seen.seq - 1, between.seq) == {s.NEXT_STEPS: "Seen"}
+
+
+def test_a_record_with_keys_to_keep_is_one_transaction(tmp_path: Path) -> None:
+    """A record that also keeps its request's replay keys (the bots') or looks up its idempotency key stays one
+    transaction of several statements: a replayed key records nothing, a key seen before gives the entry."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    statements: list[str] = []
+    with journal._connect() as db:
+        db.set_trace_callback(statements.append)
+    try:
+        entry, new = journal.record(ref="L1", changes={s.NEXT_STEPS: "One"}, seen={}, by="Helen Lowey", via="Slack",
+                                    state="pending", replay_keys=["request-1"], idempotency_key="form-1")
+        assert new and statements[statements.index("BEGIN IMMEDIATE") + 1].startswith("DELETE FROM seen_keys")
+        assert statements[-2:] == ["COMMIT", "PRAGMA synchronous=NORMAL"]  # a record is synced (FULL)
+        again, new = journal.record(ref="L1", changes={s.NEXT_STEPS: "One"}, seen={}, by="Helen Lowey", via="Slack",
+                                    state="pending", idempotency_key="form-1")
+        assert not new and again.id == entry.id
+        with pytest.raises(Replayed):
+            journal.record(ref="L2", changes={s.NEXT_STEPS: "Two"}, seen={}, by="Helen Lowey", via="Slack",
+                           state="pending", replay_keys=["request-1"])
+        assert [e.ref for e in journal.in_states("pending")] == ["L1"]
+    finally:
+        with journal._connect() as db:
+            db.set_trace_callback(None)
+
+
+def _cache_size(journal: Journal) -> int:
+    with journal._connect() as db:
+        return db.execute("PRAGMA cache_size").fetchone()[0]
+
+
+def test_a_journal_connection_keeps_its_small_page_cache(workbook: Path, tmp_path: Path) -> None:
+    """The page cache is set once, when the connection opens: commits, refusals, another connection's schema
+    change and VACUUM, a purge and a restore into the connection all leave it at 256 KB (the reason no commit
+    sets it again)."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    assert _cache_size(journal) == -256
+    entry, _ = journal.record(ref="L1", changes={s.NEXT_STEPS: "One"}, seen={}, by="Helen Lowey", via="CLI",
+                              state="pending")
+    journal.set_state(entry.id, "writing", {"message": "m"})
+    journal.set_state(entry.id, "rejected", {"message": "m"})
+    assert _cache_size(journal) == -256
+    other = sqlite3.connect(tmp_path / "journal.sqlite", isolation_level=None)
+    other.execute("CREATE TABLE extra (x)")
+    other.execute("VACUUM")
+    other.close()
+    journal.record(ref="L2", changes={s.NEXT_STEPS: "Two"}, seen={}, by="Helen Lowey", via="CLI", state="pending")
+    assert _cache_size(journal) == -256
+    backup = tmp_path / "backup.sqlite"
+    journal.backup_to(backup)
+    journal.restore_from(backup)
+    assert _cache_size(journal) == -256
+    journal.record(ref="L3", changes={s.NEXT_STEPS: "Three"}, seen={}, by="Helen Lowey", via="CLI", state="pending")
+    assert _cache_size(journal) == -256 and [e.ref for e in journal.in_states("pending")] == ["L2", "L3"]
