@@ -4,9 +4,10 @@ edit changed or added, and the new file written with every unchanged part copied
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
+from shared.xlsx.ahead import Ahead, plan_ahead
 from shared.xlsx.entries import LazyParts, Source, clone_info, copy_raw, inflate, raw_data, sync_while
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
@@ -55,10 +56,32 @@ class ZipParts:
         #: Parts whose root element's start tag this edit changes (the shared strings' count), by name.
         self.heads: dict[str, HeadSplit] = {}
         self._prefixes: dict[tuple[str, int], bytes] = {}
+        #: The new file being written ahead with the parts the edit is not expected to change (`write_ahead`).
+        self._ahead: Ahead | None = None
 
     def close(self) -> None:
-        """Let go of the file as opened (its descriptor); the package cannot be read or written after."""
+        """Let go of the file as opened (its descriptor); the package cannot be read or written after. A file
+        written ahead and not used (no save came) is removed."""
+        if self._ahead is not None:
+            self._ahead, ahead = None, self._ahead
+            ahead.discard()
         self._source.close()
+
+    def write_ahead(self, make_target: Callable[[], Path], edited: Collection[str],
+                    maybe: Collection[str] = ()) -> bool:
+        """Start writing into the save's new file (`make_target` makes it, empty and private) every part
+        but `edited`, those `maybe` edited last, by another thread while this one edits (see
+        `shared.xlsx.ahead`); `write` to the same target goes on from there. Nothing is started (False)
+        when those parts are too few bytes to gain from it."""
+        entries, runs = plan_ahead(self._source, self.infos, self._archive.start_dir, edited, maybe)
+        if not entries or self._ahead is not None:
+            return False
+        self._ahead = Ahead(self._source, entries, runs, make_target())
+        return True
+
+    def writing_ahead_to(self, target: Path) -> bool:
+        """Whether a file is being written ahead at `target` (the save must not create it anew)."""
+        return self._ahead is not None and self._ahead.target == Path(target)
 
     def opened_as(self) -> tuple[int, int, int]:
         """The file as opened: its size, modification time (ns) and inode (as `shared.reader.file_identity`
@@ -151,15 +174,24 @@ class ZipParts:
         Deflate level 1 for the changed parts: their content is what must stay identical, and the
         fastest level keeps an update quick (Excel recompresses on its next save).
         """
+        ahead, self._ahead = self._ahead, None
         if self._source.is_file(target):  # written over the file it was read from: keep its bytes first
+            if ahead is not None:
+                ahead.discard()
+                ahead = None
             self._source.hold_in_memory()
             self._archive = zipfile.ZipFile(self._source.file)
             self.parts.reopen(self._archive)
-        with open(target, "wb") as handle:
-            with zipfile.ZipFile(handle, "w") as archive:
+        started = ahead.take(target, {*self.changed, *self.segments, *self.heads}) if ahead is not None else None
+        handle, archive = started if started is not None else (open(target, "wb"), None)  # noqa: SIM115
+        with handle:
+            with archive if archive is not None else zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
+                done = ahead.names if started is not None else frozenset()
                 log_part = self.segmented_part
                 for info in self.infos:
+                    if info.filename in done:
+                        continue
                     if info.filename in self.segments:
                         write_segments(archive, handle, info, self.segments[info.filename])
                     elif info.filename in self.heads:
@@ -177,5 +209,10 @@ class ZipParts:
                 for name, segments in self.segments.items():  # added as deflate runs (filed years)
                     if name not in names:
                         write_segments(archive, handle, zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), segments)
+                if done:  # the directory in the old file's order, whatever order the bytes were written in
+                    order = {info.filename: at for at, info in enumerate(self.infos)}
+                    archive.filelist.sort(key=lambda info: order.get(info.filename, len(order)))
             handle.flush()
             sync_while(handle.fileno(), while_syncing)
+            if started is not None:
+                ahead.settled()

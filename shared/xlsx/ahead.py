@@ -1,0 +1,214 @@
+"""The parts an update will not change, written into the new file while the update is still being worked out.
+
+A workbook with a long history is mostly the Change log's year sheets, which no update touches. Copying
+them into the new file and flushing them to disk are most of what a save of such a file costs, and neither
+needs the edit: a second thread does both while the first edits the row, the log and the shared strings.
+The edited parts are then written after them, and the central directory lists every part in the old file's
+order, so every reader (they go by the directory) sees the package as before; only where the edited parts'
+bytes lie in the file differs.
+
+Each part is copied as it lies in the old file, its local header with it, by the kernel (copy_file_range),
+and parts that lie one after the other there are copied in one call: the second thread then needs the
+interpreter only between a few calls (it must wait for it while the first thread edits). Everything else
+(where each part goes, its directory entry, the check that each local header is the part the directory
+names) is worked out before the thread starts.
+
+The parts are guessed before the edit: all but the ones an update edits, the ones it may edit (the shared
+strings, when a cell's string moves) last. One the edit touched after all is cut off with every part after it
+(`Ahead.take`) and written again in its turn; filing the log's years touches the part list itself, and the
+file is then used only as far as the first part it changed. A wrong guess costs time, never correctness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import threading
+import zipfile
+from collections.abc import Collection, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from shared.xlsx.entries import Source
+
+#: Written ahead only when the parts to copy hold at least this many compressed bytes: below it the copy and
+#: its flush take less than handing them to another thread saves (measured: `make bench`, 10,000 rows).
+AHEAD_MIN_BYTES = 1 << 20
+
+_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
+_ZIP64_LIMIT = (1 << 31) - 1
+
+#: The thread that writes ahead: one per process (a forked child starts its own), started at the first use.
+_writer: tuple[int, ThreadPoolExecutor] | None = None
+_writer_lock = threading.Lock()
+
+
+def _forget_writer() -> None:
+    global _writer, _writer_lock
+    _writer, _writer_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_writer)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _writer
+    with _writer_lock:
+        if _writer is None or _writer[0] != os.getpid():
+            _writer = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-ahead"))
+        return _writer[1]
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Bytes of the old file copied as they are: `length` at `start`, to `to` in the new file."""
+
+    start: int
+    length: int
+    to: int
+
+
+class Ahead:
+    """A new file being written with parts of the old one by another thread, then flushed to disk
+    (fdatasync), so the save's own fsync has only the edited parts and the directory left."""
+
+    def __init__(self, source: Source, entries: Sequence[zipfile.ZipInfo], runs: Sequence[_Run], target: Path):
+        """`entries`: the parts' directory entries as the new file will have them (where each now starts), in
+        the order they lie in it; `runs`: the copies that put them there (see `plan_ahead`)."""
+        self.target = Path(target)
+        #: The parts in the file written ahead, once `take` has cut off those the edit touched.
+        self.names: frozenset[str] = frozenset()
+        self._entries = list(entries)
+        self._end = runs[-1].to + runs[-1].length if runs else 0
+        self._handle: IO[bytes] = open(self.target, "wb")  # noqa: SIM115 - handed on by `take`, else `discard`
+        self._copied = threading.Event()
+        self._whole = False  # every run copied (set by the thread before `_copied`)
+        self._done: Future = _pool().submit(self._copy, source.file.fileno(), self._handle.fileno(), list(runs))
+
+    def _copy(self, source: int, target: int, runs: list[_Run]) -> None:
+        try:
+            for run in runs:
+                at, end, to = run.start, run.start + run.length, run.to
+                while at < end:
+                    done = os.copy_file_range(source, target, min(end - at, 1 << 30), at, to)
+                    if done <= 0:
+                        return  # the old file is shorter than its directory says: not used (`take`)
+                    at, to = at + done, to + done
+            self._whole = True
+        finally:
+            self._copied.set()
+        # The disk starts on these bytes now, while the edit is written after them; the save's own fsync then
+        # waits only for what is left (`settled` is waited for too, before the file replaces the old one).
+        os.fdatasync(target)
+
+    def take(self, target: Path, touched: Collection[str]) -> tuple[IO[bytes], zipfile.ZipFile] | None:
+        """The new file and a zip on it holding the parts written ahead, to write the other parts after them:
+        cut back to just before the first part the edit `touched` after all (the parts after it are written
+        again, in their turn). None (the file let go of) when it was begun for another path or a copy failed
+        (the whole write then meets the failure again and says what it was). Waits for the copies, not for
+        their flush to disk (`settled`)."""
+        self._copied.wait()
+        if not self._whole or Path(target) != self.target:
+            self._let_go()
+            return None
+        kept = next((at for at, info in enumerate(self._entries) if info.filename in touched), len(self._entries))
+        end = self._entries[kept].header_offset if kept < len(self._entries) else self._end
+        if end < self._end:
+            os.ftruncate(self._handle.fileno(), end)
+        self._handle.seek(end)
+        archive = zipfile.ZipFile(self._handle, "w")
+        for info in self._entries[:kept]:  # listed as `shared.xlsx.entries.write_raw` lists what it writes
+            archive.filelist.append(info)
+            archive.NameToInfo[info.filename] = info
+        archive.start_dir = end
+        archive._didModify = True  # noqa: SLF001 - so close() writes the central directory (see write_raw)
+        self.names = frozenset(info.filename for info in self._entries[:kept])
+        return self._handle, archive
+
+    def settled(self) -> None:
+        """Wait for the parts written ahead to be on disk; raises the disk's error if they could not be."""
+        failed = self._done.exception()
+        if failed is not None:
+            raise failed
+
+    def discard(self) -> None:
+        """Let go of the file and remove it: the update was not saved (refused, failed before its save)."""
+        self._let_go()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.target)
+
+    def _let_go(self) -> None:
+        self._done.exception()  # the thread is done with the file before it is closed
+        self._handle.close()
+
+
+def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: int, edited: Collection[str],
+               maybe: Collection[str] = (), at_least: int = AHEAD_MIN_BYTES
+               ) -> tuple[list[zipfile.ZipInfo], list[_Run]]:
+    """What to write ahead: every part of `infos` (the old file's, whose central directory starts at
+    `directory_at`) but `edited`, in the old file's order, those `maybe` edited last; as the new file's
+    directory entries and the copies that make them. Nothing when those parts are fewer than `at_least`
+    compressed bytes, when the system cannot copy between files in the kernel, or when a part is not
+    plainly where the directory says (then the usual write, which checks each part, says what is wrong)."""
+    chosen = [info for info in infos if info.filename not in edited and info.filename not in maybe]
+    chosen += [info for info in infos if info.filename in maybe and info.filename not in edited]
+    if sum(info.compress_size for info in chosen) < at_least or not hasattr(os, "copy_file_range") \
+            or not hasattr(os, "fdatasync"):
+        return [], []
+    ends = _ends(infos, directory_at)
+    entries: list[zipfile.ZipInfo] = []
+    runs: list[_Run] = []
+    to = 0
+    for info in chosen:
+        if not _plain_entry(source, info):
+            return [], []
+        start, length = info.header_offset, ends[info.filename] - info.header_offset
+        if runs and runs[-1].start + runs[-1].length == start:  # next to the last one in the old file too
+            last = runs.pop()
+            runs.append(_Run(last.start, last.length + length, last.to))
+        else:
+            runs.append(_Run(start, length, to))
+        entry = _moved(info, to)
+        entries.append(entry)
+        to += length
+    return entries, runs
+
+
+def _ends(infos: Sequence[zipfile.ZipInfo], directory_at: int) -> Mapping[str, int]:
+    """Where each part's bytes end in the old file (local header, data, any data descriptor): where the next
+    part starts, or the central directory."""
+    ordered = sorted(infos, key=lambda info: info.header_offset)
+    return {info.filename: (ordered[at + 1].header_offset if at + 1 < len(ordered) else directory_at)
+            for at, info in enumerate(ordered)}
+
+
+def _plain_entry(source: Source, info: zipfile.ZipInfo) -> bool:
+    """Whether the part's local header is where the directory says, names the same part (an ASCII name, as
+    every part name of a workbook is), and is neither encrypted nor zip64: then it can be copied as it is and
+    listed with the directory's entry."""
+    sizes = (info.file_size, info.compress_size, info.header_offset)
+    if info.flag_bits & 0x1 or not info.orig_filename.isascii() or max(sizes) > _ZIP64_LIMIT:
+        return False
+    try:
+        head = source.read(info.header_offset, _LOCAL_HEADER.size + len(info.orig_filename.encode("utf-8")))
+    except Exception:  # noqa: BLE001 - any doubt: not written ahead; the usual write reports it
+        return False
+    fields = _LOCAL_HEADER.unpack(head[:_LOCAL_HEADER.size])
+    name = head[_LOCAL_HEADER.size:_LOCAL_HEADER.size + fields[10]]
+    return fields[0] == b"PK\x03\x04" and name == info.orig_filename.encode("ascii")
+
+
+def _moved(info: zipfile.ZipInfo, offset: int) -> zipfile.ZipInfo:
+    """The directory entry of a part copied as it is to `offset` in the new file."""
+    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+    for field in ("compress_type", "comment", "extra", "create_system", "create_version", "extract_version",
+                  "reserved", "flag_bits", "volume", "internal_attr", "external_attr", "CRC", "compress_size",
+                  "file_size"):
+        setattr(entry, field, getattr(info, field))
+    entry.orig_filename = info.orig_filename
+    entry.header_offset = offset
+    return entry
