@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from shared.xlsx.entries import Source
+from shared.xlsx.entries import Source, Span
+from shared.xlsx.segments import HeadSplit, head_split_entry, read_head_split, stored_length
 
 #: Written ahead only when the parts to copy hold at least this many compressed bytes: below it the copy and
 #: its flush take less than handing them to another thread saves (measured: `make bench`, 10,000 rows).
@@ -64,6 +65,19 @@ def _pool() -> ThreadPoolExecutor:
 
 
 @dataclass(frozen=True)
+class _Slot:
+    """A part written ahead but for its local header and stored head (`shared.xlsx.segments.HeadSplit`), whose
+    length is known before the edit: the body is copied after the room left for them at `offset`, and
+    `Ahead.fill` writes them once the edit has set the head (the shared strings' `count`)."""
+
+    offset: int
+    room: int
+    body_start: int
+    body_length: int
+    split: HeadSplit
+
+
+@dataclass(frozen=True)
 class _Run:
     """Bytes of the old file copied as they are: `length` at `start`, to `to` in the new file."""
 
@@ -76,14 +90,17 @@ class Ahead:
     """A new file being written with parts of the old one by another thread, then flushed to disk
     (fdatasync), so the save's own fsync has only the edited parts and the directory left."""
 
-    def __init__(self, source: Source, entries: Sequence[zipfile.ZipInfo], runs: Sequence[_Run], target: Path):
+    def __init__(self, source: Source, entries: Sequence[zipfile.ZipInfo], runs: Sequence[_Run], target: Path,
+                 slots: Mapping[str, _Slot] | None = None):
         """`entries`: the parts' directory entries as the new file will have them (where each now starts), in
-        the order they lie in it; `runs`: the copies that put them there (see `plan_ahead`)."""
+        the order they lie in it; `runs`: the copies that put them there; `slots`: the parts among them whose
+        header and head `fill` writes (see `plan_ahead`)."""
         self.target = Path(target)
+        self.slots: dict[str, _Slot] = dict(slots or {})
         #: The parts in the file written ahead, once `take` has cut off those the edit touched.
         self.names: frozenset[str] = frozenset()
         self._entries = list(entries)
-        self._end = runs[-1].to + runs[-1].length if runs else 0
+        self._end = max((run.to + run.length for run in runs), default=0)
         self._handle: IO[bytes] = open(self.target, "wb")  # noqa: SIM115 - handed on by `take`, else `discard`
         self._copied = threading.Event()
         self._whole = False  # every run copied (set by the thread before `_copied`)
@@ -129,6 +146,30 @@ class Ahead:
         self.names = frozenset(info.filename for info in self._entries[:kept])
         return self._handle, archive
 
+    def fits(self, name: str, split: HeadSplit) -> bool:
+        """Whether `split` (the part as the edit left it) can go in the part's slot: the same body, copied
+        already, and a head that still fits the room left for it."""
+        slot = self.slots.get(name)
+        body = split.body_raw
+        return slot is not None and split.body is None and isinstance(body, Span) \
+            and (body.start, body.length) == (slot.body_start, slot.body_length) \
+            and len(split.stored_head()) == slot.room
+
+    def fill(self, info: zipfile.ZipInfo, split: HeadSplit, archive: zipfile.ZipFile) -> None:
+        """Write the part's local header and head into its slot (`fits` said they go there), and list it."""
+        slot = self.slots[info.filename]
+        entry, head, _body = head_split_entry(info, split)
+        entry.flag_bits = info.flag_bits & ~0x08 & ~0x800  # as `shared.xlsx.entries.write_raw` writes them
+        entry.extra = b""
+        entry.header_offset = slot.offset
+        header = entry.FileHeader(False)
+        if len(header) + len(head) != _slot_header(info) + stored_length(slot.room):
+            raise OSError("the part's header does not fit the room left for it")  # never: the room was made so
+        os.pwrite(self._handle.fileno(), header + head, slot.offset)
+        placed = next(at for at, listed in enumerate(archive.filelist) if listed.filename == info.filename)
+        archive.filelist[placed] = entry
+        archive.NameToInfo[info.filename] = entry
+
     def settled(self) -> None:
         """Wait for the parts written ahead to be on disk; raises the disk's error if they could not be."""
         failed = self._done.exception()
@@ -147,35 +188,60 @@ class Ahead:
 
 
 def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: int, edited: Collection[str],
-               maybe: Collection[str] = (), at_least: int = AHEAD_MIN_BYTES
-               ) -> tuple[list[zipfile.ZipInfo], list[_Run]]:
+               maybe: Collection[str] = (), at_least: int | None = None
+               ) -> tuple[list[zipfile.ZipInfo], list[_Run], dict[str, _Slot]]:
     """What to write ahead: every part of `infos` (the old file's, whose central directory starts at
-    `directory_at`) but `edited`, in the old file's order, those `maybe` edited last; as the new file's
-    directory entries and the copies that make them. Nothing when those parts are fewer than `at_least`
-    compressed bytes, when the system cannot copy between files in the kernel, or when a part is not
-    plainly where the directory says (then the usual write, which checks each part, says what is wrong)."""
+    `directory_at`) but `edited`, in the old file's order; then those `maybe` edited (the shared strings), as
+    slots (`_Slot`) when the old file holds them as head and body, left out otherwise. As the new file's
+    directory entries, the copies that make them and the slots. Nothing when those parts are fewer than
+    `at_least` (`AHEAD_MIN_BYTES`) compressed bytes, when the system cannot copy between files in the kernel,
+    or when a part is not plainly where the directory says (the usual write, which checks each part, says
+    what is wrong)."""
+    nothing: tuple[list[zipfile.ZipInfo], list[_Run], dict[str, _Slot]] = ([], [], {})
     chosen = [info for info in infos if info.filename not in edited and info.filename not in maybe]
-    chosen += [info for info in infos if info.filename in maybe and info.filename not in edited]
-    if sum(info.compress_size for info in chosen) < at_least or not hasattr(os, "copy_file_range") \
+    splits = {}
+    for info in infos:
+        if info.filename in maybe and info.filename not in edited and _plain_entry(source, info):
+            split = read_head_split(source, info)
+            if split is not None and isinstance(split.body_raw, Span):
+                splits[info.filename] = split
+                chosen.append(info)
+    size = sum(info.compress_size for info in chosen)
+    if size < (AHEAD_MIN_BYTES if at_least is None else at_least) or not hasattr(os, "copy_file_range") \
             or not hasattr(os, "fdatasync"):
-        return [], []
+        return nothing
     ends = _ends(infos, directory_at)
     entries: list[zipfile.ZipInfo] = []
     runs: list[_Run] = []
+    slots: dict[str, _Slot] = {}
     to = 0
     for info in chosen:
+        split = splits.get(info.filename)
+        if split is not None:  # room for the header and head, the body copied after it
+            assert isinstance(split.body_raw, Span)
+            body = split.body_raw
+            room = _slot_header(info) + stored_length(split.room)
+            slots[info.filename] = _Slot(to, split.room, body.start, body.length, split)
+            runs.append(_Run(body.start, body.length, to + room))
+            entries.append(_moved(info, to))
+            to += room + body.length
+            continue
         if not _plain_entry(source, info):
-            return [], []
+            return nothing
         start, length = info.header_offset, ends[info.filename] - info.header_offset
-        if runs and runs[-1].start + runs[-1].length == start:  # next to the last one in the old file too
-            last = runs.pop()
+        if runs and runs[-1].start + runs[-1].length == start and runs[-1].to + runs[-1].length == to:
+            last = runs.pop()  # next to the last one in both files: one copy
             runs.append(_Run(last.start, last.length + length, last.to))
         else:
             runs.append(_Run(start, length, to))
-        entry = _moved(info, to)
-        entries.append(entry)
+        entries.append(_moved(info, to))
         to += length
-    return entries, runs
+    return entries, runs, slots
+
+
+def _slot_header(info: zipfile.ZipInfo) -> int:
+    """The length of a local header this program writes for the part (no extra field)."""
+    return _LOCAL_HEADER.size + len(info.filename.encode("ascii"))
 
 
 def _ends(infos: Sequence[zipfile.ZipInfo], directory_at: int) -> Mapping[str, int]:

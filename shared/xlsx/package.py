@@ -47,12 +47,12 @@ class Package(ZipParts):
         self._header_rows: dict[tuple[str, int], _FirstRows] = {}
 
     def edited_by_updates(self, sheet_names: Sequence[str]) -> tuple[set[str], set[str]]:
-        """The parts an update edits when it writes into sheets `sheet_names`: theirs, the workbook's (an
-        autofilter's hidden name grows with the log) and the shared strings (whose `count` moves whenever a
-        cell stops referring to one: the first update of a cell after Excel saved); and those it may edit
-        (none yet). The others are written ahead (`ZipParts.write_ahead`)."""
-        return {self.sheet_parts[name] for name in sheet_names if name in self.sheet_parts} | \
-            {_WORKBOOK, _SHARED_STRINGS}, set()
+        """The parts an update edits when it writes into sheets `sheet_names`: theirs and the workbook's (an
+        autofilter's hidden name grows with the log); and the part whose head it may edit, the shared strings
+        (their `count` moves whenever a cell stops referring to one: the first update of a cell after Excel
+        saved). The others are written ahead (`ZipParts.write_ahead`), the shared strings' body too."""
+        return {self.sheet_parts[name] for name in sheet_names if name in self.sheet_parts} | {_WORKBOOK}, \
+            {_SHARED_STRINGS}
 
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""

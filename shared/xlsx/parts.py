@@ -73,10 +73,10 @@ class ZipParts:
         but `edited`, those `maybe` edited last, by another thread while this one edits (see
         `shared.xlsx.ahead`); `write` to the same target goes on from there. Nothing is started (False)
         when those parts are too few bytes to gain from it."""
-        entries, runs = plan_ahead(self._source, self.infos, self._archive.start_dir, edited, maybe)
+        entries, runs, slots = plan_ahead(self._source, self.infos, self._archive.start_dir, edited, maybe)
         if not entries or self._ahead is not None:
             return False
-        self._ahead = Ahead(self._source, entries, runs, make_target())
+        self._ahead = Ahead(self._source, entries, runs, make_target(), slots)
         return True
 
     def writing_ahead_to(self, target: Path) -> bool:
@@ -182,12 +182,23 @@ class ZipParts:
             self._source.hold_in_memory()
             self._archive = zipfile.ZipFile(self._source.file)
             self.parts.reopen(self._archive)
-        started = ahead.take(target, {*self.changed, *self.segments, *self.heads}) if ahead is not None else None
+        touched = {*self.changed, *self.segments, *self.heads}
+        filled: dict[str, HeadSplit] = {}
+        if ahead is not None:  # a slot is filled when the part as it stands fits it, else cut off like any other
+            for name, slot in ahead.slots.items():
+                split = self.heads.get(name) if name in touched else slot.split
+                if split is not None and ahead.fits(name, split):
+                    filled[name] = split
+            touched = (touched - filled.keys()) | (ahead.slots.keys() - filled.keys())
+        started = ahead.take(target, touched) if ahead is not None else None
         handle, archive = started if started is not None else (open(target, "wb"), None)  # noqa: SIM115
         with handle:
             with archive if archive is not None else zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
                 done = ahead.names if started is not None else frozenset()
+                for name, split in filled.items():
+                    if name in done:
+                        ahead.fill(self._archive.getinfo(name), split, archive)
                 log_part = self.segmented_part
                 for info in self.infos:
                     if info.filename in done:
