@@ -80,14 +80,20 @@ class PackageWriter:
             self.package.write_ahead(lambda: fresh_temporary(self.workbook), edited, maybe)
 
     def apply(self, plan: Plan) -> None:
-        if plan.edits:
-            self.package.edit_cells(s.MAIN_SHEET, plan.edits)
-            self._edits.append(dict(plan.edits))
-        if plan.log_rows:
-            columns = self.package.header_columns(s.LOG_SHEET, LogRow.HEADER)
-            rows = [row.to_sheet_row(columns) for row in plan.log_rows]
-            self._file_log_years(rows)
-            self.package.append_rows(s.LOG_SHEET, rows)
+        """Patch `plan` into the package. A plan that cannot be written (a formula in a target cell) ends the
+        writer: the file begun ahead is removed and the old one let go of (nothing is saved after it)."""
+        try:
+            if plan.edits:
+                self.package.edit_cells(s.MAIN_SHEET, plan.edits)
+                self._edits.append(dict(plan.edits))
+            if plan.log_rows:
+                columns = self.package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+                rows = [row.to_sheet_row(columns) for row in plan.log_rows]
+                self._file_log_years(rows)
+                self.package.append_rows(s.LOG_SHEET, rows)
+        except BaseException:
+            self.package.close()
+            raise
 
     def _file_log_years(self, rows: Sequence[Mapping[int, CellValue]]) -> None:
         """Once per save, before the first rows are logged: the Change log's rows of years before theirs

@@ -219,3 +219,29 @@ def test_a_head_that_outgrows_its_room_gets_more() -> None:
     assert len(padded_head(head.replace(b'"9"', b'"10"'), len(first))) == len(first)  # a digit more: same room
     grown = head.replace(b'"9"', b'"1' + b"0" * 20 + b'"')
     assert len(padded_head(grown, len(first))) == len(grown) + HEAD_SLACK  # outgrown: more room, never cut
+
+
+def test_an_update_stopped_by_a_formula_in_its_cell_leaves_no_new_file(long_book: Path) -> None:
+    """A target cell holding a formula stops the write before the save (the update waits): the file begun ahead
+    is removed there and then, and the interpreter's switch interval is back to what it was."""
+    with zipfile.ZipFile(long_book) as source:
+        parts = [(info, source.read(info.filename)) for info in source.infolist()]
+    main_part = Package(long_book).sheet_parts[s.MAIN_SHEET]
+    loaded = openpyxl.load_workbook(long_book, read_only=True)
+    rows = [list(row) for row in loaded[s.MAIN_SHEET].iter_rows(values_only=True)]
+    loaded.close()
+    header = next(row for row in rows if row and row[0] == s.REF)
+    number = next(n for n, row in enumerate(rows, start=1) if row and row[0] == "L5")
+    column = s.column_letter(header.index(s.NEXT_STEPS))
+    with zipfile.ZipFile(long_book, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, data in parts:
+            if info.filename == main_part:
+                data, found = re.subn(rf'<c r="{column}{number}"[^>]*?(?:/>|>.*?</c>)'.encode(),
+                                      f'<c r="{column}{number}"><f>1+1</f><v>2</v></c>'.encode(), data, count=1)
+                assert found == 1
+            target.writestr(info, data)
+    interval = sys.getswitchinterval()
+    assert sli.main(["update", "L5", "--next", "Plain words", "--by", "Helen Lowey",
+                     "--workbook", str(long_book)]) != sli.EXIT_OK
+    assert not [p.name for p in long_book.parent.iterdir() if ".sli-tmp-" in p.name]
+    assert sys.getswitchinterval() == interval
