@@ -49,8 +49,12 @@ _writer_lock = threading.Lock()
 
 
 def _forget_writer() -> None:
-    global _writer, _writer_lock
+    """In a forked child: the parent's thread, its lock and any file it was writing ahead did not come with it."""
+    global _writer, _writer_lock, _switching
     _writer, _writer_lock = None, threading.Lock()
+    if _switching:
+        _switching = 0
+        sys.setswitchinterval(_switch_was)
 
 
 if hasattr(os, "register_at_fork"):
