@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import struct
 import sys
 import threading
 import zipfile
@@ -33,15 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from shared.xlsx.entries import Source, Span
+from shared.xlsx.entries import Source, Span, moved_entry, part_ends, plain_entry
 from shared.xlsx.segments import HeadSplit, head_split_entry, read_head_split, stored_length
 
 #: Written ahead only when the parts to copy hold at least this many compressed bytes: below it the copy and
 #: its flush take less than handing them to another thread saves (measured: `make bench`, 10,000 rows).
 AHEAD_MIN_BYTES = 1 << 20
 
-_LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
-_ZIP64_LIMIT = (1 << 31) - 1
+_LOCAL_HEADER_SIZE = 30
 
 #: The thread that writes ahead: one per process (a forked child starts its own), started at the first use.
 _writer: tuple[int, ThreadPoolExecutor] | None = None
@@ -242,7 +240,7 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
     chosen = [info for info in infos if info.filename not in edited and info.filename not in maybe]
     splits = {}
     for info in infos:
-        if info.filename in maybe and info.filename not in edited and _plain_entry(source, info):
+        if info.filename in maybe and info.filename not in edited and plain_entry(source, info):
             split = read_head_split(source, info)
             if split is not None and isinstance(split.body_raw, Span):
                 splits[info.filename] = split
@@ -251,7 +249,7 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
     if size < (AHEAD_MIN_BYTES if at_least is None else at_least) or not hasattr(os, "copy_file_range") \
             or not hasattr(os, "fdatasync"):
         return nothing
-    ends = _ends(infos, directory_at)
+    ends = part_ends(infos, directory_at)
     entries: list[zipfile.ZipInfo] = []
     runs: list[_Run] = []
     slots: dict[str, _Slot] = {}
@@ -264,10 +262,10 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
             room = _slot_header(info) + stored_length(split.room)
             slots[info.filename] = _Slot(to, split.room, body.start, body.length, split)
             runs.append(_Run(body.start, body.length, to + room))
-            entries.append(_moved(info, to))
+            entries.append(moved_entry(info, to))
             to += room + body.length
             continue
-        if not _plain_entry(source, info):
+        if not plain_entry(source, info, ends[info.filename]):
             return nothing
         start, length = info.header_offset, ends[info.filename] - info.header_offset
         if runs and runs[-1].start + runs[-1].length == start and runs[-1].to + runs[-1].length == to:
@@ -275,47 +273,11 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
             runs.append(_Run(last.start, last.length + length, last.to))
         else:
             runs.append(_Run(start, length, to))
-        entries.append(_moved(info, to))
+        entries.append(moved_entry(info, to))
         to += length
     return entries, runs, slots
 
 
 def _slot_header(info: zipfile.ZipInfo) -> int:
     """The length of a local header this program writes for the part (no extra field)."""
-    return _LOCAL_HEADER.size + len(info.filename.encode("ascii"))
-
-
-def _ends(infos: Sequence[zipfile.ZipInfo], directory_at: int) -> Mapping[str, int]:
-    """Where each part's bytes end in the old file (local header, data, any data descriptor): where the next
-    part starts, or the central directory."""
-    ordered = sorted(infos, key=lambda info: info.header_offset)
-    return {info.filename: (ordered[at + 1].header_offset if at + 1 < len(ordered) else directory_at)
-            for at, info in enumerate(ordered)}
-
-
-def _plain_entry(source: Source, info: zipfile.ZipInfo) -> bool:
-    """Whether the part's local header is where the directory says, names the same part (an ASCII name, as
-    every part name of a workbook is), and is neither encrypted nor zip64: then it can be copied as it is and
-    listed with the directory's entry."""
-    sizes = (info.file_size, info.compress_size, info.header_offset)
-    if info.flag_bits & 0x1 or not info.orig_filename.isascii() or max(sizes) > _ZIP64_LIMIT:
-        return False
-    try:
-        head = source.read(info.header_offset, _LOCAL_HEADER.size + len(info.orig_filename.encode("utf-8")))
-    except Exception:  # noqa: BLE001 - any doubt: not written ahead; the usual write reports it
-        return False
-    fields = _LOCAL_HEADER.unpack(head[:_LOCAL_HEADER.size])
-    name = head[_LOCAL_HEADER.size:_LOCAL_HEADER.size + fields[10]]
-    return fields[0] == b"PK\x03\x04" and name == info.orig_filename.encode("ascii")
-
-
-def _moved(info: zipfile.ZipInfo, offset: int) -> zipfile.ZipInfo:
-    """The directory entry of a part copied as it is to `offset` in the new file."""
-    entry = zipfile.ZipInfo(info.filename, date_time=info.date_time)
-    for field in ("compress_type", "comment", "extra", "create_system", "create_version", "extract_version",
-                  "reserved", "flag_bits", "volume", "internal_attr", "external_attr", "CRC", "compress_size",
-                  "file_size"):
-        setattr(entry, field, getattr(info, field))
-    entry.orig_filename = info.orig_filename
-    entry.header_offset = offset
-    return entry
+    return _LOCAL_HEADER_SIZE + len(info.filename.encode("ascii"))

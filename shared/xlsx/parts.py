@@ -4,11 +4,22 @@ edit changed or added, and the new file written with every unchanged part copied
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
 from shared.xlsx.ahead import Ahead, plan_ahead
-from shared.xlsx.entries import LazyParts, Source, clone_info, copy_raw, inflate, raw_data, sync_while
+from shared.xlsx.entries import (
+    LazyParts,
+    Source,
+    clone_info,
+    copy_raw,
+    copy_verbatim,
+    inflate,
+    part_ends,
+    plain_entry,
+    raw_data,
+    sync_while,
+)
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -200,9 +211,15 @@ class ZipParts:
                     if name in done:
                         ahead.fill(self._archive.getinfo(name), split, archive)
                 log_part = self.segmented_part
+                run = _VerbatimRun(self._source, part_ends(self.infos, self._archive.start_dir), archive, handle)
                 for info in self.infos:
                     if info.filename in done:
                         continue
+                    unchanged = info.filename not in self.segments and info.filename not in self.heads \
+                        and info.filename not in self.changed
+                    if unchanged and run.extend(info):
+                        continue
+                    run.copy()
                     if info.filename in self.segments:
                         write_segments(archive, handle, info, self.segments[info.filename])
                     elif info.filename in self.heads:
@@ -213,6 +230,7 @@ class ZipParts:
                         archive.writestr(clone_info(info), self.changed[info.filename], compresslevel=1)
                     else:
                         copy_raw(self._source, info, archive, handle)
+                run.copy()
                 for name, data in self.changed.items():  # parts this edit added (a year's log sheet)
                     if name not in names:
                         archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
@@ -227,3 +245,29 @@ class ZipParts:
             sync_while(handle.fileno(), while_syncing)
             if started is not None:
                 ahead.settled()
+
+
+class _VerbatimRun:
+    """Unchanged parts that lie one after the other in the old file, gathered to be copied with one kernel call
+    (`shared.xlsx.entries.copy_verbatim`) when the next part is not one of them."""
+
+    def __init__(self, source: Source, ends: Mapping[str, int], archive: zipfile.ZipFile, handle):
+        self._source, self._ends, self._archive, self._handle = source, ends, archive, handle
+        self._infos: list[zipfile.ZipInfo] = []
+
+    def extend(self, info: zipfile.ZipInfo) -> bool:
+        """Add the part when it can be copied as it lies (after the last one, if any); False if not."""
+        if self._infos and self._ends[self._infos[-1].filename] != info.header_offset:
+            self.copy()
+        if not plain_entry(self._source, info, self._ends[info.filename]):
+            return False
+        self._infos.append(info)
+        return True
+
+    def copy(self) -> None:
+        """Copy the parts gathered, if any."""
+        if self._infos:
+            start = self._infos[0].header_offset
+            copy_verbatim(self._source, self._infos, start, self._ends[self._infos[-1].filename] - start,
+                          self._archive, self._handle)
+            self._infos = []
