@@ -32,14 +32,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from shared.xlsx.entries import Source, Span, moved_entry, part_ends, plain_entry
+from shared.xlsx.entries import Source, Span
 from shared.xlsx.segments import HeadSplit, head_split_entry, read_head_split, stored_length
+from shared.xlsx.verbatim import LOCAL_HEADER_SIZE, moved_entry, part_ends, plain_entry
 
 #: Written ahead only when the parts to copy hold at least this many compressed bytes: below it the copy and
 #: its flush take less than handing them to another thread saves (measured: `make bench`, 10,000 rows).
 AHEAD_MIN_BYTES = 1 << 20
-
-_LOCAL_HEADER_SIZE = 30
 
 #: The thread that writes ahead: one per process (a forked child starts its own), started at the first use.
 _writer: tuple[int, ThreadPoolExecutor] | None = None
@@ -238,9 +237,10 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
     what is wrong)."""
     nothing: tuple[list[zipfile.ZipInfo], list[_Run], dict[str, _Slot]] = ([], [], {})
     chosen = [info for info in infos if info.filename not in edited and info.filename not in maybe]
+    ends = part_ends(infos, directory_at)
     splits = {}
     for info in infos:
-        if info.filename in maybe and info.filename not in edited and plain_entry(source, info):
+        if info.filename in maybe and info.filename not in edited and plain_entry(info, ends[info.filename]):
             split = read_head_split(source, info)
             if split is not None and isinstance(split.body_raw, Span):
                 splits[info.filename] = split
@@ -249,7 +249,6 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
     if size < (AHEAD_MIN_BYTES if at_least is None else at_least) or not hasattr(os, "copy_file_range") \
             or not hasattr(os, "fdatasync"):
         return nothing
-    ends = part_ends(infos, directory_at)
     entries: list[zipfile.ZipInfo] = []
     runs: list[_Run] = []
     slots: dict[str, _Slot] = {}
@@ -265,7 +264,7 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
             entries.append(moved_entry(info, to))
             to += room + body.length
             continue
-        if not plain_entry(source, info, ends[info.filename]):
+        if not plain_entry(info, ends[info.filename]):
             return nothing
         start, length = info.header_offset, ends[info.filename] - info.header_offset
         if runs and runs[-1].start + runs[-1].length == start and runs[-1].to + runs[-1].length == to:
@@ -280,4 +279,4 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
 
 def _slot_header(info: zipfile.ZipInfo) -> int:
     """The length of a local header this program writes for the part (no extra field)."""
-    return _LOCAL_HEADER_SIZE + len(info.filename.encode("ascii"))
+    return LOCAL_HEADER_SIZE + len(info.filename.encode("ascii"))

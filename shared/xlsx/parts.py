@@ -13,10 +13,7 @@ from shared.xlsx.entries import (
     Source,
     clone_info,
     copy_raw,
-    copy_verbatim,
     inflate,
-    part_ends,
-    plain_entry,
     raw_data,
     sync_while,
 )
@@ -31,6 +28,7 @@ from shared.xlsx.segments import (
     write_head_split,
     write_segments,
 )
+from shared.xlsx.verbatim import copy_verbatim, part_ends, plain_entry
 
 #: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
@@ -249,7 +247,7 @@ class ZipParts:
 
 class _VerbatimRun:
     """Unchanged parts that lie one after the other in the old file, gathered to be copied with one kernel call
-    (`shared.xlsx.entries.copy_verbatim`) when the next part is not one of them."""
+    (`shared.xlsx.verbatim.copy_verbatim`) when the next part is not one of them."""
 
     def __init__(self, source: Source, ends: Mapping[str, int], archive: zipfile.ZipFile, handle):
         self._source, self._ends, self._archive, self._handle = source, ends, archive, handle
@@ -259,7 +257,7 @@ class _VerbatimRun:
         """Add the part when it can be copied as it lies (after the last one, if any); False if not."""
         if self._infos and self._ends[self._infos[-1].filename] != info.header_offset:
             self.copy()
-        if not plain_entry(self._source, info, self._ends[info.filename]):
+        if not plain_entry(info, self._ends[info.filename]):
             return False
         self._infos.append(info)
         return True
