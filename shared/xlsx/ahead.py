@@ -160,7 +160,6 @@ class Ahead:
         (the whole write then meets the failure again and says what it was). Waits for the copies, not for
         their flush to disk (`settled`)."""
         self._copied.wait()
-        self._quick_switches_done()
         if not self._whole or Path(target) != self.target:
             self._let_go()
             return None
@@ -203,8 +202,11 @@ class Ahead:
         archive.NameToInfo[info.filename] = entry
 
     def settled(self) -> None:
-        """Wait for the parts written ahead to be on disk; raises the disk's error if they could not be."""
+        """Wait for the parts written ahead to be on disk; raises the disk's error if they could not be. The
+        switch interval is put back only now: until the flush has begun, the copying thread needs a moment of
+        the interpreter, which the editing thread writing the edited parts would otherwise hold for 5 ms."""
         failed = self._done.exception()
+        self._quick_switches_done()
         if failed is not None:
             raise failed
 
