@@ -9,7 +9,8 @@ is applied (shared/xlsx/ahead.py): for a long history most of a save's cost. Wha
 - the shared strings' body is written ahead too, its head (the `count` an update moves) filled in after, stored
   and padded to a length known beforehand;
 - a guess gone wrong (filing the years changes the part list) still writes a whole, correct file;
-- an update refused or failed before its save leaves no new file behind."""
+- an update refused or failed before its save leaves no new file behind;
+- a writer killed while its file is written ahead (or at any moment) loses nothing."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from python_calamine import CalamineWorkbook
+from test_concurrency import _kill_and_recover
 from test_reduced_read import share_all_strings
 from tracing import needs_strace
 
@@ -245,3 +247,9 @@ def test_an_update_stopped_by_a_formula_in_its_cell_leaves_no_new_file(long_book
                      "--workbook", str(long_book)]) != sli.EXIT_OK
     assert not [p.name for p in long_book.parent.iterdir() if ".sli-tmp-" in p.name]
     assert sys.getswitchinterval() == interval
+
+
+def test_a_writer_killed_while_writing_ahead_loses_nothing(long_book: Path) -> None:
+    """The kill-mid-save rounds of tests/test_concurrency.py on a workbook whose saves write ahead: the new file
+    exists from the start of the edit, so "inside a save" now takes in the copies and their flush."""
+    _kill_and_recover(long_book, rounds=4, seed=18)
