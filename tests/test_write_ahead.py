@@ -253,3 +253,35 @@ def test_a_writer_killed_while_writing_ahead_loses_nothing(long_book: Path) -> N
     """The kill-mid-save rounds of tests/test_concurrency.py on a workbook whose saves write ahead: the new file
     exists from the start of the edit, so "inside a save" now takes in the copies and their flush."""
     _kill_and_recover(long_book, rounds=4, seed=18)
+
+
+def test_a_save_that_fails_after_the_parts_written_ahead_puts_the_switch_interval_back(long_book: Path) -> None:
+    """The parts written ahead fit on the disk, the edited ones after them do not (a file size limit stands in
+    for a disk that fills mid-save): the update waits, no new file is left, and the interpreter's switch
+    interval is what it was (a bot that failed one save must not run with 0.2 ms switches ever after)."""
+    import resource
+    import signal
+
+    package = Package(long_book)
+    try:
+        edited, maybe = package.edited_by_updates((s.MAIN_SHEET, s.LOG_SHEET))
+        _entries, runs, _slots = plan_ahead(Source(long_book), package.infos, package.archive.start_dir, edited,
+                                            maybe)
+    finally:
+        package.close()
+    written_ahead = max(run.to + run.length for run in runs)
+    before = long_book.read_bytes()
+    interval = sys.getswitchinterval()
+    limit = resource.getrlimit(resource.RLIMIT_FSIZE)
+    was = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG), not the process
+    resource.setrlimit(resource.RLIMIT_FSIZE, (written_ahead + 2000, limit[1]))
+    try:
+        code = _update(long_book, "Past the limit")
+    finally:
+        resource.setrlimit(resource.RLIMIT_FSIZE, limit)
+        signal.signal(signal.SIGXFSZ, was)
+    assert code != sli.EXIT_OK
+    assert long_book.read_bytes() == before
+    assert not [p.name for p in long_book.parent.iterdir() if ".sli-tmp-" in p.name]
+    assert sys.getswitchinterval() == interval
+    assert _update(long_book, "Within the limit") == sli.EXIT_OK  # the waiting update goes in too

@@ -210,6 +210,13 @@ class Ahead:
         if failed is not None:
             raise failed
 
+    def release(self) -> None:
+        """After the save's write, whether it was whole or failed midway: wait for the copying thread to be done
+        with the file (its flush may have failed with the write), and put the switch interval back. Its error,
+        if any, was `settled`'s to raise; a write that failed has its own."""
+        self._done.exception()
+        self._quick_switches_done()
+
     def discard(self) -> None:
         """Let go of the file and remove it: the update was not saved (refused, failed before its save)."""
         self._let_go()

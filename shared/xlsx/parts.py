@@ -3,6 +3,7 @@ edit changed or added, and the new file written with every unchanged part copied
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
@@ -199,9 +200,21 @@ class ZipParts:
                 if split is not None and ahead.fits(name, split):
                     filled[name] = split
             touched = (touched - filled.keys()) | (ahead.slots.keys() - filled.keys())
+        try:
+            self._write_into(target, ahead, touched, filled, while_syncing)
+        finally:
+            if ahead is not None:  # a failed write too: its thread done with the file, the switch interval back
+                ahead.release()
+
+    def _write_into(self, target: Path, ahead: Ahead | None, touched: set[str], filled: Mapping[str, HeadSplit],
+                    while_syncing: Callable[[], object] | None) -> None:
+        """`write` after the slots were weighed: into the file written ahead, from where `take` cuts it, or anew."""
         started = ahead.take(target, touched) if ahead is not None else None
         handle, archive = started if started is not None else (open(target, "wb"), None)  # noqa: SIM115
-        with handle:
+        with contextlib.ExitStack() as closing:
+            closing.enter_context(handle)
+            if started is not None:  # before the file is closed, even when the write fails: its thread is done
+                closing.callback(ahead.release)
             with archive if archive is not None else zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
                 done = ahead.names if started is not None else frozenset()
