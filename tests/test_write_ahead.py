@@ -285,3 +285,23 @@ def test_a_save_that_fails_after_the_parts_written_ahead_puts_the_switch_interva
     assert not [p.name for p in long_book.parent.iterdir() if ".sli-tmp-" in p.name]
     assert sys.getswitchinterval() == interval
     assert _update(long_book, "Within the limit") == sli.EXIT_OK  # the waiting update goes in too
+
+
+@pytest.mark.parametrize("history", [False, True], ids=["usual write", "written ahead"])
+def test_a_part_whose_local_header_is_not_where_the_directory_says_is_not_copied_blind(workbook: Path,
+                                                                                       history: bool) -> None:
+    """A damaged workbook: a part's local header overwritten (the directory intact). Copied verbatim, the damage
+    would be saved into the new file under the workbook's name with the update called done; the part is
+    checked first, as it always was, so the update waits and the sender is told what is wrong."""
+    if history:
+        long_history(workbook, 12_000, datetime.now().year - 1)
+        assert _update(workbook, "First of the year") == sli.EXIT_OK
+    with zipfile.ZipFile(workbook) as archive:
+        info = archive.getinfo("docProps/core.xml")
+    with open(workbook, "r+b") as handle:
+        handle.seek(info.header_offset)
+        handle.write(b"XX\x00\x00")  # the signature gone, every length as it was
+    before = workbook.read_bytes()
+    assert _update(workbook, "Not onto a damaged file") != sli.EXIT_OK
+    assert workbook.read_bytes() == before
+    assert not [p.name for p in workbook.parent.iterdir() if ".sli-tmp-" in p.name]

@@ -34,7 +34,7 @@ from typing import IO
 
 from shared.xlsx.entries import Source, Span
 from shared.xlsx.segments import HeadSplit, head_split_entry, read_head_split, stored_length
-from shared.xlsx.verbatim import LOCAL_HEADER_SIZE, moved_entry, part_ends, plain_entry
+from shared.xlsx.verbatim import LOCAL_HEADER_SIZE, header_names, moved_entry, part_ends, plain_entry
 
 #: Written ahead only when the parts to copy hold at least this many compressed bytes: below it the copy and
 #: its flush take less than handing them to another thread saves (measured: `make bench`, 10,000 rows).
@@ -273,7 +273,7 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
             entries.append(moved_entry(info, to))
             to += room + body.length
             continue
-        if not plain_entry(info, ends[info.filename]):
+        if not plain_entry(info, ends[info.filename]) or not header_names(source, info):
             return nothing
         start, length = info.header_offset, ends[info.filename] - info.header_offset
         if runs and runs[-1].start + runs[-1].length == start and runs[-1].to + runs[-1].length == to:

@@ -29,7 +29,7 @@ from shared.xlsx.segments import (
     write_head_split,
     write_segments,
 )
-from shared.xlsx.verbatim import copy_verbatim, part_ends, plain_entry
+from shared.xlsx.verbatim import copy_verbatim, header_names, part_ends, plain_entry
 
 #: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
@@ -270,7 +270,7 @@ class _VerbatimRun:
         """Add the part when it can be copied as it lies (after the last one, if any); False if not."""
         if self._infos and self._ends[self._infos[-1].filename] != info.header_offset:
             self.copy()
-        if not plain_entry(info, self._ends[info.filename]):
+        if not plain_entry(info, self._ends[info.filename]) or not header_names(self._source, info):
             return False
         self._infos.append(info)
         return True
