@@ -7,6 +7,7 @@ Both place Change log rows by the log's header text (officers insert columns the
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,6 +20,7 @@ from shared.domain.update import Plan
 from shared.reader import appendix_as_saved, cached_appendix, remember_appendix
 from shared.xlsx import CellValue, Package, PackageError, file_log_years, needs_quote_prefix, save_atomically
 from shared.xlsx.entries import before_replacing
+from shared.xlsx.save import fresh_temporary
 
 #: How the add-in formats the Change log's time column in the open workbook.
 LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -62,21 +64,36 @@ class PackageWriter:
             raise PackageError(f"The workbook {self.workbook} was saved by someone else while this update was "
                                "being checked, so it was not written (their changes are kept); it will be "
                                "checked again against their save")
+        self._write_ahead()
         self._log_filed = False
         #: Appendix 1 as read from the file opened (the cache's, for this very save), and the cells each plan
         #: wrote into it: what `finish` derives the save's Appendix 1 from, parsing nothing.
         self._read_as = cached_appendix(self.workbook, self.package.opened_as())
         self._edits: list[dict[str, CellValue]] = []
 
+    def _write_ahead(self) -> None:
+        """Begin the new file now with every part a plan does not edit, written and flushed by another thread
+        while the plans are applied (`ZipParts.write_ahead`): for a long history most of a save's cost. Only
+        when those parts are worth it; a folder where no file can be made now is left to the save to report."""
+        edited, maybe = self.package.edited_by_updates((s.MAIN_SHEET, s.LOG_SHEET))
+        with contextlib.suppress(OSError):
+            self.package.write_ahead(lambda: fresh_temporary(self.workbook), edited, maybe)
+
     def apply(self, plan: Plan) -> None:
-        if plan.edits:
-            self.package.edit_cells(s.MAIN_SHEET, plan.edits)
-            self._edits.append(dict(plan.edits))
-        if plan.log_rows:
-            columns = self.package.header_columns(s.LOG_SHEET, LogRow.HEADER)
-            rows = [row.to_sheet_row(columns) for row in plan.log_rows]
-            self._file_log_years(rows)
-            self.package.append_rows(s.LOG_SHEET, rows)
+        """Patch `plan` into the package. A plan that cannot be written (a formula in a target cell) ends the
+        writer: the file begun ahead is removed and the old one let go of (nothing is saved after it)."""
+        try:
+            if plan.edits:
+                self.package.edit_cells(s.MAIN_SHEET, plan.edits)
+                self._edits.append(dict(plan.edits))
+            if plan.log_rows:
+                columns = self.package.header_columns(s.LOG_SHEET, LogRow.HEADER)
+                rows = [row.to_sheet_row(columns) for row in plan.log_rows]
+                self._file_log_years(rows)
+                self.package.append_rows(s.LOG_SHEET, rows)
+        except BaseException:
+            self.package.close()
+            raise
 
     def _file_log_years(self, rows: Sequence[Mapping[int, CellValue]]) -> None:
         """Once per save, before the first rows are logged: the Change log's rows of years before theirs

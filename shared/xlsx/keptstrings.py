@@ -25,8 +25,9 @@ from shared.xlsx.stringscan import ROOT_START, strings_prefix
 #: The most items bytes kept (the parsed items take a few times as much): Appendix 1's first 512 strings are
 #: 20-60 KB; a table whose start is larger is cut and parsed at every update, as before.
 KEEP_ITEMS_BYTES = 1 << 18
-#: The root's attributes an update changes (how many cells refer to the table, how many strings it has).
-_COUNTS = re.compile(rb"""\s(?:count|uniqueCount)\s*=\s*(?:"[^"]*"|'[^']*')""")
+#: The root's attributes an update changes (how many cells refer to the table, how many strings it has), and
+#: the white space before the start tag's end, which this program pads (`shared.xlsx.segments.padded_head`).
+_COUNTS = re.compile(rb"""\s(?:count|uniqueCount)\s*=\s*(?:"[^"]*"|'[^']*')|\s+(?=/?>\Z)""")
 
 
 class _Kept(NamedTuple):

@@ -47,6 +47,14 @@ class Package(ZipParts):
         #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
         self._header_rows: dict[tuple[str, int], FirstRows] = {}
 
+    def edited_by_updates(self, sheet_names: Sequence[str]) -> tuple[set[str], set[str]]:
+        """The parts an update edits when it writes into sheets `sheet_names`: theirs and the workbook's (an
+        autofilter's hidden name grows with the log); and the part whose head it may edit, the shared strings
+        (their `count` moves whenever a cell stops referring to one: the first update of a cell after Excel
+        saved). The others are written ahead (`ZipParts.write_ahead`), the shared strings' body too."""
+        return {self.sheet_parts[name] for name in sheet_names if name in self.sheet_parts} | {_WORKBOOK}, \
+            {_SHARED_STRINGS}
+
     def cell_style_count(self) -> int:
         """How many cell styles the workbook has (the builder gives each its quote-prefix twin)."""
         return self.styles.cell_style_count()
@@ -258,7 +266,7 @@ class Package(ZipParts):
         instead. Only the part's root start tag is compressed anew when this program wrote the part last
         (`ZipParts.head_of`); a part without `count` is left as it is (the attribute is optional)."""
         delta, self.shared_references = self.shared_references, 0
-        part = "xl/sharedStrings.xml"
+        part = _SHARED_STRINGS
         if not delta or part not in self.parts:
             return
         if not _COUNT.search(self.prefix(part, 4000)):
@@ -353,6 +361,9 @@ class Package(ZipParts):
 
 
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).
+#: The shared strings part (its name in every package Excel and LibreOffice write).
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+_WORKBOOK = "xl/workbook.xml"
 _COUNT = re.compile(rb"""\scount\s*=\s*(["'])(\d+)\1""")
 
 

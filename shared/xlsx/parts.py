@@ -3,11 +3,21 @@ edit changed or added, and the new file written with every unchanged part copied
 
 from __future__ import annotations
 
+import contextlib
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
-from shared.xlsx.entries import LazyParts, Source, clone_info, copy_raw, inflate, raw_data, sync_while
+from shared.xlsx.ahead import Ahead, plan_ahead
+from shared.xlsx.entries import (
+    LazyParts,
+    Source,
+    clone_info,
+    copy_raw,
+    inflate,
+    raw_data,
+    sync_while,
+)
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -19,6 +29,7 @@ from shared.xlsx.segments import (
     write_head_split,
     write_segments,
 )
+from shared.xlsx.verbatim import copy_verbatim, header_names, part_ends, plain_entry
 
 #: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)
@@ -55,10 +66,32 @@ class ZipParts:
         #: Parts whose root element's start tag this edit changes (the shared strings' count), by name.
         self.heads: dict[str, HeadSplit] = {}
         self._prefixes: dict[tuple[str, int], bytes] = {}
+        #: The new file being written ahead with the parts the edit is not expected to change (`write_ahead`).
+        self._ahead: Ahead | None = None
 
     def close(self) -> None:
-        """Let go of the file as opened (its descriptor); the package cannot be read or written after."""
+        """Let go of the file as opened (its descriptor); the package cannot be read or written after. A file
+        written ahead and not used (no save came) is removed."""
+        if self._ahead is not None:
+            self._ahead, ahead = None, self._ahead
+            ahead.discard()
         self._source.close()
+
+    def write_ahead(self, make_target: Callable[[], Path], edited: Collection[str],
+                    maybe: Collection[str] = ()) -> bool:
+        """Start writing into the save's new file (`make_target` makes it, empty and private) every part
+        but `edited`, those `maybe` edited last, by another thread while this one edits (see
+        `shared.xlsx.ahead`); `write` to the same target goes on from there. Nothing is started (False)
+        when those parts are too few bytes to gain from it."""
+        entries, runs, slots = plan_ahead(self._source, self.infos, self._archive.start_dir, edited, maybe)
+        if not entries or self._ahead is not None:
+            return False
+        self._ahead = Ahead(self._source, entries, runs, make_target(), slots)
+        return True
+
+    def writing_ahead_to(self, target: Path) -> bool:
+        """Whether a file is being written ahead at `target` (the save must not create it anew)."""
+        return self._ahead is not None and self._ahead.target == Path(target)
 
     def opened_as(self) -> tuple[int, int, int]:
         """The file as opened: its size, modification time (ns) and inode (as `shared.reader.file_identity`
@@ -151,15 +184,53 @@ class ZipParts:
         Deflate level 1 for the changed parts: their content is what must stay identical, and the
         fastest level keeps an update quick (Excel recompresses on its next save).
         """
+        ahead, self._ahead = self._ahead, None
         if self._source.is_file(target):  # written over the file it was read from: keep its bytes first
+            if ahead is not None:
+                ahead.discard()
+                ahead = None
             self._source.hold_in_memory()
             self._archive = zipfile.ZipFile(self._source.file)
             self.parts.reopen(self._archive)
-        with open(target, "wb") as handle:
-            with zipfile.ZipFile(handle, "w") as archive:
+        touched = {*self.changed, *self.segments, *self.heads}
+        filled: dict[str, HeadSplit] = {}
+        if ahead is not None:  # a slot is filled when the part as it stands fits it, else cut off like any other
+            for name, slot in ahead.slots.items():
+                split = self.heads.get(name) if name in touched else slot.split
+                if split is not None and ahead.fits(name, split):
+                    filled[name] = split
+            touched = (touched - filled.keys()) | (ahead.slots.keys() - filled.keys())
+        try:
+            self._write_into(target, ahead, touched, filled, while_syncing)
+        finally:
+            if ahead is not None:  # a failed write too: its thread done with the file, the switch interval back
+                ahead.release()
+
+    def _write_into(self, target: Path, ahead: Ahead | None, touched: set[str], filled: Mapping[str, HeadSplit],
+                    while_syncing: Callable[[], object] | None) -> None:
+        """`write` after the slots were weighed: into the file written ahead, from where `take` cuts it, or anew."""
+        started = ahead.take(target, touched) if ahead is not None else None
+        handle, archive = started if started is not None else (open(target, "wb"), None)  # noqa: SIM115
+        with contextlib.ExitStack() as closing:
+            closing.enter_context(handle)
+            if started is not None:  # before the file is closed, even when the write fails: its thread is done
+                closing.callback(ahead.release)
+            with archive if archive is not None else zipfile.ZipFile(handle, "w") as archive:
                 names = {info.filename for info in self.infos}
+                done = ahead.names if started is not None else frozenset()
+                for name, split in filled.items():
+                    if name in done:
+                        ahead.fill(self._archive.getinfo(name), split, archive)
                 log_part = self.segmented_part
+                run = _VerbatimRun(self._source, part_ends(self.infos, self._archive.start_dir), archive, handle)
                 for info in self.infos:
+                    if info.filename in done:
+                        continue
+                    unchanged = info.filename not in self.segments and info.filename not in self.heads \
+                        and info.filename not in self.changed
+                    if unchanged and run.extend(info):
+                        continue
+                    run.copy()
                     if info.filename in self.segments:
                         write_segments(archive, handle, info, self.segments[info.filename])
                     elif info.filename in self.heads:
@@ -170,6 +241,7 @@ class ZipParts:
                         archive.writestr(clone_info(info), self.changed[info.filename], compresslevel=1)
                     else:
                         copy_raw(self._source, info, archive, handle)
+                run.copy()
                 for name, data in self.changed.items():  # parts this edit added (a year's log sheet)
                     if name not in names:
                         archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
@@ -177,5 +249,36 @@ class ZipParts:
                 for name, segments in self.segments.items():  # added as deflate runs (filed years)
                     if name not in names:
                         write_segments(archive, handle, zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), segments)
+                if done:  # the directory in the old file's order, whatever order the bytes were written in
+                    order = {info.filename: at for at, info in enumerate(self.infos)}
+                    archive.filelist.sort(key=lambda info: order.get(info.filename, len(order)))
             handle.flush()
             sync_while(handle.fileno(), while_syncing)
+            if started is not None:
+                ahead.settled()
+
+
+class _VerbatimRun:
+    """Unchanged parts that lie one after the other in the old file, gathered to be copied with one kernel call
+    (`shared.xlsx.verbatim.copy_verbatim`) when the next part is not one of them."""
+
+    def __init__(self, source: Source, ends: Mapping[str, int], archive: zipfile.ZipFile, handle):
+        self._source, self._ends, self._archive, self._handle = source, ends, archive, handle
+        self._infos: list[zipfile.ZipInfo] = []
+
+    def extend(self, info: zipfile.ZipInfo) -> bool:
+        """Add the part when it can be copied as it lies (after the last one, if any); False if not."""
+        if self._infos and self._ends[self._infos[-1].filename] != info.header_offset:
+            self.copy()
+        if not plain_entry(info, self._ends[info.filename]) or not header_names(self._source, info):
+            return False
+        self._infos.append(info)
+        return True
+
+    def copy(self) -> None:
+        """Copy the parts gathered, if any."""
+        if self._infos:
+            start = self._infos[0].header_offset
+            copy_verbatim(self._source, self._infos, start, self._ends[self._infos[-1].filename] - start,
+                          self._archive, self._handle)
+            self._infos = []

@@ -104,11 +104,13 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         _write_problem(path.parent, "folder", user)
     if problem:
         raise PackageError(problem + ".")
-    _remove_leftovers(path)
-    temporary = path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
+    temporary = temporary_for(path)
+    ahead = package.writing_ahead_to(temporary)  # made by `fresh_temporary` when the edit began
+    if not ahead:
+        _remove_leftovers(path)
     replaced = False
     try:
-        if original is not None:  # created private: never readable by others before it has the old mode
+        if original is not None and not ahead:  # created private: never readable by others before it has the old mode
             os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         try:
             package.write(temporary, while_syncing)
@@ -141,6 +143,22 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     if backed_up:
         _prune_later(path, backup_dir, keep_backups)
     return (written.st_size, written.st_mtime_ns, written.st_ino)
+
+
+def temporary_for(path: Path) -> Path:
+    """The new file a save of `path` writes before the rename: beside it (a rename stays on one disk), hidden,
+    named for this process (a dead writer's is known by its name and removed: `_remove_leftovers`)."""
+    return path.with_name(f".{path.name}.sli-tmp-{os.getpid()}")
+
+
+def fresh_temporary(path: Path) -> Path:
+    """`temporary_for(path)` created empty and private (mode 0600: never readable by others before it has the
+    old file's mode), dead writers' leftovers removed first: for a save whose new file is begun before the save
+    itself (`ZipParts.write_ahead`). Called under the write lock, as `save_atomically` is."""
+    _remove_leftovers(path)
+    temporary = temporary_for(path)
+    os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+    return temporary
 
 
 def _remove_leftovers(path: Path) -> None:

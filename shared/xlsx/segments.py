@@ -13,6 +13,7 @@ which holds the `count` an update changes, and the strings, whose compressed byt
 from __future__ import annotations
 
 import re
+import struct
 import zipfile
 import zlib
 
@@ -107,17 +108,26 @@ _ROOT_START = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:<\?.*?\?>\s*)?(?:<!--.*?-->
 class HeadSplit:
     """A part as its head (up to the end of the root element's start tag: a few hundred bytes) and body, so an
     attribute of the root changes without compressing the body anew. `body` is the body itself when it is
-    still to be compressed (the first time), else None and `body_raw` holds its compressed bytes."""
+    still to be compressed (the first time), else None and `body_raw` holds its compressed bytes.
+
+    The head is stored, not compressed, and padded with spaces inside the start tag to `room` bytes (XML
+    allows white space before its `>`): its run then keeps its length while the `count` it holds changes,
+    so where the body lies in the new file is known before the edit (`shared.xlsx.ahead`)."""
 
     def __init__(self, head: bytes, body: bytes | None, body_raw: Raw = b"", body_crc: int = 0,
-                 body_length: int = 0):
+                 body_length: int = 0, room: int = 0):
         self.head, self.body = head, body
         self.body_raw, self.body_crc, self.body_length = body_raw, body_crc, body_length
+        self.room = room
+
+    def stored_head(self) -> bytes:
+        """The head as written: padded to `room` (more room, with some to spare, when it has outgrown it)."""
+        return padded_head(self.head, self.room)
 
     def whole(self) -> bytes:
         """The part's bytes (the body inflated if it is held compressed)."""
         body = self.body if self.body is not None else inflate(self.body_raw)
-        return self.head + body
+        return self.stored_head() + body
 
 
 def split_head(data: bytes) -> HeadSplit | None:
@@ -128,20 +138,60 @@ def split_head(data: bytes) -> HeadSplit | None:
     return HeadSplit(data[:found.end()], data[found.end():])
 
 
-def write_head_split(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, split: HeadSplit) -> None:
-    """Write a part as two deflate runs, head and body, the entry's comment saying where the body starts."""
-    compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
-    head = compressor.compress(split.head) + compressor.flush(zlib.Z_FULL_FLUSH)
+#: Spaces of room a head is given beyond its length when it has none (or outgrew it): a `count` gains a
+#: digit only every tenfold, so it is written at one length for years.
+HEAD_SLACK = 16
+_START_TAG_END = re.compile(rb"\s*(/?>)\Z")
+
+
+def padded_head(head: bytes, room: int) -> bytes:
+    """`head` (ending in its root's start tag) with the white space before the tag's end made such that it is
+    `room` bytes long, or its own length plus `HEAD_SLACK` when it does not fit in `room`."""
+    found = _START_TAG_END.search(head)
+    if found is None:
+        return head
+    bare, end = head[:found.start()], found.group(1)
+    length = len(bare) + 1 + len(end)  # at least one space: the padding is always in the same place
+    width = room if room >= length else length + HEAD_SLACK - 1
+    return bare + b" " * (width - len(bare) - len(end)) + end
+
+
+def stored_run(data: bytes) -> bytes:
+    """`data` as deflate stored blocks (not final): its length is `stored_length(len(data))`, whatever it holds."""
+    blocks = [data[at:at + 0xFFFF] for at in range(0, len(data), 0xFFFF)] or [b""]
+    return b"".join(b"\x00" + struct.pack("<HH", len(block), len(block) ^ 0xFFFF) + block for block in blocks)
+
+
+def stored_length(size: int) -> int:
+    """How long `stored_run` makes `size` bytes."""
+    return size + 5 * max(1, -(-size // 0xFFFF))
+
+
+def head_split_entry(info: zipfile.ZipInfo, split: HeadSplit) -> tuple[zipfile.ZipInfo, bytes, Raw]:
+    """The entry (CRC, sizes and the comment saying where the body starts set), the stored head run and the
+    body's compressed bytes of a part written as head and body (see `write_head_split`)."""
+    text = split.stored_head()
+    head = stored_run(text)
     if split.body is not None:
-        body_raw = compressor.compress(split.body) + compressor.flush()
+        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
+        body_raw: Raw = compressor.compress(split.body) + compressor.flush()
         body_crc, body_length = zlib.crc32(split.body), len(split.body)
     else:
         body_raw, body_crc, body_length = split.body_raw, split.body_crc, split.body_length
     clone = clone_info(info)
     clone.compress_type = zipfile.ZIP_DEFLATED
-    crc = crc32_combine(zlib.crc32(split.head), body_crc, body_length)
-    comment = f"sli-head 1 {len(head)} {len(split.head)} {body_crc}".encode()
-    write_raw(archive, handle, clone, (head, body_raw), crc, len(split.head) + body_length, comment)
+    clone.CRC = crc32_combine(zlib.crc32(text), body_crc, body_length)
+    clone.file_size = len(text) + body_length
+    clone.compress_size = len(head) + len(body_raw)
+    clone.comment = f"sli-head 1 {len(head)} {len(text)} {body_crc}".encode()
+    return clone, head, body_raw
+
+
+def write_head_split(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, split: HeadSplit) -> None:
+    """Write a part as two deflate runs, head (stored, padded: `HeadSplit`) and body, the entry's comment
+    saying where the body starts."""
+    clone, head, body_raw = head_split_entry(info, split)
+    write_raw(archive, handle, clone, (head, body_raw), clone.CRC, clone.file_size, clone.comment)
 
 
 def read_head_split(source: Source, info: zipfile.ZipInfo) -> HeadSplit | None:
@@ -165,7 +215,7 @@ def read_head_split(source: Source, info: zipfile.ZipInfo) -> HeadSplit | None:
     if len(head) != head_length or not _ROOT_START.fullmatch(head) \
             or crc32_combine(zlib.crc32(head), body_crc, body_length) != info.CRC:
         return None
-    return HeadSplit(head, None, raw.part(head_size), body_crc, body_length)
+    return HeadSplit(head, None, raw.part(head_size), body_crc, body_length, room=len(head))
 _CRC_POLY = 0xEDB88320
 
 
