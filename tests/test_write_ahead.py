@@ -305,3 +305,23 @@ def test_a_part_whose_local_header_is_not_where_the_directory_says_is_not_copied
     assert _update(workbook, "Not onto a damaged file") != sli.EXIT_OK
     assert workbook.read_bytes() == before
     assert not [p.name for p in workbook.parent.iterdir() if ".sli-tmp-" in p.name]
+
+
+def test_a_workbook_deleted_during_its_update_is_written_new_with_the_usual_mode(long_book: Path) -> None:
+    """The file written ahead is made private (0600) to take the old file's mode at the save; when the old file
+    is gone by then (deleted while the update was applied), the save writes a new file whole, with the mode any
+    new file gets here, as it did before anything was written ahead."""
+    from shared.xlsx.save import fresh_temporary
+
+    package = Package(long_book)
+    edited, maybe = package.edited_by_updates((s.MAIN_SHEET, s.LOG_SHEET))
+    assert package.write_ahead(lambda: fresh_temporary(long_book), edited, maybe)
+    package.edit_cells(s.MAIN_SHEET, {"H7": "Written after the file went"})
+    long_book.unlink()
+    save_atomically(package, long_book, None, 0)
+    package.close()
+    umask = os.umask(0)
+    os.umask(umask)
+    assert long_book.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert not [p.name for p in long_book.parent.iterdir() if ".sli-tmp-" in p.name]
+    assert openpyxl.load_workbook(long_book, read_only=True)[s.MAIN_SHEET]["H7"].value == "Written after the file went"

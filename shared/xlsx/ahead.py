@@ -132,8 +132,15 @@ class Ahead:
         self._switching = True
         _quick_switches(True)
         started = threading.Event()
-        self._done: Future = _pool().submit(self._copy, source.file.fileno(), self._handle.fileno(), list(runs),
-                                            started)
+        try:
+            self._done: Future = _pool().submit(self._copy, source.file.fileno(), self._handle.fileno(),
+                                                list(runs), started)
+        except RuntimeError as exc:  # no new threads now (the interpreter is shutting down): the usual write
+            self._quick_switches_done()
+            self._handle.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.target)
+            raise OSError(f"no thread to write ahead ({exc})") from None
         started.wait()  # let go of the interpreter until the copying thread has it and is in the kernel
 
     def _copy(self, source: int, target: int, runs: list[_Run], started: threading.Event) -> None:
@@ -156,11 +163,14 @@ class Ahead:
     def take(self, target: Path, touched: Collection[str]) -> tuple[IO[bytes], zipfile.ZipFile] | None:
         """The new file and a zip on it holding the parts written ahead, to write the other parts after them:
         cut back to just before the first part the edit `touched` after all (the parts after it are written
-        again, in their turn). None (the file let go of) when it was begun for another path or a copy failed
-        (the whole write then meets the failure again and says what it was). Waits for the copies, not for
+        again, in their turn). None when it was begun for another path (it is removed) or a copy failed (the
+        whole write then meets the failure again, on the same file, and says what it was). Waits for the copies, not for
         their flush to disk (`settled`)."""
         self._copied.wait()
-        if not self._whole or Path(target) != self.target:
+        if Path(target) != self.target:
+            self.discard()
+            return None
+        if not self._whole:
             self._let_go()
             return None
         kept = next((at for at, info in enumerate(self._entries) if info.filename in touched), len(self._entries))

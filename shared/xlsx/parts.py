@@ -72,10 +72,14 @@ class ZipParts:
     def close(self) -> None:
         """Let go of the file as opened (its descriptor); the package cannot be read or written after. A file
         written ahead and not used (no save came) is removed."""
+        self.discard_ahead()
+        self._source.close()
+
+    def discard_ahead(self) -> None:
+        """Remove the file being written ahead, if any (the save writes a new one whole)."""
         if self._ahead is not None:
             self._ahead, ahead = None, self._ahead
             ahead.discard()
-        self._source.close()
 
     def write_ahead(self, make_target: Callable[[], Path], edited: Collection[str],
                     maybe: Collection[str] = ()) -> bool:

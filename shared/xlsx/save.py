@@ -105,6 +105,8 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     if problem:
         raise PackageError(problem + ".")
     temporary = temporary_for(path)
+    if original is None:  # the workbook went (deleted during the update): a new file, with the default mode
+        package.discard_ahead()
     ahead = package.writing_ahead_to(temporary)  # made by `fresh_temporary` when the edit began
     if not ahead:
         _remove_leftovers(path)
