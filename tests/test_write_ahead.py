@@ -169,7 +169,10 @@ def test_the_unchanged_parts_are_copied_and_flushed_by_another_thread_before_the
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "sli.py", "update", "L7", "--by", "Helen Lowey", "--workbook", str(long_book),
                "--next", "Traced"]
-    subprocess.run(["strace", "-f", "-qq", "-e", "trace=copy_file_range,fdatasync,fsync,rename,renameat,renameat2",
+    """The copying thread asks the disk to start on each piece as soon as it is copied (sync_file_range), then
+    flushes (fdatasync) before the answering thread renames the file into place."""
+    subprocess.run(["strace", "-f", "-qq", "-e",
+                    "trace=copy_file_range,sync_file_range,fdatasync,fsync,rename,renameat,renameat2",
                     "-o", str(trace), *command], check=True, cwd=ROOT, env=env, capture_output=True, timeout=120)
     lines = trace.read_text().splitlines()
     [renamed] = [n for n, line in enumerate(lines) if "rename" in line and "sli-tmp" in line and "= 0" in line]
@@ -180,6 +183,10 @@ def test_the_unchanged_parts_are_copied_and_flushed_by_another_thread_before_the
     copier = lines[big_copies[0]].split()[0]
     flushed = [n for n, line in enumerate(lines) if line.split()[0] == copier and "fdatasync" in line]
     assert flushed and flushed[0] > big_copies[-1] and max(flushed) < renamed
+    if sys.platform.startswith("linux"):
+        copied = [n for n, line in enumerate(lines) if line.split()[0] == copier and "copy_file_range" in line]
+        begun = [n for n, line in enumerate(lines) if line.split()[0] == copier and "sync_file_range" in line]
+        assert begun and copied[0] < begun[0] < copied[-1] and begun[-1] < flushed[0]  # during the copy, not after
 
 
 def test_the_shared_strings_body_is_written_ahead_and_its_head_filled_in_after(long_book: Path) -> None:
