@@ -7,39 +7,22 @@ import re
 import shutil
 import zipfile
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
+from test_kept_strings import _officer_edits_a_shared_string
 from test_reduced_read import share_all_strings
 
 import sli
 from shared import reader, writers
 from shared.domain import schema as s
 from shared.domain import update as update_module
-from shared.xlsx import heights, sheets
+from shared.xlsx import frames, headers, heights, keptparts, keptstrings, sheets
 from shared.xlsx import package as package_module
 from shared.xlsx import rows as rows_module
 from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import M
-
-try:
-    from shared.xlsx import frames
-except ImportError:  # pragma: no cover - main has no kept frames before issue 18
-    frames = None
-try:
-    from shared.xlsx import headers
-except ImportError:  # main finds the header anew at every update: the counts below tell
-    headers = None
-try:
-    from shared.xlsx import keptstrings
-except ImportError:  # pragma: no cover - main has no kept strings before issue 18
-    keptstrings = None
-try:
-    from shared.xlsx import keptparts
-except ImportError:  # main inflates the small parts at every update: the counts below tell
-    keptparts = None
 
 MAIN_PART = "xl/worksheets/sheet1.xml"
 STRINGS = "xl/sharedStrings.xml"
@@ -61,8 +44,7 @@ def test_an_edit_parses_only_its_rows_once_the_frame_is_kept_and_estimates_them_
     marked it custom (main: before and after). Each sheet written is byte for byte the one written with nothing
     kept."""
     fresh = shutil.copytree(workbook.parent, tmp_path / "fresh") / workbook.name
-    if frames is not None:
-        monkeypatch.setattr(frames, "_kept", Bounded(4))  # nothing kept yet
+    monkeypatch.setattr(frames, "_kept", Bounded(4))  # nothing kept yet
     whole_frames: list[int] = []
     real_with_only = rows_module.RowRanges.sheet_with_only
 
@@ -88,8 +70,7 @@ def test_an_edit_parses_only_its_rows_once_the_frame_is_kept_and_estimates_them_
         assert len(estimates) == 1, estimates
     assert len(whole_frames) == 1
 
-    if frames is not None:
-        monkeypatch.setattr(frames, "KEEP_BYTES", -1)  # nothing kept: the frame parsed at each update
+    monkeypatch.setattr(frames, "KEEP_BYTES", -1)  # nothing kept: the frame parsed at each update
     assert [_update(fresh, ref, text) for ref, text in steps] == written
     assert len(whole_frames) == 4
 
@@ -125,14 +106,13 @@ def _parts_inflated(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         return real(self, name, pwd)
 
     monkeypatch.setattr(zipfile.ZipFile, "read", counted)
-    if keptparts is not None:
-        real_inflated = keptparts._inflated
+    real_inflated = keptparts._inflated
 
-        def inflated(source, info, compressed):
-            read.append(info.filename)
-            return real_inflated(source, info, compressed)
+    def inflated(source, info, compressed):
+        read.append(info.filename)
+        return real_inflated(source, info, compressed)
 
-        monkeypatch.setattr(keptparts, "_inflated", inflated)
+    monkeypatch.setattr(keptparts, "_inflated", inflated)
     return read
 
 
@@ -160,10 +140,8 @@ def _officer_switches_to_the_1904_date_system(workbook: Path) -> None:
 
 
 def _forget_small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
-    if keptparts is not None:
-        monkeypatch.setattr(keptparts, "_kept", Bounded(8))
-    if hasattr(sheets, "_listed"):
-        monkeypatch.setattr(sheets, "_listed", Bounded(4))
+    monkeypatch.setattr(keptparts, "_kept", Bounded(8))
+    monkeypatch.setattr(sheets, "_listed", Bounded(4))
 
 
 def test_the_sheet_list_and_styles_are_inflated_once_a_process_and_read_anew_when_saved_by_another(
@@ -195,22 +173,6 @@ def test_the_sheet_list_and_styles_are_inflated_once_a_process_and_read_anew_whe
         s.LAST_UPDATED]
 
 
-def _officer_edits_a_shared_string(workbook: Path, ref: str) -> None:
-    """An officer rewrites the Recommendation of `ref` in place (same length, a line break every other
-    character: a taller row), as a spreadsheet program saves it: only the string's bytes in the table change."""
-    reader._cache.clear()
-    old = escape(reader.read_appendix(workbook).rows[ref].values[s.RECOMMENDATION]).encode()
-    new = (b"a\n" * len(old))[:len(old)]
-    with zipfile.ZipFile(workbook) as source:
-        parts = [(info, source.read(info.filename)) for info in source.infolist()]
-    with zipfile.ZipFile(workbook, "w") as target:
-        for info, data in parts:
-            if info.filename == STRINGS:
-                assert data.count(b">" + old + b"<") == 1
-                data = data.replace(b">" + old + b"<", b">" + new + b"<")
-            target.writestr(info, data)
-
-
 def test_the_shared_strings_of_an_unchanged_table_are_taken_without_inflating_it(
         workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Appendix 1 saved with every string shared (as a spreadsheet program saves it): once updates have cut the
@@ -223,8 +185,7 @@ def test_the_shared_strings_of_an_unchanged_table_are_taken_without_inflating_it
     kept = shutil.copytree(workbook.parent, tmp_path / "kept") / workbook.name
     shutil.copy(shared, kept)
     fresh = shutil.copytree(kept.parent, tmp_path / "fresh") / kept.name
-    if keptstrings is not None:
-        keptstrings.forget()
+    keptstrings.forget()
     opened = _parts_opened_by_zipfile(monkeypatch)
     steps = [("L7", LONG), ("L8", "Share the audit"), ("L9", "Report to the board " * 4), ("L10", "Audit")]
     written = [_update(kept, *step) for step in steps[:2]]  # the table stored as start tag and items apart
@@ -241,8 +202,7 @@ def test_the_shared_strings_of_an_unchanged_table_are_taken_without_inflating_it
         if ref == "L7" and ours:
             _officer_edits_a_shared_string(fresh, "L7")
         _forget_small_parts(monkeypatch)
-        if keptstrings is not None:
-            keptstrings.forget()
+        keptstrings.forget()
         ours.append(_update(fresh, ref, text))
     assert ours == written
     reader._cache.clear()
@@ -273,8 +233,7 @@ def test_the_change_logs_frame_is_made_once_while_its_bytes_but_the_moved_refere
     styles are made once for three updates (main: at each), made again after an officer narrows a column, and
     the rows appended are sized and styled as by a process that kept nothing."""
     fresh = shutil.copytree(workbook.parent, tmp_path / "fresh") / workbook.name
-    if frames is not None:
-        monkeypatch.setattr(frames, "_kept", Bounded(8))
+    monkeypatch.setattr(frames, "_kept", Bounded(8))
     made: list[int] = []
     real = heights.Layout.__init__
 
@@ -292,8 +251,7 @@ def test_the_change_logs_frame_is_made_once_while_its_bytes_but_the_moved_refere
     _update(workbook, "L10", LONG)
     assert len(made) == 2
 
-    if frames is not None:
-        monkeypatch.setattr(frames, "KEEP_BYTES", -1)  # nothing kept: made at each update
+    monkeypatch.setattr(frames, "KEEP_BYTES", -1)  # nothing kept: made at each update
     for ref, text in steps:
         _update(fresh, ref, text)
     _officer_narrows_a_log_column(fresh)
@@ -320,8 +278,7 @@ def test_the_change_logs_header_is_found_once_while_its_rows_and_strings_stay_th
     process only (main: at every update), not while the header row and the shared strings stay the same; after an
     officer inserts a column before Ref the header is found anew, and the next row's values go under their moved
     headers."""
-    if headers is not None:
-        monkeypatch.setattr(headers, "_found", Bounded(8))
+    monkeypatch.setattr(headers, "_found", Bounded(8))
     parsed: list[int] = []
     real = package_module.Package._first_rows
 

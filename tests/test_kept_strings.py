@@ -17,13 +17,7 @@ from test_reduced_read import _history_saved_with_shared_strings
 import sli
 from shared import reader
 from shared.domain import schema as s
-from shared.xlsx import cells as cells_module
-from shared.xlsx import stringscan
-
-try:
-    from shared.xlsx import keptstrings
-except ImportError:  # main keeps nothing: the counts below tell
-    keptstrings = None
+from shared.xlsx import keptstrings, stringscan
 
 MAIN_PART = "xl/worksheets/sheet1.xml"
 STRINGS = "xl/sharedStrings.xml"
@@ -39,13 +33,10 @@ def cuts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
         made.append(last)
         return real(source, last)
 
-    for module in (cells_module, keptstrings or cells_module):  # main cut in cells
-        monkeypatch.setattr(module, "strings_prefix", counting, raising=False)
-    if keptstrings is not None:
-        keptstrings.forget()
+    monkeypatch.setattr(keptstrings, "strings_prefix", counting)
+    keptstrings.forget()
     yield made
-    if keptstrings is not None:
-        keptstrings.forget()
+    keptstrings.forget()
 
 
 def _update(workbook: Path, ref: str, text: str) -> None:
@@ -92,9 +83,8 @@ def test_updates_reuse_the_cut_strings_and_write_what_the_uncached_path_writes(
     assert len(cuts) == 2  # the edited table is cut again, not taken for the kept one
     written.append(_sheet(kept))
 
-    if keptstrings is not None:
-        keptstrings.forget()
-        monkeypatch.setattr(keptstrings, "KEEP_ITEMS_BYTES", -1)  # nothing kept: cut at each update
+    keptstrings.forget()
+    monkeypatch.setattr(keptstrings, "KEEP_ITEMS_BYTES", -1)  # nothing kept: cut at each update
     for ref, text in steps:
         _update(fresh, ref, text)
         assert _sheet(fresh) == written.pop(0)
@@ -143,7 +133,6 @@ def test_a_row_height_needing_strings_beyond_a_comment_uses_their_own_texts(
     _strings_moved_behind_a_comment(saved, "L7", comment=True)
     _strings_moved_behind_a_comment(plain, "L7", comment=False)
     for book in (saved, plain):
-        if keptstrings is not None:
-            keptstrings.forget()
+        keptstrings.forget()
         _update(book, "L7", "Share the audit")
     assert _sheet(saved) == _sheet(plain)
