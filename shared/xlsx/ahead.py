@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from shared.xlsx.entries import Source, Span
+from shared.xlsx.entries import LOCAL_HEADER_SIZE, Source, Span
 from shared.xlsx.segments import HeadSplit, head_split_entry, read_head_split, stored_length
-from shared.xlsx.verbatim import LOCAL_HEADER_SIZE, header_names, moved_entry, part_ends, plain_entry
+from shared.xlsx.verbatim import header_names, moved_entry, part_ends, plain_entry
 
-#: Written ahead only when the parts to copy hold at least this many compressed bytes: below it the copy and
-#: its flush take less than handing them to another thread saves (measured: `make bench`, 10,000 rows).
+#: Written ahead only when the parts to copy hold at least this many compressed bytes: a round figure, not
+#: tuned. Below it the copy and its flush are short beside handing them to another thread; the case this is
+#: for, a long history's year sheets, is several megabytes (`make bench`, 100,000 rows).
 AHEAD_MIN_BYTES = 1 << 20
 
 #: The thread that writes ahead: one per process (a forked child starts its own), started at the first use.

@@ -20,7 +20,9 @@ from typing import IO
 from shared.xlsx.ooxml import PackageError
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
-_ZIP64_LIMIT = (1 << 31) - 1
+#: A local header's length without its name and extra field; the largest offset or size without zip64.
+LOCAL_HEADER_SIZE = _LOCAL_HEADER.size
+ZIP64_LIMIT = (1 << 31) - 1
 
 
 class LazyParts(Mapping[str, bytes]):
@@ -316,7 +318,7 @@ def raw_data(source: Source, info: zipfile.ZipInfo) -> Span:
     """A part's compressed bytes in the file, found through its local header (left there: see `Span`)."""
     if info.flag_bits & 0x1:
         raise PackageError(f"The part {info.filename} is encrypted; the workbook cannot be updated.")
-    if max(info.file_size, info.compress_size, info.header_offset) > _ZIP64_LIMIT:
+    if max(info.file_size, info.compress_size, info.header_offset) > ZIP64_LIMIT:
         raise PackageError("The workbook is larger than 2 GB (a zip64 package); it cannot be updated.")
     fields = _LOCAL_HEADER.unpack(source.read(info.header_offset, _LOCAL_HEADER.size))
     if fields[0] != b"PK\x03\x04":
@@ -339,7 +341,7 @@ def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: Seq
     central directory lists it. Python's zipfile has no public way to do this; it relies on `filelist`,
     `NameToInfo` and `start_dir`, which zipfile itself keeps the same way."""
     length = sum(len(piece) for piece in data)
-    if max(size, length, handle.tell()) > _ZIP64_LIMIT:
+    if max(size, length, handle.tell()) > ZIP64_LIMIT:
         raise PackageError("The workbook would be larger than 2 GB (a zip64 package); it cannot be updated.")
     clone = clone_info(info)
     clone.flag_bits = info.flag_bits & ~0x08 & ~0x800  # zipfile adds 0x800 back for a UTF-8 name

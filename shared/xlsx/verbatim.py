@@ -9,12 +9,8 @@ from __future__ import annotations
 import zipfile
 from collections.abc import Mapping, Sequence
 
-from shared.xlsx.entries import Source
+from shared.xlsx.entries import LOCAL_HEADER_SIZE, ZIP64_LIMIT, Source
 from shared.xlsx.ooxml import PackageError
-
-#: A local header without its name and extra field; the largest offset or size without zip64.
-LOCAL_HEADER_SIZE = 30
-ZIP64_LIMIT = (1 << 31) - 1
 
 
 def part_ends(infos: Sequence[zipfile.ZipInfo], directory_at: int) -> Mapping[str, int]:
