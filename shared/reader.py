@@ -23,11 +23,11 @@ from pathlib import Path
 import python_calamine
 
 from shared.domain import schema as s
+from shared.domain.bounded import Bounded
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix, Board, Lead, Recommendation, Sheet
 from shared.domain.values import NotADate
 from shared.xlsx import log_sheet_year, reduced
-from shared.xlsx.bounded import Bounded
 from shared.xlsx.reduced import READ_ERRORS, Parts, Reduction, reduced_package
 
 

@@ -18,10 +18,10 @@ import sli
 from shared import reader, writers
 from shared.domain import schema as s
 from shared.domain import update as update_module
+from shared.domain.bounded import Bounded
 from shared.xlsx import frames, headers, heights, keptparts, keptstrings, sheets
 from shared.xlsx import package as package_module
 from shared.xlsx import rows as rows_module
-from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import M
 
 MAIN_PART = "xl/worksheets/sheet1.xml"

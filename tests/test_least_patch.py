@@ -12,10 +12,10 @@ from lxml import etree
 
 import sli
 from shared.domain import schema as s
+from shared.domain.bounded import Bounded
 from shared.reader import read_appendix
 from shared.xlsx import headers
 from shared.xlsx import package as package_module
-from shared.xlsx.bounded import Bounded
 
 MAIN_PART = "xl/worksheets/sheet1.xml"
 

@@ -14,8 +14,8 @@ import pytest
 import sli
 from shared import reader
 from shared.domain import schema as s
+from shared.domain.bounded import Bounded
 from shared.xlsx import heights
-from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import M
 
 try:

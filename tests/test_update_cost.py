@@ -18,8 +18,8 @@ from tracing import needs_strace
 
 import sli
 from shared.domain import schema as s
+from shared.domain.bounded import Bounded
 from shared.xlsx import Package, keptparts
-from shared.xlsx.bounded import Bounded
 from shared.xlsx.cells import excel_serial
 from shared.xlsx.reduced import SHARED_STRINGS, Parts, shared_strings_prefix
 

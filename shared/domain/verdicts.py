@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import TypeVar
 
+from shared.domain.bounded import Bounded
 from shared.domain.model import Appendix, Recommendation
 
 V = TypeVar("V")
@@ -62,22 +63,19 @@ class ErrorsMemo:
     give a kept result: never stale. Values that cannot be a key (none today) are checked each time."""
 
     def __init__(self, kept: int = 64):
-        self._kept = kept
-        self._errors: dict[tuple, Errors] = {}
-        self._lock = threading.Lock()
+        self._errors: Bounded[Errors] = Bounded(kept)
 
     def errors(self, values: Mapping[str, object], lead_orgs: tuple[str, ...] | None, today: date,
                columns: tuple[str, ...], decide: Callable[[], Errors]) -> Errors:
         """`decide()` (the (rule, column) of each error), or what it gave for equal inputs before."""
         key = (_typed(values), lead_orgs, today, columns)
         try:
-            with self._lock:
-                found = self._errors.get(key)
+            found = self._errors.get(key)
         except TypeError:  # a value that cannot be hashed: not kept
             return decide()
         if found is None:
             found = decide()
-            self._keep(key, found)
+            self._errors.keep(key, found)
         return found
 
     def remember(self, values: Mapping[str, object], lead_orgs: tuple[str, ...] | None, today: date,
@@ -85,13 +83,6 @@ class ErrorsMemo:
         """Keep `errors` as the rules' errors for a row of `values` (found by checking it: an update's row as it
         will stand, which the next update of that row checks as its row before)."""
         try:
-            self._keep((_typed(values), lead_orgs, today, columns), errors)
+            self._errors.keep((_typed(values), lead_orgs, today, columns), errors)
         except TypeError:  # a value that cannot be hashed: not kept
             pass
-
-    def _keep(self, key: tuple, errors: Errors) -> None:
-        with self._lock:
-            self._errors.pop(key, None)
-            self._errors[key] = errors
-            while len(self._errors) > self._kept:
-                self._errors.pop(next(iter(self._errors)))

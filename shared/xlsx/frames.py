@@ -13,7 +13,7 @@ import re
 
 from lxml import etree
 
-from shared.xlsx.bounded import Bounded
+from shared.domain.bounded import Bounded
 from shared.xlsx.cells import styles_by_column
 from shared.xlsx.heights import Layout
 from shared.xlsx.ooxml import PARSER

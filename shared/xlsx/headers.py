@@ -15,8 +15,8 @@ from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from lxml import etree
 
+from shared.domain.bounded import Bounded
 from shared.domain.schema import split_address
-from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import M, text_key
 
 _found: Bounded[tuple[tuple[str, int], ...]] = Bounded(8)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import zipfile
 import zlib
 
-from shared.xlsx.bounded import Bounded
+from shared.domain.bounded import Bounded
 from shared.xlsx.entries import LazyParts, Source, Span, raw_data
 from shared.xlsx.keptstrings import without_counts
 from shared.xlsx.ooxml import PackageError

@@ -18,7 +18,7 @@ from typing import IO, NamedTuple
 
 from lxml import etree
 
-from shared.xlsx.bounded import Bounded
+from shared.domain.bounded import Bounded
 from shared.xlsx.ooxml import PARSER, M
 from shared.xlsx.stringscan import ROOT_START, strings_prefix
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from shared.xlsx.bounded import Bounded
+from shared.domain.bounded import Bounded
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
 from shared.xlsx.stringscan import ROOT_START as _ROOT_START

@@ -11,8 +11,8 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
+from shared.domain.bounded import Bounded
 from shared.domain.schema import column_letter, split_address
-from shared.xlsx.bounded import Bounded
 from shared.xlsx.ooxml import PARSER, PKG_REL_NS, REL_NS, STRICT_NS, M, PackageError, serialise
 
 WORKSHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"

@@ -1,5 +1,6 @@
-"""A few things worked out from a workbook's bytes, kept per process by what they were worked out from: the
-oldest dropped beyond a bound, so a long-lived bot keeps no more than a few of each (its memory is measured)."""
+"""A few things worked out from a workbook's bytes or a row's values, kept per process by what they were worked
+out from: the oldest dropped beyond a bound, so a long-lived bot keeps no more than a few of each (its memory is
+measured). Pure (a dict and a lock), so the domain's memos and the .xlsx layer share it."""
 
 from __future__ import annotations
 
