@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 from shared.domain.update import APPLIED, CONFLICT, REJECTED, scrub
@@ -133,6 +134,27 @@ def _too_new(path: Path, version: int) -> JournalTooNew:
                          "(sli restore).")
 
 
+def _switch_to_wal(db: sqlite3.Connection) -> None:
+    """Put the file in WAL mode (its own setting, which cannot change inside a transaction), waiting for other
+    connections as long as the connection's busy timeout allows.
+
+    SQLite answers "database is locked" at once, without its busy handler, when another connection holds the
+    file while this one switches it: so two processes making a new journal together (two `sli update`s, or
+    the bot and `sli`, on a new workbook) would see one of them refuse its update in milliseconds. It is
+    asked again, a little later each time, until the timeout (then the error stands, as for any lock)."""
+    deadline = time.monotonic() + db.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
+    pause = 0.001
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.025)
+
+
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
     """Bring the journal to `SCHEMA_VERSION` in one transaction: every step, and the new version number, or
     nothing (a failure or a crash leaves the journal as it was, and the next start tries again). A journal
@@ -143,7 +165,7 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
         return
     if version > SCHEMA_VERSION:
         raise _too_new(path, version)
-    db.execute("PRAGMA journal_mode=WAL")  # the file's setting; cannot change inside a transaction
+    _switch_to_wal(db)
     db.execute("BEGIN IMMEDIATE")
     try:
         version = db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
