@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from tracing import needs_strace
 
-from shared.xlsx.entries import NewFile, clone_info, write_deflated
+from shared.xlsx.entries import NewFile, Source, clone_info, write_deflated
+from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
 from shared.xlsx.save import save_atomically, wait_for_pruning
 
@@ -66,6 +67,8 @@ def _per_save(workbook: Path, tmp_path: Path) -> Counter[str]:
                 kinds[f"{name} new file"] += 1
             if name == "geteuid":
                 kinds[name] += 1
+            if name == "pread64" and f"/{workbook.name}>" in arguments:
+                kinds["pread64 workbook"] += 1
             if name == "mkdir" and ".backups" in arguments:
                 kinds["mkdir backups"] += 1
         counted.append(kinds)
@@ -87,6 +90,15 @@ def test_a_save_opens_its_new_file_once_and_writes_it_without_seeking(workbook: 
     assert per_save["mkdir backups"] == 0
     assert per_save["geteuid"] <= 1
     assert per_save["write new file"] <= 3  # the changed part with its header, the directory
+
+
+@needs_strace("counts a save's reads")
+def test_a_saves_short_reads_of_the_workbook_are_served_from_a_few_kilobytes_read_once(workbook: Path,
+                                                                                     tmp_path: Path) -> None:
+    """The local headers of the parts copied as they lie, read once each where the data is found and again to
+    check them before the copy, and the small parts' data, lie within a few kilobytes of one another: a short
+    read reads four kilobytes once and the reads near it are served from them (eleven preads a save before)."""
+    assert _per_save(workbook, tmp_path)["pread64 workbook"] <= 5
 
 
 def test_the_backup_folder_is_made_when_it_is_not_there(workbook: Path) -> None:
@@ -143,3 +155,19 @@ def test_a_part_written_anew_is_the_bytes_zipfile_writes(workbook: Path, tmp_pat
             write_deflated(archive, handle, made, data)
         handle.flush()
     assert (tmp_path / "new.zip").read_bytes() == expected.getvalue()
+
+
+def test_a_short_read_near_the_files_end_or_past_it(workbook: Path) -> None:
+    """The window a short read reads is shorter at the file's end: what lies within it is served, a read
+    past the end is the file changed while it was read, as it was when each read went to the kernel."""
+    source = Source(workbook)
+    try:
+        data = workbook.read_bytes()
+        assert source.read(len(data) - 22, 22) == data[-22:]
+        assert source.read(len(data) - 30, 8) == data[-30:-22]
+        assert source.read(100, 60) == data[100:160]
+        assert source.read(130, 20) == data[130:150]  # from the window read above
+        with pytest.raises(PackageError):
+            source.read(len(data) - 10, 20)
+    finally:
+        source.close()
