@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 import struct
 import threading
 import zipfile
@@ -78,17 +79,28 @@ class Source:
     the system has neither (Windows), the file's bytes are read once instead, as before."""
 
     def __init__(self, path: Path):
-        self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by `close`, when the edit is done
-        opened = os.fstat(self.file.fileno())
-        self.size = opened.st_size
-        self._as_opened = _version(opened)
         self._bytes: bytes | None = None
         #: Short stretches of the file read so far, where each starts, the latest first (see `read`).
         self._windows: list[tuple[int, bytes]] = []
         if not hasattr(os, "pread"):
-            self._bytes = self.file.read()
-            self.file.close()
-            self.file = io.BytesIO(self._bytes)
+            with open(path, "rb") as whole:
+                opened = os.fstat(whole.fileno())
+                self._bytes = whole.read()
+            self.file: IO[bytes] | _Positioned = io.BytesIO(self._bytes)
+        else:
+            # A bare descriptor (open() would also ask whether it is a terminal, and where it stands), and the
+            # file as zipfile reads it given by pread (`_Positioned`): no seek, the directory in one read.
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                opened = os.fstat(descriptor)
+                if stat.S_ISDIR(opened.st_mode):  # as open() says it
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+            except BaseException:
+                os.close(descriptor)
+                raise
+            self.file = _Positioned(self, descriptor)
+        self.size = opened.st_size
+        self._as_opened = _version(opened)
 
     def hold_in_memory(self) -> None:
         """Read the file's bytes now and read from them from here on: the file itself is about to be
@@ -136,10 +148,11 @@ class Source:
             for at, window in self._windows:
                 if at <= start and start + length <= at + len(window):
                     return window[start - at:start - at + length]
-            window = self._pread(start, _WINDOW)
-            self._windows.insert(0, (start, window))
+            at = max(0, min(start, self.size - _WINDOW))  # near the end: the file's last kilobytes
+            window = self._pread(at, max(start + length, at + _WINDOW) - at)
+            self._windows.insert(0, (at, window))
             del self._windows[_WINDOWS:]
-            data = window[:length]
+            data = window[start - at:start - at + length]
         else:
             data = self._pread(start, length)
         if len(data) != length:
@@ -183,6 +196,44 @@ class Source:
 
     def close(self) -> None:
         self.file.close()
+
+
+class _Positioned:
+    """The workbook file as zipfile reads it (seek, tell, read), each read a `Source.read` where it stands: no
+    lseek, and the end record and central directory come from one read of the file's last kilobytes (a
+    buffered file asked the kernel eleven times for them)."""
+
+    def __init__(self, source: Source, descriptor: int):
+        self._source, self._descriptor, self._at = source, descriptor, 0
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        at = offset if whence == os.SEEK_SET else self._at + offset if whence == os.SEEK_CUR \
+            else self._source.size + offset
+        if at < 0:  # as the kernel answers (zipfile looks for the end record so in a file shorter than it)
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+        self._at = at
+        return at
+
+    def tell(self) -> int:
+        return self._at
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = max(self._source.size - self._at, 0)
+        size = left if size is None or size < 0 else min(size, left)
+        data = self._source.read(self._at, size) if size else b""
+        self._at += len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._descriptor
+
+    def close(self) -> None:
+        if self._descriptor >= 0:
+            os.close(self._descriptor)
+            self._descriptor = -1
 
 
 class NewFile:
