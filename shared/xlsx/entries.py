@@ -68,9 +68,8 @@ class LazyParts(Mapping[str, bytes]):
 
 #: How much is read or copied at a time.
 _CHUNK = 1 << 16
-#: How much a short read reads, for the reads near it (`Source.read`), and how many such stretches are kept.
+#: How much a short read reads, for the reads near it (`Source.read`).
 _WINDOW = 1 << 12
-_WINDOWS = 16
 
 
 class Source:
@@ -80,8 +79,8 @@ class Source:
 
     def __init__(self, path: Path):
         self._bytes: bytes | None = None
-        #: Short stretches of the file read so far, where each starts, the latest first (see `read`).
-        self._windows: list[tuple[int, bytes]] = []
+        #: The stretch of the file the last short read read, and where it starts (see `read`).
+        self._window: tuple[int, bytes] = (0, b"")
         if not hasattr(os, "pread"):
             with open(path, "rb") as whole:
                 opened = os.fstat(whole.fileno())
@@ -138,20 +137,20 @@ class Source:
     def read(self, start: int, length: int) -> bytes:
         """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open).
 
-        A short read is served from `_WINDOW` bytes read from there once (`_windows`): a part's local header is
-        read where its data is found, again where it is copied as it lies (`shared.xlsx.verbatim.header_names`)
-        and where the kept parts look at it; the small parts' headers and data lie within a few kilobytes of
-        one another. Ten reads of fifty bytes were ten calls into the kernel; one of four kilobytes is one."""
+        A short read reads `_WINDOW` bytes from there, and the short reads after it that lie within them are
+        served from them (`_window`): a part's local header and then its data, the local headers of the parts
+        copied as they lie (`shared.xlsx.verbatim.header_names`), one after the other, all lie within a few
+        kilobytes of one another. Ten reads of fifty bytes were ten calls into the kernel; one of four
+        kilobytes is one. One stretch is kept, the last: looking through more cost more than it saved."""
         if self._bytes is not None:
             data = self._bytes[start:start + length]
         elif length <= _WINDOW:
-            for at, window in self._windows:
-                if at <= start and start + length <= at + len(window):
-                    return window[start - at:start - at + length]
+            at, window = self._window
+            if at <= start and start + length <= at + len(window):
+                return window[start - at:start - at + length]
             at = max(0, min(start, self.size - _WINDOW))  # near the end: the file's last kilobytes
             window = self._pread(at, max(start + length, at + _WINDOW) - at)
-            self._windows.insert(0, (at, window))
-            del self._windows[_WINDOWS:]
+            self._window = (at, window)
             data = window[start - at:start - at + length]
         else:
             data = self._pread(start, length)
