@@ -29,10 +29,23 @@ class LockTimeout(Timeout):
     the callers that catch it keep doing so)."""
 
 
+def _forget_held() -> None:
+    """In a forked child: the parent's locks are not the child's (it shares their `flock`, it does not hold
+    it). Forgotten at the fork, instead of asking the kernel for the process id at every take and release."""
+    global _HELD
+    _HELD = threading.local()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_held)
+
+
 def _held() -> dict[str, list[int]]:
-    if getattr(_HELD, "pid", None) != os.getpid():
-        _HELD.pid, _HELD.locks = os.getpid(), {}
-    return _HELD.locks
+    try:
+        return _HELD.locks
+    except AttributeError:
+        _HELD.locks = {}
+        return _HELD.locks
 
 
 class WorkbookLock:

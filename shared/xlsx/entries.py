@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 import struct
 import threading
 import zipfile
@@ -67,6 +68,8 @@ class LazyParts(Mapping[str, bytes]):
 
 #: How much is read or copied at a time.
 _CHUNK = 1 << 16
+#: How much a short read reads, for the reads near it (`Source.read`).
+_WINDOW = 1 << 12
 
 
 class Source:
@@ -75,15 +78,28 @@ class Source:
     the system has neither (Windows), the file's bytes are read once instead, as before."""
 
     def __init__(self, path: Path):
-        self.file: IO[bytes] = open(path, "rb")  # noqa: SIM115 - closed by `close`, when the edit is done
-        opened = os.fstat(self.file.fileno())
+        self._bytes: bytes | None = None
+        #: The stretch of the file the last short read read, and where it starts (see `read`).
+        self._window: tuple[int, bytes] = (0, b"")
+        if not hasattr(os, "pread"):
+            with open(path, "rb") as whole:
+                opened = os.fstat(whole.fileno())
+                self._bytes = whole.read()
+            self.file: IO[bytes] | _Positioned = io.BytesIO(self._bytes)
+        else:
+            # A bare descriptor (open() would also ask whether it is a terminal, and where it stands), and the
+            # file as zipfile reads it given by pread (`_Positioned`): no seek, the directory in one read.
+            descriptor = os.open(path, os.O_RDONLY)
+            try:
+                opened = os.fstat(descriptor)
+                if stat.S_ISDIR(opened.st_mode):  # as open() says it
+                    raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+            except BaseException:
+                os.close(descriptor)
+                raise
+            self.file = _Positioned(self, descriptor)
         self.size = opened.st_size
         self._as_opened = _version(opened)
-        self._bytes: bytes | None = None
-        if not hasattr(os, "pread"):
-            self._bytes = self.file.read()
-            self.file.close()
-            self.file = io.BytesIO(self._bytes)
 
     def hold_in_memory(self) -> None:
         """Read the file's bytes now and read from them from here on: the file itself is about to be
@@ -119,18 +135,36 @@ class Source:
             return False
 
     def read(self, start: int, length: int) -> bytes:
-        """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open)."""
+        """`length` bytes at `start`; PackageError when the file is shorter (changed in place while open).
+
+        A short read reads `_WINDOW` bytes from there, and the short reads after it that lie within them are
+        served from them (`_window`): a part's local header and then its data, the local headers of the parts
+        copied as they lie (`shared.xlsx.verbatim.header_names`), one after the other, all lie within a few
+        kilobytes of one another. Ten reads of fifty bytes were ten calls into the kernel; one of four
+        kilobytes is one. One stretch is kept, the last: looking through more cost more than it saved."""
         if self._bytes is not None:
             data = self._bytes[start:start + length]
+        elif length <= _WINDOW:
+            at, window = self._window
+            if at <= start and start + length <= at + len(window):
+                return window[start - at:start - at + length]
+            at = max(0, min(start, self.size - _WINDOW))  # near the end: the file's last kilobytes
+            window = self._pread(at, max(start + length, at + _WINDOW) - at)
+            self._window = (at, window)
+            data = window[start - at:start - at + length]
         else:
-            pieces, at, left = [], start, length
-            while left > 0 and (piece := os.pread(self.file.fileno(), left, at)):
-                pieces.append(piece)
-                at, left = at + len(piece), left - len(piece)
-            data = b"".join(pieces)
+            data = self._pread(start, length)
         if len(data) != length:
             raise PackageError("The workbook changed while it was being read; nothing was written.")
         return data
+
+    def _pread(self, start: int, length: int) -> bytes:
+        """`length` bytes at `start`, or fewer where the file ends."""
+        pieces, at, left = [], start, length
+        while left > 0 and (piece := os.pread(self.file.fileno(), left, at)):
+            pieces.append(piece)
+            at, left = at + len(piece), left - len(piece)
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
 
     def copy_to(self, handle: IO[bytes], start: int, length: int) -> None:
         """Append `length` bytes at `start` to the open file `handle`, copied by the kernel (copy_file_range,
@@ -154,10 +188,109 @@ class Source:
                 continue
         else:
             raise PackageError("The workbook's parts could not be copied into the new file.")
-        handle.seek(0, os.SEEK_END)  # the buffered handle learns where the kernel left the file
+        if isinstance(handle, NewFile):
+            handle.appended(length)
+        else:
+            handle.seek(0, os.SEEK_END)  # the buffered handle learns where the kernel left the file
 
     def close(self) -> None:
         self.file.close()
+
+
+class _Positioned:
+    """The workbook file as zipfile reads it (seek, tell, read), each read a `Source.read` where it stands: no
+    lseek, and the end record and central directory come from one read of the file's last kilobytes (a
+    buffered file asked the kernel eleven times for them)."""
+
+    def __init__(self, source: Source, descriptor: int):
+        self._source, self._descriptor, self._at = source, descriptor, 0
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        at = offset if whence == os.SEEK_SET else self._at + offset if whence == os.SEEK_CUR \
+            else self._source.size + offset
+        if at < 0:  # as the kernel answers (zipfile looks for the end record so in a file shorter than it)
+            raise OSError(errno.EINVAL, os.strerror(errno.EINVAL))
+        self._at = at
+        return at
+
+    def tell(self) -> int:
+        return self._at
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = max(self._source.size - self._at, 0)
+        size = left if size is None or size < 0 else min(size, left)
+        data = self._source.read(self._at, size) if size else b""
+        self._at += len(data)
+        return data
+
+    def fileno(self) -> int:
+        return self._descriptor
+
+    def close(self) -> None:
+        if self._descriptor >= 0:
+            os.close(self._descriptor)
+            self._descriptor = -1
+
+
+class NewFile:
+    """The new file a save writes, as the zip writer and the kernel's copies (`Source.copy_to`) use it: the bytes
+    written between two copies gathered in memory and handed to the kernel with one call, and where the next
+    byte goes known here. A buffered file asks the kernel (lseek) at every tell, some fifteen times an update,
+    and zipfile's own writes seek back to write a part's header twice; the parts written anew here are each
+    one header and their data (`write_deflated`)."""
+
+    def __init__(self, path: Path | str, mode: int = 0o666):
+        """Create (or empty) the file at `path`, with `mode` when it is new (0o666 less the umask, as `open(path,
+        "wb")` does, unless told otherwise: the save's is made private, 0o600)."""
+        self._descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        self._flushed = 0  # bytes handed to the kernel: where the kernel's file offset is
+        self._closed = False
+        self._buffer = io.BytesIO()
+        #: The buffer's own write, called directly: zipfile writes its directory four pieces a part.
+        self.write = self._buffer.write
+
+    def tell(self) -> int:
+        return self._flushed + self._buffer.tell()
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Where the zip writer asks to be (where it is, always, but for a caller seeking elsewhere)."""
+        if whence == os.SEEK_SET and offset == self.tell():
+            return offset
+        self.flush()
+        self._flushed = os.lseek(self._descriptor, offset, whence)
+        return self._flushed
+
+    def appended(self, length: int) -> None:
+        """The kernel copied `length` bytes to the end of the file (after a `flush`): where the next byte goes."""
+        self._flushed += length
+
+    def flush(self) -> None:
+        if self._buffer.tell():
+            data = self._buffer.getvalue()
+            self._buffer = io.BytesIO()
+            self.write = self._buffer.write
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._descriptor, view):]
+            self._flushed += len(data)
+
+    def fileno(self) -> int:
+        return self._descriptor
+
+    def close(self) -> None:
+        """Let go of the file (bytes not flushed are dropped: `flush` comes first when they are wanted)."""
+        if not self._closed:
+            self._closed = True
+            os.close(self._descriptor)
+
+    def __enter__(self) -> NewFile:
+        return self
+
+    def __exit__(self, *failure: object) -> None:
+        self.close()
 
 
 #: What a kernel copy answers when it cannot copy between these two files (or the system has no such call):
@@ -357,7 +490,41 @@ def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: Seq
             piece.source.copy_to(handle, piece.start, piece.length)
         else:
             handle.write(piece)
-    archive.filelist.append(clone)
-    archive.NameToInfo[clone.filename] = clone
+    _listed(archive, handle, clone)
+
+
+def _listed(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo) -> None:
+    """Register a part written into `archive` by hand, so its central directory lists it."""
+    archive.filelist.append(entry)
+    archive.NameToInfo[entry.filename] = entry
     archive.start_dir = handle.tell()
     archive._didModify = True  # noqa: SLF001 - so close() writes the central directory
+
+
+def write_deflated(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo, data: bytes) -> None:
+    """Write `data` as the part `entry` (deflated at level 1, or stored when the entry says so) exactly as
+    `archive.writestr(entry, data, compresslevel=1)` writes it, byte for byte, but its local header once:
+    zipfile writes a blank header, then the data, then seeks back to write the header again once the sizes
+    are known (two seeks and a write more, through two more layers). Any other compression, or a part that
+    would need zip64, is left to zipfile."""
+    if entry.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or len(data) * 1.05 > ZIP64_LIMIT \
+            or handle.tell() > ZIP64_LIMIT or archive._writing:  # noqa: SLF001 - zipfile's own refusal then
+        archive.writestr(entry, data, compresslevel=1)
+        return
+    if entry.compress_type == zipfile.ZIP_DEFLATED:
+        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # as zipfile's, for level 1
+        raw = compressor.compress(data) + compressor.flush()
+    else:
+        raw = data
+    entry._compresslevel = 1  # noqa: SLF001 - as writestr sets it
+    entry.file_size = len(data)
+    entry.compress_size = len(raw)
+    entry.CRC = zlib.crc32(data)
+    entry.flag_bits = 0
+    if not entry.external_attr:
+        entry.external_attr = 0o600 << 16  # as zipfile gives a part that has none
+    entry.header_offset = handle.tell()
+    archive._writecheck(entry)  # noqa: SLF001 - zipfile's checks of a part written (as `writestr` makes them)
+    handle.write(entry.FileHeader(False))
+    handle.write(raw)
+    _listed(archive, handle, entry)

@@ -4,6 +4,7 @@ edit changed or added, and the new file written with every unchanged part copied
 from __future__ import annotations
 
 import contextlib
+import os
 import zipfile
 from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
@@ -11,12 +12,14 @@ from pathlib import Path
 from shared.xlsx.ahead import Ahead, plan_ahead
 from shared.xlsx.entries import (
     LazyParts,
+    NewFile,
     Source,
     clone_info,
     copy_raw,
     inflate,
     raw_data,
     sync_while,
+    write_deflated,
 )
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
@@ -68,6 +71,10 @@ class ZipParts:
         self._prefixes: dict[tuple[str, int], bytes] = {}
         #: The new file being written ahead with the parts the edit is not expected to change (`write_ahead`).
         self._ahead: Ahead | None = None
+        #: The new file the next `write` makes, and its mode (`will_create`).
+        self._creating: tuple[Path, int] | None = None
+        #: The file the last `write` wrote, as os.fstat saw it once it was synced (its size, time and inode).
+        self.written: os.stat_result | None = None
 
     def close(self) -> None:
         """Let go of the file as opened (its descriptor); the package cannot be read or written after. A file
@@ -92,6 +99,12 @@ class ZipParts:
             return False
         self._ahead = Ahead(self._source, entries, runs, make_target(), slots)
         return True
+
+    def will_create(self, target: Path, mode: int) -> None:
+        """Say that the next `write` to `target` makes a new file there (the save's temporary file, with `mode`
+        when it is not there yet): it is created by the write's own open, not made empty apart and opened
+        again, and it is not the file this package was read from, which `write` then need not look for."""
+        self._creating = (Path(target), mode)
 
     def writing_ahead_to(self, target: Path) -> bool:
         """Whether a file is being written ahead at `target` (the save must not create it anew)."""
@@ -189,7 +202,9 @@ class ZipParts:
         fastest level keeps an update quick (Excel recompresses on its next save).
         """
         ahead, self._ahead = self._ahead, None
-        if self._source.is_file(target):  # written over the file it was read from: keep its bytes first
+        creating, self._creating = self._creating, None
+        mode = creating[1] if creating is not None and creating[0] == Path(target) else None
+        if mode is None and self._source.is_file(target):  # written over the file it was read from: its bytes first
             if ahead is not None:
                 ahead.discard()
                 ahead = None
@@ -205,16 +220,17 @@ class ZipParts:
                     filled[name] = split
             touched = (touched - filled.keys()) | (ahead.slots.keys() - filled.keys())
         try:
-            self._write_into(target, ahead, touched, filled, while_syncing)
+            self._write_into(target, ahead, touched, filled, while_syncing, 0o666 if mode is None else mode)
         finally:
             if ahead is not None:  # a failed write too: its thread done with the file, the switch interval back
                 ahead.release()
 
     def _write_into(self, target: Path, ahead: Ahead | None, touched: set[str], filled: Mapping[str, HeadSplit],
-                    while_syncing: Callable[[], object] | None) -> None:
-        """`write` after the slots were weighed: into the file written ahead, from where `take` cuts it, or anew."""
+                    while_syncing: Callable[[], object] | None, mode: int) -> None:
+        """`write` after the slots were weighed: into the file written ahead, from where `take` cuts it, or anew
+        (`mode` if it is not there yet)."""
         started = ahead.take(target, touched) if ahead is not None else None
-        handle, archive = started if started is not None else (open(target, "wb"), None)  # noqa: SIM115
+        handle, archive = started if started is not None else (NewFile(target, mode), None)
         with contextlib.ExitStack() as closing:
             closing.enter_context(handle)
             if started is not None:  # before the file is closed, even when the write fails: its thread is done
@@ -242,14 +258,15 @@ class ZipParts:
                     elif info.filename == log_part and info.filename in self.changed:
                         write_segments(archive, handle, info, split_segments(self.changed[info.filename]))
                     elif info.filename in self.changed:
-                        archive.writestr(clone_info(info), self.changed[info.filename], compresslevel=1)
+                        write_deflated(archive, handle, clone_info(info), self.changed[info.filename])
                     else:
                         copy_raw(self._source, info, archive, handle)
                 run.copy()
                 for name, data in self.changed.items():  # parts this edit added (a year's log sheet)
                     if name not in names:
-                        archive.writestr(zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), data,
-                                         compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+                        entry = zipfile.ZipInfo(name, date_time=_NEW_PART_TIME)
+                        entry.compress_type = zipfile.ZIP_DEFLATED
+                        write_deflated(archive, handle, entry, data)
                 for name, segments in self.segments.items():  # added as deflate runs (filed years)
                     if name not in names:
                         write_segments(archive, handle, zipfile.ZipInfo(name, date_time=_NEW_PART_TIME), segments)
@@ -260,6 +277,7 @@ class ZipParts:
             sync_while(handle.fileno(), while_syncing)
             if started is not None:
                 ahead.settled()
+            self.written = os.fstat(handle.fileno())
 
 
 class _VerbatimRun:

@@ -17,9 +17,10 @@ from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
 
 
-def _write_problem(path: Path, kind: str, user: str = "", facts: os.stat_result | None = None) -> str | None:
+def _write_problem(path: Path, kind: str, user: str = "", facts: os.stat_result | None = None,
+                   root: bool | None = None) -> str | None:
     """Why this process must not replace (or write into) `path`, or None; `user` is who it runs as, `facts`
-    its os.stat when the caller has it already.
+    its os.stat when the caller has it already, `root` whether it runs as root when the caller asked already.
 
     Two checks. No write bit at all means someone marked it read-only on purpose; that holds even for
     root, for whom the kernel's own check (os.access) always says yes. Otherwise, for anyone but root,
@@ -29,7 +30,7 @@ def _write_problem(path: Path, kind: str, user: str = "", facts: os.stat_result 
     if not stat.S_IMODE(st.st_mode) & 0o222:
         return (f"The {kind} {path} is marked read-only (its permissions let no one write to it); whoever "
                 "manages it can clear that")
-    if not _is_root():
+    if not (_is_root() if root is None else root):
         wanted = os.W_OK | (os.X_OK if kind == "folder" and os.name == "posix" else 0)
         if not os.access(path, wanted, effective_ids=os.access in os.supports_effective_ids):
             who = f"user {user}" if user else "the user it runs as"
@@ -55,16 +56,16 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def _keep_ownership(temporary: Path, original: os.stat_result) -> None:
-    """Give the new file the old one's group (and owner, when run as root), then its mode.
+def _keep_ownership(temporary: Path, original: os.stat_result, written: os.stat_result, root: bool) -> None:
+    """Give the new file (`written`: its os.stat) the old one's group (and owner, when run as root), then its mode.
 
     os.replace would otherwise leave the file with this process's umask, user and group: a workbook
     shared through a group (0660, group `publichealth`) would become 0644 in the writer's own group and
     lock colleagues out, and a 0600 workbook would become readable by all. chown comes first because it
     clears the setuid and setgid bits that chmod then restores.
     """
-    uid = original.st_uid if _is_root() else -1
-    if hasattr(os, "chown") and (original.st_gid != os.stat(temporary).st_gid or uid != -1):
+    uid = original.st_uid if root else -1
+    if hasattr(os, "chown") and (original.st_gid != written.st_gid or uid != -1):
         try:
             os.chown(temporary, uid, original.st_gid)
         except PermissionError:
@@ -100,8 +101,9 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     """
     path = Path(path)
     original = _stat_if_there(path)
-    problem = (_write_problem(path, "workbook", user, original) if original is not None else None) or \
-        _write_problem(path.parent, "folder", user)
+    root = _is_root()  # asked once a save: each check below would ask the kernel again
+    problem = (_write_problem(path, "workbook", user, original, root) if original is not None else None) or \
+        _write_problem(path.parent, "folder", user, root=root)
     if problem:
         raise PackageError(problem + ".")
     temporary = temporary_for(path)
@@ -110,20 +112,23 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     ahead = package.writing_ahead_to(temporary)  # made by `fresh_temporary` when the edit began
     if not ahead:
         _remove_leftovers(path)
+        # Created private (never readable by others before it has the old mode) by the write's own open.
+        package.will_create(temporary, 0o600 if original is not None else 0o666)
     replaced = False
     try:
-        if original is not None and not ahead:  # created private: never readable by others before it has the old mode
-            os.close(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
         try:
             package.write(temporary, while_syncing)
         except OSError as exc:  # before the rename: the old file is still whole, the update waits
             raise PackageError(_unsaved(exc)) from None
+        written = package.written  # its size, time and inode: chown and chmod change none of them
         if original is not None:
-            _keep_ownership(temporary, original)
-        if original is not None and _read_from(package, path) and not package.unchanged_at(path):
+            _keep_ownership(temporary, original, written, root)
+        read_here = original is not None and _read_from(package, path)
+        if read_here and not package.unchanged_at(path):
             raise PackageError(f"The workbook {path} was saved by someone else while this update was being "
                                "written, so it was not replaced (their changes are kept)")
-        backed_up = backup_dir is not None and keep_backups > 0 and path.exists()
+        # Found unchanged just now, so it is there: asked again only when it was not looked at.
+        backed_up = backup_dir is not None and keep_backups > 0 and (read_here or path.exists())
         if backed_up:
             wait_for_pruning()  # the last save's, so backups never pile up beyond one more than kept
             try:
@@ -131,7 +136,6 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
             except OSError as exc:
                 raise PackageError(f"No backup of the workbook could be kept in {backup_dir} "
                                    f"({exc.strerror or exc}), so it was not replaced") from None
-        written = os.stat(temporary)
         os.replace(temporary, path)
         replaced = True
     finally:
@@ -189,20 +193,33 @@ def _read_from(package: ZipParts, path: Path) -> bool:
 
 def _backup(path: Path, backup_dir: Path, keep: int) -> None:
     """Keep the file about to be replaced as the newest backup; the oldest beyond `keep` go once it is replaced
-    (`_prune_later`)."""
-    backup_dir.mkdir(parents=True, exist_ok=True)
+    (`_prune_later`). The link is tried first and the folder made only when it is not there (the first backup):
+    making it every save cost a mkdir and a stat for a folder that is there all but once."""
     stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
     target = backup_dir / f"{path.stem}-{stamp}{path.suffix}"
     try:
         os.link(path, target)  # the old file's bytes (and its permissions), without copying them
+        return
+    except (FileNotFoundError, NotADirectoryError):  # no folder yet (or not a folder: mkdir says so, as it did)
+        backup_dir.mkdir(parents=True, exist_ok=True)
+    except OSError:  # no links on this disk: copied
+        _copy_backup(path, target)
+        return
+    try:
+        os.link(path, target)
     except OSError:
-        import shutil
+        _copy_backup(path, target)
 
-        shutil.copy2(path, target)
-        if _is_root():
-            original = os.stat(path)
-            os.chown(target, original.st_uid, original.st_gid)
-            os.chmod(target, stat.S_IMODE(original.st_mode))
+
+def _copy_backup(path: Path, target: Path) -> None:
+    """The backup as a copy, where the disk cannot link: given the old file's owner and group too as root."""
+    import shutil
+
+    shutil.copy2(path, target)
+    if _is_root():
+        original = os.stat(path)
+        os.chown(target, original.st_uid, original.st_gid)
+        os.chmod(target, stat.S_IMODE(original.st_mode))
 
 
 #: The thread that removes old backups after a save: one per process (a forked child starts its own). Removing

@@ -17,7 +17,7 @@ import struct
 import zipfile
 import zlib
 
-from shared.xlsx.entries import Raw, Source, clone_info, inflate, raw_data, write_raw
+from shared.xlsx.entries import Raw, Source, clone_info, inflate, raw_data, write_deflated, write_raw
 
 
 class Segments:
@@ -49,7 +49,7 @@ def split_segments(data: bytes) -> Segments | bytes:
 def write_segments(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, segments: Segments | bytes) -> None:
     """Write a sheet as three deflate runs (see `read_segments`), the comment saying where they are."""
     if isinstance(segments, bytes):
-        archive.writestr(clone_info(info), segments, compresslevel=1)
+        write_deflated(archive, handle, clone_info(info), segments)
         return
     compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
     head = compressor.compress(segments.head) + compressor.flush(zlib.Z_FULL_FLUSH)
