@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from shared.xlsx.ooxml import PackageError
+from shared.xlsx.pieces import deflate_sheet
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 #: A local header's length without its name and extra field; the largest offset or size without zip64.
@@ -502,18 +503,21 @@ def _listed(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo) -> None:
 
 
 def write_deflated(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo, data: bytes) -> None:
-    """Write `data` as the part `entry` (deflated at level 1, or stored when the entry says so) exactly as
-    `archive.writestr(entry, data, compresslevel=1)` writes it, byte for byte, but its local header once:
-    zipfile writes a blank header, then the data, then seeks back to write the header again once the sizes
-    are known (two seeks and a write more, through two more layers). Any other compression, or a part that
-    would need zip64, is left to zipfile."""
+    """Write `data` as the part `entry` (deflated at level 1, or stored when the entry says so) as
+    `archive.writestr(entry, data, compresslevel=1)` writes it, but its local header once: zipfile writes a
+    blank header, then the data, then seeks back to write the header again once the sizes are known (two seeks
+    and a write more, through two more layers). A sheet of some size is deflated in pieces compressed once per
+    process (`shared.xlsx.pieces`: the same part inflated, other compressed bytes); anything else is zipfile's
+    bytes, byte for byte. Any other compression, or a part that would need zip64, is left to zipfile."""
     if entry.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or len(data) * 1.05 > ZIP64_LIMIT \
             or handle.tell() > ZIP64_LIMIT or archive._writing:  # noqa: SLF001 - zipfile's own refusal then
         archive.writestr(entry, data, compresslevel=1)
         return
     if entry.compress_type == zipfile.ZIP_DEFLATED:
-        compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # as zipfile's, for level 1
-        raw = compressor.compress(data) + compressor.flush()
+        raw = deflate_sheet(data)
+        if raw is None:
+            compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # as zipfile's, for level 1
+            raw = compressor.compress(data) + compressor.flush()
     else:
         raw = data
     entry._compresslevel = 1  # noqa: SLF001 - as writestr sets it

@@ -1,0 +1,90 @@
+"""An update compresses the rows it changed, not the whole of Appendix 1 again (issue 18: an update at an empty
+Change log is mostly fixed cost, and compressing the 34 KB sheet was about 170 µs of it): the sheet is deflated
+in pieces of a few rows, each compressed once per process (`shared.xlsx.pieces`), and it still inflates to
+exactly the sheet every reader sees."""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shared.domain import schema as s
+from shared.usecases import Store, submit_update
+from shared.xlsx.pieces import PIECES_ABOVE, deflate_sheet
+
+MAIN_PART = "xl/worksheets/sheet1.xml"
+
+
+def _update(workbook: Path, ref: str, text: str) -> None:
+    result = submit_update(Store.for_workbook(workbook), ref, {s.NEXT_STEPS: text}, by="Pat Officer", via=s.VIA_CLI)
+    assert result.state == "applied", result.message
+
+
+def _bytes_compressed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every piece of data handed to a zlib compressor from now on (zipfile's and ours)."""
+    fed: list[int] = []
+    made = zlib.compressobj
+
+    class Counting:
+        def __init__(self, *args, **kwargs):
+            self._compressor = made(*args, **kwargs)
+
+        def compress(self, data: bytes) -> bytes:
+            fed.append(len(data))
+            return self._compressor.compress(data)
+
+        def flush(self, *args) -> bytes:
+            return self._compressor.flush(*args)
+
+    monkeypatch.setattr(zlib, "compressobj", Counting)
+    return fed
+
+
+def test_an_update_compresses_a_fraction_of_appendix_1(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with zipfile.ZipFile(workbook) as archive:
+        sheet_length = archive.getinfo(MAIN_PART).file_size
+    assert sheet_length > 4 * PIECES_ABOVE  # the committed sheet is worth cutting
+    _update(workbook, "L7", "First step, compressed whole once")
+    fed = _bytes_compressed(monkeypatch)
+    _update(workbook, "L7", "Second step: only its rows compressed again")
+    # The edited row's piece (four rows at most), the Change log's new row and small parts; the sheet was
+    # compressed whole before (34 KB).
+    assert sum(fed) < sheet_length / 3, (sum(fed), sheet_length)
+
+
+def test_appendix_1_in_pieces_reads_the_same_everywhere(workbook: Path) -> None:
+    for n in range(6):
+        _update(workbook, f"L{1 + 5 * n % 22}", f"Step {n}: “quoted” & <tagged> text")
+    with zipfile.ZipFile(workbook) as archive:
+        assert archive.testzip() is None
+        xml = archive.read(MAIN_PART)
+        info = archive.getinfo(MAIN_PART)
+        with archive.open(info) as part:
+            assert part.read() == xml
+    sheet = openpyxl.load_workbook(workbook, read_only=True)[s.MAIN_SHEET]
+    values = [cell.value for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    assert "Step 5: “quoted” & <tagged> text" in values
+
+
+_ROW = st.builds(lambda n, text: f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{text}</t></is></c></row>'.encode(),
+                 st.integers(1, 999), st.text(st.characters(blacklist_characters="<&"), max_size=600))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_ROW, max_size=60), st.binary(max_size=300), st.binary(max_size=300))
+def test_a_sheet_in_pieces_inflates_to_itself(rows: list[bytes], head: bytes, tail: bytes) -> None:
+    sheet = b"<worksheet>" + head + b"<sheetData>" + b"".join(rows) + b"</sheetData>" + tail + b"</worksheet>"
+    raw = deflate_sheet(sheet)
+    if len(sheet) < PIECES_ABOVE:
+        assert raw is None
+        return
+    inflater = zlib.decompressobj(-15)
+    assert inflater.decompress(raw) == sheet
+    assert inflater.eof and not inflater.unused_data  # one whole stream, ended by its final block
+    assert deflate_sheet(sheet) == raw  # the kept pieces give the same bytes
