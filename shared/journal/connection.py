@@ -307,7 +307,7 @@ class Connection:
 
     def session(self) -> contextlib.AbstractContextManager[Self]:
         """A unit of work's journal: every call in this thread already shares one connection, so this only
-        marks the block (kept for the callers that open one; four an update, so no generator is made)."""
+        marks the block (kept for the units of work, which open one each: made once, not a generator each)."""
         return self._session
 
     def _sync_owed(self) -> None:

@@ -212,11 +212,11 @@ def record_request(ctx: Context | Store, request: UpdateRequest, journal_wait: f
     ctx = as_context(ctx)
     started = time.perf_counter()
     try:
+        # One journal for the view mark and the record, on this thread's one connection to it.
         journal = ctx.read(journal_wait).journal
-        with journal.session():  # one connection for the view mark and the record
-            prepared = prepare(ctx, request, journal_wait, journal)
-            result = prepared if isinstance(prepared, UpdateResult) else record(
-                ctx, prepared, journal_wait, journal, replay_keys=replay_keys, durable=durable)
+        prepared = prepare(ctx, request, journal_wait, journal)
+        result = prepared if isinstance(prepared, UpdateResult) else record(
+            ctx, prepared, journal_wait, journal, replay_keys=replay_keys, durable=durable)
     except j.JournalUnavailable as exc:
         result = UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
     _log_update(result, started, "recorded")
