@@ -301,3 +301,56 @@ def test_a_journal_replaced_at_its_path_is_used_at_the_next_call(tmp_path: Path)
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     os.replace(tmp_path / "other.sqlite", path)
     assert [e.ref for e in journal.in_states("pending")] == ["L9", "L8"]
+
+
+def _opcodes(db: sqlite3.Connection, sql: str) -> set[str]:
+    return {row[1] for row in db.execute("EXPLAIN " + sql)}
+
+
+def test_an_update_asks_the_journal_nothing_that_builds_a_temporary_table(workbook: Path) -> None:
+    """The reads of an update (its view mark, the waiting updates) find their rows by index and build nothing:
+    main's `state IN (...)` built a table of the states and its `ORDER BY seq` a sorter, each with a page
+    cache of its own, at every update (more than the rows they found cost)."""
+    _update(workbook, "L7", "First: makes the journal")
+    statements: list[str] = []
+    connections = [kept.db for kept in _thread_connections().values()]
+    for db in connections:
+        db.set_trace_callback(statements.append)
+    try:
+        _update(workbook, "L8", "Second: as every later one")
+    finally:
+        for db in connections:
+            db.set_trace_callback(None)
+    reads = [sql for sql in statements if sql.startswith("SELECT")]
+    assert len(reads) == 2
+    with sqlite3.connect(f"{workbook}.journal.sqlite") as db:
+        for sql in reads:
+            assert not _opcodes(db, sql) & {"OpenEphemeral", "SorterOpen", "OpenAutoindex"}, sql
+
+
+def test_the_waiting_updates_and_the_view_mark_are_what_main_asked_for(tmp_path: Path) -> None:
+    """Asked state by state, the updates in some states (of a ref or all, a state named twice or none) come in
+    journal order and are those `state IN (...) ORDER BY seq` gives; the view mark is the one it gave."""
+    journal = Journal(tmp_path / "journal.sqlite")
+    states = ["pending", "writing", "applied", "in_excel", "pending", "conflict", "writing", "pending"]
+    for n, state in enumerate(states * 3):
+        entry, _ = _record(journal, f"L{1 + n % 3}")
+        if state != "pending":
+            journal.set_state(entry.id, state)
+    with journal._connect() as db:
+        def main_in_states(*wanted: str, ref: str | None = None) -> list[int]:
+            query = f"SELECT seq FROM updates WHERE state IN ({','.join('?' for _ in wanted)})"
+            query += " AND ref=? ORDER BY seq" if ref else " ORDER BY seq"
+            return [row[0] for row in db.execute(query, [*wanted, *([ref] if ref else [])])]
+
+        main_mark = db.execute("SELECT (SELECT MIN(seq) FROM updates WHERE state IN (?,?,?)) AS first_open, "
+                               "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last", ("pending", "writing",
+                                                                                      "in_excel")).fetchone()
+    for wanted in [("pending",), ("pending", "writing", "in_excel"), ("writing", "pending", "writing"),
+                   ("applied", "conflict"), ()]:
+        for ref in (None, "L2"):
+            assert [e.seq for e in journal.in_states(*wanted, ref=ref)] == main_in_states(*wanted, ref=ref)
+    assert journal.view_mark() == main_mark[0] - 1 == 0  # the first update still waits
+    for entry in journal.in_states("pending", "writing", "in_excel"):
+        journal.set_state(entry.id, "applied")
+    assert journal.view_mark() == len(states) * 3
