@@ -207,8 +207,9 @@ def test_a_stamp_is_the_moment_in_utc_to_the_second() -> None:
 
 
 def test_a_session_and_a_call_make_no_generator(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A session (four an update) and a journal call's connection are plain objects: main made a generator's
-    context manager for each (and a second for each write)."""
+    """A session (three an update), a journal call's connection and a write committed at `NORMAL` (the record
+    of `sli update`, an update's two moves) are plain objects: main made a generator's context manager for
+    each (and a second for each write)."""
     journal = Journal(tmp_path / "journal.sqlite")
     made: list[object] = []
     real = contextlib._GeneratorContextManager.__init__
@@ -220,8 +221,12 @@ def test_a_session_and_a_call_make_no_generator(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(contextlib._GeneratorContextManager, "__init__", counting)
     with journal.session():
         journal.view_mark()
+        entry, _ = _record(journal, durable=False)
         journal.in_states("pending")
+        journal.mark_writing(entry.id, {"message": "m"})()
+        journal.set_state(entry.id, "applied")
     assert made == []
+    assert journal.get(entry.id).state == "applied"
 
 
 def test_a_failed_statement_still_gives_the_sentence_and_a_fresh_connection(tmp_path: Path) -> None:

@@ -408,8 +408,8 @@ class Connection:
         transaction left open is rolled back (`_Using`; an in-memory journal's is `_open`)."""
         return self._open() if self.uri is not None else _Using(self)
 
-    @contextmanager
-    def _transaction(self, durable: bool = False, single: bool = False) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, durable: bool = False,
+                     single: bool = False) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """Statements that stand or fall together, in one commit (`BEGIN IMMEDIATE`: the write lock first,
         so two writers take turns rather than fail half-way).
 
@@ -422,7 +422,17 @@ class Connection:
         sender is told next), an update marked `writing` (the file it marks is replaced next), a post
         claimed or made, a conversation kept. Everything else is `NORMAL`: settling an update once it
         is in the file (the Change log's Update ID says so again), holding one back, marking a sender
-        told (at worst told twice)."""
+        told (at worst told twice).
+
+        One statement committed at `NORMAL` (an update's moves; `sli update`'s record, whose sync `_owe_sync`
+        leaves to `make_durable`) needs nothing set or committed around it: the connection's block is given."""
+        if single and not (durable and self.uri is None):
+            return self._connect()
+        return self._committed(durable, single)
+
+    @contextmanager
+    def _committed(self, durable: bool, single: bool) -> Iterator[sqlite3.Connection]:
+        """`_transaction`'s block where it sets the sync level or begins and commits."""
         with self._connect() as db:
             if db.in_transaction:  # a caller's transaction: it commits
                 yield db
