@@ -91,11 +91,16 @@ class Store:
         while it is `ready` (its file still there), as making it anew would then do nothing more. A journal
         file's is kept for an equal store too (`_FILE_JOURNALS`: the command line and scripts make a store per
         update), so a process resolves the path once, as a server's one long-lived store always did."""
-        kept, key = self._kept_journals()
-        with _JOURNALS_LOCK:
-            journal = kept.get(key)
+        last = _LAST_FILE_JOURNAL
+        if last is not None and last[0] is self:  # this very store's (an absolute path): no key to make
+            kept, key, journal = _FILE_JOURNALS, (self, None), last[1]
+        else:
+            kept, key = self._kept_journals()
+            with _JOURNALS_LOCK:
+                journal = kept.get(key)
         if journal is not None and journal.clock is clock and journal.busy_timeout == busy_timeout \
                 and journal.ready():
+            _remember_last(self, key, journal)
             return journal
         journal = j.Journal(self.journal_path, busy_timeout, clock)
         with _JOURNALS_LOCK:
@@ -104,6 +109,7 @@ class Store:
                 _FILE_JOURNALS.move_to_end(key)
                 while len(_FILE_JOURNALS) > _KEEP_FILE_JOURNALS:
                     _FILE_JOURNALS.popitem(last=False)
+        _remember_last(self, key, journal)
         return journal
 
     def _kept_journals(self) -> tuple[MutableMapping, object]:
@@ -132,6 +138,16 @@ _JOURNALS: weakref.WeakKeyDictionary[Store, j.Journal] = weakref.WeakKeyDictiona
 _FILE_JOURNALS: OrderedDict[tuple[Store, str | None], j.Journal] = OrderedDict()
 _KEEP_FILE_JOURNALS = 8
 _JOURNALS_LOCK = threading.Lock()
+#: The store that asked for a journal file's last, and the journal it was given, when its path is absolute
+#: (its key then names no working folder): an update asks five times, and this very store is found by
+#: identity, without making and hashing its key each time (a frozen dataclass hashes every field).
+_LAST_FILE_JOURNAL: tuple[Store, j.Journal] | None = None
+
+
+def _remember_last(store: Store, key: object, journal: j.Journal) -> None:
+    global _LAST_FILE_JOURNAL
+    if key == (store, None):
+        _LAST_FILE_JOURNAL = (store, journal)
 
 
 class AbstractUnitOfWork(ABC):
@@ -214,7 +230,7 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         return self._journal
 
     def has_journal(self) -> bool:
-        return self.store.journal_path.exists()
+        return j.journal_exists(self.store.journal_path)
 
     def __enter__(self) -> WorkbookUnitOfWork:
         self._lock = WorkbookLock(self.store.lock_path, timeout=self._lock_timeout)

@@ -36,22 +36,26 @@ def _statements_of_one_update(workbook: Path) -> list[str]:
     return statements
 
 
-def test_an_update_runs_six_statements_on_the_journal(workbook: Path) -> None:
-    """One update: the view mark, the record (the INSERT, giving back its row), the waiting updates, the entry,
-    and its two moves (`writing`, `applied`): each write one statement that is its own commit; what was written
-    since the sender's view is not asked for when nothing was journalled between it and the update. Main ran
-    seventeen: the page cache set again after every commit, the row read back after its INSERT, a BEGIN and a
-    COMMIT around the record and each move, and the updates between two consecutive sequence numbers."""
+def test_an_update_runs_five_statements_on_the_journal(workbook: Path) -> None:
+    """One update: the view mark, the record (one INSERT: the entry is made from what it wrote), the waiting
+    updates (whose first, this one, is not read again), and its two moves (`writing` with the plan's detail,
+    `applied` with the state alone: the detail is already there): each write one statement that is its own
+    commit; what was written since the sender's view is not asked for when nothing was journalled between it
+    and the update. Main ran seventeen, then six (the entry read again by its ID, the detail written twice)."""
     statements = _statements_of_one_update(workbook)
     assert not [sql for sql in statements if "cache_size" in sql]
     assert not [sql for sql in statements if sql.startswith(("BEGIN", "COMMIT"))]
     inserted = next(n for n, sql in enumerate(statements) if sql.startswith("INSERT INTO updates"))
-    assert "RETURNING" in statements[inserted]
-    assert not statements[inserted + 1].startswith("SELECT * FROM updates WHERE id")
+    assert "RETURNING" not in statements[inserted]
+    assert not [sql for sql in statements if sql.startswith("SELECT * FROM updates WHERE id")]
     moves = [sql for sql in statements if sql.startswith("UPDATE updates SET state=")]
     assert ["'writing'" in moves[0], "'applied'" in moves[1]] == [True, True]
+    assert "detail=" in moves[0] and "detail=" not in moves[1]
     assert not [sql for sql in statements if sql.startswith("SELECT state, changes, detail")]
-    assert len(statements) <= 6
+    assert len(statements) <= 5
+    [entry] = Journal(Path(f"{workbook}.journal.sqlite")).for_ref("L8")
+    assert entry.state == "applied" and entry.detail["changes"][s.NEXT_STEPS][1] == "Second: as every later one"
+    assert entry.detail["message"] == "L8 updated: Next steps 'Second: as every later one'."
 
 
 def test_updates_journalled_between_a_view_and_an_update_still_explain_its_fields(tmp_path: Path) -> None:

@@ -35,6 +35,7 @@ from shared.journal.connection import (
     _decode,
     _encode,
     close_connections,
+    journal_exists,
     utc_now,
 )
 from shared.journal.errors import EntryTooLarge, JournalTooNew, JournalUnavailable, Replayed
@@ -64,5 +65,6 @@ __all__ = [
     "MAX_ENTRY_CHARS", "OPEN_STATES", "PENDING", "REJECTED", "SCHEMA_VERSION", "SQL_FIELD_CHANGES",
     "SQL_FIRST_RECORD", "SQL_SNAPSHOTS", "SQL_STATUS_CHANGES", "SQL_UPDATES_BY_REF", "WRITING", "WRITTEN_STATES",
     "_READY", "_SCHEMA", "_decode", "_encode", "EntryTooLarge", "Given", "Journal", "JournalEntry", "JournalTooNew",
-    "JournalUnavailable", "Replayed", "close_connections", "file_facts", "last_given", "scrub", "utc_now",
+    "JournalUnavailable", "Replayed", "close_connections", "file_facts", "journal_exists", "last_given", "scrub",
+    "utc_now",
 ]

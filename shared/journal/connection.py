@@ -77,16 +77,49 @@ def _kept(column: str, value: object) -> object:
     return value
 
 
+#: The encoders of the journal's JSON columns, made once: `json.dumps` with any option makes (and sets up) a new
+#: `JSONEncoder` on every call, five an update; these give the very text it gives (an encoder keeps no state
+#: between calls, so threads share them).
+_VALUES_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
+_DETAIL_JSON = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _encode(values: dict[str, object]) -> str:
-    return json.dumps({k: _kept(k, v) for k, v in values.items()}, ensure_ascii=False, sort_keys=True)
+    return _VALUES_JSON({k: _kept(k, v) for k, v in values.items()})
+
+
+def _encode_detail(detail: dict) -> str:
+    """An update's `detail` as its column keeps it: `json.dumps(detail, ensure_ascii=False)`."""
+    return _DETAIL_JSON(detail)
 
 
 def _decode(text: str) -> dict[str, object]:
     return {k: _read(k, v) for k, v in json.loads(text).items()}
 
 
+#: The last stamp made (`_stamp_of`) and the UTC second it names (whole seconds since `_EPOCH`): an update
+#: stamps its rows three times within a second, and formatting the time was most of what a stamp cost.
+_LAST_STAMP: tuple[int | None, str] = (None, "")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
+def _stamp_of(moment: datetime) -> str:
+    """`moment` as the journal writes it: ISO, UTC, to the second. A UTC moment in the second stamped last is
+    given that stamp again, unformatted (any other zone is formatted each time: its offset may vary)."""
+    global _LAST_STAMP
+    if moment.tzinfo is not UTC:
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+    second = (moment - _EPOCH) // _SECOND  # exact (a float's timestamp may round up to the next second)
+    last_second, text = _LAST_STAMP
+    if second != last_second:
+        text = moment.isoformat(timespec="seconds")
+        _LAST_STAMP = (second, text)
+    return text
+
+
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return _stamp_of(datetime.now(UTC))
 
 
 class _Kept:
@@ -125,7 +158,7 @@ def _leave_open_at_exit() -> None:
 
 atexit.register(_leave_open_at_exit)
 
-#: Each thread's open journal connections, by file; `pid` tells a forked child not to use its parent's.
+#: Each thread's open journal connections, by file (a forked child starts afresh: `_leave_parents_alone`).
 _OPEN = threading.local()
 #: Journal files a thread keeps open at once (a server has one; a test run opens many, one after another).
 _KEEP_OPEN = 8
@@ -135,19 +168,45 @@ _KEEP_OPEN = 8
 _PARENTS: list[object] = []
 
 
+def _leave_parents_alone() -> None:
+    """In a forked child, before it runs anything else: the connections copied from its parent are kept
+    (never used, never closed) and its threads start with none. Done once, at the fork, where asking the
+    process's id at each call (a system call, about twenty an update) was how a child used to tell."""
+    global _OPEN
+    _PARENTS.append(_OPEN)
+    _OPEN = threading.local()
+
+
+if hasattr(os, "register_at_fork"):  # no fork without it (Windows): nothing to leave alone
+    os.register_at_fork(after_in_child=_leave_parents_alone)
+
+
 def _thread_connections() -> OrderedDict[Path, _Kept]:
-    if getattr(_OPEN, "pid", None) != os.getpid():
-        _PARENTS.append(getattr(_OPEN, "kept", None))  # a forked child leaves its parent's alone
-        _OPEN.pid, _OPEN.kept = os.getpid(), OrderedDict()
-    return _OPEN.kept
+    try:
+        return _OPEN.kept
+    except AttributeError:  # this thread's first journal call (in this process)
+        kept = _OPEN.kept = OrderedDict()
+        return kept
 
 
-def _identity(path: Path) -> tuple[int, int] | None:
+def _identity(path: str) -> tuple[int, int] | None:
     try:
         facts = os.stat(path)
     except OSError:
         return None
     return facts.st_dev, facts.st_ino
+
+
+def _exists(file: str, path: Path) -> bool:
+    """`path.exists()`, asked first as `os.access` (the same question, links followed, without making a stat
+    result only to drop it: five times an update); when that says no, `Path.exists` answers (and raises what
+    it raises), as before."""
+    return os.access(file, os.F_OK) or path.exists()
+
+
+def journal_exists(path: Path) -> bool:
+    """Whether the journal file is there (`Path.exists`, asked as `_exists` does)."""
+    return _exists(os.fspath(path), path)
 
 
 def _drop(kept: OrderedDict[Path, _Kept], key: Path) -> None:
@@ -163,6 +222,33 @@ def close_connections() -> None:
     kept = _thread_connections()
     for key in list(kept):
         _drop(kept, key)
+
+
+class _Using:
+    """`Connection._connect` for a file, as a class rather than a generator: every journal call makes one
+    (two a write, with `_transaction`), and a generator's context manager cost several times as much."""
+
+    __slots__ = ("journal", "db")
+
+    def __init__(self, journal: Connection):
+        self.journal = journal
+
+    def __enter__(self) -> sqlite3.Connection:
+        try:
+            self.db = self.journal._kept().db
+        except (sqlite3.Error, OSError) as exc:
+            raise _unavailable(self.journal.path, exc) from exc
+        return self.db
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> None:
+        if kind is None:
+            return
+        if issubclass(kind, (sqlite3.Error, OSError)):
+            _drop(_thread_connections(), self.journal._key)
+            raise _unavailable(self.journal.path, error) from error
+        if self.db.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.execute("ROLLBACK")
 
 
 class Connection:
@@ -181,7 +267,11 @@ class Connection:
         #: one connection is kept open for the life of this object, which holds the database.
         self.uri = path if isinstance(path, str) and path.startswith("file:") and "mode=memory" in path else None
         self.path = Path(path)
+        #: The path as text, for the checks made at every call (a `Path` is turned into it at each one).
+        self._file = str(self.path)
         self.busy_timeout = busy_timeout
+        #: What `session` gives: made once (it holds nothing but this object, so threads share it).
+        self._session = contextlib.nullcontext(self)
         if self.uri is not None:
             self._key = self.path
             self._keeper = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
@@ -203,11 +293,11 @@ class Connection:
     def ready(self) -> bool:
         """Whether this object may be used again as made: what making it anew would skip (its file is still
         there and made ready), so a holder keeps it instead of resolving the path again (`Store.journal`)."""
-        return self.uri is not None or (self._key in _READY and self.path.exists())
+        return self.uri is not None or (self._key in _READY and _exists(self._file, self.path))
 
     def _stamp(self) -> str:
         """The time now as the journal writes it: ISO, UTC, to the second (from `clock` when given)."""
-        return self.clock().astimezone(UTC).isoformat(timespec="seconds") if self.clock else utc_now()
+        return _stamp_of(self.clock() if self.clock else datetime.now(UTC))
 
     def close(self) -> None:
         """Let an in-memory journal go, its database with it (a file's connections are the threads')."""
@@ -215,11 +305,10 @@ class Connection:
         if keeper is not None:
             keeper.close()
 
-    @contextmanager
-    def session(self) -> Iterator[Self]:
+    def session(self) -> contextlib.AbstractContextManager[Self]:
         """A unit of work's journal: every call in this thread already shares one connection, so this only
-        marks the block (kept for the callers that open one)."""
-        yield self
+        marks the block (kept for the units of work, which open one each: made once, not a generator each)."""
+        return self._session
 
     def _sync_owed(self) -> None:
         """One fdatasync of the WAL if this thread owes one (see `UpdatesMixin.make_durable`)."""
@@ -280,7 +369,7 @@ class Connection:
         """This thread's connection to the file, opened on first use. A file moved aside, replaced or removed
         since is noticed (its identity changed) and the file now at the path is opened instead."""
         kept = _thread_connections()
-        ident = _identity(self.path)
+        ident = _identity(self._file)
         entry = kept.get(self._key)
         if entry is not None and entry.ident != ident:
             _drop(kept, self._key)
@@ -300,7 +389,7 @@ class Connection:
                 db.execute("PRAGMA cache_size=-256")
                 if ident is None:  # made just now (removed since this process made it ready): its tables
                     _migrate(db, self.path)
-                entry = _Kept(db, _identity(self.path) or (0, 0), self.busy_timeout)
+                entry = _Kept(db, _identity(self._file) or (0, 0), self.busy_timeout)
             except BaseException:
                 db.close()
                 raise
@@ -313,32 +402,14 @@ class Connection:
             entry.busy = self.busy_timeout
         return entry
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """This thread's connection, in autocommit: each statement its own transaction. A failure becomes
         `JournalUnavailable`; the connection is then closed (the next call opens a fresh one) and a
-        transaction left open is rolled back."""
-        if self.uri is not None:
-            with self._open() as db:
-                yield db
-            return
-        try:
-            db = self._kept().db
-        except (sqlite3.Error, OSError) as exc:
-            raise _unavailable(self.path, exc) from exc
-        try:
-            yield db
-        except (sqlite3.Error, OSError) as exc:
-            _drop(_thread_connections(), self._key)
-            raise _unavailable(self.path, exc) from exc
-        except BaseException:
-            if db.in_transaction:
-                with contextlib.suppress(sqlite3.Error):
-                    db.execute("ROLLBACK")
-            raise
+        transaction left open is rolled back (`_Using`; an in-memory journal's is `_open`)."""
+        return self._open() if self.uri is not None else _Using(self)
 
-    @contextmanager
-    def _transaction(self, durable: bool = False, single: bool = False) -> Iterator[sqlite3.Connection]:
+    def _transaction(self, durable: bool = False,
+                     single: bool = False) -> contextlib.AbstractContextManager[sqlite3.Connection]:
         """Statements that stand or fall together, in one commit (`BEGIN IMMEDIATE`: the write lock first,
         so two writers take turns rather than fail half-way).
 
@@ -351,7 +422,17 @@ class Connection:
         sender is told next), an update marked `writing` (the file it marks is replaced next), a post
         claimed or made, a conversation kept. Everything else is `NORMAL`: settling an update once it
         is in the file (the Change log's Update ID says so again), holding one back, marking a sender
-        told (at worst told twice)."""
+        told (at worst told twice).
+
+        One statement committed at `NORMAL` (an update's moves; `sli update`'s record, whose sync `_owe_sync`
+        leaves to `make_durable`) needs nothing set or committed around it: the connection's block is given."""
+        if single and not (durable and self.uri is None):
+            return self._connect()
+        return self._committed(durable, single)
+
+    @contextmanager
+    def _committed(self, durable: bool, single: bool) -> Iterator[sqlite3.Connection]:
+        """`_transaction`'s block where it sets the sync level or begins and commits."""
         with self._connect() as db:
             if db.in_transaction:  # a caller's transaction: it commits
                 yield db

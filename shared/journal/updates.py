@@ -4,8 +4,8 @@ ones back, what a sender saw and what was written since, and whose sender is sti
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
-import uuid
 from collections.abc import Callable, Sequence
 
 from shared.domain.update import (
@@ -20,7 +20,7 @@ from shared.domain.update import (
     JournalEntry,
     last_given,
 )
-from shared.journal.connection import Connection, _decode, _encode
+from shared.journal.connection import Connection, _decode, _encode, _encode_detail
 from shared.journal.errors import EntryTooLarge
 from shared.journal.posts import keep_replay_keys
 from shared.journal.schema import _NAMES_ONLY
@@ -32,9 +32,6 @@ FINAL_STATES = (APPLIED, CONFLICT, REJECTED)
 #: carry (longer texts only as fingerprints) stays well under it; anything larger is refused before it is
 #: written, so no request can grow the journal by more than this.
 MAX_ENTRY_CHARS = 32_000
-#: The row an INSERT made, as the table holds it, given back by the INSERT itself (SQLite 3.35 on; an older
-#: SQLite reads it back with a SELECT by its id, as before).
-_RETURNING = " RETURNING *" if sqlite3.sqlite_version_info >= (3, 35, 0) else ""
 
 
 def _entry(row: sqlite3.Row) -> JournalEntry:
@@ -43,6 +40,34 @@ def _entry(row: sqlite3.Row) -> JournalEntry:
         seen=_decode(row["seen"]), by=row["by"], via=row["via"], reply_to=row["reply_to"],
         state=row["state"], detail=json.loads(row["detail"]), created_at=row["created_at"],
         updated_at=row["updated_at"], notified_at=row["notified_at"], view_seq=row["view_seq"])
+
+
+def _new_update_id() -> str:
+    """`uuid.uuid4().hex`: 128 random bits with the version (4) and variant bits set, as 32 hex digits, made
+    without the `UUID` object, whose checks were most of what an Update ID cost."""
+    bits = int.from_bytes(os.urandom(16), "big")
+    bits = bits & ~(0xC000 << 48) | (0x8000 << 48)  # the variant (RFC 4122)
+    bits = bits & ~(0xF000 << 64) | (4 << 76)  # the version
+    return f"{bits:032x}"
+
+
+def _kept_as_given(ref: object, by: object, via: object, reply_to: object, state: object, view_seq: object) -> bool:
+    """Whether a row written with these values reads back with the same values of the same types: text in its
+    text columns, an integer (not a bool, kept as 0 or 1) or None as `view_seq`. Anything else (a number for a
+    name, text for the sequence number) SQLite converts by the column's type: such a row is read back."""
+    return (type(ref) is str and type(by) is str and type(via) is str and type(state) is str
+            and (reply_to is None or type(reply_to) is str) and (view_seq is None or type(view_seq) is int))
+
+
+def _seq_of(row: sqlite3.Row) -> int:
+    return row["seq"]
+
+
+#: `view_mark`'s one statement: the first update still open (the least of each open state's first, found by
+#: its index, as `in_states` asks: no table of the states is built) and the last one journalled.
+_VIEW_MARK = ("SELECT (SELECT MIN(seq) FROM (" + " UNION ALL ".join(
+    ["SELECT MIN(seq) AS seq FROM updates WHERE state=?"] * len(OPEN_STATES)) + ")) AS first_open, "
+    "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last")
 
 
 class UpdatesMixin(Connection):
@@ -66,13 +91,13 @@ class UpdatesMixin(Connection):
         now = self._stamp()
         if state == REJECTED:
             changes, seen = dict.fromkeys(changes), {}
-        columns = (_encode(changes), _encode(seen), json.dumps(detail or {}, ensure_ascii=False))
+        columns = (_encode(changes), _encode(seen), _encode_detail(detail or {}))
         size = sum(map(len, columns)) + sum(len(text or "") for text in (ref, by, via, reply_to, idempotency_key))
         if size > MAX_ENTRY_CHARS:
             raise EntryTooLarge(f"Not recorded: the update is {size:,} characters long with what the form sent; "
                                 f"the tracker keeps at most {MAX_ENTRY_CHARS:,}. Shorten it.")
         # Nothing but the INSERT (no keys to keep, none to look up): one statement, its own commit (`single`).
-        single = not replay_keys and not idempotency_key and bool(_RETURNING)
+        single = not replay_keys and not idempotency_key
         with self._transaction(durable=durable, single=single) as db:
             keep_replay_keys(db, replay_keys)
             if not durable:
@@ -81,19 +106,26 @@ class UpdatesMixin(Connection):
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 if row:
                     return _entry(row), False
-            update_id = uuid.uuid4().hex
+            update_id = _new_update_id()
+            told_at = now if state in FINAL_STATES else None  # refused at once: told in the answer
             try:
-                rows = db.execute(
+                seq = db.execute(
                     "INSERT INTO updates (id, ref, changes, seen, by, via, reply_to, idempotency_key, state,"
-                    " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
-                    + _RETURNING,
+                    " detail, created_at, updated_at, view_seq, notified_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (update_id, ref, columns[0], columns[1], by, via, reply_to, idempotency_key,
-                     state, columns[2], now, now, view_seq,
-                     now if state in FINAL_STATES else None)).fetchall()  # refused at once: told in the answer
+                     state, columns[2], now, now, view_seq, told_at)).lastrowid
             except sqlite3.IntegrityError:
                 row = db.execute("SELECT * FROM updates WHERE idempotency_key=?", (idempotency_key,)).fetchone()
                 return _entry(row), False
-            row = rows[0] if rows else db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()
+            if _kept_as_given(ref, by, via, reply_to, state, view_seq):
+                # The row as the table holds it, made from what was written (its columns' text decoded, as a
+                # read decodes it) rather than read back: `seq` is the row's id; every other value is text,
+                # None or an integer, which SQLite gives back as given.
+                return JournalEntry(
+                    seq=seq, id=update_id, ref=ref, changes=_decode(columns[0]), seen=_decode(columns[1]), by=by,
+                    via=via, reply_to=reply_to, state=state, detail=json.loads(columns[2]), created_at=now,
+                    updated_at=now, notified_at=told_at, view_seq=view_seq), True
+            row = db.execute("SELECT * FROM updates WHERE id=?", (update_id,)).fetchone()
             return _entry(row), True
 
     def make_durable(self) -> None:
@@ -136,7 +168,7 @@ class UpdatesMixin(Connection):
                 db.execute("UPDATE updates SET state=?, updated_at=? WHERE id=?", (state, self._stamp(), update_id))
             else:
                 db.execute("UPDATE updates SET state=?, detail=?, updated_at=? WHERE id=?",
-                           (state, json.dumps(detail, ensure_ascii=False), self._stamp(), update_id))
+                           (state, _encode_detail(detail), self._stamp(), update_id))
             if state == REJECTED:
                 db.execute(f"UPDATE updates SET changes={_NAMES_ONLY}, seen='{{}}' WHERE id=?", (update_id,))
 
@@ -172,14 +204,18 @@ class UpdatesMixin(Connection):
                 is not None
 
     def in_states(self, *states: str, ref: str | None = None) -> list[JournalEntry]:
-        marks = ",".join("?" for _ in states)
-        query = f"SELECT * FROM updates WHERE state IN ({marks})"
-        args: list[object] = list(states)
-        if ref:
-            query += " AND ref=?"
-            args.append(ref)
+        """The updates in any of `states` (of `ref` when given), in journal order. Asked as one SELECT for each
+        state, put together (UNION ALL) and ordered here: `state IN (...)` made SQLite build a table of the
+        states and `ORDER BY` a sorter, each with its own page cache, dearer than the rows they found (the
+        same index finds the same rows either way)."""
+        wanted = list(dict.fromkeys(states))
+        one = "SELECT * FROM updates WHERE state=?" + (" AND ref=?" if ref else "")
+        args: list[object] = [arg for state in wanted for arg in ((state, ref) if ref else (state,))]
+        query = " UNION ALL ".join([one] * len(wanted)) or "SELECT * FROM updates WHERE 0"
         with self._connect() as db:
-            return [_entry(r) for r in db.execute(query + " ORDER BY seq", args)]
+            rows = db.execute(query, args).fetchall()
+        rows.sort(key=_seq_of)
+        return [_entry(r) for r in rows]
 
     def view_mark(self) -> int:
         """The sequence number up to which every update is settled: what a person reading the file now sees.
@@ -188,9 +224,7 @@ class UpdatesMixin(Connection):
         with self._connect() as db:
             # One read transaction: both questions see the same journal (an update recorded between them
             # would otherwise count as seen before the file was read).
-            row = db.execute(f"SELECT (SELECT MIN(seq) FROM updates WHERE state IN "
-                             f"({','.join('?' for _ in OPEN_STATES)})) AS first_open, "
-                             "(SELECT COALESCE(MAX(seq), 0) FROM updates) AS last", OPEN_STATES).fetchone()
+            row = db.execute(_VIEW_MARK, OPEN_STATES).fetchone()
             return row["first_open"] - 1 if row["first_open"] is not None else row["last"]
 
     def written_between(self, ref: str, after_seq: int, before_seq: int) -> dict[str, object]:

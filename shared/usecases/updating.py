@@ -212,11 +212,11 @@ def record_request(ctx: Context | Store, request: UpdateRequest, journal_wait: f
     ctx = as_context(ctx)
     started = time.perf_counter()
     try:
+        # One journal for the view mark and the record, on this thread's one connection to it.
         journal = ctx.read(journal_wait).journal
-        with journal.session():  # one connection for the view mark and the record
-            prepared = prepare(ctx, request, journal_wait, journal)
-            result = prepared if isinstance(prepared, UpdateResult) else record(
-                ctx, prepared, journal_wait, journal, replay_keys=replay_keys, durable=durable)
+        prepared = prepare(ctx, request, journal_wait, journal)
+        result = prepared if isinstance(prepared, UpdateResult) else record(
+            ctx, prepared, journal_wait, journal, replay_keys=replay_keys, durable=durable)
     except j.JournalUnavailable as exc:
         result = UpdateResult(None, str(request.ref), NOT_RECORDED, str(exc))
     _log_update(result, started, "recorded")
@@ -298,7 +298,10 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
                     results[entry.id] = UpdateResult(entry.id, entry.ref, j.PENDING, _behind(stuck[entry.ref]))
                     continue
                 started = time.perf_counter()
-                result = _apply_journalled(ctx, entry.id, force)
+                # The first one tried is as the journal holds it now (read just above, under the lock): it is
+                # not read again. A later one is: a process that gave up waiting for the lock may have held
+                # it back since (`hold`), which its sender is told of.
+                result = _apply_journalled(ctx, entry.id, force, entry if not results else None)
                 results[entry.id] = result
                 _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
                 if result.state in j.OPEN_STATES:
@@ -362,14 +365,15 @@ def _change_log_ids(uow: AbstractUnitOfWork, entries: list[JournalEntry]) -> set
     return {row.update_id for row in uow.change_log(since=min(years) if years else None)}
 
 
-def _apply_journalled(ctx: Context, update_id: str, force: bool) -> UpdateResult:
+def _apply_journalled(ctx: Context, update_id: str, force: bool, read: JournalEntry | None = None) -> UpdateResult:
     """One journalled update into the file, inside the unit of work. An update the add-in delivered into
     the open workbook (`in_excel`) is applied once the saved file holds its Update ID; if Excel was closed
     without saving, it is written to the file as usual. Whatever stops this one keeps it pending with a
-    sentence; the pass then holds the later updates of its recommendation, not the others."""
+    sentence; the pass then holds the later updates of its recommendation, not the others. `read`: its
+    entry as the journal holds it now, if the caller has just read it (else it is read here)."""
     with ctx.uow() as uow:
         journal = uow.journal
-        entry = journal.get(update_id)
+        entry = read if read is not None else journal.get(update_id)
         if entry.state in (j.WRITING, j.IN_EXCEL) and _in_change_log(uow, entry):
             detail = {**entry.detail, "message": entry.detail.get("message") or f"{entry.ref} updated."}
             journal.set_state(update_id, j.APPLIED, detail)
@@ -415,8 +419,16 @@ def _write(ctx: Context, uow: AbstractUnitOfWork, entry: JournalEntry) -> Update
     writer.apply(plan)
     # The `writing` mark is durable before the file is replaced: the file's writer syncs it beside the new
     # file (the two waits for the disk overlap); a save that fails before it replaced anything leaves it pending.
-    uow.finish(writer, mark=lambda: uow.journal.mark_writing(entry.id, plan.detail))
-    uow.journal.set_state(entry.id, j.APPLIED, plan.detail)
+    marked: list[bool] = []
+
+    def mark() -> Callable[[], None]:
+        sync = uow.journal.mark_writing(entry.id, plan.detail)
+        marked.append(True)
+        return sync
+
+    uow.finish(writer, mark=mark)
+    # The mark wrote the plan's detail: `applied` moves the state alone rather than encode and write it again.
+    uow.journal.set_state(entry.id, j.APPLIED, None if marked else plan.detail)
     return plan.result()
 
 
