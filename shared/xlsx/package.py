@@ -46,6 +46,10 @@ class Package(ZipParts):
         self.shared_references = 0
         #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
         self._header_rows: dict[tuple[str, int], FirstRows] = {}
+        #: Header keys (`text_key`) known to be in a sheet's first row, and their columns: every header found
+        #: there. An update asks for the log's header three times (the rows, their year, the filing), and a
+        #: header in the first row answers any of the names it holds (none is in an earlier row).
+        self._first_row_headers: dict[str, dict[str, int]] = {}
 
     def edited_by_updates(self, sheet_names: Sequence[str]) -> tuple[set[str], set[str]]:
         """The parts an update edits when it writes into sheets `sheet_names`: theirs and the workbook's (an
@@ -148,6 +152,7 @@ class Package(ZipParts):
         """Cells of the sheet change: its first rows are read again when a header is next looked for."""
         for key in [key for key in self._header_rows if key[0] == sheet_name]:
             del self._header_rows[key]
+        self._first_row_headers.pop(sheet_name, None)
 
     def fit_row_heights(self, sheet_name: str, first_row: int = 1) -> None:
         """Give every row of a sheet from `first_row` on the height its text needs (the builder's
@@ -283,18 +288,32 @@ class Package(ZipParts):
 
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
         fast on a log of tens of thousands of rows; and only once per edit: an update asks for the log's
-        header three times (filing, the year, the rows), and appending and filing never move it. What the
+        header three times (filing, the year, the rows), and appending and filing never move it. A header
+        in the first row answers the next asks of this edit for any of its names at once. What the
         first kilobytes' rows gave is kept for the next package whose rows and strings are the same bytes
         (`shared.xlsx.headers`). PackageError when the header is not there.
         """
         wanted = {text_key(name): name for name in names}
+        first_row = self._first_row_headers.get(sheet_name)
+        if first_row is not None and search_rows > 0 and all(key in first_row for key in wanted):
+            return {name: first_row[key] for key, name in wanted.items()}
+        found = self._header_columns(sheet_name, wanted, search_rows)
+        if found is None:
+            raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
+                               "restore the header so changes can be logged.")
+        return found
+
+    def _header_columns(self, sheet_name: str, wanted: Mapping[str, str], search_rows: int) -> dict[str, int] | None:
+        """`header_columns` of the names `wanted` (by header key), or None; a header found in the sheet's first
+        row is noted as such (`_first_row_headers`)."""
         cached = self._header_rows.get((sheet_name, search_rows))
         found = cached.header(wanted) if cached is not None else None
         kept_key = None
         if cached is None:
             kept_key = self._header_key(self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0], wanted)
             found = kept_header(kept_key)
-            if found is not None:
+            if found is not None:  # kept only when found in the first row (below)
+                self._in_first_row(sheet_name, wanted, found)
                 return found
         strings = self.strings  # not the package: no reference cycle keeps it alive
         # The sheet's first few kilobytes first (the header is at its top); its first rows as before only
@@ -308,10 +327,15 @@ class Package(ZipParts):
             found = cached.header(wanted)
             if found is not None and size == HEADER_PREFIX and cached.found_at == 0:
                 keep_header(kept_key, found)
-        if found is None:
-            raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
-                               "restore the header so changes can be logged.")
+        if found is not None and cached is not None and cached.found_at == 0:
+            self._in_first_row(sheet_name, wanted, found)
         return found
+
+    def _in_first_row(self, sheet_name: str, wanted: Mapping[str, str], found: Mapping[str, int]) -> None:
+        """Note the header `found` (the names `wanted`, by key) as the sheet's first row."""
+        first_row = self._first_row_headers.setdefault(sheet_name, {})
+        for key, name in wanted.items():
+            first_row[key] = found[name]
 
     def _header_key(self, rows_xml: bytes, wanted: Mapping[str, str]) -> tuple | None:
         """What a header found in the first of the rows `rows_xml` depends on: that row's bytes (the rows after it
