@@ -7,12 +7,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 import sli
 from shared import reader
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
+from shared.xlsx import cells as cells_module
+from shared.xlsx import heights
 from shared.xlsx import package as package_module
+from shared.xlsx.ooxml import MAIN_NS, PARSER, M
 from shared.xlsx.package import Package
 
 
@@ -76,3 +80,67 @@ def test_a_header_in_the_first_row_answers_any_of_its_names_as_a_fresh_lookup_do
         package.close()
     with zipfile.ZipFile(workbook) as book:
         assert book.testzip() is None
+
+
+def test_a_rows_height_is_estimated_from_addresses_and_texts_read_without_a_parse_per_cell(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An update estimates the height of the row it edits and of the log row it adds, reading every cell's column and
+    text: the columns of addresses measured before are kept (main parsed each address at each update), and an
+    inline string's text is serialised at once in a document without a type declaration (main joined its runs
+    through an element proxy each)."""
+    _update(workbook, "L7", "Measure the row once")
+    parsed: list[str] = []
+    real_split = heights.split_address
+
+    def split(address: str) -> tuple[int, int]:
+        parsed.append(address)
+        return real_split(address)
+
+    monkeypatch.setattr(heights, "split_address", split)
+    slow: list[int] = []
+    real_text = Package._cell_text
+
+    def cell_text(self, cell):
+        slow.append(1)
+        return real_text(self, cell)
+
+    monkeypatch.setattr(Package, "_cell_text", cell_text)
+    _update(workbook, "L7", "Measure it again")
+    assert parsed == [] and slow == []
+
+
+def _inline(xml: str, doctype: str = "") -> etree._Element:
+    root = etree.fromstring(f'{doctype}<c xmlns="{MAIN_NS}" t="inlineStr">{xml}</c>'.encode(), PARSER)
+    return root
+
+
+def test_an_inline_strings_text_serialised_at_once_is_its_runs_joined(workbook: Path) -> None:
+    """The text an inline string's cell gives serialised at once is the one its runs joined give, for every cell of
+    Appendix 1 and for rich text, phonetic runs, kept spaces, comments and character references; a document that
+    declares a type (whose entity references the two would give apart) has its rows measured by the runs joined."""
+    strings = cells_module.SharedStrings({})
+    with zipfile.ZipFile(workbook) as book:
+        sheet = etree.fromstring(book.read("xl/worksheets/sheet1.xml"), PARSER)
+    samples = [*sheet.iter(f"{M}c")] + [_inline(xml) for xml in (
+        "<is><t>a</t></is>", "<is><r><t>a</t></r><r><rPr/><t xml:space='preserve'> b </t></r><rPh><t>p</t></rPh></is>",
+        "<is><t>a<!-- c -->b</t><?pi x?>tail</is>", "<is>\n  <t>a&amp;&#10;&lt;</t>\n</is>", "<is/>", "",
+        "<v>3</v>", "<f>A1</f><v>4</v>")]
+    assert len(samples) > 300
+    for cell in samples:
+        assert cells_module.cell_text(cell, strings, no_entities=True) == cells_module.cell_text(cell, strings)
+
+    declared = _inline("<is><t>" + "a&e;" * 40 + "</t></is>", '<!DOCTYPE c [<!ENTITY e "a much longer text">]>')
+    assert cells_module.cell_text(declared, strings) == "a&e;" * 40  # the reference as written, not expanded
+    expanded = etree.fromstring(f'<row xmlns="{MAIN_NS}" r="6"><c r="D6" s="6" t="inlineStr"><is><t>'
+                                f'{"a much longer text " * 9}</t></is></c></row>'.encode(), PARSER)
+    package = Package(workbook)
+    try:
+        layout = heights.Layout(sheet)
+        declared_row = etree.fromstring(
+            f'<!DOCTYPE row [<!ENTITY e "{"a much longer text " * 9}">]><row xmlns="{MAIN_NS}" r="6">'
+            f'<c r="D6" s="6" t="inlineStr"><is><t>&e;</t></is></c></row>'.encode(), PARSER)
+        assert package._estimate_height(declared_row, layout) == heights.estimate_height(
+            declared_row, layout, package.styles.metrics(), package._cell_text)
+        assert package._estimate_height(declared_row, layout) < package._estimate_height(expanded, layout)
+    finally:
+        package.close()

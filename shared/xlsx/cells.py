@@ -13,9 +13,8 @@ from typing import IO
 
 from lxml import etree
 
-from shared.domain.schema import split_address
 from shared.domain.values import plain_newlines
-from shared.xlsx.heights import DEFAULT_FONT_SIZE
+from shared.xlsx.heights import DEFAULT_FONT_SIZE, column_of
 from shared.xlsx.keptstrings import scanned_items
 from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
 
@@ -198,7 +197,7 @@ def find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree
         ref = cell.get("r")
         if ref == address:
             return cell
-        if ref and split_address(ref)[0] > column:
+        if ref and column_of(ref) > column:
             new = etree.Element(f"{M}c", r=address)
             cell.addprevious(new)
             return new
@@ -294,13 +293,23 @@ class _Texts:
         self.made += 1
 
 
-def cell_text(cell: etree._Element, strings: SharedStrings) -> str:
-    """A cell's text as shown: inline, shared or the value as written."""
+_INLINE, _VALUE = f"{M}is", f"{M}v"
+
+
+def cell_text(cell: etree._Element, strings: SharedStrings, no_entities: bool = False) -> str:
+    """A cell's text as shown: inline, shared or the value as written. `no_entities`: the cell's document has no
+    document type declaration, so no entity references (which the text serialisation gives expanded, where
+    `itertext` gives them as written): an inline string's text is then serialised at once, an element proxy for
+    each of its runs not made (a row height reads every cell of the row)."""
     kind = cell.get("t")
     if kind == "inlineStr":
-        inline = cell.find(f"{M}is")
-        return "".join(inline.itertext()) if inline is not None else ""
-    value = cell.find(f"{M}v")
-    if value is None or value.text is None:
+        for inline in cell.iterchildren(_INLINE):  # the first, as `find` gives it, without its path's parse
+            if no_entities:
+                return etree.tostring(inline, method="text", encoding=str, with_tail=False)
+            return "".join(inline.itertext())
         return ""
-    return strings.text(int(value.text)) if kind == "s" else value.text
+    for value in cell.iterchildren(_VALUE):
+        if value.text is None:
+            return ""
+        return strings.text(int(value.text)) if kind == "s" else value.text
+    return ""

@@ -170,8 +170,11 @@ class Package(ZipParts):
 
     def _estimate_height(self, row: etree._Element, layout: Layout, known: dict | None = None) -> float:
         """`row_height` of a row as it stands: its cells' text, column widths and styles (`known`: see
-        `estimate_height`)."""
-        return estimate_height(row, layout, self.styles.metrics(), self._cell_text, known)
+        `estimate_height`). Its texts are serialised at once unless its document declares a type (see
+        `cell_text`): the rows an update edits or adds are parsed without one, or made here."""
+        plain = not row.getroottree().docinfo.doctype
+        return estimate_height(row, layout, self.styles.metrics(), self._plain_text if plain else self._cell_text,
+                               known)
 
     def append_rows(self, sheet_name: str, rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.
@@ -375,6 +378,9 @@ class Package(ZipParts):
 
     def _cell_text(self, cell: etree._Element) -> str:
         return cell_text(cell, self.strings)
+
+    def _plain_text(self, cell: etree._Element) -> str:
+        return cell_text(cell, self.strings, no_entities=True)
 
     def sheet_part(self, sheet_name: str) -> str:
         """The part of the sheet called `sheet_name`; PackageError when the workbook has none."""
