@@ -20,7 +20,7 @@ from shared.domain.schema import LOG_SHEET, column_letter
 from shared.xlsx.cells import CellValue
 from shared.xlsx.logstream import ROW_TAG, StreamedRows, YearRows, renumber
 from shared.xlsx.ooxml import MAIN_NS, PARSER, REL_NS, M, PackageError, serialise, text_key
-from shared.xlsx.package import Package, grow_dimension
+from shared.xlsx.package import FIRST_PREFIX, Package, grow_dimension
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX
 from shared.xlsx.segments import Segments, crc32_combine
 from shared.xlsx.sheets import FILTER, quoted_sheet
@@ -67,7 +67,9 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
     if LOG_SHEET not in package.sheet_parts:
         return {}
     part = package.sheet_part(LOG_SHEET)
-    if _starts_in(package, package.prefix(part, HEADER_PREFIX), year):
+    first = package.prefix(part, FIRST_PREFIX)
+    if _starts_in(package, first, year) or \
+            (len(first) == FIRST_PREFIX and _starts_in(package, package.prefix(part, HEADER_PREFIX), year)):
         return {}  # the usual case, seen in the log's first kilobytes
     data = package.prefix(part, PREFIX)
     if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):

@@ -313,7 +313,7 @@ class Package(ZipParts):
         found = cached.header(wanted) if cached is not None else None
         kept_key = None
         if cached is None:
-            kept_key = self._header_key(self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0], wanted)
+            kept_key = self._header_key(self._first_row_xml(sheet_name, search_rows), wanted)
             found = kept_header(kept_key)
             if found is not None:  # kept only when found in the first row (below)
                 self._in_first_row(sheet_name, wanted, found)
@@ -351,6 +351,12 @@ class Package(ZipParts):
         if strings is None or end == -1 or b"<!" in rows_xml or b"<?" in rows_xml:
             return None
         return rows_xml[:end + len(b"</row>")], tuple(wanted.items()), strings
+
+    def _first_row_xml(self, sheet_name: str, search_rows: int) -> bytes:
+        """`_first_rows_xml` from the sheet's first FIRST_PREFIX bytes when they hold its first row whole (all a
+        header's key reads, `_header_key`), else from its first HEADER_PREFIX bytes."""
+        rows_xml = self._first_rows_xml(sheet_name, search_rows, FIRST_PREFIX)[0]
+        return rows_xml if b"</row>" in rows_xml else self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0]
 
     def _first_rows_xml(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[bytes, bool]:
         """The XML of the first `search_rows` rows of a sheet, from its first bytes only, and whether they are
@@ -390,6 +396,9 @@ class Package(ZipParts):
         return part
 
 
+#: How much of a sheet is inflated first for its first rows: the Change log's header row and the row under it are a
+#: kilobyte or two (an inflated kilobyte costs about 45,000 instructions); HEADER_PREFIX when they are not whole in it.
+FIRST_PREFIX = 1 << 12
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).
 #: The shared strings part (its name in every package Excel and LibreOffice write).
 _SHARED_STRINGS = "xl/sharedStrings.xml"
