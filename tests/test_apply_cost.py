@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,11 @@ from shared import reader
 from shared.domain import schema as s
 from shared.domain.logrow import LogRow
 from shared.xlsx import cells as cells_module
-from shared.xlsx import heights
+from shared.xlsx import changelog, heights
 from shared.xlsx import package as package_module
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M
 from shared.xlsx.package import Package
+from shared.xlsx.save import save_atomically
 
 
 def _update(workbook: Path, ref: str, text: str) -> None:
@@ -178,3 +180,32 @@ def test_an_update_inflates_the_logs_first_four_kilobytes_for_its_header_and_fir
     _update(long_first, "L8", "A second row")
     assert {size for part, size in asked if part == log_part} == {4096, 8192}
     assert [row.ref for row in reader.read_change_log(long_first)] == ["L7", "L8"]
+
+
+def test_the_year_of_the_logs_first_row_is_read_once_while_the_log_starts_with_the_same_bytes(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Before its rows are logged an update finds whether the Change log's first row is of an earlier year (then it
+    files the log by year): the row under the header is found and its date read by the first update of the process
+    to find one (main: by every update); the next ones find the log starting with the same bytes. An officer's edit
+    of that row's date (a year earlier) is other bytes: the row is read again and the log filed."""
+    for ref in ("L6", "L7"):  # the first finds the log empty: no row under its header yet
+        _update(workbook, ref, f"Row for {ref}")
+    found: list[int] = []
+    real = changelog._log_header_row
+
+    def counting(*args, **kwargs):
+        found.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(changelog, "_log_header_row", counting)
+    _update(workbook, "L8", "The second row")
+    assert found == []
+
+    package = Package(workbook)
+    package.edit_cells(s.LOG_SHEET, {"A2": datetime(datetime.now(UTC).year - 1, 6, 1, 9, 30)})
+    save_atomically(package, workbook, None, 0)
+    _update(workbook, "L9", "After the officer's edit")
+    assert found
+    with zipfile.ZipFile(workbook) as book:
+        assert f"{s.LOG_SHEET} {datetime.now(UTC).year - 1}".encode() in book.read("xl/workbook.xml")
+    assert [row.ref for row in reader.read_change_log(workbook)] == ["L6", "L7", "L8", "L9"]
