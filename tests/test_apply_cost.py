@@ -3,7 +3,9 @@ checked by what it does (counted, never timed) and by what it writes: the same b
 
 from __future__ import annotations
 
+import re
 import shutil
+import sys
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -209,3 +211,27 @@ def test_the_year_of_the_logs_first_row_is_read_once_while_the_log_starts_with_t
     with zipfile.ZipFile(workbook) as book:
         assert f"{s.LOG_SHEET} {datetime.now(UTC).year - 1}".encode() in book.read("xl/workbook.xml")
     assert [row.ref for row in reader.read_change_log(workbook)] == ["L6", "L7", "L8", "L9"]
+
+
+def test_an_update_edits_and_appends_with_patterns_compiled_once(
+        workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The package's edit, its appended rows and the quote-prefix rule search the sheets' bytes and the texts with
+    patterns compiled once a process (main built the worksheet pattern from its namespace, escaped anew, and
+    looked up the others in `re`'s cache at each update); child elements are taken by tag, not through `find`'s
+    path."""
+    for ref in ("L6", "L7"):  # the second finds a row under the log's header, whose year the next ones keep
+        _update(workbook, ref, f"Compile the patterns for {ref}")
+    made: list[tuple[str, str]] = []
+    watched = ("shared/xlsx/package.py", "shared/xlsx/changelog.py", "shared/xlsx/cells.py")
+    for name in ("escape", "search", "match", "compile", "sub", "fullmatch", "findall"):
+        real = getattr(re, name)
+
+        def through_re(*args, _real=real, _name=name, **kwargs):
+            caller = sys._getframe(1).f_code.co_filename
+            if caller.endswith(watched):
+                made.append((_name, caller))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(re, name, through_re)
+    _update(workbook, "L8", "12/3 Mar")  # a text the quote-prefix rule searches for a digit and a month
+    assert made == []

@@ -23,6 +23,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 _NUMBER_LIKE = re.compile(r"[\d\s/.:,%()£$€+\-eE]*\d[\d\s/.:,%()£$€+\-eE]*")
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 _ERROR_VALUE = re.compile(r"#[A-Z0-9/!?]+")
+_DIGIT = re.compile(r"\d")
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -38,7 +39,7 @@ def needs_quote_prefix(text: str) -> bool:
         return True
     if _NUMBER_LIKE.fullmatch(stripped):
         return True
-    return len(stripped) <= 30 and bool(re.search(r"\d", stripped)) and bool(_MONTH.search(stripped))
+    return len(stripped) <= 30 and bool(_DIGIT.search(stripped)) and bool(_MONTH.search(stripped))
 
 
 def excel_serial(value: date | datetime, date1904: bool = False) -> float:

@@ -109,7 +109,7 @@ class Package(ZipParts):
         """`edit_cells` on the parsed sheet `root` (the whole sheet, or only the rows edited), whose column
         widths, merged cells and column styles are `frame` (`sheet_frame`); returns how many cells referring to
         shared strings it turned into other cells (negative)."""
-        data = root.find(f"{M}sheetData")
+        data = next(root.iterchildren(f"{M}sheetData"), None)  # `find`'s child, without its path's parse
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
         layout, column_styles = frame
@@ -130,7 +130,7 @@ class Package(ZipParts):
                                               if marked_custom(row) else None)
             cell = find_or_insert_cell(row, address, column)
             known[row_number].pop(cell, None)  # its text and style change: read again after
-            if cell.find(f"{M}f") is not None:
+            if next(cell.iterchildren(f"{M}f"), None) is not None:
                 raise PackageError(f"Cell {address} on '{sheet_name}' holds a formula; an officer "
                                    "needs to replace it with a plain value before updates can be written.")
             if cell.get("s") is None and column in column_styles:
@@ -192,7 +192,7 @@ class Package(ZipParts):
             return self._append_to_segments(sheet_name, part, tail_end, rows)
         data = self.current(part)
         head = data[:4000]
-        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
+        if not _DEFAULT_NS.search(head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
         frame = appended_frame(head_without_data(data))
         close = data.rfind(b"</sheetData>")
@@ -246,7 +246,7 @@ class Package(ZipParts):
     def _append_to_segments(self, sheet_name: str, part: str, segments: Segments,
                             rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """`append_rows` on a sheet stored as deflate segments: its rows are never inflated."""
-        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
+        if not _DEFAULT_NS.search(segments.head[:4000]):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
         frame = appended_frame(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):])
         last_number = segments.last_row
@@ -404,11 +404,14 @@ FIRST_PREFIX = 1 << 12
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 _WORKBOOK = "xl/workbook.xml"
 _COUNT = re.compile(rb"""\scount\s*=\s*(["'])(\d+)\1""")
+#: A worksheet whose elements are in the main namespace by default: the only one rows are appended to as bytes.
+_DEFAULT_NS = re.compile(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
 
 
 def grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
     """A sheet's `<dimension>` grown to reach row `last_row` and column `width`."""
-    match = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>', data[:4000])
+    match = _DIMENSION.search(data[:4000])
     if not match:
         return data
     first_col, first_row = match.group(1), int(match.group(2))
