@@ -3,11 +3,12 @@ checked by what it does (counted, never timed) and by what it writes: the same b
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import sys
 import zipfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from shared.domain.logrow import LogRow
 from shared.xlsx import cells as cells_module
 from shared.xlsx import changelog, heights
 from shared.xlsx import package as package_module
+from shared.xlsx.frames import appended_frame
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M
 from shared.xlsx.package import Package
 from shared.xlsx.save import save_atomically
@@ -235,3 +237,56 @@ def test_an_update_edits_and_appends_with_patterns_compiled_once(
         monkeypatch.setattr(re, name, through_re)
     _update(workbook, "L8", "12/3 Mar")  # a text the quote-prefix rule searches for a digit and a month
     assert made == []
+
+
+def _log_frame(package: Package) -> tuple:
+    segments_or_data = package.current(package.sheet_part(s.LOG_SHEET))
+    return appended_frame(package_module.head_without_data(segments_or_data))
+
+
+def test_a_log_row_made_as_text_is_the_row_lxml_writes(workbook: Path) -> None:
+    """The Change log row an update appends is made as text (main: as elements, each cell's `<c>`, `<is>` and `<t>`
+    made and filled, then serialised, more than the rest of the append cost): the same bytes as lxml writes, for
+    texts of every kind of character, quote-prefixed texts (on their style's twin), numbers, dates and
+    booleans, in wrapping and plain columns; a text lxml refuses or may write otherwise is left to it."""
+    rng = random.Random(18)
+    alphabet = ["a", "Z", "7", " ", "  ", "&", "<", ">", '"', "'", "]]>", "\t", "\n", "\r\n", "\r", "é", "\xa0", "€",
+                "👶", "中", "\u2028", "\ufffd", "=", "+", "-", "@", "#N/A", "12/3", "3 Mar", "TRUE", "0.5", "%", "/",
+                f' xmlns="{MAIN_NS}"']
+    odd = ["\x00", "\x07", "\x0b", "\x1f", "\x7f", "\x85", "\ufffe", "\ud800"]
+    values: list[object] = [None, "", True, False, 0, 3, -2.5, 1e20, 46363.33515046, date(2027, 1, 31),
+                            datetime(2026, 12, 7, 8, 0, 1), datetime(2026, 12, 7), "x" * 3000, "word " * 400]
+    values += ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40))) for _ in range(400)]
+    package = Package(workbook)
+    try:
+        frame = _log_frame(package)
+        styled = (frame[0], {**frame[1], 3: "0", 5: "8"})  # some columns unstyled, some wrapping
+        compared = 0
+        for number in range(2, 300):
+            row = {column: rng.choice(values) for column in rng.sample(range(1, 12), rng.randint(0, 9))}
+            for layout in (frame, styled):
+                made = package._row_xml(layout, number, row)
+                assert made == package._row_xml_by_tree(layout, number, row)
+                compared += made is not None
+        assert compared > 500
+        for text in odd:
+            row = {2: f"before {text} after"}
+            assert package._row_xml(frame, 5, row) is None  # lxml's: written, or refused as before
+    finally:
+        package.close()
+
+
+def test_an_update_fills_elements_only_for_the_cells_it_edits(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cells an update edits in Appendix 1 are filled as elements (their rows are parsed); the Change log row it
+    appends is made as text, none of its eight cells an element (main: all eight)."""
+    _update(workbook, "L7", "Warm the process")
+    filled: list[str] = []
+    real = Package._fill_cell
+
+    def counting(self, cell, value):
+        filled.append(cell.get("r"))
+        return real(self, cell, value)
+
+    monkeypatch.setattr(Package, "_fill_cell", counting)
+    _update(workbook, "L8", "Fill the edited cells only")
+    assert filled == ["H11", "J11", "K11"], filled  # L8's next steps, last updated and updated by

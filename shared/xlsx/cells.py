@@ -177,6 +177,55 @@ def fill_cell(cell: etree._Element, value: CellValue, date1904: bool, quoted_sty
     etree.SubElement(cell, f"{M}v").text = repr(number) if isinstance(number, float) else str(number)
 
 
+#: Text and attribute values a new cell's XML is written with directly (`new_cell_xml`): tab, line feed and the
+#: characters XML allows from the space on, but DEL, the C1 controls and the non-characters. Any other text is put
+#: in through lxml, which writes it, or refuses it, as it always has.
+_PLAIN = re.compile("[\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+#: What libxml2 escapes in text and in attribute values (double-quoted) when it serialises.
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;",
+                                    "\n": "&#10;"})
+
+
+def new_cell_xml(ref: str, style: str | None, value: CellValue, date1904: bool,
+                 quoted_style: Callable[[int], int]) -> tuple[str, str, int] | None:
+    """A new cell at `ref` (styled `style`, its column's) holding `value`, as `fill_cell` makes it in a new `<c>`
+    element and lxml serialises it (UTF-8, its main namespace left out), without making the elements: (its XML,
+    its text as `cell_text` reads it back, its style's index). None when a text or the style holds other than plain
+    characters, or the value is of no type `fill_cell` writes: lxml writes such a cell (or refuses it) instead.
+    An update appends a Change log row of eight cells: made as elements each cost more than the rest of the row."""
+    attributes = [("r", ref)] if style is None else [("r", ref), ("s", style)]
+    if style is not None and _PLAIN.fullmatch(style) is None:
+        return None
+    if isinstance(value, str):
+        text = plain_newlines(value)
+        if _PLAIN.fullmatch(text) is None:
+            return None
+        attributes.append(("t", "inlineStr"))
+        if needs_quote_prefix(text):  # set on the element as `fill_cell` does: in place, or after `t`
+            quoted = str(quoted_style(int(style if style is not None else "0")))
+            attributes = [(name, quoted if name == "s" else given) for name, given in attributes] \
+                if style is not None else [*attributes, ("s", quoted)]
+        space = f' {_XML_SPACE_ATTRIBUTE}="preserve"' if text != text.strip() or "\n" in text else ""
+        body = f"<is><t{space}>{text.translate(_TEXT_ESCAPES)}</t></is>"
+    elif isinstance(value, bool):
+        text = "1" if value else "0"
+        attributes.append(("t", "b"))
+        body = f"<v>{text}</v>"
+    elif isinstance(value, date | int | float):
+        number = excel_serial(value, date1904) if isinstance(value, date) else value
+        text = repr(number) if isinstance(number, float) else str(number)
+        body = f"<v>{text}</v>"
+    else:
+        return None
+    shown = dict(attributes)
+    start = " ".join(f'{name}="{given.translate(_ATTRIBUTE_ESCAPES)}"' for name, given in attributes)
+    return f"<c {start}>{body}</c>", text, int(shown.get("s", "0"))
+
+
+_XML_SPACE_ATTRIBUTE = "xml:space"
+
+
 def styles_by_column(root: etree._Element) -> dict[int, str]:
     """Column number -> the style officers (or the builder) set on the whole column."""
     styles: dict[int, str] = {}

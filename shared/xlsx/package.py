@@ -17,10 +17,19 @@ from shared.xlsx.cells import (
     cell_text,
     fill_cell,
     find_or_insert_cell,
+    new_cell_xml,
 )
 from shared.xlsx.frames import appended_frame, kept_frame, sheet_frame
 from shared.xlsx.headers import FirstRows, keep_header, kept_header
-from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
+from shared.xlsx.heights import (
+    DEFAULT_FONT_SIZE,
+    Layout,
+    estimate_height,
+    height_set_by_hand,
+    marked_custom,
+    row_height,
+    set_height,
+)
 from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
@@ -221,27 +230,60 @@ class Package(ZipParts):
                   rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
         """The XML of rows numbered from `last_number + 1`, styled by their columns (`frame`: the sheet's layout
         and column styles, `appended_frame`): (numbers, XML, width)."""
-        layout, column_styles = frame
         numbers, xml_rows = [], []
         width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
             number = last_number + offset
             numbers.append(number)
-            row = etree.Element(f"{M}row", r=str(number), nsmap={None: MAIN_NS})
-            for index, value in sorted(values.items()):
-                if value is None or value == "":
-                    continue
-                cell = etree.SubElement(row, f"{M}c", r=f"{column_letter(index - 1)}{number}")
-                if index in column_styles:
-                    cell.set("s", column_styles[index])
-                self._fill_cell(cell, value)
-            height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
-            if height > layout.default_height:
-                set_height(row, height)
-            # UTF-8, as the rest of the part: lxml's default (ASCII) writes 👶 as `&#128118;`, which SheetJS
-            # reads as another character.
-            xml_rows.append(etree.tostring(row, encoding="UTF-8").replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
+            made = self._row_xml(frame, number, values)
+            xml_rows.append(made if made is not None else self._row_xml_by_tree(frame, number, values))
         return numbers, b"".join(xml_rows), width
+
+    def _row_xml(self, frame: tuple[Layout, dict[int, str]], number: int,
+                 values: Mapping[int, CellValue]) -> bytes | None:
+        """Row `number` holding `values` as `_row_xml_by_tree` writes it, made as text (`new_cell_xml`), its height
+        estimated from the texts written; None when a cell's value is one only lxml writes."""
+        layout, column_styles = frame
+        cells, measured = [], []
+        for index, value in sorted(values.items()):
+            if value is None or value == "":
+                continue
+            made = new_cell_xml(f"{column_letter(index - 1)}{number}", column_styles.get(index), value,
+                                self.date1904, self.styles.quoted_style)
+            if made is None:
+                return None
+            cells.append(made[0])
+            measured.append((index, made[1], made[2]))
+        metrics = self.styles.metrics()  # after the cells' quoted twins, as the estimate of the row made
+        texts = []
+        for index, text, style in measured:  # what `estimate_height` reads of each cell
+            cell_width = layout.width_at(number, index)
+            if cell_width is not None:
+                size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
+                texts.append((text, cell_width, size, wraps))
+        height = row_height(texts)
+        start = f'<row r="{number}" ht="{height:g}"' if height > layout.default_height else f'<row r="{number}"'
+        xml = f"{start}>{''.join(cells)}</row>" if cells else f"{start}/>"
+        return xml.encode().replace(f' xmlns="{MAIN_NS}"'.encode(), b"")
+
+    def _row_xml_by_tree(self, frame: tuple[Layout, dict[int, str]], number: int,
+                         values: Mapping[int, CellValue]) -> bytes:
+        """Row `number` holding `values`, made as elements (`fill_cell`) and serialised by lxml."""
+        layout, column_styles = frame
+        row = etree.Element(f"{M}row", r=str(number), nsmap={None: MAIN_NS})
+        for index, value in sorted(values.items()):
+            if value is None or value == "":
+                continue
+            cell = etree.SubElement(row, f"{M}c", r=f"{column_letter(index - 1)}{number}")
+            if index in column_styles:
+                cell.set("s", column_styles[index])
+            self._fill_cell(cell, value)
+        height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
+        if height > layout.default_height:
+            set_height(row, height)
+        # UTF-8, as the rest of the part: lxml's default (ASCII) writes 👶 as `&#128118;`, which SheetJS
+        # reads as another character.
+        return etree.tostring(row, encoding="UTF-8").replace(f' xmlns="{MAIN_NS}"'.encode(), b"")
 
     def _append_to_segments(self, sheet_name: str, part: str, segments: Segments,
                             rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
