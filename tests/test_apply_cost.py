@@ -24,6 +24,7 @@ from shared.xlsx import package as package_module
 from shared.xlsx.frames import appended_frame
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M
 from shared.xlsx.package import Package
+from shared.xlsx.rows import row_as_elements, row_as_text
 from shared.xlsx.save import save_atomically
 
 
@@ -260,18 +261,23 @@ def test_a_log_row_made_as_text_is_the_row_lxml_writes(workbook: Path) -> None:
     package = Package(workbook)
     try:
         frame = _log_frame(package)
+
+        def as_text(layout: tuple, number: int, row: dict) -> bytes | None:
+            return row_as_text(layout, number, row, package.date1904, package.styles.quoted_style,
+                               package.styles.metrics)
+
         styled = (frame[0], {**frame[1], 3: "0", 5: "8"})  # some columns unstyled, some wrapping
         compared = 0
         for number in range(2, 300):
             row = {column: rng.choice(values) for column in rng.sample(range(1, 12), rng.randint(0, 9))}
             for layout in (frame, styled):
-                made = package._row_xml(layout, number, row)
-                assert made == package._row_xml_by_tree(layout, number, row)
+                made = as_text(layout, number, row)
+                assert made == row_as_elements(layout, number, row, package._fill_cell, package._estimate_height)
                 compared += made is not None
         assert compared > 500
         for text in odd:
             row = {2: f"before {text} after"}
-            assert package._row_xml(frame, 5, row) is None  # lxml's: written, or refused as before
+            assert as_text(frame, 5, row) is None  # lxml's: written, or refused as before
     finally:
         package.close()
 

@@ -20,8 +20,9 @@ from shared.domain.schema import LOG_SHEET, column_letter
 from shared.xlsx.cells import CellValue
 from shared.xlsx.logstream import ROW_TAG, StreamedRows, YearRows, renumber
 from shared.xlsx.ooxml import MAIN_NS, PARSER, REL_NS, M, PackageError, serialise, text_key
-from shared.xlsx.package import FIRST_PREFIX, Package, grow_dimension
+from shared.xlsx.package import FIRST_PREFIX, Package
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX
+from shared.xlsx.rows import grow_dimension
 from shared.xlsx.segments import Segments, crc32_combine
 from shared.xlsx.sheets import FILTER, quoted_sheet
 

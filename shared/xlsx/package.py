@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from shared.domain.schema import LOG_SHEET, column_letter, split_address
+from shared.domain.schema import LOG_SHEET, split_address
 from shared.xlsx.cells import (
     CellValue,
     SharedStrings,
@@ -17,23 +17,14 @@ from shared.xlsx.cells import (
     cell_text,
     fill_cell,
     find_or_insert_cell,
-    new_cell_xml,
 )
 from shared.xlsx.frames import appended_frame, kept_frame, sheet_frame
-from shared.xlsx.headers import FirstRows, keep_header, kept_header
-from shared.xlsx.heights import (
-    DEFAULT_FONT_SIZE,
-    Layout,
-    estimate_height,
-    height_set_by_hand,
-    marked_custom,
-    row_height,
-    set_height,
-)
+from shared.xlsx.headers import FirstRows, header_key, keep_header, kept_header
+from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
 from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
-from shared.xlsx.rows import row_ranges
+from shared.xlsx.rows import grow_dimension, head_without_data, row_as_elements, row_as_text, row_ranges
 from shared.xlsx.segments import Segments
 from shared.xlsx.sheets import Sheets
 
@@ -235,55 +226,10 @@ class Package(ZipParts):
         for offset, values in enumerate(rows, start=1):
             number = last_number + offset
             numbers.append(number)
-            made = self._row_xml(frame, number, values)
-            xml_rows.append(made if made is not None else self._row_xml_by_tree(frame, number, values))
+            made = row_as_text(frame, number, values, self.date1904, self.styles.quoted_style, self.styles.metrics)
+            xml_rows.append(made if made is not None else row_as_elements(
+                frame, number, values, self._fill_cell, self._estimate_height))
         return numbers, b"".join(xml_rows), width
-
-    def _row_xml(self, frame: tuple[Layout, dict[int, str]], number: int,
-                 values: Mapping[int, CellValue]) -> bytes | None:
-        """Row `number` holding `values` as `_row_xml_by_tree` writes it, made as text (`new_cell_xml`), its height
-        estimated from the texts written; None when a cell's value is one only lxml writes."""
-        layout, column_styles = frame
-        cells, measured = [], []
-        for index, value in sorted(values.items()):
-            if value is None or value == "":
-                continue
-            made = new_cell_xml(f"{column_letter(index - 1)}{number}", column_styles.get(index), value,
-                                self.date1904, self.styles.quoted_style)
-            if made is None:
-                return None
-            cells.append(made[0])
-            measured.append((index, made[1], made[2]))
-        metrics = self.styles.metrics()  # after the cells' quoted twins, as the estimate of the row made
-        texts = []
-        for index, text, style in measured:  # what `estimate_height` reads of each cell
-            cell_width = layout.width_at(number, index)
-            if cell_width is not None:
-                size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
-                texts.append((text, cell_width, size, wraps))
-        height = row_height(texts)
-        start = f'<row r="{number}" ht="{height:g}"' if height > layout.default_height else f'<row r="{number}"'
-        xml = f"{start}>{''.join(cells)}</row>" if cells else f"{start}/>"
-        return xml.encode().replace(f' xmlns="{MAIN_NS}"'.encode(), b"")
-
-    def _row_xml_by_tree(self, frame: tuple[Layout, dict[int, str]], number: int,
-                         values: Mapping[int, CellValue]) -> bytes:
-        """Row `number` holding `values`, made as elements (`fill_cell`) and serialised by lxml."""
-        layout, column_styles = frame
-        row = etree.Element(f"{M}row", r=str(number), nsmap={None: MAIN_NS})
-        for index, value in sorted(values.items()):
-            if value is None or value == "":
-                continue
-            cell = etree.SubElement(row, f"{M}c", r=f"{column_letter(index - 1)}{number}")
-            if index in column_styles:
-                cell.set("s", column_styles[index])
-            self._fill_cell(cell, value)
-        height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
-        if height > layout.default_height:
-            set_height(row, height)
-        # UTF-8, as the rest of the part: lxml's default (ASCII) writes 👶 as `&#128118;`, which SheetJS
-        # reads as another character.
-        return etree.tostring(row, encoding="UTF-8").replace(f' xmlns="{MAIN_NS}"'.encode(), b"")
 
     def _append_to_segments(self, sheet_name: str, part: str, segments: Segments,
                             rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
@@ -383,16 +329,10 @@ class Package(ZipParts):
             first_row[key] = found[name]
 
     def _header_key(self, rows_xml: bytes, wanted: Mapping[str, str]) -> tuple | None:
-        """What a header found in the first of the rows `rows_xml` depends on: that row's bytes (the rows after it
-        are never looked at; appending changes them), the names wanted, and the shared strings part's identity
-        (`KeptParts.items_key`). None when any is not sure: no identity, or a comment, CDATA or processing
-        instruction in the rows (where `</row>` may not end the row)."""
+        """`header_key` of the rows `rows_xml`, with the shared strings part's identity (`KeptParts.items_key`)."""
         name = "xl/sharedStrings.xml"
         strings = self.parts.items_key(name) if name in self.parts else ("no shared strings",)
-        end = rows_xml.find(b"</row>")
-        if strings is None or end == -1 or b"<!" in rows_xml or b"<?" in rows_xml:
-            return None
-        return rows_xml[:end + len(b"</row>")], tuple(wanted.items()), strings
+        return header_key(rows_xml, wanted, strings)
 
     def _first_row_xml(self, sheet_name: str, search_rows: int) -> bytes:
         """`_first_rows_xml` from the sheet's first FIRST_PREFIX bytes when they hold its first row whole (all a
@@ -448,29 +388,3 @@ _WORKBOOK = "xl/workbook.xml"
 _COUNT = re.compile(rb"""\scount\s*=\s*(["'])(\d+)\1""")
 #: A worksheet whose elements are in the main namespace by default: the only one rows are appended to as bytes.
 _DEFAULT_NS = re.compile(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
-_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
-
-
-def grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
-    """A sheet's `<dimension>` grown to reach row `last_row` and column `width`."""
-    match = _DIMENSION.search(data[:4000])
-    if not match:
-        return data
-    first_col, first_row = match.group(1), int(match.group(2))
-    last_col = match.group(3) or first_col
-    end_row = max(int(match.group(4) or first_row), last_row)
-    last_col_number = max(split_address(last_col.decode() + "1")[0], width)
-    ref = f"{first_col.decode()}{first_row}:{column_letter(last_col_number - 1)}{end_row}".encode()
-    return data[:match.start()] + b'<dimension ref="' + ref + b'"/>' + data[match.end():]
-
-
-def head_without_data(data: bytes) -> bytes:
-    """The sheet XML with its cell data left out: enough to read `<cols>` without parsing every row."""
-    start = data.find(b"<sheetData")
-    if start == -1:
-        return data
-    end = data.rfind(b"</sheetData>")
-    if end == -1:
-        end_tag = re.search(rb"<sheetData\s*/>", data)
-        return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
-    return data[:start] + data[end + len(b"</sheetData>"):]
