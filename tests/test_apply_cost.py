@@ -278,6 +278,7 @@ def test_a_log_row_made_as_text_is_the_row_lxml_writes(workbook: Path) -> None:
         for text in odd:
             row = {2: f"before {text} after"}
             assert as_text(frame, 5, row) is None  # lxml's: written, or refused as before
+        assert as_text((frame[0], {2: 'a"&b'}), 5, {2: "L7"}) is None  # a style that is not an index: lxml's
     finally:
         package.close()
 

@@ -181,21 +181,22 @@ def fill_cell(cell: etree._Element, value: CellValue, date1904: bool, quoted_sty
 #: characters XML allows from the space on, but DEL, the C1 controls and the non-characters. Any other text is put
 #: in through lxml, which writes it, or refuses it, as it always has.
 _PLAIN = re.compile("[\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
-#: What libxml2 escapes in text and in attribute values (double-quoted) when it serialises.
+#: What libxml2 escapes in text when it serialises.
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;",
-                                    "\n": "&#10;"})
+#: A style index as Excel, LibreOffice and the builder write it: the only column style written directly.
+_STYLE_INDEX = re.compile("[0-9]+")
 
 
 def new_cell_xml(ref: str, style: str | None, value: CellValue, date1904: bool,
                  quoted_style: Callable[[int], int]) -> tuple[str, str, int] | None:
     """A new cell at `ref` (styled `style`, its column's) holding `value`, as `fill_cell` makes it in a new `<c>`
     element and lxml serialises it (UTF-8, its main namespace left out), without making the elements: (its XML,
-    its text as `cell_text` reads it back, its style's index). None when a text or the style holds other than plain
-    characters, or the value is of no type `fill_cell` writes: lxml writes such a cell (or refuses it) instead.
-    An update appends a Change log row of eight cells: made as elements each cost more than the rest of the row."""
+    its text as `cell_text` reads it back, its style's index). None when a text holds other than plain characters,
+    the style is not an index or the value is of no type `fill_cell` writes: lxml writes such a cell (or refuses
+    it) instead. An update appends a Change log row of eight cells: made as elements, they cost more than the rest
+    of the row."""
     attributes = [("r", ref)] if style is None else [("r", ref), ("s", style)]
-    if style is not None and _PLAIN.fullmatch(style) is None:
+    if style is not None and _STYLE_INDEX.fullmatch(style) is None:
         return None
     if isinstance(value, str):
         text = plain_newlines(value)
@@ -219,7 +220,7 @@ def new_cell_xml(ref: str, style: str | None, value: CellValue, date1904: bool,
     else:
         return None
     shown = dict(attributes)
-    start = " ".join(f'{name}="{given.translate(_ATTRIBUTE_ESCAPES)}"' for name, given in attributes)
+    start = " ".join(f'{name}="{given}"' for name, given in attributes)  # a reference, digits, a kind: no escapes
     return f"<c {start}>{body}</c>", text, int(shown.get("s", "0"))
 
 
