@@ -13,9 +13,8 @@ from typing import IO
 
 from lxml import etree
 
-from shared.domain.schema import split_address
 from shared.domain.values import plain_newlines
-from shared.xlsx.heights import DEFAULT_FONT_SIZE
+from shared.xlsx.heights import DEFAULT_FONT_SIZE, column_of
 from shared.xlsx.keptstrings import scanned_items
 from shared.xlsx.ooxml import PARSER, XML_SPACE, M, PackageError, serialise
 
@@ -24,6 +23,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 _NUMBER_LIKE = re.compile(r"[\d\s/.:,%()£$€+\-eE]*\d[\d\s/.:,%()£$€+\-eE]*")
 _MONTH = re.compile(r"\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\b", re.IGNORECASE)
 _ERROR_VALUE = re.compile(r"#[A-Z0-9/!?]+")
+_DIGIT = re.compile(r"\d")
 
 
 def needs_quote_prefix(text: str) -> bool:
@@ -39,7 +39,7 @@ def needs_quote_prefix(text: str) -> bool:
         return True
     if _NUMBER_LIKE.fullmatch(stripped):
         return True
-    return len(stripped) <= 30 and bool(re.search(r"\d", stripped)) and bool(_MONTH.search(stripped))
+    return len(stripped) <= 30 and bool(_DIGIT.search(stripped)) and bool(_MONTH.search(stripped))
 
 
 def excel_serial(value: date | datetime, date1904: bool = False) -> float:
@@ -177,6 +177,56 @@ def fill_cell(cell: etree._Element, value: CellValue, date1904: bool, quoted_sty
     etree.SubElement(cell, f"{M}v").text = repr(number) if isinstance(number, float) else str(number)
 
 
+#: Text and attribute values a new cell's XML is written with directly (`new_cell_xml`): tab, line feed and the
+#: characters XML allows from the space on, but DEL, the C1 controls and the non-characters. Any other text is put
+#: in through lxml, which writes it, or refuses it, as it always has.
+_PLAIN = re.compile("[\t\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*")
+#: What libxml2 escapes in text when it serialises.
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+#: A style index as Excel, LibreOffice and the builder write it: the only column style written directly.
+_STYLE_INDEX = re.compile("[0-9]+")
+
+
+def new_cell_xml(ref: str, style: str | None, value: CellValue, date1904: bool,
+                 quoted_style: Callable[[int], int]) -> tuple[str, str, int] | None:
+    """A new cell at `ref` (styled `style`, its column's) holding `value`, as `fill_cell` makes it in a new `<c>`
+    element and lxml serialises it (UTF-8, its main namespace left out), without making the elements: (its XML,
+    its text as `cell_text` reads it back, its style's index). None when a text holds other than plain characters,
+    the style is not an index or the value is of no type `fill_cell` writes: lxml writes such a cell (or refuses
+    it) instead. An update appends a Change log row of eight cells: made as elements, they cost more than the rest
+    of the row."""
+    attributes = [("r", ref)] if style is None else [("r", ref), ("s", style)]
+    if style is not None and _STYLE_INDEX.fullmatch(style) is None:
+        return None
+    if isinstance(value, str):
+        text = plain_newlines(value)
+        if _PLAIN.fullmatch(text) is None:
+            return None
+        attributes.append(("t", "inlineStr"))
+        if needs_quote_prefix(text):  # set on the element as `fill_cell` does: in place, or after `t`
+            quoted = str(quoted_style(int(style if style is not None else "0")))
+            attributes = [(name, quoted if name == "s" else given) for name, given in attributes] \
+                if style is not None else [*attributes, ("s", quoted)]
+        space = f' {_XML_SPACE_ATTRIBUTE}="preserve"' if text != text.strip() or "\n" in text else ""
+        body = f"<is><t{space}>{text.translate(_TEXT_ESCAPES)}</t></is>"
+    elif isinstance(value, bool):
+        text = "1" if value else "0"
+        attributes.append(("t", "b"))
+        body = f"<v>{text}</v>"
+    elif isinstance(value, date | int | float):
+        number = excel_serial(value, date1904) if isinstance(value, date) else value
+        text = repr(number) if isinstance(number, float) else str(number)
+        body = f"<v>{text}</v>"
+    else:
+        return None
+    shown = dict(attributes)
+    start = " ".join(f'{name}="{given}"' for name, given in attributes)  # a reference, digits, a kind: no escapes
+    return f"<c {start}>{body}</c>", text, int(shown.get("s", "0"))
+
+
+_XML_SPACE_ATTRIBUTE = "xml:space"
+
+
 def styles_by_column(root: etree._Element) -> dict[int, str]:
     """Column number -> the style officers (or the builder) set on the whole column."""
     styles: dict[int, str] = {}
@@ -198,7 +248,7 @@ def find_or_insert_cell(row: etree._Element, address: str, column: int) -> etree
         ref = cell.get("r")
         if ref == address:
             return cell
-        if ref and split_address(ref)[0] > column:
+        if ref and column_of(ref) > column:
             new = etree.Element(f"{M}c", r=address)
             cell.addprevious(new)
             return new
@@ -294,13 +344,23 @@ class _Texts:
         self.made += 1
 
 
-def cell_text(cell: etree._Element, strings: SharedStrings) -> str:
-    """A cell's text as shown: inline, shared or the value as written."""
+_INLINE, _VALUE = f"{M}is", f"{M}v"
+
+
+def cell_text(cell: etree._Element, strings: SharedStrings, no_entities: bool = False) -> str:
+    """A cell's text as shown: inline, shared or the value as written. `no_entities`: the cell's document has no
+    document type declaration, so no entity references (which the text serialisation gives expanded, where
+    `itertext` gives them as written): an inline string's text is then serialised at once, an element proxy for
+    each of its runs not made (a row height reads every cell of the row)."""
     kind = cell.get("t")
     if kind == "inlineStr":
-        inline = cell.find(f"{M}is")
-        return "".join(inline.itertext()) if inline is not None else ""
-    value = cell.find(f"{M}v")
-    if value is None or value.text is None:
+        for inline in cell.iterchildren(_INLINE):  # the first, as `find` gives it, without its path's parse
+            if no_entities:
+                return etree.tostring(inline, method="text", encoding=str, with_tail=False)
+            return "".join(inline.itertext())
         return ""
-    return strings.text(int(value.text)) if kind == "s" else value.text
+    for value in cell.iterchildren(_VALUE):
+        if value.text is None:
+            return ""
+        return strings.text(int(value.text)) if kind == "s" else value.text
+    return ""

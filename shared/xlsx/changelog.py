@@ -20,8 +20,9 @@ from shared.domain.schema import LOG_SHEET, column_letter
 from shared.xlsx.cells import CellValue
 from shared.xlsx.logstream import ROW_TAG, StreamedRows, YearRows, renumber
 from shared.xlsx.ooxml import MAIN_NS, PARSER, REL_NS, M, PackageError, serialise, text_key
-from shared.xlsx.package import Package, grow_dimension
+from shared.xlsx.package import FIRST_PREFIX, Package
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX
+from shared.xlsx.rows import grow_dimension
 from shared.xlsx.segments import Segments, crc32_combine
 from shared.xlsx.sheets import FILTER, quoted_sheet
 
@@ -33,6 +34,14 @@ _SHEET_PARTS_WITH_LINKS = ("mergeCells", "conditionalFormatting", "dataValidatio
                            "colBreaks", "drawing", "legacyDrawing", "legacyDrawingHF", "drawingHF", "picture",
                            "oleObjects", "controls", "tableParts", "extLst", "sortState")
 _SHARED_CELL = re.compile(rb"""<c\b[^>]*?\st\s*=\s*(["'])s\1""")
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+#: A worksheet whose elements are in the main namespace by default: the only one whose log can be read here.
+_DEFAULT_NS = re.compile(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+#: What `_starts_in` last read (one Change log a process, as a rule): the log's bytes from `<sheetData>` to the end
+#: of the row under its header; the header's columns, the shared strings' identity (`KeptParts.items_key`) and
+#: the date system it read them with; and that row's year (None: not a date). Rows are appended at the log's end,
+#: so the next update's log starts with the same bytes, whose row under the header is then not looked for again.
+_last_first_row: tuple[bytes, tuple, int | None] | None = None
 
 
 def file_log_years(package: Package, rows: Sequence[Mapping[int, CellValue]]) -> dict[int, int]:
@@ -67,10 +76,12 @@ def file_earlier_years(package: Package, year: int) -> dict[int, int]:
     if LOG_SHEET not in package.sheet_parts:
         return {}
     part = package.sheet_part(LOG_SHEET)
-    if _starts_in(package, package.prefix(part, HEADER_PREFIX), year):
+    first = package.prefix(part, FIRST_PREFIX)
+    if _starts_in(package, first, year) or \
+            (len(first) == FIRST_PREFIX and _starts_in(package, package.prefix(part, HEADER_PREFIX), year)):
         return {}  # the usual case, seen in the log's first kilobytes
     data = package.prefix(part, PREFIX)
-    if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
+    if not _DEFAULT_NS.search(data[:4000]):
         return {}
     try:
         columns = package.header_columns(LOG_SHEET, LogRow.HEADER)
@@ -102,7 +113,8 @@ def _starts_in(package: Package, data: bytes, year: int) -> bool:
     """Whether the log's first bytes `data` show its header and, whole, the row under it, dated `year` or later
     (or not dated): then `file_earlier_years` has nothing to move, as it would find reading further. False
     when they do not show that (cut short, or an earlier year): then it reads on and decides as it always has."""
-    if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', data[:4000]):
+    global _last_first_row
+    if not _DEFAULT_NS.search(data[:4000]):
         return False
     try:
         columns = package.header_columns(LOG_SHEET, LogRow.HEADER)
@@ -113,14 +125,23 @@ def _starts_in(package: Package, data: bytes, year: int) -> bool:
         return False
     close = data.rfind(b"</sheetData>")
     end = len(data) if close == -1 else close
-    try:
-        header_row, first = _log_header_row(package, data, open_at + len(b"<sheetData>"), end, columns)
-        span = _next_row(data, first, end) if header_row is not None else None
-    except PackageError:  # a row cut by the end of these bytes
-        return False
-    if span is None:
-        return False
-    first_year = _row_year(package, data[span[0]:span[1]], column_letter(columns[LOG_WHEN] - 1).encode())
+    strings = package.parts.items_key(_SHARED_STRINGS) if _SHARED_STRINGS in package.parts else ("no strings",)
+    read_with = (tuple(columns.items()), strings, package.date1904)
+    kept = _last_first_row
+    if kept is not None and strings is not None and kept[1] == read_with and open_at + len(kept[0]) <= end \
+            and data.startswith(kept[0], open_at):
+        first_year = kept[2]  # the same rows to the one under the header, read the same way: the same year
+    else:
+        try:
+            header_row, first = _log_header_row(package, data, open_at + len(b"<sheetData>"), end, columns)
+            span = _next_row(data, first, end) if header_row is not None else None
+        except PackageError:  # a row cut by the end of these bytes
+            return False
+        if span is None:
+            return False
+        first_year = _row_year(package, data[span[0]:span[1]], column_letter(columns[LOG_WHEN] - 1).encode())
+        if strings is not None:
+            _last_first_row = (data[open_at:span[1]], read_with, first_year)
     return first_year is None or first_year >= year
 
 

@@ -34,6 +34,17 @@ def keep_header(key: Hashable | None, found: Mapping[str, int]) -> None:
         _found.keep(key, tuple(found.items()))
 
 
+def header_key(rows_xml: bytes, wanted: Mapping[str, str], strings: Hashable | None) -> tuple | None:
+    """What a header found in the first of the rows `rows_xml` depends on: that row's bytes (the rows after it are
+    never looked at; appending changes them), the names wanted, and the identity of the shared strings (`strings`).
+    None when any is not sure: no identity, or a comment, CDATA or processing instruction in the rows (where
+    `</row>` may not end the row)."""
+    end = rows_xml.find(b"</row>")
+    if strings is None or end == -1 or b"<!" in rows_xml or b"<?" in rows_xml:
+        return None
+    return rows_xml[:end + len(b"</row>")], tuple(wanted.items()), strings
+
+
 class FirstRows:
     """A sheet's first rows, each read as {header key: first 1-based column holding it} only when a header
     is looked for past the rows already read (the header is usually the first)."""

@@ -67,6 +67,13 @@ def _lines(text: str, width: float, font_size: float) -> int:
 _kept_lines = functools.lru_cache(maxsize=_KEPT_LINES)(_lines)
 
 
+@functools.lru_cache(maxsize=4096)
+def column_of(address: str) -> int:
+    """The 1-based column number of a cell address (`split_address`), kept for the addresses last asked for: every
+    update measures the cells of the rows it edits, whose addresses are those the updates before it measured."""
+    return split_address(address)[0]
+
+
 def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
     """The row height in points that shows every cell's text: cells are (text, width in characters,
     font size, wraps). Rounded up to 0.75 pt (one pixel at 96 dpi), the step Excel stores heights in,
@@ -180,7 +187,7 @@ def _measure(cell: etree._Element, row_number: int, layout: Layout, metrics: Seq
     ref = cell.get("r")
     if not ref:
         return None
-    column = split_address(ref)[0]
+    column = column_of(ref)
     width = layout.width_at(row_number, column)
     if width is None:
         return None

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from shared.domain.schema import LOG_SHEET, column_letter, split_address
+from shared.domain.schema import LOG_SHEET, split_address
 from shared.xlsx.cells import (
     CellValue,
     SharedStrings,
@@ -19,12 +19,12 @@ from shared.xlsx.cells import (
     find_or_insert_cell,
 )
 from shared.xlsx.frames import appended_frame, kept_frame, sheet_frame
-from shared.xlsx.headers import FirstRows, keep_header, kept_header
+from shared.xlsx.headers import FirstRows, header_key, keep_header, kept_header
 from shared.xlsx.heights import Layout, estimate_height, height_set_by_hand, marked_custom, set_height
 from shared.xlsx.keptparts import KeptParts
 from shared.xlsx.ooxml import MAIN_NS, PARSER, M, PackageError, serialise, text_key
 from shared.xlsx.parts import HEADER_PREFIX, PREFIX, ZipParts
-from shared.xlsx.rows import row_ranges
+from shared.xlsx.rows import grow_dimension, head_without_data, row_as_elements, row_as_text, row_ranges
 from shared.xlsx.segments import Segments
 from shared.xlsx.sheets import Sheets
 
@@ -46,6 +46,10 @@ class Package(ZipParts):
         self.shared_references = 0
         #: The first rows of a sheet as header keys, read once per edit (`header_columns`).
         self._header_rows: dict[tuple[str, int], FirstRows] = {}
+        #: Header keys (`text_key`) known to be in a sheet's first row, and their columns: every header found
+        #: there. An update asks for the log's header three times (the rows, their year, the filing), and a
+        #: header in the first row answers any of the names it holds (none is in an earlier row).
+        self._first_row_headers: dict[str, dict[str, int]] = {}
 
     def edited_by_updates(self, sheet_names: Sequence[str]) -> tuple[set[str], set[str]]:
         """The parts an update edits when it writes into sheets `sheet_names`: theirs and the workbook's (an
@@ -105,7 +109,7 @@ class Package(ZipParts):
         """`edit_cells` on the parsed sheet `root` (the whole sheet, or only the rows edited), whose column
         widths, merged cells and column styles are `frame` (`sheet_frame`); returns how many cells referring to
         shared strings it turned into other cells (negative)."""
-        data = root.find(f"{M}sheetData")
+        data = next(root.iterchildren(f"{M}sheetData"), None)  # `find`'s child, without its path's parse
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
         layout, column_styles = frame
@@ -126,7 +130,7 @@ class Package(ZipParts):
                                               if marked_custom(row) else None)
             cell = find_or_insert_cell(row, address, column)
             known[row_number].pop(cell, None)  # its text and style change: read again after
-            if cell.find(f"{M}f") is not None:
+            if next(cell.iterchildren(f"{M}f"), None) is not None:
                 raise PackageError(f"Cell {address} on '{sheet_name}' holds a formula; an officer "
                                    "needs to replace it with a plain value before updates can be written.")
             if cell.get("s") is None and column in column_styles:
@@ -148,6 +152,7 @@ class Package(ZipParts):
         """Cells of the sheet change: its first rows are read again when a header is next looked for."""
         for key in [key for key in self._header_rows if key[0] == sheet_name]:
             del self._header_rows[key]
+        self._first_row_headers.pop(sheet_name, None)
 
     def fit_row_heights(self, sheet_name: str, first_row: int = 1) -> None:
         """Give every row of a sheet from `first_row` on the height its text needs (the builder's
@@ -165,8 +170,11 @@ class Package(ZipParts):
 
     def _estimate_height(self, row: etree._Element, layout: Layout, known: dict | None = None) -> float:
         """`row_height` of a row as it stands: its cells' text, column widths and styles (`known`: see
-        `estimate_height`)."""
-        return estimate_height(row, layout, self.styles.metrics(), self._cell_text, known)
+        `estimate_height`). Its texts are serialised at once unless its document declares a type (see
+        `cell_text`): the rows an update edits or adds are parsed without one, or made here."""
+        plain = not row.getroottree().docinfo.doctype
+        return estimate_height(row, layout, self.styles.metrics(), self._plain_text if plain else self._cell_text,
+                               known)
 
     def append_rows(self, sheet_name: str, rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """Add rows after the last row of a sheet, touching nothing else in it; returns their numbers.
@@ -184,7 +192,7 @@ class Package(ZipParts):
             return self._append_to_segments(sheet_name, part, tail_end, rows)
         data = self.current(part)
         head = data[:4000]
-        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', head):
+        if not _DEFAULT_NS.search(head):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
         frame = appended_frame(head_without_data(data))
         close = data.rfind(b"</sheetData>")
@@ -213,32 +221,20 @@ class Package(ZipParts):
                   rows: Sequence[Mapping[int, CellValue]]) -> tuple[list[int], bytes, int]:
         """The XML of rows numbered from `last_number + 1`, styled by their columns (`frame`: the sheet's layout
         and column styles, `appended_frame`): (numbers, XML, width)."""
-        layout, column_styles = frame
         numbers, xml_rows = [], []
         width = max((max(r, default=0) for r in rows), default=0)
         for offset, values in enumerate(rows, start=1):
             number = last_number + offset
             numbers.append(number)
-            row = etree.Element(f"{M}row", r=str(number), nsmap={None: MAIN_NS})
-            for index, value in sorted(values.items()):
-                if value is None or value == "":
-                    continue
-                cell = etree.SubElement(row, f"{M}c", r=f"{column_letter(index - 1)}{number}")
-                if index in column_styles:
-                    cell.set("s", column_styles[index])
-                self._fill_cell(cell, value)
-            height = self._estimate_height(row, layout)  # a long value in a wrapping column prints whole
-            if height > layout.default_height:
-                set_height(row, height)
-            # UTF-8, as the rest of the part: lxml's default (ASCII) writes 👶 as `&#128118;`, which SheetJS
-            # reads as another character.
-            xml_rows.append(etree.tostring(row, encoding="UTF-8").replace(f' xmlns="{MAIN_NS}"'.encode(), b""))
+            made = row_as_text(frame, number, values, self.date1904, self.styles.quoted_style, self.styles.metrics)
+            xml_rows.append(made if made is not None else row_as_elements(
+                frame, number, values, self._fill_cell, self._estimate_height))
         return numbers, b"".join(xml_rows), width
 
     def _append_to_segments(self, sheet_name: str, part: str, segments: Segments,
                             rows: Sequence[Mapping[int, CellValue]]) -> list[int]:
         """`append_rows` on a sheet stored as deflate segments: its rows are never inflated."""
-        if not re.search(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"', segments.head[:4000]):
+        if not _DEFAULT_NS.search(segments.head[:4000]):
             raise PackageError(f"The sheet '{sheet_name}' is saved in a form the log cannot be appended to.")
         frame = appended_frame(segments.head[:-len(b"<sheetData>")] + segments.tail[len(b"</sheetData>"):])
         last_number = segments.last_row
@@ -283,18 +279,32 @@ class Package(ZipParts):
 
         Reads only the first rows' XML (and the shared strings up to the ones they use), so it stays
         fast on a log of tens of thousands of rows; and only once per edit: an update asks for the log's
-        header three times (filing, the year, the rows), and appending and filing never move it. What the
+        header three times (filing, the year, the rows), and appending and filing never move it. A header
+        in the first row answers the next asks of this edit for any of its names at once. What the
         first kilobytes' rows gave is kept for the next package whose rows and strings are the same bytes
         (`shared.xlsx.headers`). PackageError when the header is not there.
         """
         wanted = {text_key(name): name for name in names}
+        first_row = self._first_row_headers.get(sheet_name)
+        if first_row is not None and search_rows > 0 and all(key in first_row for key in wanted):
+            return {name: first_row[key] for key, name in wanted.items()}
+        found = self._header_columns(sheet_name, wanted, search_rows)
+        if found is None:
+            raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
+                               "restore the header so changes can be logged.")
+        return found
+
+    def _header_columns(self, sheet_name: str, wanted: Mapping[str, str], search_rows: int) -> dict[str, int] | None:
+        """`header_columns` of the names `wanted` (by header key), or None; a header found in the sheet's first
+        row is noted as such (`_first_row_headers`)."""
         cached = self._header_rows.get((sheet_name, search_rows))
         found = cached.header(wanted) if cached is not None else None
         kept_key = None
         if cached is None:
-            kept_key = self._header_key(self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0], wanted)
+            kept_key = self._header_key(self._first_row_xml(sheet_name, search_rows), wanted)
             found = kept_header(kept_key)
-            if found is not None:
+            if found is not None:  # kept only when found in the first row (below)
+                self._in_first_row(sheet_name, wanted, found)
                 return found
         strings = self.strings  # not the package: no reference cycle keeps it alive
         # The sheet's first few kilobytes first (the header is at its top); its first rows as before only
@@ -308,22 +318,27 @@ class Package(ZipParts):
             found = cached.header(wanted)
             if found is not None and size == HEADER_PREFIX and cached.found_at == 0:
                 keep_header(kept_key, found)
-        if found is None:
-            raise PackageError(f"The sheet '{sheet_name}' has no header row with the columns {', '.join(names)}; "
-                               "restore the header so changes can be logged.")
+        if found is not None and cached is not None and cached.found_at == 0:
+            self._in_first_row(sheet_name, wanted, found)
         return found
 
+    def _in_first_row(self, sheet_name: str, wanted: Mapping[str, str], found: Mapping[str, int]) -> None:
+        """Note the header `found` (the names `wanted`, by key) as the sheet's first row."""
+        first_row = self._first_row_headers.setdefault(sheet_name, {})
+        for key, name in wanted.items():
+            first_row[key] = found[name]
+
     def _header_key(self, rows_xml: bytes, wanted: Mapping[str, str]) -> tuple | None:
-        """What a header found in the first of the rows `rows_xml` depends on: that row's bytes (the rows after it
-        are never looked at; appending changes them), the names wanted, and the shared strings part's identity
-        (`KeptParts.items_key`). None when any is not sure: no identity, or a comment, CDATA or processing
-        instruction in the rows (where `</row>` may not end the row)."""
+        """`header_key` of the rows `rows_xml`, with the shared strings part's identity (`KeptParts.items_key`)."""
         name = "xl/sharedStrings.xml"
         strings = self.parts.items_key(name) if name in self.parts else ("no shared strings",)
-        end = rows_xml.find(b"</row>")
-        if strings is None or end == -1 or b"<!" in rows_xml or b"<?" in rows_xml:
-            return None
-        return rows_xml[:end + len(b"</row>")], tuple(wanted.items()), strings
+        return header_key(rows_xml, wanted, strings)
+
+    def _first_row_xml(self, sheet_name: str, search_rows: int) -> bytes:
+        """`_first_rows_xml` from the sheet's first FIRST_PREFIX bytes when they hold its first row whole (all a
+        header's key reads, `_header_key`), else from its first HEADER_PREFIX bytes."""
+        rows_xml = self._first_rows_xml(sheet_name, search_rows, FIRST_PREFIX)[0]
+        return rows_xml if b"</row>" in rows_xml else self._first_rows_xml(sheet_name, search_rows, HEADER_PREFIX)[0]
 
     def _first_rows_xml(self, sheet_name: str, search_rows: int, size: int = PREFIX) -> tuple[bytes, bool]:
         """The XML of the first `search_rows` rows of a sheet, from its first bytes only, and whether they are
@@ -352,6 +367,9 @@ class Package(ZipParts):
     def _cell_text(self, cell: etree._Element) -> str:
         return cell_text(cell, self.strings)
 
+    def _plain_text(self, cell: etree._Element) -> str:
+        return cell_text(cell, self.strings, no_entities=True)
+
     def sheet_part(self, sheet_name: str) -> str:
         """The part of the sheet called `sheet_name`; PackageError when the workbook has none."""
         part = self.sheet_parts.get(sheet_name)
@@ -360,33 +378,13 @@ class Package(ZipParts):
         return part
 
 
+#: How much of a sheet is inflated first for its first rows: the Change log's header row and the row under it are a
+#: kilobyte or two (an inflated kilobyte costs about 45,000 instructions); HEADER_PREFIX when they are not whole in it.
+FIRST_PREFIX = 1 << 12
 #: The `count` attribute of the shared strings part's root (not `uniqueCount`: attribute names are case-sensitive).
 #: The shared strings part (its name in every package Excel and LibreOffice write).
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 _WORKBOOK = "xl/workbook.xml"
 _COUNT = re.compile(rb"""\scount\s*=\s*(["'])(\d+)\1""")
-
-
-def grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
-    """A sheet's `<dimension>` grown to reach row `last_row` and column `width`."""
-    match = re.search(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>', data[:4000])
-    if not match:
-        return data
-    first_col, first_row = match.group(1), int(match.group(2))
-    last_col = match.group(3) or first_col
-    end_row = max(int(match.group(4) or first_row), last_row)
-    last_col_number = max(split_address(last_col.decode() + "1")[0], width)
-    ref = f"{first_col.decode()}{first_row}:{column_letter(last_col_number - 1)}{end_row}".encode()
-    return data[:match.start()] + b'<dimension ref="' + ref + b'"/>' + data[match.end():]
-
-
-def head_without_data(data: bytes) -> bytes:
-    """The sheet XML with its cell data left out: enough to read `<cols>` without parsing every row."""
-    start = data.find(b"<sheetData")
-    if start == -1:
-        return data
-    end = data.rfind(b"</sheetData>")
-    if end == -1:
-        end_tag = re.search(rb"<sheetData\s*/>", data)
-        return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
-    return data[:start] + data[end + len(b"</sheetData>"):]
+#: A worksheet whose elements are in the main namespace by default: the only one rows are appended to as bytes.
+_DEFAULT_NS = re.compile(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')

@@ -9,9 +9,17 @@ such, and put back where they were. A sheet written in a way this cannot be sure
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Mapping, Sequence
 
-from shared.xlsx.ooxml import MAIN_NS
+from lxml import etree
+
+from shared.domain.schema import column_letter, split_address
+from shared.xlsx.cells import CellValue, new_cell_xml
+from shared.xlsx.heights import DEFAULT_FONT_SIZE, Layout, row_height, set_height
+from shared.xlsx.ooxml import MAIN_NS, M
+
+Frame = tuple[Layout, dict[int, str]]
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/>')
 
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _ROW_START = re.compile(rb"<row\b[^>]*>")
@@ -136,3 +144,81 @@ def row_ranges(data: bytes) -> RowRanges | None:
         at = end
     return RowRanges(data, open_end, close, ranges)
 
+
+
+def row_as_text(frame: Frame, number: int, values: Mapping[int, CellValue], date1904: bool,
+                quoted_style: Callable[[int], int],
+                metrics: Callable[[], Sequence[tuple[float, bool]]]) -> bytes | None:
+    """A new row `number` holding `values` (by column) of a sheet whose layout and column styles are `frame`, as
+    `row_as_elements` writes it, made as text (`new_cell_xml`), its height estimated from the texts written; None
+    when a cell's value is one only lxml writes. The Change log row an update appends: its eight cells made as
+    elements cost more than the rest of the append."""
+    layout, column_styles = frame
+    cells, measured = [], []
+    for index, value in sorted(values.items()):
+        if value is None or value == "":
+            continue
+        made = new_cell_xml(f"{column_letter(index - 1)}{number}", column_styles.get(index), value, date1904,
+                            quoted_style)
+        if made is None:
+            return None
+        cells.append(made[0])
+        measured.append((index, made[1], made[2]))
+    styles = metrics()  # after the cells' quoted twins, as the estimate of the row made
+    texts = []
+    for index, text, style in measured:  # what `estimate_height` reads of each cell
+        width = layout.width_at(number, index)
+        if width is not None:
+            size, wraps = styles[style] if style < len(styles) else (DEFAULT_FONT_SIZE, False)
+            texts.append((text, width, size, wraps))
+    height = row_height(texts)
+    start = f'<row r="{number}" ht="{height:g}"' if height > layout.default_height else f'<row r="{number}"'
+    xml = f"{start}>{''.join(cells)}</row>" if cells else f"{start}/>"
+    return xml.encode().replace(f' xmlns="{MAIN_NS}"'.encode(), b"")
+
+
+def row_as_elements(frame: Frame, number: int, values: Mapping[int, CellValue],
+                    fill: Callable[[etree._Element, CellValue], None],
+                    estimate: Callable[[etree._Element, Layout], float]) -> bytes:
+    """A new row `number` holding `values`, made as elements (`fill` fills each cell), its height `estimate`d,
+    serialised by lxml."""
+    layout, column_styles = frame
+    row = etree.Element(f"{M}row", r=str(number), nsmap={None: MAIN_NS})
+    for index, value in sorted(values.items()):
+        if value is None or value == "":
+            continue
+        cell = etree.SubElement(row, f"{M}c", r=f"{column_letter(index - 1)}{number}")
+        if index in column_styles:
+            cell.set("s", column_styles[index])
+        fill(cell, value)
+    height = estimate(row, layout)  # a long value in a wrapping column prints whole
+    if height > layout.default_height:
+        set_height(row, height)
+    # UTF-8, as the rest of the part: lxml's default (ASCII) writes 👶 as `&#128118;`, which SheetJS reads as
+    # another character.
+    return etree.tostring(row, encoding="UTF-8").replace(f' xmlns="{MAIN_NS}"'.encode(), b"")
+
+
+def grow_dimension(data: bytes, last_row: int, width: int) -> bytes:
+    """A sheet's `<dimension>` grown to reach row `last_row` and column `width`."""
+    match = _DIMENSION.search(data[:4000])
+    if not match:
+        return data
+    first_col, first_row = match.group(1), int(match.group(2))
+    last_col = match.group(3) or first_col
+    end_row = max(int(match.group(4) or first_row), last_row)
+    last_col_number = max(split_address(last_col.decode() + "1")[0], width)
+    ref = f"{first_col.decode()}{first_row}:{column_letter(last_col_number - 1)}{end_row}".encode()
+    return data[:match.start()] + b'<dimension ref="' + ref + b'"/>' + data[match.end():]
+
+
+def head_without_data(data: bytes) -> bytes:
+    """The sheet XML with its cell data left out: enough to read `<cols>` without parsing every row."""
+    start = data.find(b"<sheetData")
+    if start == -1:
+        return data
+    end = data.rfind(b"</sheetData>")
+    if end == -1:
+        end_tag = re.search(rb"<sheetData\s*/>", data)
+        return data if not end_tag else data[:end_tag.start()] + data[end_tag.end():]
+    return data[:start] + data[end + len(b"</sheetData>"):]
