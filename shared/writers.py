@@ -19,8 +19,8 @@ from shared.domain.model import Appendix, Sheet
 from shared.domain.update import Plan
 from shared.reader import appendix_as_saved, cached_appendix, remember_appendix
 from shared.xlsx import CellValue, Package, PackageError, file_log_years, needs_quote_prefix, save_atomically
-from shared.xlsx.entries import before_replacing
 from shared.xlsx.save import fresh_temporary
+from shared.xlsx.syncing import before_replacing
 
 #: How the add-in formats the Change log's time column in the open workbook.
 LOG_TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"

@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 from tracing import needs_strace
 
-from shared.xlsx.entries import NewFile, Source, clone_info, write_deflated
+from shared.xlsx.entries import Source, clone_info
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
 from shared.xlsx.save import save_atomically, wait_for_pruning
+from shared.xlsx.writing import NewFile, write_deflated
 
 ROOT = Path(__file__).resolve().parents[1]
 

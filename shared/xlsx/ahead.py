@@ -214,7 +214,7 @@ class Ahead:
             os.ftruncate(self._handle.fileno(), end)
         self._handle.seek(end)
         archive = zipfile.ZipFile(self._handle, "w")
-        for info in self._entries[:kept]:  # listed as `shared.xlsx.entries.write_raw` lists what it writes
+        for info in self._entries[:kept]:  # listed as `shared.xlsx.writing.write_raw` lists what it writes
             archive.filelist.append(info)
             archive.NameToInfo[info.filename] = info
         archive.start_dir = end
@@ -235,7 +235,7 @@ class Ahead:
         """Write the part's local header and head into its slot (`fits` said they go there), and list it."""
         slot = self.slots[info.filename]
         entry, head, _body = head_split_entry(info, split)
-        entry.flag_bits = info.flag_bits & ~0x08 & ~0x800  # as `shared.xlsx.entries.write_raw` writes them
+        entry.flag_bits = info.flag_bits & ~0x08 & ~0x800  # as `shared.xlsx.writing.write_raw` writes them
         entry.extra = b""
         entry.header_offset = slot.offset
         header = entry.FileHeader(False)

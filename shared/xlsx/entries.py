@@ -1,6 +1,6 @@
-"""Zip entries: the package's parts inflated only when asked for, and parts copied into a new zip as the
-compressed bytes they were (Python's zipfile has no public way to do that), by the kernel from the old file
-(`Source`, `Span`): an update neither reads the file's megabytes into memory nor writes them from there."""
+"""Zip entries: the package's parts inflated only when asked for, and the old file's bytes as the new file
+takes them, compressed as they were and copied by the kernel (`Source`, `Span`; written by
+`shared.xlsx.writing`): an update neither reads the file's megabytes into memory nor writes them from there."""
 
 from __future__ import annotations
 
@@ -9,17 +9,13 @@ import io
 import os
 import stat
 import struct
-import threading
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
 from shared.xlsx.ooxml import PackageError
-from shared.xlsx.pieces import deflate_sheet
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 #: A local header's length without its name and extra field; the largest offset or size without zip64.
@@ -189,8 +185,9 @@ class Source:
                 continue
         else:
             raise PackageError("The workbook's parts could not be copied into the new file.")
-        if isinstance(handle, NewFile):
-            handle.appended(length)
+        appended = getattr(handle, "appended", None)  # a `shared.xlsx.writing.NewFile` keeps count itself
+        if appended is not None:
+            appended(length)
         else:
             handle.seek(0, os.SEEK_END)  # the buffered handle learns where the kernel left the file
 
@@ -234,64 +231,6 @@ class _Positioned:
         if self._descriptor >= 0:
             os.close(self._descriptor)
             self._descriptor = -1
-
-
-class NewFile:
-    """The new file a save writes, as the zip writer and the kernel's copies (`Source.copy_to`) use it: the bytes
-    written between two copies gathered in memory and handed to the kernel with one call, and where the next
-    byte goes known here. A buffered file asks the kernel (lseek) at every tell, some fifteen times an update,
-    and zipfile's own writes seek back to write a part's header twice; the parts written anew here are each
-    one header and their data (`write_deflated`)."""
-
-    def __init__(self, path: Path | str, mode: int = 0o666):
-        """Create (or empty) the file at `path`, with `mode` when it is new (0o666 less the umask, as `open(path,
-        "wb")` does, unless told otherwise: the save's is made private, 0o600)."""
-        self._descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-        self._flushed = 0  # bytes handed to the kernel: where the kernel's file offset is
-        self._closed = False
-        self._buffer = io.BytesIO()
-        #: The buffer's own write, called directly: zipfile writes its directory four pieces a part.
-        self.write = self._buffer.write
-
-    def tell(self) -> int:
-        return self._flushed + self._buffer.tell()
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        """Where the zip writer asks to be (where it is, always, but for a caller seeking elsewhere)."""
-        if whence == os.SEEK_SET and offset == self.tell():
-            return offset
-        self.flush()
-        self._flushed = os.lseek(self._descriptor, offset, whence)
-        return self._flushed
-
-    def appended(self, length: int) -> None:
-        """The kernel copied `length` bytes to the end of the file (after a `flush`): where the next byte goes."""
-        self._flushed += length
-
-    def flush(self) -> None:
-        if self._buffer.tell():
-            data = self._buffer.getvalue()
-            self._buffer = io.BytesIO()
-            self.write = self._buffer.write
-            view = memoryview(data)
-            while view:
-                view = view[os.write(self._descriptor, view):]
-            self._flushed += len(data)
-
-    def fileno(self) -> int:
-        return self._descriptor
-
-    def close(self) -> None:
-        """Let go of the file (bytes not flushed are dropped: `flush` comes first when they are wanted)."""
-        if not self._closed:
-            self._closed = True
-            os.close(self._descriptor)
-
-    def __enter__(self) -> NewFile:
-        return self
-
-    def __exit__(self, *failure: object) -> None:
-        self.close()
 
 
 #: What a kernel copy answers when it cannot copy between these two files (or the system has no such call):
@@ -363,82 +302,6 @@ def inflate(raw: Raw, size: int = 0) -> bytes:
     return b"".join(out)[:size] if size else b"".join(out)
 
 
-#: The thread that waits in fsync while the writer works: one per process (a forked child, whose parent's
-#: thread did not come with it, starts its own), started at the first save.
-_syncer: tuple[int, ThreadPoolExecutor] | None = None
-_syncer_lock = threading.Lock()
-
-
-def _forget_syncer() -> None:
-    """In a forked child: the parent's thread and lock state did not come with it."""
-    global _syncer, _syncer_lock
-    _syncer, _syncer_lock = None, threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_syncer)
-
-
-#: Steps the next `sync_while` of a thread runs first while the disk syncs (`before_replacing`), by thread.
-_before_replace = threading.local()
-
-
-class Marked:
-    """Whether the step given to `before_replacing` ran (it runs once, in the first sync of the block)."""
-
-    ran = False
-
-
-@contextmanager
-def before_replacing(step: Callable[[], Callable[[], object] | None] | None) -> Iterator[Marked]:
-    """Run `step` in this thread at the next file sync this thread makes in the block (`sync_while`: the new
-    workbook's, before the rename), and the sync it returns (if any) in another thread beside the file's:
-    the update's journal mark, committed without its fsync, then synced while the disk syncs the new file,
-    both done before the file is replaced, instead of one after the other. A save that fails before its
-    sync never runs it (nothing was replaced). No step: nothing is run."""
-    marked = Marked()
-    if step is None:
-        yield marked
-        return
-    _before_replace.step = (step, marked)
-    try:
-        yield marked
-    finally:
-        _before_replace.step = None
-
-
-def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
-    """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
-    once both are done, raising the sync's error if it failed (then `work`'s result must not be used).
-    A step given to `before_replacing` runs first, in this thread, and the sync it returns in a second
-    syncing thread; this returns once every sync is done, raising the first one's error."""
-    global _syncer
-    first = getattr(_before_replace, "step", None)
-    _before_replace.step = None
-    if work is None and first is None:
-        os.fsync(descriptor)
-        return
-    with _syncer_lock:
-        if _syncer is None or _syncer[0] != os.getpid():
-            _syncer = (os.getpid(), ThreadPoolExecutor(max_workers=2, thread_name_prefix="sli-fsync"))
-        pool = _syncer[1]
-        syncing = [pool.submit(os.fsync, descriptor)]
-    try:
-        if first is not None:
-            step, marked = first
-            also = step()
-            marked.ran = True
-            if also is not None:
-                syncing.append(pool.submit(also))
-        if work is not None:
-            work()
-    finally:
-        failed = [sync.exception() for sync in syncing]  # waits for each
-        error = next((exc for exc in failed if exc is not None), None)
-        if error is not None:
-            raise error  # the file's sync's OSError first, else the journal's
-
-
 def clone_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
     """A new entry with the source's name, time, compression and attributes (sizes and CRC to be set)."""
     clone = zipfile.ZipInfo(info.filename, date_time=info.date_time)
@@ -461,74 +324,3 @@ def raw_data(source: Source, info: zipfile.ZipInfo) -> Span:
     if start + info.compress_size > source.size:
         raise PackageError(f"The part {info.filename} is not where the workbook's directory says it is.")
     return Span(source, start, info.compress_size)
-
-
-def copy_raw(source: Source, info: zipfile.ZipInfo, archive: zipfile.ZipFile, handle) -> None:
-    """Copy one part into `archive` as its compressed bytes (see `write_raw`)."""
-    write_raw(archive, handle, info, [raw_data(source, info)], info.CRC, info.file_size, info.comment)
-
-
-def write_raw(archive: zipfile.ZipFile, handle, info: zipfile.ZipInfo, data: Sequence[Raw], crc: int, size: int,
-              comment: bytes) -> None:
-    """Write one part's compressed bytes: a local header made from the source's ZipInfo (without the
-    data-descriptor flag, since CRC and sizes are known), the bytes, and the ZipInfo registered so the
-    central directory lists it. Python's zipfile has no public way to do this; it relies on `filelist`,
-    `NameToInfo` and `start_dir`, which zipfile itself keeps the same way."""
-    length = sum(len(piece) for piece in data)
-    if max(size, length, handle.tell()) > ZIP64_LIMIT:
-        raise PackageError("The workbook would be larger than 2 GB (a zip64 package); it cannot be updated.")
-    clone = clone_info(info)
-    clone.flag_bits = info.flag_bits & ~0x08 & ~0x800  # zipfile adds 0x800 back for a UTF-8 name
-    clone.CRC = crc
-    clone.compress_size = length
-    clone.file_size = size
-    clone.extra = b""
-    clone.comment = comment
-    clone.header_offset = handle.tell()
-    handle.write(clone.FileHeader(False))
-    for piece in data:  # the pieces of the compressed part, in order: never joined into one copy
-        if isinstance(piece, Span):
-            piece.source.copy_to(handle, piece.start, piece.length)
-        else:
-            handle.write(piece)
-    _listed(archive, handle, clone)
-
-
-def _listed(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo) -> None:
-    """Register a part written into `archive` by hand, so its central directory lists it."""
-    archive.filelist.append(entry)
-    archive.NameToInfo[entry.filename] = entry
-    archive.start_dir = handle.tell()
-    archive._didModify = True  # noqa: SLF001 - so close() writes the central directory
-
-
-def write_deflated(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo, data: bytes) -> None:
-    """Write `data` as the part `entry` (deflated at level 1, or stored when the entry says so) as
-    `archive.writestr(entry, data, compresslevel=1)` writes it, but its local header once: zipfile writes a
-    blank header, then the data, then seeks back to write the header again once the sizes are known (two seeks
-    and a write more, through two more layers). A sheet of some size is deflated in pieces compressed once per
-    process (`shared.xlsx.pieces`: the same part inflated, other compressed bytes); anything else is zipfile's
-    bytes, byte for byte. Any other compression, or a part that would need zip64, is left to zipfile."""
-    if entry.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or len(data) * 1.05 > ZIP64_LIMIT \
-            or handle.tell() > ZIP64_LIMIT or archive._writing:  # noqa: SLF001 - zipfile's own refusal then
-        archive.writestr(entry, data, compresslevel=1)
-        return
-    if entry.compress_type == zipfile.ZIP_DEFLATED:
-        raw = deflate_sheet(data)
-        if raw is None:
-            compressor = zlib.compressobj(1, zlib.DEFLATED, -15)  # as zipfile's, for level 1
-            raw = compressor.compress(data) + compressor.flush()
-    else:
-        raw = data
-    entry._compresslevel = 1  # noqa: SLF001 - as writestr sets it
-    entry.file_size = len(data)
-    entry.compress_size = len(raw)
-    entry.CRC = zlib.crc32(data)
-    entry.flag_bits = 0
-    if not entry.external_attr:
-        entry.external_attr = 0o600 << 16  # as zipfile gives a part that has none
-    entry.header_offset = handle.tell()
-    archive._writecheck(entry)  # noqa: SLF001 - zipfile's checks of a part written (as `writestr` makes them)
-    handle.write(entry.FileHeader(False))
-    handle.write(raw)
-    _listed(archive, handle, entry)

@@ -23,7 +23,7 @@ from shared.xlsx.segments import read_head_split
 #: The largest part kept, compressed and inflated: the sheet list and styles are a few KB.
 KEEP_COMPRESSED = 1 << 15
 KEEP_INFLATED = 1 << 17
-_kept: Bounded[bytes] = Bounded(8)
+_kept: Bounded[bytes] = Bounded(32)
 
 
 def _inflated(source: Source, info: zipfile.ZipInfo, compressed: bytes) -> bytes | None:

@@ -10,17 +10,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
 from shared.xlsx.ahead import Ahead, plan_ahead
-from shared.xlsx.entries import (
-    LazyParts,
-    NewFile,
-    Source,
-    clone_info,
-    copy_raw,
-    inflate,
-    raw_data,
-    sync_while,
-    write_deflated,
-)
+from shared.xlsx.entries import LazyParts, Source, clone_info, inflate, raw_data
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -32,7 +22,9 @@ from shared.xlsx.segments import (
     write_head_split,
     write_segments,
 )
+from shared.xlsx.syncing import sync_while
 from shared.xlsx.verbatim import copy_verbatim, header_names, part_ends, plain_entry
+from shared.xlsx.writing import NewFile, copy_raw, write_deflated
 
 #: Time stamp of parts the write path adds (the zip format needs one; 1980 is its earliest).
 _NEW_PART_TIME = (2026, 1, 1, 0, 0, 0)

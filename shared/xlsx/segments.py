@@ -17,7 +17,8 @@ import struct
 import zipfile
 import zlib
 
-from shared.xlsx.entries import Raw, Source, clone_info, inflate, raw_data, write_deflated, write_raw
+from shared.xlsx.entries import Raw, Source, clone_info, inflate, raw_data
+from shared.xlsx.writing import write_deflated, write_raw
 
 
 class Segments:

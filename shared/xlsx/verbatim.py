@@ -1,7 +1,7 @@
 """Parts copied as they lie in the old file, local headers and all: the parts that lie one after the other
 there go into the new file with one kernel copy (`copy_verbatim`), and each is listed where it now lies. Only
 parts whose bytes are exactly a plain local header naming them and the data (`plain_entry`, `header_names`), as
-this program writes them; any other is copied part by part (`shared.xlsx.entries.copy_raw`), which writes a
+this program writes them; any other is copied part by part (`shared.xlsx.writing.copy_raw`), which writes a
 plain header, or says the part is not where the directory says."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def plain_entry(info: zipfile.ZipInfo, end: int) -> bool:
     """Whether the part can be copied as it lies and listed with the directory's entry: not encrypted, not
     zip64, an ASCII name (as every part name of a workbook is), and its bytes up to `end` (`part_ends`) exactly
     a local header with that name and no extra field, then the data: no data descriptor after it, no zip64
-    extra (such a part is copied by `shared.xlsx.entries.copy_raw`, which writes a plain header instead). The
+    extra (such a part is copied by `shared.xlsx.writing.copy_raw`, which writes a plain header instead). The
     lengths only: that the header is there and names the part is `header_names`' to check."""
     sizes = (info.file_size, info.compress_size, info.header_offset)
     return not info.flag_bits & (0x01 | 0x08) and info.orig_filename.isascii() and max(sizes) <= ZIP64_LIMIT \
@@ -34,7 +34,7 @@ def plain_entry(info: zipfile.ZipInfo, end: int) -> bool:
 
 def header_names(source: Source, info: zipfile.ZipInfo) -> bool:
     """Whether a local header naming the part starts where the directory says (`plain_entry` checks only the
-    lengths). One that does not is left to `shared.xlsx.entries.copy_raw`, which says the part is not where the
+    lengths). One that does not is left to `shared.xlsx.writing.copy_raw`, which says the part is not where the
     directory says: copied as it lies, a damaged part would be saved into the new file as if it were whole."""
     name = info.orig_filename.encode("ascii")
     header = source.read(info.header_offset, LOCAL_HEADER_SIZE + len(name))
