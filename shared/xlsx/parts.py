@@ -11,6 +11,7 @@ from pathlib import Path
 
 from shared.xlsx.ahead import Ahead, plan_ahead
 from shared.xlsx.entries import LazyParts, Source, clone_info, inflate, raw_data
+from shared.xlsx.keptparts import keep_written
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -250,7 +251,9 @@ class ZipParts:
                     elif info.filename == log_part and info.filename in self.changed:
                         write_segments(archive, handle, info, split_segments(self.changed[info.filename]))
                     elif info.filename in self.changed:
-                        write_deflated(archive, handle, clone_info(info), self.changed[info.filename])
+                        entry, data = clone_info(info), self.changed[info.filename]
+                        if (raw := write_deflated(archive, handle, entry, data)) is not None:
+                            keep_written(entry, raw, data)
                     else:
                         copy_raw(self._source, info, archive, handle)
                 run.copy()

@@ -113,17 +113,20 @@ def _listed(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo) -> None:
     archive._didModify = True  # noqa: SLF001 - so close() writes the central directory
 
 
-def write_deflated(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo, data: bytes) -> None:
+def write_deflated(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo, data: bytes) -> bytes | None:
     """Write `data` as the part `entry` (deflated at level 1, or stored when the entry says so) as
     `archive.writestr(entry, data, compresslevel=1)` writes it, but its local header once: zipfile writes a
     blank header, then the data, then seeks back to write the header again once the sizes are known (two seeks
     and a write more, through two more layers). A sheet of some size is deflated in pieces compressed once per
     process (`shared.xlsx.pieces`: the same part inflated, other compressed bytes); anything else is zipfile's
-    bytes, byte for byte. Any other compression, or a part that would need zip64, is left to zipfile."""
+    bytes, byte for byte. Any other compression, or a part that would need zip64, is left to zipfile.
+
+    Returns the part's bytes as written (compressed), for the kept parts (`shared.xlsx.keptparts.keep_written`);
+    None when zipfile wrote them."""
     if entry.compress_type not in (zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED) or len(data) * 1.05 > ZIP64_LIMIT \
             or handle.tell() > ZIP64_LIMIT or archive._writing:  # noqa: SLF001 - zipfile's own refusal then
         archive.writestr(entry, data, compresslevel=1)
-        return
+        return None
     if entry.compress_type == zipfile.ZIP_DEFLATED:
         raw = deflate_sheet(data)
         if raw is None:
@@ -143,3 +146,4 @@ def write_deflated(archive: zipfile.ZipFile, handle, entry: zipfile.ZipInfo, dat
     handle.write(entry.FileHeader(False))
     handle.write(raw)
     _listed(archive, handle, entry)
+    return raw
