@@ -110,11 +110,14 @@ class PackageWriter:
         The cache holds the Appendix the plans were made from with the cells they wrote
         (`appendix_as_written`, a fraction of a millisecond, parsing nothing), or where that is not certain the
         package it wrote, parsed from the parts in memory (those already inflated not inflated again) while
-        the disk syncs the new file."""
-        derived = self._as_written()
-        saved: list[Appendix | None] = [derived]
+        the disk syncs the new file. It is derived while the disk syncs the new file, and put in the cache while
+        the disk syncs the folder after the rename (the file at the path is then the one it describes)."""
+        saved: list[Appendix | None] = [None]
 
-        def parse_as_saved() -> None:
+        def while_file_syncs() -> None:
+            saved[0] = self._as_written()
+            if saved[0] is not None:
+                return
             parts = self.package.parts
             try:
                 saved[0] = appendix_as_saved(self.workbook, self.package.archive, self.package.changed,
@@ -122,16 +125,23 @@ class PackageWriter:
             except Exception:  # noqa: BLE001 - only the cache's: the next read reads the file instead
                 saved[0] = None
 
+        remembered: list[bool] = []
+
+        def once_replaced(written: tuple[int, int, int]) -> None:
+            remember_appendix(self.workbook, saved[0], written)
+            remembered.append(True)
+
         try:
             with before_replacing(mark) as marked:
                 written = save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups,
-                                          user=self.owner_name,
-                                          while_syncing=parse_as_saved if derived is None else None)
+                                          user=self.owner_name, while_syncing=while_file_syncs,
+                                          once_replaced=once_replaced)
         finally:
             self.package.close()
         if mark is not None and not marked.ran:  # a save that made no sync (none does today): marked late
             mark_first(mark)
-        remember_appendix(self.workbook, saved[0], written)
+        if not remembered:  # a save that ran neither step (none does today): the cache filled now
+            remember_appendix(self.workbook, saved[0], written)
 
     def _as_written(self) -> Appendix | None:
         """Appendix 1 as this save holds it, from the read of the file opened and the cells written; None

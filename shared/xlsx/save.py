@@ -15,6 +15,7 @@ from pathlib import Path
 
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
+from shared.xlsx.syncing import sync_while
 
 
 def _write_problem(path: Path, kind: str, user: str = "", facts: os.stat_result | None = None,
@@ -85,7 +86,8 @@ def _group_name(gid: int) -> str:
 
 
 def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep_backups: int,
-                    user: str = "", while_syncing: Callable[[], object] | None = None) -> tuple[int, int, int]:
+                    user: str = "", while_syncing: Callable[[], object] | None = None,
+                    once_replaced: Callable[[tuple[int, int, int]], object] | None = None) -> tuple[int, int, int]:
     """Write to a temporary file in the same folder, fsync, keep a backup of the old file, replace; returns the
     identity (size, modification time in ns, inode: `shared.reader.file_identity`) of the file put in place,
     taken before the rename: what is at the path a moment later may already be someone else's save.
@@ -97,7 +99,9 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     pending (a rename would otherwise succeed wherever the folder is writable, whatever the file says); so is
     one someone else saved (Excel) since the package read it: their save is kept, the update waits.
     `user` is who this process writes as (`Settings.owner_name`), for that sentence. `while_syncing` runs
-    while the new file is synced to disk, before it replaces the old one (see `ZipParts.write`).
+    while the new file is synced to disk, before it replaces the old one (see `ZipParts.write`);
+    `once_replaced` runs, given the identity returned, while the folder is synced after the rename (the wait
+    for the disk and the caller's work after the save overlap; both end before this returns).
     """
     path = Path(path)
     original = _stat_if_there(path)
@@ -141,14 +145,15 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     finally:
         if not replaced and temporary.exists():  # once renamed it is not there to look for
             temporary.unlink()
+    identity = (written.st_size, written.st_mtime_ns, written.st_ino)
     directory = os.open(path.parent, os.O_RDONLY)
     try:
-        os.fsync(directory)
+        sync_while(directory, (lambda: once_replaced(identity)) if once_replaced is not None else None)
     finally:
         os.close(directory)
     if backed_up:
         _prune_later(path, backup_dir, keep_backups)
-    return (written.st_size, written.st_mtime_ns, written.st_ino)
+    return identity
 
 
 def temporary_for(path: Path) -> Path:
