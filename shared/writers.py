@@ -125,23 +125,17 @@ class PackageWriter:
             except Exception:  # noqa: BLE001 - only the cache's: the next read reads the file instead
                 saved[0] = None
 
-        remembered: list[bool] = []
-
         def once_replaced(written: tuple[int, int, int]) -> None:
             remember_appendix(self.workbook, saved[0], written)
-            remembered.append(True)
 
         try:
             with before_replacing(mark) as marked:
-                written = save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups,
-                                          user=self.owner_name, while_syncing=while_file_syncs,
-                                          once_replaced=once_replaced)
+                save_atomically(self.package, self.workbook, self.backup_dir, self.keep_backups,
+                                user=self.owner_name, while_syncing=while_file_syncs, once_replaced=once_replaced)
         finally:
             self.package.close()
         if mark is not None and not marked.ran:  # a save that made no sync (none does today): marked late
             mark_first(mark)
-        if not remembered:  # a save that ran neither step (none does today): the cache filled now
-            remember_appendix(self.workbook, saved[0], written)
 
     def _as_written(self) -> Appendix | None:
         """Appendix 1 as this save holds it, from the read of the file opened and the cells written; None

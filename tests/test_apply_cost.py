@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from test_write_path_cost import prefixes_asked
 
 import sli
 from shared import reader
@@ -154,18 +155,6 @@ def test_an_inline_strings_text_serialised_at_once_is_its_runs_joined(workbook: 
         package.close()
 
 
-def _prefixes_asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
-    asked: list[tuple[str, int]] = []
-    real = Package.prefix
-
-    def recording(self, part: str, size: int) -> bytes:
-        asked.append((part, size))
-        return real(self, part, size)
-
-    monkeypatch.setattr(Package, "prefix", recording)
-    return asked
-
-
 def test_an_update_inflates_the_logs_first_four_kilobytes_for_its_header_and_first_row(
         workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The header's key and the year of the log's first row are read from the log's first 4 KB (main: 8 KB, at
@@ -176,7 +165,7 @@ def test_an_update_inflates_the_logs_first_four_kilobytes_for_its_header_and_fir
     package = Package(workbook)
     log_part = package.sheet_parts[s.LOG_SHEET]
     package.close()
-    asked = _prefixes_asked(monkeypatch)
+    asked = prefixes_asked(monkeypatch)
     _update(workbook, "L8", "A second row")
     assert {size for part, size in asked if part == log_part} == {package_module.FIRST_PREFIX} == {4096}
 

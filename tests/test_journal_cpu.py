@@ -14,17 +14,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from test_journal_statements import _statements_of_one_update, _update
 
-import sli
 from shared import reader
 from shared.domain import schema as s
 from shared.journal import Journal
 from shared.journal.connection import _stamp_of, _thread_connections
 from shared.uow import Store
-
-
-def _update(workbook: Path, ref: str, text: str) -> None:
-    assert sli.main(["update", ref, "--next", text, "--by", "Helen Lowey", "--workbook", str(workbook)]) == sli.EXIT_OK
 
 
 def _record(journal: Journal, ref: str = "L1", **given: object) -> tuple:
@@ -316,17 +312,7 @@ def test_an_update_asks_the_journal_nothing_that_builds_a_temporary_table(workbo
     """The reads of an update (its view mark, the waiting updates) find their rows by index and build nothing:
     main's `state IN (...)` built a table of the states and its `ORDER BY seq` a sorter, each with a page
     cache of its own, at every update (more than the rows they found cost)."""
-    _update(workbook, "L7", "First: makes the journal")
-    statements: list[str] = []
-    connections = [kept.db for kept in _thread_connections().values()]
-    for db in connections:
-        db.set_trace_callback(statements.append)
-    try:
-        _update(workbook, "L8", "Second: as every later one")
-    finally:
-        for db in connections:
-            db.set_trace_callback(None)
-    reads = [sql for sql in statements if sql.startswith("SELECT")]
+    reads = [sql for sql in _statements_of_one_update(workbook) if sql.startswith("SELECT")]
     assert len(reads) == 2
     with sqlite3.connect(f"{workbook}.journal.sqlite") as db:
         for sql in reads:

@@ -26,24 +26,32 @@ def _update(workbook: Path, ref: str, text: str) -> None:
     assert result.state == "applied", result.message
 
 
-def _bytes_compressed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The length of every piece of data handed to a zlib compressor from now on (zipfile's and ours)."""
-    fed: list[int] = []
-    made = zlib.compressobj
+def _zlib_counted(monkeypatch: pytest.MonkeyPatch, maker: str, method: str, given: bool) -> list[int]:
+    """From now on, the length of what each zlib object made by `maker` is handed (`given` False) or gives back
+    (`given` True) through `method`: zipfile's and ours."""
+    lengths: list[int] = []
+    made = getattr(zlib, maker)
 
     class Counting:
         def __init__(self, *args, **kwargs):
-            self._compressor = made(*args, **kwargs)
+            self._made = made(*args, **kwargs)
 
-        def compress(self, data: bytes) -> bytes:
-            fed.append(len(data))
-            return self._compressor.compress(data)
+        def __getattr__(self, name: str):
+            return getattr(self._made, name)
 
-        def flush(self, *args) -> bytes:
-            return self._compressor.flush(*args)
+    def counted(self, data: bytes, *args) -> bytes:
+        out = getattr(self._made, method)(data, *args)
+        lengths.append(len(out if given else data))
+        return out
 
-    monkeypatch.setattr(zlib, "compressobj", Counting)
-    return fed
+    setattr(Counting, method, counted)
+    monkeypatch.setattr(zlib, maker, Counting)
+    return lengths
+
+
+def _bytes_compressed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every piece of data handed to a zlib compressor from now on."""
+    return _zlib_counted(monkeypatch, "compressobj", "compress", given=False)
 
 
 def test_an_update_compresses_a_fraction_of_appendix_1(workbook: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,24 +100,8 @@ def test_a_sheet_in_pieces_inflates_to_itself(rows: list[bytes], head: bytes, ta
 
 
 def _bytes_inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The length of everything a zlib inflater gives from now on (zipfile's and ours)."""
-    given: list[int] = []
-    made = zlib.decompressobj
-
-    class Counting:
-        def __init__(self, *args, **kwargs):
-            self._inflater = made(*args, **kwargs)
-
-        def decompress(self, data: bytes, *args) -> bytes:
-            out = self._inflater.decompress(data, *args)
-            given.append(len(out))
-            return out
-
-        def __getattr__(self, name: str):
-            return getattr(self._inflater, name)
-
-    monkeypatch.setattr(zlib, "decompressobj", Counting)
-    return given
+    """The length of everything a zlib inflater gives from now on."""
+    return _zlib_counted(monkeypatch, "decompressobj", "decompress", given=True)
 
 
 def test_an_update_does_not_inflate_the_appendix_1_this_process_wrote(workbook: Path,

@@ -159,11 +159,9 @@ def test_backups_of_a_workbook_with_brackets_in_its_name_are_pruned(workbook: Pa
     assert reader.read_appendix(bracketed).rows["L7"][s.NEXT_STEPS] == "Step 3"
 
 
-def test_the_change_logs_header_is_found_in_its_first_kilobytes(workbook: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The log's header is its first row: an update inflates the log's first 8 KB to find it (the same columns),
-    not its first 64 KB, once the log is long (here 6,000 rows, after a spreadsheet program saved it)."""
-    saved = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+
+def prefixes_asked(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """Every (part, size) a package is asked the first bytes of from now on (a spy on `Package.prefix`)."""
     asked: list[tuple[str, int]] = []
     real = Package.prefix
 
@@ -172,6 +170,15 @@ def test_the_change_logs_header_is_found_in_its_first_kilobytes(workbook: Path, 
         return real(self, part, size)
 
     monkeypatch.setattr(Package, "prefix", recording)
+    return asked
+
+
+def test_the_change_logs_header_is_found_in_its_first_kilobytes(workbook: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The log's header is its first row: an update inflates the log's first 8 KB to find it (the same columns),
+    not its first 64 KB, once the log is long (here 6,000 rows, after a spreadsheet program saved it)."""
+    saved = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    asked = prefixes_asked(monkeypatch)
     for n in range(2):
         _update(saved, "L7", f"Found the header {n}")
         package = Package(saved)

@@ -148,7 +148,8 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     identity = (written.st_size, written.st_mtime_ns, written.st_ino)
     directory = os.open(path.parent, os.O_RDONLY)
     try:
-        sync_while(directory, (lambda: once_replaced(identity)) if once_replaced is not None else None)
+        sync_while(directory, (lambda: once_replaced(identity)) if once_replaced is not None else None,
+                   before_replacing=False)
     finally:
         os.close(directory)
     if backed_up:

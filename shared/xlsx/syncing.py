@@ -53,14 +53,16 @@ def before_replacing(step: Callable[[], Callable[[], object] | None] | None) -> 
         _before_replace.step = None
 
 
-def sync_while(descriptor: int, work: Callable[[], object] | None) -> None:
+def sync_while(descriptor: int, work: Callable[[], object] | None, before_replacing: bool = True) -> None:
     """fsync `descriptor`, running `work` (if any) in this thread while another waits for the disk; returns
     once both are done, raising the sync's error if it failed (then `work`'s result must not be used).
     A step given to `before_replacing` runs first, in this thread, and the sync it returns in a second
-    syncing thread; this returns once every sync is done, raising the first one's error."""
+    syncing thread; this returns once every sync is done, raising the first one's error. A sync made after
+    the file was replaced (the folder's) says `before_replacing=False` and never runs that step."""
     global _syncer
-    first = getattr(_before_replace, "step", None)
-    _before_replace.step = None
+    first = getattr(_before_replace, "step", None) if before_replacing else None
+    if before_replacing:
+        _before_replace.step = None
     if work is None and first is None:
         os.fsync(descriptor)
         return
