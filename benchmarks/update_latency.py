@@ -115,29 +115,43 @@ def updates(report: Report, folder: Path, rows: int, rounds: int, naive_rounds: 
 
 def statuses(report: Report, folder: Path, rows: int, rounds: int, bot_updates: int, floors: dict[str, Samples],
              bare: Bare) -> None:
-    """For each compared workbook: the real bot serving it; cold and warm status answers after a write by
-    another process, beside the bare endpoint; then `bot_updates` updates through the bot and its peak."""
-    for kind in COMPARED:
-        book = folder / kind / "Appendix1.xlsx"
-        bot = Bot(book, folder / f"bot-{kind}.log")
-        try:
-            bot.status()  # the first answer after start
-            cold = Samples(f"status cold (after a write), {rows:,} rows, {NAMES[kind]}")
-            warm = Samples(f"status warm, {rows:,} rows, {NAMES[kind]}")
-            bare_samples = Samples(f"bare Starlette endpoint, beside {rows:,} rows, {NAMES[kind]}")
-            for r in range(rounds):
-                update_once(book, 1000 + r)  # written by this process, as `sli update` writes: the bot must read
-                wait_for_pruning()
-                cold.time(bot.status)
-                for samples, job in in_round_order([(warm, bot.status), (bare_samples, bare.status)], r):
+    """The real bot serving each compared workbook, both at once: cold and warm status answers after a write by
+    another process, beside the bare endpoint, interleaved across the workbooks in a new order each round (a
+    target divides one workbook's cold answer by the other's, so both are taken in the same rounds, not one
+    workbook's rounds after the other's); then `bot_updates` updates through each bot and its peak."""
+    bots: dict[str, Bot] = {}
+    try:
+        for kind in COMPARED:
+            bots[kind] = Bot(folder / kind / "Appendix1.xlsx", folder / f"bot-{kind}.log")
+            bots[kind].status()  # the first answer after start
+        cold = {k: Samples(f"status cold (after a write), {rows:,} rows, {NAMES[k]}") for k in COMPARED}
+        warm = {k: Samples(f"status warm, {rows:,} rows, {NAMES[k]}") for k in COMPARED}
+        bare_samples = {k: Samples(f"bare Starlette endpoint, beside {rows:,} rows, {NAMES[k]}") for k in COMPARED}
+
+        def after_a_write(kind: str, n: int) -> None:
+            # Written by this process, as `sli update` writes: the bot must read the file again.
+            update_once(folder / kind / "Appendix1.xlsx", n)
+            wait_for_pruning()
+            cold[kind].time(bots[kind].status)
+
+        for r in range(rounds):
+            work = [(None, lambda k=k, n=1000 + r: after_a_write(k, n)) for k in COMPARED] + \
+                   [(warm[k], bots[k].status) for k in COMPARED] + [(bare_samples[k], bare.status) for k in COMPARED]
+            for samples, job in in_round_order(work, r):
+                if samples is None:
+                    job()  # times its own answer, not the write before it
+                else:
                     samples.time(job)
-            for samples in (cold, warm, bare_samples):
+        for kind in COMPARED:
+            for samples in (cold[kind], warm[kind], bare_samples[kind]):
                 report.figure(samples, floors[kind])
+        for kind in COMPARED:
             for n in range(bot_updates):
-                bot.update(n)
+                bots[kind].update(n)
             report.megabytes(f"bot peak (VmHWM) after {bot_updates} updates through it, {rows:,} rows, "
-                             f"{NAMES[kind]}", bot.peak_mb())
-        finally:
+                             f"{NAMES[kind]}", bots[kind].peak_mb())
+    finally:
+        for bot in bots.values():
             bot.close()
 
 

@@ -12,12 +12,14 @@ import sys
 import zipfile
 from pathlib import Path
 
+import openpyxl
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from test_reduced_read import _history_saved_with_shared_strings, assert_same_as_calamine
+from test_reduced_read import _history_saved_with_shared_strings, assert_same_as_calamine, share_all_strings
 
 import sli
 from shared import reader
+from shared.domain import schema as s
 from shared.xlsx.reduced import highest_shared_index, highest_shared_index_of_any_spelling
 from shared.xlsx.stringscan import strings_prefix
 
@@ -141,3 +143,70 @@ def test_the_quick_scan_for_shared_indices_finds_what_the_full_one_finds(cells) 
            + "".join(form.format(n=n, v=v) for n, (form, v) in enumerate(cells, start=1))
            + "</row></sheetData></worksheet>").encode()
     assert highest_shared_index(xml) == highest_shared_index_of_any_spelling(xml)
+
+
+def test_the_sheet_list_is_not_parsed_again_when_an_update_moved_only_the_log_filter(
+        workbook: Path, tmp_path: Path, monkeypatch) -> None:
+    """An update moves the Change log's hidden `_FilterDatabase` range in xl/workbook.xml; the sheet list is
+    remembered without the defined names, so the status after another process's update does not parse
+    xl/workbook.xml again (main: at every such read). A save that renames a sheet is still read anew."""
+    from shared.xlsx import sheets
+
+    book = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    _with_log_filter(book)
+    # The first update writes xl/workbook.xml as this product serialises it (other bytes than openpyxl's).
+    _update_from_another_process(book, "L7", "Agree the audit")
+    reader._cache.clear()
+    reader.read_appendix(book)
+    listed = []
+    real = sheets.Sheets._list
+    monkeypatch.setattr(sheets.Sheets, "_list", lambda self: listed.append(1) or real(self))
+    filters = []
+    for n, ref in enumerate(("L8", "L9")):
+        _update_from_another_process(book, ref, f"Agree the audit, round {n}")
+        with zipfile.ZipFile(book) as archive:
+            filters.append(archive.read("xl/workbook.xml").split(b"_FilterDatabase")[1][:200])
+        _same(reader.read_appendix(book), _whole(book))
+    assert filters[0] != filters[1]  # the update did move the filter's range
+    assert listed == []
+
+    with zipfile.ZipFile(book) as source:
+        parts = {"xl/workbook.xml": source.read("xl/workbook.xml")}
+    _rewrite(book, "xl/workbook.xml", parts["xl/workbook.xml"].replace(b'name="Leads"', b'name="Lead partners"'))
+    read = reader.read_appendix(book)
+    assert listed == [1]  # another sheet list: parsed
+    _same(read, _whole(book))
+
+
+def _rewrite(book: Path, part: str, data: bytes) -> None:
+    """The workbook saved again with `part` replaced by `data` (every other part as it was)."""
+    with zipfile.ZipFile(book) as source:
+        parts = {info.filename: source.read(info.filename) for info in source.infolist()}
+    parts[part] = data
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+
+
+def _with_log_filter(book: Path) -> None:
+    """The Change log filtered over all its rows, as an officer's save of a filtered log leaves it: the sheet's
+    `autoFilter` and the hidden `_FilterDatabase` name beside it (openpyxl writes both), whose range each
+    update then moves."""
+    saved = openpyxl.load_workbook(book)
+    log = saved[s.LOG_SHEET]
+    log.auto_filter.ref = f"A1:H{log.max_row}"
+    saved.save(book)
+    share_all_strings(book)
+
+
+def test_only_a_defined_names_block_of_plain_names_is_left_out_of_the_sheet_list_key() -> None:
+    from shared.xlsx.sheets import _list_key
+
+    head, tail = b'<workbook><sheets><sheet name="A" r:id="rId1"/></sheets>', b"<calcPr/></workbook>"
+    plain = b'<definedNames><definedName name="x" localSheetId="0">A!$A$1:$H$9</definedName><definedName name="y"/>' \
+        b"</definedNames>"
+    assert _list_key(head + plain + tail) == head + tail
+    for unusual in (b'<definedNames><sheet name="B" r:id="rId2"/></definedNames>',
+                    b"<definedNames><!-- a comment --></definedNames>",
+                    b'<definedNames><definedName name="x"><![CDATA[A]]></definedName></definedNames>'):
+        assert _list_key(head + unusual + tail) == head + unusual + tail

@@ -26,6 +26,7 @@ from lxml import etree
 from shared.domain.bounded import Bounded
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
+from shared.xlsx.storedzip import stored_zip
 from shared.xlsx.stringscan import ROOT_START as _ROOT_START
 from shared.xlsx.stringscan import strings_prefix
 
@@ -208,21 +209,23 @@ class Reduction:
         sheets or more). PackageError when the workbook is not one this can reduce."""
         parts = self.parts
         wanted = {self.sheet_parts[name] for name in sheet_names if self.sheet_parts.get(name) in parts}
-        out = io.BytesIO()
+        chosen: list[tuple[str, bytes]] = []
         last = -1
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as archive:
-            for name in (*_FRAME, *sorted(wanted)):
-                data = parts.get(name)
-                if data is None:
-                    continue
-                if name in wanted and strings is None:
-                    last = max(last, _highest_of(parts, name, data))
-                archive.writestr(name, data)
-            if strings is None:
-                strings = shared_strings_prefix(parts, last)
-            if strings:
-                archive.writestr(SHARED_STRINGS, strings)
-        return out.getvalue()
+        for name in (*_FRAME, *sorted(wanted)):
+            data = parts.get(name)
+            if data is None:
+                continue
+            if name in wanted and strings is None:
+                last = max(last, _highest_of(parts, name, data))
+            chosen.append((name, data))
+        if strings is None:
+            strings = shared_strings_prefix(parts, last)
+        if strings:
+            chosen.append((SHARED_STRINGS, strings))
+        try:
+            return stored_zip(chosen)
+        except ValueError as exc:  # a name twice, or zip64 sizes: read the whole file instead
+            raise PackageError(f"The workbook cannot be read in part: {exc}.") from None
 
 
 def strings_items(strings: bytes) -> bytes:

@@ -20,10 +20,23 @@ WORKSHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.wo
 TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
 FILTER = re.compile(rb'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
-#: What the sheet list says (date system, sheets' parts), by the exact bytes of xl/workbook.xml and its
-#: relationships: every update opens a new package of the same workbook, whose sheet list is the same bytes
-#: until a sheet is added or renamed (other bytes, read anew). Only the bytes are compared: never stale.
+#: What the sheet list says (date system, sheets' parts), by the exact bytes of xl/workbook.xml (less its
+#: defined names, `_list_key`) and its relationships: every update opens a new package of the same workbook,
+#: whose sheet list is the same bytes until a sheet is added or renamed (other bytes, read anew). Only bytes
+#: are compared: never stale.
 _listed: Bounded[tuple[bool, tuple[tuple[str, str], ...]]] = Bounded(4)
+#: The defined names block as Excel and LibreOffice write it: `definedName` elements holding text alone. An
+#: update moves the Change log's `_FilterDatabase` range in it, so a key with it changed at every update and
+#: the sheet list was parsed again by every update and every read after one (a workbook LibreOffice saved
+#: keeps that name). Anything else in the block (another element, a comment, CDATA) does not match, and the
+#: whole file is the key.
+_DEFINED_NAMES = re.compile(rb"<definedNames>(?:\s*<definedName\b[^<>]*(?:/>|>[^<]*</definedName>))*\s*</definedNames>")
+
+
+def _list_key(workbook_xml: bytes) -> bytes:
+    """xl/workbook.xml without its defined names, which say nothing of the date system or the sheets' parts:
+    a name's text holds no tag, so what is cut holds no `sheet` or `workbookPr` element."""
+    return _DEFINED_NAMES.sub(b"", workbook_xml, count=1)
 
 
 class Sheets:
@@ -42,10 +55,11 @@ class Sheets:
         self._xml = (workbook_xml, rels_xml)
         self._workbook: etree._Element | None = None
         self._rels: etree._Element | None = None
-        found = _listed.get(self._xml)
+        key = (_list_key(workbook_xml), rels_xml)
+        found = _listed.get(key)
         if found is None:
             found = self._list()
-            _listed.keep(self._xml, found)
+            _listed.keep(key, found)
         self.date1904 = found[0]
         self.sheet_parts: dict[str, str] = dict(found[1])
 
