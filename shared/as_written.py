@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
+from types import MappingProxyType
 
 from shared.domain import schema as s
 from shared.domain.model import Appendix, Recommendation, Sheet
@@ -67,30 +68,41 @@ def _shrinks(before: Sequence[Sequence[object]], after: Sequence[Sequence[object
 def appendix_as_written(base: Appendix, edits: Sequence[Mapping[str, object]], path: Path) -> Appendix | None:
     """`base` (Appendix 1 as read from the file the writer opened) with the main sheet's cell `edits` of each
     plan applied in order (address -> value, as `Package.edit_cells` wrote them): the Appendix a fresh read
-    of the saved file gives, or None where that is not certain (see the module's docstring)."""
-    grid = [list(row) for row in base.sheet.grid]
+    of the saved file gives, or None where that is not certain (see the module's docstring).
+
+    Only the rows edited are copied (the others are the base's own tuples, shared: the model is frozen), and
+    the read range is only checked for shrinking when an edit emptied a cell: a line of the range can only
+    lose its last value to an edit that empties one of its cells."""
+    before = base.sheet.grid
+    grid: list = list(before)
     top, left = base.sheet.origin
+    header_row, ref_column = base.header.row, base.header.columns.get(s.REF)
     touched: set[int] = set()  # grid indices of the rows edited
-    ref_edited = False
+    ref_edited = emptied = False
     try:
         for plan_edits in edits:
             for address, value in plan_edits.items():
                 column, number = s.split_address(address)
                 r, c = number - 1 - top, column - 1 - left
-                if not (base.header.row < r < len(grid) and 0 <= c < len(grid[r])):
+                if not (header_row < r < len(grid) and 0 <= c < len(grid[r])):
                     return None
-                grid[r][c] = _as_read(value, grid[r][c])
-                touched.add(r)
-                ref_edited = ref_edited or c == base.header.columns[s.REF]
+                if r not in touched:
+                    grid[r] = list(grid[r])
+                    touched.add(r)
+                grid[r][c] = read = _as_read(value, grid[r][c])
+                emptied = emptied or read == _EMPTY
+                ref_edited = ref_edited or c == ref_column
     except (_Unsure, ValueError):
         return None
-    if _shrinks(base.sheet.grid, grid):
-        return None
+    if emptied or not before or not before[0]:
+        if _shrinks(before, grid):
+            return None
     sheet = Sheet(base.sheet.name, grid, base.sheet.origin)
-    return replace(base, path=Path(path), sheet=sheet, rows=_rows(sheet, base, touched, ref_edited))
+    return replace(base, path=path if isinstance(path, Path) else Path(path), sheet=sheet,
+                   rows=_rows(sheet, base, touched, ref_edited))
 
 
-def _rows(sheet: Sheet, base: Appendix, touched: set[int], ref_edited: bool) -> dict[str, Recommendation]:
+def _rows(sheet: Sheet, base: Appendix, touched: set[int], ref_edited: bool) -> Mapping[str, Recommendation]:
     """The recommendations of the edited `sheet`: the rows edited (`touched`, grid indices) read again, the
     others kept; all read again when a Ref was edited (which row is a ref's first may then change)."""
     if ref_edited:
@@ -100,5 +112,5 @@ def _rows(sheet: Sheet, base: Appendix, touched: set[int], ref_edited: bool) -> 
         row = recommendation(sheet, base.header, index)
         if row is not None and row.ref in rows and rows[row.ref].sheet_row == row.sheet_row:
             rows[row.ref] = row
-    return rows
+    return MappingProxyType(rows)  # a copy of its own already: the Appendix holds it without copying it again
 

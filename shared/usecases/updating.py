@@ -44,6 +44,7 @@ from shared.domain.update import (
     result_of,
     same_text,
 )
+from shared.owner import OwnerFile
 from shared.reader import WorkbookError
 from shared.uow import AbstractUnitOfWork, Context, Store, after_update, as_context
 from shared.usecases.checking import OpenBook
@@ -281,14 +282,16 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
     if not reader.has_journal():
         return {}
     journal = reader.journal
-    if not force:
-        held = _hold_while_open(ctx, reader, report)
-        if held is not None:
-            return held
     results: dict[str, UpdateResult] = {}
     stuck: dict[str, UpdateResult] = {}  # ref -> its first update this pass could not write
     try:
-        with ctx.uow():  # one writer owns the file for the whole pass (each update's unit of work nests in it)
+        with ctx.uow() as uow:  # one writer owns the file for the whole pass (each update's unit of work nests in it)
+            # Excel's owner file is looked for once the lock is ours (so once, not before and again after):
+            # if Excel has the workbook, nothing is written (`_hold_while_open`); if not, the first update
+            # tried is written on this very look, the later ones each look again.
+            owner = None if force else uow.owner()
+            if owner is not None:
+                return _hold_while_open(uow, owner, report)
             # Read once the lock is ours: every update journalled before then, whoever sent it. Another
             # process waiting for the lock (woken the moment it is let go, no polling) then finds its own
             # update written and only reports it: waiting is first come, first served, in journal order.
@@ -299,9 +302,10 @@ def _write_waiting(ctx: Context, force: bool, report: bool) -> dict[str, UpdateR
                     continue
                 started = time.perf_counter()
                 # The first one tried is as the journal holds it now (read just above, under the lock): it is
-                # not read again. A later one is: a process that gave up waiting for the lock may have held
-                # it back since (`hold`), which its sender is told of.
-                result = _apply_journalled(ctx, entry.id, force, entry if not results else None)
+                # not read again, nor is the owner file looked for again. A later one is: a process that gave
+                # up waiting for the lock may have held it back since (`hold`), which its sender is told of.
+                first = not results
+                result = _apply_journalled(ctx, entry.id, force, entry if first else None, owner_looked=first)
                 results[entry.id] = result
                 _log_update(result, started, "written" if result.state not in j.OPEN_STATES else "held")
                 if result.state in j.OPEN_STATES:
@@ -329,33 +333,24 @@ def _results(journal: j.Journal) -> dict[str, UpdateResult]:
     return {entry.id: result_of(entry) for entry in journal.in_states(*j.OPEN_STATES)}
 
 
-def _hold_while_open(ctx: Context, reader: AbstractUnitOfWork, report: bool) -> dict[str, UpdateResult] | None:
-    """If Excel has the workbook open (its owner file is beside it), write nothing: settle the updates the
-    saved file already holds (delivered into Excel by the add-in, or caught by a crash after the rename),
-    and hold the rest with the owner's sentence, rewriting only the entries whose sentence changes, so
-    recording one more update costs the same with hundreds waiting. None when Excel does not have it."""
-    if reader.owner() is None:  # the common case, without taking the lock: then per update
-        return None
-    journal = reader.journal
-    try:
-        with ctx.uow() as uow:
-            owner = uow.owner()
-            if owner is None:
-                return None
-            message = owner.describe(uow.stale_owner_after)
-            settling = journal.in_states(j.WRITING, j.IN_EXCEL)  # few: written ones settle at once
-            if settling:
-                in_file = _change_log_ids(uow, settling)
-                for entry in settling:
-                    if entry.id in in_file:
-                        journal.set_state(entry.id, j.APPLIED, {**entry.detail, "message": entry.detail.get(
-                            "message") or f"{entry.ref} updated."})
-                    elif entry.state == j.WRITING:
-                        journal.set_state(entry.id, j.PENDING, {**entry.detail, "message": message, "was_held": 1,
-                                                                "owner": owner.user})
-            journal.hold(message, owner.user)
-    except Timeout:
-        journal.hold(LOCK_HELD)
+def _hold_while_open(uow: AbstractUnitOfWork, owner: OwnerFile, report: bool) -> dict[str, UpdateResult]:
+    """Excel has the workbook open (its owner file, `owner`, is beside it; `uow` holds the lock): write
+    nothing. Settle the updates the saved file already holds (delivered into Excel by the add-in, or caught by
+    a crash after the rename), and hold the rest with the owner's sentence, rewriting only the entries whose
+    sentence changes, so recording one more update costs the same with hundreds waiting."""
+    journal = uow.journal
+    message = owner.describe(uow.stale_owner_after)
+    settling = journal.in_states(j.WRITING, j.IN_EXCEL)  # few: written ones settle at once
+    if settling:
+        in_file = _change_log_ids(uow, settling)
+        for entry in settling:
+            if entry.id in in_file:
+                journal.set_state(entry.id, j.APPLIED, {**entry.detail, "message": entry.detail.get(
+                    "message") or f"{entry.ref} updated."})
+            elif entry.state == j.WRITING:
+                journal.set_state(entry.id, j.PENDING, {**entry.detail, "message": message, "was_held": 1,
+                                                        "owner": owner.user})
+    journal.hold(message, owner.user)
     return _results(journal) if report else {}
 
 
@@ -365,12 +360,14 @@ def _change_log_ids(uow: AbstractUnitOfWork, entries: list[JournalEntry]) -> set
     return {row.update_id for row in uow.change_log(since=min(years) if years else None)}
 
 
-def _apply_journalled(ctx: Context, update_id: str, force: bool, read: JournalEntry | None = None) -> UpdateResult:
+def _apply_journalled(ctx: Context, update_id: str, force: bool, read: JournalEntry | None = None,
+                      owner_looked: bool = False) -> UpdateResult:
     """One journalled update into the file, inside the unit of work. An update the add-in delivered into
     the open workbook (`in_excel`) is applied once the saved file holds its Update ID; if Excel was closed
     without saving, it is written to the file as usual. Whatever stops this one keeps it pending with a
     sentence; the pass then holds the later updates of its recommendation, not the others. `read`: its
-    entry as the journal holds it now, if the caller has just read it (else it is read here)."""
+    entry as the journal holds it now, if the caller has just read it (else it is read here); `owner_looked`:
+    the caller has just looked for Excel's owner file under the lock this one nests in, and found none."""
     with ctx.uow() as uow:
         journal = uow.journal
         entry = read if read is not None else journal.get(update_id)
@@ -380,8 +377,8 @@ def _apply_journalled(ctx: Context, update_id: str, force: bool, read: JournalEn
             return result_of(journal.get(update_id))
         if entry.state not in j.OPEN_STATES:
             return result_of(entry)
-        owner = uow.owner()
-        if owner is not None and not force:
+        owner = None if force or owner_looked else uow.owner()
+        if owner is not None:
             if entry.state == j.IN_EXCEL:
                 return result_of(entry)  # in the open workbook; waiting for the officer to save
             message = owner.describe(uow.stale_owner_after)

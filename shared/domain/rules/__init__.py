@@ -93,6 +93,7 @@ from shared.domain.rules.text import (
     _is_emoji,
     _joins_emoji,
     _text_findings,
+    _text_problems,
     check_text,
 )
 
@@ -156,6 +157,7 @@ __all__ = [
     "_joins_emoji",
     "_char_names",
     "_text_findings",
+    "_text_problems",
     "check_text",
     "is_overdue",
     "_RANGE",

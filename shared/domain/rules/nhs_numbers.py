@@ -155,6 +155,8 @@ def nhs_number_candidates(text: str) -> list[str]:
     rate), so it is read as an NHS number: `+44 943 476 5919` is one.
     """
     read = _digits_form(text)
+    if sum(map(read.count, "0123456789")) < 10:  # every candidate is ten of the text's digits: none here
+        return []
     aside = _set_aside(read)
     if not _LINE_BREAK_IN_NUMBER.search(read):
         return list(dict.fromkeys(_candidates_in(aside)))

@@ -8,7 +8,7 @@ from datetime import date
 from shared.domain import schema as s
 from shared.domain.rules.due import _read_due, is_overdue
 from shared.domain.rules.findings import ERROR, WARNING, Finding, Locate, _blank
-from shared.domain.rules.text import TEXT_COLUMNS, _text_findings
+from shared.domain.rules.text import TEXT_COLUMNS, _text_problems
 from shared.domain.values import suggest_status
 
 
@@ -67,8 +67,9 @@ def check_row(values: Mapping[str, object], locate: Locate, *, lead_orgs: Iterab
         _assurance_row(values, status, add)
     for column in (*TEXT_COLUMNS, *ASSURANCE_TEXT_COLUMNS):
         value = values.get(column)
-        if isinstance(value, str) and value:
-            found.extend(_text_findings(value, locate(column), column, ref))
+        if isinstance(value, str) and value and (problems := _text_problems(value, column)):
+            cell = locate(column)
+            found.extend(Finding(cell, severity, message, rule, column, ref) for severity, rule, message in problems)
     return found
 
 

@@ -68,8 +68,15 @@ def _text_findings(text: str, cell: str, column: str, ref: str) -> list[Finding]
     (the cell and ref just place it), and a row's text is checked as it was and as it would be at every
     update, mostly unchanged (the NHS-number scan of a long text is most of the rules' time): so the
     findings of recent texts are kept per process (`_kept_problems`), bounded."""
-    problems = _kept_problems(text, column) if len(text) <= MAX_TEXT else _problems(text, column)
-    return [Finding(cell, severity, message, rule, column, ref) for severity, rule, message in problems]
+    return [Finding(cell, severity, message, rule, column, ref)
+            for severity, rule, message in _text_problems(text, column)]
+
+
+def _text_problems(text: str, column: str) -> tuple[tuple[str, str, str], ...]:
+    """(severity, rule, message) of each text rule `text` in `column` breaks: kept for texts up to MAX_TEXT
+    (`_kept_problems`). A row's check asks this first and places findings only when there are any (most
+    texts break no rule, and where a cell is cost more than asking)."""
+    return _kept_problems(text, column) if len(text) <= MAX_TEXT else _problems(text, column)
 
 
 @functools.lru_cache(maxsize=_KEEP_TEXTS)
