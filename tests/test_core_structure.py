@@ -176,9 +176,9 @@ def test_the_use_cases_all_lists_every_public_use_case() -> None:
 
 XLSX = ROOT / "shared" / "xlsx"
 #: The .xlsx writer's rooms in the order they may import one another (each only those before it).
-XLSX_ROOMS = ("ooxml", "storedzip", "stringscan", "pieces", "syncing", "keptstrings", "entries", "writing", "segments",
-              "keptparts", "verbatim", "ahead", "parts", "heights", "cells", "frames", "sheets", "rows", "headers",
-              "reduced", "package", "logstream", "changelog", "save")
+XLSX_ROOMS = ("ooxml", "storedzip", "stringscan", "pieces", "syncing", "keptstrings", "entries", "writing", "directory",
+              "segments", "keptparts", "verbatim", "ahead", "parts", "heights", "cells", "frames", "sheets", "rows",
+              "headers", "reduced", "package", "logstream", "changelog", "save")
 ROOM_LINES = 400
 
 

@@ -291,6 +291,9 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
     what is wrong)."""
     nothing: tuple[list[zipfile.ZipInfo], list[_Run], dict[str, _Slot]] = ([], [], {})
     chosen = [info for info in infos if info.filename not in edited and info.filename not in maybe]
+    least = AHEAD_MIN_BYTES if at_least is None else at_least
+    if sum(info.compress_size for info in infos if info.filename not in edited) < least:
+        return nothing  # too few bytes even with every part `maybe` edited: none of their heads need be read
     ends = part_ends(infos, directory_at)
     splits = {}
     for info in infos:
@@ -300,7 +303,7 @@ def plan_ahead(source: Source, infos: Sequence[zipfile.ZipInfo], directory_at: i
                 splits[info.filename] = split
                 chosen.append(info)
     size = sum(info.compress_size for info in chosen)
-    if size < (AHEAD_MIN_BYTES if at_least is None else at_least) or not hasattr(os, "copy_file_range") \
+    if size < least or not hasattr(os, "copy_file_range") \
             or not hasattr(os, "fdatasync"):
         return nothing
     entries: list[zipfile.ZipInfo] = []

@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from pathlib import Path
 
 from shared.xlsx.ahead import Ahead, plan_ahead
+from shared.xlsx.directory import keep_listing, open_zip, write_directory
 from shared.xlsx.entries import LazyParts, Source, clone_info, inflate, raw_data
 from shared.xlsx.keptparts import keep_written
 from shared.xlsx.ooxml import PackageError
@@ -49,7 +50,7 @@ class ZipParts:
         except OSError as exc:
             raise PackageError(f"{self.path} is not a readable .xlsx package ({exc}).") from None
         try:
-            self._archive = zipfile.ZipFile(self._source.file)
+            self._archive = open_zip(self._source)  # the directory as written, when this process wrote the file
             self.infos = self._archive.infolist()
         except (zipfile.BadZipFile, OSError) as exc:
             self._source.close()
@@ -202,7 +203,7 @@ class ZipParts:
                 ahead.discard()
                 ahead = None
             self._source.hold_in_memory()
-            self._archive = zipfile.ZipFile(self._source.file)
+            self._archive = open_zip(self._source)
             self.parts.reopen(self._archive)
         touched = {*self.changed, *self.segments, *self.heads}
         filled: dict[str, HeadSplit] = {}
@@ -268,11 +269,14 @@ class ZipParts:
                 if done:  # the directory in the old file's order, whatever order the bytes were written in
                     order = {info.filename: at for at, info in enumerate(self.infos)}
                     archive.filelist.sort(key=lambda info: order.get(info.filename, len(order)))
+                listing = write_directory(archive, handle)
             handle.flush()
             sync_while(handle.fileno(), while_syncing)
             if started is not None:
                 ahead.settled()
             self.written = os.fstat(handle.fileno())
+            if listing is not None:  # the next update in this process opens this file: its directory as written
+                keep_listing(self.written, listing)
 
 
 class _VerbatimRun:
