@@ -4,6 +4,7 @@ counted (never timed), and the connection settings that no longer need setting a
 from __future__ import annotations
 
 import sqlite3
+import struct
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,30 @@ def test_a_journal_connection_keeps_its_small_page_cache(workbook: Path, tmp_pat
     assert _cache_size(journal) == -256
     journal.record(ref="L3", changes={s.NEXT_STEPS: "Three"}, seen={}, by="Helen Lowey", via="CLI", state="pending")
     assert _cache_size(journal) == -256 and [e.ref for e in journal.in_states("pending")] == ["L2", "L3"]
+
+
+def _wal_commits(wal: Path) -> list[list[int]]:
+    """The pages of each commit in a WAL file, in order (a frame's header: its page number, and the database's
+    size in pages on the last frame of a commit, 0 on the others)."""
+    data = wal.read_bytes()
+    page_size = struct.unpack(">I", data[8:12])[0]
+    commits, pages = [], []
+    for at in range(32, len(data) - page_size - 23, page_size + 24):
+        page, size_after = struct.unpack(">II", data[at:at + 8])
+        pages.append(page)
+        if size_after:
+            commits.append(pages)
+            pages = []
+    return commits
+
+
+def test_an_update_writes_ten_pages_to_the_journal(workbook: Path) -> None:
+    """The pages one `sli update` writes to the WAL, counted from the file: its record six (the row, its ID's and
+    idempotency key's indexes, the sequence, the (state, ref) and (ref, seq) indexes), each move of its state two
+    (the row and the (state, ref) index). Version 1 kept `updates_state` and `updates_ref` too, which the other two
+    indexes hold: eight, three and three, fourteen pages of 4 KB an update."""
+    wal = Path(f"{workbook}.journal.sqlite-wal")
+    _update(workbook, "L7", "First: opens the journal")
+    before = len(_wal_commits(wal))
+    _update(workbook, "L8", "Second: as every later one")
+    assert [len(pages) for pages in _wal_commits(wal)[before:]] == [6, 2, 2]

@@ -68,9 +68,9 @@ def test_a_start_migrates_mains_journal_and_writes_what_waited(served: Served) -
     migrated by the start, and the waiting update is written by the start-up work, once."""
     assert sqlite3.connect(OLD_JOURNAL).execute("PRAGMA user_version").fetchone()[0] == 0
     body = served.ready(until=lambda b: b["updates_waiting"] == 0)
-    assert body["checks"]["journal"]["schema_version"] == 1
+    assert body["checks"]["journal"]["schema_version"] == 2
     journal = Store.for_workbook(served.workbook).journal_path
-    assert sqlite3.connect(journal).execute("PRAGMA user_version").fetchone()[0] == 1
+    assert sqlite3.connect(journal).execute("PRAGMA user_version").fetchone()[0] == 2
     assert journal_ids(journal)[:3] == journal_ids(OLD_JOURNAL)
     waited = journal_ids(OLD_JOURNAL)[2]
     assert read_appendix(served.workbook).rows["L5"]["Next steps"] == "Written once Excel lets go"
@@ -147,13 +147,13 @@ def test_a_backup_while_serving_holds_every_update_and_restore_waits_for_the_sto
     copy = target / "Appendix1.xlsx.journal.sqlite"
     db = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
     assert db.execute("PRAGMA quick_check").fetchone()[0] == "ok"
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 2
     assert [row[0] for row in db.execute("SELECT id FROM updates ORDER BY seq")] == live  # every update
     db.close()
     assert not copy.with_name(copy.name + "-wal").exists()  # one self-contained file
     assert len(read_appendix(target / "Appendix1.xlsx").rows) == 22
     manifest = json.loads((target / "sli-backup.json").read_text())
-    assert manifest["updates"] == len(live) and manifest["journal_schema_version"] == 1
+    assert manifest["updates"] == len(live) and manifest["journal_schema_version"] == 2
     # The same folder again is refused: a backup is never overwritten.
     assert sli.main(["backup", str(target), "--workbook", str(served.workbook)]) == sli.EXIT_USAGE
     assert "not empty" in capsys.readouterr().err

@@ -14,7 +14,7 @@ from shared.journal.errors import JournalTooNew
 #: The journal's schema version, kept in SQLite's `PRAGMA user_version`. A journal with a lower one (0: every
 #: journal written before versions were kept) is migrated forward when it is first opened, in one transaction;
 #: one with a higher one was written by a newer version of the tracker and is not used (`JournalTooNew`).
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS updates (
@@ -34,8 +34,6 @@ CREATE TABLE IF NOT EXISTS updates (
     notified_at TEXT,
     view_seq INTEGER
 );
-CREATE INDEX IF NOT EXISTS updates_state ON updates(state);
-CREATE INDEX IF NOT EXISTS updates_ref ON updates(ref);
 CREATE INDEX IF NOT EXISTS updates_state_ref ON updates(state, ref, seq);
 CREATE INDEX IF NOT EXISTS updates_ref_seq ON updates(ref, seq);
 -- What still needs telling: small however long the history, since an update whose sender was told at
@@ -122,9 +120,18 @@ def _to_version_1(db: sqlite3.Connection) -> bool:
     return _forget_refused_text(db)
 
 
+def _to_version_2(db: sqlite3.Connection) -> bool:
+    """Without the two indexes another one holds (version 1 had them): `updates_state` (state, seq) is the head
+    of `updates_state_ref` (state, ref, seq), and `updates_ref` (ref, seq: an index keeps the row's `seq`) is
+    `updates_ref_seq` again. Each was one more page written at every record and every move of a state."""
+    db.execute("DROP INDEX IF EXISTS updates_state")
+    db.execute("DROP INDEX IF EXISTS updates_ref")
+    return False
+
+
 #: Migration to each version from the one before: `_MIGRATIONS[n]` takes a journal at n - 1 to n and says
 #: whether it freed text that must leave the files (the WAL is emptied after the commit).
-_MIGRATIONS = {1: _to_version_1}
+_MIGRATIONS = {1: _to_version_1, 2: _to_version_2}
 
 
 def _too_new(path: Path, version: int) -> JournalTooNew:
