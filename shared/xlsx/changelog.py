@@ -36,7 +36,7 @@ _SHEET_PARTS_WITH_LINKS = ("mergeCells", "conditionalFormatting", "dataValidatio
 _SHARED_CELL = re.compile(rb"""<c\b[^>]*?\st\s*=\s*(["'])s\1""")
 _SHARED_STRINGS = "xl/sharedStrings.xml"
 #: A worksheet whose elements are in the main namespace by default: the only one whose log can be read here.
-_DEFAULT_NS = re.compile(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+_DEFAULT_NS = re.compile(rb"<worksheet[^>]*?\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
 #: What `_starts_in` last read (one Change log a process, as a rule): the log's bytes from `<sheetData>` to the end
 #: of the row under its header; the header's columns, the shared strings' identity (`KeptParts.items_key`) and
 #: the date system it read them with; and that row's year (None: not a date). Rows are appended at the log's end,

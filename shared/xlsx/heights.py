@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 
 from lxml import etree
 
+from shared.domain.bounded import Bounded
 from shared.domain.schema import split_address
 from shared.xlsx.ooxml import M
 
@@ -88,10 +89,17 @@ def row_height(cells: Sequence[tuple[str, float, float, bool]]) -> float:
     return min(math.ceil(round(height / 0.75, 6)) * 0.75, MAX_ROW_HEIGHT)
 
 
+Measure = tuple[str, float, float, bool]
+#: Rows whose measures a `Layout` keeps (`Layout.keep_measures`; Appendix 1 has some 25), and for how many contexts.
+_KEPT_ROWS, _KEPT_CONTEXTS = 32, 2
+
+
 class Layout:
-    """What a row's height depends on besides its cells: column widths and merged cells."""
+    """What a row's height depends on besides its cells: column widths and merged cells. It keeps what its rows
+    measured as the last edits wrote them (`keep_measures`): it is itself kept by the bytes around the rows."""
 
     def __init__(self, root: etree._Element):
+        self._measured: Bounded[Bounded[dict[str, Measure | None]]] = Bounded(_KEPT_CONTEXTS)
         self.widths: dict[int, float] = {}
         format_pr = root.find(f"{M}sheetFormatPr")
         self.default_width = DEFAULT_COLUMN_WIDTH
@@ -132,6 +140,46 @@ class Layout:
         if (row, column) in self.merged:
             return self.merged[(row, column)]
         return self.column_width(column)
+
+    def kept_measures(self, row: etree._Element, context: Hashable | None, row_xml: bytes | None
+                      ) -> dict[etree._Element, Measure | None]:
+        """`estimate_height`'s `known` for `row`, parsed from `row_xml`, when an edit wrote those very bytes in
+        this layout under an equal `context` (what else a measure reads: style metrics, shared strings); else
+        empty. After a spreadsheet program's save every text of Appendix 1 is a shared string, and each row
+        height looked a dozen up (the table cut and parsed, each made text) for cells the update left as they were."""
+        rows = self._measured.get(context)
+        measures = rows.get(row_xml) if rows is not None else None
+        if measures is None:
+            return {}
+        known = {}
+        for cell in row.iterchildren(f"{M}c"):
+            ref = cell.get("r")
+            if ref not in measures:
+                return {}
+            known[cell] = measures[ref]
+        return known
+
+    def keep_measures(self, measured: Mapping[int, tuple[etree._Element, Mapping[etree._Element, Measure | None]]],
+                      context: Hashable | None, written: Mapping[int, bytes]) -> None:
+        """Keep what `estimate_height` made of each cell (`known`) of the rows `measured` (number -> (row, known))
+        by their bytes as `written`: a row only when each of its cells was measured and has a reference of its
+        own (the measures are found by it)."""
+        if context is None:
+            return
+        for number, (row, known) in measured.items():
+            measures: dict[str, Measure | None] = {}
+            for cell in row.iterchildren(f"{M}c"):
+                ref = cell.get("r")
+                if cell not in known or ref is None or ref in measures:
+                    break
+                measures[ref] = known[cell]
+            else:
+                rows = self._measured.get(context)
+                if rows is None:
+                    rows = Bounded(_KEPT_ROWS)
+                    self._measured.keep(context, rows)
+                if number in written:
+                    rows.keep(written[number], measures)
 
 
 def marked_custom(row: etree._Element) -> bool:
@@ -194,3 +242,4 @@ def _measure(cell: etree._Element, row_number: int, layout: Layout, metrics: Seq
     style = int(cell.get("s", "0"))
     size, wraps = metrics[style] if style < len(metrics) else (DEFAULT_FONT_SIZE, False)
     return text_of(cell), width, size, wraps
+

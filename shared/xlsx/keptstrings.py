@@ -11,6 +11,7 @@ equal root (but for its counts) are the same strings: an officer's edit of a str
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Callable, Hashable
@@ -103,8 +104,11 @@ def _starts_with(source: IO[bytes], kept: _Kept) -> bool:
     return head[found.end():end] == kept.items
 
 
+@functools.lru_cache(maxsize=8)
 def without_counts(start: bytes) -> bytes:
-    """A part's start (its root's start tag) without the counts an update changes."""
+    """A part's start (its root's start tag) without the counts an update changes. Kept for the last starts (a
+    function of its argument alone): every update keys the shared strings by the same start (`KeptParts.items_key`),
+    which this program pads with spaces that the substitution steps through one by one."""
     return _COUNTS.sub(b"", start)
 
 

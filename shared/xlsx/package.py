@@ -93,22 +93,24 @@ class Package(ZipParts):
             else:
                 root = etree.fromstring(ranges.sheet_with_only(numbers), PARSER)
                 frame = sheet_frame(root, around)
-            references = self._edit_in(root, sheet_name, edits, frame)
+            references = self._edit_in(root, sheet_name, edits, frame, ranges.rows_xml(numbers), measured := {})
             spliced = ranges.replaced(serialise(root), numbers)
             if spliced is not None:
                 self.changed[part] = spliced
                 self.shared_references += references
+                frame[0].keep_measures(measured, self._measure_context(root), ranges.written)
                 return
         root = etree.fromstring(data, PARSER)
-        references = self._edit_in(root, sheet_name, edits, sheet_frame(root, None))
+        references = self._edit_in(root, sheet_name, edits, sheet_frame(root, None), {}, {})
         self.changed[part] = serialise(root)
         self.shared_references += references
 
     def _edit_in(self, root: etree._Element, sheet_name: str, edits: Mapping[str, CellValue],
-                 frame: tuple[Layout, dict[int, str]]) -> int:
+                 frame: tuple[Layout, dict[int, str]], rows_xml: Mapping[int, bytes], measured: dict) -> int:
         """`edit_cells` on the parsed sheet `root` (the whole sheet, or only the rows edited), whose column
         widths, merged cells and column styles are `frame` (`sheet_frame`); returns how many cells referring to
-        shared strings it turned into other cells (negative)."""
+        shared strings it turned into other cells (negative). Cells of rows whose bytes (`rows_xml`) an edit wrote
+        are not measured again (`Layout.kept_measures`); the rows sized go in `measured`."""
         data = next(root.iterchildren(f"{M}sheetData"), None)  # `find`'s child, without its path's parse
         if data is None:
             raise PackageError(f"The sheet '{sheet_name}' has no cell data.")
@@ -116,14 +118,14 @@ class Package(ZipParts):
         rows = {int(row.get("r")): row for row in data.iterchildren(f"{M}row") if row.get("r")}
         heights_before: dict[int, float | None] = {}
         known: dict[int, dict] = {}  # each edited row's cells as its estimate before found them (`estimate_height`)
-        references = 0
+        references, context = 0, self._measure_context(root) if rows_xml else None
         for address, value in edits.items():
             column, row_number = split_address(address)
             row = rows.get(row_number)
             if row is None:
                 raise PackageError(f"Row {row_number} of '{sheet_name}' is not where it was expected.")
             if row_number not in heights_before:
-                known[row_number] = {}
+                known[row_number] = layout.kept_measures(row, context, rows_xml.get(row_number))
                 # Only a height marked custom can be an officer's (`height_set_by_hand`): the estimate of the row
                 # before the edit is made for such a row only.
                 heights_before[row_number] = (self._estimate_height(row, layout, known[row_number])
@@ -143,10 +145,18 @@ class Package(ZipParts):
             if before is not None and height_set_by_hand(row, before):
                 continue
             after = self._estimate_height(row, layout, known[row_number])
+            measured[row_number] = (row, known[row_number])
             if row.get("ht") is None and after <= layout.default_height:
                 continue
             set_height(row, after)
         return references
+
+    def _measure_context(self, root: etree._Element) -> tuple | None:
+        """What a measure reads but its row and layout (style metrics, shared strings); None when not known or
+        the sheet declares a document type (its entities could make other texts)."""
+        strings = self.parts.items_key(_SHARED_STRINGS) if _SHARED_STRINGS in self.parts else ("no strings",)
+        declared = root.getroottree().docinfo.doctype
+        return None if strings is None or declared else (tuple(self.styles.metrics()), strings)
 
     def _forget_header(self, sheet_name: str) -> None:
         """Cells of the sheet change: its first rows are read again when a header is next looked for."""
@@ -387,4 +397,4 @@ _SHARED_STRINGS = "xl/sharedStrings.xml"
 _WORKBOOK = "xl/workbook.xml"
 _COUNT = re.compile(rb"""\scount\s*=\s*(["'])(\d+)\1""")
 #: A worksheet whose elements are in the main namespace by default: the only one rows are appended to as bytes.
-_DEFAULT_NS = re.compile(rb"<worksheet[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+_DEFAULT_NS = re.compile(rb"<worksheet[^>]*?\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')

@@ -24,9 +24,9 @@ _DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"\s*/
 _OPEN, _CLOSE = b"<sheetData>", b"</sheetData>"
 _ROW_START = re.compile(rb"<row\b[^>]*>")
 _ROW_NUMBER = re.compile(rb"""\sr\s*=\s*(["'])(\d+)\1""")
-_DEFAULT_NS = re.compile(rb"<worksheet\b[^>]*\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
+_DEFAULT_NS = re.compile(rb"<worksheet\b[^>]*?\sxmlns=\"" + re.escape(MAIN_NS.encode()) + b'"')
 #: The root's start tag, to its `>` (one inside a quoted attribute value does not end it).
-_ROOT_TAG = re.compile(rb"""<worksheet\b(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_ROOT_TAG = re.compile(rb"""<worksheet\b[^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*>""")
 
 
 class RowRanges:
@@ -34,11 +34,17 @@ class RowRanges:
 
     def __init__(self, data: bytes, open_end: int, close: int, ranges: dict[int, tuple[int, int]]):
         self.data, self.open_end, self.close, self.ranges = data, open_end, close, ranges
+        #: The rows `replaced` put in, by number: each one whole row as its XML is in the new sheet.
+        self.written: dict[int, bytes] = {}
 
     def sheet_with_only(self, numbers: Collection[int]) -> bytes:
         """The sheet's XML with only the rows `numbers` (in the order the sheet has them) in its cell data."""
         kept = sorted(self.ranges[number] for number in set(numbers))
         return self.data[:self.open_end] + b"".join(self.data[a:b] for a, b in kept) + self.data[self.close:]
+
+    def rows_xml(self, numbers: Collection[int]) -> dict[int, bytes]:
+        """The XML of the rows `numbers`, by number, as the sheet holds it."""
+        return {number: self.data[slice(*self.ranges[number])] for number in numbers}
 
     def rows_only(self, numbers: Collection[int]) -> bytes | None:
         """`sheet_with_only` without the sheet's other children: what precedes its root and the root's start
@@ -64,7 +70,10 @@ class RowRanges:
             at = b
         out.append(self.data[at:])
         spliced = b"".join(out)
-        _remember(self._after(pieces, spliced))
+        after = self._after(pieces, spliced)
+        _remember(after)
+        if after is not None:
+            self.written = {number: spliced[slice(*after.ranges[number])] for number in set(numbers)}
         return spliced
 
     def _pieces(self, serialised: bytes, numbers: Collection[int]) -> list[tuple[tuple[int, int], bytes]] | None:

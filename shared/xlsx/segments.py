@@ -12,6 +12,7 @@ which holds the `count` an update changes, and the strings, whose compressed byt
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
 import zipfile
@@ -263,9 +264,12 @@ def _times_tables(n: int) -> tuple[list[int], list[int], list[int], list[int]]:
     return tables
 
 
+@functools.lru_cache(maxsize=64)
 def crc32_combine(crc1: int, crc2: int, length2: int) -> int:
     """CRC-32 of A+B from CRC(A), CRC(B) and len(B) (zlib's crc32_combine, which Python does not expose):
-    CRC(A) times x^(8 len(B)), one x^(2^n) at a time (`_times_tables`), plus CRC(B)."""
+    CRC(A) times x^(8 len(B)), one x^(2^n) at a time (`_times_tables`), plus CRC(B). Kept for the last
+    arguments (a function of them alone, some 40,000 instructions a call): a part this program stored as head
+    and body (`read_head_split`) is checked with the same three numbers by every update, twice."""
     n, k = length2, 3
     while n:
         if n & 1:
