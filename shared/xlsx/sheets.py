@@ -24,7 +24,7 @@ FILTER = re.compile(rb'<autoFilter ref="([A-Z]+)(\d+):([A-Z]+)(\d+)"')
 #: defined names, `_list_key`) and its relationships: every update opens a new package of the same workbook,
 #: whose sheet list is the same bytes until a sheet is added or renamed (other bytes, read anew). Only bytes
 #: are compared: never stale.
-_listed: Bounded[tuple[bool, tuple[tuple[str, str], ...]]] = Bounded(4)
+_listed: Bounded[tuple[bool, tuple[tuple[str, str], ...]]] = Bounded(8)
 #: The defined names block as Excel and LibreOffice write it: `definedName` elements holding text alone. An
 #: update moves the Change log's `_FilterDatabase` range in it, so a key with it changed at every update and
 #: the sheet list was parsed again by every update and every read after one (a workbook LibreOffice saved
@@ -55,11 +55,16 @@ class Sheets:
         self._xml = (workbook_xml, rels_xml)
         self._workbook: etree._Element | None = None
         self._rels: etree._Element | None = None
-        key = (_list_key(workbook_xml), rels_xml)
-        found = _listed.get(key)
+        # The exact bytes first (an update that moved no defined name: a dict lookup), then without the
+        # defined names (a regular expression over the part), under which a new list is kept too.
+        found = _listed.get(self._xml)
         if found is None:
-            found = self._list()
-            _listed.keep(key, found)
+            key = (_list_key(workbook_xml), rels_xml)
+            found = _listed.get(key)
+            if found is None:
+                found = self._list()
+                _listed.keep(key, found)
+            _listed.keep(self._xml, found)
         self.date1904 = found[0]
         self.sheet_parts: dict[str, str] = dict(found[1])
 
