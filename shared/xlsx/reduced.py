@@ -25,6 +25,8 @@ from typing import IO, NamedTuple
 from lxml import etree
 
 from shared.domain.bounded import Bounded
+from shared.xlsx.directory import DirectZip
+from shared.xlsx.directory import open_direct as open_direct  # how a cold read opens the file (shared.reader)
 from shared.xlsx.keptstrings import without_counts
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
@@ -73,7 +75,7 @@ class Parts:
     `inflated` are parts of the zip already inflated by whoever opened it (the writer's), taken as they are
     rather than inflated again: the write path's read of what it saved then costs no second inflate."""
 
-    def __init__(self, archive: zipfile.ZipFile, changed: Mapping[str, bytes] | None = None,
+    def __init__(self, archive: zipfile.ZipFile | DirectZip, changed: Mapping[str, bytes] | None = None,
                  inflated: Mapping[str, bytes] | None = None):
         self._archive, self._changed, self._inflated = archive, changed or {}, inflated or {}
         self._names = set(archive.namelist())
@@ -260,11 +262,15 @@ class Reduction:
         parts = self.parts
         wanted = {self.sheet_parts[name] for name in sheet_names if self.sheet_parts.get(name) in parts}
         chosen: list[tuple[str, bytes]] = []
+        crcs: dict[str, int] = {}
         last = -1
         for name in (*_FRAME, *sorted(wanted)):
             data = parts.get(name)
             if data is None:
                 continue
+            identity = parts.identity(name)
+            if identity is not None:  # the zip's part as it is: its directory's CRC is its bytes' CRC
+                crcs[name] = identity[1]
             if name in wanted and strings is None:
                 last = max(last, _highest_of(parts, name, data))
             chosen.append((name, data))
@@ -273,7 +279,7 @@ class Reduction:
         if strings:
             chosen.append((SHARED_STRINGS, strings))
         try:
-            return stored_zip(chosen)
+            return stored_zip(chosen, crcs)
         except ValueError as exc:  # a name twice, or zip64 sizes: read the whole file instead
             raise PackageError(f"The workbook cannot be read in part: {exc}.") from None
 
