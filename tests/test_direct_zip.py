@@ -1,10 +1,12 @@
 """A cold read opens the file another process wrote without zipfile (issue 18): `DirectZip` reads the parts it
 asks for straight from the central directory, and gives what zipfile gives for them; any layout it does not
 know (a comment, zip64 records, a name twice) is zipfile's again. The reduced package takes a part's CRC from
-the directory instead of working it out again. What the read gives stays exactly what calamine reads."""
+the directory instead of working it out again, and the parts that never change stay kept however many reads
+find Appendix 1 changed. What the read gives stays exactly what calamine reads."""
 
 from __future__ import annotations
 
+import io
 import struct
 import zipfile
 import zlib
@@ -15,7 +17,7 @@ from test_cold_read import _same, _update_from_another_process, _whole
 from test_reduced_read import _history_saved_with_shared_strings, assert_same_as_calamine
 
 from shared import reader
-from shared.xlsx import storedzip
+from shared.xlsx import reduced, storedzip
 from shared.xlsx.directory import DirectZip, open_direct
 
 
@@ -117,3 +119,32 @@ def test_the_cold_read_after_another_process_updated_parses_no_directory_and_no_
     assert parsed == []
     assert len(crc_of) == 1  # the shared strings' cut, a part of its own: the others are the zip's as they are
     assert read.rows == reader._appendix_of(reader._open(book), book).rows
+
+
+class _CountingZip(zipfile.ZipFile):
+    """A zip that counts which parts it inflated."""
+
+    def __init__(self, data: bytes, inflated: list[str]):
+        super().__init__(io.BytesIO(data))
+        self.inflated = inflated
+
+    def read(self, name, pwd=None) -> bytes:
+        self.inflated.append(name)
+        return super().read(name, pwd)
+
+
+def test_a_part_that_never_changes_is_inflated_once_across_cold_reads() -> None:
+    """Each cold read after an update finds Appendix 1 and the sheet list changed, and keeps them: the parts that
+    never change (styles, the relationships) stay kept all the same, however many reads come."""
+    inflated: list[str] = []
+    for round_ in range(40):
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/styles.xml", b"<styleSheet>the same in every file</styleSheet>")
+            archive.writestr("xl/workbook.xml", b"<workbook>filter range %d</workbook>" % round_)
+            archive.writestr("xl/worksheets/sheet1.xml", b"<worksheet>update %d</worksheet>" % round_)
+        parts = reduced.Parts(_CountingZip(out.getvalue(), inflated))
+        for name in ("xl/workbook.xml", "xl/styles.xml", "xl/worksheets/sheet1.xml", "xl/styles.xml"):
+            parts.get(name)
+    assert inflated.count("xl/styles.xml") == 1
+    assert inflated.count("xl/workbook.xml") == 40

@@ -94,8 +94,11 @@ class Parts:
         kept = _INFLATED_SEEN.get(identity)
         if kept is None:
             kept = self._archive.read(name)
-            if len(kept) <= _KEEP_INFLATED_BYTES:
-                _INFLATED_SEEN.keep(identity, kept)
+            if len(kept) > _KEEP_INFLATED_BYTES:
+                return kept
+        # kept again as the newest when found too: each cold read keeps Appendix 1 and the sheet list anew
+        # (an update changed them), which pushed out the parts that never change, inflated again every few reads
+        _INFLATED_SEEN.keep(identity, kept)
         return kept
 
     def identity(self, name: str) -> tuple[str, int, int, int] | None:
