@@ -177,7 +177,7 @@ def _reduced_sheets(path: Path) -> list[Sheet | None] | None:
     sheets not read before and their shared strings; None when the file's shared strings are small (calamine
     reads it whole faster) or the package cannot be read so. WorkbookError as `_sheet` raises it."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with reduced.open_direct(path) as archive:
             if REDUCE_ABOVE >= 0 and (reduced.SHARED_STRINGS not in archive.namelist()
                                       or archive.getinfo(reduced.SHARED_STRINGS).file_size <= REDUCE_ABOVE):
                 return None

@@ -20,6 +20,7 @@ from test_reduced_read import _history_saved_with_shared_strings, assert_same_as
 import sli
 from shared import reader
 from shared.domain import schema as s
+from shared.xlsx import reduced
 from shared.xlsx.reduced import highest_shared_index, highest_shared_index_of_any_spelling
 from shared.xlsx.stringscan import strings_prefix
 
@@ -210,3 +211,40 @@ def test_only_a_defined_names_block_of_plain_names_is_left_out_of_the_sheet_list
                     b"<definedNames><!-- a comment --></definedNames>",
                     b'<definedNames><definedName name="x"><![CDATA[A]]></definedName></definedNames>'):
         assert _list_key(head + unusual + tail) == head + unusual + tail
+
+
+def test_after_another_process_updated_the_kept_strings_are_compared_not_scanned(workbook: Path, tmp_path: Path,
+                                                                                  monkeypatch) -> None:
+    """An update changes the shared strings table's counts and adds at its end: the cold read after it inflates
+    only the table's start as far as the strings it kept, compares them, and scans nothing (reading 16 KB and
+    more, and finding every item's end, was a fifth of that read)."""
+    book = _history_saved_with_shared_strings(workbook, tmp_path / "saved" / "Appendix1.xlsx")
+    reader._cache.clear()
+    reader.read_appendix(book)
+    with zipfile.ZipFile(book) as archive:
+        before = archive.getinfo("xl/sharedStrings.xml").CRC
+    _update_from_another_process(book, "L8", "A text no cell held before")
+    with zipfile.ZipFile(book) as archive:
+        assert archive.getinfo("xl/sharedStrings.xml").CRC != before
+    asked: list[int] = []
+    real_stream = reduced.Parts.stream
+
+    def counting_stream(self, name: str):
+        source = real_stream(self, name)
+        real_read = source.read
+
+        def read(size: int = -1) -> bytes:
+            data = real_read(size)
+            asked.append(len(data))
+            return data
+        source.read = read
+        return source
+    monkeypatch.setattr(reduced.Parts, "stream", counting_stream)
+    read = reader.read_appendix(book)
+    monkeypatch.undo()
+    with zipfile.ZipFile(book) as archive:  # the strings that read used, and a scan of the part for as many
+        used = reduced.Reduction(reduced.Parts(archive)).strings_for(reader.APPENDIX_SHEETS)
+        assert used == strings_prefix(archive.open("xl/sharedStrings.xml"), used.count(b"</si>") - 1)
+    assert sum(asked) <= len(used) + 64, (sum(asked), len(used))
+    _same(read, _whole(book))
+    assert_same_as_calamine(book)

@@ -15,6 +15,11 @@ directory's and the end record's bytes. `open_zip` takes them when the file open
 those very bytes: a parse yields what the directory's bytes and the file's size say, so equal bytes at an equal
 size are an equal parse, whatever the identity. Another program's save is another file (another inode or time, other
 bytes) and is parsed as before.
+
+A read of a few parts of a file another process wrote (the bot's status after an update, `shared.reader`) opens it
+with `open_direct`: the directory's records unpacked straight into a name's CRC, sizes and offset (`DirectZip`),
+each part read with one `pread` and inflated in one call, instead of zipfile's ZipInfo a part and ZipExtFile a
+read. Only a plain layout is read so; any other is zipfile's, as before.
 """
 
 from __future__ import annotations
@@ -22,7 +27,9 @@ from __future__ import annotations
 import os
 import struct
 import zipfile
+import zlib
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from shared.domain.bounded import Bounded
 from shared.xlsx.entries import ZIP64_LIMIT, Source
@@ -145,3 +152,180 @@ def open_zip(source: Source) -> zipfile.ZipFile:
         if tail == listing.tail:
             return _ListedZip(source.file, listing)
     return zipfile.ZipFile(source.file)
+
+
+# --- reading a few parts of a file another process wrote ------------------------------------------------------
+
+_LOCAL = struct.Struct(zipfile.structFileHeader)
+#: How much of the file's end is read for its directory at first: a workbook's ~25 records are ~2 KB.
+_TAIL_READ = 1 << 12
+#: Compressed bytes read at a time for a part inflated as it is read.
+_STREAM_READ = 1 << 15
+_ENCRYPTED, _UTF8 = 0x1, 0x800
+
+
+class PartEntry(NamedTuple):
+    """What a directory record says of a part, in zipfile's names for it."""
+
+    CRC: int  # noqa: N815 - zipfile.ZipInfo's name
+    file_size: int
+    compress_size: int
+    compress_type: int
+    header_offset: int
+    raw_name: bytes
+
+
+class DirectZip:
+    """A zip file's parts read straight from its central directory, with `zipfile.ZipFile`'s answers for what a
+    cold read asks (`namelist`, `getinfo`, `read`, `open`): a cold read after another process's update parsed
+    the directory through a ZipInfo a part (23 of them) and read each part through a ZipExtFile, for the three
+    or four parts it inflates. Built by `open_direct` only for a plain layout; a part's CRC is not checked
+    (python-calamine, whose values the read gives, does not check it either)."""
+
+    def __init__(self, fd: int, entries: dict[str, PartEntry]):
+        self._fd, self._entries = fd, entries
+
+    def __enter__(self) -> DirectZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def namelist(self) -> list[str]:
+        return list(self._entries)
+
+    def getinfo(self, name: str) -> PartEntry:
+        return self._entries[name]
+
+    def _start(self, entry: PartEntry) -> tuple[int, bytes]:
+        """Where the part's data starts, and the bytes read past its local header (a first piece of the data)."""
+        want = _LOCAL.size + len(entry.raw_name) + min(entry.compress_size, _STREAM_READ) + 64
+        head = os.pread(self._fd, want, entry.header_offset)
+        if len(head) < _LOCAL.size:
+            raise zipfile.BadZipFile("Truncated file header")
+        fields = _LOCAL.unpack_from(head)
+        if fields[0] != zipfile.stringFileHeader:
+            raise zipfile.BadZipFile("Bad magic number for file header")
+        start = _LOCAL.size + fields[zipfile._FH_FILENAME_LENGTH] + fields[zipfile._FH_EXTRA_FIELD_LENGTH]
+        if head[_LOCAL.size:_LOCAL.size + fields[zipfile._FH_FILENAME_LENGTH]] != entry.raw_name:
+            raise zipfile.BadZipFile("File name in directory and header differ")
+        return entry.header_offset + start, head[start:]
+
+    def read(self, name: str) -> bytes:
+        entry = self._entries[name]
+        start, data = self._start(entry)
+        if len(data) < entry.compress_size:
+            data += os.pread(self._fd, entry.compress_size - len(data), start + len(data))
+        data = data[:entry.compress_size]
+        if len(data) < entry.compress_size:
+            raise EOFError(name)
+        if entry.compress_type == zipfile.ZIP_DEFLATED:
+            data = zlib.decompress(data, -15, entry.file_size or 1)
+        if len(data) != entry.file_size:
+            raise zipfile.BadZipFile(f"The part {name} is not as long as its directory says.")
+        return data
+
+    def open(self, name: str) -> _Inflating:
+        entry = self._entries[name]
+        start, first = self._start(entry)
+        return _Inflating(self._fd, start, entry, first[:entry.compress_size])
+
+
+class _Inflating:
+    """A part's bytes inflated as they are read (reading stops inflating where it stops)."""
+
+    def __init__(self, fd: int, start: int, entry: PartEntry, first: bytes):
+        self._fd, self._next, self._tail = fd, start + len(first), first
+        self._left = entry.compress_size - len(first)
+        self._inflater = zlib.decompressobj(-15) if entry.compress_type == zipfile.ZIP_DEFLATED else None
+
+    def __enter__(self) -> _Inflating:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._tail, self._left = b"", 0
+
+    def read(self, size: int = -1) -> bytes:
+        want = size if size >= 0 else 1 << 62
+        pieces: list[bytes] = []
+        while want > 0:
+            if not self._tail:
+                if self._left <= 0:  # all read: what the inflater holds still (a read of fewer bytes left it)
+                    piece = self._inflater.decompress(b"", want) if self._inflater is not None else b""
+                    if not piece:
+                        break
+                    pieces.append(piece)
+                    want -= len(piece)
+                    continue
+                self._tail = os.pread(self._fd, min(self._left, _STREAM_READ), self._next)
+                if not self._tail:
+                    raise EOFError("a part ends before its directory says")
+                self._next += len(self._tail)
+                self._left -= len(self._tail)
+            if self._inflater is None:
+                piece, self._tail = self._tail[:want], self._tail[want:]
+            else:
+                piece = self._inflater.decompress(self._tail, want)
+                self._tail = self._inflater.unconsumed_tail
+                if self._inflater.eof:
+                    self._tail, self._left = b"", 0
+            pieces.append(piece)
+            want -= len(piece)
+        return b"".join(pieces)
+
+
+def open_direct(path: str | os.PathLike) -> DirectZip | zipfile.ZipFile:
+    """The file at `path` as a `DirectZip` when its layout is plain (the end record last, no comment, no zip64
+    record, the directory right before it, only stored or deflated parts, none encrypted, no name twice);
+    else `zipfile.ZipFile(path)`, which reads any layout zipfile reads."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        entries = _plain_entries(fd)
+    except BaseException:
+        os.close(fd)
+        raise
+    if entries is None:
+        os.close(fd)
+        return zipfile.ZipFile(path)
+    return DirectZip(fd, entries)
+
+
+def _plain_entries(fd: int) -> dict[str, PartEntry] | None:
+    """The parts a plain zip's directory lists, by name, or None for any other layout."""
+    size = os.fstat(fd).st_size
+    if size < _END.size:
+        return None
+    tail = os.pread(fd, min(size, _TAIL_READ), size - min(size, _TAIL_READ))
+    end = _END.unpack_from(tail, len(tail) - _END.size)
+    signature, disk, disk_with_directory, on_disk, count, directory_size, directory_start, comment = end
+    if (signature != zipfile.stringEndArchive or disk or disk_with_directory or comment or on_disk != count
+            or count == 0xFFFF or directory_start + directory_size != size - _END.size
+            or tail[-_END.size - 20:-_END.size - 16] == _ZIP64_LOCATOR):
+        return None
+    if directory_size + _END.size > len(tail):
+        directory = os.pread(fd, directory_size, directory_start)
+    else:
+        directory = tail[len(tail) - _END.size - directory_size:len(tail) - _END.size]
+    entries: dict[str, PartEntry] = {}
+    at = 0
+    for _ in range(count):
+        if at + _CENTRAL.size > len(directory):
+            return None
+        record = _CENTRAL.unpack_from(directory, at)
+        flags, method, crc, compressed, size_, name_length, extra_length, comment_length, offset = (
+            record[5], record[6], record[9], record[10], record[11], record[12], record[13], record[14], record[18])
+        if record[0] != zipfile.stringCentralDir or flags & _ENCRYPTED or method not in (
+                zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED) or ZIP64_LIMIT <= max(compressed, size_, offset):
+            return None
+        raw_name = directory[at + _CENTRAL.size:at + _CENTRAL.size + name_length]
+        name = raw_name.decode("utf-8" if flags & _UTF8 else "cp437")
+        if name in entries or "\x00" in name:  # zipfile cuts a name at a NUL: its parse, not this
+            return None
+        entries[name] = PartEntry(crc, size_, compressed, method, offset, raw_name)
+        at += _CENTRAL.size + name_length + extra_length + comment_length
+    return entries if at == len(directory) else None

@@ -20,15 +20,19 @@ import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import IO, NamedTuple
 
 from lxml import etree
 
 from shared.domain.bounded import Bounded
+from shared.xlsx.directory import DirectZip
+from shared.xlsx.directory import open_direct as open_direct  # how a cold read opens the file (shared.reader)
+from shared.xlsx.keptstrings import without_counts
 from shared.xlsx.ooxml import M, PackageError
 from shared.xlsx.sheets import Sheets
 from shared.xlsx.storedzip import stored_zip
 from shared.xlsx.stringscan import ROOT_START as _ROOT_START
-from shared.xlsx.stringscan import strings_prefix
+from shared.xlsx.stringscan import strings_cut
 
 SHARED_STRINGS = "xl/sharedStrings.xml"
 #: What calamine needs besides the sheets: the sheet list and where the parts are, and the number formats
@@ -51,6 +55,9 @@ REDUCE_ABOVE = 1 << 18
 _HIGHEST_SEEN: Bounded[int] = Bounded(64)
 _PREFIX_SEEN: Bounded[tuple[int, bytes]] = Bounded(4)
 _KEEP_PREFIX_BYTES = 1 << 20
+#: The last cut of a shared strings table, for the next table read when its identity is new: an update changes
+#: the table's counts (in its root's start tag), and adds strings at its end, not its items before them.
+_last_cut: _Cut | None = None
 #: Small parts as inflated, by identity: the sheet list, styles, Lists and Leads are the same from one read to
 #: the next, and inflating each again (through zipfile's per-part headers) was a third of a cold read.
 _INFLATED_SEEN: Bounded[bytes] = Bounded(16)
@@ -68,7 +75,7 @@ class Parts:
     `inflated` are parts of the zip already inflated by whoever opened it (the writer's), taken as they are
     rather than inflated again: the write path's read of what it saved then costs no second inflate."""
 
-    def __init__(self, archive: zipfile.ZipFile, changed: Mapping[str, bytes] | None = None,
+    def __init__(self, archive: zipfile.ZipFile | DirectZip, changed: Mapping[str, bytes] | None = None,
                  inflated: Mapping[str, bytes] | None = None):
         self._archive, self._changed, self._inflated = archive, changed or {}, inflated or {}
         self._names = set(archive.namelist())
@@ -87,8 +94,11 @@ class Parts:
         kept = _INFLATED_SEEN.get(identity)
         if kept is None:
             kept = self._archive.read(name)
-            if len(kept) <= _KEEP_INFLATED_BYTES:
-                _INFLATED_SEEN.keep(identity, kept)
+            if len(kept) > _KEEP_INFLATED_BYTES:
+                return kept
+        # kept again as the newest when found too: each cold read keeps Appendix 1 and the sheet list anew
+        # (an update changed them), which pushed out the parts that never change, inflated again every few reads
+        _INFLATED_SEEN.keep(identity, kept)
         return kept
 
     def identity(self, name: str) -> tuple[str, int, int, int] | None:
@@ -138,17 +148,62 @@ def highest_shared_index_of_any_spelling(sheet_xml: bytes) -> int | None:
     return highest
 
 
+class _Cut(NamedTuple):
+    """A cut of a shared strings table (`strings_cut`) by what an update leaves as it was."""
+
+    root: bytes  # the root's start tag without its counts (its namespaces say what the items mean)
+    items: bytes  # the part's bytes after the root's start tag, to the end of item `last`
+    last: int
+
+    @classmethod
+    def of(cls, prefix: bytes, last: int) -> _Cut | None:
+        found = _ROOT_START.match(prefix)
+        if found is None:
+            return None
+        close = len(found.group(1)) + 3  # `</sst>`, as `strings_cut` closed it
+        return cls(without_counts(found.group(0)), prefix[found.end():len(prefix) - close], last)
+
+    def again(self, source: IO[bytes]) -> bytes | None:
+        """What `strings_cut` gives for item `self.last` of the part read from `source`, when the part has this
+        cut's root (but for its counts) and then this cut's items, byte for byte: the part's own start tag and
+        the items, closed; only that much is inflated, and compared, nothing scanned. None otherwise."""
+        head = source.read(len(self.root) + len(self.items) + 64)
+        found = _ROOT_START.match(head)
+        if found is None or without_counts(found.group(0)) != self.root:
+            return None
+        end = found.end() + len(self.items)
+        while len(head) < end and (chunk := source.read(end - len(head))):
+            head += chunk
+        if head[found.end():end] != self.items:
+            return None
+        return head[:end] + b"</" + found.group(1) + b">"
+
+
 def shared_strings_prefix(parts: Parts, last: int) -> bytes:
     """The shared strings part with its items up to index `last` at least (every one it needs), each as
-    the file has it (runs, phonetic text), inflating and parsing no further than that."""
+    the file has it (runs, phonetic text), inflating and parsing no further than that.
+
+    After another process's update the table is another identity but the same items, with more after them:
+    the last cut is compared with the part's start (`_Cut.again`) before the part is scanned."""
+    global _last_cut
     if last < 0 or SHARED_STRINGS not in parts:
         return b""
     identity = parts.identity(SHARED_STRINGS)
     kept = _PREFIX_SEEN.get(identity)
     if kept is not None and kept[0] >= last:
         return kept[1]
-    with parts.stream(SHARED_STRINGS) as source:
-        scanned = strings_prefix(source, last)
+    cut, scanned = _last_cut, None
+    if cut is not None and cut.last >= last:
+        with parts.stream(SHARED_STRINGS) as source:
+            scanned = cut.again(source)
+        if scanned is not None:
+            last = cut.last
+    if scanned is None:
+        with parts.stream(SHARED_STRINGS) as source:
+            found = strings_cut(source, last)
+        scanned = found[0] if found is not None else None
+        if found is not None and found[1] and len(scanned) <= _KEEP_PREFIX_BYTES:
+            _last_cut = _Cut.of(scanned, last)
     if scanned is not None:
         if identity is not None and len(scanned) <= _KEEP_PREFIX_BYTES:
             _PREFIX_SEEN.keep(identity, (last, scanned))
@@ -210,11 +265,15 @@ class Reduction:
         parts = self.parts
         wanted = {self.sheet_parts[name] for name in sheet_names if self.sheet_parts.get(name) in parts}
         chosen: list[tuple[str, bytes]] = []
+        crcs: dict[str, int] = {}
         last = -1
         for name in (*_FRAME, *sorted(wanted)):
             data = parts.get(name)
             if data is None:
                 continue
+            identity = parts.identity(name)
+            if identity is not None:  # the zip's part as it is: its directory's CRC is its bytes' CRC
+                crcs[name] = identity[1]
             if name in wanted and strings is None:
                 last = max(last, _highest_of(parts, name, data))
             chosen.append((name, data))
@@ -223,7 +282,7 @@ class Reduction:
         if strings:
             chosen.append((SHARED_STRINGS, strings))
         try:
-            return stored_zip(chosen)
+            return stored_zip(chosen, crcs)
         except ValueError as exc:  # a name twice, or zip64 sizes: read the whole file instead
             raise PackageError(f"The workbook cannot be read in part: {exc}.") from None
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 _LOCAL = struct.Struct("<4s5H3L2H")
 _CENTRAL = struct.Struct("<4s6H3L5H2L")
@@ -27,9 +27,11 @@ _DOS_DATE_1980 = (1 << 5) | 1  # 1980-01-01, the zip format's earliest date
 LIMIT = 0x7FFFFFFF
 
 
-def stored_zip(parts: Iterable[tuple[str, bytes]]) -> bytes:
-    """A zip holding `parts` (name, bytes) in the order given, each stored with its CRC-32. ValueError when
-    a name repeats or the package would need zip64 (the caller reads another way then)."""
+def stored_zip(parts: Iterable[tuple[str, bytes]], crcs: Mapping[str, int] | None = None) -> bytes:
+    """A zip holding `parts` (name, bytes) in the order given, each stored with its CRC-32: `crcs` holds those
+    known already (a part taken as it is from a zip, whose directory records its CRC), the others are worked
+    out. ValueError when a name repeats or the package would need zip64 (the caller reads another way then)."""
+    crcs = crcs or {}
     pieces: list[bytes] = []
     directory: list[bytes] = []
     seen: set[str] = set()
@@ -40,7 +42,9 @@ def stored_zip(parts: Iterable[tuple[str, bytes]]) -> bytes:
         seen.add(name)
         encoded = name.encode("utf-8")
         flags = 0 if encoded.isascii() else _UTF8
-        crc = zlib.crc32(data)
+        crc = crcs.get(name)
+        if crc is None:
+            crc = zlib.crc32(data)
         size = len(data)
         header = _LOCAL.pack(b"PK\x03\x04", _VERSION, flags, 0, 0, _DOS_DATE_1980, crc, size, size, len(encoded), 0)
         directory.append(_CENTRAL.pack(b"PK\x01\x02", _MADE_BY, _VERSION, flags, 0, 0, _DOS_DATE_1980, crc, size,

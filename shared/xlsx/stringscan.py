@@ -37,6 +37,12 @@ def strings_prefix(source: IO[bytes], last: int) -> bytes | None:
     """The shared strings part read from `source` up to its item `last` at least (the part's own bytes, the
     root closed after it; the whole part when it has fewer items), or None when it holds something this scan
     cannot be sure of (a comment, CDATA, an unusual start): then lxml reads it."""
+    found = strings_cut(source, last)
+    return found[0] if found is not None else None
+
+
+def strings_cut(source: IO[bytes], last: int) -> tuple[bytes, bool] | None:
+    """`strings_prefix`, and whether it was cut after item `last` (False: the whole part, fewer items)."""
     data = bytearray()
     seen, scan_from, root_end, root, prefix = 0, 0, 0, None, None
     size = _FIRST_READ
@@ -59,9 +65,9 @@ def strings_prefix(source: IO[bytes], last: int) -> bytes | None:
             if seen > last:
                 if not _sure(data, root_end, scan_from):
                     return None
-                return bytes(data[:scan_from]) + b"</" + root + b">"
+                return bytes(data[:scan_from]) + b"</" + root + b">", True
         # An end tag may be cut in two by the piece's end: look again from the last whole one.
         scan_from = max(scan_from, data.rfind(b"<", scan_from))
     if root is None or not _sure(data, root_end, len(data)):
         return None
-    return bytes(data)
+    return bytes(data), False
