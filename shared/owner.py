@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from shared.domain.values import uk_time_text
 
@@ -52,21 +52,21 @@ def owner_user(data: bytes) -> str:
     return ""
 
 
-def find_owner_file(workbook: Path) -> OwnerFile | None:
-    """The owner file beside `workbook`, if Excel has (or had) it open. Looked for twice an update (before the
-    lock and under it), so by plain names: a `Path` is made only for one found."""
-    workbook = Path(workbook)
-    if not workbook.name:
-        raise ValueError(f"{workbook!r} has an empty name")  # as `Path.with_name` said
-    folder = os.path.dirname(workbook)
-    for name in (f"~${workbook.name}", f"~${workbook.name[2:]}"):
-        candidate = os.path.join(folder, name)
-        try:
-            os.stat(candidate)  # the common case, Excel not there, without opening anything
-        except FileNotFoundError:
+def find_owner_file(workbook: Path | str) -> OwnerFile | None:
+    """The owner file beside `workbook`, if Excel has (or had) it open. Looked for at every update, so on the
+    path's text: a `Path` is made only for a path given as text (a `Path`'s text is already normal, its last
+    part its name) and for an owner file found; the two names are looked up without a stat result (Excel not
+    there is the common case). A name that cannot be looked up at all (a folder on the way not searchable, a
+    name too long) is no owner file: the workbook's own read then says what is wrong, where the stat's error
+    used to end the update."""
+    text = os.fspath(workbook) if isinstance(workbook, PurePath) else str(Path(workbook))
+    name = os.path.basename(text)
+    if not name or text == ".":  # Path(".").name is "" too
+        raise ValueError(f"{Path(workbook)!r} has an empty name")  # as `Path.with_name` said
+    folder = text[:len(text) - len(name)]  # with its separator: joined by concatenation
+    for candidate in (f"{folder}~${name}", f"{folder}~${name[2:]}"):
+        if not os.access(candidate, os.F_OK):
             continue
-        except OSError:
-            pass  # reading it says what it is
         try:
             with open(candidate, "rb") as file:
                 data = file.read()

@@ -71,20 +71,34 @@ def _key(path: Path | str, device: int, kind: str) -> tuple[str, int, str]:
     the same device, so the file an entry was read from is the file there now: a path reaching another file
     since (a link moved) finds that file's identity, not the entry's, and a spelling through a link is only
     read once more, never given another file's values."""
-    return (os.path.abspath(path), device, kind)
+    absolute = _absolute.get(path)
+    if absolute is None:
+        absolute = os.path.abspath(path)
+        if os.path.isabs(path):  # a relative one depends on the folder the process is in
+            if len(_absolute) >= _KEEP_ABSOLUTE:
+                _absolute.clear()
+            _absolute[path] = absolute
+    return (absolute, device, kind)
 
 
-def _cached(path: Path, kind: str, build):
+#: Absolute paths as given (a `Path` or text) -> as `_key` files them: an update files four times under the same.
+_absolute: dict[Path | str, str] = {}
+_KEEP_ABSOLUTE = 64
+
+
+def _cached(path: Path | str, kind: str, build) -> tuple[tuple[int, int, int], object]:
+    """What `build` reads of the file at `path` now, and the file's identity it was read with: one stat for
+    both (a writer checks the file it opens against that identity, `WorkbookUnitOfWork.appendix`)."""
     st = _stat(path)
     key, identity = _key(path, st.st_dev, kind), (st.st_size, st.st_mtime_ns, st.st_ino)
     with _cache_lock:
         hit = _cache.get(key)
         if hit and hit[0] == identity:
-            return hit[1]
+            return hit
     value = build()
     with _cache_lock:
         _cache[key] = (identity, value)
-    return value
+    return identity, value
 
 
 def _open(path: Path) -> python_calamine.CalamineWorkbook:
@@ -212,9 +226,10 @@ def _reduced_sheets(path: Path) -> list[Sheet | None] | None:
 def _build_appendix(path: Path) -> Appendix:
     """Appendix 1 from the sheets it needs and their shared strings only; a package that cannot be read
     so (damaged, or written unusually) is read whole, as before, for the same values or the same error."""
-    if Path(path).is_file():
+    path = Path(path)
+    if path.is_file():
         try:
-            sheets = _reduced_sheets(Path(path))
+            sheets = _reduced_sheets(path)
             if sheets is not None:
                 return appendix_from_sheets(path, *sheets)
         except WorkbookError:
@@ -321,7 +336,13 @@ def recommendation(sheet: Sheet, header: s.HeaderMap, index: int) -> Recommendat
 
 def read_appendix(path: Path) -> Appendix:
     """Appendix 1 with its Lists and Leads, parsed once per version of the file."""
-    return _cached(Path(path), "appendix", lambda: _build_appendix(Path(path)))
+    return read_appendix_identified(path)[1]
+
+
+def read_appendix_identified(path: Path) -> tuple[tuple[int, int, int], Appendix]:
+    """The file's identity (`file_identity`, taken before it was read) and Appendix 1 as `read_appendix` gives
+    it: what a unit of work reads an update's plan from, and the save a writer must then find (one stat)."""
+    return _cached(path, "appendix", lambda: _build_appendix(path))
 
 
 def appendix_as_saved(path: Path, archive: zipfile.ZipFile, changed: dict[str, bytes],
@@ -397,7 +418,7 @@ def read_change_log(path: Path, since: int | None = None) -> list[LogRow]:
     later plus `Change log`: the write path's crash recovery looks for an update written this year (or
     the year its journal entry was made) without reading ten years of rows."""
     kind = "log" if since is None else f"log-since-{since}"
-    return _cached(Path(path), kind, lambda: _build_log(Path(path), since))
+    return _cached(path, kind, lambda: _build_log(Path(path), since))[1]
 
 
 def read_current_change_log(path: Path) -> list[LogRow]:

@@ -33,7 +33,7 @@ from shared import journal as j
 from shared.domain.logrow import LogRow
 from shared.domain.model import Appendix
 from shared.owner import STALE_AFTER, OwnerFile, find_owner_file
-from shared.reader import file_identity, read_appendix, read_change_log
+from shared.reader import read_appendix_identified, read_change_log
 from shared.workbook_lock import WorkbookLock
 from shared.writers import Mark, PackageWriter, WorkbookWriter
 
@@ -222,6 +222,8 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         self._session: contextlib.AbstractContextManager | None = None
         #: The file's identity when `appendix()` last read it: the save the next plan is checked against.
         self._read_identity: tuple[int, int, int] | None = None
+        #: What `appendix()` read then: the writer derives its save's Appendix 1 from it (`shared.as_written`).
+        self._read_appendix: Appendix | None = None
 
     @property
     def journal(self) -> j.Journal:
@@ -257,18 +259,19 @@ class WorkbookUnitOfWork(AbstractUnitOfWork):
         return find_owner_file(self.store.workbook)
 
     def appendix(self) -> Appendix:
-        """The file's values now; the file's identity before the read is kept, so the writer made next
-        refuses a file saved since (Excel, between this read and the write: the plan was checked against
-        the earlier save)."""
-        self._read_identity = file_identity(self.store.workbook)
-        return read_appendix(self.store.workbook)
+        """The file's values now; the file's identity before the read is kept (the stat the read's cache
+        check took: one stat for both), so the writer made next refuses a file saved since (Excel, between
+        this read and the write: the plan was checked against the earlier save)."""
+        self._read_identity, self._read_appendix = read_appendix_identified(self.store.workbook)
+        return self._read_appendix
 
     def change_log(self, since: int | None = None) -> list[LogRow]:
         return read_change_log(self.store.workbook, since=since)
 
     def writer(self) -> PackageWriter:
         return PackageWriter(self.store.workbook, self.store.backup_dir, self.store.keep_backups,
-                             owner_name=self.store.owner_name, planned_on=self._read_identity)
+                             owner_name=self.store.owner_name, planned_on=self._read_identity,
+                             planned_from=self._read_appendix)
 
     def finish(self, writer: WorkbookWriter, mark: Mark | None = None) -> None:
         writer.finish(mark)

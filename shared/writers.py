@@ -52,11 +52,14 @@ class PackageWriter:
     Change log rows it files the log's earlier years on sheets of their own (`_file_log_years`)."""
 
     def __init__(self, workbook: Path, backup_dir: Path | None, keep_backups: int, owner_name: str = "",
-                 planned_on: tuple[int, int, int] | None = None):
+                 planned_on: tuple[int, int, int] | None = None, planned_from: Appendix | None = None):
         """`planned_on`: the file's identity (`shared.reader.file_identity`) when the plan's values were read.
         A file saved since (by Excel, between the read and this open) is not written onto: the plan's conflict
-        check saw the earlier save, so PackageError, nothing written, and the next pass plans again."""
-        self.workbook, self.backup_dir, self.keep_backups = Path(workbook), backup_dir, keep_backups
+        check saw the earlier save, so PackageError, nothing written, and the next pass plans again.
+        `planned_from`: the Appendix 1 read with that identity (the unit of work's), which is then the file
+        opened's: not looked for in the read cache again (a stat)."""
+        self.workbook = workbook if isinstance(workbook, Path) else Path(workbook)  # a Path's copy is not free
+        self.backup_dir, self.keep_backups = backup_dir, keep_backups
         self.owner_name = owner_name  # who this process writes as, named if it may not
         self.package = Package(self.workbook)
         if planned_on is not None and self.package.opened_as() != planned_on:
@@ -68,7 +71,8 @@ class PackageWriter:
         self._log_filed = False
         #: Appendix 1 as read from the file opened (the cache's, for this very save), and the cells each plan
         #: wrote into it: what `finish` derives the save's Appendix 1 from, parsing nothing.
-        self._read_as = cached_appendix(self.workbook, self.package.opened_as())
+        self._read_as = planned_from if planned_on is not None and planned_from is not None else \
+            cached_appendix(self.workbook, self.package.opened_as())
         self._edits: list[dict[str, CellValue]] = []
 
     def _write_ahead(self) -> None:

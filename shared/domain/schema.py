@@ -105,6 +105,25 @@ def normalise_ref(text: object) -> str:
     Arabic-Indic `٧`, Devanagari `७`, full-width `７`...) counts as its digit, so `L٧`, `Ｌ７` and `l07` all read
     as L7. A Ref cell written so gets the `ref_format` warning, like `l07`.
     """
+    if text.__class__ is str and (known := _REFS_READ.get(text)) is not None:
+        return known
+    ref = _read_ref(text)
+    if text.__class__ is str:
+        if len(_REFS_READ) >= _KEEP_REFS:
+            _REFS_READ.clear()
+        _REFS_READ[text] = ref
+    return ref
+
+
+#: The refs `normalise_ref` read from texts (text -> `L7`), at most `_KEEP_REFS` of them: an update reads its ref
+#: as typed, then every row's Ref cell it reads again, mostly the same few texts (the NFKC form and the pattern
+#: are most of a read). Only texts are kept: 1, 1.0 and True are equal keys but not the same ref.
+_REFS_READ: dict[str, str] = {}
+_KEEP_REFS = 512
+
+
+def _read_ref(text: object) -> str:
+    """`normalise_ref`, worked out."""
     if isinstance(text, float) and text.is_integer():
         text = int(text)  # a number typed in the Ref cell, as calamine reads it: 7.0
     typed = unicodedata.normalize("NFKC", str(text))

@@ -230,13 +230,17 @@ def kept_reasons(findings: Iterable[rules.Finding], values: Iterable[object]) ->
     return kept
 
 
+#: The fields an update may change.
+_UPDATABLE_FIELDS = frozenset((*s.UPDATABLE, s.EVIDENCE))
+
+
 def normalise_changes(changes: Mapping[str, object]) -> dict[str, object]:
     """What people typed, as cell values: statuses spelled as in the vocabulary, due dates as dates, line
     breaks as LF (`plain_newlines`: the journal, the Change log and the add-in then hold the same text).
 
     Values that cannot be read are kept as typed, so the shared rules report them with their sentence.
     """
-    unknown = [c for c in changes if c not in (*s.UPDATABLE, s.EVIDENCE)]
+    unknown = [c for c in changes if c not in _UPDATABLE_FIELDS]
     if unknown:
         raise ValueError(f"These fields cannot be updated: {', '.join(unknown)}.")
     out: dict[str, object] = {}

@@ -39,7 +39,7 @@ def plain_newlines(text: str) -> str:
     made LF, the one line break Excel itself stores. A CR would otherwise be written as `&#13;` and come
     back from readers as a stray character, and the Change log, the journal and the add-in would disagree
     on what the text was."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text  # most texts have none
 
 
 def _status_key(text: str) -> str:
@@ -207,7 +207,11 @@ def cell_text(value: object) -> str:
 
     Total over whatever a reader may return (times, durations, huge numbers), because its result goes
     into JSON, Slack messages and the Change log, where a value it cannot render would crash a write.
+    A text, the common case (an update's conflict check and Change log rows ask about nine a plan), is
+    answered first: it is none of the types asked about below.
     """
+    if value.__class__ is str:
+        return plain_newlines(value)
     if value is None:
         return ""
     if isinstance(value, datetime):

@@ -103,7 +103,7 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     `once_replaced` runs, given the identity returned, while the folder is synced after the rename (the wait
     for the disk and the caller's work after the save overlap; both end before this returns).
     """
-    path = Path(path)
+    path = path if isinstance(path, Path) else Path(path)  # a Path's copy is not free
     original = _stat_if_there(path)
     root = _is_root()  # asked once a save: each check below would ask the kernel again
     problem = (_write_problem(path, "workbook", user, original, root) if original is not None else None) or \
