@@ -108,14 +108,14 @@ class PackageWriter:
 
     def finish(self, mark: Mark | None = None) -> None:
         """Save, then fill the read cache with Appendix 1 as saved, so the status asked right after an update
-        does not parse the new file back. `mark` is committed once the new file is written, and synced by a
-        second thread while the first syncs the file (`before_replacing`): the two waits for the disk overlap,
+        does not parse the new file back. `mark` is committed once the new file is written, and synced by
+        this thread while a second syncs the file (`before_replacing`): the two waits for the disk overlap,
         and both end before the rename; a save that fails before its sync never marks (nothing was replaced).
         The cache holds the Appendix the plans were made from with the cells they wrote
         (`appendix_as_written`, a fraction of a millisecond, parsing nothing), or where that is not certain the
         package it wrote, parsed from the parts in memory (those already inflated not inflated again) while
-        the disk syncs the new file. It is derived while the disk syncs the new file, and put in the cache while
-        the disk syncs the folder after the rename (the file at the path is then the one it describes)."""
+        the disk syncs the new file. It is derived while the disk syncs the new file, and put in the cache once
+        the folder is synced after the rename (the file at the path is then the one it describes)."""
         saved: list[Appendix | None] = [None]
 
         def while_file_syncs() -> None:

@@ -7,15 +7,13 @@ import contextlib
 import errno
 import os
 import stat
-import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.parts import ZipParts
-from shared.xlsx.syncing import sync_while
+from shared.xlsx.syncing import Job, Worker
 
 
 def _write_problem(path: Path, kind: str, user: str = "", facts: os.stat_result | None = None,
@@ -100,8 +98,8 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
     one someone else saved (Excel) since the package read it: their save is kept, the update waits.
     `user` is who this process writes as (`Settings.owner_name`), for that sentence. `while_syncing` runs
     while the new file is synced to disk, before it replaces the old one (see `ZipParts.write`);
-    `once_replaced` runs, given the identity returned, while the folder is synced after the rename (the wait
-    for the disk and the caller's work after the save overlap; both end before this returns).
+    `once_replaced` runs, given the identity returned, once the folder is synced after the rename (both before
+    this returns).
     """
     path = path if isinstance(path, Path) else Path(path)  # a Path's copy is not free
     original = _stat_if_there(path)
@@ -146,12 +144,15 @@ def save_atomically(package: ZipParts, path: Path, backup_dir: Path | None, keep
         if not replaced and temporary.exists():  # once renamed it is not there to look for
             temporary.unlink()
     identity = (written.st_size, written.st_mtime_ns, written.st_ino)
+    # The folder is synced by this thread: what another could overlap with it (`once_replaced`, a cache's fill)
+    # is a few microseconds, less than waking that thread and being woken by it (issue 18).
     directory = os.open(path.parent, os.O_RDONLY)
     try:
-        sync_while(directory, (lambda: once_replaced(identity)) if once_replaced is not None else None,
-                   before_replacing=False)
+        os.fsync(directory)
     finally:
         os.close(directory)
+    if once_replaced is not None:
+        once_replaced(identity)
     if backed_up:
         _prune_later(path, backup_dir, keep_backups)
     return identity
@@ -230,38 +231,35 @@ def _copy_backup(path: Path, target: Path) -> None:
 
 #: The thread that removes old backups after a save: one per process (a forked child starts its own). Removing
 #: the oldest backup frees the blocks of a whole old workbook (1.7 ms for a 10 MB file on this machine's ext4),
-#: which no one waiting for their update needs; the process waits for it before it exits (as it does for any
-#: pool thread), and the next save waits for it before keeping its own backup.
-_pruner: tuple[int, ThreadPoolExecutor] | None = None
-_pruning: Future | None = None
-_pruner_lock = threading.Lock()
+#: which no one waiting for their update needs; the process waits for it before it exits, and the next save waits
+#: for it before keeping its own backup.
+_pruner = Worker("sli-prune")
+#: The last save's pruning, to wait for.
+_pruning: Job | None = None
 
 
-def _forget_pruner() -> None:
-    global _pruner, _pruning, _pruner_lock
-    _pruner, _pruning, _pruner_lock = None, None, threading.Lock()
+def _forget_pruning() -> None:
+    global _pruning
+    _pruning = None  # the parent's: never run in a forked child
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_pruner)
+    os.register_at_fork(after_in_child=_forget_pruning)
 
 
 def wait_for_pruning() -> None:
     """Return once the old backups the last save let go of are removed (a save's answer does not wait for it)."""
-    with _pruner_lock:
-        pruning = _pruning
+    pruning = _pruning
     if pruning is not None:
-        with contextlib.suppress(OSError):
-            pruning.result()
+        failed = pruning.wait()
+        if failed is not None and not isinstance(failed, OSError):
+            raise failed
 
 
 def _prune_later(path: Path, backup_dir: Path, keep: int) -> None:
     """`_prune` the backups of `path` beyond `keep` in this process's pruning thread."""
-    global _pruner, _pruning
-    with _pruner_lock:
-        if _pruner is None or _pruner[0] != os.getpid():
-            _pruner = (os.getpid(), ThreadPoolExecutor(max_workers=1, thread_name_prefix="sli-prune"))
-        _pruning = _pruner[1].submit(_prune, backup_dir, f"{path.stem}-", path.suffix, keep)
+    global _pruning
+    _pruning = _pruner.run(_prune, backup_dir, f"{path.stem}-", path.suffix, keep)
 
 
 def _prune(backup_dir: Path, prefix: str, suffix: str, keep: int) -> None:
