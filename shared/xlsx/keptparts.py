@@ -29,6 +29,8 @@ _kept: Bounded[bytes] = Bounded(32)
 #: for its header), each as (how many were asked for, the compressed bytes they came from, the inflated bytes).
 _starts: list[tuple[int, bytes, bytes]] = []
 _STARTS = 8
+#: The most inflated bytes of a start kept: the header's first kilobytes, not the 64 KB looked through past them.
+KEEP_START = 1 << 13
 _starts_lock = threading.Lock()
 
 
@@ -82,7 +84,8 @@ def inflated_start(raw: Raw, size: int) -> bytes:
         if got >= size or inflater.eof:
             break
     data = b"".join(out)[:size]
-    if got >= size or inflater.eof:  # not a stream cut short, which a longer one starting alike inflates past
+    # Not a stream cut short, which a longer one starting alike inflates past.
+    if (got >= size or inflater.eof) and size <= KEEP_START:
         _keep_start((size, b"".join(used), data))
     return data
 
