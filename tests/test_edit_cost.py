@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -383,3 +384,57 @@ def test_the_rows_of_the_sheet_an_edit_wrote_are_not_scanned_again_by_the_next(
     read.clear()
     _update(workbook, "L9", "After the officer's save")
     assert len(read) > 20
+
+
+def _inflated_output(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """What every raw deflate inflater made gives out, one item per call (a spy on zlib, not on our code)."""
+    given: list[bytes] = []
+    real = zlib.decompressobj
+
+    class Counted:
+        def __init__(self, *args):
+            self._inflater = real(*args)
+
+        def decompress(self, data, *args):
+            out = self._inflater.decompress(data, *args)
+            given.append(out)
+            return out
+
+        def __getattr__(self, name):
+            return getattr(self._inflater, name)
+
+    monkeypatch.setattr(zlib, "decompressobj", Counted)
+    return given
+
+
+def test_the_first_rows_of_the_change_log_and_the_shared_strings_are_inflated_once_a_process(
+        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every update reads the Change log's first kilobytes (its header row) and the shared strings' (their
+    `count`): once this program has stored them as runs (head, rows; start tag, items) whose first compressed
+    bytes an update leaves as they were, and the log's rows fill those kilobytes, the next updates take what
+    those bytes inflated to (main inflated 4 KB of each at every update: 180,000 instructions each). The sheets
+    and strings written are those of a process that kept nothing."""
+    (tmp_path / "kept").mkdir()
+    shared = share_all_strings(shutil.copy(workbook, tmp_path / "kept" / workbook.name))
+    fresh = shutil.copytree(shared.parent, tmp_path / "fresh") / shared.name
+    monkeypatch.setattr(keptparts, "_starts", [], raising=False)  # nothing kept by earlier tests
+    steps = [(f"L{7 + n % 5}", f"{LONG} ({n})") for n in range(12)]
+    written = [_update(shared, *step) for step in steps[:10]]  # stored as runs, the log's rows past 4 KB
+    given = _inflated_output(monkeypatch)
+    written += [_update(shared, *step) for step in steps[10:]]
+    monkeypatch.undo()
+    with zipfile.ZipFile(shared) as book:
+        log = book.read(package_module.Package(shared).sheet_parts[s.LOG_SHEET])
+        strings = book.read(STRINGS)
+    header_row = re.search(rb"<row [^>]*>.*?</row>", log).group()
+    first_string = re.search(rb"<si>.*?</si>", strings).group()
+    assert not [out for out in given if header_row in out or first_string in out]  # main: at every update
+
+    ours = []
+    for step in steps:
+        monkeypatch.setattr(keptparts, "_starts", [], raising=False)  # nothing kept: as a process started now
+        ours.append(_update(fresh, *step))
+    assert ours == written
+    assert _log_rows_as_framed(fresh) == _log_rows_as_framed(shared)
+    with zipfile.ZipFile(shared) as kept, zipfile.ZipFile(fresh) as anew:
+        assert kept.read(STRINGS) == anew.read(STRINGS)

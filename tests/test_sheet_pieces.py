@@ -15,7 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared.domain import schema as s
+from shared.domain.bounded import Bounded
 from shared.usecases import Store, submit_update
+from shared.xlsx import pieces
 from shared.xlsx.pieces import PIECES_ABOVE, deflate_sheet
 
 MAIN_PART = "xl/worksheets/sheet1.xml"
@@ -97,6 +99,31 @@ def test_a_sheet_in_pieces_inflates_to_itself(rows: list[bytes], head: bytes, ta
     assert inflater.decompress(raw) == sheet
     assert inflater.eof and not inflater.unused_data  # one whole stream, ended by its final block
     assert deflate_sheet(sheet) == raw  # the kept pieces give the same bytes
+
+
+def test_the_pieces_an_edit_left_alone_are_compared_in_place_not_looked_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second deflate of a sheet with one row changed looks up (hashes) that row's piece only: the others are
+    the bytes at the same place in the sheet deflated before, found by comparing (main hashed every piece, the
+    whole 34 KB sheet, at every update); and the bytes are those of a process that kept nothing."""
+    rows = [f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{"Text " * 40}{n}</t></is></c></row>'.encode()
+            for n in range(1, 80)]
+
+    def sheet() -> bytes:
+        return b"<worksheet><sheetData>" + b"".join(rows) + b"</sheetData></worksheet>"
+
+    monkeypatch.setattr(pieces, "_recent", [], raising=False)
+    monkeypatch.setattr(pieces, "_COMPRESSED", Bounded(64))
+    deflate_sheet(sheet())
+    looked_up: list[bytes] = []
+    kept = pieces._COMPRESSED
+    monkeypatch.setattr(kept, "get", lambda piece, get=kept.get: looked_up.append(piece) or get(piece))
+    rows[41] = rows[41].replace(b"Text", b"Edit", 1)
+    raw = deflate_sheet(sheet())
+    assert len(looked_up) == 1 and rows[41] in looked_up[0]
+    assert zlib.decompressobj(-15).decompress(raw) == sheet()
+    monkeypatch.setattr(pieces, "_recent", [], raising=False)
+    monkeypatch.setattr(pieces, "_COMPRESSED", Bounded(64))
+    assert deflate_sheet(sheet()) == raw
 
 
 def _bytes_inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from shared.xlsx.ahead import Ahead, plan_ahead
 from shared.xlsx.directory import keep_listing, open_zip, write_directory
 from shared.xlsx.entries import LazyParts, Source, clone_info, inflate, raw_data
-from shared.xlsx.keptparts import keep_written
+from shared.xlsx.keptparts import inflated_start, keep_written
 from shared.xlsx.ooxml import PackageError
 from shared.xlsx.segments import (
     HeadSplit,
@@ -63,6 +63,9 @@ class ZipParts:
         #: Parts whose root element's start tag this edit changes (the shared strings' count), by name.
         self.heads: dict[str, HeadSplit] = {}
         self._prefixes: dict[tuple[str, int], bytes] = {}
+        #: Parts read as segments for their first bytes (`prefix`) before an append asked for them (`appendable`).
+        self._peeked: dict[str, Segments | None] = {}
+        self._peeked_heads: dict[str, HeadSplit | None] = {}  # and as start tag and body, before `head_of`
         #: The new file being written ahead with the parts the edit is not expected to change (`write_ahead`).
         self._ahead: Ahead | None = None
         #: The new file the next `write` makes, and its mode (`will_create`).
@@ -126,7 +129,8 @@ class ZipParts:
             return self.segments[part]
         if part in self.changed or part not in self.parts:
             return None
-        segments = read_segments(self._source, self._archive.getinfo(part))
+        segments = self._peeked.pop(part) if part in self._peeked else \
+            read_segments(self._source, self._archive.getinfo(part))
         if segments is not None:
             self.segments[part] = segments
         return segments
@@ -141,7 +145,8 @@ class ZipParts:
             return None
         split = None
         if part not in self.changed and part not in self.segments:
-            split = read_head_split(self._source, self._archive.getinfo(part))
+            split = self._peeked_heads.pop(part) if part in self._peeked_heads else \
+                read_head_split(self._source, self._archive.getinfo(part))
         if split is None:
             split = split_head(self.current(part))
         if split is not None:
@@ -157,13 +162,34 @@ class ZipParts:
             return self.changed[part][:size]
         if part in self.segments:
             segments = self.segments[part]
-            return (segments.head + inflate(segments.rows_raw, size))[:size]
+            return (segments.head + inflated_start(segments.rows_raw, size))[:size]
         info = self._archive.getinfo(part)
         if info.compress_type != zipfile.ZIP_DEFLATED or part in self.parts.inflated():
             return self.parts[part][:size]
         if (part, size) not in self._prefixes:  # the file's bytes do not change: inflate the start once
-            self._prefixes[(part, size)] = inflate(raw_data(self._source, info), size)
+            self._prefixes[(part, size)] = self._stored_prefix(part, info, size)
         return self._prefixes[(part, size)]
+
+    def _stored_prefix(self, part: str, info: zipfile.ZipInfo, size: int) -> bytes:
+        """`prefix` of a part as the file holds it. The Change log stored as segments (this program wrote it last)
+        is its head, which the append reads anyway (`appendable`), and its rows' first bytes, whose compressed
+        bytes an append leaves as they were: inflated once a process (`inflated_start`), not at every update."""
+        if part not in self._peeked:
+            self._peeked[part] = read_segments(self._source, info)
+        segments = self._peeked[part]
+        if segments is not None:
+            head = segments.head
+            if len(head) >= size:
+                return head[:size]
+            # Rows short of what is wanted are all the rows: the tail follows them.
+            return (head + inflated_start(segments.rows_raw, size - len(head)) + segments.tail)[:size]
+        # The shared strings stored as start tag and body: the tag holds the count every update changes.
+        if part not in self._peeked_heads:
+            self._peeked_heads[part] = read_head_split(self._source, info)
+        split = self._peeked_heads[part]
+        if split is not None and len(split.head) < size:
+            return split.head + inflated_start(split.body_raw, size - len(split.head))
+        return inflated_start(raw_data(self._source, info), size)
 
     def current(self, part: str) -> bytes:
         """A part's bytes as they stand: as this edit changed them, else as in the file."""

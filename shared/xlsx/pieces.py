@@ -12,6 +12,7 @@ piece starts is a matter of speed only: any cut gives the same part once inflate
 from __future__ import annotations
 
 import itertools
+import threading
 import zlib
 
 from shared.domain.bounded import Bounded
@@ -26,6 +27,12 @@ _COMPRESSED: Bounded[bytes] = Bounded(64)
 _SHEET_DATA, _SHEET_DATA_END, _ROW = b"<sheetData>", b"</sheetData>", b"<row "
 #: An empty final block: what ends a deflate stream whose pieces all ended with a sync flush.
 _FINAL = zlib.compressobj(1, zlib.DEFLATED, -15).flush()
+#: The pieces of the sheets deflated last, in order, each with its compressed bytes: the next update's pieces are
+#: the same bytes at the same places but the ones it changed, and comparing a piece with the one at its place
+#: costs a memcmp where looking it up in `_COMPRESSED` hashed it (the whole sheet's 34 KB at every update).
+_RECENT_SHEETS = 4
+_recent: list[list[tuple[bytes, bytes]]] = []
+_recent_lock = threading.Lock()
 
 
 def deflate_sheet(data: bytes) -> bytes | None:
@@ -42,14 +49,25 @@ def deflate_sheet(data: bytes) -> bytes | None:
         rows += 1
         at += len(_ROW)
     cuts += [end, len(data)]
-    compressed = []
-    for begin, stop in itertools.pairwise(cuts):
-        piece = data[begin:stop]
+    head = data[:cuts[1]]
+    recent = next((sheet for sheet in list(_recent) if sheet[0][0] == head), [])
+    pieces: list[tuple[bytes, bytes]] = []
+    for at, (begin, stop) in enumerate(itertools.pairwise(cuts)):
+        piece = head if at == 0 else data[begin:stop]
+        if at < len(recent) and recent[at][0] == piece:
+            pieces.append(recent[at])
+            continue
         raw = _COMPRESSED.get(piece)
         if raw is None:
             compressor = zlib.compressobj(1, zlib.DEFLATED, -15)
             raw = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
             _COMPRESSED.keep(piece, raw)
-        compressed.append(raw)
-    compressed.append(_FINAL)
-    return b"".join(compressed)
+        pieces.append((piece, raw))
+    _keep_recent(recent, pieces)
+    return b"".join([*(raw for _, raw in pieces), _FINAL])
+
+
+def _keep_recent(replaced: list[tuple[bytes, bytes]], pieces: list[tuple[bytes, bytes]]) -> None:
+    """Keep a sheet's pieces as the newest of `_recent`, in place of those they were compared with (`replaced`)."""
+    with _recent_lock:
+        _recent[:] = [pieces, *(sheet for sheet in _recent if sheet is not replaced)][:_RECENT_SHEETS]
