@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 import shutil
 import zipfile
-import zlib
 from pathlib import Path
 
 import openpyxl
@@ -14,6 +13,7 @@ import pytest
 from openpyxl.utils.datetime import CALENDAR_MAC_1904
 from test_kept_strings import _officer_edits_a_shared_string
 from test_reduced_read import share_all_strings
+from test_sheet_pieces import zlib_spy
 
 import sli
 from shared import reader, writers
@@ -387,23 +387,9 @@ def test_the_rows_of_the_sheet_an_edit_wrote_are_not_scanned_again_by_the_next(
 
 
 def _inflated_output(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
-    """What every raw deflate inflater made gives out, one item per call (a spy on zlib, not on our code)."""
+    """What every inflater made gives out, one item per call."""
     given: list[bytes] = []
-    real = zlib.decompressobj
-
-    class Counted:
-        def __init__(self, *args):
-            self._inflater = real(*args)
-
-        def decompress(self, data, *args):
-            out = self._inflater.decompress(data, *args)
-            given.append(out)
-            return out
-
-        def __getattr__(self, name):
-            return getattr(self._inflater, name)
-
-    monkeypatch.setattr(zlib, "decompressobj", Counted)
+    zlib_spy(monkeypatch, "decompressobj", "decompress", True, given.append)
     return given
 
 

@@ -12,23 +12,12 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from test_edit_cost import LONG, _update
 from test_kept_strings import _officer_edits_a_shared_string
 from test_reduced_read import share_all_strings
 
-import sli
-from shared import reader
 from shared.xlsx import changelog, frames, keptstrings, rows, segments
 from shared.xlsx import package as package_module
-
-MAIN_PART = "xl/worksheets/sheet1.xml"
-LONG = "Agree the audit with the midwives and the obstetric leads, then report to the board " * 2
-
-
-def _update(workbook: Path, ref: str, text: str) -> bytes:
-    reader._cache.clear()
-    assert sli.main(["update", ref, "--next", text, "--by", "Helen Lowey", "--workbook", str(workbook)]) == sli.EXIT_OK
-    with zipfile.ZipFile(workbook) as book:
-        return book.read(MAIN_PART)
 
 
 def _height(sheet: bytes, number: int) -> float:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -28,10 +29,10 @@ def _update(workbook: Path, ref: str, text: str) -> None:
     assert result.state == "applied", result.message
 
 
-def _zlib_counted(monkeypatch: pytest.MonkeyPatch, maker: str, method: str, given: bool) -> list[int]:
-    """From now on, the length of what each zlib object made by `maker` is handed (`given` False) or gives back
-    (`given` True) through `method`: zipfile's and ours."""
-    lengths: list[int] = []
+def zlib_spy(monkeypatch: pytest.MonkeyPatch, maker: str, method: str, given: bool,
+             keep: Callable[[bytes], object]) -> None:
+    """From now on, what each zlib object made by `maker` is handed (`given` False) or gives back (`given` True)
+    through `method` goes to `keep`: zipfile's and ours (a spy on zlib, not on our code)."""
     made = getattr(zlib, maker)
 
     class Counting:
@@ -43,11 +44,17 @@ def _zlib_counted(monkeypatch: pytest.MonkeyPatch, maker: str, method: str, give
 
     def counted(self, data: bytes, *args) -> bytes:
         out = getattr(self._made, method)(data, *args)
-        lengths.append(len(out if given else data))
+        keep(out if given else data)
         return out
 
     setattr(Counting, method, counted)
     monkeypatch.setattr(zlib, maker, Counting)
+
+
+def _zlib_counted(monkeypatch: pytest.MonkeyPatch, maker: str, method: str, given: bool) -> list[int]:
+    """The lengths `zlib_spy` sees, from now on."""
+    lengths: list[int] = []
+    zlib_spy(monkeypatch, maker, method, given, lambda data: lengths.append(len(data)))
     return lengths
 
 
@@ -126,7 +133,7 @@ def test_the_pieces_an_edit_left_alone_are_compared_in_place_not_looked_up(monke
     assert deflate_sheet(sheet()) == raw
 
 
-def _bytes_inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def bytes_inflated(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The length of everything a zlib inflater gives from now on."""
     return _zlib_counted(monkeypatch, "decompressobj", "decompress", given=True)
 
@@ -139,7 +146,7 @@ def test_an_update_does_not_inflate_the_appendix_1_this_process_wrote(workbook: 
     with zipfile.ZipFile(workbook) as archive:
         sheet_length = archive.getinfo(MAIN_PART).file_size
     _update(workbook, "L3", "Written by this process")
-    given = _bytes_inflated(monkeypatch)
+    given = bytes_inflated(monkeypatch)
     _update(workbook, "L4", "The sheet before this one is the one written")
     assert sum(given) < sheet_length / 3, (sum(given), sheet_length)
     saved_elsewhere = openpyxl.load_workbook(workbook)

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import shutil
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from test_reduced_read import _history_saved_with_shared_strings
+from test_sheet_pieces import bytes_inflated
 
 import sli
 from shared import reader
@@ -119,19 +119,7 @@ def test_a_parts_first_bytes_are_inflated_no_further_than_asked(tmp_path: Path,
     try:
         with zipfile.ZipFile(path) as archive:
             span = raw_data(source, archive.getinfo("sheet.xml"))
-        made: list[int] = []
-        real = zlib.decompressobj
-
-        class Counting:
-            def __init__(self, *args):
-                self._inflater = real(*args)
-
-            def decompress(self, chunk, *limit):
-                out = self._inflater.decompress(chunk, *limit)
-                made.append(len(out))
-                return out
-
-        monkeypatch.setattr(zlib, "decompressobj", Counting)
+        made = bytes_inflated(monkeypatch)
         for size in (1, 8192, 65536, 70001):
             made.clear()
             assert inflate(span, size) == data[:size]
