@@ -176,7 +176,7 @@ def test_the_use_cases_all_lists_every_public_use_case() -> None:
 
 XLSX = ROOT / "shared" / "xlsx"
 #: The .xlsx writer's rooms in the order they may import one another (each only those before it).
-XLSX_ROOMS = ("ooxml", "storedzip", "stringscan", "pieces", "syncing", "keptstrings", "entries", "writing", "directory",
+XLSX_ROOMS = ("ooxml", "stringscan", "pieces", "syncing", "keptstrings", "entries", "storedzip", "writing", "directory",
               "segments", "keptparts", "verbatim", "ahead", "parts", "heights", "cells", "frames", "sheets", "rows",
               "headers", "reduced", "package", "logstream", "changelog", "save")
 ROOM_LINES = 400

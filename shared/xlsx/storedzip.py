@@ -12,19 +12,21 @@ file anyone keeps); `tests/test_stored_zip.py` compares the two and reads it bac
 from __future__ import annotations
 
 import struct
+import zipfile
 import zlib
 from collections.abc import Iterable, Mapping
 
-_LOCAL = struct.Struct("<4s5H3L2H")
-_CENTRAL = struct.Struct("<4s6H3L5H2L")
-_END = struct.Struct("<4s4H2LH")
+from shared.xlsx.entries import ZIP64_LIMIT
+
+# The records as zipfile itself lays them out (`shared.xlsx.directory` reads and writes with the same).
+_LOCAL = struct.Struct(zipfile.structFileHeader)
+_CENTRAL = struct.Struct(zipfile.structCentralDir)
+_END = struct.Struct(zipfile.structEndArchive)
 _VERSION = 20  # 2.0: what zipfile writes for a stored part
-_MADE_BY = 3 << 8 | _VERSION  # on Unix, as zipfile says of the parts it writes there
+_UNIX = 3  # the system zipfile says made the parts it writes here
 _ATTRIBUTES = 0o600 << 16  # rw-------: what zipfile gives a part that has none
 _UTF8 = 0x800  # general purpose flag 11: the name is UTF-8
 _DOS_DATE_1980 = (1 << 5) | 1  # 1980-01-01, the zip format's earliest date
-#: Larger than this, a part or the whole package would need zip64 records, which this does not write.
-LIMIT = 0x7FFFFFFF
 
 
 def stored_zip(parts: Iterable[tuple[str, bytes]], crcs: Mapping[str, int] | None = None) -> bytes:
@@ -46,15 +48,17 @@ def stored_zip(parts: Iterable[tuple[str, bytes]], crcs: Mapping[str, int] | Non
         if crc is None:
             crc = zlib.crc32(data)
         size = len(data)
-        header = _LOCAL.pack(b"PK\x03\x04", _VERSION, flags, 0, 0, _DOS_DATE_1980, crc, size, size, len(encoded), 0)
-        directory.append(_CENTRAL.pack(b"PK\x01\x02", _MADE_BY, _VERSION, flags, 0, 0, _DOS_DATE_1980, crc, size,
-                                       size, len(encoded), 0, 0, 0, 0, _ATTRIBUTES, offset) + encoded)
+        header = _LOCAL.pack(zipfile.stringFileHeader, _VERSION, 0, flags, zipfile.ZIP_STORED, 0, _DOS_DATE_1980, crc,
+                             size, size, len(encoded), 0)
+        directory.append(_CENTRAL.pack(zipfile.stringCentralDir, _VERSION, _UNIX, _VERSION, 0, flags,
+                                       zipfile.ZIP_STORED, 0, _DOS_DATE_1980, crc, size, size, len(encoded), 0, 0, 0,
+                                       0, _ATTRIBUTES, offset) + encoded)
         pieces += (header, encoded, data)
         offset += len(header) + len(encoded) + size
-        if offset > LIMIT:
+        if offset > ZIP64_LIMIT:
             raise ValueError("the package would need zip64 records")
     central = b"".join(directory)
     if len(seen) > 0xFFFF:
         raise ValueError("the package would need zip64 records")
-    pieces += (central, _END.pack(b"PK\x05\x06", 0, 0, len(seen), len(seen), len(central), offset, 0))
+    pieces += (central, _END.pack(zipfile.stringEndArchive, 0, 0, len(seen), len(seen), len(central), offset, 0))
     return b"".join(pieces)
